@@ -1,0 +1,50 @@
+/* cmd.h: the command table. Each cmd-*.c exports one entry; main.c
+ * dispatches on a NULL-terminated table (unique prefixes accepted) and
+ * `headroom help CMD` reads the same table. */
+#ifndef HR_CMD_H
+#define HR_CMD_H
+
+#include "headroom.h"
+
+enum {
+	HR_CMD_NEEDS_ROOT = 1 << 0, /* writes the live kernel or /var/lib: root (or CAP_NET_ADMIN) */
+	HR_CMD_WRITES = 1 << 1,     /* changes state somewhere */
+};
+
+/* Exit codes shared by commands that do not define their own convention. */
+enum { HR_EXIT_OK = 0, HR_EXIT_FAIL = 1, HR_EXIT_USAGE = 64 };
+
+struct hr_cmd {
+	const char *name;
+	const char *usage;   /* one line after "headroom NAME " */
+	const char *summary; /* one sentence */
+	const char *help;    /* the options, one per line, for `headroom help NAME` */
+	unsigned flags;
+	/* argv[0] is the command name; getopt-style parsing from argv[1]. Returns the exit code. */
+	int (*exec)(int argc, char **argv);
+};
+
+extern const struct hr_cmd *const hr_commands[];
+
+/* Finds a command by exact name or unique prefix; NULL (and *ambiguous) otherwise. */
+const struct hr_cmd *hr_cmd_find(const char *name, bool *ambiguous);
+/* Prints "usage: headroom NAME USAGE" and the option help to f. */
+void hr_cmd_usage(FILE *f, const struct hr_cmd *c);
+
+/* Options shared by several commands (defined in main.c). */
+#define HR_MAX_RULE_DIRS 16
+extern const char *arg_rules_dirs[HR_MAX_RULE_DIRS]; /* --rules DIR (repeatable); none = default */
+extern int arg_nrules_dirs;
+extern const char *arg_profiles_dir; /* --profiles DIR; NULL = default */
+extern const char *arg_state_dir;    /* --state-dir DIR; default /var/lib/headroom */
+
+/* Validates and sets --format; prints an error and returns false on a bad value. */
+bool hr_cmd_set_format(const char *cmd, const char *value);
+/* Adds a --rules directory; false (message printed) when there are too many. */
+bool hr_cmd_add_rules_dir(const char *dir);
+
+extern const struct hr_cmd hr_cmd_probe, hr_cmd_snapshot, hr_cmd_audit, hr_cmd_explain,
+	hr_cmd_rules, hr_cmd_profile, hr_cmd_apply, hr_cmd_confirm, hr_cmd_rollback,
+	hr_cmd_history, hr_cmd_help, hr_cmd_version;
+
+#endif

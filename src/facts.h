@@ -1,0 +1,172 @@
+/* facts.h: the one in-memory facts model every later stage reads.
+ *
+ * Flow: probe (sysctls, counters) and sockdiag/procnet (sockets) fill it;
+ * the rules engine reads it through hr_facts_get()/hr_facts_item_get();
+ * hr_facts_to_json() gives the report tree's "facts" object.
+ *
+ * Sockets are aggregated while streaming and never stored: per state,
+ * per outbound destination (remote IP, remote port) and per local
+ * listener. Memory is O(destinations + listeners), not O(sockets).
+ *
+ * Feeding order: every LISTEN socket first (a cheap listener-only dump or
+ * the head of /proc/net/tcp{,6}), then the others. A socket whose local
+ * port is a listening port is inbound; every other one is outbound.
+ */
+#ifndef HR_FACTS_H
+#define HR_FACTS_H
+
+#include <jansson.h>
+#include <stdarg.h>
+
+#include "headroom.h"
+
+/* TCP states as numbered by the kernel (include/net/tcp_states.h). */
+enum hr_tcp_state {
+	HR_ESTABLISHED = 1,
+	HR_SYN_SENT,
+	HR_SYN_RECV,
+	HR_FIN_WAIT1,
+	HR_FIN_WAIT2,
+	HR_TIME_WAIT,
+	HR_CLOSE,
+	HR_CLOSE_WAIT,
+	HR_LAST_ACK,
+	HR_LISTEN,
+	HR_CLOSING,
+	HR_NEW_SYN_RECV,
+	HR_TCP_NSTATES
+};
+
+/* TIME_WAIT lasts TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h). */
+#define HR_TW_LEN_S 60
+/* Windows of the TIME_WAIT birth histogram, in seconds. */
+#define HR_TW_NWINDOWS 5
+extern const int hr_tw_windows[HR_TW_NWINDOWS]; /* 1, 5, 10, 30, 60 */
+
+/* Name of a TCP state ("TIME_WAIT"), or "UNKNOWN". */
+const char *hr_tcp_state_name(int state);
+
+/* One socket as a dump yields it; borrowed for the duration of a call. */
+struct hr_sock {
+	int family;          /* AF_INET or AF_INET6 */
+	int state;           /* enum hr_tcp_state */
+	uint8_t src[16];     /* network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+	uint16_t sport;      /* host order */
+	uint16_t dport;
+	int timer;           /* idiag_timer / "tr": 3 = TIME_WAIT timer */
+	uint32_t expires_ms; /* remaining time of that timer, ms */
+	uint32_t rqueue;     /* LISTEN: current accept queue */
+	uint32_t wqueue;     /* LISTEN: backlog */
+};
+
+/* Value kinds seen by the rules engine. */
+enum hr_vtype { HR_V_MISSING = 0, HR_V_NUM, HR_V_STR, HR_V_BOOL };
+
+/* A looked-up fact. Strings are borrowed from the facts model. */
+struct hr_value {
+	enum hr_vtype type;
+	double num;          /* HR_V_NUM, HR_V_BOOL (0/1) */
+	const char *str;     /* HR_V_STR; for sysctls also the raw value */
+	const char *source;  /* where it came from: "/proc/sys/net/ipv4/tcp_tw_reuse", "--assume" */
+	const char *missing; /* HR_V_MISSING: why ("absent on this kernel") */
+	int nfields;         /* sysctl vectors: number of fields (1 for scalars) */
+};
+
+/* Collections a rule can iterate with for_each. */
+enum hr_coll { HR_COLL_DESTINATIONS, HR_COLL_LISTENERS, HR_COLL_LISTENING_PORTS, HR_COLL_N };
+/* "destinations", "listeners", "listening_ports" -> enum, or -1. */
+int hr_coll_from_name(const char *name);
+const char *hr_coll_name(enum hr_coll c);
+/* The field prefix items of a collection use in expressions: "dest", "listener", "port". */
+const char *hr_coll_prefix(enum hr_coll c);
+
+typedef struct hr_facts hr_facts;
+
+/* Creates an empty model; NULL on ENOMEM. */
+hr_facts *hr_facts_new(void);
+void hr_facts_free(hr_facts *f);
+
+/* ---- scalar facts ---- */
+
+/* Records a sysctl by dotted key ("net.ipv4.ip_local_port_range") with its
+ * raw text; vectors are split on whitespace into numeric fields when every
+ * field is an integer. Replaces an earlier value (so --assume overrides).
+ * A value that is not text-clean (control characters) is kept but flagged. */
+int hr_facts_set_sysctl(hr_facts *f, const char *key, const char *raw, const char *source);
+/* Records that a sysctl is absent, with the reason ("absent on this kernel"). */
+int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason);
+/* Records a numeric fact: counters "snmp.Tcp.ActiveOpens", "netstat.TcpExt.ListenOverflows",
+ * "sockstat.TCP.tw", rates "rate.Tcp.ActiveOpens" (per second),
+ * "slab.tw_sock_TCP.object_size", workload declarations "workload.*". */
+int hr_facts_set_num(hr_facts *f, const char *name, double v, const char *source);
+/* Records a string fact ("kernel.osrelease", "kernel.boot_id"). */
+int hr_facts_set_str(hr_facts *f, const char *name, const char *v, const char *source);
+/* Records that a fact could not be read, with the reason. */
+int hr_facts_set_missing(hr_facts *f, const char *name, const char *reason);
+/* Notes a non-fatal problem met while probing ("file: message"). */
+void hr_facts_add_problem(hr_facts *f, const char *source, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+size_t hr_facts_problem_count(const hr_facts *f);
+
+/* Probe metadata: root ("" live), socket source ("netlink sock_diag",
+ * "/proc/net/tcp"), counter interval in seconds (0 = single sample). */
+void hr_facts_set_meta(hr_facts *f, const char *root, const char *socket_source, double interval_s);
+
+/* ---- sockets (streaming aggregation) ---- */
+
+/* Adds one socket. LISTEN sockets register a listener (deduplicated);
+ * others are classified inbound/outbound and counted. */
+void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s);
+/* Marks the socket facts as collected (otherwise socket facts are missing). */
+void hr_facts_sockets_done(hr_facts *f);
+bool hr_facts_have_sockets(const hr_facts *f);
+/* Count of all sockets seen in a state. */
+uint64_t hr_facts_state_count(const hr_facts *f, int state);
+
+/* Declares load for a pre-deployment audit (workload file): a destination
+ * with a rate in connections per second. Declared and observed combine: the
+ * larger rate counts. host is an IP literal. 0 or -EINVAL (bad address). */
+int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
+			  const char *source);
+/* Declares inbound load on a local port (rate/s, and whether the server closes first). */
+int hr_facts_declare_inbound(hr_facts *f, uint16_t port, double rate, bool server_closes,
+			     const char *source);
+
+/* ---- lookups for the rules engine ---- */
+
+/* Looks up a scalar fact by name. index >= 0 selects a field of a vector
+ * sysctl ("net.ipv4.ip_local_port_range[1]"), -1 means the whole value.
+ * Returns 0 with out->type HR_V_MISSING (and out->missing) when the fact is
+ * known but not available here, -ENOENT when no such fact can exist,
+ * -EDOM when index is out of range or a vector is used without index. */
+int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value *out);
+/* True when name is a fact that can exist (for linting rules). */
+bool hr_facts_name_known(const char *name);
+
+size_t hr_facts_count(const hr_facts *f, enum hr_coll c);
+/* Field of item i of a collection: "dest.rate", "listener.queue", "port.number".
+ * Same return convention as hr_facts_get. */
+int hr_facts_item_get(const hr_facts *f, enum hr_coll c, size_t i, const char *field,
+		      struct hr_value *out);
+/* True when field is a field items of the collection have (for linting). */
+bool hr_facts_item_field_known(enum hr_coll c, const char *field);
+/* The subject of item i: "10.0.0.2:5774", "[::1]:80", "32768". Borrowed (static buffer per call). */
+const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i);
+
+/* Kernel release as a comparable version: "6.18.44-fc" vs "4.12" -> <0, 0, >0.
+ * Returns -2 (and sets *ok=false) when the release is unknown. */
+int hr_kernel_version_cmp(const char *release, const char *version, bool *ok);
+
+/* Rate estimate from a TIME_WAIT age histogram (bins of 1 s, 61 bins):
+ * arrivals / window, where window is the largest of 1, 5, 10, 30, 60 s
+ * covered by the observed history (Little's law over TIME_WAIT). */
+double hr_tw_rate(const uint32_t *bins, double *window_s);
+
+/* The whole model as the report tree's "facts" object (owned). */
+json_t *hr_facts_to_json(const hr_facts *f);
+
+/* Formats "host:port" (IPv6 in brackets) into buf; returns buf. */
+char *hr_format_endpoint(char *buf, size_t n, int family, const uint8_t *addr, uint16_t port);
+
+#endif

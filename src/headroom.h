@@ -1,0 +1,76 @@
+/* headroom: common definitions shared by every subsystem.
+ *
+ * Ownership rule, kept everywhere: getters borrow; *_new and functions
+ * returning char * / json_t * with "owned" in their comment return owned
+ * memory; *_free(NULL) is a no-op.
+ *
+ * Error rule: lower layers return 0 (or a count) on success and -errno on
+ * failure, and never print. Where a caller needs details (a file, a line,
+ * a key) the function takes a struct hr_err * and fills it. Only the
+ * command layer (cmd-*.c) writes to stdout/stderr.
+ */
+#ifndef HR_HEADROOM_H
+#define HR_HEADROOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HR_ERR_MAX 1024
+
+/* Details of the first real error: "rules/ports.yaml:12:5: unknown fact 'x'". */
+struct hr_err {
+	int code;              /* -errno or 0 */
+	char msg[HR_ERR_MAX];  /* human text, empty when none */
+};
+
+/* Records an error unless one is already recorded (keep the first real error). */
+void hr_err_set(struct hr_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Clears an error record. */
+void hr_err_clear(struct hr_err *e);
+
+/* The one place that maps errno values to words for operators. */
+const char *hr_strerror(int err);
+
+/* Global options shared by commands (set by main.c / cmd-*.c). */
+extern const char *arg_root;     /* "" for the live system, else a captured tree */
+extern const char *arg_format;   /* "text", "json" or "yaml" */
+extern int arg_verbose;
+
+/* Joins the root (arg_root) and an absolute path like "/proc/sys/net" into buf.
+ * Returns 0, or -ENAMETOOLONG. */
+int hr_path(char *buf, size_t n, const char *abs_path);
+/* Same with an explicit root ("" or NULL = live). */
+int hr_path_at(char *buf, size_t n, const char *root, const char *abs_path);
+
+/* Reads a whole (small) file into a NUL-terminated owned buffer.
+ * Returns 0 or -errno; *len (optional) gets the byte count. */
+int hr_read_file(const char *path, char **out, size_t *len);
+
+/* Trims leading and trailing whitespace in place; returns s. */
+char *hr_strtrim(char *s);
+/* Collapses runs of whitespace (tabs, spaces, newlines) into one space and
+ * trims: the kernel prints vectors with tabs, users write spaces. Owned result. */
+char *hr_ws_normalise(const char *s);
+/* Parses a signed 64-bit decimal integer, whole string (after trimming). 0 or -EINVAL/-ERANGE. */
+int hr_parse_i64(const char *s, int64_t *out);
+
+/* Monotonic clock in seconds. */
+double hr_now(void);
+
+/* Data directories: the uninstalled binary finds the source tree's rules/
+ * and profiles/, the installed one $(pkgdatadir)/rules and /profiles.
+ * Returns a borrowed static string. */
+const char *hr_default_rules_dir(void);
+const char *hr_default_profiles_dir(void);
+
+/* Output format helpers. */
+bool hr_format_valid(const char *fmt);
+/* True when stdout (fd) is a terminal: progress lines and colours only then. */
+bool hr_isatty(int fd);
+
+#define HR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

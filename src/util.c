@@ -1,0 +1,261 @@
+/* util.c: small helpers shared by every subsystem (paths, files, errors). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "headroom.h"
+
+const char *arg_root = "";
+const char *arg_format = "text";
+int arg_verbose;
+
+/* Records the first error only: later errors are usually consequences. */
+void hr_err_set(struct hr_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e || e->msg[0])
+		return;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Clears an error record so it can be reused. */
+void hr_err_clear(struct hr_err *e)
+{
+	if (!e)
+		return;
+	e->code = 0;
+	e->msg[0] = '\0';
+}
+
+/* Maps errno to the words an operator needs (STYLE: one place for this). */
+const char *hr_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return "success";
+	case ENOENT:
+		return "unknown key (not on this kernel)";
+	case EPERM:
+	case EACCES:
+	case EROFS:
+		return "permission denied on key";
+	case EINVAL:
+		return "kernel rejected value";
+	case ENOTDIR:
+	case EISDIR:
+		return "not a key (a directory)";
+	case ELOOP:
+		return "refused: path is a symlink";
+	case ENAMETOOLONG:
+		return "path too long";
+	case ENOMEM:
+		return "out of memory";
+	case EBADMSG:
+		return "malformed content";
+	case ENODATA:
+		return "no data";
+	case EEXIST:
+		return "already exists";
+	default:
+		return strerror(err);
+	}
+}
+
+int hr_path_at(char *buf, size_t n, const char *root, const char *abs_path)
+{
+	int r;
+
+	if (!root)
+		root = "";
+	r = snprintf(buf, n, "%s%s", root, abs_path);
+	if (r < 0 || (size_t)r >= n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int hr_path(char *buf, size_t n, const char *abs_path)
+{
+	return hr_path_at(buf, n, arg_root, abs_path);
+}
+
+int hr_read_file(const char *path, char **out, size_t *len)
+{
+	int fd, err;
+	size_t cap = 4096, used = 0;
+	char *buf;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t k;
+
+		if (used + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(fd, buf + used, cap - used - 1);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (k == 0)
+			break;
+		used += (size_t)k;
+	}
+	close(fd);
+	buf[used] = '\0';
+	*out = buf;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+char *hr_strtrim(char *s)
+{
+	char *e;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+char *hr_ws_normalise(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	bool space = false;
+
+	if (!out)
+		return NULL;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = true;
+			continue;
+		}
+		if (space && o != out)
+			*o++ = ' ';
+		space = false;
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+int hr_parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	while (*end && isspace((unsigned char)*end))
+		end++;
+	if (*end || end == s)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+double hr_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Finds a data directory: next to the uninstalled binary (the build tree's
+ * src/), the source tree's copy; otherwise the installed $(pkgdatadir) one. */
+static const char *data_dir(const char *name, char *buf, size_t n)
+{
+	char exe[PATH_MAX], build[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	if (k > 0) {
+		char *slash;
+
+		exe[k] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		/* Uninstalled (libtool puts the real binary in src/.libs when shared). */
+		snprintf(build, sizeof(build), "%s/src", HR_BUILDDIR);
+		if (strcmp(exe, build) == 0 ||
+		    (strlen(exe) > 6 && strcmp(exe + strlen(exe) - 6, "/.libs") == 0 &&
+		     strncmp(exe, build, strlen(build)) == 0)) {
+			snprintf(buf, n, "%s/%s", HR_SRCDIR, name);
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+				return buf;
+		}
+	}
+	snprintf(buf, n, "%s/%s", HR_PKGDATADIR, name);
+	return buf;
+}
+
+const char *hr_default_rules_dir(void)
+{
+	static char buf[PATH_MAX];
+
+	return buf[0] ? buf : data_dir("rules", buf, sizeof(buf));
+}
+
+const char *hr_default_profiles_dir(void)
+{
+	static char buf[PATH_MAX];
+
+	return buf[0] ? buf : data_dir("profiles", buf, sizeof(buf));
+}
+
+bool hr_format_valid(const char *fmt)
+{
+	return fmt && (!strcmp(fmt, "text") || !strcmp(fmt, "json") || !strcmp(fmt, "yaml"));
+}
+
+bool hr_isatty(int fd)
+{
+	return isatty(fd) == 1;
+}

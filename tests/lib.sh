@@ -1,0 +1,75 @@
+# tests/lib.sh: sourced by every shell integration test.
+# set -eu, LC_ALL=C, a temporary directory, and cleanup that always removes
+# the namespaces and processes the test started (by their names and pids).
+set -eu
+export LC_ALL=C
+: "${HR_BIN:=$(cd "$(dirname "$0")/.." && pwd)/src/headroom}"
+: "${HR_TESTBIN:=$(cd "$(dirname "$0")" && pwd)}"
+: "${HR_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/hr-test.XXXXXX")
+HR_NS_LIST=""
+HR_PIDS=""
+
+hr_cleanup() {
+	local p ns
+	for p in $HR_PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $HR_PIDS; do wait "$p" 2>/dev/null || true; done
+	for ns in $HR_NS_LIST; do ip netns del "$ns" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap hr_cleanup EXIT
+trap 'exit 130' INT TERM
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+# Exits 77 unless we are root and can make network namespaces.
+hr_require_netns() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
+	command -v ip >/dev/null || skip "needs iproute2"
+	local probe="hrprobe$$"
+	ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces here"
+	ip netns del "$probe"
+}
+
+# Creates a namespace named hr<pid>-NAME with lo up; prints its name.
+hr_ns() {
+	local ns="hr$$-$1"
+	ip netns add "$ns"
+	HR_NS_LIST="$HR_NS_LIST $ns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# Runs a command inside a namespace.
+hr_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# Starts a command in the background inside a namespace; records its pid in HR_LASTPID.
+hr_bg() {
+	local ns=$1; shift
+	ip netns exec "$ns" "$@" &
+	HR_LASTPID=$!
+	HR_PIDS="$HR_PIDS $HR_LASTPID"
+}
+
+# Joins two namespaces with a veth pair: hr_link NS1 IP1 NS2 IP2 (IPs without prefix, /24).
+hr_link() {
+	local a=$1 ipa=$2 b=$3 ipb=$4 va="v$$a" vb="v$$b"
+	ip link add "$va" netns "$a" type veth peer name "$vb" netns "$b"
+	ip -n "$a" addr add "$ipa/24" dev "$va"
+	ip -n "$b" addr add "$ipb/24" dev "$vb"
+	ip -n "$a" link set "$va" up
+	ip -n "$b" link set "$vb" up
+	HR_LINK_A=$va
+	HR_LINK_B=$vb
+}
+
+assert_eq() { [ "$1" = "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"; }
+# assert_within OBSERVED EXPECTED PCT [what]
+assert_within() {
+	awk -v o="$1" -v e="$2" -v p="$3" 'BEGIN { d = o - e; if (d < 0) d = -d; exit !(d <= e * p / 100) }' ||
+		fail "${4:-value} $1 not within $3% of $2"
+}
+# jget FILE EXPR: a value from a JSON file via python3 (tests only).
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$1" "$2"; }

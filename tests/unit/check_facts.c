@@ -1,0 +1,184 @@
+/* Unit tests of the facts model: aggregation, histograms, rates, lookups. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "facts.h"
+
+static struct hr_sock mk(int fam, int state, const char *src, uint16_t sport, const char *dst,
+			 uint16_t dport, uint32_t expires_ms)
+{
+	struct hr_sock s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = fam;
+	s.state = state;
+	inet_pton(fam, src, s.src);
+	inet_pton(fam, dst, s.dst);
+	s.sport = sport;
+	s.dport = dport;
+	if (state == HR_TIME_WAIT) {
+		s.timer = 3;
+		s.expires_ms = expires_ms;
+	}
+	return s;
+}
+
+static double item_num(hr_facts *f, enum hr_coll c, size_t i, const char *field)
+{
+	struct hr_value v;
+
+	ck_assert_int_eq(hr_facts_item_get(f, c, i, field, &v), 0);
+	ck_assert(v.type == HR_V_NUM || v.type == HR_V_BOOL);
+	return v.num;
+}
+
+START_TEST(test_inbound_outbound)
+{
+	hr_facts *f = hr_facts_new();
+	struct hr_sock l = mk(AF_INET, HR_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0, 0);
+	struct hr_sock s;
+	int i;
+
+	l.rqueue = 3;
+	l.wqueue = 128;
+	hr_facts_add_socket(f, &l);
+	hr_facts_add_socket(f, &l); /* duplicate listener does not count twice */
+	for (i = 0; i < 10; i++) {
+		s = mk(AF_INET, HR_ESTABLISHED, "10.0.0.1", 80, "10.0.0.9", (uint16_t)(40000 + i), 0);
+		hr_facts_add_socket(f, &s); /* inbound: local port 80 listens */
+	}
+	for (i = 0; i < 20; i++) {
+		s = mk(AF_INET, HR_TIME_WAIT, "10.0.0.1", (uint16_t)(33000 + i), "10.0.0.2", 5774,
+		       (uint32_t)(60000 - i * 100)); /* born within the last 2 s */
+		hr_facts_add_socket(f, &s);
+	}
+	/* IPv4-mapped IPv6 toward the same destination folds into it. */
+	s = mk(AF_INET6, HR_ESTABLISHED, "::ffff:10.0.0.1", 34000, "::ffff:10.0.0.2", 5774, 0);
+	hr_facts_add_socket(f, &s);
+	hr_facts_sockets_done(f);
+
+	ck_assert_uint_eq(hr_facts_state_count(f, HR_LISTEN), 1);
+	ck_assert_uint_eq(hr_facts_count(f, HR_COLL_DESTINATIONS), 1);
+	ck_assert_str_eq(hr_facts_item_subject(f, HR_COLL_DESTINATIONS, 0), "10.0.0.2:5774");
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.in_use"), 21);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.timewait"), 20);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.born_1s"), 10);
+	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.queue"), 3);
+	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.backlog"), 128);
+	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.established"), 10);
+	hr_facts_free(f);
+}
+END_TEST
+
+START_TEST(test_rate_window)
+{
+	uint32_t bins[61] = {0};
+	double w;
+	int i;
+
+	/* 100/s for the last 7 s: the 5 s window is the largest covered. */
+	for (i = 0; i < 7; i++)
+		bins[i] = 100;
+	ck_assert_double_eq_tol(hr_tw_rate(bins, &w), 100, 1e-9);
+	ck_assert_double_eq(w, 5);
+	/* Steady 710/s for more than 60 s: all 60 bins full, Little's law N/60. */
+	for (i = 0; i < 60; i++)
+		bins[i] = 710;
+	ck_assert_double_eq_tol(hr_tw_rate(bins, &w), 710, 1e-9);
+	ck_assert_double_eq(w, 60);
+	memset(bins, 0, sizeof(bins));
+	ck_assert_double_eq(hr_tw_rate(bins, &w), 0);
+}
+END_TEST
+
+START_TEST(test_ports_model)
+{
+	hr_facts *f = hr_facts_new();
+	struct hr_sock l = mk(AF_INET, HR_LISTEN, "0.0.0.0", 40000, "0.0.0.0", 0, 0);
+	struct hr_sock l2 = mk(AF_INET, HR_LISTEN, "0.0.0.0", 32800, "0.0.0.0", 0, 0);
+	struct hr_value v;
+
+	hr_facts_set_sysctl(f, "net.ipv4.ip_local_port_range", "32768\t60999\n", "/proc/sys/x");
+	hr_facts_set_sysctl(f, "net.ipv4.ip_local_reserved_ports", "32800-32809,70000\n", "/proc/sys/y");
+	hr_facts_add_socket(f, &l);
+	hr_facts_add_socket(f, &l2); /* reserved already: not counted twice */
+	ck_assert_int_eq(hr_facts_get(f, "ports.range_size", -1, &v), 0);
+	ck_assert_double_eq(v.num, 28232);
+	ck_assert_int_eq(hr_facts_get(f, "ports.reserved_in_range", -1, &v), 0);
+	ck_assert_double_eq(v.num, 10);
+	ck_assert_int_eq(hr_facts_get(f, "ports.listeners_in_range", -1, &v), 0);
+	ck_assert_double_eq(v.num, 1);
+	ck_assert_int_eq(hr_facts_get(f, "ports.usable", -1, &v), 0);
+	ck_assert_double_eq(v.num, 28221);
+	ck_assert_int_eq(hr_facts_get(f, "net.ipv4.ip_local_port_range", 1, &v), 0);
+	ck_assert_double_eq(v.num, 60999);
+	ck_assert_int_eq(hr_facts_get(f, "net.ipv4.ip_local_port_range", -1, &v), -EDOM);
+	ck_assert_int_eq(hr_facts_get(f, "net.ipv4.ip_local_port_range", 2, &v), -EDOM);
+	ck_assert_int_eq(hr_facts_get(f, "net.ipv4.tcp_tw_recycle", -1, &v), 0);
+	ck_assert_int_eq(v.type, HR_V_MISSING);
+	ck_assert_str_eq(v.missing, "absent on this kernel");
+	ck_assert_int_eq(hr_facts_get(f, "bogus", -1, &v), -ENOENT);
+	ck_assert_int_eq(hr_facts_get(f, "sockets.total", -1, &v), 0);
+	ck_assert_int_eq(v.type, HR_V_MISSING);
+	hr_facts_free(f);
+}
+END_TEST
+
+START_TEST(test_kernel_cmp)
+{
+	bool ok;
+
+	ck_assert_int_gt(hr_kernel_version_cmp("6.18.44-fc-v509", "4.12", &ok), 0);
+	ck_assert(ok);
+	ck_assert_int_lt(hr_kernel_version_cmp("4.9.0-8-amd64", "4.12", &ok), 0);
+	ck_assert_int_eq(hr_kernel_version_cmp("4.12.0", "4.12", &ok), 0);
+	ck_assert_int_eq(hr_kernel_version_cmp("garbage", "4.12", &ok), -2);
+	ck_assert(!ok);
+}
+END_TEST
+
+START_TEST(test_json_and_declared)
+{
+	hr_facts *f = hr_facts_new();
+	json_t *j;
+
+	ck_assert_int_eq(hr_facts_declare_dest(f, "10.0.0.2", 5774, 710, true, "w.yaml"), 0);
+	ck_assert_int_eq(hr_facts_declare_dest(f, "not-an-ip", 1, 1, true, "w.yaml"), -EINVAL);
+	ck_assert_int_eq(hr_facts_declare_dest(f, "[::1]", 80, 5, true, "w.yaml"), 0);
+	hr_facts_sockets_done(f);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.rate"), 710);
+	ck_assert_str_eq(hr_facts_item_subject(f, HR_COLL_DESTINATIONS, 1), "[::1]:80");
+	j = hr_facts_to_json(f);
+	ck_assert_ptr_nonnull(json_object_get(j, "sockets"));
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(j, "sockets"), "destinations")), 2);
+	json_decref(j);
+	hr_facts_free(f);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("facts");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_inbound_outbound);
+	tcase_add_test(tc, test_rate_window);
+	tcase_add_test(tc, test_ports_model);
+	tcase_add_test(tc, test_kernel_cmp);
+	tcase_add_test(tc, test_json_and_declared);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
