@@ -1,0 +1,66 @@
+/* rules.h: the rules engine: loads rules/*.yaml (docs/RULES-FORMAT.md) and
+ * evaluates them over a facts model into findings.
+ *
+ * Ownership as in headroom.h. Lower layer: never prints; load problems go
+ * into a diagnostics list with file:line:column. */
+#ifndef HR_RULES_H
+#define HR_RULES_H
+
+#include <jansson.h>
+
+#include "facts.h"
+
+/* One diagnostic from loading or linting rules. */
+struct hr_diag {
+	char *file; /* as given to the loader */
+	int line;   /* 1-based; 0 when unknown */
+	int col;    /* 1-based; 0 when unknown */
+	bool warning; /* false: an error (the rule is not loaded) */
+	char *msg;
+};
+
+struct hr_diags {
+	struct hr_diag *v;
+	size_t n;
+};
+
+/* Appends a diagnostic (strings copied). */
+void hr_diags_add(struct hr_diags *d, const char *file, int line, int col, bool warning,
+		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+size_t hr_diags_errors(const struct hr_diags *d);
+/* Prints "file:line:col: error: msg" lines. */
+void hr_diags_print(FILE *out, const struct hr_diags *d);
+void hr_diags_free(struct hr_diags *d);
+
+typedef struct hr_ruleset hr_ruleset;
+
+hr_ruleset *hr_ruleset_new(void);
+void hr_ruleset_free(hr_ruleset *rs);
+
+/* Loads one rule file. Rules with errors are left out and reported; the
+ * file's valid rules are kept. Returns 0, or -EBADMSG when it had errors,
+ * or -errno when it could not be read. */
+int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d);
+/* Loads every *.yaml of a directory in name order. Same return convention. */
+int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d);
+/* Cross-checks after loading (unknown names, duplicate ids, cycles in derived). */
+int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d);
+
+size_t hr_ruleset_count(const hr_ruleset *rs);
+const char *hr_ruleset_rule_id(const hr_ruleset *rs, size_t i);
+
+/* Evaluates every rule for every subject. Returns an owned object:
+ *   {"findings": [ {rule, title, area, severity, subject, message, metrics{},
+ *                   fixes[{kind, text, settings{}, headroom_after, severity_after}],
+ *                   references[]} ... ],
+ *    "not_evaluated": [ {rule, subject, reason} ... ]}
+ * Findings are in rule order then subject order; the caller sorts for display. */
+json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f);
+
+/* The explanation of one rule: its definition, each let/severity formula
+ * with the current values filled in (per subject), and its sources.
+ * Owned object, or NULL when no such rule (then *err is set). */
+json_t *hr_ruleset_explain(const hr_ruleset *rs, const char *rule_id, const hr_facts *f,
+			   struct hr_err *err);
+
+#endif
