@@ -1,0 +1,23 @@
+/* probe.h: one pass that fills the facts model: sysctls (net.ipv4 top level,
+ * conf/all, conf/default; net.core; net.netfilter), kernel osrelease and
+ * boot_id, counters (/proc/net/sockstat{,6}, snmp Tcp, netstat TcpExt),
+ * TIME_WAIT slab object size, counter rates over an interval, and sockets
+ * (netlink sock_diag live, /proc/net/tcp{,6} under --root). */
+#ifndef HR_PROBE_H
+#define HR_PROBE_H
+
+#include "facts.h"
+
+struct hr_probe_opts {
+	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
+	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
+	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
+	bool quiet;         /* no progress line even on a terminal */
+};
+
+/* Runs the probe into f. Problems with single files are recorded in the
+ * facts (hr_facts_add_problem) and the probe goes on. Returns 0 when
+ * anything usable was read, -ENODATA when nothing was (err says why). */
+int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err);
+
+#endif
