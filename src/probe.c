@@ -777,8 +777,7 @@ static void sockets_live(struct run *r)
 	r->usable += n > 0 ? n : 1;
 }
 
-/* Sleeps until the deadline (monotonic), showing progress on a terminal. */
-static void wait_until(double t0, double interval, bool quiet)
+void hr_probe_wait_until(double t0, double interval, bool quiet)
 {
 	for (;;) {
 		double left = t0 + interval - hr_now();
@@ -787,7 +786,7 @@ static void wait_until(double t0, double interval, bool quiet)
 		if (left <= 0)
 			break;
 		if (!quiet)
-			hr_progress("headroom: sampling counters: %.1f s of %g s", interval - left, interval);
+			hr_progress("headroom: second counter sample in %.1f s", left);
 		if (left > 0.1)
 			left = 0.1;
 		ts.tv_sec = 0;
@@ -938,7 +937,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	if (live && interval > 0) {
 		double elapsed;
 
-		wait_until(t1, interval, quiet);
+		hr_probe_wait_until(t1, interval, quiet);
 		for (i = 0; hr_probe_rate_files[i]; i++)
 			counter_file(&r, "", hr_probe_rate_files[i], "", NULL, false, &s2, false);
 		elapsed = hr_now() - t1;

@@ -20,6 +20,10 @@ struct hr_probe_opts {
  * anything usable was read, -ENODATA when nothing was (err says why). */
 int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err);
 
+/* Sleeps until t0 + interval (hr_now() clock), with a progress line on a
+ * terminal unless quiet: the wait between two counter samples. */
+void hr_probe_wait_until(double t0, double interval, bool quiet);
+
 /* What the probe reads, for `headroom snapshot` (paths below the root):
  * directories whose top-level regular files are sysctls, NULL-terminated. */
 extern const char *const hr_probe_sysctl_dirs[];

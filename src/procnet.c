@@ -61,6 +61,25 @@ static const char *hex(const char *p, const char *e, int maxd, uint64_t *v)
 	return n ? p : NULL;
 }
 
+/* Parses exactly n hex digits (the kernel prints fixed widths: %08X, %04X,
+ * %02X); branch-free: an invalid digit makes the OR of the values negative. */
+static const char *hexn(const char *p, const char *e, int n, uint32_t *v)
+{
+	uint32_t x = 0;
+	int bad = 0, i;
+
+	if (e - p < n)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		int h = hexval[(unsigned char)p[i]];
+
+		bad |= h;
+		x = (x << 4) | (uint32_t)(h & 15);
+	}
+	*v = x;
+	return bad < 0 ? NULL : p + n;
+}
+
 /* Parses an unsigned decimal (an optional '-' is accepted: "timeout" is %d). */
 static const char *dec(const char *p, const char *e)
 {
@@ -87,21 +106,18 @@ static const char *skip_sp(const char *p, const char *e)
 static const char *endpoint(const char *p, const char *e, int family, uint8_t *addr, uint16_t *port)
 {
 	int words = family == AF_INET6 ? 4 : 1, i;
-	uint64_t v;
+	uint32_t w;
 
 	for (i = 0; i < words; i++) {
-		const char *q = hex(p, e, 8, &v);
-		uint32_t w = (uint32_t)v;
-
-		if (!q || q - p != 8)
+		p = hexn(p, e, 8, &w);
+		if (!p)
 			return NULL;
 		memcpy(addr + 4 * i, &w, 4);
-		p = q;
 	}
 	if (p >= e || *p != ':')
 		return NULL;
-	p = hex(p + 1, e, 4, &v);
-	*port = (uint16_t)v;
+	p = hexn(p + 1, e, 4, &w);
+	*port = (uint16_t)w;
 	return p;
 }
 
@@ -109,7 +125,8 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 			  const char **why)
 {
 	const char *p = line, *e = line + len, *q;
-	uint64_t st, tx, rx, tr, when, v;
+	uint32_t st, tx, rx, tr, w32;
+	uint64_t when, v;
 
 	hex_init();
 	memset(s, 0, sizeof(*s));
@@ -123,7 +140,9 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 		}                                                              \
 		q = (expr);                                                    \
 		if (!q || (q < e && *q != ' ' && *q != '\t')) {                \
-			*why = "malformed column '" name "'";                 \
+			*why = memchr(p, ' ', (size_t)(e - p))                 \
+				       ? "malformed column '" name "'"         \
+				       : "line ends inside column '" name "' (truncated)"; \
 			return -EBADMSG;                                       \
 		}                                                              \
 		p = q;                                                         \
@@ -131,12 +150,12 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 	COL("sl", (q = dec(p, e)) && q < e && *q == ':' ? q + 1 : NULL);
 	COL("local_address", endpoint(p, e, family, s->src, &s->sport));
 	COL("rem_address", endpoint(p, e, family, s->dst, &s->dport));
-	COL("st", hex(p, e, 2, &st));
+	COL("st", hexn(p, e, 2, &st));
 	COL("tx_queue:rx_queue",
-	    (q = hex(p, e, 8, &tx)) && q < e && *q == ':' ? hex(q + 1, e, 8, &rx) : NULL);
+	    (q = hexn(p, e, 8, &tx)) && q < e && *q == ':' ? hexn(q + 1, e, 8, &rx) : NULL);
 	COL("tr:tm->when",
-	    (q = hex(p, e, 2, &tr)) && q < e && *q == ':' ? hex(q + 1, e, 16, &when) : NULL);
-	COL("retrnsmt", hex(p, e, 8, &v));
+	    (q = hexn(p, e, 2, &tr)) && q < e && *q == ':' ? hex(q + 1, e, 16, &when) : NULL);
+	COL("retrnsmt", hexn(p, e, 8, &w32));
 	COL("uid", dec(p, e));
 	COL("timeout", dec(p, e));
 	COL("inode", dec(p, e));
@@ -152,7 +171,7 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 	s->expires_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	/* For LISTEN, rx_queue is sk_ack_backlog (the accept queue); the
 	 * backlog (sk_max_ack_backlog) is not printed (get_tcp4_sock()). */
-	s->rqueue = rx > UINT32_MAX ? UINT32_MAX : (uint32_t)rx;
+	s->rqueue = rx;
 	s->backlog_unknown = s->state == HR_LISTEN;
 	(void)tx;
 	return 0;

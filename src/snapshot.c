@@ -337,27 +337,6 @@ static int sample2(struct snap *s, struct hr_err *err)
 	return 0;
 }
 
-/* Sleeps until t0 + interval, with a progress line on a terminal. */
-static void snap_wait(double t0, double interval, bool quiet)
-{
-	for (;;) {
-		double left = t0 + interval - hr_now();
-		struct timespec ts;
-
-		if (left <= 0)
-			break;
-		if (!quiet)
-			hr_progress("headroom: second counter sample in %.1f s", left);
-		if (left > 0.1)
-			left = 0.1;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(left * 1e9);
-		nanosleep(&ts, NULL);
-	}
-	if (!quiet)
-		hr_progress_done();
-}
-
 int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats *stats,
 		      struct hr_err *err)
 {
@@ -419,7 +398,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	if (r < 0)
 		goto fail;
 	if (o->interval_s > 0) {
-		snap_wait(t1, o->interval_s, o->quiet);
+		hr_probe_wait_until(t1, o->interval_s, o->quiet);
 		r = sample2(&s, err);
 		if (r < 0)
 			goto fail;
