@@ -144,8 +144,9 @@ static void text_ports(FILE *out, const json_t *facts)
 		return;
 	}
 	t = hr_table_new(2);
-	snprintf(c, sizeof(c), "%s-%s (%s ports)", num(a, sizeof(a), json_object_get(p, "range_low")),
-		 num(b, sizeof(b), json_object_get(p, "range_high")),
+	snprintf(c, sizeof(c), "%s-%s (%s ports)",
+		 hr_fmt_num(a, sizeof(a), json_number_value(json_object_get(p, "range_low")), false),
+		 hr_fmt_num(b, sizeof(b), json_number_value(json_object_get(p, "range_high")), false),
 		 num(g, sizeof(g), json_object_get(p, "range_size")));
 	hr_table_row(t, (const char *[]){"range", c});
 	hr_table_row(t, (const char *[]){"reserved in range", num(a, sizeof(a), json_object_get(p, "reserved_in_range"))});
