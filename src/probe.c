@@ -47,6 +47,12 @@ const char *const hr_probe_files[] = {
 
 const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
 
+bool hr_probe_secret(const char *name)
+{
+	/* The TCP Fast Open cookie key (mode 0600): never recorded or copied. */
+	return !strcmp(name, "tcp_fastopen_key");
+}
+
 /* Sysctl values and counter files are small; 64 KiB holds any of them
  * (ip_local_reserved_ports is the longest value the kernel prints). */
 #define VALBUF (64 * 1024)
@@ -267,8 +273,7 @@ static void sysctl_file(struct run *r, int dirfd, const char *dirpath, const cha
 			const char *name, bool check_type)
 {
 	char key[512], src[4096];
-	long n = read_small(dirfd, name, r->buf, check_type);
-	long bad;
+	long n, bad;
 	int wi;
 
 	msgf(key, sizeof(key), "%s.%s", kp, name);
@@ -276,19 +281,30 @@ static void sysctl_file(struct run *r, int dirfd, const char *dirpath, const cha
 	wi = want_index(key);
 	if (wi >= 0)
 		r->seen[wi] = true;
+	if (hr_probe_secret(name)) {
+		hr_facts_set_sysctl_absent(r->f, key, "not read: a secret (key material)");
+		return;
+	}
+	n = read_small(dirfd, name, r->buf, check_type);
 	if (n < 0) {
+		/* Write-only sysctls (mode 0200) cannot be read even by root, and
+		 * root-only ones (0600) not by others: facts we cannot have, noted
+		 * with the reason, a problem only when a rule needs the key. */
 		char why[600];
-
-		/* Write-only sysctls (mode 0200) cannot be read even by root:
-		 * they are no facts, only noted. */
 		struct stat st;
-		bool write_only = n == -EACCES && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				  !(st.st_mode & 0444) && (st.st_mode & 0200);
+		bool hidden = false;
+		const char *what = why_unreadable(n);
 
-		msgf(why, sizeof(why), "%s: %s", src, write_only ? "write-only" : why_unreadable(n));
+		if (n == -EACCES && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (!(st.st_mode & 0444) && (st.st_mode & 0200))
+				hidden = true, what = "write-only";
+			else if (!(st.st_mode & 0004) && geteuid() != 0)
+				hidden = true, what = "readable by root only";
+		}
+		msgf(why, sizeof(why), "%s: %s", src, what);
 		hr_facts_set_sysctl_absent(r->f, key, why);
-		if (!write_only || wi >= 0)
-			hr_facts_add_problem(r->f, src, "%s", why_unreadable(n));
+		if (!hidden || wi >= 0)
+			hr_facts_add_problem(r->f, src, "%s", what);
 		return;
 	}
 	bad = bad_byte(r->buf, (size_t)n);
@@ -701,8 +717,9 @@ static void slab(struct run *r)
 		msgf(why, sizeof(why), "%s: %s", path, n < 0 ? why_unreadable(n) : "not a positive number");
 		hr_facts_set_missing(r->f, "slab.tw_sock_TCP.object_size", why);
 		/* A missing slab file is common (SLAB merging, no sysfs in a
-		 * container): only other failures are problems. */
-		if (n != -ENOENT)
+		 * container), and it is root-only (0400): only other failures
+		 * are problems. */
+		if (n != -ENOENT && !(n == -EACCES && geteuid() != 0))
 			hr_facts_add_problem(r->f, path, "%s", n < 0 ? why_unreadable(n) : "not a positive number");
 	}
 }

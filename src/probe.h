@@ -32,6 +32,10 @@ extern const char *const hr_probe_files[];
 /* Counter files sampled twice for rates. */
 extern const char *const hr_probe_rate_files[];
 
+/* True for sysctl file names holding secrets (tcp_fastopen_key): the probe
+ * records them as not read, the snapshot does not copy them. */
+bool hr_probe_secret(const char *name);
+
 /* A captured tree's second counter sample: ROOT/headroom/sample2/proc/net/{snmp,netstat},
  * and ROOT/headroom/interval holding the seconds between the two samples. */
 #define HR_PROBE_SAMPLE2_DIR "/headroom/sample2"

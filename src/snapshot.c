@@ -173,7 +173,8 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 		return r;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
+		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
+		    hr_probe_secret(de->d_name))
 			continue;
 		if (snprintf(src, sizeof(src), "%s/%s", abs, de->d_name) >= (int)sizeof(src))
 			continue;
@@ -182,7 +183,8 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 			closedir(d);
 			return err->code ? err->code : -EIO;
 		}
-		/* Write-only keys (EACCES even for root) are not facts: skip quietly. */
+		/* Write-only keys (EACCES even for root) are not facts, root-only
+		 * ones are unreadable here: the probe says so; skip quietly. */
 		if (r < 0 && r != -EACCES)
 			snap_note(s, src, strerror(-r));
 		r = 0;
