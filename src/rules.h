@@ -1,5 +1,5 @@
-/* rules.h: the rules engine: loads rules/*.yaml (docs/RULES-FORMAT.md) and
- * evaluates them over a facts model into findings.
+/* rules.h: the rules engine: loads the rule files (rules/AREA.yaml, see
+ * docs/RULES-FORMAT.md) and evaluates them over a facts model into findings.
  *
  * Ownership as in headroom.h. Lower layer: never prints; load problems go
  * into a diagnostics list with file:line:column. */
@@ -48,6 +48,12 @@ int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d);
 
 size_t hr_ruleset_count(const hr_ruleset *rs);
 const char *hr_ruleset_rule_id(const hr_ruleset *rs, size_t i);
+/* The first error of rule i ("file:line:col: message"), or NULL when it is
+ * sound. A rule with errors is kept so that evaluation reports it under
+ * not_evaluated instead of passing silently. */
+const char *hr_ruleset_rule_error(const hr_ruleset *rs, size_t i);
+/* Every rule as [{id, title, area, for_each, file, line, col, error}] (owned). */
+json_t *hr_ruleset_list(const hr_ruleset *rs);
 
 /* Evaluates every rule for every subject. Returns an owned object:
  *   {"findings": [ {rule, title, area, severity, subject, message, metrics{},
@@ -56,6 +62,17 @@ const char *hr_ruleset_rule_id(const hr_ruleset *rs, size_t i);
  *    "not_evaluated": [ {rule, subject, reason} ... ]}
  * Findings are in rule order then subject order; the caller sorts for display. */
 json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f);
+
+/* A sysctl value for a what-if evaluation. */
+struct hr_setting {
+	const char *key;   /* "net.ipv4.tcp_tw_reuse" */
+	const char *value; /* raw text as written to /proc/sys */
+};
+/* Same as hr_ruleset_evaluate with sysctls overridden (an overlay in the
+ * evaluator: f is not changed; ports.* follow an overridden
+ * ip_local_port_range / ip_local_reserved_ports). Fix what-ifs stack on top. */
+json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
+				 const struct hr_setting *what_if, size_t nwhat_if);
 
 /* The explanation of one rule: its definition, each let/severity formula
  * with the current values filled in (per subject), and its sources.
