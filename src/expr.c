@@ -720,6 +720,13 @@ const char *hr_expr_source(const hr_expr *e)
 	return e->src;
 }
 
+void hr_expr_where(const hr_expr *e, const char **file, int *line, int *col)
+{
+	*file = e->file;
+	*line = e->line;
+	*col = e->col;
+}
+
 /* ---------------------------------------------------------------- binding */
 
 static const char *stype_word(int t)
@@ -1332,6 +1339,8 @@ char *hr_expr_fill(const hr_expr *e, struct hr_xctx *x)
 				}
 			} else if (v.t == HR_X_MISSING) {
 				snprintf(val, sizeof(val), "missing");
+			} else if (v.t == HR_X_NUM && v.num != floor(v.num)) {
+				snprintf(val, sizeof(val), "%.6g", v.num); /* for people: 6 digits */
 			} else {
 				hr_xval_str(&v, val, sizeof(val));
 			}

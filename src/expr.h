@@ -39,6 +39,8 @@ hr_expr *hr_expr_parse(const char *src, const char *file, int line, int col, str
 void hr_expr_free(hr_expr *e);
 /* The source text (borrowed). */
 const char *hr_expr_source(const hr_expr *e);
+/* Where the expression starts: file (borrowed), line, column. */
+void hr_expr_where(const hr_expr *e, const char **file, int *line, int *col);
 
 /* Resolves a name for binding: sets *kind (> 0, caller-defined), *slot and
  * *stype; returns 0, or -1 with msg filled ("unknown fact 'x'"). indexed
@@ -79,7 +81,8 @@ int hr_expr_eval(const hr_expr *e, struct hr_xctx *x, struct hr_xval *out);
 int hr_xval_truth(const struct hr_xval *v, struct hr_xctx *x, const hr_expr *e, bool *truth);
 
 /* The source with every name replaced by its current value, e.g.
- * "rate_per_s * hold_s" -> "120 * 60". Owned string, NULL on ENOMEM.
+ * "rate_per_s * hold_s" -> "120 * 60" (fractions to 6 significant digits).
+ * Owned string, NULL on ENOMEM.
  * Lookup errors show as "?". */
 char *hr_expr_fill(const hr_expr *e, struct hr_xctx *x);
 

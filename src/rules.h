@@ -79,5 +79,14 @@ json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
  * Owned object, or NULL when no such rule (then *err is set). */
 json_t *hr_ruleset_explain(const hr_ruleset *rs, const char *rule_id, const hr_facts *f,
 			   struct hr_err *err);
+/* Same, for the one subject ("10.0.0.2:5774") of a for_each rule; NULL subject: all.
+ * Object: {rule, title, area, description?, defined_at, for_each, error,
+ *          definition{needs, when, let[{name,expr}], severity{}, message, headroom_metric, fixes[]},
+ *          subjects[{subject, status, reason?, needs[], when, let[{name,expr,filled,value}], derived[],
+ *                    severity_conditions[{level,expr,filled,value}], facts[]?, severity?,
+ *                    message?, metrics?, fixes?}],
+ *          sources[{fact, value, source}], references[]} */
+json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, const hr_facts *f,
+				   const char *subject, struct hr_err *err);
 
 #endif
