@@ -152,6 +152,7 @@ struct rule {
 	char **refs;
 	size_t nrefs;
 	char *broken; /* non-NULL: first error; the rule is reported, not evaluated */
+	bool bound;   /* names bound by hr_ruleset_check */
 };
 
 struct derived {
@@ -162,6 +163,7 @@ struct derived {
 	int state;      /* cycle search: 0 new, 1 on the path, 2 done */
 	unsigned colls; /* collections whose item fields it needs (transitively) */
 	bool bad;
+	bool bound;
 };
 
 /* A scalar fact referenced somewhere: one cache slot each. */
@@ -180,6 +182,10 @@ struct hr_ruleset {
 	size_t nfacts, capfacts;
 	char **items; /* item field slots */
 	size_t nitems, capitems;
+	char **loaded; /* real paths of the files loaded (each file once) */
+	size_t nloaded, caploaded;
+	char **excluded; /* real paths hr_ruleset_load_dir leaves out */
+	size_t nexcluded, capexcluded;
 	bool checked;
 };
 
@@ -282,6 +288,12 @@ void hr_ruleset_free(hr_ruleset *rs)
 	for (i = 0; i < rs->nitems; i++)
 		free(rs->items[i]);
 	free(rs->items);
+	for (i = 0; i < rs->nloaded; i++)
+		free(rs->loaded[i]);
+	free(rs->loaded);
+	for (i = 0; i < rs->nexcluded; i++)
+		free(rs->excluded[i]);
+	free(rs->excluded);
 	free(rs);
 }
 
@@ -912,6 +924,39 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 	l->rule_bad = false;
 }
 
+/* True when path names the same file as one in the list (by real path). */
+static bool path_in(char **list, size_t n, const char *path)
+{
+	char *rp = realpath(path, NULL);
+	bool found = false;
+	size_t i;
+
+	for (i = 0; rp && i < n && !found; i++)
+		found = !strcmp(list[i], rp);
+	free(rp);
+	return found;
+}
+
+static void path_add(char ***list, size_t *n, size_t *cap, const char *path)
+{
+	char *rp = realpath(path, NULL), **nv;
+
+	if (!rp)
+		return;
+	nv = grow(*list, cap, *n + 1, sizeof(*nv));
+	if (!nv) {
+		free(rp);
+		return;
+	}
+	*list = nv;
+	nv[(*n)++] = rp;
+}
+
+void hr_ruleset_exclude(hr_ruleset *rs, const char *path)
+{
+	path_add(&rs->excluded, &rs->nexcluded, &rs->capexcluded, path);
+}
+
 int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 {
 	struct loader l;
@@ -926,6 +971,8 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	l.rs = rs;
 	l.file = path;
 	l.d = d;
+	if (path_in(rs->loaded, rs->nloaded, path))
+		return 0; /* the same file twice (a directory given twice): once is enough */
 	rs->checked = false;
 	rc = hr_read_file(path, &text, &len);
 	if (rc < 0) {
@@ -955,6 +1002,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		free(l.area);
 		return -EBADMSG;
 	}
+	path_add(&rs->loaded, &rs->nloaded, &rs->caploaded, path);
 	root = yaml_document_get_root_node(&l.doc);
 	if (root && root->type == YAML_MAPPING_NODE) {
 		YMAP_EACH(&l, root, k, v, pair) {
@@ -1027,13 +1075,27 @@ int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d)
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_strp);
 	for (i = 0; i < n; i++) {
-		int r = hr_ruleset_load_file(rs, names[i], d);
+		int r = path_in(rs->excluded, rs->nexcluded, names[i]) ? 0 : hr_ruleset_load_file(rs, names[i], d);
 
 		if (r < 0 && (!rc || r == -EBADMSG))
 			rc = r;
 		free(names[i]);
 	}
 	free(names);
+	return rc;
+}
+
+int hr_ruleset_load_std(hr_ruleset *rs, bool with_default, const char *const *dirs, size_t ndirs,
+			struct hr_diags *d)
+{
+	int rc = 0, r;
+	size_t i;
+
+	if (with_default && (r = hr_ruleset_load_dir(rs, hr_default_rules_dir(), d)) < 0)
+		rc = r;
+	for (i = 0; i < ndirs; i++)
+		if ((r = hr_ruleset_load_dir(rs, dirs[i], d)) < 0 && !rc)
+			rc = r;
 	return rc;
 }
 
@@ -1373,6 +1435,9 @@ int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d)
 		struct bindctx b = {rs, NULL, 0, &rs->der[i]};
 		int t;
 
+		if (rs->der[i].bound)
+			continue;
+		rs->der[i].bound = true;
 		before = d ? d->n : 0;
 		t = hr_expr_bind(rs->der[i].e, resolve, &b, d);
 		if (t < 0) {
@@ -1394,8 +1459,9 @@ int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d)
 	for (i = 0; i < rs->nrules; i++) {
 		struct rule *r = &rs->rules[i];
 
-		if (r->broken)
+		if (r->broken || r->bound)
 			continue;
+		r->bound = true;
 		before = d ? d->n : 0;
 		if (!bind_rule(rs, r, d)) {
 			mark_broken(r, d, before, "rule has errors");

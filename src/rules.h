@@ -43,6 +43,14 @@ void hr_ruleset_free(hr_ruleset *rs);
 int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d);
 /* Loads every *.yaml of a directory in name order. Same return convention. */
 int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d);
+/* Loads the shipped directory (hr_default_rules_dir(), when with_default)
+ * then each of dirs (--rules, in order). A file is loaded once however
+ * often it is named. Returns 0, or the first error as hr_ruleset_load_dir. */
+int hr_ruleset_load_std(hr_ruleset *rs, bool with_default, const char *const *dirs, size_t ndirs,
+			struct hr_diags *d);
+/* hr_ruleset_load_dir will leave this file out (it is loaded explicitly,
+ * e.g. `rules check FILE` in the context of the rules directories). */
+void hr_ruleset_exclude(hr_ruleset *rs, const char *path);
 /* Cross-checks after loading (unknown names, duplicate ids, cycles in derived). */
 int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d);
 
