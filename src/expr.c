@@ -1084,7 +1084,8 @@ static int arith_arg(const hr_expr *e, int i, struct hr_xctx *x, const char *wha
 	return fail_at(x, e, i, "%s needs numbers, not %s", what, vtype_word(v->t));
 }
 
-static int ev_call(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
+/* Not inlined: its argument array would make every ev() frame large. */
+static __attribute__((noinline)) int ev_call(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 {
 	const struct node *n = &e->n[i];
 	double v[64], r;

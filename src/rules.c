@@ -1482,6 +1482,17 @@ struct override {
 	bool num;
 };
 
+#define MAX_SET 16
+
+/* One fix as shown: text and settings filled in the base context. */
+struct fixview {
+	const struct fix *fx;
+	char text[1024];
+	char vals[MAX_SET][128];
+	struct override ov[MAX_SET];
+	size_t nov;
+};
+
 /* Evaluation state: one per hr_ruleset_evaluate/explain call, reused for every rule and subject. */
 struct evst {
 	struct hr_xctx x;
@@ -1494,10 +1505,13 @@ struct evst {
 	size_t nlets_done;
 	struct hr_xval *fcache; /* scalar facts: nfacts * NIDX, base facts only */
 	bool *fhave;
-	struct hr_xval *icache; /* item fields of the current item */
-	uint32_t *igen, itemgen;
-	struct hr_xval *dcache; /* derived facts of the current pass */
-	uint32_t *dgen, pass;
+	/* Item fields, cached across rules: numbers and conditions of every
+	 * item of a collection (strings are not cached: the facts model
+	 * returns them in scratch buffers). */
+	struct hr_xval *iall[HR_COLL_N];
+	bool *ihave[HR_COLL_N];
+	struct hr_xval *dcache; /* derived facts of the current pass (or overlay) */
+	uint32_t *dgen, pass, ovgen, gen; /* generations: pass and overlay ids from gen */
 	const struct override *ov; /* overlay of the current fix pass */
 	size_t nov;
 	const struct override *base; /* what-if overlay of the whole evaluation */
@@ -1505,6 +1519,10 @@ struct evst {
 	bool ov_ports;
 	int depth;
 	char ovsrc[64];
+	/* JSON shared by every finding of the current rule (read-only). */
+	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[4];
+	bool problems_only;
+	struct fixview *fv; /* room for the fixes of any rule */
 };
 
 static int ev_fail(struct evst *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1744,6 +1762,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 {
 	struct evst *st = (struct evst *)x;
 	struct hr_value hv;
+	ptrdiff_t ci;
 	int rc;
 
 	switch (kind) {
@@ -1760,26 +1779,40 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		*out = st->lets[slot];
 		return 0;
 	case K_ITEM:
-		if (st->coll < 0 || item_coll(name) != st->coll)
+		/* Binding checked the collection; the prefixes differ in their first letter. */
+		if (st->coll < 0 || name[0] != hr_coll_prefix((enum hr_coll)st->coll)[0])
 			return ev_fail(st, "'%s' is not available here", name);
 		if (st->ov_ports && st->coll == HR_COLL_LISTENING_PORTS &&
 		    (!strcmp(name, "port.in_range") || !strcmp(name, "port.reserved")))
 			return ov_ports(st, name, out);
-		if (st->igen[slot] == st->itemgen) {
-			*out = st->icache[slot];
+		ci = (ptrdiff_t)(st->item * st->rs->nitems + (size_t)slot);
+		if (!st->iall[st->coll]) {
+			size_t cells = hr_facts_count(st->f, (enum hr_coll)st->coll) * st->rs->nitems;
+
+			st->iall[st->coll] = calloc(cells + 1, sizeof(struct hr_xval));
+			st->ihave[st->coll] = calloc(cells + 1, sizeof(bool));
+		}
+		if (st->ihave[st->coll] && st->ihave[st->coll][ci]) {
+			*out = st->iall[st->coll][ci];
 			return 0;
 		}
 		rc = hr_facts_item_get(st->f, (enum hr_coll)st->coll, st->item, name, &hv);
 		if (rc < 0)
 			return ev_fail(st, "%s: %s", name, rc == -ENOENT ? "no such field" : strerror(-rc));
 		from_hv(&hv, name, out);
-		st->icache[slot] = *out;
-		st->igen[slot] = st->itemgen;
+		if (out->t != HR_X_STR && st->ihave[st->coll] && st->iall[st->coll]) {
+			st->iall[st->coll][ci] = *out;
+			st->ihave[st->coll][ci] = true;
+		}
 		return 0;
 	case K_DERIVED: {
 		const struct derived *d = &st->rs->der[slot];
 
-		if (st->dgen[slot] == st->pass) {
+		/* Without item fields a derived fact is the same for every
+		 * subject: computed once per overlay, not once per pass. */
+		uint32_t key = d->colls ? st->pass : st->ovgen;
+
+		if (st->dgen[slot] == key) {
 			*out = st->dcache[slot];
 			return 0;
 		}
@@ -1791,7 +1824,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		if (rc < 0)
 			return -1;
 		st->dcache[slot] = *out;
-		st->dgen[slot] = st->pass;
+		st->dgen[slot] = key;
 		return 0;
 	}
 	}
@@ -1800,14 +1833,19 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 
 static void evst_free(struct evst *st)
 {
+	free(st->fv);
 	free(st->lets);
 	free(st->fcache);
 	free(st->fhave);
-	free(st->icache);
-	free(st->igen);
+	for (int c = 0; c < HR_COLL_N; c++) {
+		free(st->iall[c]);
+		free(st->ihave[c]);
+	}
 	free(st->dcache);
 	free(st->dgen);
 }
+
+static void evst_done(struct evst *st);
 
 static int evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 {
@@ -1825,22 +1863,33 @@ static int evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 	/* Slot -1 (the kernel) lives just before slot 0: offset by one row. */
 	st->fcache = calloc((rs->nfacts + 1) * NIDX, sizeof(*st->fcache));
 	st->fhave = calloc((rs->nfacts + 1) * NIDX, sizeof(*st->fhave));
-	st->icache = calloc(rs->nitems + 1, sizeof(*st->icache));
-	st->igen = calloc(rs->nitems + 1, sizeof(*st->igen));
 	st->dcache = calloc(rs->nder + 1, sizeof(*st->dcache));
 	st->dgen = calloc(rs->nder + 1, sizeof(*st->dgen));
-	if (!st->lets || !st->fcache || !st->fhave || !st->icache || !st->igen || !st->dcache || !st->dgen) {
+	if (!st->lets || !st->fcache || !st->fhave || !st->dcache || !st->dgen) {
 		evst_free(st);
 		return -ENOMEM;
 	}
 	st->fcache += NIDX;
 	st->fhave += NIDX;
+	for (i = 0; i < 4; i++)
+		st->jsev[i] = json_string(sev_names[i]);
+	for (i = 0, maxlets = 1; i < rs->nrules; i++)
+		if (rs->rules[i].nfixes > maxlets)
+			maxlets = rs->rules[i].nfixes;
+	st->fv = malloc(maxlets * sizeof(*st->fv));
+	if (!st->fv) {
+		evst_done(st);
+		return -ENOMEM;
+	}
 	snprintf(st->ovsrc, sizeof(st->ovsrc), "fix (what-if)");
+	st->ovgen = ++st->gen;
 	return 0;
 }
 
 static void evst_done(struct evst *st)
 {
+	for (int i = 0; i < 4; i++)
+		json_decref(st->jsev[i]);
 	if (st->fcache) {
 		st->fcache -= NIDX;
 		st->fhave -= NIDX;
@@ -1893,7 +1942,7 @@ static void run_pass(struct evst *st, const struct rule *r, const struct fix *fx
 	size_t i, j;
 	int s, c;
 
-	st->pass++;
+	st->pass = ++st->gen;
 	st->x.failed = false;
 	st->x.err[0] = '\0';
 	st->nlets_done = 0;
@@ -2060,20 +2109,11 @@ static void set_overlay(struct evst *st, const struct override *ov, size_t n)
 {
 	st->ov = ov;
 	st->nov = n;
+	st->ovgen = ++st->gen;
 	st->ov_ports = ov_find(st, "net.ipv4.ip_local_port_range") ||
 		       ov_find(st, "net.ipv4.ip_local_reserved_ports");
 }
 
-#define MAX_SET 16
-
-/* One fix as shown: text and settings filled in the base context. */
-struct fixview {
-	const struct fix *fx;
-	char text[1024];
-	char vals[MAX_SET][128];
-	struct override ov[MAX_SET];
-	size_t nov;
-};
 
 /* Fills a fix's when/text/settings in the base context; false when not applicable. */
 static bool fix_prepare(struct evst *st, const struct fix *fx, struct fixview *fv)
@@ -2155,14 +2195,14 @@ static json_t *refs_json(const struct rule *r)
 static json_t *finding_json(struct evst *st, const struct rule *r, const struct outcome *o)
 {
 	json_t *fd = json_object(), *metrics = json_object(), *fixes = json_array();
-	struct fixview *fv = NULL;
+	struct fixview *fv = st->fv;
 	char msg[2048];
 	size_t i, nfv = 0;
 
-	json_object_set_new(fd, "rule", json_string(r->id));
-	json_object_set_new(fd, "title", json_string(r->title));
-	json_object_set_new(fd, "area", json_string(r->area));
-	json_object_set_new(fd, "severity", json_string(sev_names[o->sev]));
+	json_object_set(fd, "rule", st->jrule);
+	json_object_set(fd, "title", st->jtitle);
+	json_object_set(fd, "area", st->jarea);
+	json_object_set(fd, "severity", st->jsev[o->sev]);
 	json_object_set_new(fd, "subject", subject_json(st, r));
 	if (r->message.n)
 		fill_tmpl(st, &r->message, false, msg, sizeof(msg));
@@ -2176,16 +2216,13 @@ static json_t *finding_json(struct evst *st, const struct rule *r, const struct 
 	json_object_set_new(fd, "metrics", metrics);
 	/* Fixes matter for findings above ok. Fill every fix in the base
 	 * context first: the what-if passes overwrite the let values. */
-	if (o->sev != SEV_OK && r->nfixes)
-		fv = malloc(r->nfixes * sizeof(*fv));
-	for (i = 0; fv && i < r->nfixes; i++)
+	for (i = 0; o->sev != SEV_OK && fv && i < r->nfixes; i++)
 		if (fix_prepare(st, &r->fixes[i], &fv[nfv]))
 			nfv++;
 	for (i = 0; i < nfv; i++)
 		json_array_append_new(fixes, fix_json(st, r, &fv[i]));
-	free(fv);
 	json_object_set_new(fd, "fixes", fixes);
-	json_object_set_new(fd, "references", refs_json(r));
+	json_object_set(fd, "references", st->jrefs);
 	return fd;
 }
 
@@ -2218,45 +2255,74 @@ static bool scalar_needs_missing(struct evst *st, const struct rule *r, char *wh
 	return false;
 }
 
-/* Evaluates one rule over all its subjects into findings / not_evaluated. */
-static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, json_t *ne)
+/* Makes the JSON values every finding of rule r shares. */
+static void rule_begin(struct evst *st, const struct rule *r)
 {
-	struct outcome o;
-	size_t n, i;
-	char why[700];
-
 	st->r = r;
 	st->coll = r->coll;
 	st->item = 0;
-	st->itemgen++;
+	st->jrule = json_string(r->id);
+	st->jtitle = json_string(r->title ? r->title : "");
+	st->jarea = json_string(r->area ? r->area : "");
+	st->jrefs = refs_json(r);
+}
+
+static void rule_end(struct evst *st)
+{
+	json_decref(st->jrule);
+	json_decref(st->jtitle);
+	json_decref(st->jarea);
+	json_decref(st->jrefs);
+	st->jrule = st->jtitle = st->jarea = st->jrefs = NULL;
+}
+
+/* Evaluates one rule over all its subjects into findings / not_evaluated,
+ * counting the outcomes into the rule's summary entry. */
+static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, json_t *ne, json_t *summary)
+{
+	struct outcome o;
+	size_t n, i, count[4] = {0, 0, 0, 0}, na = 0, nne = 0;
+	char why[700];
+
+	rule_begin(st, r);
 	if (r->broken) {
 		add_not_evaluated(ne, r, json_null(), r->broken);
-		return;
-	}
-	if (r->coll >= 0) {
+		n = 0;
+		nne = 1;
+	} else if (r->coll >= 0) {
 		n = hr_facts_count(st->f, (enum hr_coll)r->coll);
 		if (!n && !hr_facts_have_sockets(st->f)) {
 			add_not_evaluated(ne, r, json_null(), "sockets not read (no subjects to check)");
-			return;
-		}
-		if (n && scalar_needs_missing(st, r, why, sizeof(why))) {
+			nne = 1;
+		} else if (n && scalar_needs_missing(st, r, why, sizeof(why))) {
 			add_not_evaluated(ne, r, json_null(), why);
-			return;
+			nne = n;
+			n = 0;
 		}
 	} else {
 		n = 1;
 	}
 	for (i = 0; i < n; i++) {
 		st->item = i;
-		st->itemgen++;
 		run_pass(st, r, NULL, &o);
-		if (o.status == R_NOT_APPLICABLE)
-			continue;
-		if (o.status == R_NOT_EVALUATED)
+		if (o.status == R_NOT_APPLICABLE) {
+			na++;
+		} else if (o.status == R_NOT_EVALUATED) {
+			nne++;
 			add_not_evaluated(ne, r, subject_json(st, r), o.reason);
-		else
-			json_array_append_new(findings, finding_json(st, r, &o));
+		} else {
+			count[o.sev]++;
+			if (!(st->problems_only && o.sev == SEV_OK && r->coll >= 0))
+				json_array_append_new(findings, finding_json(st, r, &o));
+		}
 	}
+	json_array_append_new(summary,
+			      json_pack("{s:O,s:o,s:i,s:i,s:i,s:i,s:i,s:i}", "rule", st->jrule, "for_each",
+					r->coll >= 0 ? json_string(hr_coll_name((enum hr_coll)r->coll)) : json_null(),
+					"critical", (int)count[SEV_CRITICAL], "warning", (int)count[SEV_WARNING],
+					"info", (int)count[SEV_INFO], "ok", (int)count[SEV_OK], "not_applicable",
+					(int)na, "not_evaluated", (int)nne));
+	rule_end(st);
 }
 
 /* Runs the check when the caller did not (derived facts may live in any file). */
@@ -2270,10 +2336,11 @@ static void ensure_checked(const hr_ruleset *rs)
 	}
 }
 
-json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
-				 const struct hr_setting *what_if, size_t nwhat_if)
+json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const struct hr_eval_opts *o)
 {
-	json_t *res, *findings, *ne;
+	const struct hr_setting *what_if = o ? o->what_if : NULL;
+	size_t nwhat_if = o && o->what_if ? o->nwhat_if : 0;
+	json_t *res, *findings, *ne, *summary;
 	struct override *ov = NULL;
 	struct evst st;
 	size_t i;
@@ -2296,16 +2363,27 @@ json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
 		st.nbase = nwhat_if;
 		set_overlay(&st, NULL, 0);
 	}
+	st.problems_only = o && o->problems_only;
 	findings = json_array();
 	ne = json_array();
+	summary = json_array();
 	for (i = 0; i < rs->nrules; i++)
-		eval_rule(&st, &rs->rules[i], findings, ne);
+		eval_rule(&st, &rs->rules[i], findings, ne, summary);
 	evst_done(&st);
 	free(ov);
 	res = json_object();
 	json_object_set_new(res, "findings", findings);
 	json_object_set_new(res, "not_evaluated", ne);
+	json_object_set_new(res, "summary", summary);
 	return res;
+}
+
+json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
+				 const struct hr_setting *what_if, size_t nwhat_if)
+{
+	struct hr_eval_opts o = {what_if, nwhat_if, false};
+
+	return hr_ruleset_evaluate_opts(rs, f, &o);
 }
 
 json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f)
@@ -2501,7 +2579,6 @@ static json_t *explain_subject(struct evst *st, const struct rule *r, json_t *na
 	json_t *kind;
 	size_t i;
 
-	st->itemgen++;
 	run_pass(st, r, NULL, &out);
 	json_object_set_new(o, "subject", subject_json(st, r));
 	json_object_set_new(o, "status", json_string(out.status == R_EVALUATED        ? "evaluated"
@@ -2612,8 +2689,7 @@ json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, co
 	free(c.seen);
 
 	subjects = json_array();
-	st.r = r;
-	st.coll = r->coll;
+	rule_begin(&st, r);
 	if (!r->broken) {
 		n = r->coll >= 0 ? hr_facts_count(f, (enum hr_coll)r->coll) : 1;
 		for (i = 0; i < n; i++) {
@@ -2624,6 +2700,7 @@ json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, co
 			json_array_append_new(subjects, explain_subject(&st, r, c.names));
 		}
 	}
+	rule_end(&st);
 	json_object_set_new(o, "subjects", subjects);
 	sources = json_array();
 	json_object_foreach(c.names, key, kind)

@@ -82,6 +82,19 @@ struct hr_setting {
 json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
 				 const struct hr_setting *what_if, size_t nwhat_if);
 
+/* Options of an evaluation. */
+struct hr_eval_opts {
+	const struct hr_setting *what_if; /* sysctl overrides (as hr_ruleset_evaluate_with) */
+	size_t nwhat_if;
+	bool problems_only; /* leave out the "ok" findings of for_each rules (still counted) */
+};
+/* The general form. The result also has "summary": one entry per rule
+ * {rule, for_each, critical, warning, info, ok, not_applicable, not_evaluated}
+ * counting its subjects. Values shared between findings of a rule (rule,
+ * title, area, severity, references) are the same json_t: treat the result
+ * as read-only (deep-copy before editing). */
+json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const struct hr_eval_opts *o);
+
 /* The explanation of one rule: its definition, each let/severity formula
  * with the current values filled in (per subject), and its sources.
  * Owned object, or NULL when no such rule (then *err is set). */
