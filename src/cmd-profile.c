@@ -67,9 +67,15 @@ static int show_text(FILE *out, const json_t *p)
 	fprintf(out, "\n");
 	hr_table_row(t, hdr);
 	json_array_foreach(json_object_get(p, "settings"), i, s) {
-		const char *row[] = {json_string_value(json_object_get(s, "key")),
-				     json_string_value(json_object_get(s, "value")),
-				     json_string_value(json_object_get(s, "from"))};
+		const char *ov = json_string_value(json_object_get(s, "overrides"));
+		char from[300];
+		const char *row[3];
+
+		snprintf(from, sizeof(from), "%s%s%s%s", json_string_value(json_object_get(s, "from")),
+			 ov ? " (overrides " : "", ov ? ov : "", ov ? ")" : "");
+		row[0] = json_string_value(json_object_get(s, "key"));
+		row[1] = json_string_value(json_object_get(s, "value"));
+		row[2] = from;
 		hr_table_row(t, row);
 	}
 	hr_table_print(out, t, "", 0);

@@ -84,12 +84,12 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 
 int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX];
 	size_t len;
 	int fd, r = 0;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", dirname(copy));
 	if (!content) {
 		if (unlink(path) < 0 && errno != ENOENT) {
 			r = -errno;

@@ -23,6 +23,7 @@ void hr_setting_clear(struct hr_setting *s)
 	free(s->why);
 	free(s->from);
 	free(s->where);
+	free(s->overrides);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -340,6 +341,7 @@ static int merge_settings(struct hr_profile *dst, const struct hr_profile *src)
 			if (!strcmp(dst->settings[j].key, c.key))
 				break;
 		if (j < dst->nsettings) {
+			c.overrides = strdup(dst->settings[j].from);
 			hr_setting_clear(&dst->settings[j]);
 			dst->settings[j] = c;
 			continue;
@@ -513,9 +515,10 @@ json_t *hr_profile_to_json(const struct hr_profile *p)
 	for (i = 0; i < p->nsettings; i++) {
 		const struct hr_setting *x = &p->settings[i];
 
-		json_array_append_new(s, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "key", x->key, "value",
-						    hr_setting_value_text(x), "why", x->why, "from",
-						    x->from, "where", x->where));
+		json_array_append_new(s, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "key", x->key,
+						    "value", hr_setting_value_text(x), "why", x->why,
+						    "from", x->from, "where", x->where, "overrides",
+						    x->overrides));
 	}
 	json_object_set_new(o, "settings", s);
 	return o;

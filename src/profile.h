@@ -19,6 +19,7 @@ struct hr_setting {
 	char *why;    /* rationale */
 	char *from;   /* profile name, "--set", or "fix RULE (SUBJECT)" */
 	char *where;  /* "profiles/web-server.yaml:12:5" or NULL */
+	char *overrides; /* after resolve: the profile whose value this one replaced, or NULL */
 };
 
 struct hr_profile {

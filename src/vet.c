@@ -381,6 +381,15 @@ static void vet_one(struct hr_plan *p, const struct hr_setting *s, const struct 
 		refuse(p, s->key, false, "cannot read current value: %s", hr_strerror(r));
 		return;
 	}
+	{
+		/* The kernel prints vectors with tabs; plans and journals use spaces. */
+		char *norm = hr_ws_normalise(cur);
+
+		free(cur);
+		cur = norm;
+		if (!cur)
+			return;
+	}
 	if (s->op == HR_OP_SET) {
 		if (!hr_sysctl_equal(cur, s->value))
 			val = hr_ws_normalise(s->value);
