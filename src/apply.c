@@ -77,9 +77,21 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 {
 	bool ok = true;
 
+	const char *brk = getenv("HEADROOM_TEST_BREAK_RESTORE");
+
 	while (n--) {
 		struct hr_err e = {0};
-		int r = hr_sysctl_write(root, items[n]->key, items[n]->old, &e);
+		int r;
+
+		/* Test-only hook: a restore that fails, as when someone else makes
+		 * a key unwritable mid-transaction (cannot be staged otherwise:
+		 * restoring in reverse order always finds a state the kernel took). */
+		if (brk && !strcmp(brk, items[n]->key)) {
+			r = -EIO;
+			hr_err_set(&e, r, "%s: restore failed (HEADROOM_TEST_BREAK_RESTORE)", items[n]->key);
+		} else {
+			r = hr_sysctl_write(root, items[n]->key, items[n]->old, &e);
+		}
 		json_t *ev = json_pack("{s:s, s:s, s:b, s:s?}", "type", "restored", "key", items[n]->key,
 				       "ok", r == 0, "error", r ? e.msg : NULL);
 

@@ -270,6 +270,18 @@ int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal
 		close(fd);
 		return r;
 	}
+	/* A crash mid-append leaves a torn last line: end it, so the next
+	 * event starts on a line of its own. */
+	{
+		char last = '\n';
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		if (size > 0 && pread(fd, &last, 1, size - 1) == 1 && last != '\n' &&
+		    write_all(fd, "\n", 1) < 0) {
+			close(fd);
+			return -EIO;
+		}
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		close(fd);

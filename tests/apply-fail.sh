@@ -35,6 +35,20 @@ grep -q '"type":"done","outcome":"failed-rolled-back"' "$j" || fail "journal out
 grep -q '"type":"write_failed","key":"net.ipv4.ip_local_port_range"' "$j" || fail "journal failed key"
 hr_apply "$ns" history --state-dir "$S" | grep -q "failed-rolled-back" || fail "history"
 
+# The restore itself fails (test-only hook): exit 3, the key named, and
+# 'headroom rollback' completes it afterwards.
+rc=$(rc_of env HEADROOM_TEST_SKIP_RANGE=net.ipv4.ip_local_port_range HEADROOM_TEST_BREAK_RESTORE=net.ipv4.tcp_tw_reuse \
+	ip netns exec "$ns" "$HR_BIN" apply --state-dir "$S" --set net.ipv4.tcp_tw_reuse=1 --set net.core.somaxconn=1000 \
+	--set "net.ipv4.ip_local_port_range=40000 30000")
+assert_eq "$rc" 3 "restore failure: exit 3"
+grep -q "NOT RESTORED net.ipv4.tcp_tw_reuse" "$T/out" || fail "incomplete key not named: $(cat "$T/out")"
+grep -q "^  restored net.core.somaxconn" "$T/out" || fail "other key restored"
+assert_eq "$(sysval $ns net.ipv4.tcp_tw_reuse)" 1 "broken restore leaves the new value"
+hr_apply "$ns" history --state-dir "$S" 2>&1 | grep -q "failed-rollback-incomplete" || fail "history: incomplete"
+rc=$(rc_of hr_apply "$ns" rollback --state-dir "$S")
+assert_eq "$rc" 0 "rollback completes it"
+assert_eq "$(sysval $ns net.ipv4.tcp_tw_reuse)" "$tw" "tw_reuse finally restored"
+
 # A temporary tree where one key fails at write time (a read-only bind mount
 # in a private mount namespace: its mode says writable, the write gets EROFS).
 command -v unshare >/dev/null || skip "needs unshare"
