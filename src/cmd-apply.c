@@ -30,14 +30,14 @@ struct apply_args {
 };
 
 /* Adds or replaces (by key) a setting: later sources override earlier ones. */
-static int add_setting(struct hr_setting **v, size_t *n, struct hr_setting *s)
+static int add_setting(struct hr_desired **v, size_t *n, struct hr_desired *s)
 {
-	struct hr_setting *nv;
+	struct hr_desired *nv;
 	size_t i;
 
 	for (i = 0; i < *n; i++)
 		if (!strcmp((*v)[i].key, s->key)) {
-			hr_setting_clear(&(*v)[i]);
+			hr_desired_clear(&(*v)[i]);
 			(*v)[i] = *s;
 			return 0;
 		}
@@ -50,7 +50,7 @@ static int add_setting(struct hr_setting **v, size_t *n, struct hr_setting *s)
 }
 
 /* Parses one --set KEY=VALUE into a setting; err says what is wrong. */
-static int parse_set(const char *arg, struct hr_setting *s, struct hr_err *err)
+static int parse_set(const char *arg, struct hr_desired *s, struct hr_err *err)
 {
 	const char *eq = strchr(arg, '=');
 	char key[HR_KEY_MAX], raw[HR_KEY_MAX];
@@ -68,9 +68,9 @@ static int parse_set(const char *arg, struct hr_setting *s, struct hr_err *err)
 	s->key = strdup(key);
 	s->why = strdup("requested with --set");
 	s->from = strdup("--set");
-	r = hr_setting_parse_value(s, eq + 1, err);
+	r = hr_desired_parse_value(s, eq + 1, err);
 	if (r < 0)
-		hr_setting_clear(s);
+		hr_desired_clear(s);
 	return r;
 }
 
@@ -170,7 +170,7 @@ static int apply_text(FILE *out, const json_t *tree)
 
 /* Collects the desired settings from --profile, --fix and --set. Returns
  * 0, or an exit code with the message printed. */
-static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, struct hr_setting **v,
+static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, struct hr_desired **v,
 		   size_t *n, char *source, size_t srclen)
 {
 	struct hr_err err = {0};
@@ -197,7 +197,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 	if (a->fix) {
 		const char *why = NULL;
 		json_t *rep = hr_vet_audit(vo, &why);
-		struct hr_setting *fx;
+		struct hr_desired *fx;
 		size_t nf, k;
 
 		if (!rep) {
@@ -215,7 +215,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 			 *source ? " + " : "", nf, nf == 1 ? "" : "s");
 	}
 	for (i = 0; i < a->nsets; i++) {
-		struct hr_setting s;
+		struct hr_desired s;
 
 		hr_err_clear(&err);
 		if (parse_set(a->sets[i], &s, &err) < 0) {
@@ -253,7 +253,7 @@ static int apply_exec(int argc, char **argv)
 	};
 	struct apply_args a = {0};
 	struct hr_vet_opts vo = {0};
-	struct hr_setting *settings = NULL;
+	struct hr_desired *settings = NULL;
 	struct hr_plan plan;
 	struct hr_kv *kv = NULL;
 	struct hr_err err = {0};
@@ -330,14 +330,14 @@ static int apply_exec(int argc, char **argv)
 	}
 	rc = collect(&a, &vo, &settings, &nsettings, source, sizeof(source));
 	if (rc) {
-		hr_settings_free(settings, nsettings);
+		hr_desired_free_all(settings, nsettings);
 		return rc;
 	}
 	if (hr_vet_plan(&plan, settings, nsettings, &vo) < 0) {
-		hr_settings_free(settings, nsettings);
+		hr_desired_free_all(settings, nsettings);
 		return HR_TX_FAILED;
 	}
-	hr_settings_free(settings, nsettings);
+	hr_desired_free_all(settings, nsettings);
 
 	tree = json_object();
 	json_object_set_new(tree, "source", json_string(source));

@@ -14,7 +14,7 @@
 
 #define HR_PROFILE_MAX_DEPTH 16
 
-void hr_setting_clear(struct hr_setting *s)
+void hr_desired_clear(struct hr_desired *s)
 {
 	if (!s)
 		return;
@@ -27,7 +27,7 @@ void hr_setting_clear(struct hr_setting *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int hr_setting_parse_value(struct hr_setting *s, const char *text, struct hr_err *err)
+int hr_desired_parse_value(struct hr_desired *s, const char *text, struct hr_err *err)
 {
 	int64_t v;
 	int r;
@@ -49,7 +49,7 @@ int hr_setting_parse_value(struct hr_setting *s, const char *text, struct hr_err
 	return s->value ? 0 : -ENOMEM;
 }
 
-const char *hr_setting_value_text(const struct hr_setting *s)
+const char *hr_desired_value_text(const struct hr_desired *s)
 {
 	static char buf[512];
 
@@ -74,7 +74,7 @@ void hr_profile_free(struct hr_profile *p)
 		free(p->assumptions[i]);
 	free(p->assumptions);
 	for (i = 0; i < p->nsettings; i++)
-		hr_setting_clear(&p->settings[i]);
+		hr_desired_clear(&p->settings[i]);
 	free(p->settings);
 	for (i = 0; i < p->nchain; i++)
 		free(p->chain[i]);
@@ -156,13 +156,13 @@ static int str_list(struct ld *l, yaml_node_t *n, const char *what, char ***v, s
 /* Reads one settings entry: KEY: {value: V, why: TEXT}. */
 static int load_setting(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yaml_node_t *vn)
 {
-	struct hr_setting s = {0};
+	struct hr_desired s = {0};
 	yaml_node_pair_t *pr;
 	const char *value = NULL;
 	yaml_node_t *value_node = vn;
 	char key[HR_KEY_MAX], where[600];
 	struct hr_err e = {0};
-	struct hr_setting *nv;
+	struct hr_desired *nv;
 	size_t i;
 
 	if (!scalar(kn))
@@ -198,12 +198,12 @@ static int load_setting(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yam
 			return at(l, kn, "setting '%s' defined twice", key, NULL);
 		}
 	s.key = strdup(key);
-	if (hr_setting_parse_value(&s, value, &e) < 0) {
-		hr_setting_clear(&s);
+	if (hr_desired_parse_value(&s, value, &e) < 0) {
+		hr_desired_clear(&s);
 		return at(l, value_node, "%s", e.msg, NULL);
 	}
 	if (!strcmp(key, "net.ipv4.tcp_tw_recycle")) {
-		hr_setting_clear(&s);
+		hr_desired_clear(&s);
 		return at(l, kn, "net.ipv4.tcp_tw_recycle is never set (removed in 4.12; broke clients behind NAT)",
 			  NULL, NULL);
 	}
@@ -213,7 +213,7 @@ static int load_setting(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yam
 	s.from = strdup(p->name ? p->name : "?");
 	nv = realloc(p->settings, (p->nsettings + 1) * sizeof(*nv));
 	if (!nv || !s.key || !s.where || !s.from) {
-		hr_setting_clear(&s);
+		hr_desired_clear(&s);
 		return -ENOMEM;
 	}
 	p->settings = nv;
@@ -324,8 +324,8 @@ static int merge_settings(struct hr_profile *dst, const struct hr_profile *src)
 	size_t i, j;
 
 	for (i = 0; i < src->nsettings; i++) {
-		const struct hr_setting *s = &src->settings[i];
-		struct hr_setting c = {0}, *nv;
+		const struct hr_desired *s = &src->settings[i];
+		struct hr_desired c = {0}, *nv;
 
 		c.key = strdup(s->key);
 		c.op = s->op;
@@ -334,7 +334,7 @@ static int merge_settings(struct hr_profile *dst, const struct hr_profile *src)
 		c.from = strdup(s->from);
 		c.where = s->where ? strdup(s->where) : NULL;
 		if (!c.key || !c.value || !c.why || !c.from) {
-			hr_setting_clear(&c);
+			hr_desired_clear(&c);
 			return -ENOMEM;
 		}
 		for (j = 0; j < dst->nsettings; j++)
@@ -342,13 +342,13 @@ static int merge_settings(struct hr_profile *dst, const struct hr_profile *src)
 				break;
 		if (j < dst->nsettings) {
 			c.overrides = strdup(dst->settings[j].from);
-			hr_setting_clear(&dst->settings[j]);
+			hr_desired_clear(&dst->settings[j]);
 			dst->settings[j] = c;
 			continue;
 		}
 		nv = realloc(dst->settings, (dst->nsettings + 1) * sizeof(*nv));
 		if (!nv) {
-			hr_setting_clear(&c);
+			hr_desired_clear(&c);
 			return -ENOMEM;
 		}
 		dst->settings = nv;
@@ -513,10 +513,10 @@ json_t *hr_profile_to_json(const struct hr_profile *p)
 	json_object_set_new(o, "chain", str_array(p->chain, p->nchain));
 	json_object_set_new(o, "assumptions", str_array(p->assumptions, p->nassumptions));
 	for (i = 0; i < p->nsettings; i++) {
-		const struct hr_setting *x = &p->settings[i];
+		const struct hr_desired *x = &p->settings[i];
 
 		json_array_append_new(s, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "key", x->key,
-						    "value", hr_setting_value_text(x), "why", x->why,
+						    "value", hr_desired_value_text(x), "why", x->why,
 						    "from", x->from, "where", x->where, "overrides",
 						    x->overrides));
 	}

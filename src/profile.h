@@ -12,7 +12,7 @@
 enum hr_op { HR_OP_SET, HR_OP_GE, HR_OP_LE };
 
 /* One desired setting. */
-struct hr_setting {
+struct hr_desired {
 	char *key;    /* normalised, dotted */
 	enum hr_op op;
 	char *value;  /* HR_OP_SET: the value; GE/LE: the bound N as text */
@@ -30,7 +30,7 @@ struct hr_profile {
 	size_t nextends;
 	char **assumptions;
 	size_t nassumptions;
-	struct hr_setting *settings;
+	struct hr_desired *settings;
 	size_t nsettings;
 	char **chain; /* after resolve: every profile used, root first */
 	size_t nchain;
@@ -38,11 +38,11 @@ struct hr_profile {
 
 /* Parses a setting's value text (">=4096", "<=30", "1024 65000") into s->op
  * and s->value (owned). 0 or -EINVAL (err says why). */
-int hr_setting_parse_value(struct hr_setting *s, const char *text, struct hr_err *err);
+int hr_desired_parse_value(struct hr_desired *s, const char *text, struct hr_err *err);
 /* Frees the strings of a setting (not the struct). */
-void hr_setting_clear(struct hr_setting *s);
+void hr_desired_clear(struct hr_desired *s);
 /* Text form of a setting's value (">=4096", "1"); borrowed static buffer. */
-const char *hr_setting_value_text(const struct hr_setting *s);
+const char *hr_desired_value_text(const struct hr_desired *s);
 
 /* Loads one profile file. Errors carry file:line:column. 0 or -errno. */
 int hr_profile_load_file(const char *path, struct hr_profile **out, struct hr_err *err);

@@ -314,7 +314,7 @@ static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const 
 }
 
 /* Decides the new value of a GE/LE setting: NULL when current is already right. */
-static int bound_value(const struct hr_setting *s, const char *cur, char **out, struct hr_err *err)
+static int bound_value(const struct hr_desired *s, const char *cur, char **out, struct hr_err *err)
 {
 	int64_t bound, c;
 
@@ -323,7 +323,7 @@ static int bound_value(const struct hr_setting *s, const char *cur, char **out, 
 		return -EINVAL;
 	if (hr_parse_i64(cur, &c) < 0) {
 		hr_err_set(err, -EINVAL, "'%s' needs a single integer key, current value is '%s'",
-			   hr_setting_value_text(s), cur);
+			   hr_desired_value_text(s), cur);
 		return -EINVAL;
 	}
 	if ((s->op == HR_OP_GE && c >= bound) || (s->op == HR_OP_LE && c <= bound))
@@ -333,7 +333,7 @@ static int bound_value(const struct hr_setting *s, const char *cur, char **out, 
 }
 
 /* Vets one setting into the plan. */
-static void vet_one(struct hr_plan *p, const struct hr_setting *s, const struct hr_vet_opts *o)
+static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o)
 {
 	struct hr_err e = {0};
 	enum hr_key_kind kind;
@@ -516,12 +516,12 @@ json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why)
 	return rep;
 }
 
-void hr_settings_free(struct hr_setting *s, size_t n)
+void hr_desired_free_all(struct hr_desired *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		hr_setting_clear(&s[i]);
+		hr_desired_clear(&s[i]);
 	free(s);
 }
 
@@ -531,7 +531,7 @@ static int sev_rank(const char *s)
 	return !s ? 9 : !strcmp(s, "critical") ? 0 : !strcmp(s, "warning") ? 1 : 9;
 }
 
-int hr_vet_fixes(const json_t *report, struct hr_setting **out, size_t *n)
+int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
 {
 	json_t *f, *fix;
 	size_t i, k, pass;
@@ -558,7 +558,7 @@ int hr_vet_fixes(const json_t *report, struct hr_setting **out, size_t *n)
 				json_object_foreach(json_object_get(fix, "settings"), key, val) {
 					char norm[HR_KEY_MAX], from[512], num[64];
 					const char *v = json_string_value(val);
-					struct hr_setting s = {0}, *nv;
+					struct hr_desired s = {0}, *nv;
 					size_t j;
 
 					if (!v && json_is_number(val)) {
@@ -581,7 +581,7 @@ int hr_vet_fixes(const json_t *report, struct hr_setting **out, size_t *n)
 					s.from = strdup(from);
 					nv = realloc(*out, (*n + 1) * sizeof(*nv));
 					if (!nv || !s.key || !s.value || !s.why || !s.from) {
-						hr_setting_clear(&s);
+						hr_desired_clear(&s);
 						return -ENOMEM;
 					}
 					*out = nv;
@@ -642,7 +642,7 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, cons
 	return out;
 }
 
-int hr_vet_plan(struct hr_plan *p, const struct hr_setting *s, size_t n, const struct hr_vet_opts *o)
+int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o)
 {
 	size_t i;
 

@@ -50,7 +50,7 @@ struct hr_vet_opts {
 /* Builds and vets a plan for the settings (already normalised). Refusals go
  * into p->refusals; the plan is usable only when p->nrefusals == 0.
  * Returns 0, or -errno on a failure to run at all. */
-int hr_vet_plan(struct hr_plan *p, const struct hr_setting *s, size_t n, const struct hr_vet_opts *o);
+int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o);
 
 /* Number of items that change something. */
 size_t hr_plan_changes(const struct hr_plan *p);
@@ -79,7 +79,7 @@ json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why);
  * report, the first sysctl fix whose severity_after is ok or info. A key
  * two fixes set differently keeps the first (the more severe finding, as
  * findings are sorted by severity first). Owned array in *out. 0 or -errno. */
-int hr_vet_fixes(const json_t *report, struct hr_setting **out, size_t *n);
-void hr_settings_free(struct hr_setting *s, size_t n);
+int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n);
+void hr_desired_free_all(struct hr_desired *s, size_t n);
 
 #endif

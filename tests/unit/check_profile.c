@@ -8,20 +8,20 @@
 
 START_TEST(test_values)
 {
-	struct hr_setting s = {.key = "net.core.somaxconn"};
+	struct hr_desired s = {.key = "net.core.somaxconn"};
 	struct hr_err e = {0};
 
-	ck_assert_int_eq(hr_setting_parse_value(&s, ">=4096", &e), 0);
+	ck_assert_int_eq(hr_desired_parse_value(&s, ">=4096", &e), 0);
 	ck_assert_int_eq(s.op, HR_OP_GE);
 	ck_assert_str_eq(s.value, "4096");
-	ck_assert_str_eq(hr_setting_value_text(&s), ">=4096");
+	ck_assert_str_eq(hr_desired_value_text(&s), ">=4096");
 	free(s.value);
-	ck_assert_int_eq(hr_setting_parse_value(&s, "1024\t 65000", &e), 0);
+	ck_assert_int_eq(hr_desired_parse_value(&s, "1024\t 65000", &e), 0);
 	ck_assert_int_eq(s.op, HR_OP_SET);
 	ck_assert_str_eq(s.value, "1024 65000");
 	free(s.value);
 	s.value = NULL;
-	ck_assert_int_eq(hr_setting_parse_value(&s, "<=many", &e), -EINVAL);
+	ck_assert_int_eq(hr_desired_parse_value(&s, "<=many", &e), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "not an integer"));
 }
 END_TEST
@@ -102,7 +102,7 @@ START_TEST(test_shipped)
 		ck_assert_msg(hr_profile_resolve(HR_SRCDIR "/profiles", names[i], &p, &e) == 0, "%s", e.msg);
 		ck_assert_msg(p->nassumptions > 0, "%s has no assumptions", names[i]);
 		for (k = 0; k < p->nsettings; k++) {
-			const struct hr_setting *s = &p->settings[k];
+			const struct hr_desired *s = &p->settings[k];
 
 			ck_assert(strcmp(s->key, "net.ipv4.tcp_tw_recycle") != 0);
 			ck_assert(!(strcmp(s->key, "net.ipv4.tcp_timestamps") == 0 && s->op == HR_OP_SET &&

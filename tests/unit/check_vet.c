@@ -33,7 +33,7 @@ END_TEST
 START_TEST(test_plan_tree)
 {
 	char *d = ut_tmpdir();
-	struct hr_setting s[] = {
+	struct hr_desired s[] = {
 		{.key = "net.core.somaxconn", .op = HR_OP_GE, .value = "4096", .why = "w", .from = "p"},
 		{.key = "net.ipv4.tcp_fin_timeout", .op = HR_OP_LE, .value = "30", .why = "w", .from = "p"},
 		{.key = "net.ipv4.tcp_tw_reuse", .op = HR_OP_SET, .value = "1", .why = "w", .from = "p"},
@@ -83,7 +83,7 @@ START_TEST(test_fixes)
 		" {\"rule\": \"o\", \"severity\": \"ok\", \"fixes\": ["
 		"   {\"kind\": \"sysctl\", \"settings\": {\"net.ipv4.tcp_fin_timeout\": \"5\"}, \"severity_after\": \"ok\"}]}]}",
 		0, NULL);
-	struct hr_setting *s;
+	struct hr_desired *s;
 	size_t n;
 
 	ck_assert_ptr_nonnull(rep);
@@ -94,7 +94,7 @@ START_TEST(test_fixes)
 	ck_assert_str_eq(s[0].value, "4096");
 	ck_assert_str_eq(s[0].from, "fix c");
 	ck_assert_str_eq(s[1].key, "net.ipv4.tcp_tw_reuse");
-	hr_settings_free(s, n);
+	hr_desired_free_all(s, n);
 	json_decref(rep);
 }
 END_TEST
