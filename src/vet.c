@@ -476,8 +476,8 @@ static hr_ruleset *load_rules(const struct hr_vet_opts *o, const char **why)
 		*why = "what-if audit unavailable: out of memory";
 		return NULL;
 	}
-	if (o->nrules_dirs == 0)
-		hr_ruleset_load_dir(rs, hr_default_rules_dir(), &d);
+	/* The shipped rules always, then --rules directories (RULES-FORMAT.md). */
+	hr_ruleset_load_dir(rs, hr_default_rules_dir(), &d);
 	for (i = 0; i < o->nrules_dirs; i++)
 		hr_ruleset_load_dir(rs, o->rules_dirs[i], &d);
 	hr_diags_free(&d);

@@ -43,7 +43,7 @@ struct hr_vet_opts {
 	const char *const *allow;   /* --allow KEY (or what-if rule id) */
 	size_t nallow;
 	bool whatif;                /* run the what-if audit of the planned state */
-	const char *const *rules_dirs; /* NULL: hr_default_rules_dir() */
+	const char *const *rules_dirs; /* --rules: loaded after the shipped rules */
 	size_t nrules_dirs;
 };
 
