@@ -6,7 +6,7 @@
 
 LAB_C_IP=10.199.0.1
 LAB_S_IP=10.199.0.2
-LAB_HELPERS="$HR_TESTBIN/helpers"
+: "${LAB_HELPERS:=$HR_TESTBIN/helpers}"
 # Where each scenario appends its one result line (docs/LAB.md is made from it).
 : "${LAB_RESULTS:=}"
 
