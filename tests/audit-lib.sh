@@ -66,7 +66,8 @@ time.sleep(60)
 au_ns_private() {
 	local parent="hr$$-$1-parent" ns="hr$$-$1"
 	ip netns add "$parent"
-	if ip netns exec "$parent" sysctl -qw net.ipv4.tcp_child_ehash_entries=131072 2>/dev/null; then
+	if command -v nsenter >/dev/null &&
+		ip netns exec "$parent" sysctl -qw net.ipv4.tcp_child_ehash_entries=131072 2>/dev/null; then
 		nsenter --net="/run/netns/$parent" ip netns add "$ns"
 	else
 		ip netns add "$ns" # before 5.19: the shared table

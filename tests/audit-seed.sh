@@ -23,8 +23,8 @@ SRV=$NET.2
 DEST=$SRV:5774
 
 # run_load NAME CLOSE SECONDS [client sysctls...]: fresh client/server
-# namespaces, RATE conn/s for SECONDS + 4 s, a snapshot of the client
-# after SECONDS into $T/NAME. The rate estimate takes the largest of the
+# namespaces, RATE conn/s (stopped after the snapshot, at most SECONDS + 4 s),
+# a snapshot of the client after SECONDS into $T/NAME. The rate estimate takes the largest of the
 # 1/5/10/30/60 s windows the TIME_WAIT ages cover: 10.5 s gives a 10 s window,
 # which evens out the bursts of a client starved of CPU on a busy machine;
 # the load goes on while the snapshot reads the sockets, as when an
@@ -52,8 +52,8 @@ run_load() {
 	hr_in "$cl" nice -n -15 "$HR_BIN" snapshot -q -o "$T/$name" >/dev/null || fail "$name: snapshot"
 	note "$name: snapshot took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 	[ "$close" = server ] && hr_in "$sv" "$HR_BIN" snapshot -q -o "$T/$name-server" >/dev/null
+	kill "$cli_pid" "$srv_pid" 2>/dev/null || true # tcpgen stops on SIGTERM
 	wait "$cli_pid" || true
-	kill "$srv_pid" 2>/dev/null || true
 	ip netns del "$cl"
 	ip netns del "$sv"
 }
