@@ -192,10 +192,21 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 		} else {
 			snprintf(head, sizeof(head), "%s", msg ? msg : title ? title : rule ? rule : "?");
 		}
+		/* The other problems besides the headline one. */
 		others = counts[0] + counts[1] - 1;
-		if (others)
-			snprintf(more, sizeof(more), " (+%zu more: %zu critical, %zu warning)", others, counts[0],
-				 counts[1]);
+		if (others) {
+			size_t oc = counts[0] - (status == HR_AUDIT_CRITICAL ? 1 : 0);
+			size_t ow = counts[1] - (status == HR_AUDIT_WARNING ? 1 : 0);
+
+			if (oc && ow)
+				snprintf(more, sizeof(more), "; %zu more critical, %zu warning%s", oc, ow,
+					 ow == 1 ? "" : "s");
+			else if (oc)
+				snprintf(more, sizeof(more), "; %zu more critical", oc);
+			else
+				snprintf(more, sizeof(more), "; %zu %swarning%s", ow,
+					 status == HR_AUDIT_WARNING ? "more " : "", ow == 1 ? "" : "s");
+		}
 	}
 	{
 		char *out;
