@@ -162,7 +162,7 @@ lab_audit() {
 	LAB_AUDIT_RC=$rc
 	[ "$rc" -le 2 ] || fail "headroom audit failed (exit $rc): $(head -c 600 "$out.err")"
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out" 2>/dev/null ||
-		fail "headroom audit did not print JSON: $(head -c 300 "$out")"
+		fail "headroom audit did not print JSON (exit $rc): $(head -c 300 "$out") $(head -c 600 "$out.err")"
 }
 
 # Runs 'headroom apply ARGS' (or rollback) inside NS with the scenario's state dir.
