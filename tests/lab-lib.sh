@@ -233,3 +233,6 @@ lab_settings() {
 	shift
 	for k in "$@"; do echo "$k = $(lab_sysctl_get "$ns" "$k" 2>/dev/null || echo absent)"; done
 }
+
+# A number rounded to N decimals (default 2) for result lines.
+lab_round() { awk -v x="$1" -v n="${2:-2}" 'BEGIN { printf "%.*f\n", n, x }'; }
