@@ -40,6 +40,7 @@ lo1=$(lab_counter "$LAB_S" TcpExt ListenOverflows)
 ld1=$(lab_counter "$LAB_S" TcpExt ListenDrops)
 note "run: $(tail -n 1 "$T/run.out"); ListenOverflows +$((lo1 - lo0)), ListenDrops +$((ld1 - ld0)), SYN_RECV up to $synrecv"
 [ $((lo1 - lo0)) -gt 0 ] || fail "no ListenOverflows with backlog $backlog and slow accept at $R conn/s"
+[ "$synrecv" -gt 0 ] || fail "no connection seen in SYN_RECV on the server while the accept queue overflowed"
 
 f=$(lab_finding "$T/audit.json" listen.queue ":$port")
 [ -n "$f" ] || fail "audit on the server reports no listen.queue finding for port $port"

@@ -19,8 +19,10 @@ lab_two_hosts() {
 	hr_require_netns
 	LAB_C=$(hr_ns client)
 	LAB_S=$(hr_ns server)
+	HR_NS_LIST="$HR_NS_LIST $LAB_C $LAB_S" # hr_ns ran in a subshell
 	if [ "${1:-}" = switch ]; then
 		LAB_SW=$(hr_ns switch)
+		HR_NS_LIST="$HR_NS_LIST $LAB_SW"
 		ip -n "$LAB_SW" link add "br$$" type bridge
 		ip -n "$LAB_SW" link set "br$$" up
 		LAB_C_DEV="c$$h"
