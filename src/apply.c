@@ -95,7 +95,7 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 		json_t *ev = json_pack("{s:s, s:s, s:b, s:s?}", "type", "restored", "key", items[n]->key,
 				       "ok", r == 0, "error", r ? e.msg : NULL);
 
-		hr_journal_append(j, ev);
+		hr_journal_append(j, json_incref(ev));
 		json_object_del(ev, "type");
 		json_object_del(ev, "time");
 		json_array_append_new(restored, ev);

@@ -120,7 +120,8 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int hr_journal_append(hr_journal *j, json_t *event)
+/* Appends one event (borrowed) and fsyncs. */
+static int append_borrowed(hr_journal *j, json_t *event)
 {
 	char *line;
 	size_t len;
@@ -137,6 +138,14 @@ int hr_journal_append(hr_journal *j, json_t *event)
 	free(line);
 	if (r == 0 && fsync(j->fd) < 0)
 		r = -errno;
+	return r;
+}
+
+int hr_journal_append(hr_journal *j, json_t *event)
+{
+	int r = event ? append_borrowed(j, event) : -ENOMEM;
+
+	json_decref(event);
 	return r;
 }
 
@@ -196,7 +205,7 @@ int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, st
 	json_object_set_new(header, "type", json_string("begin"));
 	json_object_set_new(header, "txn", json_string(id));
 	json_object_set_new(header, "time", json_integer((json_int_t)now));
-	r = hr_journal_append(j, header);
+	r = append_borrowed(j, header);
 	if (r == 0)
 		r = fsync_dir(dir);
 	if (r < 0) {

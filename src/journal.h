@@ -28,7 +28,8 @@ int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, st
  * -EBUSY). */
 int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal **out,
 		    struct hr_err *err);
-/* Appends one event (borrowed; "time" added) and fsyncs. 0 or -errno. */
+/* Appends one event (the reference is taken: callers pass json_pack()
+ * results; "time" is added) and fsyncs. 0 or -errno. */
 int hr_journal_append(hr_journal *j, json_t *event);
 /* Re-reads the whole transaction: {"header": {...}, "events": [...]}
  * (owned); a torn last line (crash mid-append) is skipped. */
