@@ -324,6 +324,10 @@ static int apply_exec(int argc, char **argv)
 		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 		return HR_TX_REFUSED;
 	}
+	if (!a.dry_run && hr_state_lock(arg_state_dir, &err) < 0) {
+		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+		return HR_TX_REFUSED;
+	}
 	if (hr_cmdtxn_warn_attention("apply", arg_state_dir) > 0 && !a.dry_run) {
 		fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first\n");
 		return HR_TX_REFUSED;

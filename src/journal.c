@@ -72,6 +72,27 @@ int hr_state_check(const char *dir, bool create, struct hr_err *err)
 	return check_dir(sub, create, err);
 }
 
+int hr_state_lock(const char *state_dir, struct hr_err *err)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/lock", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		hr_err_set(err, r, "lock %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		hr_err_set(err, r, "another headroom apply is running (%s is locked)", path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* Checks an open journal file like the state dir (owner, mode, regular). */
 static int check_file(int fd, const char *path, struct hr_err *err)
 {

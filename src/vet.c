@@ -376,6 +376,10 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
 		return;
 	}
+	if ((!o->root || !*o->root) && hr_sysctl_access(o->root, s->key) == -EACCES) {
+		refuse(p, s->key, false, "permission denied on key (run as root, or with CAP_NET_ADMIN over this namespace)");
+		return;
+	}
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
 		refuse(p, s->key, false, "cannot read current value: %s", hr_strerror(r));
