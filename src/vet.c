@@ -338,6 +338,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	struct hr_err e = {0};
 	enum hr_key_kind kind;
 	char *cur = NULL, *val = NULL;
+	const char *blocked = NULL;
 	struct hr_plan_item *it;
 	bool global = hr_sysctl_is_global(s->key);
 	int r;
@@ -352,37 +353,29 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	r = hr_sysctl_stat(o->root, s->key, &kind);
-	if (r == 0 && p->child_netns && global && kind == HR_KEY_WRITABLE && strncmp(s->key, "net.", 4))
-		r = -EXDEV; /* vm.*, kernel.*, fs.*: writable here but host-wide */
-	if (r == -EXDEV) {
-		refuse(p, s->key, false,
-		       "global key: not per network namespace, writing it from this child netns would change the whole host");
-		return;
-	}
 	if (r == -ENOENT && p->child_netns && global) {
 		refuse(p, s->key, false,
 		       "global key: absent in a child network namespace (set it from the initial namespace)");
-		return;
-	}
-	if (r == 0 && kind == HR_KEY_READONLY) {
-		if (p->child_netns && global)
-			refuse(p, s->key, false,
-			       "global key: read-only in a child network namespace (set it from the initial namespace)");
-		else
-			refuse(p, s->key, false, "read-only key");
 		return;
 	}
 	if (r < 0) {
 		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
 		return;
 	}
-	if ((!o->root || !*o->root) && hr_sysctl_access(o->root, s->key) == -EACCES) {
-		refuse(p, s->key, false, "permission denied on key (run as root, or with CAP_NET_ADMIN over this namespace)");
-		return;
-	}
+	/* A key we may not write is refused only when the plan would write it:
+	 * a global key already at the wanted value is simply right. */
+	if (kind == HR_KEY_READONLY)
+		blocked = p->child_netns && global
+				  ? "global key: read-only in a child network namespace (set it from the initial namespace)"
+				  : "read-only key";
+	else if (p->child_netns && global && strncmp(s->key, "net.", 4))
+		blocked = "global key: not per network namespace, writing it from this child netns would change the whole host";
+	else if ((!o->root || !*o->root) && hr_sysctl_access(o->root, s->key) == -EACCES)
+		blocked = "permission denied on key (run as root, or with CAP_NET_ADMIN over this namespace)";
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
-		refuse(p, s->key, false, "cannot read current value: %s", hr_strerror(r));
+		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
+		       blocked ? "; " : "", hr_strerror(r));
 		return;
 	}
 	{
@@ -400,6 +393,12 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	} else if (bound_value(s, cur, &val, &e) < 0) {
 		refuse(p, s->key, false, "%s", e.msg[0] ? e.msg : "bad bound");
 		free(cur);
+		return;
+	}
+	if (val && blocked) {
+		refuse(p, s->key, false, "%s", blocked);
+		free(cur);
+		free(val);
 		return;
 	}
 	if (val && !test_skip_range(s->key) && hr_vet_range(o->root, s->key, val, &e) < 0) {
