@@ -230,6 +230,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 	return 0;
 }
 
+/* Parses the options, collects the settings, vets, and applies or prints the plan. */
 static int apply_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -377,6 +377,7 @@ void hr_journal_close(hr_journal *j)
 	free(j);
 }
 
+/* qsort comparator of C strings (transaction ids sort by time). */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -177,6 +177,7 @@ static void note(struct hr_plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* True when --allow named this key (or rule id). */
 static bool allowed(const struct hr_vet_opts *o, const char *key)
 {
 	size_t i;
