@@ -77,8 +77,8 @@ json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why);
 
 /* The settings of `apply --fix`: for each critical or warning finding of a
  * report, the first sysctl fix whose severity_after is ok or info. A key
- * two fixes set differently keeps the first (the more severe finding, as
- * findings are sorted by severity first). Owned array in *out. 0 or -errno. */
+ * two fixes set differently keeps the first: critical findings are taken
+ * before warnings. Owned array in *out. 0 or -errno. */
 int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n);
 void hr_desired_free_all(struct hr_desired *s, size_t n);
 
