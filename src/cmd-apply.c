@@ -410,7 +410,7 @@ const struct hr_cmd hr_cmd_apply = {
 	.usage = "--profile NAME | --fix | --set KEY=VALUE ... [--dry-run] [--confirm S] [--persist] [options]",
 	.summary = "Plan, vet and apply sysctl settings as one transaction that can be rolled back.",
 	.help = "  --profile NAME         the settings of a profile (see 'headroom profile list')\n"
-		"  --fix                  the sysctl fixes of the current critical/warning findings\n"
+		"  --fix                  per critical/warning finding, its first sysctl fix that resolves it\n"
 		"  --set KEY=VALUE        one setting (repeatable; overrides the profile and fixes)\n"
 		"  --allow KEY            accept a dangerous value of KEY (or a what-if rule id)\n"
 		"  --dry-run              print the plan as a diff, write nothing\n"
