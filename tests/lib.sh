@@ -15,6 +15,11 @@ hr_cleanup() {
 	for p in $HR_PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $HR_PIDS; do wait "$p" 2>/dev/null || true; done
 	for ns in $HR_NS_LIST; do ip netns del "$ns" 2>/dev/null || true; done
+	# ns=$(hr_ns NAME) runs hr_ns in a subshell, so HR_NS_LIST never sees the
+	# name: also remove every namespace named with this test's prefix.
+	for ns in $(ip netns list 2>/dev/null | awk -v p="hr$$-" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null || true
+	done
 	rm -rf "$T"
 }
 trap hr_cleanup EXIT
