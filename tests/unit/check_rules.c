@@ -553,6 +553,9 @@ START_TEST(test_bench_10k)
 	double t0, t_all, t_ok, t_problems;
 	struct hr_eval_opts problems = {NULL, 0, true};
 	size_t nproblems;
+	/* under valgrind (some 50 times slower) a smaller load, no time bound */
+	bool vg = getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "vgpreload");
+	int ndest = vg ? 1000 : 10000;
 
 	n += (size_t)snprintf(text + n, sizeof(text) - n,
 			      "derived:\n  tw_reuse_on: \"(net.ipv4.tcp_timestamps ?? 1) >= 1 and net.ipv4.tcp_tw_reuse == 1\"\n"
@@ -570,7 +573,7 @@ START_TEST(test_bench_10k)
 			i, i + 1);
 	rs = load_text(text, &d);
 	ck_assert_int_eq(d.n, 0);
-	for (i = 0; i < 10000; i++) {
+	for (i = 0; i < ndest; i++) {
 		char host[32];
 
 		snprintf(host, sizeof(host), "10.%d.%d.%d", i / 65536, (i / 256) % 256, i % 256);
@@ -600,13 +603,13 @@ START_TEST(test_bench_10k)
 	t_ok = cpu_now() - t0;
 	ck_assert_int_eq(json_array_size(json_object_get(res, "findings")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(res, "summary"), 0), "ok")),
-			 10002);
+			 ndest + 2);
 	json_decref(res);
-	ck_assert_int_eq(hr_facts_count(f, HR_COLL_DESTINATIONS), 10002);
-	printf("# 10 rules x 10,002 destinations (CPU time): all 100,020 findings as JSON %.1f ms; "
+	ck_assert_int_eq(hr_facts_count(f, HR_COLL_DESTINATIONS), (size_t)ndest + 2);
+	printf("# 10 rules x %d destinations (CPU time): all %d findings as JSON %.1f ms; "
 	       "problems only (%zu findings with fix what-ifs) %.1f ms; evaluation alone (all ok) %.1f ms\n",
-	       t_all * 1e3, nproblems, t_problems * 1e3, t_ok * 1e3);
-	ck_assert(t_all < 5.0);
+	       ndest + 2, 10 * (ndest + 2), t_all * 1e3, nproblems, t_problems * 1e3, t_ok * 1e3);
+	ck_assert(vg || t_all < 5.0);
 	hr_ruleset_free(rs);
 	hr_facts_free(f);
 }
