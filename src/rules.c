@@ -429,6 +429,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 				l->rule_bad = true;
 				snprintf(l->first, sizeof(l->first), "%s:%d:%d: unclosed '{' in %s", l->file, line,
 					 col + (int)(p - s), what);
+				tmpl_free(t);
 				return false;
 			}
 			body = strndup(p + 1, (size_t)(q - p - 1));
@@ -450,6 +451,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 					snprintf(l->first, sizeof(l->first), "%s:%d:%d: %s", l->file,
 						 l->d->v[before].line, l->d->v[before].col, l->d->v[before].msg);
 				l->rule_bad = true;
+				tmpl_free(t);
 				return false;
 			}
 			p = q + 1;
@@ -457,8 +459,10 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 			char *buf = malloc(strlen(p) + 1);
 			size_t o = 0;
 
-			if (!buf)
+			if (!buf) {
+				tmpl_free(t);
 				return false;
+			}
 			while (*p) {
 				if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
 					buf[o++] = *p;
@@ -476,6 +480,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 		if (!np) {
 			free(part.lit);
 			hr_expr_free(part.e);
+			tmpl_free(t);
 			return false;
 		}
 		t->p = np;
@@ -516,12 +521,33 @@ static int let_slot(const struct rule *r, const char *name)
 	return -1;
 }
 
-/* Iterates the pairs of a mapping node. */
-#define YMAP_EACH(l, n, k, v, pair)                                                                \
+/* True (error reported) when the key of pair was already given in the mapping:
+ * libyaml accepts duplicate keys, and the second would silently win. */
+static bool ydup(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair)
+{
+	yaml_node_t *k = ynode(l, pair->key), *k0;
+	yaml_node_pair_t *p;
+
+	if (!k || k->type != YAML_SCALAR_NODE)
+		return false;
+	for (p = map->data.mapping.pairs.start; p < pair; p++) {
+		k0 = ynode(l, p->key);
+		if (k0 && k0->type == YAML_SCALAR_NODE && !strcmp((char *)k0->data.scalar.value, (char *)k->data.scalar.value)) {
+			lerr(l, k, "'%s' given twice (first at line %d)", (char *)k->data.scalar.value,
+			     (int)k0->start_mark.line + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Iterates the pairs of a mapping node (a duplicate key is reported and skipped). */
+#define YMAP_SCAN(l, n, k, v, pair)                                                                \
 	for (yaml_node_pair_t *pair = (n)->data.mapping.pairs.start;                               \
 	     pair < (n)->data.mapping.pairs.top && ((k) = ynode(l, pair->key)) &&                 \
 	     ((v) = ynode(l, pair->value));                                                        \
 	     pair++)
+#define YMAP_EACH(l, n, k, v, pair) YMAP_SCAN(l, n, k, v, pair) if (!ydup(l, n, pair))
 #define YSEQ_EACH(l, n, v, item)                                                                   \
 	for (yaml_node_item_t *item = (n)->data.sequence.items.start;                              \
 	     item < (n)->data.sequence.items.top && ((v) = ynode(l, *item)); item++)
@@ -644,7 +670,7 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 	if (!want(l, n, YAML_MAPPING_NODE, "a rule"))
 		return;
 	/* id first, so every later message can name the rule. */
-	YMAP_EACH(l, n, k, v, pair0) {
+	YMAP_SCAN(l, n, k, v, pair0) {
 		if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "id")) {
 			const char *s = yscalar(l, v, "id");
 

@@ -362,6 +362,8 @@ START_TEST(test_load_errors)
 	load_error("derived:\n  a: \"1\"\n  a: \"2\"\n", 3, 3, "derived fact 'a' defined twice");
 	load_error("rules:\n  - id: a\n    title: t\n    let: {kernel_major: \"kernel + 1\"}\n    severity: {info: \"true\"}\n",
 		   4, 26, "needs numbers, not the kernel version");
+	load_error("rules:\n  - id: a\n    title: t\n    when: \"true\"\n    when: \"false\"\n    severity: {info: \"true\"}\n",
+		   5, 5, "'when' given twice (first at line 4)");
 	load_error("rules: {}\n", 1, 8, "rules (a list of rules) must be a list");
 	load_error("- a\n- b\n", 1, 1, "a rule file is a mapping");
 	load_error("rules: []\nextra: 1\n", 2, 1, "unknown top-level key 'extra'");
