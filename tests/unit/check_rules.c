@@ -359,11 +359,22 @@ START_TEST(test_load_errors)
 	load_error("derived:\n  d: \"dest.rate * 2\"\nrules:\n  - id: a\n    title: t\n    severity: {info: \"d > 1\"}\n",
 		   4, 5, "needs dest.* fields");
 	load_error("derived:\n  net.ipv4.x: \"1\"\n", 2, 3, "would hide a fact");
-	load_error("derived:\n  a: \"1\"\n  a: \"2\"\n", 3, 3, "derived fact 'a' defined twice");
+	load_error("derived:\n  a: \"1\"\n  a: \"2\"\n", 3, 3, "'a' given twice (first at line 2)");
 	load_error("rules:\n  - id: a\n    title: t\n    let: {kernel_major: \"kernel + 1\"}\n    severity: {info: \"true\"}\n",
 		   4, 26, "needs numbers, not the kernel version");
 	load_error("rules:\n  - id: a\n    title: t\n    when: \"true\"\n    when: \"false\"\n    severity: {info: \"true\"}\n",
 		   5, 5, "'when' given twice (first at line 4)");
+	{ /* a derived fact defined in two files */
+		struct hr_diags d = {NULL, 0};
+		hr_ruleset *rs = hr_ruleset_new();
+
+		hr_ruleset_load_file(rs, write_rules("t.yaml", "derived:\n  a: \"1\"\n"), &d);
+		hr_ruleset_load_file(rs, write_rules("u.yaml", "derived:\n  a: \"2\"\n"), &d);
+		has_diag(&d, "u.yaml", 2, 3, "derived fact 'a' defined twice (first at");
+		hr_ruleset_free(rs);
+		hr_diags_free(&d);
+		unlink(write_rules("u.yaml", ""));
+	}
 	load_error("rules: {}\n", 1, 8, "rules (a list of rules) must be a list");
 	load_error("- a\n- b\n", 1, 1, "a rule file is a mapping");
 	load_error("rules: []\nextra: 1\n", 2, 1, "unknown top-level key 'extra'");
