@@ -1879,6 +1879,8 @@ static int evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 
 	memset(st, 0, sizeof(*st));
 	st->x.lookup = lookup;
+	st->x.direct_kind = K_LET;
+	st->x.ndirect = &st->nlets_done;
 	st->rs = rs;
 	st->f = f;
 	st->coll = -1;
@@ -1886,6 +1888,7 @@ static int evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 		if (rs->rules[i].nlets > maxlets)
 			maxlets = rs->rules[i].nlets;
 	st->lets = calloc(maxlets, sizeof(*st->lets));
+	st->x.direct = st->lets;
 	/* Slot -1 (the kernel) lives just before slot 0: offset by one row. */
 	st->fcache = calloc((rs->nfacts + 1) * NIDX, sizeof(*st->fcache));
 	st->fhave = calloc((rs->nfacts + 1) * NIDX, sizeof(*st->fhave));
