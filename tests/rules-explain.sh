@@ -38,6 +38,12 @@ esac
 X test.retries2 --assume net.ipv4.tcp_retries2=15 --format yaml >"$T/e.yaml" 2>/dev/null
 grep -Eq '^rule: "?test\.retries2"?$' "$T/e.yaml" || fail "yaml"
 
+# a broken rule is explained as broken, with its located error
+"$HR_BIN" explain bad.type-error --no-default-rules --rules "$FX/rules-bad" --no-sockets >"$T/b.txt" 2>"$T/err" ||
+	fail "explain of a broken rule"
+grep -q "rules-bad/broken.yaml:23:39: '+' needs numbers, not a condition" "$T/b.txt" || fail "broken rule: $(cat "$T/b.txt")"
+grep -q "12 errors in the rule files" "$T/err" || fail "other files' errors not mentioned: $(cat "$T/err")"
+
 # errors
 rc=0; X no.such-rule 2>"$T/err" >/dev/null || rc=$?
 assert_eq "$rc" 1 "unknown rule"
