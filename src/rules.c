@@ -1624,44 +1624,6 @@ static int ov_value(struct evst *st, const struct override *o, const char *name,
 	return 0;
 }
 
-/* Counts ports of a reserved list ("1000-1010,2000") inside [lo, hi], and
- * tells whether port p is reserved. */
-static long reserved_count(const char *list, long lo, long hi, long p, bool *p_reserved)
-{
-	const char *s = list;
-	long n = 0;
-
-	if (p_reserved)
-		*p_reserved = false;
-	while (s && *s) {
-		char *end;
-		long a, b;
-
-		while (*s == ',' || isspace((unsigned char)*s))
-			s++;
-		if (!*s)
-			break;
-		a = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		b = a;
-		s = end;
-		if (*s == '-') {
-			b = strtol(s + 1, &end, 10);
-			s = end;
-		}
-		if (p_reserved && p >= a && p <= b)
-			*p_reserved = true;
-		if (a < lo)
-			a = lo;
-		if (b > hi)
-			b = hi;
-		if (b >= a)
-			n += b - a + 1;
-	}
-	return n;
-}
-
 /* ports.* and port.in_range/reserved when a fix changes the port range or
  * reserved ports: the facts model's port model (src/facts.c) recomputed
  * over the overlay. usable = range - reserved in range - listeners in range
@@ -1674,6 +1636,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 	const char *reslist = NULL;
 	long lo, hi, size, nres, nlis = 0;
 	size_t i, np;
+	uint8_t mark[65536 / 8];
 
 	memset(out, 0, sizeof(*out));
 	if (r) {
@@ -1700,30 +1663,29 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 	else if (hr_facts_get(st->f, "net.ipv4.ip_local_reserved_ports", -1, &hv) == 0 && hv.str)
 		reslist = hv.str;
 	size = hi >= lo ? hi - lo + 1 : 0;
-	nres = reserved_count(reslist, lo, hi, -1, NULL);
 	if (!strncmp(name, "port.", 5)) {
-		bool isres;
 		long p;
 
 		if (hr_facts_item_get(st->f, HR_COLL_LISTENING_PORTS, st->item, "port.number", &hv) < 0)
 			return ev_fail(st, "port.number: no such field");
 		p = (long)hv.num;
-		reserved_count(reslist, 0, 65535, p, &isres);
 		out->t = HR_X_BOOL;
-		out->num = !strcmp(name, "port.in_range") ? (p >= lo && p <= hi) : isres;
+		out->num = !strcmp(name, "port.in_range") ? (p >= lo && p <= hi)
+							   : hr_ports_reserved_in(reslist, p, p, NULL) > 0;
 		out->source = st->ovsrc;
 		return 0;
 	}
+	/* Same model as port_model() in src/facts.c: reserved ports counted once. */
+	memset(mark, 0, sizeof(mark));
+	nres = reslist ? (long)hr_ports_reserved_in(reslist, lo, hi, mark) : 0;
 	np = hr_facts_count(st->f, HR_COLL_LISTENING_PORTS);
 	for (i = 0; i < np; i++) {
-		bool isres;
 		long p;
 
 		if (hr_facts_item_get(st->f, HR_COLL_LISTENING_PORTS, i, "port.number", &hv) < 0)
 			continue;
 		p = (long)hv.num;
-		reserved_count(reslist, 0, 65535, p, &isres);
-		nlis += p >= lo && p <= hi && !isres;
+		nlis += p >= lo && p <= hi && !(mark[p >> 3] & (1u << (p & 7)));
 	}
 	out->t = HR_X_NUM;
 	out->source = st->ovsrc;

@@ -507,6 +507,59 @@ START_TEST(test_listening_ports_overlay)
 }
 END_TEST
 
+/* Facts with listeners and reserved ports; range and reserved list as given. */
+static hr_facts *port_facts(const char *range, const char *reserved)
+{
+	hr_facts *f = hr_facts_new();
+
+	hr_facts_set_sysctl(f, "net.ipv4.ip_local_port_range", range, "t");
+	hr_facts_set_sysctl(f, "net.ipv4.ip_local_reserved_ports", reserved, "t");
+	hr_facts_declare_inbound(f, 40000, 1, false, "w");
+	hr_facts_declare_inbound(f, 45000, 1, false, "w");
+	hr_facts_declare_inbound(f, 30005, 1, false, "w");
+	hr_facts_declare_inbound(f, 8080, 1, false, "w");
+	return f;
+}
+
+START_TEST(test_overlay_matches_facts)
+{
+	/* the what-if port model gives what the facts model gives for the same sysctls */
+	struct hr_diags d = {NULL, 0};
+	hr_ruleset *rs = load_text("rules:\n  - id: pm\n    title: t\n"
+				   "    let: {u: ports.usable, r: ports.reserved_in_range, l: ports.listeners_in_range,"
+				   " s: ports.range_size}\n    severity: {info: \"u > 0\"}\n",
+				   &d);
+	static const char *const cases[][2] = {
+		{"1024 50000", "45000,30000-30010"},
+		{"32768 60999", "40000-40100,40050-40200"},
+		{"40000 40000", "40000"},
+		{"20000 30000", ""},
+	};
+	size_t i;
+	const char *m[] = {"u", "r", "l", "s"};
+
+	ck_assert_int_eq(d.n, 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hr_facts *base = port_facts("32768 60999", "40000-40100,40050-40200");
+		hr_facts *real = port_facts(cases[i][0], cases[i][1]);
+		const struct hr_setting plan[] = {{"net.ipv4.ip_local_port_range", cases[i][0]},
+						  {"net.ipv4.ip_local_reserved_ports", cases[i][1]}};
+		json_t *a = hr_ruleset_evaluate_with(rs, base, plan, 2), *b = hr_ruleset_evaluate(rs, real);
+		size_t k;
+
+		for (k = 0; k < 4; k++)
+			ck_assert_msg(metric(finding(a, "pm", NULL), m[k]) == metric(finding(b, "pm", NULL), m[k]),
+				      "case %zu metric %s: overlay %g, facts %g", i, m[k],
+				      metric(finding(a, "pm", NULL), m[k]), metric(finding(b, "pm", NULL), m[k]));
+		json_decref(a);
+		json_decref(b);
+		hr_facts_free(base);
+		hr_facts_free(real);
+	}
+	hr_ruleset_free(rs);
+}
+END_TEST
+
 START_TEST(test_explain)
 {
 	struct hr_diags d = {NULL, 0};
@@ -641,6 +694,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_eval_errors);
 	tcase_add_test(tc, test_listening_ports_overlay);
+	tcase_add_test(tc, test_overlay_matches_facts);
 	tcase_add_test(tc, test_explain);
 	tcase_add_test(tc, test_bench_10k);
 	suite_add_tcase(s, tc);
