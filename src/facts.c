@@ -776,7 +776,7 @@ bool hr_facts_name_known(const char *name)
 
 /* Counts the ports of a reserved-ports list ("1000-1010,2000") inside [lo, hi];
  * when mark is set, also records which, so listeners are not counted twice. */
-static int64_t reserved_in(const char *list, int64_t lo, int64_t hi, uint8_t *mark)
+int64_t hr_ports_reserved_in(const char *list, int64_t lo, int64_t hi, uint8_t *mark)
 {
 	const char *p = list;
 	int64_t n = 0;
@@ -843,7 +843,7 @@ static void port_model(const hr_facts *f, struct portmodel *pm)
 	pm->size = pm->hi >= pm->lo ? pm->hi - pm->lo + 1 : 0;
 	memset(mark, 0, sizeof(mark));
 	if (res && res->raw && !res->missing)
-		pm->reserved = reserved_in(res->raw, pm->lo, pm->hi, mark);
+		pm->reserved = hr_ports_reserved_in(res->raw, pm->lo, pm->hi, mark);
 	for (p = pm->lo; p <= pm->hi && p <= 65535; p++)
 		if (p >= 0 && port_listening(f, (uint16_t)p) && !(mark[p >> 3] & (1u << (p & 7))))
 			pm->listeners++;
@@ -1214,7 +1214,7 @@ static int port_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 			if (!res || res->missing || !res->raw)
 				val_missing(out, "net.ipv4.ip_local_reserved_ports not read");
 			else
-				val_bool(out, reserved_in(res->raw, in->port, in->port, NULL) > 0,
+				val_bool(out, hr_ports_reserved_in(res->raw, in->port, in->port, NULL) > 0,
 					 res->source);
 		}
 	} else

@@ -32,6 +32,11 @@ fi
 host_sw=$(sysctl -n vm.swappiness)
 refused "host-wide key" "vm.swappiness: global key: not per network namespace" --set vm.swappiness=1
 assert_eq "$(sysctl -n vm.swappiness)" "$host_sw" "host vm.swappiness untouched"
+# A global key already at the wanted value is right, not refused (nothing to write).
+rc=$(rc_of hr_apply "$ns" apply --state-dir "$S" --set vm.swappiness="$host_sw" --detailed-exitcodes)
+assert_eq "$rc" 0 "global key already right"
+grep -q "Nothing to change" "$T/out" || fail "global key already right: $(cat "$T/out")"
+no_txn "an already-right global key wrote a journal"
 assert_eq "$(sysctl -n net.core.netdev_max_backlog)" "$host_bl" "host netdev_max_backlog untouched"
 
 # Unknown key, range table, tcp_tw_recycle (never, even with --allow).
