@@ -63,7 +63,8 @@ static const char *hex(const char *p, const char *e, int maxd, uint64_t *v)
 
 /* Parses exactly n hex digits (the kernel prints fixed widths: %08X, %04X,
  * %02X); branch-free: an invalid digit makes the OR of the values negative. */
-static const char *hexn(const char *p, const char *e, int n, uint32_t *v)
+static inline __attribute__((always_inline)) const char *hexn(const char *p, const char *e, int n,
+							      uint32_t *v)
 {
 	uint32_t x = 0;
 	int bad = 0, i;
@@ -121,16 +122,87 @@ static const char *endpoint(const char *p, const char *e, int family, uint8_t *a
 	return p;
 }
 
+/* Fills the fields every path sets from the parsed columns. */
+static void finish(struct hr_sock *s, uint32_t st, uint32_t rx, uint32_t tr, uint64_t when)
+{
+	uint64_t v;
+
+	s->state = (int)st;
+	s->timer = (int)tr;
+	/* tm->when is in clock ticks (USER_HZ); TIME_WAIT: tr = 3, time left. */
+	v = when * (1000 / HR_USER_HZ);
+	s->expires_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	/* For LISTEN, rx_queue is sk_ack_backlog (the accept queue); the
+	 * backlog (sk_max_ack_backlog) is not printed (get_tcp4_sock()). */
+	s->rqueue = rx;
+	s->backlog_unknown = s->state == HR_LISTEN;
+}
+
+/* Fast path for the kernel's own layout: after "sl:" the columns up to
+ * retrnsmt have fixed widths (" %08X:%04X %08X:%04X %02X %08X:%08X
+ * %02X:%08lX %08X ", get_tcp4_sock() and friends), so separators sit at
+ * known offsets. Returns 0, or -1 to let the careful parser decide. */
+static int parse_fixed(const char *p, const char *e, int family, struct hr_sock *s)
+{
+	const int aw = family == AF_INET6 ? 32 : 8;
+	const char *q = p + 2 * aw, *r;
+	uint32_t st = 0, tx = 0, rx = 0, tr = 0, when = 0, w = 0, ok = 1;
+	int i;
+
+	if (e - p < 55 + 2 * aw || p[0] != ' ' || p[1 + aw] != ':' || p[6 + aw] != ' ' || q[7] != ':' ||
+	    q[12] != ' ' || q[15] != ' ' || q[24] != ':' || q[33] != ' ' || q[36] != ':' ||
+	    q[45] != ' ' || q[54] != ' ')
+		return -1;
+	for (i = 0; i < aw / 8; i++) {
+		ok &= hexn(p + 1 + 8 * i, e, 8, &w) != NULL;
+		memcpy(s->src + 4 * i, &w, 4);
+		ok &= hexn(p + 7 + aw + 8 * i, e, 8, &w) != NULL;
+		memcpy(s->dst + 4 * i, &w, 4);
+	}
+	ok &= hexn(p + 2 + aw, e, 4, &w) != NULL;
+	s->sport = (uint16_t)w;
+	ok &= hexn(q + 8, e, 4, &w) != NULL;
+	s->dport = (uint16_t)w;
+	ok &= hexn(q + 13, e, 2, &st) != NULL;
+	ok &= hexn(q + 16, e, 8, &tx) != NULL;
+	ok &= hexn(q + 25, e, 8, &rx) != NULL;
+	ok &= hexn(q + 34, e, 2, &tr) != NULL;
+	ok &= hexn(q + 37, e, 8, &when) != NULL;
+	ok &= hexn(q + 46, e, 8, &w) != NULL;
+	if (!ok || st == 0 || st >= HR_TCP_NSTATES)
+		return -1;
+	/* uid, timeout, inode: present and decimal. */
+	r = q + 55;
+	for (i = 0; i < 3; i++) {
+		r = dec(skip_sp(r, e), e);
+		if (!r || (r < e && *r != ' ' && *r != '\t'))
+			return -1;
+	}
+	finish(s, st, rx, tr, when);
+	return 0;
+}
+
 int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_sock *s,
 			  const char **why)
 {
 	const char *p = line, *e = line + len, *q;
-	uint32_t st, tx, rx, tr, w32;
-	uint64_t when, v;
+	uint32_t st = 0, tx = 0, rx = 0, tr = 0, w32 = 0;
+	uint64_t when = 0;
 
 	hex_init();
 	memset(s, 0, sizeof(*s));
 	s->family = family;
+	/* "%4d:" then the fixed-width columns. */
+	while (p < e && *p == ' ')
+		p++;
+	q = p;
+	while (q < e && *q >= '0' && *q <= '9')
+		q++;
+	if (q > p && q < e && *q == ':' && parse_fixed(q + 1, e, family, s) == 0)
+		return 0;
+	memset(s, 0, sizeof(*s));
+	s->family = family;
+	p = line;
 #define COL(name, expr)                                                        \
 	do {                                                                   \
 		p = skip_sp(p, e);                                             \
@@ -164,15 +236,7 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 		*why = "unknown TCP state in column 'st'";
 		return -EBADMSG;
 	}
-	s->state = (int)st;
-	s->timer = (int)tr;
-	/* tm->when is in clock ticks (USER_HZ); TIME_WAIT: tr = 3, time left. */
-	v = when * (1000 / HR_USER_HZ);
-	s->expires_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-	/* For LISTEN, rx_queue is sk_ack_backlog (the accept queue); the
-	 * backlog (sk_max_ack_backlog) is not printed (get_tcp4_sock()). */
-	s->rqueue = rx;
-	s->backlog_unknown = s->state == HR_LISTEN;
+	finish(s, st, rx, tr, when);
 	(void)tx;
 	return 0;
 }

@@ -120,6 +120,17 @@ START_TEST(test_timewait_timer)
 	ck_assert_int_eq(hr_procnet_parse_line(l, strlen(l), AF_INET, &s, &why), 0);
 	ck_assert_uint_eq(s.expires_ms, 2500);
 	ck_assert(!s.backlog_unknown);
+	/* Not the fixed layout (a 9-digit timer, tabs, no sl padding): the
+	 * careful parser still reads it the same way. */
+	{
+		const char *k = "0: 0100000A:80E8\t0200000A:1538 06 00000000:00000000 03:000001770 00000000 0 0 0";
+
+		ck_assert_int_eq(hr_procnet_parse_line(k, strlen(k), AF_INET, &s, &why), 0);
+		ck_assert_int_eq(s.state, HR_TIME_WAIT);
+		ck_assert_uint_eq(s.sport, 0x80E8);
+		ck_assert_uint_eq(s.dport, 5432);
+		ck_assert_uint_eq(s.expires_ms, 60000);
+	}
 }
 END_TEST
 
