@@ -241,32 +241,39 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 	return 0;
 }
 
-hr_procnet *hr_procnet_open(const char *path, const char *label, int family, int *err)
+hr_procnet *hr_procnet_open_fd(int fd, const char *label, int family, int *err)
 {
-	hr_procnet *p = calloc(1, sizeof(*p));
+	hr_procnet *p;
 
 	*err = 0;
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
 	if (!p) {
+		close(fd);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	p->fd = -1;
+	p->fd = fd;
 	p->family = family;
 	p->line = 1;
-	p->label = strdup(label ? label : path);
+	p->label = strdup(label ? label : "");
 	p->buf = malloc(PN_BUFSZ);
 	if (!p->label || !p->buf) {
 		*err = -ENOMEM;
 		hr_procnet_close(p);
 		return NULL;
 	}
-	p->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (p->fd < 0) {
-		*err = -errno;
-		hr_procnet_close(p);
-		return NULL;
-	}
 	return p;
+}
+
+hr_procnet *hr_procnet_open(const char *path, const char *label, int family, int *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	return hr_procnet_open_fd(fd < 0 ? -errno : fd, label ? label : path, family, err);
 }
 
 /* Reads more bytes after compacting the buffer; 0, or -errno. */

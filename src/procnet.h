@@ -28,6 +28,9 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
  * operator knows it (used in problems "label:line: ..."); both strings are
  * copied. Returns NULL with *err = -errno (or -EBADMSG for a bad header). */
 hr_procnet *hr_procnet_open(const char *path, const char *label, int family, int *err);
+/* Same on an open descriptor (taken over, closed on failure too); a
+ * negative fd is passed through as the error (-errno of a failed open). */
+hr_procnet *hr_procnet_open_fd(int fd, const char *label, int family, int *err);
 /* Pass 1: feeds the leading LISTEN lines into f; returns how many, or -errno. */
 long hr_procnet_listeners(hr_procnet *p, hr_facts *f);
 /* Pass 2: feeds every remaining line into f; returns how many, or -errno.

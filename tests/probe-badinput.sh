@@ -13,7 +13,7 @@ run() {
 	rc=0
 	"$HR_BIN" probe --root "$T/r" --format json >"$T/$1.json" 2>"$T/$1.err" || rc=$?
 	assert_eq "$rc" 0 "$1: exit status (something usable was read)"
-	jget "$T/$1.json" 'd["kernel"]["kernel.osrelease"]["value"]' >/dev/null || fail "$1: rest not reported"
+	jget "$T/$1.json" 'd["sysctls"]["net.ipv4.ip_local_port_range"]["value"]' >/dev/null || fail "$1: rest not reported"
 }
 # has NAME SOURCE_SUBSTRING MESSAGE_SUBSTRING: on stderr and in problems.
 has() {
@@ -74,6 +74,23 @@ has unreadable "proc/net/netstat" "a directory"
 has unreadable "proc/sys/net/ipv4/tcp_keepalive_time" "a symlink"
 grep -q "root:" "$T/unreadable.json" && fail "followed a symlink out of the tree"
 if [ "$(id -u)" -ne 0 ]; then has unreadable "proc/net/sockstat" "permission denied"; fi
+
+# 4b. Symlinked directories: under --root every path component must stay in
+#     the tree without a symlink (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS).
+fresh
+rm -rf "$T/r/proc/sys/net/core" "$T/r/proc/sys/kernel"
+ln -s /proc/sys/net/core "$T/r/proc/sys/net/core"
+mkdir -p "$T/elsewhere/random"; echo secret-os >"$T/elsewhere/osrelease"
+ln -s ../../../elsewhere "$T/r/proc/sys/kernel"
+run dirlinks
+if [ "$(jget "$T/dirlinks.json" 'd["kernel"]["kernel.osrelease"].get("value")')" = secret-os ]; then
+	note "kernel without openat2 (< 5.6): only final-component symlinks are refused"
+else
+	has dirlinks "proc/sys/net/core" "a symlink"
+	has dirlinks "proc/sys/kernel/osrelease" "a symlink"
+	jget "$T/dirlinks.json" 'd["sysctls"]["net.core.somaxconn"]["absent"]' | grep -q "symlink" ||
+		fail "keys of a symlinked directory not absent with the reason"
+fi
 
 # 5. A bad header and garbage lines in tcp6.
 fresh
