@@ -298,8 +298,10 @@ static void text_problems(FILE *out, const json_t *facts)
 }
 
 /* The text report: grouped for people. */
-static int probe_text(FILE *out, const json_t *facts)
+static int probe_text(FILE *out, const json_t *tree)
 {
+	const json_t *facts = json_object_get(tree, "facts");
+
 	text_header(out, facts);
 	text_kernel(out, facts);
 	text_ports(out, facts);
@@ -360,9 +362,10 @@ static int probe_exec(int argc, char **argv)
 		return HR_EXIT_FAIL;
 	}
 	r = hr_probe_run(f, &po, &err);
-	tree = hr_facts_to_json(f);
+	/* {"facts": ...}: the same shape as the audit report's facts. */
+	tree = json_pack("{s:o}", "facts", hr_facts_to_json(f));
 	{
-		const json_t *ps = json_object_get(tree, "problems"), *p;
+		const json_t *ps = json_object_get(json_object_get(tree, "facts"), "problems"), *p;
 		size_t i;
 
 		json_array_foreach((json_t *)ps, i, p)

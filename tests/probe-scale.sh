@@ -35,7 +35,7 @@ assert_eq "$rc" 0 "probe --root exit status"
 [ "$big" -le $((small + 1024)) ] || fail "memory grows with the socket count: $small KiB -> $big KiB"
 awk -v s="$secs" 'BEGIN { exit !(s < 2.0) }' || fail "200k lines took $secs s"
 "$HR_BIN" probe --root "$T/big" --format json >"$T/big.json" 2>/dev/null
-assert_eq "$(jget "$T/big.json" 'd["sockets"]["total"]')" 200001 "sockets counted"
-assert_eq "$(jget "$T/big.json" 'len(d["sockets"]["destinations"])')" 500 "destinations"
-assert_eq "$(jget "$T/big.json" 'd["sockets"]["states"]["TIME_WAIT"]')" 66667 "TIME_WAIT sockets"
+assert_eq "$(jget "$T/big.json" 'd["facts"]["sockets"]["total"]')" 200001 "sockets counted"
+assert_eq "$(jget "$T/big.json" 'len(d["facts"]["sockets"]["destinations"])')" 500 "destinations"
+assert_eq "$(jget "$T/big.json" 'd["facts"]["sockets"]["states"]["TIME_WAIT"]')" 66667 "TIME_WAIT sockets"
 echo ok
