@@ -1,0 +1,163 @@
+#!/bin/sh
+# bench/run.sh [N ...]: how fast and how small a socket survey is, against the
+# floor and the usual tools, at N TIME_WAIT sockets (default 10000 100000
+# 200000 1000000). Needs root: everything happens in a network namespace this
+# script creates and removes (per N), with loopback traffic only.
+#
+# For each N: tcpgen fills N client-closed connections over 32 destinations
+# (127.0.0.1:7201..7232) and, while they sit in TIME_WAIT (60 s, so the
+# window is short at 1M), hyperfine measures the median wall time of:
+#   floor      bench/sockfloor (one sock_diag dump, counts states only)
+#   dump       tests/helpers/diagdump (hr_sockdiag_dump into the facts model, facts JSON)
+#   probe      headroom probe --interval 0
+#   audit      headroom audit --interval 0
+#   ss         ss -Htan state time-wait | awk '{print $4}' | sort | uniq -c   (N <= 200k)
+#   netstat    netstat -ant | grep TIME_WAIT | wc -l                          (N <= 200k)
+#   root       headroom probe --root SNAP (a copy of the namespace's /proc/net files)
+#   wc         wc -l SNAP/proc/net/tcp
+# and /usr/bin/time -v the peak RSS of floor, probe and audit. Then a quiet
+# namespace (no sockets) for the quiet-box audit. Prints a table and writes
+# docs/PERFORMANCE.md. Not part of make check.
+#
+# Environment: RUNS (hyperfine runs, default 10; 5 at 1M), HR_BIN, KEEP=1
+# keeps the work directory.
+set -eu
+export LC_ALL=C
+top=$(cd "$(dirname "$0")/.." && pwd)
+HR_BIN=${HR_BIN:-$top/src/headroom}
+TCPGEN=$top/tests/helpers/tcpgen
+W=$(mktemp -d "${TMPDIR:-/tmp}/hr-bench.XXXXXX")
+NS=""
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
+	[ "${KEEP:-0}" = 1 ] && echo "work directory kept: $W" || rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
+for c in ip ss hyperfine python3; do command -v $c >/dev/null || die "needs $c"; done
+[ -x /usr/bin/time ] || die "needs GNU time (/usr/bin/time)"
+if ! command -v netstat >/dev/null; then
+	echo "bench: installing net-tools for netstat"
+	apt-get install -y -qq net-tools >/dev/null || die "needs netstat (net-tools)"
+fi
+make -s -C "$top" src/headroom tests/helpers/tcpgen tests/helpers/diagdump >/dev/null
+DUMP=$top/tests/helpers/diagdump
+cc -O2 -Wall -Wextra -o "$W/sockfloor" "$top/bench/sockfloor.c"
+FLOOR=$W/sockfloor
+
+[ $# -gt 0 ] || set -- 10000 100000 200000 1000000
+
+# Which headroom commands work yet (others are reported n/a).
+hr_works() { "$HR_BIN" "$@" --interval 0 >/dev/null 2>&1; }
+HAVE_PROBE=0; hr_works probe && HAVE_PROBE=1
+HAVE_AUDIT=0; hr_works audit && HAVE_AUDIT=1
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+fresh_ns() {
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
+	NS="hrbench$$-$1"
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	# Inside the namespace only: room for 1M TIME_WAIT, 64k ports per
+	# destination, no loopback TIME_WAIT reuse (tcp_tw_reuse=2 would recycle them).
+	in_ns sysctl -q -w net.ipv4.tcp_max_tw_buckets=2000000 \
+		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=0
+}
+
+# fill N: two tcpgen fill processes (one per core), each serving 16 ports.
+fill() {
+	local half=$(($1 / 2)) a b p
+	a=""; b=""
+	for p in $(seq 7201 7216); do a="$a,127.0.0.1:$p"; done
+	for p in $(seq 7217 7232); do b="$b,127.0.0.1:$p"; done
+	in_ns "$TCPGEN" fill --serve --connect "${a#,}" --count "$half" --parallel 64 --quiet >"$W/fill.a" &
+	PIDS="$PIDS $!"
+	in_ns "$TCPGEN" fill --serve --connect "${b#,}" --count $(($1 - half)) --parallel 64 --quiet >"$W/fill.b"
+	wait
+	PIDS=""
+}
+
+tw_now() { in_ns "$FLOOR" | sed -n 's/.*st6=\([0-9]*\).*/\1/p'; }
+
+# hf NAME RUNS CMD...: hyperfine median (seconds) into $W/N.NAME.json.
+hf() {
+	local name=$1 runs=$2
+	shift 2
+	in_ns hyperfine -N -w 1 -r "$runs" --export-json "$W/$N.$name.json" "$@" >/dev/null 2>&1 ||
+		echo "bench: hyperfine $name failed" >&2
+}
+# hfsh NAME RUNS CMD: same through a shell (pipelines).
+hfsh() {
+	local name=$1 runs=$2
+	in_ns hyperfine -S sh -w 1 -r "$runs" --export-json "$W/$N.$name.json" "$3" >/dev/null 2>&1 ||
+		echo "bench: hyperfine $name failed" >&2
+}
+# rss NAME CMD...: peak RSS in KiB of one run.
+rss() {
+	local name=$1
+	shift
+	in_ns /usr/bin/time -v "$@" >/dev/null 2>"$W/time"
+	sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time" >"$W/$N.$name.rss"
+}
+
+# snapshot DIR: the namespace's /proc/net socket and counter files.
+snapshot() {
+	mkdir -p "$1/proc/net"
+	for f in tcp tcp6 sockstat sockstat6 snmp netstat; do
+		in_ns cat "/proc/net/$f" >"$1/proc/net/$f"
+	done
+}
+
+for N in "$@"; do
+	runs=${RUNS:-10}
+	[ "$N" -ge 1000000 ] && runs=${RUNS:-5}
+	echo "bench: N=$N: filling"
+	fresh_ns "$N"
+	# TIME_WAIT elsewhere on the machine: the kernel walks the one shared
+	# established hash for every namespace, so other sockets cost time too.
+	awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo >"$W/$N.tw_machine" 2>/dev/null || true
+	t=$(date +%s)
+	fill "$N"
+	echo "bench: N=$N: filled in $(($(date +%s) - t)) s; measuring"
+	tw_now >"$W/$N.tw_start"
+	S=$W/snap.$N
+	snapshot "$S"
+	hf floor "$runs" "$FLOOR"
+	hf dump "$runs" "$DUMP"
+	[ $HAVE_PROBE = 1 ] && hf probe "$runs" "$HR_BIN probe --interval 0"
+	[ $HAVE_AUDIT = 1 ] && hf audit "$runs" "$HR_BIN audit --interval 0"
+	rss floor "$FLOOR"
+	rss dump "$DUMP"
+	[ $HAVE_PROBE = 1 ] && rss probe "$HR_BIN" probe --interval 0
+	[ $HAVE_AUDIT = 1 ] && rss audit "$HR_BIN" audit --interval 0
+	if [ "$N" -le 200000 ]; then
+		hfsh ss "$runs" "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c"
+		hfsh netstat "$(( runs < 5 ? runs : 5 ))" "netstat -ant | grep TIME_WAIT | wc -l"
+	fi
+	tw_now >"$W/$N.tw_end"
+	wc -l <"$S/proc/net/tcp" >"$W/$N.lines"
+	[ $HAVE_PROBE = 1 ] && hf root "$runs" "$HR_BIN probe --root $S"
+	hf wc "$runs" "wc -l $S/proc/net/tcp"
+	rm -rf "$S"
+done
+
+N=quiet
+fresh_ns quiet
+awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo >"$W/$N.tw_machine" 2>/dev/null || true
+[ $HAVE_AUDIT = 1 ] && hf audit 20 "$HR_BIN audit --interval 0"
+[ $HAVE_PROBE = 1 ] && hf probe 20 "$HR_BIN probe --interval 0"
+hf floor 20 "$FLOOR"
+hf dump 20 "$DUMP"
+
+cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+machine="$(nproc) CPUs ($cpu), $mem RAM, Linux $(uname -r), $(hyperfine --version), $(ss -V 2>&1 | head -1), net-tools $(netstat --version 2>/dev/null | sed -n 's/^net-tools //p' | head -1)"
+python3 "$top/bench/report.py" "$W" "$machine" "$top/docs/PERFORMANCE.md" "$@"
