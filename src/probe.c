@@ -166,8 +166,11 @@ static int msgf(char *buf, size_t n, const char *fmt, ...)
 
 /* Reads a small open file into buf, NUL-terminated, and closes it. With
  * check_type, refuses anything that is not a regular file (EINVAL/EISDIR).
+ * With one_read, a short read is the end: a /proc/sys file hands its whole
+ * value to one read() (proc_sys_call_handler()), a regular file is short
+ * only at its end; this saves the read() that returns 0 on ~300 keys.
  * Returns the length or -errno (-EFBIG when it does not fit). */
-static long read_fd(int fd, char *buf, bool check_type)
+static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
 {
 	size_t used = 0;
 	long r;
@@ -200,19 +203,27 @@ static long read_fd(int fd, char *buf, bool check_type)
 			close(fd);
 			return -EFBIG;
 		}
+		if (one_read)
+			break;
 	}
 	close(fd);
 	buf[used] = '\0';
 	return (long)used;
 }
 
-/* Reads a small file named relative to an open directory; a symlink is
+/* Reads a small open file (see read_fd_at_most), to its end. */
+static long read_fd(int fd, char *buf, bool check_type)
+{
+	return read_fd_at_most(fd, buf, check_type, false);
+}
+
+/* Reads a sysctl file named relative to an open directory; a symlink is
  * refused (ELOOP) and a FIFO does not block (O_NONBLOCK). */
 static long read_small(int dirfd, const char *name, char *buf, bool check_type)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
-	return read_fd(fd < 0 ? -errno : fd, buf, check_type);
+	return read_fd_at_most(fd < 0 ? -errno : fd, buf, check_type, true);
 }
 
 /* Opens abs ("/proc/net/snmp") in the tree being probed. Live, it is the
