@@ -51,6 +51,7 @@ const char *const hr_probe_files[] = {
 
 const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
 
+/* See probe.h: secrets are never facts. */
 bool hr_probe_secret(const char *name)
 {
 	/* The TCP Fast Open cookie key (mode 0600): never recorded or copied. */
@@ -555,6 +556,7 @@ struct counter_ctx {
 	bool record;             /* set facts */
 };
 
+/* Records one counter as a fact and/or into the rate sample. */
 static void counter(struct counter_ctx *c, const char *grp, size_t glen, const char *name,
 		    size_t nlen, double v)
 {
@@ -870,6 +872,7 @@ static void sockets_live(struct run *r)
 	r->usable += n > 0 ? n : 1;
 }
 
+/* See probe.h: the wait between two counter samples. */
 void hr_probe_wait_until(double t0, double interval, bool quiet)
 {
 	for (;;) {

@@ -94,6 +94,7 @@ static const char *dec(const char *p, const char *e)
 	return p > s && p - s <= 20 ? p : NULL;
 }
 
+/* Skips blanks (the kernel pads columns with spaces). */
 static const char *skip_sp(const char *p, const char *e)
 {
 	while (p < e && (*p == ' ' || *p == '\t'))

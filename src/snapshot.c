@@ -224,6 +224,7 @@ static int write_text(struct snap *s, const char *rel, const char *text, struct 
 	return r;
 }
 
+/* nftw callback of rm_tree: removes one entry (depth first). */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
