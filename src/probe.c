@@ -50,6 +50,7 @@ const char *const hr_probe_files[] = {
 };
 
 const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
+const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
 
 /* See probe.h: secrets are never facts. */
 bool hr_probe_secret(const char *name)

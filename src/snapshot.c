@@ -16,9 +16,11 @@
 #include "render.h"
 #include "snapshot.h"
 
-/* One read() of /proc/net/tcp returns a page-multiple chunk; 256 KiB keeps
- * the syscall count low for large socket tables. */
-#define CPBUF (256 * 1024)
+/* Every read() of /proc/net/tcp makes the kernel walk its established
+ * hash from the last position (tcp_seek_last_pos()), which costs
+ * milliseconds on a big hash: 1 MiB (~7000 sockets) per read keeps that
+ * to a few walks. */
+#define CPBUF (1024 * 1024)
 
 struct snap {
 	const struct hr_snapshot_opts *o;
@@ -33,6 +35,15 @@ static void snap_note(struct snap *s, const char *path, const char *msg)
 	s->st->skipped++;
 	if (s->o->note)
 		s->o->note(s->o->ctx, path, msg);
+}
+
+/* True when s is one of a NULL-terminated list. */
+static bool in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
 }
 
 /* Creates every missing directory of path (like mkdir -p). 0 or -errno. */
@@ -383,19 +394,19 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	if (r < 0)
 		goto fail;
 
-	/* Counters first: the interval to the second sample starts here. */
+	/* Sockets first (their TIME_WAIT ages are relative to the moment the
+	 * kernel prints them, so they should be as close as possible to when
+	 * the snapshot was asked for), then the counters: the interval to the
+	 * second sample starts there. */
+	for (i = 0; hr_probe_socket_files[i] && r == 0; i++)
+		r = copy_one(&s, hr_probe_socket_files[i], err);
 	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
 		r = copy_one(&s, hr_probe_rate_files[i], err);
 	t1 = hr_now();
-	for (i = 0; hr_probe_files[i] && r == 0; i++) {
-		size_t k;
-		bool done = false;
-
-		for (k = 0; hr_probe_rate_files[k]; k++)
-			done |= !strcmp(hr_probe_files[i], hr_probe_rate_files[k]);
-		if (!done)
+	for (i = 0; hr_probe_files[i] && r == 0; i++)
+		if (!in_list(hr_probe_files[i], hr_probe_rate_files) &&
+		    !in_list(hr_probe_files[i], hr_probe_socket_files))
 			r = copy_one(&s, hr_probe_files[i], err);
-	}
 	for (i = 0; hr_probe_sysctl_dirs[i] && r == 0; i++)
 		r = copy_dir(&s, hr_probe_sysctl_dirs[i], err);
 	if (r < 0)
