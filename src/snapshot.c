@@ -16,11 +16,11 @@
 #include "render.h"
 #include "snapshot.h"
 
-/* Every read() of /proc/net/tcp makes the kernel walk its established
- * hash from the last position (tcp_seek_last_pos()), which costs
- * milliseconds on a big hash: 1 MiB (~7000 sockets) per read keeps that
- * to a few walks. */
-#define CPBUF (1024 * 1024)
+/* Copy buffer. /proc/net/tcp hands out one page of lines per read()
+ * whatever the buffer (seq_read_iter() fills one seq buffer; measured:
+ * 4050 bytes = 27 lines per call), each call resuming the hash walk
+ * (tcp_seek_last_pos()); regular files fill the whole buffer. */
+#define CPBUF (256 * 1024)
 
 struct snap {
 	const struct hr_snapshot_opts *o;
