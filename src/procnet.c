@@ -71,6 +71,32 @@ static inline __attribute__((always_inline)) const char *hexn(const char *p, con
 
 	if (e - p < n)
 		return NULL;
+	if (n == 8) {
+		/* Eight digits at once (SWAR): every byte must be '0'-'9' or,
+		 * folded to lower case, 'a'-'f'; bytes are < 0x80, so adding a
+		 * constant below 0x80 never carries into the next byte. */
+		const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+		uint64_t w, l, digit, letter, nib;
+
+		memcpy(&w, p, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		if (w & high)
+			return NULL;
+		l = w | 0x20 * ones;
+		digit = (w + (0x80 - '0') * ones) & ~(w + (0x80 - '9' - 1) * ones) & high;
+		letter = (l + (0x80 - 'a') * ones) & ~(l + (0x80 - 'f' - 1) * ones) & high;
+		if ((digit | letter) != high)
+			return NULL;
+		/* Value of each byte: low nibble, + 9 for letters (bit 6). */
+		nib = (w & 0x0F * ones) + 9 * ((w >> 6) & ones);
+		/* Byte 0 is the most significant digit: pack pairs, then quads. */
+		nib = ((nib & 0x000F000F000F000FULL) << 4) | ((nib >> 8) & 0x000F000F000F000FULL);
+		nib = ((nib & 0x000000FF000000FFULL) << 8) | ((nib >> 16) & 0x000000FF000000FFULL);
+		*v = (uint32_t)(((nib & 0xFFFF) << 16) | ((nib >> 32) & 0xFFFF));
+		return p + 8;
+	}
 	for (i = 0; i < n; i++) {
 		int h = hexval[(unsigned char)p[i]];
 

@@ -287,6 +287,36 @@ START_TEST(test_many_lines_cross_buffer)
 }
 END_TEST
 
+START_TEST(test_hex_words)
+{
+	/* Every 8-digit word, upper or lower case, decodes like strtoul; any
+	 * non-hex byte in any position is refused. */
+	static const char bad[] = {'g', 'G', '/', ':', '@', '`', ' ', 'z', (char)0x80, (char)0xC1, 0x11};
+	char l[256];
+	struct hr_sock s;
+	const char *why;
+	uint32_t w, seed = 12345;
+	int i, pos;
+	size_t b;
+
+	for (i = 0; i < 4000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		w = seed ^ (seed << 7);
+		snprintf(l, sizeof(l), i % 2 ? "   0: %08X:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1"
+					  : "   0: %08x:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1",
+			 w);
+		ck_assert_int_eq(hr_procnet_parse_line(l, strlen(l), AF_INET, &s, &why), 0);
+		ck_assert_mem_eq(s.src, &w, 4);
+	}
+	for (pos = 0; pos < 8; pos++)
+		for (b = 0; b < sizeof(bad); b++) {
+			snprintf(l, sizeof(l), "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1");
+			l[6 + pos] = bad[b];
+			ck_assert_int_eq(hr_procnet_parse_line(l, strlen(l), AF_INET, &s, &why), -EBADMSG);
+		}
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	int err = 0;
@@ -307,6 +337,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_lines);
 	tcase_add_test(tc, test_two_passes);
 	tcase_add_test(tc, test_many_lines_cross_buffer);
+	tcase_add_test(tc, test_hex_words);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;
