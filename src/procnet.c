@@ -369,7 +369,7 @@ static void bad_line(hr_procnet *p, hr_facts *f, const char *why)
 	char src[4096];
 
 	p->nbad++;
-	if (p->nbad > PN_MAX_REPORTED)
+	if (p->nbad > PN_MAX_REPORTED || !f)
 		return;
 	snprintf(src, sizeof(src), "%s:%lu", p->label, p->line);
 	hr_facts_add_problem(f, src, "%s; line skipped", why);
@@ -393,14 +393,17 @@ static int header(hr_procnet *p, hr_facts *f)
 		char src[4096];
 
 		snprintf(src, sizeof(src), "%s:1", p->label);
-		hr_facts_add_problem(f, src, "not a /proc/net/tcp header line");
+		if (f)
+			hr_facts_add_problem(f, src, "not a /proc/net/tcp header line");
 		return -EBADMSG;
 	}
 	return 0;
 }
 
-/* Feeds lines; with listen_only, stops before the first non-LISTEN line. */
-static long feed(hr_procnet *p, hr_facts *f, bool listen_only)
+/* Feeds lines to cb, or to the facts; with listen_only, stops before the
+ * first non-LISTEN line. Problems go to f when there is one. */
+static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
+		 void (*cb)(void *ctx, const struct hr_sock *s), void *ctx)
 {
 	long n = 0;
 	int r = header(p, f);
@@ -433,12 +436,15 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only)
 		}
 		if (listen_only && s.state != HR_LISTEN)
 			break; /* leave it for pass 2 */
-		hr_facts_add_socket(f, &s);
+		if (cb)
+			cb(ctx, &s);
+		else
+			hr_facts_add_socket(f, &s);
 		n++;
 		p->start = next;
 		p->line++;
 	}
-	if (!listen_only && p->nbad > PN_MAX_REPORTED)
+	if (!listen_only && p->nbad > PN_MAX_REPORTED && f)
 		hr_facts_add_problem(f, p->label, "%lu more malformed lines skipped (not listed)",
 				     p->nbad - PN_MAX_REPORTED);
 	return n;
@@ -446,12 +452,18 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only)
 
 long hr_procnet_listeners(hr_procnet *p, hr_facts *f)
 {
-	return feed(p, f, true);
+	return feed(p, f, true, NULL, NULL);
 }
 
 long hr_procnet_rest(hr_procnet *p, hr_facts *f)
 {
-	return feed(p, f, false);
+	return feed(p, f, false, NULL, NULL);
+}
+
+long hr_procnet_each(hr_procnet *p, void (*cb)(void *ctx, const struct hr_sock *s), void *ctx,
+		     hr_facts *f)
+{
+	return feed(p, f, false, cb, ctx);
 }
 
 unsigned long hr_procnet_bad_lines(const hr_procnet *p)

@@ -317,6 +317,37 @@ START_TEST(test_hex_words)
 }
 END_TEST
 
+/* Counts sockets per state for test_each. */
+static void count_cb(void *ctx, const struct hr_sock *s)
+{
+	((unsigned *)ctx)[s->state]++;
+}
+
+START_TEST(test_each)
+{
+	char t[2048], l[320];
+	unsigned counts[HR_TCP_NSTATES] = {0};
+	const char *path;
+	hr_procnet *p;
+	int err;
+
+	strcpy(t, HDR4);
+	strcat(t, line(l, AF_INET, "0.0.0.0", 80, "0.0.0.0", 0, 0x0A, 0, 0, 0));
+	strcat(t, "\ngarbage line\n");
+	strcat(t, line(l, AF_INET, "10.0.0.1", 40000, "10.0.0.2", 80, 0x06, 0, 3, 100));
+	strcat(t, "\n");
+	path = tmpfile_with("each", t);
+	p = hr_procnet_open(path, NULL, AF_INET, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(hr_procnet_each(p, count_cb, counts, NULL), 2);
+	ck_assert_uint_eq(counts[HR_LISTEN], 1);
+	ck_assert_uint_eq(counts[HR_TIME_WAIT], 1);
+	ck_assert_uint_eq(hr_procnet_bad_lines(p), 1);
+	hr_procnet_close(p);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	int err = 0;
@@ -338,6 +369,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_two_passes);
 	tcase_add_test(tc, test_many_lines_cross_buffer);
 	tcase_add_test(tc, test_hex_words);
+	tcase_add_test(tc, test_each);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;
