@@ -30,6 +30,10 @@ const char *const hr_probe_sysctl_dirs[] = {
 	"/proc/sys/net/ipv4",
 	"/proc/sys/net/ipv4/conf/all",
 	"/proc/sys/net/ipv4/conf/default",
+	/* IPv6 conf keys: the hardening rules need accept_redirects and
+	 * accept_source_route for both families. */
+	"/proc/sys/net/ipv6/conf/all",
+	"/proc/sys/net/ipv6/conf/default",
 	"/proc/sys/net/core",
 	"/proc/sys/net/netfilter",
 	NULL,
@@ -55,8 +59,10 @@ const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
 /* See probe.h: secrets are never facts. */
 bool hr_probe_secret(const char *name)
 {
-	/* The TCP Fast Open cookie key (mode 0600): never recorded or copied. */
-	return !strcmp(name, "tcp_fastopen_key");
+	/* The TCP Fast Open cookie key (mode 0600) and the IPv6 address
+	 * generation secret (RFC 7217; reads fail with EIO while unset):
+	 * never recorded or copied. */
+	return !strcmp(name, "tcp_fastopen_key") || !strcmp(name, "stable_secret");
 }
 
 /* Sysctl values and counter files are small; 64 KiB holds any of them
@@ -438,10 +444,14 @@ static void sysctl_dir(struct run *r, size_t di)
 	}
 	if (!d) {
 		bool netfilter = strstr(dirpath, "netfilter") != NULL;
+		bool ipv6 = strstr(dirpath, "/ipv6/") != NULL;
 
 		if (netfilter && e == ENOENT) {
 			/* The conntrack module creates it; no problem, a fact. */
 			msgf(why[di], sizeof(why[di]), NOCT " (no %s)", path);
+		} else if (ipv6 && e == ENOENT) {
+			/* ipv6.disable=1, or a tree captured before IPv6 keys were read. */
+			msgf(why[di], sizeof(why[di]), "IPv6 not enabled (no %s)", path);
 		} else {
 			msgf(why[di], sizeof(why[di]), "not read: %s: %s", path, why_unreadable(-e));
 			hr_facts_add_problem(r->f, path, "%s", why_unreadable(-e));
@@ -963,7 +973,7 @@ static double tree_sample2(struct run *r, struct sample *s2, bool *present)
 		}
 	}
 	for (i = 0; hr_probe_rate_files[i]; i++)
-		if (counter_file(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], "", NULL, false, s2, false) < 0)
+		if (counter_file(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], "", NULL, false, s2, true) < 0)
 			return 0;
 	return iv;
 }
@@ -1038,8 +1048,10 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		double elapsed;
 
 		hr_probe_wait_until(t1, interval, quiet);
+		/* The second sample also updates the totals: "N since boot" and
+		 * "x/s now" must describe the same moment. */
 		for (i = 0; hr_probe_rate_files[i]; i++)
-			counter_file(&r, "", hr_probe_rate_files[i], "", NULL, false, &s2, false);
+			counter_file(&r, "", hr_probe_rate_files[i], "", NULL, false, &s2, true);
 		elapsed = hr_now() - t1;
 		rates(&r, &s1, &s2, elapsed, "");
 	} else if (!live && !(o && o->interval_s == 0)) {

@@ -17,9 +17,9 @@ done
 # Exactly the readable top-level files of each sysctl directory (no write-only
 # ones, and never the TCP Fast Open key).
 [ ! -e "$S/proc/sys/net/ipv4/tcp_fastopen_key" ] || fail "secret tcp_fastopen_key copied"
-for d in ipv4 ipv4/conf/all ipv4/conf/default core netfilter; do
+for d in ipv4 ipv4/conf/all ipv4/conf/default ipv6/conf/all ipv6/conf/default core netfilter; do
 	[ -d "/proc/sys/net/$d" ] || continue
-	live=$(find "/proc/sys/net/$d" -maxdepth 1 -type f -readable ! -name tcp_fastopen_key | wc -l)
+	live=$(find "/proc/sys/net/$d" -maxdepth 1 -type f -readable ! -name tcp_fastopen_key ! -name stable_secret | wc -l)
 	got=$(find "$S/proc/sys/net/$d" -maxdepth 1 -type f | wc -l)
 	assert_eq "$got" "$live" "files copied from /proc/sys/net/$d"
 done
@@ -31,7 +31,8 @@ done
 python3 - "$T/live.json" "$T/tree.json" <<'PY' || fail "live and tree sysctls differ"
 import json, sys
 a, b = (json.load(open(p))["facts"]["sysctls"] for p in sys.argv[1:3])
-skip = {"net.netfilter.nf_conntrack_count", "net.ipv4.tcp_fastopen_key"}  # moves; a secret, not copied
+skip = {"net.netfilter.nf_conntrack_count", "net.ipv4.tcp_fastopen_key",  # moves; secrets, not copied
+        "net.ipv6.conf.all.stable_secret", "net.ipv6.conf.default.stable_secret"}
 # Keys this user may not read (root-only, when not root) are absent live and not copied.
 skip |= {k for k, v in a.items() if "readable by root only" in v.get("absent", "")}
 diff = [k for k in set(a) | set(b) if k not in skip and
