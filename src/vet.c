@@ -188,68 +188,53 @@ static bool test_skip_range(const char *key)
 	return e && !strcmp(e, key);
 }
 
-/* Socket use read from /proc/net/tcp{,6}: count of non-listening sockets
- * with a local port in [lo, hi], and listening ports in [nlo, nhi] outside
- * [lo, hi] (first few into ports). Returns 0 or -errno (no file). */
-static int socket_use(const char *root, int64_t lo, int64_t hi, int64_t nlo, int64_t nhi,
-		      uint64_t *inuse, unsigned *ports, int *nports)
+/* Socket use from the probed facts (the probe's streaming aggregation, not
+ * a second parser): the most local ports any one destination uses now (the
+ * connect() limit is per destination), and listening ports inside [nlo, nhi]
+ * but outside [lo, hi] and not reserved (first few into ports).
+ * Returns 0, or -ENODATA when the sockets were not read. */
+static int socket_use(const hr_facts *f, int64_t lo, int64_t hi, int64_t nlo, int64_t nhi,
+		      uint64_t *max_dest, const char **dest, unsigned *ports, int *nports)
 {
-	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
-	size_t i;
-	int found = 0;
+	size_t i, n;
+	struct hr_value v;
 
-	*inuse = 0;
+	*max_dest = 0;
+	*dest = NULL;
 	*nports = 0;
-	for (i = 0; i < 2; i++) {
-		char path[4096], *buf, *line, *save = NULL;
-
-		if (hr_path_at(path, sizeof(path), root, files[i]) < 0 || hr_read_file(path, &buf, NULL) < 0)
-			continue;
-		found++;
-		line = strtok_r(buf, "\n", &save); /* header */
-		while ((line = strtok_r(NULL, "\n", &save))) {
-			char local[80];
-			unsigned st, port;
-			char *colon;
-
-			if (sscanf(line, " %*d: %79s %*s %x", local, &st) != 2)
-				continue;
-			colon = strrchr(local, ':');
-			if (!colon || sscanf(colon + 1, "%x", &port) != 1)
-				continue;
-			if (st == 0x0A) {
-				if (port >= nlo && port <= nhi && !(port >= lo && port <= hi) && *nports < 8)
-					ports[(*nports)++] = port;
-			} else if (port >= lo && port <= hi) {
-				(*inuse)++;
-			}
+	if (!f || !hr_facts_have_sockets(f))
+		return -ENODATA;
+	n = hr_facts_count(f, HR_COLL_DESTINATIONS);
+	for (i = 0; i < n; i++)
+		if (hr_facts_item_get(f, HR_COLL_DESTINATIONS, i, "dest.in_use", &v) == 0 &&
+		    v.type == HR_V_NUM && v.num > (double)*max_dest) {
+			*max_dest = (uint64_t)v.num;
+			*dest = hr_facts_item_subject(f, HR_COLL_DESTINATIONS, i);
 		}
-		free(buf);
+	n = hr_facts_count(f, HR_COLL_LISTENING_PORTS);
+	for (i = 0; i < n && *nports < 8; i++) {
+		unsigned port;
+
+		if (hr_facts_item_get(f, HR_COLL_LISTENING_PORTS, i, "port.number", &v) < 0 ||
+		    v.type != HR_V_NUM)
+			continue;
+		port = (unsigned)v.num;
+		if (port < nlo || port > nhi || (port >= lo && port <= hi))
+			continue;
+		if (hr_facts_item_get(f, HR_COLL_LISTENING_PORTS, i, "port.reserved", &v) == 0 &&
+		    v.type == HR_V_BOOL && v.num)
+			continue;
+		ports[(*nports)++] = port;
 	}
-	return found ? 0 : -ENOENT;
-}
-
-/* TIME_WAIT sockets now: /proc/net/sockstat "TCP: ... tw N" (per netns). */
-static int timewait_now(const char *root, int64_t *tw)
-{
-	char path[4096], *buf, *p;
-	int r;
-
-	if ((r = hr_path_at(path, sizeof(path), root, "/proc/net/sockstat")) < 0 ||
-	    (r = hr_read_file(path, &buf, NULL)) < 0)
-		return r;
-	p = strstr(buf, "TCP:");
-	p = p ? strstr(p, " tw ") : NULL;
-	r = p && sscanf(p, " tw %lld", (long long *)tw) == 1 ? 0 : -EBADMSG;
-	free(buf);
-	return r;
+	return 0;
 }
 
 /* Values that are valid but dangerous: refused unless --allow KEY. */
-static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const char *key,
-			  const char *old, const char *val)
+static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const hr_facts *facts,
+			  const char *key, const char *old, const char *val)
 {
-	int64_t v = 0, f[2], of[2], tw;
+	int64_t v = 0, f[2], of[2];
+	struct hr_value tw;
 	bool num = hr_parse_i64(val, &v) == 0;
 	bool al = allowed(o, key);
 	const char *hint = " (--allow %s to accept)";
@@ -266,22 +251,24 @@ static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const 
 			 "tcp_retries2=%lld gives up before the 100 s RFC 1122 asks for (8 gives 102.2 s)",
 			 (long long)v);
 	else if (!strcmp(key, "net.ipv4.tcp_max_tw_buckets") && num) {
-		if (timewait_now(o->root, &tw) == 0 && v < tw)
+		if (facts && hr_facts_get(facts, "sockets.TIME_WAIT", -1, &tw) == 0 &&
+		    tw.type == HR_V_NUM && (double)v < tw.num)
 			snprintf(why, sizeof(why),
-				 "tcp_max_tw_buckets=%lld is below the %lld TIME_WAIT sockets now: new closes would skip TIME_WAIT",
-				 (long long)v, (long long)tw);
+				 "tcp_max_tw_buckets=%lld is below the %.0f TIME_WAIT sockets now: new closes would skip TIME_WAIT",
+				 (long long)v, tw.num);
 	} else if (!strcmp(key, "net.ipv4.ip_local_port_range") && int_fields(val, f, 2) == 2 &&
 		   old && int_fields(old, of, 2) == 2) {
 		uint64_t inuse;
+		const char *dest;
 		unsigned ports[8];
 		int np, i;
 
-		if (socket_use(o->root, of[0], of[1], f[0], f[1], &inuse, ports, &np) < 0) {
-			note(p, "%s: socket tables unreadable: port use and listener overlap not checked", key);
+		if (socket_use(facts, of[0], of[1], f[0], f[1], &inuse, &dest, ports, &np) < 0) {
+			note(p, "%s: sockets not read: port use and listener overlap not checked", key);
 		} else if ((uint64_t)(f[1] - f[0] + 1) < inuse) {
 			snprintf(why, sizeof(why),
-				 "new range has %lld ports, fewer than the %llu sockets using the current range",
-				 (long long)(f[1] - f[0] + 1), (unsigned long long)inuse);
+				 "new range has %lld ports, fewer than the %llu local ports already in use toward %s",
+				 (long long)(f[1] - f[0] + 1), (unsigned long long)inuse, dest);
 		} else if (np > 0) {
 			int len = snprintf(why, sizeof(why), "new range covers listening port%s", np > 1 ? "s" : "");
 			for (i = 0; i < np && len < (int)sizeof(why) - 8; i++)
@@ -325,7 +312,8 @@ static int bound_value(const struct hr_desired *s, const char *cur, char **out, 
 }
 
 /* Vets one setting into the plan. */
-static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o)
+static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o,
+		    const hr_facts *facts)
 {
 	struct hr_err e = {0};
 	enum hr_key_kind kind;
@@ -400,7 +388,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (val)
-		vet_dangerous(p, o, s->key, cur, val);
+		vet_dangerous(p, o, facts, s->key, cur, val);
 	it = realloc(p->items, (p->n + 1) * sizeof(*it));
 	if (!it) {
 		free(cur);
@@ -598,13 +586,26 @@ int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
 	return 0;
 }
 
-json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, const char **why)
+/* Probes the facts vetting reads (sysctls, counters, sockets; one pass,
+ * single counter sample). A partial probe is fine: planned keys' current
+ * values are set explicitly where it matters. NULL on ENOMEM. */
+static hr_facts *vet_probe(const struct hr_vet_opts *o)
 {
 	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false, .quiet = true};
-	struct hr_setting *plan;
 	struct hr_err e = {0};
+	hr_facts *f = hr_facts_new();
+
+	if (f)
+		hr_probe_run(f, &po, &e);
+	return f;
+}
+
+json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_facts *f,
+		      const char **why)
+{
+	struct hr_setting *plan;
 	hr_ruleset *rs;
-	hr_facts *f;
+	bool own = !f;
 	json_t *before, *after, *cb, *ca, *out, *x;
 	const char *k;
 	size_t i, n = 0;
@@ -613,11 +614,13 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, cons
 	rs = load_rules(o, why);
 	if (!rs)
 		return NULL;
-	f = hr_facts_new();
+	if (own)
+		f = vet_probe(o);
 	plan = calloc(p->n ? p->n : 1, sizeof(*plan));
 	if (!f || !plan) {
 		hr_ruleset_free(rs);
-		hr_facts_free(f);
+		if (own)
+			hr_facts_free(f);
 		free(plan);
 		*why = "what-if audit unavailable: out of memory";
 		return NULL;
@@ -625,7 +628,6 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, cons
 	/* The probe may find less than everything (a tree): the planned keys'
 	 * current values are set explicitly, so both sides differ only by the
 	 * plan, applied as the engine's overlay (ports.* follow it). */
-	hr_probe_run(f, &po, &e); /* a partial probe is fine: see above */
 	for (i = 0; i < p->n; i++) {
 		hr_facts_set_sysctl(f, p->items[i].key, p->items[i].old, "current");
 		if (p->items[i].change) {
@@ -647,13 +649,15 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, cons
 	json_decref(before);
 	json_decref(after);
 	hr_ruleset_free(rs);
-	hr_facts_free(f);
+	if (own)
+		hr_facts_free(f);
 	free(plan);
 	return out;
 }
 
 int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o)
 {
+	hr_facts *facts;
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
@@ -664,14 +668,16 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 			note(p, "network namespace unknown (%s): global keys checked by presence only",
 			     strerror(-r));
 	}
+	facts = vet_probe(o);
 	for (i = 0; i < n; i++)
-		vet_one(p, &s[i], o);
+		vet_one(p, &s[i], o, facts);
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
-		json_t *created = hr_vet_whatif(p, o, &why), *f;
+		json_t *created = hr_vet_whatif(p, o, facts, &why), *f;
 
 		if (!created) {
 			note(p, "%s", why ? why : "what-if audit unavailable");
+			hr_facts_free(facts);
 			return 0;
 		}
 		json_array_foreach(created, i, f) {
@@ -691,6 +697,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 		}
 		json_decref(created);
 	}
+	hr_facts_free(facts);
 	return 0;
 }
 

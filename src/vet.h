@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "facts.h"
 #include "profile.h"
 
 /* One planned change (or a key already right). */
@@ -70,8 +71,11 @@ json_t *hr_plan_to_json(const struct hr_plan *p);
 /* The what-if audit as a separate step (used by hr_vet_plan): evaluates the
  * rules on the current facts and on the facts with the planned values, and
  * returns the critical findings the plan creates as an owned JSON array, or
- * NULL with *why set when the audit cannot run (no rules could be loaded). */
-json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, const char **why);
+ * NULL with *why set when the audit cannot run (no rules could be loaded).
+ * f: the probed facts to use (the planned keys' current values are set in
+ * it), or NULL to probe here. */
+json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_facts *f,
+		      const char **why);
 
 /* Audits the current state (hr_audit_run: probe + shipped and --rules
  * rules): the owned report, or NULL with *why set when it cannot run. */

@@ -83,6 +83,6 @@ refused "tw buckets below TIME_WAIT" "tcp_max_tw_buckets=5 is below the $tw TIME
 	--set net.ipv4.tcp_max_tw_buckets=5
 refused "range over a listener" "new range covers listening port 20000" \
 	--set "net.ipv4.ip_local_port_range=15000 25001"
-refused "range smaller than use" "new range has 10 ports, fewer than the 20 sockets using the current range" \
+refused "range smaller than use" "new range has 10 ports, fewer than the 20 local ports already in use toward 127.0.0.1:20000" \
 	--set "net.ipv4.ip_local_port_range=32768 32777"
 echo ok
