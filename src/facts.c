@@ -44,6 +44,7 @@ struct entry {
 
 /* Aggregate for one outbound destination (remote IP, remote port). */
 struct dest {
+	uint64_t ka, kb; /* addr as two words: the lookup key, compared without memcmp */
 	int family;
 	uint8_t addr[16];
 	uint16_t port;
@@ -54,6 +55,14 @@ struct dest {
 	bool declared;
 	bool declared_local_closes;
 	char *declared_source;
+};
+
+/* A hash slot: the key inline, so a lookup touches one small array that
+ * stays in cache while a dump streams through. */
+struct dslot {
+	uint64_t ka, kb;
+	uint32_t pf;   /* port << 8 | family */
+	uint32_t idx;  /* index in dest_list + 1; 0 = empty */
 };
 
 /* A local listener (IP, port). */
@@ -86,7 +95,7 @@ struct hr_facts {
 	struct entry *ents;
 	size_t nents, capents; /* open addressing, cap power of two */
 
-	struct dest **dests;   /* open addressing on (family, addr, port) */
+	struct dslot *dests;   /* open addressing on (family, addr, port), keys inline */
 	size_t ndests, capdests;
 	struct dest **dest_list; /* insertion order, for iteration */
 	struct dest *last_dest;  /* one-entry lookup cache */
@@ -393,23 +402,24 @@ static bool is_loopback(int family, const uint8_t *a)
 
 /* Hashes a destination by whole words (a per-socket hot path: bytewise
  * hashing of the 16 address bytes was a third of a 1M-socket --root probe). */
-static uint64_t hash_dest(int family, const uint8_t *addr, uint16_t port)
+static uint64_t hash_dest(uint64_t a, uint64_t b, uint32_t pf)
 {
-	uint64_t a, b, h;
+	/* murmur3's fmix64 over the folded key: the bucket uses the low bits,
+	 * so every input bit must reach them (IPv4 destinations often differ
+	 * only in the port). */
+	uint64_t h = a ^ (b * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)pf << 32);
 
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	h = a * 0x9E3779B97F4A7C15ULL ^ (b + ((uint64_t)port << 32 | (uint64_t)family)) *
-					     0xC2B2AE3D27D4EB4FULL;
-	h ^= h >> 31;
-	h *= 0x94D049BB133111EBULL;
-	return h ^ (h >> 29);
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	return h ^ (h >> 33);
 }
 
 static int dests_grow(hr_facts *f)
 {
 	size_t ncap = f->capdests * 2, i, mask = ncap - 1;
-	struct dest **n = calloc(ncap, sizeof(*n));
+	struct dslot *n = calloc(ncap, sizeof(*n));
 	struct dest **nl = realloc(f->dest_list, ncap * sizeof(*nl));
 
 	if (!n || !nl) {
@@ -419,13 +429,16 @@ static int dests_grow(hr_facts *f)
 		return -ENOMEM;
 	}
 	f->dest_list = nl;
-	for (i = 0; i < f->ndests; i++) {
-		struct dest *d = f->dest_list[i];
-		size_t j = hash_dest(d->family, d->addr, d->port) & mask;
+	for (i = 0; i < f->capdests; i++) {
+		const struct dslot *o = &f->dests[i];
+		size_t j;
 
-		while (n[j])
+		if (!o->idx)
+			continue;
+		j = hash_dest(o->ka, o->kb, o->pf) & mask;
+		while (n[j].idx)
 			j = (j + 1) & mask;
-		n[j] = d;
+		n[j] = *o;
 	}
 	free(f->dests);
 	f->dests = n;
@@ -434,35 +447,39 @@ static int dests_grow(hr_facts *f)
 }
 
 /* Finds or creates the aggregate of a destination. */
-static struct dest *dest_get(hr_facts *f, int family, const uint8_t *addr, uint16_t port)
+static struct dest *dest_get(hr_facts *f, int family, uint64_t ka, uint64_t kb, uint16_t port)
 {
-	size_t mask, i;
 	struct dest *d = f->last_dest;
-
+	uint32_t pf = (uint32_t)port << 8 | (uint32_t)(family & 0xff);
+	size_t mask, i;
+	struct dslot *sl;
 	/* Dumps often yield runs of sockets toward one destination. */
-	if (d && d->port == port && d->family == family && !memcmp(d->addr, addr, 16))
+	if (d && d->ka == ka && d->kb == kb && d->port == port && d->family == family)
 		return d;
 	mask = f->capdests - 1;
-	i = hash_dest(family, addr, port) & mask;
-
-	while ((d = f->dests[i])) {
-		if (d->family == family && d->port == port && !memcmp(d->addr, addr, 16))
-			return f->last_dest = d;
-		i = (i + 1) & mask;
-	}
+	i = hash_dest(ka, kb, pf) & mask;
+	for (sl = &f->dests[i]; sl->idx; sl = &f->dests[i = (i + 1) & mask])
+		if (sl->ka == ka && sl->kb == kb && sl->pf == pf)
+			return f->last_dest = f->dest_list[sl->idx - 1];
 	if ((f->ndests + 1) * 2 > f->capdests) {
 		if (dests_grow(f) < 0)
 			return NULL;
-		return dest_get(f, family, addr, port);
+		return dest_get(f, family, ka, kb, port);
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
+	d->ka = ka;
+	d->kb = kb;
 	d->family = family;
-	memcpy(d->addr, addr, 16);
+	memcpy(d->addr, &ka, 8);
+	memcpy(d->addr + 8, &kb, 8);
 	d->port = port;
-	f->dests[i] = d;
 	f->dest_list[f->ndests++] = d;
+	sl->ka = ka;
+	sl->kb = kb;
+	sl->pf = pf;
+	sl->idx = (uint32_t)f->ndests;
 	return f->last_dest = d;
 }
 
@@ -542,24 +559,59 @@ static int tw_bin(uint32_t expires_ms)
 	return b >= TW_BINS ? TW_BINS - 1 : (int)b;
 }
 
+/* The destination key as two words, IPv4-mapped IPv6 folded to IPv4, made
+ * without narrow writes followed by a wide read of the same bytes (that
+ * store-forwarding stall was most of the per-socket cost). */
+static void dest_key(const struct hr_sock *s, int *family, uint64_t *ka, uint64_t *kb)
+{
+	uint64_t a, b;
+
+	*family = s->family;
+	if (s->family == AF_INET) {
+		uint32_t v4;
+
+		memcpy(&v4, s->dst, 4);
+		a = 0;
+		memcpy(&a, &v4, 4); /* bytes 0..3, as the byte form has them */
+		b = 0;
+	} else {
+		uint32_t mid;
+
+		memcpy(&a, s->dst, 8);
+		memcpy(&b, s->dst + 8, 8);
+		/* ::ffff:a.b.c.d: bytes 0..9 zero, 10..11 0xff. */
+		memcpy(&mid, s->dst + 8, 4);
+		if (a == 0 && mid == htonl(0x0000FFFF)) {
+			uint32_t v4;
+
+			memcpy(&v4, s->dst + 12, 4);
+			a = 0;
+			memcpy(&a, &v4, 4);
+			b = 0;
+			*family = AF_INET;
+		}
+	}
+	*ka = a;
+	*kb = b;
+}
+
 void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 {
 	int family = s->family, st = s->state;
-	uint8_t src[16], dst[16];
 	bool tw = st == HR_TIME_WAIT;
 	int bin = tw ? tw_bin(s->expires_ms) : 0;
 
 	if (st <= 0 || st >= HR_TCP_NSTATES)
 		st = 0;
-	memcpy(src, s->src, 16);
-	memcpy(dst, s->dst, 16);
-	norm_addr(&family, src);
 
 	if (st == HR_LISTEN) {
 		struct listener *l;
+		uint8_t src[16];
 		size_t i;
 		bool fresh = true;
 
+		memcpy(src, s->src, 16);
+		norm_addr(&family, src);
 		for (i = 0; i < f->nlisteners; i++)
 			if (f->listeners[i].observed && f->listeners[i].family == family &&
 			    f->listeners[i].port == s->sport && !memcmp(f->listeners[i].addr, src, 16))
@@ -594,11 +646,11 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 			in->tw_bins[bin]++;
 	} else {
 		struct dest *d;
+		uint64_t ka, kb;
 
 		f->outbound++;
-		family = s->family;
-		norm_addr(&family, dst);
-		d = dest_get(f, family, dst, s->dport);
+		dest_key(s, &family, &ka, &kb);
+		d = dest_get(f, family, ka, kb, s->dport);
 		if (!d)
 			return;
 		d->states[st]++;
@@ -660,7 +712,13 @@ int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double r
 
 	if (parse_host(host, &family, addr) < 0 || !(rate >= 0) || !isfinite(rate))
 		return -EINVAL;
-	d = dest_get(f, family, addr, port);
+	{
+		uint64_t ka, kb;
+
+		memcpy(&ka, addr, 8);
+		memcpy(&kb, addr + 8, 8);
+		d = dest_get(f, family, ka, kb, port);
+	}
 	if (!d)
 		return -ENOMEM;
 	if (!d->declared || rate > d->declared_rate)
