@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """bench/report.py WORKDIR MACHINE OUT.md N...: the table of bench/run.sh.
 
-Reads hyperfine's --export-json files (median wall time) and the peak RSS
+Reads hyperfine's --export-json files (one per interleaved round; the
+median over rounds) and the peak RSS
 files run.sh left in WORKDIR, prints a table with ratios to the floor, checks
 the goals and writes OUT.md (docs/PERFORMANCE.md)."""
+import glob
 import json
 import os
+import statistics
 import sys
 
 work, machine, out = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -13,11 +16,13 @@ sizes = sys.argv[4:]
 
 
 def median(n, name):
-    p = os.path.join(work, "%s.%s.json" % (n, name))
-    if not os.path.exists(p):
-        return None
-    r = json.load(open(p))["results"][0]
-    return r["median"]
+    """Median wall time of a tool over the interleaved rounds of size n."""
+    times = []
+    for p in glob.glob(os.path.join(work, "%s.*.json" % n)):
+        for r in json.load(open(p))["results"]:
+            if r["command"] == name:
+                times.extend(r["times"])
+    return statistics.median(times) if times else None
 
 
 def value(n, name):
@@ -108,8 +113,9 @@ namespace where `tests/helpers/tcpgen fill` makes N client-closed loopback
 connections over 32 destinations (127.0.0.1:7201..7232), so N sockets sit in
 TIME_WAIT for 60 s; every measurement happens inside that window (the
 "start..end" column is the TIME_WAIT count before and after, from the floor).
-Times are hyperfine medians (pipelines through `sh`, with hyperfine's shell
-correction); peak RSS is "Maximum resident set size" from `/usr/bin/time -v`,
+Times are medians over interleaved rounds (each round one hyperfine run of
+every tool, so sockets expiring during the window favour no tool; pipelines
+through `sh`, with hyperfine's shell correction); peak RSS is "Maximum resident set size" from `/usr/bin/time -v`,
 one run. The floor, `bench/sockfloor.c`, does the least a sock_diag survey
 can: one dump per family of every TCP state, counting states, no library.
 

@@ -4,8 +4,8 @@
 # 200000 1000000). Needs root: everything happens in a network namespace this
 # script creates and removes (per N), with loopback traffic only.
 #
-# For each N: tcpgen fills N client-closed connections over 32 destinations
-# (127.0.0.1:7201..7232) and, while they sit in TIME_WAIT (60 s, so the
+# For each N: tcpgen fills N client-closed connections over 64 destinations
+# (127.0.0.1:7201..7264) and, while they sit in TIME_WAIT (60 s, so the
 # window is short at 1M), hyperfine measures the median wall time of:
 #   floor      bench/sockfloor (one sock_diag dump, counts states only)
 #   dump       tests/helpers/diagdump (hr_sockdiag_dump into the facts model, facts JSON)
@@ -53,6 +53,7 @@ cc -O2 -Wall -Wextra -o "$W/sockfloor" "$top/bench/sockfloor.c"
 FLOOR=$W/sockfloor
 
 [ $# -gt 0 ] || set -- 10000 100000 200000 1000000
+SIZES="$*"
 
 # Which headroom commands work yet (others are reported n/a).
 hr_works() { "$HR_BIN" "$@" --interval 0 >/dev/null 2>&1; }
@@ -72,12 +73,13 @@ fresh_ns() {
 		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=0
 }
 
-# fill N: two tcpgen fill processes (one per core), each serving 16 ports.
+# fill N: two tcpgen fill processes (one per core), each serving 32 ports
+# (1M sockets use under a quarter of each destination's 64k ports).
 fill() {
 	local half=$(($1 / 2)) a b p
 	a=""; b=""
-	for p in $(seq 7201 7216); do a="$a,127.0.0.1:$p"; done
-	for p in $(seq 7217 7232); do b="$b,127.0.0.1:$p"; done
+	for p in $(seq 7201 7232); do a="$a,127.0.0.1:$p"; done
+	for p in $(seq 7233 7264); do b="$b,127.0.0.1:$p"; done
 	in_ns "$TCPGEN" fill --serve --connect "${a#,}" --count "$half" --parallel 64 --quiet >"$W/fill.a" &
 	PIDS="$PIDS $!"
 	in_ns "$TCPGEN" fill --serve --connect "${b#,}" --count $(($1 - half)) --parallel 64 --quiet >"$W/fill.b"
@@ -85,20 +87,44 @@ fill() {
 	PIDS=""
 }
 
+# settle: deletes the namespace and waits (at most 60 s) until the kernel
+# purged most of its TIME_WAIT sockets (slab tw_sock_TCP is machine-wide and
+# other jobs add to it, so we wait for our own count to drop out of it).
+settle() {
+	local i=0 before mine n
+	[ -n "$NS" ] || return 0
+	mine=$(tw_now)
+	before=$(tw_machine)
+	ip netns del "$NS" 2>/dev/null || true
+	NS=""
+	while [ $i -lt 60 ]; do
+		n=$(tw_machine)
+		[ $((before - n)) -ge $((mine * 9 / 10)) ] && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "bench: TIME_WAIT sockets of the old namespace not purged after 60 s; going on" >&2
+}
+tw_machine() { awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo 2>/dev/null || echo 0; }
+
 tw_now() { in_ns "$FLOOR" | sed -n 's/.*st6=\([0-9]*\).*/\1/p'; }
 
-# hf NAME RUNS CMD...: hyperfine median (seconds) into $W/N.NAME.json.
-hf() {
-	local name=$1 runs=$2
+# rounds RUNS KIND -n NAME CMD ...: RUNS interleaved rounds of one run of
+# each command (so TIME_WAIT sockets expiring during the window bias no tool),
+# after one untimed warm-up round. KIND "direct" runs commands without a
+# shell, "shell" through sh (pipelines; hyperfine corrects for the shell).
+rounds() {
+	local runs=$1 kind=$2 r=0 sh
 	shift 2
-	in_ns hyperfine -N -w 1 -r "$runs" --export-json "$W/$N.$name.json" "$@" >/dev/null 2>&1 ||
-		echo "bench: hyperfine $name failed" >&2
-}
-# hfsh NAME RUNS CMD: same through a shell (pipelines).
-hfsh() {
-	local name=$1 runs=$2
-	in_ns hyperfine -S sh -w 1 -r "$runs" --export-json "$W/$N.$name.json" "$3" >/dev/null 2>&1 ||
-		echo "bench: hyperfine $name failed" >&2
+	sh="-N"
+	[ "$kind" = shell ] && sh="-S sh"
+	while [ $r -le "$runs" ]; do
+		# shellcheck disable=SC2086
+		in_ns hyperfine $sh -r 1 --export-json "$W/$N.$kind.$r.json" "$@" >/dev/null 2>"$W/hyperfine.err" ||
+			{ echo "bench: hyperfine round $r ($kind) failed:" >&2; cat "$W/hyperfine.err" >&2; }
+		[ $r -eq 0 ] && rm -f "$W/$N.$kind.0.json"
+		r=$((r + 1))
+	done
 }
 # rss NAME CMD...: peak RSS in KiB of one run.
 rss() {
@@ -116,48 +142,53 @@ snapshot() {
 	done
 }
 
-for N in "$@"; do
+for N in $SIZES; do
 	runs=${RUNS:-10}
 	[ "$N" -ge 1000000 ] && runs=${RUNS:-5}
 	echo "bench: N=$N: filling"
+	settle
 	fresh_ns "$N"
 	# TIME_WAIT elsewhere on the machine: the kernel walks the one shared
 	# established hash for every namespace, so other sockets cost time too.
-	awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo >"$W/$N.tw_machine" 2>/dev/null || true
+	tw_machine >"$W/$N.tw_machine"
 	t=$(date +%s)
 	fill "$N"
 	echo "bench: N=$N: filled in $(($(date +%s) - t)) s; measuring"
 	tw_now >"$W/$N.tw_start"
 	S=$W/snap.$N
 	snapshot "$S"
-	hf floor "$runs" "$FLOOR"
-	hf dump "$runs" "$DUMP"
-	[ $HAVE_PROBE = 1 ] && hf probe "$runs" "$HR_BIN probe --interval 0"
-	[ $HAVE_AUDIT = 1 ] && hf audit "$runs" "$HR_BIN audit --interval 0"
+	set -- -n floor "$FLOOR" -n dump "$DUMP"
+	[ $HAVE_PROBE = 1 ] && set -- "$@" -n probe "$HR_BIN probe --interval 0"
+	[ $HAVE_AUDIT = 1 ] && set -- "$@" -n audit "$HR_BIN audit --interval 0"
+	rounds "$runs" direct "$@"
 	rss floor "$FLOOR"
 	rss dump "$DUMP"
 	[ $HAVE_PROBE = 1 ] && rss probe "$HR_BIN" probe --interval 0
 	[ $HAVE_AUDIT = 1 ] && rss audit "$HR_BIN" audit --interval 0
 	if [ "$N" -le 200000 ]; then
-		hfsh ss "$runs" "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c"
-		hfsh netstat "$(( runs < 5 ? runs : 5 ))" "netstat -ant | grep TIME_WAIT | wc -l"
+		rounds "$(( runs < 5 ? runs : 5 ))" shell \
+			-n ss "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c" \
+			-n netstat "netstat -ant | grep TIME_WAIT | wc -l"
 	fi
 	tw_now >"$W/$N.tw_end"
 	wc -l <"$S/proc/net/tcp" >"$W/$N.lines"
-	[ $HAVE_PROBE = 1 ] && hf root "$runs" "$HR_BIN probe --root $S"
-	hf wc "$runs" "wc -l $S/proc/net/tcp"
+	set -- -n wc "wc -l $S/proc/net/tcp"
+	[ $HAVE_PROBE = 1 ] && set -- "$@" -n root "$HR_BIN probe --root $S"
+	rounds "$runs" static "$@"
 	rm -rf "$S"
 done
 
 N=quiet
+settle
 fresh_ns quiet
-awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo >"$W/$N.tw_machine" 2>/dev/null || true
-[ $HAVE_AUDIT = 1 ] && hf audit 20 "$HR_BIN audit --interval 0"
-[ $HAVE_PROBE = 1 ] && hf probe 20 "$HR_BIN probe --interval 0"
-hf floor 20 "$FLOOR"
-hf dump 20 "$DUMP"
+tw_machine >"$W/$N.tw_machine"
+set -- -n floor "$FLOOR" -n dump "$DUMP"
+[ $HAVE_PROBE = 1 ] && set -- "$@" -n probe "$HR_BIN probe --interval 0"
+[ $HAVE_AUDIT = 1 ] && set -- "$@" -n audit "$HR_BIN audit --interval 0"
+rounds 20 direct "$@"
 
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 machine="$(nproc) CPUs ($cpu), $mem RAM, Linux $(uname -r), $(hyperfine --version), $(ss -V 2>&1 | head -1), net-tools $(netstat --version 2>/dev/null | sed -n 's/^net-tools //p' | head -1)"
-python3 "$top/bench/report.py" "$W" "$machine" "$top/docs/PERFORMANCE.md" "$@"
+# shellcheck disable=SC2086
+python3 "$top/bench/report.py" "$W" "$machine" "$top/docs/PERFORMANCE.md" $SIZES
