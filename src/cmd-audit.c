@@ -1,19 +1,348 @@
-/* cmd-audit.c: the 'audit' command (placeholder until its issue lands). */
+/* cmd-audit.c: the 'audit' command: options, and the text report. */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
 #include "cmd.h"
+#include "render.h"
+
+#define MAX_ASSUME 64
+
+static const char *upper_severity(const char *s)
+{
+	if (!s)
+		return "?";
+	if (!strcmp(s, "critical"))
+		return "CRITICAL";
+	if (!strcmp(s, "warning"))
+		return "WARNING";
+	if (!strcmp(s, "info"))
+		return "INFO";
+	if (!strcmp(s, "ok"))
+		return "OK";
+	return s;
+}
+
+static const char *str_or(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+static double num_or_nan(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* "0.66x", or "no limit" when a finite headroom does not exist. */
+static const char *fmt_headroom(char *buf, size_t n, double h, bool unbounded_ok)
+{
+	if (isfinite(h))
+		snprintf(buf, n, "%.2fx", h);
+	else
+		snprintf(buf, n, "%s", unbounded_ok ? "no limit" : "-");
+	return buf;
+}
+
+/* The gauge table of outbound ports for every destination the port rule saw. */
+static void print_port_table(FILE *out, const json_t *findings)
+{
+	struct hr_table *t = hr_table_new(7);
+	const char *hdr[] = {"DESTINATION", "PORTS IN USE / USABLE", "", "NEW CONN/S", "HOLD", "HEADROOM",
+			     "EXHAUSTED IN"};
+	size_t i, rows = 0;
+	json_t *fi;
+
+	hr_table_row(t, hdr);
+	json_array_foreach(findings, i, fi) {
+		const json_t *m = json_object_get(fi, "metrics");
+		char g[64], a[32], b[32], counts[80], rate[32], hold[32], head[32], tte[48];
+		double use, usable, tt;
+
+		if (strcmp(str_or(fi, "rule", ""), "ports.timewait-exhaustion"))
+			continue;
+		use = num_or_nan(m, "ports_in_use");
+		usable = num_or_nan(m, "ports_usable");
+		tt = num_or_nan(m, "seconds_to_exhaustion");
+		hr_gauge(g, sizeof(g), usable > 0 ? use / usable : 0, 20);
+		snprintf(counts, sizeof(counts), "%s / %s", hr_fmt_num(a, sizeof(a), use, true),
+			 hr_fmt_num(b, sizeof(b), usable, true));
+		hr_fmt_num(rate, sizeof(rate), round(num_or_nan(m, "rate_per_s") * 10) / 10, true);
+		hr_fmt_duration(hold, sizeof(hold), num_or_nan(m, "hold_s"));
+		fmt_headroom(head, sizeof(head), num_or_nan(m, "headroom"), true);
+		if (isfinite(tt))
+			hr_fmt_duration(tte, sizeof(tte), tt);
+		else
+			snprintf(tte, sizeof(tte), "not heading there");
+		{
+			const char *row[] = {str_or(fi, "subject", "?"), g, counts, rate, hold, head, tte};
+
+			hr_table_row(t, row);
+		}
+		rows++;
+	}
+	if (rows) {
+		fprintf(out, "Outbound ports per destination (limit is per destination address and port)\n");
+		hr_table_print(out, t, "  ", 1u << 3 | 1u << 5);
+		fputc('\n', out);
+	}
+	hr_table_free(t);
+}
+
+/* "net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range='1024 65535'" */
+static void settings_text(char *buf, size_t n, const json_t *settings)
+{
+	const char *k;
+	json_t *v;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	json_object_foreach((json_t *)settings, k, v) {
+		const char *s = json_string_value(v);
+		char num[32];
+
+		if (!s && json_is_number(v))
+			s = hr_fmt_num(num, sizeof(num), json_number_value(v), false);
+		if (o < n)
+			o += (size_t)snprintf(buf + o, n - o, "%s%s=%s%s%s", o ? " " : "", k,
+					      s && strchr(s, ' ') ? "'" : "", s ? s : "?",
+					      s && strchr(s, ' ') ? "'" : "");
+	}
+}
+
+static void print_finding(FILE *out, const json_t *fi)
+{
+	const char *subject = json_string_value(json_object_get(fi, "subject"));
+	json_t *fixes = json_object_get(fi, "fixes"), *refs = json_object_get(fi, "references");
+	json_t *x;
+	size_t i;
+
+	fprintf(out, "%-8s  %s%s%s\n", upper_severity(str_or(fi, "severity", NULL)), str_or(fi, "rule", "?"),
+		subject ? "  " : "", subject ? subject : "");
+	fprintf(out, "  %s\n", str_or(fi, "message", ""));
+	if (json_array_size(fixes)) {
+		fprintf(out, "  Fixes, in the order to consider them:\n");
+		json_array_foreach(fixes, i, x) {
+			char set[512], head[32];
+			json_t *settings = json_object_get(x, "settings");
+			const char *after = json_string_value(json_object_get(x, "severity_after"));
+			double h = num_or_nan(x, "headroom_after");
+
+			settings_text(set, sizeof(set), settings);
+			fprintf(out, "    %zu. %s%s%s\n", i + 1, set[0] ? set : "", set[0] ? ": " : "",
+				str_or(x, "text", ""));
+			if (after || isfinite(h))
+				fprintf(out, "       -> headroom %s, %s\n",
+					fmt_headroom(head, sizeof(head), h, after && !strcmp(after, "ok")),
+					after ? after : "severity unknown");
+		}
+	}
+	if (json_array_size(refs)) {
+		fprintf(out, "  Sources:");
+		json_array_foreach(refs, i, x)
+			fprintf(out, "%s %s", i ? ";" : "", json_string_value(x) ? json_string_value(x) : "");
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+/* The text report: verdict, port gauges, findings by severity, the rest. */
+static int audit_text(FILE *out, const json_t *tree)
+{
+	const json_t *findings = json_object_get(tree, "findings");
+	const json_t *summary = json_object_get(tree, "summary");
+	const json_t *counts = json_object_get(summary, "counts");
+	const json_t *nots = json_object_get(summary, "not_evaluated");
+	const json_t *errs = json_object_get(summary, "rule_errors");
+	const json_t *assumed = json_object_get(summary, "assumed");
+	struct hr_table *okt = hr_table_new(3);
+	size_t i, nok = 0;
+	json_t *fi;
+
+	fprintf(out, "%s\n\n", str_or(summary, "verdict", "UNKNOWN"));
+	if (json_object_size(assumed)) {
+		const char *k;
+		json_t *v;
+
+		fprintf(out, "Assuming (what-if, nothing changed):");
+		json_object_foreach((json_t *)assumed, k, v)
+			fprintf(out, " %s=%s", k, json_string_value(v) ? json_string_value(v) : "?");
+		fprintf(out, "\n\n");
+	}
+	print_port_table(out, findings);
+	json_array_foreach(findings, i, fi) {
+		const char *sev = str_or(fi, "severity", "");
+
+		if (strcmp(sev, "ok")) {
+			print_finding(out, fi);
+		} else {
+			const char *row[] = {str_or(fi, "rule", "?"), str_or(fi, "subject", "-"),
+					     str_or(fi, "message", "")};
+
+			hr_table_row(okt, row);
+			nok++;
+		}
+	}
+	if (nok) {
+		fprintf(out, "OK (%zu)\n", nok);
+		hr_table_print(out, okt, "  ", 0);
+		fputc('\n', out);
+	}
+	hr_table_free(okt);
+	if (json_array_size(nots)) {
+		fprintf(out, "Not evaluated (%zu)\n", json_array_size(nots));
+		json_array_foreach(nots, i, fi) {
+			const char *subject = json_string_value(json_object_get(fi, "subject"));
+
+			fprintf(out, "  %s%s%s: %s\n", str_or(fi, "rule", "?"), subject ? " " : "",
+				subject ? subject : "", str_or(fi, "reason", "no reason given"));
+		}
+		fputc('\n', out);
+	}
+	if (json_array_size(errs)) {
+		fprintf(out, "Rule file problems (%zu)\n", json_array_size(errs));
+		json_array_foreach(errs, i, fi)
+			fprintf(out, "  %s:%lld:%lld: %s: %s\n", str_or(fi, "file", "?"),
+				(long long)json_integer_value(json_object_get(fi, "line")),
+				(long long)json_integer_value(json_object_get(fi, "column")),
+				str_or(fi, "level", "error"), str_or(fi, "message", ""));
+		fputc('\n', out);
+	}
+	fprintf(out, "%lld critical, %lld warning, %lld info, %lld ok, %lld not evaluated; exit %lld (%s)\n",
+		(long long)json_integer_value(json_object_get(counts, "critical")),
+		(long long)json_integer_value(json_object_get(counts, "warning")),
+		(long long)json_integer_value(json_object_get(counts, "info")),
+		(long long)json_integer_value(json_object_get(counts, "ok")),
+		(long long)json_integer_value(json_object_get(counts, "not_evaluated")),
+		(long long)json_integer_value(json_object_get(summary, "exit_code")),
+		str_or(summary, "status", "UNKNOWN"));
+	return ferror(out) ? -EIO : 0;
+}
 
 static int audit_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "headroom audit: not implemented yet\n");
-	return 3;
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"workload", required_argument, NULL, 'w'},
+		{"assume", required_argument, NULL, 'a'},
+		{"rules", required_argument, NULL, 'R'},
+		{"no-default-rules", no_argument, NULL, 'N'},
+		{"interval", required_argument, NULL, 'i'},
+		{"format", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *assume[MAX_ASSUME];
+	struct hr_audit_opts o = {.root = "", .interval_s = -1};
+	struct hr_err err = {0};
+	json_t *report = NULL;
+	int c, r, code;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:w:a:R:Ni:f:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.root = optarg;
+			arg_root = optarg;
+			break;
+		case 'w':
+			o.workload = optarg;
+			break;
+		case 'a':
+			if (o.nassume >= MAX_ASSUME) {
+				fprintf(stderr, "headroom audit: at most %d --assume\n", MAX_ASSUME);
+				return HR_AUDIT_UNKNOWN;
+			}
+			assume[o.nassume++] = optarg;
+			break;
+		case 'R':
+			if (!hr_cmd_add_rules_dir(optarg))
+				return HR_AUDIT_UNKNOWN;
+			break;
+		case 'N':
+			o.no_default_rules = true;
+			break;
+		case 'i': {
+			char *end;
+
+			o.interval_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.interval_s >= 0) || o.interval_s > 3600) {
+				fprintf(stderr, "headroom audit: --interval wants seconds from 0 to 3600 (got '%s')\n",
+					optarg);
+				return HR_AUDIT_UNKNOWN;
+			}
+			break;
+		}
+		case 'f':
+			if (!hr_cmd_set_format("audit", optarg))
+				return HR_AUDIT_UNKNOWN;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		default:
+			hr_cmd_usage(stderr, &hr_cmd_audit);
+			return HR_AUDIT_UNKNOWN;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "headroom audit: unexpected argument '%s'\n", argv[optind]);
+		return HR_AUDIT_UNKNOWN;
+	}
+	o.assume = assume;
+	o.rule_dirs = arg_rules_dirs;
+	o.nrule_dirs = (size_t)arg_nrules_dirs;
+
+	r = hr_audit_run(&o, &report, &err);
+	if (r < 0) {
+		fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+		fprintf(stderr, "UNKNOWN: audit not possible\n");
+		json_decref(report);
+		return HR_AUDIT_UNKNOWN;
+	}
+	{
+		const json_t *errs = json_object_get(json_object_get(report, "summary"), "rule_errors");
+		size_t i;
+		json_t *e;
+
+		/* Rule file problems also go to stderr, where a cron mail or a
+		 * monitoring log sees them whatever the format. */
+		json_array_foreach(errs, i, e)
+			fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
+				(long long)json_integer_value(json_object_get(e, "line")),
+				(long long)json_integer_value(json_object_get(e, "column")),
+				str_or(e, "level", "error"), str_or(e, "message", ""));
+	}
+	code = hr_audit_exit_code(report);
+	if (hr_render(stdout, arg_format, report, audit_text) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "headroom audit: cannot write the report\n");
+		code = HR_AUDIT_UNKNOWN;
+	}
+	json_decref(report);
+	return code;
 }
 
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
-	.usage = "",
-	.summary = "Not implemented yet.",
+	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--rules DIR]... "
+		 "[--interval S] [--format text|json|yaml]",
+	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
+	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
+		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
+		"  --assume KEY=VALUE  what-if: evaluate as if the sysctl had this value (repeatable)\n"
+		"  --rules DIR         also load the rules in DIR (repeatable)\n"
+		"  --no-default-rules  do not load the shipped rules\n"
+		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
+		"  --format FMT        text (default), json or yaml\n"
+		"  -q, --quiet         no progress line\n"
+		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load).\n",
 	.exec = audit_exec,
 };

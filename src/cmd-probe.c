@@ -1,19 +1,396 @@
-/* cmd-probe.c: the 'probe' command (placeholder until its issue lands). */
+/* cmd-probe.c: the 'probe' command: fill the facts model once and show it. */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "facts.h"
+#include "probe.h"
+#include "render.h"
+
+/* Destinations shown in the text table (JSON/YAML list all). */
+#define TOP_DESTS 10
+
+/* Parses --interval: seconds in [0, 3600]; false with a message otherwise. */
+bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
+
+bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(v) || v < 0 || v > 3600) {
+		fprintf(stderr, "headroom %s: --interval must be seconds from 0 to 3600 (got '%s')\n", cmd, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* Number from a JSON value, formatted for people ("-" when null/absent). */
+static const char *num(char *buf, size_t n, const json_t *v)
+{
+	if (!v || !json_is_number(v))
+		return "-";
+	return hr_fmt_num(buf, n, json_number_value(v), true);
+}
+
+/* A fact's value text from {"value": ...} or why it is absent. */
+static const char *fact_text(char *buf, size_t n, const json_t *fact)
+{
+	const json_t *v = json_object_get(fact, "value");
+
+	if (!fact)
+		return "-";
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_number(v))
+		return hr_fmt_num(buf, n, json_number_value(v), true);
+	v = json_object_get(fact, "absent");
+	snprintf(buf, n, "(%s)", json_is_string(v) ? json_string_value(v) : "unknown");
+	return buf;
+}
+
+static void text_header(FILE *out, const json_t *facts)
+{
+	const json_t *p = json_object_get(facts, "probe");
+	const char *root = json_string_value(json_object_get(p, "root"));
+	const char *socks = json_string_value(json_object_get(p, "sockets"));
+	double iv = json_number_value(json_object_get(p, "interval_s"));
+
+	if (root && *root)
+		fprintf(out, "headroom probe: captured tree %s\n", root);
+	else
+		fprintf(out, "headroom probe: live system (this network namespace)\n");
+	fprintf(out, "  sockets from %s; ", socks ? socks : "nowhere (not read)");
+	if (iv > 0)
+		fprintf(out, "counter rates over %.3g s\n", iv);
+	else
+		fprintf(out, "single counter sample: rates come from the TIME_WAIT age histogram only\n");
+}
+
+static void text_kernel(FILE *out, const json_t *facts)
+{
+	const json_t *k = json_object_get(facts, "kernel");
+	const json_t *slab = json_object_get(json_object_get(facts, "other"), "slab.tw_sock_TCP.object_size");
+	const json_t *sys = json_object_get(facts, "sysctls");
+	struct hr_table *t = hr_table_new(2);
+	char b[256], b2[256];
+	const char *key;
+	const json_t *v;
+	size_t nread = 0, nabsent = 0;
+
+	fprintf(out, "\nKernel\n");
+	hr_table_row(t, (const char *[]){"release", fact_text(b, sizeof(b), json_object_get(k, "kernel.osrelease"))});
+	hr_table_row(t, (const char *[]){"boot id", fact_text(b, sizeof(b), json_object_get(k, "kernel.boot_id"))});
+	if (json_is_number(json_object_get(slab, "value")))
+		snprintf(b2, sizeof(b2), "%s B per TIME_WAIT socket (tw_sock_TCP object)",
+			 fact_text(b, sizeof(b), slab));
+	else
+		snprintf(b2, sizeof(b2), "%s", fact_text(b, sizeof(b), slab));
+	hr_table_row(t, (const char *[]){"slab", b2});
+	json_object_foreach((json_t *)sys, key, v) {
+		if (json_object_get(v, "absent"))
+			nabsent++;
+		else
+			nread++;
+	}
+	snprintf(b2, sizeof(b2), "%zu read, %zu absent", nread, nabsent);
+	hr_table_row(t, (const char *[]){"sysctls", b2});
+	hr_table_print(out, t, "  ", 0);
+	hr_table_free(t);
+	if (!nabsent)
+		return;
+	t = hr_table_new(2);
+	json_object_foreach((json_t *)sys, key, v) {
+		const json_t *a = json_object_get(v, "absent");
+
+		if (a)
+			hr_table_row(t, (const char *[]){key, json_string_value(a)});
+	}
+	fprintf(out, "  absent keys:\n");
+	hr_table_print(out, t, "    ", 0);
+	hr_table_free(t);
+}
+
+/* Largest number of local ports one destination uses (per-destination limit). */
+static const json_t *busiest(const json_t *dests)
+{
+	const json_t *best = NULL, *d;
+	size_t i;
+
+	json_array_foreach((json_t *)dests, i, d)
+		if (!best || json_integer_value(json_object_get(d, "in_use")) >
+				     json_integer_value(json_object_get(best, "in_use")))
+			best = d;
+	return best;
+}
+
+static void text_ports(FILE *out, const json_t *facts)
+{
+	const json_t *p = json_object_get(facts, "ports");
+	const json_t *s = json_object_get(facts, "sockets");
+	const json_t *top = busiest(json_object_get(s, "destinations"));
+	struct hr_table *t;
+	char a[64], b[64], c[200], g[64];
+
+	fprintf(out, "\nEphemeral ports\n");
+	if (json_object_get(p, "absent")) {
+		fprintf(out, "  unknown: %s\n", json_string_value(json_object_get(p, "absent")));
+		return;
+	}
+	t = hr_table_new(2);
+	snprintf(c, sizeof(c), "%s-%s (%s ports)",
+		 hr_fmt_num(a, sizeof(a), json_number_value(json_object_get(p, "range_low")), false),
+		 hr_fmt_num(b, sizeof(b), json_number_value(json_object_get(p, "range_high")), false),
+		 num(g, sizeof(g), json_object_get(p, "range_size")));
+	hr_table_row(t, (const char *[]){"range", c});
+	hr_table_row(t, (const char *[]){"reserved in range", num(a, sizeof(a), json_object_get(p, "reserved_in_range"))});
+	hr_table_row(t, (const char *[]){"listeners in range", num(a, sizeof(a), json_object_get(p, "listeners_in_range"))});
+	snprintf(c, sizeof(c), "%s per destination (IP, port)", num(a, sizeof(a), json_object_get(p, "usable")));
+	hr_table_row(t, (const char *[]){"usable", c});
+	if (top) {
+		double used = (double)json_integer_value(json_object_get(top, "in_use"));
+		double usable = json_number_value(json_object_get(p, "usable"));
+
+		snprintf(c, sizeof(c), "%s uses %s  %s", json_string_value(json_object_get(top, "subject")),
+			 num(a, sizeof(a), json_object_get(top, "in_use")),
+			 hr_gauge(g, sizeof(g), usable > 0 ? used / usable : 1, 20));
+		hr_table_row(t, (const char *[]){"busiest destination", c});
+	}
+	hr_table_print(out, t, "  ", 0);
+	hr_table_free(t);
+}
+
+static void text_sockets(FILE *out, const json_t *facts)
+{
+	const json_t *s = json_object_get(facts, "sockets");
+	const json_t *st, *v, *born, *dests, *d, *ls;
+	struct hr_table *t;
+	const char *key;
+	char a[64], b[64], c[64], w[64], x[64];
+	size_t i;
+
+	if (json_object_get(s, "absent")) {
+		fprintf(out, "\nSockets: %s\n", json_string_value(json_object_get(s, "absent")));
+		return;
+	}
+	fprintf(out, "\nSocket states (%s sockets: %s inbound, %s outbound)\n",
+		num(a, sizeof(a), json_object_get(s, "total")), num(b, sizeof(b), json_object_get(s, "inbound")),
+		num(c, sizeof(c), json_object_get(s, "outbound")));
+	st = json_object_get(s, "states");
+	t = hr_table_new(2);
+	json_object_foreach((json_t *)st, key, v)
+		hr_table_row(t, (const char *[]){key, num(a, sizeof(a), v)});
+	if (json_object_size(st) == 0)
+		hr_table_row(t, (const char *[]){"(none)", ""});
+	hr_table_print(out, t, "  ", 2);
+	hr_table_free(t);
+	born = json_object_get(s, "timewait_born");
+	fprintf(out, "  TIME_WAIT born in the last 1/5/10/30/60 s: %s/%s/%s/%s/%s",
+		num(a, sizeof(a), json_object_get(born, "1s")), num(b, sizeof(b), json_object_get(born, "5s")),
+		num(c, sizeof(c), json_object_get(born, "10s")), num(w, sizeof(w), json_object_get(born, "30s")),
+		num(x, sizeof(x), json_object_get(born, "60s")));
+	fprintf(out, "; closing rate %s/s over %s s\n",
+		num(a, sizeof(a), json_object_get(s, "timewait_rate_per_s")),
+		num(b, sizeof(b), json_object_get(s, "timewait_rate_window_s")));
+
+	dests = json_object_get(s, "destinations");
+	if (json_array_size(dests)) {
+		fprintf(out, "\nTop destinations (%zu of %zu, by local ports in use)\n",
+			json_array_size(dests) < TOP_DESTS ? json_array_size(dests) : TOP_DESTS,
+			json_array_size(dests));
+		t = hr_table_new(9);
+		hr_table_row(t, (const char *[]){"destination", "in use", "TIME_WAIT", "born 1s", "5s", "10s",
+						 "30s", "60s", "rate/s"});
+		json_array_foreach((json_t *)dests, i, d) {
+			char cells[8][64];
+
+			if (i >= TOP_DESTS)
+				break;
+			born = json_object_get(d, "timewait_born");
+			hr_table_row(t, (const char *[]){json_string_value(json_object_get(d, "subject")),
+							 num(cells[0], 64, json_object_get(d, "in_use")),
+							 num(cells[1], 64, json_object_get(d, "timewait")),
+							 num(cells[2], 64, json_object_get(born, "1s")),
+							 num(cells[3], 64, json_object_get(born, "5s")),
+							 num(cells[4], 64, json_object_get(born, "10s")),
+							 num(cells[5], 64, json_object_get(born, "30s")),
+							 num(cells[6], 64, json_object_get(born, "60s")),
+							 num(cells[7], 64, json_object_get(d, "rate_per_s"))});
+		}
+		hr_table_print(out, t, "  ", 0x1FE);
+		hr_table_free(t);
+	}
+
+	ls = json_object_get(s, "listeners");
+	if (json_array_size(ls)) {
+		fprintf(out, "\nListeners (%zu)\n", json_array_size(ls));
+		t = hr_table_new(5);
+		hr_table_row(t, (const char *[]){"listener", "queue", "backlog", "inbound", "rate/s"});
+		json_array_foreach((json_t *)ls, i, d) {
+			const json_t *bl = json_object_get(d, "backlog"), *is = json_object_get(d, "inbound_states");
+			json_int_t inb = 0;
+			const json_t *sv;
+
+			json_object_foreach((json_t *)is, key, sv)
+				inb += json_integer_value(sv);
+			snprintf(w, sizeof(w), "%lld", (long long)inb);
+			hr_table_row(t, (const char *[]){json_string_value(json_object_get(d, "subject")),
+							 num(a, sizeof(a), json_object_get(d, "queue")),
+							 json_is_null(bl) ? "unknown" : num(b, sizeof(b), bl), w,
+							 num(c, sizeof(c), json_object_get(d, "inbound_rate_per_s"))});
+		}
+		hr_table_print(out, t, "  ", 0x1E);
+		hr_table_free(t);
+	}
+}
+
+static void text_counters(FILE *out, const json_t *facts)
+{
+	static const char *const shown[] = {
+		"sockstat.TCP.inuse", "sockstat.TCP.tw", "sockstat.TCP.orphan", "sockstat.TCP.alloc",
+		"sockstat.TCP.mem", "sockstat6.TCP6.inuse", "snmp.Tcp.CurrEstab", "snmp.Tcp.ActiveOpens",
+		"snmp.Tcp.PassiveOpens", "snmp.Tcp.AttemptFails", "snmp.Tcp.EstabResets",
+		"netstat.TcpExt.TCPTimeWaitOverflow", "netstat.TcpExt.ListenOverflows",
+		"netstat.TcpExt.ListenDrops", "netstat.TcpExt.TCPReqQFullDoCookies",
+		"netstat.TcpExt.TCPReqQFullDrop", NULL,
+	};
+	const json_t *cs = json_object_get(facts, "counters"), *rs = json_object_get(facts, "rates");
+	struct hr_table *t = hr_table_new(3);
+	char a[128], b[64];
+	size_t i;
+
+	fprintf(out, "\nCounters of interest\n");
+	hr_table_row(t, (const char *[]){"counter", "value", "rate/s"});
+	for (i = 0; shown[i]; i++) {
+		const json_t *c = json_object_get(cs, shown[i]);
+		const char *dot = strchr(shown[i], '.');
+		char rname[128];
+		const json_t *rv;
+
+		snprintf(rname, sizeof(rname), "rate%s", dot);
+		rv = json_object_get(json_object_get(rs, rname), "value");
+		if (!c)
+			c = json_object_get(json_object_get(facts, "other"), shown[i]);
+		hr_table_row(t, (const char *[]){shown[i], fact_text(a, sizeof(a), c),
+						 rv ? num(b, sizeof(b), rv) : ""});
+	}
+	hr_table_print(out, t, "  ", 0x6);
+	hr_table_free(t);
+}
+
+static void text_problems(FILE *out, const json_t *facts)
+{
+	const json_t *ps = json_object_get(facts, "problems"), *p;
+	size_t i;
+
+	if (!json_array_size(ps))
+		return;
+	fprintf(out, "\nProblems (%zu)\n", json_array_size(ps));
+	json_array_foreach((json_t *)ps, i, p)
+		fprintf(out, "  %s: %s\n", json_string_value(json_object_get(p, "source")),
+			json_string_value(json_object_get(p, "message")));
+}
+
+/* The text report: grouped for people. */
+static int probe_text(FILE *out, const json_t *facts)
+{
+	text_header(out, facts);
+	text_kernel(out, facts);
+	text_ports(out, facts);
+	text_sockets(out, facts);
+	text_counters(out, facts);
+	text_problems(out, facts);
+	return ferror(out) ? -EIO : 0;
+}
 
 static int probe_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "headroom probe: not implemented yet\n");
-	return 3;
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"interval", required_argument, NULL, 'i'},
+		{"format", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
+	};
+	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
+	struct hr_err err = {0};
+	hr_facts *f;
+	json_t *tree;
+	int c, r, rr;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:i:f:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (!*optarg) {
+				fprintf(stderr, "headroom probe: --root needs a directory\n");
+				return HR_EXIT_USAGE;
+			}
+			po.root = arg_root = optarg;
+			break;
+		case 'i':
+			if (!hr_cmd_parse_interval("probe", optarg, &po.interval_s))
+				return HR_EXIT_USAGE;
+			break;
+		case 'f':
+			if (!hr_cmd_set_format("probe", optarg))
+				return HR_EXIT_USAGE;
+			break;
+		case 'q':
+			po.quiet = true;
+			break;
+		default:
+			hr_cmd_usage(stderr, &hr_cmd_probe);
+			return HR_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "headroom probe: unexpected argument '%s'\n", argv[optind]);
+		return HR_EXIT_USAGE;
+	}
+	f = hr_facts_new();
+	if (!f) {
+		fprintf(stderr, "headroom probe: out of memory\n");
+		return HR_EXIT_FAIL;
+	}
+	r = hr_probe_run(f, &po, &err);
+	tree = hr_facts_to_json(f);
+	{
+		const json_t *ps = json_object_get(tree, "problems"), *p;
+		size_t i;
+
+		json_array_foreach((json_t *)ps, i, p)
+			fprintf(stderr, "headroom probe: %s: %s\n", json_string_value(json_object_get(p, "source")),
+				json_string_value(json_object_get(p, "message")));
+	}
+	rr = hr_render(stdout, arg_format, tree, probe_text);
+	json_decref(tree);
+	hr_facts_free(f);
+	if (r < 0) {
+		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+		return HR_EXIT_FAIL;
+	}
+	if (rr < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "headroom probe: cannot write the report\n");
+		return HR_EXIT_FAIL;
+	}
+	return HR_EXIT_OK;
 }
 
 const struct hr_cmd hr_cmd_probe = {
 	.name = "probe",
-	.usage = "",
-	.summary = "Not implemented yet.",
+	.usage = "[--root DIR] [--interval SECONDS] [--format text|json|yaml] [--quiet]",
+	.summary = "Read sysctls, TCP counters and sockets once and show the facts.",
+	.help = "  --root DIR          read a captured tree (headroom snapshot, or a copy) instead of the live system\n"
+		"  --interval SECONDS  sample the counters twice this far apart for rates\n"
+		"                      (default 1 live, 0 for --root: a tree's own second sample is used)\n"
+		"  --format FMT        text (default), json or yaml: the whole facts tree\n"
+		"  --quiet             no progress line while sampling\n",
 	.exec = probe_exec,
 };

@@ -63,6 +63,7 @@ struct listener {
 	uint16_t port;
 	uint32_t queue, backlog;
 	bool observed; /* false: only declared in a workload */
+	bool backlog_unknown; /* the socket source does not show the backlog */
 };
 
 /* Inbound aggregate per local listening port. */
@@ -558,6 +559,7 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 		l->observed = true;
 		l->queue = s->rqueue;
 		l->backlog = s->wqueue;
+		l->backlog_unknown = s->backlog_unknown;
 		if (fresh) {
 			f->states[HR_LISTEN]++;
 			f->total++;
@@ -1159,6 +1161,8 @@ static int listener_item(const hr_facts *f, size_t i, const char *k, struct hr_v
 	else if (!strcmp(k, "queue") || !strcmp(k, "backlog")) {
 		if (!l->observed)
 			val_missing(out, "listener declared in workload, not observed");
+		else if (!strcmp(k, "backlog") && l->backlog_unknown)
+			val_missing(out, "backlog not shown by /proc/net/tcp");
 		else
 			val_num(out, !strcmp(k, "queue") ? l->queue : l->backlog, src);
 	} else if (!strcmp(k, "observed"))
@@ -1466,7 +1470,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			json_object_set_new(o, "port", json_integer(l->port));
 			json_object_set_new(o, "observed", json_boolean(l->observed));
 			json_object_set_new(o, "queue", l->observed ? json_integer(l->queue) : json_null());
-			json_object_set_new(o, "backlog", l->observed ? json_integer(l->backlog) : json_null());
+			json_object_set_new(o, "backlog", l->observed && !l->backlog_unknown ? json_integer(l->backlog) : json_null());
 			json_object_set_new(o, "inbound_states", states_json(in->states, NULL));
 			json_object_set_new(o, "inbound_rate_per_s", num_or_null(hr_tw_rate(in->tw_bins, NULL)));
 			if (in->declared)

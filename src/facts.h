@@ -58,6 +58,7 @@ struct hr_sock {
 	uint32_t expires_ms; /* remaining time of that timer, ms */
 	uint32_t rqueue;     /* LISTEN: current accept queue */
 	uint32_t wqueue;     /* LISTEN: backlog */
+	bool backlog_unknown; /* LISTEN: wqueue not known (/proc/net/tcp does not show it) */
 };
 
 /* Value kinds seen by the rules engine. */

@@ -20,4 +20,25 @@ struct hr_probe_opts {
  * anything usable was read, -ENODATA when nothing was (err says why). */
 int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err);
 
+/* Sleeps until t0 + interval (hr_now() clock), with a progress line on a
+ * terminal unless quiet: the wait between two counter samples. */
+void hr_probe_wait_until(double t0, double interval, bool quiet);
+
+/* What the probe reads, for `headroom snapshot` (paths below the root):
+ * directories whose top-level regular files are sysctls, NULL-terminated. */
+extern const char *const hr_probe_sysctl_dirs[];
+/* Single files: kernel identity, counters, sockets, slab; NULL-terminated. */
+extern const char *const hr_probe_files[];
+/* Counter files sampled twice for rates. */
+extern const char *const hr_probe_rate_files[];
+
+/* True for sysctl file names holding secrets (tcp_fastopen_key): the probe
+ * records them as not read, the snapshot does not copy them. */
+bool hr_probe_secret(const char *name);
+
+/* A captured tree's second counter sample: ROOT/headroom/sample2/proc/net/{snmp,netstat},
+ * and ROOT/headroom/interval holding the seconds between the two samples. */
+#define HR_PROBE_SAMPLE2_DIR "/headroom/sample2"
+#define HR_PROBE_INTERVAL_FILE "/headroom/interval"
+
 #endif

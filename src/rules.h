@@ -1,5 +1,5 @@
-/* rules.h: the rules engine: loads rules/*.yaml (docs/RULES-FORMAT.md) and
- * evaluates them over a facts model into findings.
+/* rules.h: the rules engine: loads the rule files (rules/AREA.yaml, see
+ * docs/RULES-FORMAT.md) and evaluates them over a facts model into findings.
  *
  * Ownership as in headroom.h. Lower layer: never prints; load problems go
  * into a diagnostics list with file:line:column. */
@@ -43,11 +43,25 @@ void hr_ruleset_free(hr_ruleset *rs);
 int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d);
 /* Loads every *.yaml of a directory in name order. Same return convention. */
 int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d);
+/* Loads the shipped directory (hr_default_rules_dir(), when with_default)
+ * then each of dirs (--rules, in order). A file is loaded once however
+ * often it is named. Returns 0, or the first error as hr_ruleset_load_dir. */
+int hr_ruleset_load_std(hr_ruleset *rs, bool with_default, const char *const *dirs, size_t ndirs,
+			struct hr_diags *d);
+/* hr_ruleset_load_dir will leave this file out (it is loaded explicitly,
+ * e.g. `rules check FILE` in the context of the rules directories). */
+void hr_ruleset_exclude(hr_ruleset *rs, const char *path);
 /* Cross-checks after loading (unknown names, duplicate ids, cycles in derived). */
 int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d);
 
 size_t hr_ruleset_count(const hr_ruleset *rs);
 const char *hr_ruleset_rule_id(const hr_ruleset *rs, size_t i);
+/* The first error of rule i ("file:line:col: message"), or NULL when it is
+ * sound. A rule with errors is kept so that evaluation reports it under
+ * not_evaluated instead of passing silently. */
+const char *hr_ruleset_rule_error(const hr_ruleset *rs, size_t i);
+/* Every rule as [{id, title, area, for_each, file, line, col, error}] (owned). */
+json_t *hr_ruleset_list(const hr_ruleset *rs);
 
 /* Evaluates every rule for every subject. Returns an owned object:
  *   {"findings": [ {rule, title, area, severity, subject, message, metrics{},
@@ -57,10 +71,43 @@ const char *hr_ruleset_rule_id(const hr_ruleset *rs, size_t i);
  * Findings are in rule order then subject order; the caller sorts for display. */
 json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f);
 
+/* A sysctl value for a what-if evaluation. */
+struct hr_setting {
+	const char *key;   /* "net.ipv4.tcp_tw_reuse" */
+	const char *value; /* raw text as written to /proc/sys */
+};
+/* Same as hr_ruleset_evaluate with sysctls overridden (an overlay in the
+ * evaluator: f is not changed; ports.* follow an overridden
+ * ip_local_port_range / ip_local_reserved_ports). Fix what-ifs stack on top. */
+json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
+				 const struct hr_setting *what_if, size_t nwhat_if);
+
+/* Options of an evaluation. */
+struct hr_eval_opts {
+	const struct hr_setting *what_if; /* sysctl overrides (as hr_ruleset_evaluate_with) */
+	size_t nwhat_if;
+	bool problems_only; /* leave out the "ok" findings of for_each rules (still counted) */
+};
+/* The general form. The result also has "summary": one entry per rule
+ * {rule, for_each, critical, warning, info, ok, not_applicable, not_evaluated}
+ * counting its subjects. Values shared between findings of a rule (rule,
+ * title, area, severity, references) are the same json_t: treat the result
+ * as read-only (deep-copy before editing). */
+json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const struct hr_eval_opts *o);
+
 /* The explanation of one rule: its definition, each let/severity formula
  * with the current values filled in (per subject), and its sources.
  * Owned object, or NULL when no such rule (then *err is set). */
 json_t *hr_ruleset_explain(const hr_ruleset *rs, const char *rule_id, const hr_facts *f,
 			   struct hr_err *err);
+/* Same, for the one subject ("10.0.0.2:5774") of a for_each rule; NULL subject: all.
+ * Object: {rule, title, area, description?, defined_at, for_each, error,
+ *          definition{needs, when, let[{name,expr}], severity{}, message, headroom_metric, fixes[]},
+ *          subjects[{subject, status, reason?, needs[], when, let[{name,expr,filled,value}], derived[],
+ *                    severity_conditions[{level,expr,filled,value}], facts[]?, severity?,
+ *                    message?, metrics?, fixes?}],
+ *          sources[{fact, value, source}], references[]} */
+json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, const hr_facts *f,
+				   const char *subject, struct hr_err *err);
 
 #endif

@@ -1,0 +1,375 @@
+/* audit.c: orchestration of an audit: facts in, one report tree out. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "probe.h"
+#include "render.h"
+#include "rules.h"
+#include "workload.h"
+
+static const char *const severities[] = {"critical", "warning", "info", "ok"};
+static const char *const status_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+
+int hr_audit_severity_rank(const char *severity)
+{
+	size_t i;
+
+	for (i = 0; severity && i < HR_ARRAY_SIZE(severities); i++)
+		if (!strcmp(severity, severities[i]))
+			return (int)i;
+	return (int)HR_ARRAY_SIZE(severities);
+}
+
+/* Counts whitespace-separated fields of a value and whether all are integers. */
+static int count_fields(const char *s, bool *all_int)
+{
+	int n = 0;
+
+	*all_int = true;
+	while (*s) {
+		char *end;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		strtoll(s, &end, 10);
+		if (end == s || (*end && *end != ' ' && *end != '\t')) {
+			*all_int = false;
+			while (*s && *s != ' ' && *s != '\t')
+				s++;
+		} else {
+			s = end;
+		}
+		n++;
+	}
+	return n;
+}
+
+int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err)
+{
+	const char *eq = strchr(kv, '=');
+	char key[256];
+	struct hr_value v;
+	char *val;
+	bool all_int;
+	int r, n;
+
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+		hr_err_set(err, -EINVAL, "--assume '%s': want KEY=VALUE, e.g. net.ipv4.tcp_tw_reuse=1", kv);
+		return -EINVAL;
+	}
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = '\0';
+	/* Accept the /proc/sys spelling too: net/ipv4/tcp_tw_reuse. */
+	for (char *p = key; *p; p++)
+		if (*p == '/')
+			*p = '.';
+	if (strncmp(key, "net.", 4) && strncmp(key, "kernel.", 7) && strncmp(key, "vm.", 3)) {
+		hr_err_set(err, -EINVAL, "--assume %s: only sysctls (net.*, kernel.*, vm.*) can be assumed", key);
+		return -EINVAL;
+	}
+	r = hr_facts_get(f, key, -1, &v);
+	if (r == -EDOM) /* a vector: look at its first field for presence */
+		r = hr_facts_get(f, key, 0, &v);
+	if (r < 0 || v.type == HR_V_MISSING) {
+		hr_err_set(err, -ENOENT, "--assume %s: no such sysctl in the probed facts%s%s", key,
+			   r == 0 && v.missing ? " (" : "", r == 0 && v.missing ? v.missing : "");
+		if (r == 0 && v.missing)
+			strncat(err->msg, ")", sizeof(err->msg) - strlen(err->msg) - 1);
+		return -ENOENT;
+	}
+	val = hr_ws_normalise(eq + 1);
+	if (!val)
+		return -ENOMEM;
+	n = count_fields(val, &all_int);
+	if (v.type == HR_V_NUM && v.nfields >= 1 && (n != v.nfields || !all_int)) {
+		hr_err_set(err, -EINVAL, "--assume %s=%s: want %d whole number%s like the current '%s'", key,
+			   val, v.nfields, v.nfields == 1 ? "" : "s", v.str ? v.str : "value");
+		free(val);
+		return -EINVAL;
+	}
+	r = hr_facts_set_sysctl(f, key, val, "--assume");
+	free(val);
+	return r;
+}
+
+/* One finding with its position, for a stable sort by severity. */
+struct ranked {
+	json_t *finding;
+	int rank;
+	size_t index;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Returns a new array of the findings sorted by severity, rule order kept. */
+static json_t *sort_findings(json_t *findings)
+{
+	size_t n = json_array_size(findings), i;
+	struct ranked *v = calloc(n ? n : 1, sizeof(*v));
+	json_t *out = json_array();
+
+	if (!v)
+		return json_incref(findings);
+	for (i = 0; i < n; i++) {
+		json_t *fi = json_array_get(findings, i);
+
+		v[i].finding = fi;
+		v[i].rank = hr_audit_severity_rank(json_string_value(json_object_get(fi, "severity")));
+		v[i].index = i;
+	}
+	qsort(v, n, sizeof(*v), cmp_ranked);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i].finding);
+	free(v);
+	return out;
+}
+
+static double metric(const json_t *finding, const char *name)
+{
+	json_t *m = json_object_get(json_object_get(finding, "metrics"), name);
+
+	return json_is_number(m) ? json_number_value(m) : NAN;
+}
+
+/* The one-line verdict for the troubled operator, from the worst finding. */
+static char *make_verdict(const json_t *findings, int status, const size_t *counts, size_t nerrors,
+			  size_t nrules, size_t nnot)
+{
+	const json_t *top = json_array_get(findings, 0);
+	const char *rule = json_string_value(json_object_get(top, "rule"));
+	const char *subject = json_string_value(json_object_get(top, "subject"));
+	const char *title = json_string_value(json_object_get(top, "title"));
+	const char *msg = json_string_value(json_object_get(top, "message"));
+	char head[768], more[128] = "", a[64], b[64], c[64], d[64];
+	size_t others;
+
+	if (status == HR_AUDIT_UNKNOWN && !counts[0]) {
+		snprintf(head, sizeof(head), "%s",
+			 nrules ? "some rule files failed to load: the audit is incomplete"
+				: "no rules could be loaded: nothing was checked");
+		if (counts[1])
+			snprintf(more, sizeof(more), "; %zu warning%s among the rest", counts[1],
+				 counts[1] == 1 ? "" : "s");
+	} else if (status == HR_AUDIT_OK) {
+		snprintf(head, sizeof(head), "no problems found in %zu check%s", counts[0] + counts[1] + counts[2] + counts[3],
+			 counts[0] + counts[1] + counts[2] + counts[3] == 1 ? "" : "s");
+		if (counts[2])
+			snprintf(more, sizeof(more), " (%zu note%s)", counts[2], counts[2] == 1 ? "" : "s");
+	} else {
+		double tte = metric(top, "seconds_to_exhaustion");
+
+		if (rule && !strcmp(rule, "ports.timewait-exhaustion") && subject) {
+			double rate = metric(top, "rate_per_s"), need = metric(top, "ports_needed");
+			double usable = metric(top, "ports_usable");
+
+			hr_fmt_num(b, sizeof(b), round(rate * 10) / 10, true);
+			hr_fmt_num(c, sizeof(c), round(need), true);
+			hr_fmt_num(d, sizeof(d), usable, true);
+			if (isfinite(tte))
+				snprintf(head, sizeof(head),
+					 "connections to %s run out of local ports in %s (%s new connections/s, %s ports needed, %s usable)",
+					 subject, hr_fmt_duration(a, sizeof(a), tte), b, c, d);
+			else
+				snprintf(head, sizeof(head),
+					 "connections to %s need %s local ports of %s usable (%s new connections/s)",
+					 subject, c, d, b);
+		} else if (subject) {
+			snprintf(head, sizeof(head), "%s: %s", subject, title ? title : msg ? msg : rule);
+		} else {
+			snprintf(head, sizeof(head), "%s", msg ? msg : title ? title : rule ? rule : "?");
+		}
+		others = counts[0] + counts[1] - 1;
+		if (others)
+			snprintf(more, sizeof(more), " (+%zu more: %zu critical, %zu warning)", others, counts[0],
+				 counts[1]);
+	}
+	{
+		char *out;
+		char tail[160] = "";
+
+		if (nerrors)
+			snprintf(tail, sizeof(tail), "; %zu rule file error%s", nerrors, nerrors == 1 ? "" : "s");
+		if (nnot && status != HR_AUDIT_OK)
+			snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "; %zu not evaluated", nnot);
+		else if (nnot)
+			snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), ", %zu not evaluated", nnot);
+		if (asprintf(&out, "%s: %s%s%s", status_names[status], head, more, tail) < 0)
+			return NULL;
+		return out;
+	}
+}
+
+static json_t *diags_json(const struct hr_diags *d, size_t *nerrors)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	*nerrors = 0;
+	for (i = 0; i < d->n; i++) {
+		const struct hr_diag *x = &d->v[i];
+
+		json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:s,s:s}", "file", x->file ? x->file : "",
+						   "line", x->line, "column", x->col, "level",
+						   x->warning ? "warning" : "error", "message", x->msg ? x->msg : ""));
+		if (!x->warning)
+			(*nerrors)++;
+	}
+	return a;
+}
+
+int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, struct hr_err *err)
+{
+	static const char *defaults[2];
+	hr_ruleset *rs = hr_ruleset_new();
+	struct hr_diags d = {0};
+	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots;
+	size_t cnt[4] = {0}, i, nerrors, nrules;
+	int status, ret = 0;
+	char *verdict;
+
+	*report = NULL;
+	if (!rs)
+		return -ENOMEM;
+	if (!rule_dirs) {
+		defaults[0] = hr_default_rules_dir();
+		rule_dirs = defaults;
+	}
+	for (i = 0; rule_dirs[i]; i++) {
+		int r = hr_ruleset_load_dir(rs, rule_dirs[i], &d);
+
+		if (r < 0 && r != -EBADMSG)
+			hr_diags_add(&d, rule_dirs[i], 0, 0, false, "cannot read rules directory: %s",
+				     r == -ENOENT ? "no such directory" : hr_strerror(r));
+	}
+	hr_ruleset_check(rs, &d);
+	nrules = hr_ruleset_count(rs);
+	if (nrules)
+		eval = hr_ruleset_evaluate(rs, f);
+	findings = eval ? json_object_get(eval, "findings") : NULL;
+	sorted = sort_findings(findings ? findings : json_array());
+	for (i = 0; i < json_array_size(sorted); i++) {
+		int rank = hr_audit_severity_rank(
+			json_string_value(json_object_get(json_array_get(sorted, i), "severity")));
+
+		if (rank < 4)
+			cnt[rank]++;
+	}
+	nots = eval && json_is_array(json_object_get(eval, "not_evaluated"))
+		       ? json_incref(json_object_get(eval, "not_evaluated"))
+		       : json_array();
+	errors = diags_json(&d, &nerrors);
+	if (cnt[0])
+		status = HR_AUDIT_CRITICAL;
+	else if (nerrors || !nrules)
+		status = HR_AUDIT_UNKNOWN;
+	else if (cnt[1])
+		status = HR_AUDIT_WARNING;
+	else
+		status = HR_AUDIT_OK;
+	verdict = make_verdict(sorted, status, cnt, nerrors, nrules, json_array_size(nots));
+
+	/* verdict and status first: they are what a reader looks for. */
+	summary = json_object();
+	json_object_set_new(summary, "verdict", json_string(verdict ? verdict : status_names[status]));
+	json_object_set_new(summary, "status", json_string(status_names[status]));
+	json_object_set_new(summary, "exit_code", json_integer(status));
+	json_object_set_new(summary, "counts",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "critical", (json_int_t)cnt[0], "warning",
+				      (json_int_t)cnt[1], "info", (json_int_t)cnt[2], "ok", (json_int_t)cnt[3],
+				      "not_evaluated", (json_int_t)json_array_size(nots)));
+	json_object_set_new(summary, "rules_loaded", json_integer((json_int_t)nrules));
+	json_object_set_new(summary, "not_evaluated", nots);
+	json_object_set_new(summary, "rule_errors", errors);
+	free(verdict);
+
+	*report = json_object();
+	json_object_set_new(*report, "findings", sorted);
+	json_object_set_new(*report, "summary", summary);
+	if (!nrules) {
+		hr_err_set(err, -ENOENT, "no rules loaded%s%s", d.n ? ": " : "",
+			   d.n ? d.v[0].msg : "");
+		ret = -ENOENT;
+	}
+	json_decref(eval);
+	hr_diags_free(&d);
+	hr_ruleset_free(rs);
+	return ret;
+}
+
+int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *err)
+{
+	struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet};
+	const char **dirs = calloc(o->nrule_dirs + 2, sizeof(*dirs));
+	hr_facts *f = hr_facts_new();
+	json_t *assumed = json_object();
+	size_t i, nd = 0;
+	int r;
+
+	*report = NULL;
+	if (!f || !dirs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = hr_probe_run(f, &po, err);
+	if (r < 0)
+		goto out;
+	if (o->workload) {
+		r = hr_workload_load(f, o->workload, err);
+		if (r < 0)
+			goto out;
+	}
+	for (i = 0; i < o->nassume; i++) {
+		const char *eq = strchr(o->assume[i], '=');
+
+		char key[256];
+
+		r = hr_audit_assume(f, o->assume[i], err);
+		if (r < 0)
+			goto out;
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->assume[i]), o->assume[i]);
+		json_object_set_new(assumed, key, json_string(eq + 1));
+	}
+	if (!o->no_default_rules)
+		dirs[nd++] = hr_default_rules_dir();
+	for (i = 0; i < o->nrule_dirs; i++)
+		dirs[nd++] = o->rule_dirs[i];
+	dirs[nd] = NULL;
+	/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
+	hr_audit_facts(f, dirs, report, NULL);
+	r = 0;
+	if (*report) {
+		json_t *s = json_object_get(*report, "summary");
+
+		json_object_set(s, "assumed", assumed);
+		json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
+		json_object_set_new(*report, "facts", hr_facts_to_json(f));
+	} else {
+		r = -ENOMEM;
+	}
+out:
+	json_decref(assumed);
+	free(dirs);
+	hr_facts_free(f);
+	return r;
+}
+
+int hr_audit_exit_code(const json_t *report)
+{
+	json_t *c = json_object_get(json_object_get(report, "summary"), "exit_code");
+
+	return json_is_integer(c) ? (int)json_integer_value(c) : HR_AUDIT_UNKNOWN;
+}

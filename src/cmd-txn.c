@@ -1,0 +1,57 @@
+/* cmd-txn.c: shared printing of the transaction commands. */
+#include "config.h"
+
+#include "apply.h"
+#include "cmd-txn.h"
+
+size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir)
+{
+	json_t *a = hr_apply_attention(state_dir), *t;
+	size_t i, n = json_array_size(a);
+
+	json_array_foreach(a, i, t)
+		fprintf(stderr, "headroom %s: transaction %s is %s: complete it with 'headroom rollback %s'\n",
+			cmd, json_string_value(json_object_get(t, "txn")),
+			json_string_value(json_object_get(t, "status")),
+			json_string_value(json_object_get(t, "txn")));
+	json_decref(a);
+	return n;
+}
+
+void hr_cmdtxn_print_rollback(FILE *out, const json_t *res)
+{
+	json_t *x;
+	size_t i;
+	const char *note = json_string_value(json_object_get(res, "note"));
+
+	fprintf(out, "Rollback of %s: %s\n", json_string_value(json_object_get(res, "txn")),
+		json_string_value(json_object_get(res, "outcome")));
+	if (note)
+		fprintf(out, "  note: %s\n", note);
+	json_array_foreach(json_object_get(res, "restored"), i, x)
+		fprintf(out, "  restored  %s: %s -> %s (verified)\n", json_string_value(json_object_get(x, "key")),
+			json_string_value(json_object_get(x, "from")), json_string_value(json_object_get(x, "to")));
+	json_array_foreach(json_object_get(res, "already"), i, x)
+		fprintf(out, "  unchanged %s: already at its original value\n",
+			json_string_value(json_object_get(x, "key")) ?: json_string_value(json_object_get(x, "file")));
+	json_array_foreach(json_object_get(res, "files"), i, x)
+		fprintf(out, "  %s  %s\n", json_string_value(json_object_get(x, "action")),
+			json_string_value(json_object_get(x, "file")));
+	json_array_foreach(json_object_get(res, "left"), i, x) {
+		const char *key = json_string_value(json_object_get(x, "key"));
+
+		if (key)
+			fprintf(out, "  LEFT      %s: now %s, applied %s, original %s: %s\n", key,
+				json_string_value(json_object_get(x, "current")),
+				json_string_value(json_object_get(x, "applied")),
+				json_string_value(json_object_get(x, "original")),
+				json_string_value(json_object_get(x, "reason")));
+		else
+			fprintf(out, "  LEFT      %s: %s\n", json_string_value(json_object_get(x, "file")),
+				json_string_value(json_object_get(x, "reason")));
+	}
+	json_array_foreach(json_object_get(res, "failed"), i, x)
+		fprintf(out, "  FAILED    %s: %s\n",
+			json_string_value(json_object_get(x, "key")) ?: json_string_value(json_object_get(x, "file")),
+			json_string_value(json_object_get(x, "error")));
+}

@@ -1,0 +1,437 @@
+/* journal.c: fsynced JSON-lines transaction journals with flock ownership. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+struct hr_journal {
+	int fd;
+	char *id;
+	char *path;
+};
+
+/* Checks one directory's ownership and mode (lstat: a symlink is refused). */
+static int check_dir(const char *dir, bool create, struct hr_err *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno != ENOENT || !create) {
+			int r = -errno;
+			hr_err_set(err, r, "state directory %s: %s", dir, strerror(-r));
+			return r;
+		}
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			int r = -errno;
+			hr_err_set(err, r, "cannot create state directory %s: %s", dir, strerror(-r));
+			return r;
+		}
+		if (lstat(dir, &st) < 0)
+			return -errno;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		hr_err_set(err, -ELOOP, "refusing state directory %s: it is a symlink", dir);
+		return -ELOOP;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		hr_err_set(err, -ENOTDIR, "refusing state directory %s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		hr_err_set(err, -EPERM, "refusing state directory %s: owned by uid %u, not %u", dir,
+			   (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		hr_err_set(err, -EPERM, "refusing state directory %s: group or world writable (mode %04o)",
+			   dir, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int hr_state_check(const char *dir, bool create, struct hr_err *err)
+{
+	char sub[PATH_MAX];
+	int r = check_dir(dir, create, err);
+
+	if (r < 0)
+		return r;
+	snprintf(sub, sizeof(sub), "%s/txn", dir);
+	return check_dir(sub, create, err);
+}
+
+/* Checks an open journal file like the state dir (owner, mode, regular). */
+static int check_file(int fd, const char *path, struct hr_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		hr_err_set(err, -EINVAL, "refusing journal %s: not a regular file", path);
+		return -EINVAL;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		hr_err_set(err, -EPERM, "refusing journal %s: owner uid %u mode %04o (want uid %u, not group/world writable)",
+			   path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* fsyncs a directory so a new entry in it survives a crash. */
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Writes all of buf, retrying short writes. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+int hr_journal_append(hr_journal *j, json_t *event)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	if (!json_object_get(event, "time"))
+		json_object_set_new(event, "time", json_integer((json_int_t)time(NULL)));
+	line = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!line)
+		return -ENOMEM;
+	len = strlen(line);
+	line[len] = '\n'; /* json_dumps NUL-terminates: overwrite with the newline */
+	r = write_all(j->fd, line, len + 1);
+	free(line);
+	if (r == 0 && fsync(j->fd) < 0)
+		r = -errno;
+	return r;
+}
+
+char *hr_boot_id(void)
+{
+	char *b = NULL;
+
+	if (hr_read_file("/proc/sys/kernel/random/boot_id", &b, NULL) < 0)
+		return NULL;
+	hr_strtrim(b);
+	b[strcspn(b, "\n")] = '\0';
+	return b;
+}
+
+int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, struct hr_err *err)
+{
+	char dir[PATH_MAX], id[64], path[PATH_MAX + 80], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	hr_journal *j;
+	int fd = -1, k, r;
+
+	*out = NULL;
+	r = hr_state_check(state_dir, true, err);
+	if (r < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "%s/txn", state_dir);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (k = 1; k < 1000 && fd < 0; k++) {
+		snprintf(id, sizeof(id), "%s-%03d", stamp, k);
+		snprintf(path, sizeof(path), "%s/%s.journal", dir, id);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			r = -errno;
+			hr_err_set(err, r, "cannot create journal %s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	if (fd < 0) {
+		hr_err_set(err, -EEXIST, "cannot find a free transaction id in %s", dir);
+		return -EEXIST;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		close(fd);
+		return -ENOMEM;
+	}
+	j->fd = fd;
+	j->id = strdup(id);
+	j->path = strdup(path);
+	json_object_set_new(header, "type", json_string("begin"));
+	json_object_set_new(header, "txn", json_string(id));
+	json_object_set_new(header, "time", json_integer((json_int_t)now));
+	r = hr_journal_append(j, header);
+	if (r == 0)
+		r = fsync_dir(dir);
+	if (r < 0) {
+		hr_err_set(err, r, "cannot write journal %s: %s", path, strerror(-r));
+		unlink(path);
+		hr_journal_close(j);
+		return r;
+	}
+	*out = j;
+	return 0;
+}
+
+/* Transaction ids are what begin makes: digits and dashes only. */
+static bool id_ok(const char *id)
+{
+	const char *c;
+
+	if (!*id || strlen(id) > 40)
+		return false;
+	for (c = id; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || *c == '-'))
+			return false;
+	return true;
+}
+
+/* Opens a journal file read-write after the checks. */
+static int open_checked(const char *state_dir, const char *id, char *path, size_t n, struct hr_err *err)
+{
+	int fd, r;
+
+	if (!id_ok(id)) {
+		hr_err_set(err, -EINVAL, "'%s' is not a transaction id (see headroom history)", id);
+		return -EINVAL;
+	}
+	r = hr_state_check(state_dir, false, err);
+	if (r < 0)
+		return r;
+	snprintf(path, n, "%s/txn/%s.journal", state_dir, id);
+	fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP)
+			hr_err_set(err, r, "refusing journal %s: it is a symlink", path);
+		else if (r == -ENOENT)
+			hr_err_set(err, r, "no transaction %s (see headroom history)", id);
+		else
+			hr_err_set(err, r, "journal %s: %s", path, strerror(-r));
+		return r;
+	}
+	r = check_file(fd, path, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal **out,
+		    struct hr_err *err)
+{
+	char path[PATH_MAX];
+	hr_journal *j;
+	int fd = open_checked(state_dir, id, path, sizeof(path), err);
+
+	*out = NULL;
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		hr_err_set(err, r, "transaction %s is in use by another headroom process", id);
+		close(fd);
+		return r;
+	}
+	/* A crash mid-append leaves a torn last line: end it, so the next
+	 * event starts on a line of its own. */
+	{
+		char last = '\n';
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		if (size > 0 && pread(fd, &last, 1, size - 1) == 1 && last != '\n' &&
+		    write_all(fd, "\n", 1) < 0) {
+			close(fd);
+			return -EIO;
+		}
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		close(fd);
+		return -ENOMEM;
+	}
+	j->fd = fd;
+	j->id = strdup(id);
+	j->path = strdup(path);
+	*out = j;
+	return 0;
+}
+
+/* Parses a journal's lines into {"header", "events"}. */
+static json_t *parse(const char *path)
+{
+	char *buf, *line, *save = NULL;
+	json_t *out, *events;
+
+	if (hr_read_file(path, &buf, NULL) < 0)
+		return NULL;
+	out = json_object();
+	events = json_array();
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *ev = json_loads(line, 0, NULL);
+		const char *type = json_string_value(json_object_get(ev, "type"));
+
+		if (!ev || !type) {
+			json_decref(ev);
+			continue; /* torn line from a crash mid-append */
+		}
+		if (!strcmp(type, "begin") && !json_object_get(out, "header"))
+			json_object_set_new(out, "header", ev);
+		else
+			json_array_append_new(events, ev);
+	}
+	free(buf);
+	json_object_set_new(out, "events", events);
+	if (!json_object_get(out, "header")) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+json_t *hr_journal_read(hr_journal *j)
+{
+	return parse(j->path);
+}
+
+const char *hr_journal_id(const hr_journal *j)
+{
+	return j->id;
+}
+
+void hr_journal_close(hr_journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->id);
+	free(j->path);
+	free(j);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hr_journal_list(const char *state_dir, char ***ids, size_t *n)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	*ids = NULL;
+	*n = 0;
+	snprintf(dir, sizeof(dir), "%s/txn", state_dir);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char **nv;
+
+		if (len <= 8 || strcmp(de->d_name + len - 8, ".journal"))
+			continue;
+		nv = realloc(*ids, (*n + 1) * sizeof(char *));
+		if (!nv)
+			break;
+		*ids = nv;
+		nv[*n] = strndup(de->d_name, len - 8);
+		if (nv[*n])
+			(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*ids, *n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struct hr_err *err)
+{
+	char path[PATH_MAX];
+	json_t *t;
+	int fd = open_checked(state_dir, id, path, sizeof(path), err);
+
+	*busy = false;
+	if (fd < 0)
+		return NULL;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		*busy = errno == EWOULDBLOCK;
+	close(fd);
+	t = parse(path);
+	if (!t)
+		hr_err_set(err, -EBADMSG, "journal %s: no readable begin record", path);
+	return t;
+}
+
+const char *hr_txn_status(const json_t *txn, bool busy)
+{
+	const char *status = NULL;
+	json_t *ev;
+	size_t i;
+	json_int_t deadline = 0, watcher = 0;
+
+	json_array_foreach(json_object_get(txn, "events"), i, ev) {
+		const char *type = json_string_value(json_object_get(ev, "type"));
+
+		if (!strcmp(type, "done") || !strcmp(type, "rollback"))
+			status = json_string_value(json_object_get(ev, "outcome"));
+		else if (!strcmp(type, "confirm_wait")) {
+			status = "awaiting-confirm";
+			deadline = json_integer_value(json_object_get(ev, "deadline"));
+		} else if (!strcmp(type, "watcher"))
+			watcher = json_integer_value(json_object_get(ev, "pid"));
+		else if (!strcmp(type, "confirmed"))
+			status = "confirmed";
+	}
+	if (!status)
+		return busy ? "in-progress" : "interrupted";
+	if (!strcmp(status, "awaiting-confirm") && !busy && time(NULL) > deadline + 5 &&
+	    (watcher <= 0 || kill((pid_t)watcher, 0) < 0))
+		return "confirm-expired";
+	return status;
+}
+
+bool hr_txn_status_needs_rollback(const char *s)
+{
+	return !strcmp(s, "interrupted") || !strcmp(s, "confirm-expired") ||
+	       !strcmp(s, "failed-rollback-incomplete") || !strcmp(s, "rollback-incomplete");
+}

@@ -1,0 +1,58 @@
+/* journal.h: the transaction journal in the state directory
+ * (/var/lib/headroom/txn/ID.journal): one JSON object per line, each line
+ * fsynced before the step it announces. The first line ("begin") holds
+ * every key with its old and new value, the time, boot_id and netns
+ * inode; later lines record each write, restore and the outcome.
+ *
+ * A transaction being applied holds an exclusive flock on its file; one
+ * with no outcome and no lock holder was interrupted (a crash). */
+#ifndef HR_JOURNAL_H
+#define HR_JOURNAL_H
+
+#include <jansson.h>
+
+#include "headroom.h"
+
+typedef struct hr_journal hr_journal;
+
+/* Opens (creating with mode 0700 when create is set) the state directory
+ * and its txn/ subdirectory. Refuses a symlink, a non-directory, one not
+ * owned by the effective uid, or one group/world-writable. 0 or -errno. */
+int hr_state_check(const char *dir, bool create, struct hr_err *err);
+
+/* Starts a transaction: a new journal file with header (borrowed; "type",
+ * "txn", "time" are added), fsynced with its directory, locked. */
+int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, struct hr_err *err);
+/* Opens an existing transaction's journal (file checked like the state
+ * dir), taking the exclusive lock (waiting for it when wait is set, else
+ * -EBUSY). */
+int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal **out,
+		    struct hr_err *err);
+/* Appends one event (borrowed; "time" added) and fsyncs. 0 or -errno. */
+int hr_journal_append(hr_journal *j, json_t *event);
+/* Re-reads the whole transaction: {"header": {...}, "events": [...]}
+ * (owned); a torn last line (crash mid-append) is skipped. */
+json_t *hr_journal_read(hr_journal *j);
+const char *hr_journal_id(const hr_journal *j);
+/* Closes (and unlocks). NULL is a no-op. */
+void hr_journal_close(hr_journal *j);
+
+/* Transaction ids in the state dir, oldest first (owned). */
+int hr_journal_list(const char *state_dir, char ***ids, size_t *n);
+/* Reads a transaction without locking: owned {"header", "events"} and
+ * *busy = someone holds its lock now. NULL with err on failure. */
+json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struct hr_err *err);
+
+/* Status of a transaction read by hr_journal_read/peek: "applied",
+ * "awaiting-confirm", "confirmed", "failed-rolled-back",
+ * "failed-rollback-incomplete", "rolled-back", "rollback-incomplete",
+ * "in-progress", "interrupted" (needs rollback), "confirm-expired" (the
+ * confirm deadline passed and nobody rolled back: needs rollback). */
+const char *hr_txn_status(const json_t *txn, bool busy);
+/* True for statuses that leave keys needing a rollback. */
+bool hr_txn_status_needs_rollback(const char *status);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id), owned; NULL if unreadable. */
+char *hr_boot_id(void);
+
+#endif

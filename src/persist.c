@@ -1,0 +1,254 @@
+/* persist.c: the persisted sysctl.d file and its boot-time precedence. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "persist.h"
+#include "sysctl.h"
+
+/* Parses one sysctl.d line into key and value (in place); false for
+ * comments and blanks. A leading '-' (systemd: ignore failure) is dropped. */
+static bool parse_line(char *line, char **key, char **value)
+{
+	char *eq, *k;
+
+	line = hr_strtrim(line);
+	if (!*line || *line == '#' || *line == ';')
+		return false;
+	eq = strchr(line, '=');
+	if (!eq)
+		return false;
+	*eq = '\0';
+	k = hr_strtrim(line);
+	if (*k == '-')
+		k++;
+	*key = k;
+	*value = hr_strtrim(eq + 1);
+	return **key != '\0';
+}
+
+int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n, const char *txn,
+		      char **out)
+{
+	json_t *keys = json_object();
+	char *copy = old_content ? strdup(old_content) : NULL, *line, *save = NULL, *buf = NULL;
+	const char *k;
+	json_t *v;
+	size_t len = 0, i;
+	FILE *f;
+	time_t now = time(NULL);
+	char stamp[64];
+
+	*out = NULL;
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *key, *value, norm[HR_KEY_MAX];
+
+		if (parse_line(line, &key, &value) && hr_sysctl_normalise(key, norm, sizeof(norm), NULL) == 0)
+			json_object_set_new(keys, norm, json_string(value));
+	}
+	free(copy);
+	for (i = 0; i < n; i++) {
+		char *nv = hr_ws_normalise(kv[i].value);
+
+		json_object_set_new(keys, kv[i].key, json_string(nv ? nv : kv[i].value));
+		free(nv);
+	}
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		json_decref(keys);
+		return -ENOMEM;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(f, "# Written by headroom (transaction %s, %s).\n"
+		   "# Managed file: 'headroom apply --persist' rewrites it, 'headroom rollback' restores it.\n",
+		txn ? txn : "-", stamp);
+	json_object_foreach(keys, k, v)
+		fprintf(f, "%s = %s\n", k, json_string_value(v));
+	json_decref(keys);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*out = buf;
+	return 0;
+}
+
+int hr_persist_write(const char *path, const char *content, struct hr_err *err)
+{
+	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX];
+	size_t len;
+	int fd, r = 0;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	if (!content) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			r = -errno;
+			hr_err_set(err, r, "cannot remove %s: %s", path, strerror(-r));
+			return r;
+		}
+		goto sync_dir;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.headroom-tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		hr_err_set(err, r, "cannot create %s: %s", tmp, strerror(-r));
+		return r;
+	}
+	len = strlen(content);
+	while (len) {
+		ssize_t k = write(fd, content, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : -EIO;
+			break;
+		}
+		content += k;
+		len -= (size_t)k;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		hr_err_set(err, r, "cannot write %s: %s", path, strerror(-r));
+		unlink(tmp);
+		return r;
+	}
+sync_dir:
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		r = -errno;
+		hr_err_set(err, r, "cannot fsync directory %s: %s", dir, strerror(-r));
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* systemd's CONF_PATHS("sysctl.d"), highest priority first. */
+static const char *const sysctl_dirs[] = {
+	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
+};
+
+static int cmp_base(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_array_get(*(json_t *const *)a, 0));
+	const char *y = json_string_value(json_array_get(*(json_t *const *)b, 0));
+
+	return strcmp(x, y);
+}
+
+json_t *hr_persist_files(const char *config_root)
+{
+	json_t *seen = json_object(), *list = json_array(), *out = json_array(), **v, *x;
+	char path[PATH_MAX];
+	const char *base;
+	size_t i, n;
+	struct stat st;
+
+	for (i = 0; i < HR_ARRAY_SIZE(sysctl_dirs); i++) {
+		DIR *d;
+		struct dirent *de;
+
+		hr_path_at(path, sizeof(path), config_root, sysctl_dirs[i]);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+			char full[2 * PATH_MAX];
+
+			if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") || json_object_get(seen, de->d_name))
+				continue;
+			snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+			json_object_set_new(seen, de->d_name, json_string(full));
+		}
+		closedir(d);
+	}
+	json_object_foreach(seen, base, x)
+		json_array_append_new(list, json_pack("[s, O]", base, x));
+	n = json_array_size(list);
+	v = calloc(n ? n : 1, sizeof(*v));
+	for (i = 0; v && i < n; i++)
+		v[i] = json_array_get(list, i);
+	if (v && n)
+		qsort(v, n, sizeof(*v), cmp_base);
+	for (i = 0; v && i < n; i++) {
+		const char *full = json_string_value(json_array_get(v[i], 1));
+		char target[PATH_MAX];
+		ssize_t k = readlink(full, target, sizeof(target) - 1);
+
+		/* A symlink to /dev/null masks the file (systemd conf-files). */
+		if (k > 0) {
+			target[k] = '\0';
+			if (!strcmp(target, "/dev/null"))
+				continue;
+		}
+		json_array_append_new(out, json_string(full));
+	}
+	free(v);
+	hr_path_at(path, sizeof(path), config_root, "/etc/sysctl.conf");
+	if (stat(path, &st) == 0)
+		json_array_append_new(out, json_string(path));
+	json_decref(seen);
+	json_decref(list);
+	return out;
+}
+
+json_t *hr_persist_conflicts(const char *config_root, const char *persist_path, const struct hr_kv *kv,
+			     size_t n)
+{
+	json_t *files = hr_persist_files(config_root), *out = json_array(), *fj;
+	char ours_copy[PATH_MAX], ours_base[PATH_MAX], sysconf[PATH_MAX];
+	size_t i, j;
+
+	snprintf(ours_copy, sizeof(ours_copy), "%s", persist_path);
+	snprintf(ours_base, sizeof(ours_base), "%s", basename(ours_copy));
+	hr_path_at(sysconf, sizeof(sysconf), config_root, "/etc/sysctl.conf");
+	json_array_foreach(files, i, fj) {
+		const char *file = json_string_value(fj);
+		char copy[PATH_MAX], *buf, *line, *save = NULL;
+		int lineno = 0;
+		bool later;
+
+		snprintf(copy, sizeof(copy), "%s", file);
+		later = !strcmp(file, sysconf) || strcmp(basename(copy), ours_base) > 0;
+		if (!later || !strcmp(file, persist_path) || hr_read_file(file, &buf, NULL) < 0)
+			continue;
+		/* strtok_r skips empty lines, so count newlines by hand. */
+		for (line = buf; line && *line; line = save) {
+			char *key, *value, norm[HR_KEY_MAX];
+
+			save = strchr(line, '\n');
+			if (save)
+				*save++ = '\0';
+			lineno++;
+			if (!parse_line(line, &key, &value) || hr_sysctl_normalise(key, norm, sizeof(norm), NULL) < 0)
+				continue;
+			for (j = 0; j < n; j++)
+				if (!strcmp(norm, kv[j].key) && !hr_sysctl_equal(value, kv[j].value))
+					json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:i, s:s}", "key", norm,
+									     "value", value, "file", file, "line",
+									     lineno, "ours", kv[j].value));
+		}
+		free(buf);
+	}
+	json_decref(files);
+	return out;
+}

@@ -1,0 +1,441 @@
+/* snapshot.c: copies what the probe reads into DIR.tmp, then renames it to DIR. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "render.h"
+#include "snapshot.h"
+
+/* One read() of /proc/net/tcp returns a page-multiple chunk; 256 KiB keeps
+ * the syscall count low for large socket tables. */
+#define CPBUF (256 * 1024)
+
+struct snap {
+	const struct hr_snapshot_opts *o;
+	struct hr_snapshot_stats *st;
+	const char *tmp;
+	char *buf;
+};
+
+/* Reports a file not copied. */
+static void snap_note(struct snap *s, const char *path, const char *msg)
+{
+	s->st->skipped++;
+	if (s->o->note)
+		s->o->note(s->o->ctx, path, msg);
+}
+
+/* Creates every missing directory of path (like mkdir -p). 0 or -errno. */
+static int mkdirs(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
+/* Writes all of buf to fd. 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, buf, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		buf += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Copies one live file (src, absolute) to tmp + dst_rel. Returns 0,
+ * -errno of the source (nothing written), or -EIO-like write errors
+ * (reported through err). */
+static int copy_file(struct snap *s, const char *src, const char *dst_rel, struct hr_err *err)
+{
+	char dst[4096];
+	int in, out, r = 0;
+
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (in < 0)
+		return -errno;
+	if (snprintf(dst, sizeof(dst), "%s%s", s->tmp, dst_rel) >= (int)sizeof(dst)) {
+		close(in);
+		return -ENAMETOOLONG;
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (out < 0) {
+		r = -errno;
+		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		close(in);
+		return 1;
+	}
+	for (;;) {
+		ssize_t k = read(in, s->buf, CPBUF);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			/* A read error on the source: drop the partial copy. */
+			r = -errno;
+			close(out);
+			unlink(dst);
+			close(in);
+			return r;
+		}
+		if (k == 0)
+			break;
+		r = write_all(out, s->buf, (size_t)k);
+		if (r < 0)
+			break;
+		s->st->bytes += (unsigned long long)k;
+	}
+	close(in);
+	if (close(out) < 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		return 1;
+	}
+	s->st->files++;
+	return 0;
+}
+
+/* Copies a file when it exists; a missing or unreadable source is a note.
+ * Returns 0, or -errno when writing the snapshot failed (err set). */
+static int copy_one(struct snap *s, const char *abs, struct hr_err *err)
+{
+	char dir[4096], *slash;
+	int r;
+
+	if (snprintf(dir, sizeof(dir), "%s%s", s->tmp, abs) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	r = mkdirs(dir);
+	if (r < 0) {
+		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	r = copy_file(s, abs, abs, err);
+	if (r == 1)
+		return err->code ? err->code : -EIO;
+	if (r < 0)
+		snap_note(s, abs, r == -ENOENT ? "not present here; not copied" : strerror(-r));
+	return 0;
+}
+
+/* Copies the top-level regular, readable files of a sysctl directory. */
+static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
+{
+	char dst[4096], src[4096];
+	struct dirent *de;
+	DIR *d = opendir(abs);
+	int r = 0;
+
+	if (!d) {
+		if (errno == ENOENT && strstr(abs, "netfilter"))
+			return 0; /* conntrack not loaded: the probe says so */
+		snap_note(s, abs, strerror(errno));
+		return 0;
+	}
+	if (snprintf(dst, sizeof(dst), "%s%s", s->tmp, abs) >= (int)sizeof(dst)) {
+		closedir(d);
+		return -ENAMETOOLONG;
+	}
+	r = mkdirs(dst);
+	if (r < 0) {
+		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		closedir(d);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
+		    hr_probe_secret(de->d_name))
+			continue;
+		if (snprintf(src, sizeof(src), "%s/%s", abs, de->d_name) >= (int)sizeof(src))
+			continue;
+		r = copy_file(s, src, src, err);
+		if (r == 1) {
+			closedir(d);
+			return err->code ? err->code : -EIO;
+		}
+		/* Write-only keys (EACCES even for root) are not facts, root-only
+		 * ones are unreadable here: the probe says so; skip quietly. */
+		if (r < 0 && r != -EACCES)
+			snap_note(s, src, strerror(-r));
+		r = 0;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Writes a small text file below the temporary tree. */
+static int write_text(struct snap *s, const char *rel, const char *text, struct hr_err *err)
+{
+	char path[4096], dir[4096], *slash;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s%s", s->tmp, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	r = mkdirs(dir);
+	if (r < 0) {
+		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		r = -errno;
+		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = write_all(fd, text, strlen(text));
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (r < 0)
+		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+	else
+		s->st->files++;
+	return r;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* Removes a tree we made (never follows symlinks). */
+static int rm_tree(const char *path)
+{
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+/* 1 when path is an empty directory, 0 when non-empty, -errno otherwise. */
+static int dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* True when path holds a headroom snapshot (its marker file). */
+static bool is_snapshot(const char *path)
+{
+	char m[4200];
+	struct stat st;
+
+	snprintf(m, sizeof(m), "%s%s", path, HR_SNAPSHOT_MARKER);
+	return lstat(m, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Checks DIR and DIR.tmp before writing; -EEXIST etc. with err. */
+static int check_target(const char *out, const char *tmp, bool force, struct hr_err *err)
+{
+	struct stat st;
+	int e;
+
+	if (lstat(out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			hr_err_set(err, -EEXIST, "%s exists and is not a directory", out);
+			return -EEXIST;
+		}
+		e = dir_empty(out);
+		if (e < 0) {
+			hr_err_set(err, e, "%s: %s", out, strerror(-e));
+			return e;
+		}
+		if (e == 0 && !force) {
+			hr_err_set(err, -EEXIST, "%s exists and is not empty (--force replaces a previous snapshot)",
+				   out);
+			return -EEXIST;
+		}
+		if (e == 0 && !is_snapshot(out)) {
+			hr_err_set(err, -EEXIST, "%s is not empty and not a headroom snapshot (no %s); refusing to replace it",
+				   out, HR_SNAPSHOT_MARKER + 1);
+			return -EEXIST;
+		}
+	}
+	if (lstat(tmp, &st) == 0) {
+		if (!force) {
+			hr_err_set(err, -EEXIST, "%s exists: an unfinished snapshot? remove it or use --force", tmp);
+			return -EEXIST;
+		}
+		if (!S_ISDIR(st.st_mode) || (dir_empty(tmp) == 0 && !is_snapshot(tmp))) {
+			hr_err_set(err, -EEXIST, "%s exists and is not a headroom snapshot; refusing to remove it", tmp);
+			return -EEXIST;
+		}
+		e = rm_tree(tmp);
+		if (e < 0) {
+			hr_err_set(err, e, "cannot remove %s: %s", tmp, strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* Copies the rate counter files as the second sample. */
+static int sample2(struct snap *s, struct hr_err *err)
+{
+	size_t i;
+
+	for (i = 0; hr_probe_rate_files[i]; i++) {
+		char rel[256], dir[4200], *slash;
+		int r;
+
+		snprintf(rel, sizeof(rel), "%s%s", HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i]);
+		if (snprintf(dir, sizeof(dir), "%s%s", s->tmp, rel) >= (int)sizeof(dir))
+			return -ENAMETOOLONG;
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		r = mkdirs(dir);
+		if (r < 0) {
+			hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+			return r;
+		}
+		r = copy_file(s, hr_probe_rate_files[i], rel, err);
+		if (r == 1)
+			return err->code ? err->code : -EIO;
+		if (r < 0)
+			snap_note(s, hr_probe_rate_files[i], strerror(-r));
+	}
+	return 0;
+}
+
+int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats *stats,
+		      struct hr_err *err)
+{
+	char out[4096], tmp[4200], old[4300], text[512];
+	struct snap s = {o, stats, tmp, NULL};
+	size_t i, n = strlen(o->out);
+	double t1 = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int r;
+
+	memset(stats, 0, sizeof(*stats));
+	if (n == 0 || n >= sizeof(out)) {
+		hr_err_set(err, -EINVAL, "bad output directory '%s'", o->out);
+		return -EINVAL;
+	}
+	memcpy(out, o->out, n + 1);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	if (!strcmp(out, "/")) {
+		hr_err_set(err, -EINVAL, "refusing to write a snapshot to /");
+		return -EINVAL;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	r = check_target(out, tmp, o->force, err);
+	if (r < 0)
+		return r;
+	s.buf = malloc(CPBUF);
+	if (!s.buf) {
+		hr_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	if (mkdir(tmp, 0755) < 0) {
+		r = -errno;
+		hr_err_set(err, r, "%s: %s", tmp, strerror(-r));
+		goto fail_nodir;
+	}
+	gmtime_r(&now, &tm);
+	strftime(text, sizeof(text), "headroom " PACKAGE_VERSION " snapshot\nstarted %Y-%m-%dT%H:%M:%SZ\n", &tm);
+	r = write_text(&s, HR_SNAPSHOT_MARKER, text, err);
+	if (r < 0)
+		goto fail;
+
+	/* Counters first: the interval to the second sample starts here. */
+	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
+		r = copy_one(&s, hr_probe_rate_files[i], err);
+	t1 = hr_now();
+	for (i = 0; hr_probe_files[i] && r == 0; i++) {
+		size_t k;
+		bool done = false;
+
+		for (k = 0; hr_probe_rate_files[k]; k++)
+			done |= !strcmp(hr_probe_files[i], hr_probe_rate_files[k]);
+		if (!done)
+			r = copy_one(&s, hr_probe_files[i], err);
+	}
+	for (i = 0; hr_probe_sysctl_dirs[i] && r == 0; i++)
+		r = copy_dir(&s, hr_probe_sysctl_dirs[i], err);
+	if (r < 0)
+		goto fail;
+	if (o->interval_s > 0) {
+		hr_probe_wait_until(t1, o->interval_s, o->quiet);
+		r = sample2(&s, err);
+		if (r < 0)
+			goto fail;
+		stats->interval_s = hr_now() - t1;
+		snprintf(text, sizeof(text), "%.6f\n", stats->interval_s);
+		r = write_text(&s, HR_PROBE_INTERVAL_FILE, text, err);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* Into place: an empty DIR is replaced by rename(); a previous
+	 * snapshot (--force) is moved aside first and removed after. */
+	old[0] = '\0';
+	if (access(out, F_OK) == 0 && dir_empty(out) == 0) {
+		snprintf(old, sizeof(old), "%s.old.%ld", out, (long)getpid());
+		if (rename(out, old) < 0) {
+			r = -errno;
+			hr_err_set(err, r, "cannot move %s aside: %s", out, strerror(-r));
+			goto fail;
+		}
+	}
+	if (rename(tmp, out) < 0) {
+		r = -errno;
+		hr_err_set(err, r, "cannot rename %s to %s: %s", tmp, out, strerror(-r));
+		if (old[0])
+			rename(old, out);
+		goto fail;
+	}
+	if (old[0])
+		rm_tree(old);
+	free(s.buf);
+	return 0;
+fail:
+	rm_tree(tmp);
+fail_nodir:
+	free(s.buf);
+	return r;
+}

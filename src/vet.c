@@ -1,0 +1,747 @@
+/* vet.c: plan (desired vs current) and every check before a write. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+#include "rules.h"
+#include "sysctl.h"
+#include "vet.h"
+
+/* The rules engine is merged from another branch; until it is linked in,
+ * these references stay NULL and the what-if audit reports itself
+ * unavailable instead of failing the link. */
+#pragma weak hr_ruleset_new
+#pragma weak hr_ruleset_free
+#pragma weak hr_ruleset_load_dir
+#pragma weak hr_ruleset_evaluate
+#pragma weak hr_diags_free
+#pragma weak hr_diags_errors
+
+/* Integer bounds of known keys, per field (net/ipv4/sysctl_net_ipv4.c,
+ * net/core/sysctl_net_core.c, include/net/tcp.h). A stricter bound than
+ * the kernel's is marked "headroom". */
+struct range {
+	const char *key;
+	int nfields;
+	int64_t min, max;
+	const char *src;
+};
+
+static const struct range ranges[] = {
+	{"net.ipv4.tcp_tw_reuse", 1, 0, 2, "0 off, 1 on, 2 loopback only (proc_dou8vec_minmax)"},
+	{"net.ipv4.tcp_tw_reuse_delay", 1, 1, 60000, "ms, 1..60000 (6.14+)"},
+	{"net.ipv4.tcp_timestamps", 1, 0, 2, "0, 1, 2 (no random offset)"},
+	{"net.ipv4.tcp_syncookies", 1, 0, 2, "0 off, 1 on overflow, 2 always"},
+	{"net.ipv4.tcp_abort_on_overflow", 1, 0, 1, "boolean"},
+	{"net.ipv4.tcp_retries1", 1, 0, 255, "u8"},
+	{"net.ipv4.tcp_retries2", 1, 0, 255, "u8"},
+	{"net.ipv4.tcp_orphan_retries", 1, 0, 255, "u8"},
+	{"net.ipv4.tcp_syn_retries", 1, 1, 127, "1..MAX_TCP_SYNCNT (127)"},
+	{"net.ipv4.tcp_synack_retries", 1, 0, 255, "u8"},
+	{"net.ipv4.tcp_fin_timeout", 1, 1, INT_MAX / 1000, "seconds (jiffies, HZ <= 1000)"},
+	{"net.ipv4.tcp_keepalive_time", 1, 1, 32767, "headroom: MAX_TCP_KEEPIDLE (32767 s)"},
+	{"net.ipv4.tcp_keepalive_intvl", 1, 1, 32767, "headroom: MAX_TCP_KEEPINTVL (32767 s)"},
+	{"net.ipv4.tcp_keepalive_probes", 1, 1, 127, "headroom: MAX_TCP_KEEPCNT (127)"},
+	{"net.ipv4.tcp_max_tw_buckets", 1, 0, INT_MAX, "int >= 0"},
+	{"net.ipv4.tcp_max_syn_backlog", 1, 0, INT_MAX, "int >= 0"},
+	{"net.ipv4.tcp_slow_start_after_idle", 1, 0, 1, "boolean"},
+	{"net.ipv4.tcp_mtu_probing", 1, 0, 2, "0, 1, 2"},
+	{"net.ipv4.tcp_sack", 1, 0, 1, "boolean"},
+	{"net.ipv4.tcp_window_scaling", 1, 0, 1, "boolean"},
+	{"net.ipv4.tcp_notsent_lowat", 1, 0, UINT_MAX, "unsigned int"},
+	{"net.ipv4.tcp_rmem", 3, 1, INT_MAX, "min default max, each >= 1"},
+	{"net.ipv4.tcp_wmem", 3, 1, INT_MAX, "min default max, each >= 1"},
+	{"net.ipv4.tcp_mem", 3, 0, LONG_MAX, "pages: low pressure high"},
+	{"net.ipv4.ip_local_port_range", 2, 1, 65535, "low high, 1..65535"},
+	{"net.ipv4.ip_unprivileged_port_start", 1, 0, 65535, "0..65535"},
+	{"net.ipv4.ip_forward", 1, 0, 1, "boolean"},
+	{"net.core.somaxconn", 1, 0, INT_MAX, "int >= 0"},
+	{"net.core.netdev_max_backlog", 1, 0, INT_MAX, "int >= 0"},
+	{"net.core.rmem_max", 1, 0, INT_MAX, "int >= 0"},
+	{"net.core.wmem_max", 1, 0, INT_MAX, "int >= 0"},
+	{"net.netfilter.nf_conntrack_max", 1, 0, INT_MAX, "int >= 0"},
+	{"net.netfilter.nf_conntrack_tcp_timeout_established", 1, 0, INT_MAX / 1000, "seconds"},
+	{"net.netfilter.nf_conntrack_tcp_timeout_time_wait", 1, 0, INT_MAX / 1000, "seconds"},
+	{"net.netfilter.nf_conntrack_tcp_timeout_close_wait", 1, 0, INT_MAX / 1000, "seconds"},
+	{"net.netfilter.nf_conntrack_tcp_timeout_fin_wait", 1, 0, INT_MAX / 1000, "seconds"},
+	{"vm.overcommit_memory", 1, 0, 2, "0, 1, 2"},
+	{"vm.swappiness", 1, 0, 200, "0..200 (5.8+)"},
+	{"kernel.panic_on_oops", 1, 0, 1, "boolean"},
+};
+
+/* Splits a value into integer fields; returns the count or -EINVAL. */
+static int int_fields(const char *value, int64_t *f, int max)
+{
+	char *copy = strdup(value), *tok, *save = NULL;
+	int n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (n >= max || hr_parse_i64(tok, &f[n]) < 0) {
+			free(copy);
+			return -EINVAL;
+		}
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
+int hr_vet_range(const char *root, const char *key, const char *value, struct hr_err *err)
+{
+	int64_t f[8];
+	size_t i;
+	int n, k;
+
+	for (i = 0; i < HR_ARRAY_SIZE(ranges); i++)
+		if (!strcmp(ranges[i].key, key))
+			break;
+	if (i == HR_ARRAY_SIZE(ranges))
+		return 0;
+	n = int_fields(value, f, 8);
+	if (n < 0 || n != ranges[i].nfields) {
+		hr_err_set(err, -EINVAL, "%s: '%s' is not %d integer%s (%s)", key, value,
+			   ranges[i].nfields, ranges[i].nfields > 1 ? "s" : "", ranges[i].src);
+		return -EINVAL;
+	}
+	for (k = 0; k < n; k++)
+		if (f[k] < ranges[i].min || f[k] > ranges[i].max) {
+			hr_err_set(err, -ERANGE, "%s: %lld is outside %lld..%lld (%s)", key, (long long)f[k],
+				   (long long)ranges[i].min, (long long)ranges[i].max, ranges[i].src);
+			return -ERANGE;
+		}
+	/* ipv4_local_port_range(): high >= low and low >= ip_unprivileged_port_start. */
+	if (!strcmp(key, "net.ipv4.ip_local_port_range")) {
+		char *ups = NULL;
+		int64_t start;
+
+		if (f[1] < f[0]) {
+			hr_err_set(err, -EINVAL, "%s: high end %lld is below low end %lld (the kernel rejects it)",
+				   key, (long long)f[1], (long long)f[0]);
+			return -EINVAL;
+		}
+		if (hr_sysctl_read(root, "net.ipv4.ip_unprivileged_port_start", &ups) == 0 &&
+		    hr_parse_i64(ups, &start) == 0 && f[0] < start) {
+			hr_err_set(err, -EINVAL,
+				   "%s: low end %lld is below ip_unprivileged_port_start %lld (the kernel rejects it)",
+				   key, (long long)f[0], (long long)start);
+			free(ups);
+			return -EINVAL;
+		}
+		free(ups);
+	}
+	return 0;
+}
+
+/* Appends a refusal (formatted reason). */
+static void refuse(struct hr_plan *p, const char *key, bool allowable, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void refuse(struct hr_plan *p, const char *key, bool allowable, const char *fmt, ...)
+{
+	struct hr_refusal *nv = realloc(p->refusals, (p->nrefusals + 1) * sizeof(*nv));
+	va_list ap;
+	char *msg = NULL;
+
+	if (!nv)
+		return;
+	p->refusals = nv;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	nv[p->nrefusals].key = strdup(key);
+	nv[p->nrefusals].reason = msg;
+	nv[p->nrefusals].allowable = allowable;
+	p->nrefusals++;
+}
+
+/* Appends a note. */
+static void note(struct hr_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct hr_plan *p, const char *fmt, ...)
+{
+	char **nv = realloc(p->notes, (p->nnotes + 1) * sizeof(*nv));
+	va_list ap;
+
+	if (!nv)
+		return;
+	p->notes = nv;
+	va_start(ap, fmt);
+	if (vasprintf(&nv[p->nnotes], fmt, ap) >= 0)
+		p->nnotes++;
+	va_end(ap);
+}
+
+static bool allowed(const struct hr_vet_opts *o, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < o->nallow; i++)
+		if (!strcmp(o->allow[i], key))
+			return true;
+	return false;
+}
+
+/* Test-only hook: HEADROOM_TEST_SKIP_RANGE=KEY lets a value outside the
+ * range table through, so tests can make the kernel reject a write. */
+static bool test_skip_range(const char *key)
+{
+	const char *e = getenv("HEADROOM_TEST_SKIP_RANGE");
+
+	return e && !strcmp(e, key);
+}
+
+/* Socket use read from /proc/net/tcp{,6}: count of non-listening sockets
+ * with a local port in [lo, hi], and listening ports in [nlo, nhi] outside
+ * [lo, hi] (first few into ports). Returns 0 or -errno (no file). */
+static int socket_use(const char *root, int64_t lo, int64_t hi, int64_t nlo, int64_t nhi,
+		      uint64_t *inuse, unsigned *ports, int *nports)
+{
+	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+	size_t i;
+	int found = 0;
+
+	*inuse = 0;
+	*nports = 0;
+	for (i = 0; i < 2; i++) {
+		char path[4096], *buf, *line, *save = NULL;
+
+		if (hr_path_at(path, sizeof(path), root, files[i]) < 0 || hr_read_file(path, &buf, NULL) < 0)
+			continue;
+		found++;
+		line = strtok_r(buf, "\n", &save); /* header */
+		while ((line = strtok_r(NULL, "\n", &save))) {
+			char local[80];
+			unsigned st, port;
+			char *colon;
+
+			if (sscanf(line, " %*d: %79s %*s %x", local, &st) != 2)
+				continue;
+			colon = strrchr(local, ':');
+			if (!colon || sscanf(colon + 1, "%x", &port) != 1)
+				continue;
+			if (st == 0x0A) {
+				if (port >= nlo && port <= nhi && !(port >= lo && port <= hi) && *nports < 8)
+					ports[(*nports)++] = port;
+			} else if (port >= lo && port <= hi) {
+				(*inuse)++;
+			}
+		}
+		free(buf);
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/* TIME_WAIT sockets now: /proc/net/sockstat "TCP: ... tw N" (per netns). */
+static int timewait_now(const char *root, int64_t *tw)
+{
+	char path[4096], *buf, *p;
+	int r;
+
+	if ((r = hr_path_at(path, sizeof(path), root, "/proc/net/sockstat")) < 0 ||
+	    (r = hr_read_file(path, &buf, NULL)) < 0)
+		return r;
+	p = strstr(buf, "TCP:");
+	p = p ? strstr(p, " tw ") : NULL;
+	r = p && sscanf(p, " tw %lld", (long long *)tw) == 1 ? 0 : -EBADMSG;
+	free(buf);
+	return r;
+}
+
+/* Values that are valid but dangerous: refused unless --allow KEY. */
+static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const char *key,
+			  const char *old, const char *val)
+{
+	int64_t v = 0, f[2], of[2], tw;
+	bool num = hr_parse_i64(val, &v) == 0;
+	bool al = allowed(o, key);
+	const char *hint = " (--allow %s to accept)";
+	char why[512] = "";
+
+	if (!strcmp(key, "net.ipv4.tcp_timestamps") && num && v == 0)
+		snprintf(why, sizeof(why), "tcp_timestamps=0 disables PAWS, RTT measurement and the TIME_WAIT port reuse of tcp_tw_reuse");
+	else if (!strcmp(key, "net.ipv4.tcp_syncookies") && num && v == 0)
+		snprintf(why, sizeof(why), "tcp_syncookies=0 drops SYNs when the SYN queue is full (no SYN-flood defence)");
+	else if (!strcmp(key, "net.ipv4.tcp_abort_on_overflow") && num && v == 1)
+		snprintf(why, sizeof(why), "tcp_abort_on_overflow=1 answers RST when the accept queue is full: bursty servers reset clients");
+	else if (!strcmp(key, "net.ipv4.tcp_retries2") && num && v < 8)
+		snprintf(why, sizeof(why),
+			 "tcp_retries2=%lld gives up before the 100 s RFC 1122 asks for (8 gives 102.2 s)",
+			 (long long)v);
+	else if (!strcmp(key, "net.ipv4.tcp_max_tw_buckets") && num) {
+		if (timewait_now(o->root, &tw) == 0 && v < tw)
+			snprintf(why, sizeof(why),
+				 "tcp_max_tw_buckets=%lld is below the %lld TIME_WAIT sockets now: new closes would skip TIME_WAIT",
+				 (long long)v, (long long)tw);
+	} else if (!strcmp(key, "net.ipv4.ip_local_port_range") && int_fields(val, f, 2) == 2 &&
+		   old && int_fields(old, of, 2) == 2) {
+		uint64_t inuse;
+		unsigned ports[8];
+		int np, i;
+
+		if (socket_use(o->root, of[0], of[1], f[0], f[1], &inuse, ports, &np) < 0) {
+			note(p, "%s: socket tables unreadable: port use and listener overlap not checked", key);
+		} else if ((uint64_t)(f[1] - f[0] + 1) < inuse) {
+			snprintf(why, sizeof(why),
+				 "new range has %lld ports, fewer than the %llu sockets using the current range",
+				 (long long)(f[1] - f[0] + 1), (unsigned long long)inuse);
+		} else if (np > 0) {
+			int len = snprintf(why, sizeof(why), "new range covers listening port%s", np > 1 ? "s" : "");
+			for (i = 0; i < np && len < (int)sizeof(why) - 8; i++)
+				len += snprintf(why + len, sizeof(why) - (size_t)len, " %u", ports[i]);
+			snprintf(why + len, sizeof(why) - (size_t)len,
+				 ": connect() would take them (reserve them in ip_local_reserved_ports)");
+		}
+	}
+	if (!why[0])
+		return;
+	if (al) {
+		note(p, "%s: allowed by --allow: %s", key, why);
+		return;
+	}
+	{
+		char full[700];
+
+		snprintf(full, sizeof(full), "%s", why);
+		snprintf(full + strlen(full), sizeof(full) - strlen(full), hint, key);
+		refuse(p, key, true, "%s", full);
+	}
+}
+
+/* Decides the new value of a GE/LE setting: NULL when current is already right. */
+static int bound_value(const struct hr_desired *s, const char *cur, char **out, struct hr_err *err)
+{
+	int64_t bound, c;
+
+	*out = NULL;
+	if (hr_parse_i64(s->value, &bound) < 0)
+		return -EINVAL;
+	if (hr_parse_i64(cur, &c) < 0) {
+		hr_err_set(err, -EINVAL, "'%s' needs a single integer key, current value is '%s'",
+			   hr_desired_value_text(s), cur);
+		return -EINVAL;
+	}
+	if ((s->op == HR_OP_GE && c >= bound) || (s->op == HR_OP_LE && c <= bound))
+		return 0;
+	*out = strdup(s->value);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Vets one setting into the plan. */
+static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o)
+{
+	struct hr_err e = {0};
+	enum hr_key_kind kind;
+	char *cur = NULL, *val = NULL;
+	struct hr_plan_item *it;
+	bool global = hr_sysctl_is_global(s->key);
+	int r;
+
+	if (!strcmp(s->key, "net.ipv4.tcp_tw_recycle")) {
+		refuse(p, s->key, false,
+		       "never set: removed in 4.12; while on it dropped SYNs from clients behind one NAT");
+		return;
+	}
+	if (hr_sysctl_value_check(s->key, s->value, &e) < 0) {
+		refuse(p, s->key, false, "%s", e.msg);
+		return;
+	}
+	r = hr_sysctl_stat(o->root, s->key, &kind);
+	if (r == 0 && p->child_netns && global && kind == HR_KEY_WRITABLE && strncmp(s->key, "net.", 4))
+		r = -EXDEV; /* vm.*, kernel.*, fs.*: writable here but host-wide */
+	if (r == -EXDEV) {
+		refuse(p, s->key, false,
+		       "global key: not per network namespace, writing it from this child netns would change the whole host");
+		return;
+	}
+	if (r == -ENOENT && p->child_netns && global) {
+		refuse(p, s->key, false,
+		       "global key: absent in a child network namespace (set it from the initial namespace)");
+		return;
+	}
+	if (r == 0 && kind == HR_KEY_READONLY) {
+		if (p->child_netns && global)
+			refuse(p, s->key, false,
+			       "global key: read-only in a child network namespace (set it from the initial namespace)");
+		else
+			refuse(p, s->key, false, "read-only key");
+		return;
+	}
+	if (r < 0) {
+		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
+		return;
+	}
+	r = hr_sysctl_read(o->root, s->key, &cur);
+	if (r < 0) {
+		refuse(p, s->key, false, "cannot read current value: %s", hr_strerror(r));
+		return;
+	}
+	{
+		/* The kernel prints vectors with tabs; plans and journals use spaces. */
+		char *norm = hr_ws_normalise(cur);
+
+		free(cur);
+		cur = norm;
+		if (!cur)
+			return;
+	}
+	if (s->op == HR_OP_SET) {
+		if (!hr_sysctl_equal(cur, s->value))
+			val = hr_ws_normalise(s->value);
+	} else if (bound_value(s, cur, &val, &e) < 0) {
+		refuse(p, s->key, false, "%s", e.msg[0] ? e.msg : "bad bound");
+		free(cur);
+		return;
+	}
+	if (val && !test_skip_range(s->key) && hr_vet_range(o->root, s->key, val, &e) < 0) {
+		refuse(p, s->key, false, "%s", e.msg);
+		free(cur);
+		free(val);
+		return;
+	}
+	if (val)
+		vet_dangerous(p, o, s->key, cur, val);
+	it = realloc(p->items, (p->n + 1) * sizeof(*it));
+	if (!it) {
+		free(cur);
+		free(val);
+		return;
+	}
+	p->items = it;
+	it += p->n++;
+	it->key = strdup(s->key);
+	it->old = cur;
+	it->change = val != NULL;
+	it->new = val ? val : strdup(cur);
+	it->why = strdup(s->why ? s->why : "");
+	it->from = strdup(s->from ? s->from : "");
+}
+
+/* Test-only hook: HEADROOM_TEST_WHATIF=FILE replaces the rules engine by a
+ * JSON file of critical findings the plan is said to create. */
+static json_t *whatif_test(const char **why)
+{
+	const char *f = getenv("HEADROOM_TEST_WHATIF");
+	json_t *j;
+
+	if (!f)
+		return NULL;
+	j = json_load_file(f, 0, NULL);
+	if (!j || !json_is_array(j)) {
+		json_decref(j);
+		*why = "HEADROOM_TEST_WHATIF: not a JSON array";
+		return NULL;
+	}
+	return j;
+}
+
+/* The set of (rule, subject) pairs at critical severity, as "rule\tsubject" keys. */
+static json_t *criticals(json_t *report)
+{
+	json_t *set = json_object(), *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "findings"), i, f) {
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		const char *subj = json_string_value(json_object_get(f, "subject"));
+		char k[512];
+
+		if (!sev || strcmp(sev, "critical"))
+			continue;
+		snprintf(k, sizeof(k), "%s\t%s", json_string_value(json_object_get(f, "rule")),
+			 subj ? subj : "");
+		json_object_set(set, k, f);
+	}
+	return set;
+}
+
+/* Loads the rules of the options' directories into a new ruleset, or NULL. */
+static hr_ruleset *load_rules(const struct hr_vet_opts *o, const char **why)
+{
+	struct hr_diags d = {0};
+	hr_ruleset *rs;
+	size_t i;
+
+	if (!hr_ruleset_new || !hr_ruleset_evaluate || !hr_ruleset_load_dir) {
+		*why = "what-if audit unavailable: the rules engine is not built in";
+		return NULL;
+	}
+	rs = hr_ruleset_new();
+	if (!rs) {
+		*why = "what-if audit unavailable: out of memory";
+		return NULL;
+	}
+	/* The shipped rules always, then --rules directories (RULES-FORMAT.md). */
+	hr_ruleset_load_dir(rs, hr_default_rules_dir(), &d);
+	for (i = 0; i < o->nrules_dirs; i++)
+		hr_ruleset_load_dir(rs, o->rules_dirs[i], &d);
+	hr_diags_free(&d);
+	return rs;
+}
+
+json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why)
+{
+	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .quiet = true};
+	struct hr_err e = {0};
+	hr_ruleset *rs;
+	hr_facts *f;
+	json_t *rep;
+
+	*why = NULL;
+	if (getenv("HEADROOM_TEST_FINDINGS")) {
+		/* Test-only hook: a findings report from a file instead of the engine. */
+		rep = json_load_file(getenv("HEADROOM_TEST_FINDINGS"), 0, NULL);
+		if (!rep)
+			*why = "HEADROOM_TEST_FINDINGS: unreadable JSON";
+		return rep;
+	}
+	rs = load_rules(o, why);
+	if (!rs)
+		return NULL;
+	f = hr_facts_new();
+	if (!f || hr_probe_run(f, &po, &e) < 0) {
+		*why = e.msg[0] ? e.msg : "probe failed";
+		hr_facts_free(f);
+		hr_ruleset_free(rs);
+		return NULL;
+	}
+	rep = hr_ruleset_evaluate(rs, f);
+	hr_facts_free(f);
+	hr_ruleset_free(rs);
+	return rep;
+}
+
+void hr_desired_free_all(struct hr_desired *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		hr_desired_clear(&s[i]);
+	free(s);
+}
+
+/* Severity order for picking fixes: critical first. */
+static int sev_rank(const char *s)
+{
+	return !s ? 9 : !strcmp(s, "critical") ? 0 : !strcmp(s, "warning") ? 1 : 9;
+}
+
+int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
+{
+	json_t *f, *fix;
+	size_t i, k, pass;
+
+	*out = NULL;
+	*n = 0;
+	for (pass = 0; pass < 2; pass++) {
+		json_array_foreach(json_object_get(report, "findings"), i, f) {
+			const char *sev = json_string_value(json_object_get(f, "severity"));
+			const char *rule = json_string_value(json_object_get(f, "rule"));
+			const char *subj = json_string_value(json_object_get(f, "subject"));
+
+			if (sev_rank(sev) != (int)pass)
+				continue;
+			json_array_foreach(json_object_get(f, "fixes"), k, fix) {
+				const char *kind = json_string_value(json_object_get(fix, "kind"));
+				const char *after = json_string_value(json_object_get(fix, "severity_after"));
+				const char *key;
+				json_t *val;
+
+				if (!kind || strcmp(kind, "sysctl") || !after ||
+				    (strcmp(after, "ok") && strcmp(after, "info")))
+					continue;
+				json_object_foreach(json_object_get(fix, "settings"), key, val) {
+					char norm[HR_KEY_MAX], from[512], num[64];
+					const char *v = json_string_value(val);
+					struct hr_desired s = {0}, *nv;
+					size_t j;
+
+					if (!v && json_is_number(val)) {
+						snprintf(num, sizeof(num), "%.0f", json_number_value(val));
+						v = num;
+					}
+					if (!v || hr_sysctl_normalise(key, norm, sizeof(norm), NULL) < 0)
+						continue;
+					for (j = 0; j < *n; j++)
+						if (!strcmp((*out)[j].key, norm))
+							break;
+					if (j < *n)
+						continue;
+					snprintf(from, sizeof(from), "fix %s%s%s%s", rule ? rule : "?",
+						 subj ? " (" : "", subj ? subj : "", subj ? ")" : "");
+					s.key = strdup(norm);
+					s.op = HR_OP_SET;
+					s.value = hr_ws_normalise(v);
+					s.why = strdup(json_string_value(json_object_get(fix, "text")) ?: "fix of a finding");
+					s.from = strdup(from);
+					nv = realloc(*out, (*n + 1) * sizeof(*nv));
+					if (!nv || !s.key || !s.value || !s.why || !s.from) {
+						hr_desired_clear(&s);
+						return -ENOMEM;
+					}
+					*out = nv;
+					nv[(*n)++] = s;
+				}
+				break; /* the first acceptable sysctl fix only */
+			}
+		}
+	}
+	return 0;
+}
+
+json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, const char **why)
+{
+	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .quiet = true};
+	struct hr_err e = {0};
+	hr_ruleset *rs;
+	hr_facts *f;
+	json_t *before, *after, *cb, *ca, *out, *x;
+	const char *k;
+	size_t i;
+
+	*why = NULL;
+	if (getenv("HEADROOM_TEST_WHATIF"))
+		return whatif_test(why);
+	rs = load_rules(o, why);
+	if (!rs)
+		return NULL;
+	f = hr_facts_new();
+	if (!f) {
+		hr_ruleset_free(rs);
+		*why = "what-if audit unavailable: out of memory";
+		return NULL;
+	}
+	/* The probe may find less than everything; the planned keys' current
+	 * values are set explicitly so both sides differ only by the plan. */
+	hr_probe_run(f, &po, &e);
+	for (i = 0; i < p->n; i++)
+		hr_facts_set_sysctl(f, p->items[i].key, p->items[i].old, "current");
+	before = hr_ruleset_evaluate(rs, f);
+	for (i = 0; i < p->n; i++)
+		if (p->items[i].change)
+			hr_facts_set_sysctl(f, p->items[i].key, p->items[i].new, "plan");
+	after = hr_ruleset_evaluate(rs, f);
+	cb = criticals(before);
+	ca = criticals(after);
+	out = json_array();
+	json_object_foreach(ca, k, x) {
+		if (!json_object_get(cb, k))
+			json_array_append(out, x);
+	}
+	json_decref(cb);
+	json_decref(ca);
+	json_decref(before);
+	json_decref(after);
+	hr_ruleset_free(rs);
+	hr_facts_free(f);
+	return out;
+}
+
+int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (!o->root || !*o->root) {
+		int r = hr_netns_self(&p->netns, &p->child_netns);
+
+		if (r < 0)
+			note(p, "network namespace unknown (%s): global keys checked by presence only",
+			     strerror(-r));
+	}
+	for (i = 0; i < n; i++)
+		vet_one(p, &s[i], o);
+	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
+		const char *why = NULL;
+		json_t *created = hr_vet_whatif(p, o, &why), *f;
+
+		if (!created) {
+			note(p, "%s", why ? why : "what-if audit unavailable");
+			return 0;
+		}
+		json_array_foreach(created, i, f) {
+			const char *rule = json_string_value(json_object_get(f, "rule"));
+			const char *subj = json_string_value(json_object_get(f, "subject"));
+			const char *msg = json_string_value(json_object_get(f, "message"));
+
+			if (!rule)
+				continue;
+			if (allowed(o, rule)) {
+				note(p, "what-if: plan creates critical %s%s%s, allowed by --allow", rule,
+				     subj ? " " : "", subj ? subj : "");
+				continue;
+			}
+			refuse(p, rule, true, "what-if audit: the plan creates a critical finding%s%s: %s (--allow %s to accept)",
+			       subj ? " for " : "", subj ? subj : "", msg ? msg : "", rule);
+		}
+		json_decref(created);
+	}
+	return 0;
+}
+
+size_t hr_plan_changes(const struct hr_plan *p)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < p->n; i++)
+		c += p->items[i].change;
+	return c;
+}
+
+void hr_plan_clear(struct hr_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->items[i].key);
+		free(p->items[i].old);
+		free(p->items[i].new);
+		free(p->items[i].why);
+		free(p->items[i].from);
+	}
+	free(p->items);
+	for (i = 0; i < p->nrefusals; i++) {
+		free(p->refusals[i].key);
+		free(p->refusals[i].reason);
+	}
+	free(p->refusals);
+	for (i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	free(p->notes);
+	memset(p, 0, sizeof(*p));
+}
+
+json_t *hr_plan_to_json(const struct hr_plan *p)
+{
+	json_t *o = json_object(), *ch = json_array(), *un = json_array(), *rf = json_array(),
+	       *nt = json_array();
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct hr_plan_item *it = &p->items[i];
+
+		if (it->change)
+			json_array_append_new(ch, json_pack("{s:s, s:s?, s:s, s:s, s:s}", "key", it->key,
+							    "old", it->old, "new", it->new, "why",
+							    it->why, "from", it->from));
+		else
+			json_array_append_new(un, json_pack("{s:s, s:s?, s:s}", "key", it->key, "value",
+							    it->old, "from", it->from));
+	}
+	for (i = 0; i < p->nrefusals; i++)
+		json_array_append_new(rf, json_pack("{s:s, s:s?, s:b}", "key", p->refusals[i].key,
+						    "reason", p->refusals[i].reason, "allowable",
+						    p->refusals[i].allowable));
+	for (i = 0; i < p->nnotes; i++)
+		json_array_append_new(nt, json_string(p->notes[i]));
+	json_object_set_new(o, "changes", ch);
+	json_object_set_new(o, "unchanged", un);
+	json_object_set_new(o, "refusals", rf);
+	json_object_set_new(o, "notes", nt);
+	return o;
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Apply a profile in a namespace: plan, every key verified, history, rollback.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/apply-lib.sh"
+hr_require_netns
+ns=$(hr_ns prof)
+keys="net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse net.ipv4.tcp_timestamps net.ipv4.tcp_max_tw_buckets"
+for k in $keys; do eval "orig_$(echo $k | tr . _)=\"\$(sysval $ns $k)\""; done
+
+# Dry run: a diff, nothing written, exit 2 with --detailed-exitcodes.
+rc=$(rc_of hr_apply "$ns" apply --profile high-rate-client --dry-run --detailed-exitcodes --state-dir "$S")
+assert_eq "$rc" 2 "dry-run exit"
+grep -q "net.ipv4.ip_local_port_range: *$orig_net_ipv4_ip_local_port_range *-> *10000 65535" "$T/out" ||
+	fail "dry-run diff line: $(cat "$T/out")"
+grep -q "why net.ipv4.tcp_tw_reuse: " "$T/out" || fail "dry-run shows no why"
+assert_eq "$(sysval $ns net.ipv4.tcp_tw_reuse)" "$orig_net_ipv4_tcp_tw_reuse" "dry run wrote"
+no_txn "dry run wrote a journal"
+
+# Apply (JSON outcome), then every key has the profile's value.
+rc=$(rc_of hr_apply "$ns" apply --profile high-rate-client --state-dir "$S" --format json --detailed-exitcodes)
+assert_eq "$rc" 2 "apply exit (changed)"
+cp "$T/out" "$T/apply.json"
+assert_eq "$(jget "$T/apply.json" 'd["result"]["outcome"]')" applied "outcome"
+txn=$(jget "$T/apply.json" 'd["result"]["txn"]')
+assert_eq "$(sysval $ns net.ipv4.ip_local_port_range)" "10000 65535" "port range"
+assert_eq "$(sysval $ns net.ipv4.tcp_tw_reuse)" 1 "tw_reuse"
+[ "$(sysval $ns net.ipv4.tcp_timestamps)" -ge 1 ] || fail "timestamps"
+[ "$(sysval $ns net.ipv4.tcp_max_tw_buckets)" -ge 131072 ] || fail "tw buckets"
+# Only changed keys were journaled (no redundant writes): timestamps was already 1.
+n=$(jget "$T/apply.json" 'len(d["result"]["written"])')
+assert_eq "$(jget "$T/apply.json" 'len(d["plan"]["changes"])')" "$n" "written = planned changes"
+jget "$T/apply.json" '[c["key"] for c in d["plan"]["unchanged"]]' | grep -q tcp_timestamps ||
+	fail "tcp_timestamps (already 1) should be unchanged"
+# The journal was fsynced with old and new values, boot id and netns inode.
+j="$S/txn/$txn.journal"
+head -1 "$j" | grep -q '"boot_id":"[0-9a-f-]*"' || fail "journal lacks boot_id"
+head -1 "$j" | grep -q '"netns":[1-9]' || fail "journal lacks netns"
+head -1 "$j" | grep -q "\"old\":\"$orig_net_ipv4_tcp_tw_reuse\"" || fail "journal lacks old value"
+[ "$(stat -c %a "$S")" = 700 ] || fail "state dir mode $(stat -c %a "$S")"
+
+# Again: nothing to change, exit 0 with --detailed-exitcodes.
+rc=$(rc_of hr_apply "$ns" apply --profile high-rate-client --state-dir "$S" --detailed-exitcodes)
+assert_eq "$rc" 0 "second apply (nothing to change)"
+grep -q "Nothing to change" "$T/out" || fail "second apply output: $(cat "$T/out")"
+
+hr_apply "$ns" history --state-dir "$S" >"$T/hist"
+grep -q "^$txn .* applied .*profile high-rate-client" "$T/hist" || fail "history: $(cat "$T/hist")"
+
+rc=$(rc_of hr_apply "$ns" rollback --state-dir "$S" "$txn")
+assert_eq "$rc" 0 "rollback exit"
+for k in $keys; do
+	eval "want=\$orig_$(echo $k | tr . _)"
+	assert_eq "$(sysval $ns $k)" "$want" "$k after rollback"
+done
+hr_apply "$ns" history --state-dir "$S" | grep -q "^$txn .* rolled-back" || fail "history after rollback"
+# A second rollback has nothing to do.
+rc=$(rc_of hr_apply "$ns" rollback --state-dir "$S" --last)
+assert_eq "$rc" 0 "second rollback"
+grep -q "nothing-to-do" "$T/out" || fail "second rollback: $(cat "$T/out")"
+echo ok

@@ -1,0 +1,58 @@
+# tests/audit-lib.sh: sourced after lib.sh by the audit tests.
+TCPGEN="$HR_TESTBIN/helpers/tcpgen"
+
+# Skips unless tcpgen is built (make check builds it).
+au_require_tcpgen() {
+	[ -x "$TCPGEN" ] || skip "tests/helpers/tcpgen not built (run make check)"
+}
+
+# au_audit OUT ARGS...: runs headroom audit with ARGS, JSON into OUT, stderr
+# into OUT.err, and the exit code into AU_RC (no failure on a non-zero code).
+au_audit() {
+	local out=$1
+	shift
+	AU_RC=0
+	"$@" --format json >"$out" 2>"$out.err" || AU_RC=$?
+	[ -s "$out" ] || { cat "$out.err" >&2; fail "audit printed no report (exit $AU_RC)"; }
+}
+
+# au_check REPORT EXPECTATIONS...: checks findings with tests/audit-check.py.
+au_check() { python3 "$HR_SRCDIR/tests/audit-check.py" "$@"; }
+
+# au_wait_listen NS PORT: waits (at most 5 s) until PORT listens in NS.
+au_wait_listen() {
+	local i=0
+	while [ $i -lt 50 ]; do
+		hr_in "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "port $2 not listening in $1 after 5 s"
+}
+
+# au_listener NS ADDR PORT BACKLOG CONNECTS: a listener that never accepts,
+# with CONNECTS clients connected to it (they fill the accept queue); runs
+# until the test ends. Waits until the clients are connected.
+au_listener() {
+	local ns=$1 addr=$2 port=$3 backlog=$4 n=$5 ready="$T/listener.$3.ready"
+	hr_bg "$ns" python3 -c '
+import socket, sys, time
+addr, port, backlog, n, ready = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(backlog)
+cs = []
+for i in range(n):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1" if addr == "0.0.0.0" else addr, port))
+    cs.append(c)
+time.sleep(0.5)
+open(ready, "w").close()
+time.sleep(60)
+' "$addr" "$port" "$backlog" "$n" "$ready"
+	local i=0
+	while [ ! -e "$ready" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -e "$ready" ] || fail "listener on $port not ready"
+}

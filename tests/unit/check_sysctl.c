@@ -1,0 +1,110 @@
+/* Unit tests of sysctl keys: normalisation, paths, checked writes in a tree. */
+#include "config.h"
+
+#include <errno.h>
+
+#include "apply-unit.h"
+#include "sysctl.h"
+
+static const char *norm(const char *in, int *r)
+{
+	static char out[HR_KEY_MAX];
+	struct hr_err e = {0};
+
+	*r = hr_sysctl_normalise(in, out, sizeof(out), &e);
+	return out;
+}
+
+START_TEST(test_normalise)
+{
+	int r;
+
+	ck_assert_str_eq(norm("net.ipv4.tcp_tw_reuse", &r), "net.ipv4.tcp_tw_reuse");
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(norm("net/ipv4/tcp_tw_reuse", &r), "net.ipv4.tcp_tw_reuse");
+	/* A dot inside a path component becomes '/' in dotted form (sysctl(8)). */
+	ck_assert_str_eq(norm("net/ipv4/conf/eth0.1/rp_filter", &r), "net.ipv4.conf.eth0/1.rp_filter");
+	ck_assert_int_eq(r, 0);
+	{
+		static const char *const bad[] = {"", "net/../../etc/x", "net.ipv4..x", "/proc/sys/net/x",
+						  "net.ipv4.", ".net", "net/./x", "net.core.somax conn",
+						  "net.a=b", "net\\x", "net.\x1b", "net/ipv4/"};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			norm(bad[i], &r);
+			ck_assert_msg(r < 0, "accepted '%s'", bad[i]);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_path_and_values)
+{
+	char p[HR_KEY_MAX];
+	struct hr_err e = {0};
+
+	ck_assert_int_eq(hr_sysctl_to_path("net.ipv4.conf.eth0/1.rp_filter", p, sizeof(p)), 0);
+	ck_assert_str_eq(p, "net/ipv4/conf/eth0.1/rp_filter");
+	ck_assert(hr_sysctl_equal("32768\t60999\n", " 32768 60999"));
+	ck_assert(!hr_sysctl_equal("32768 60999", "32768 61000"));
+	ck_assert_int_eq(hr_sysctl_value_check("k", "1 2\t3", &e), 0);
+	ck_assert_int_eq(hr_sysctl_value_check("k", "1\n", &e), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "newline"));
+	ck_assert_int_eq(hr_sysctl_value_check("k", "", NULL), -EINVAL);
+	ck_assert(hr_sysctl_is_global("vm.swappiness"));
+	ck_assert(hr_sysctl_is_global("net.ipv4.tcp_mem"));
+	ck_assert(!hr_sysctl_is_global("net.ipv4.tcp_tw_reuse"));
+}
+END_TEST
+
+START_TEST(test_tree_rw)
+{
+	char *d = ut_tmpdir(), *v;
+	struct hr_err e = {0};
+	enum hr_key_kind kind;
+	char link[4200];
+
+	ut_write(d, "proc/sys/net/ipv4/ip_local_port_range", "32768\t60999\n");
+	ut_write(d, "proc/sys/net/ipv4/ro", "1\n");
+	ut_write(d, "outside/x", "secret\n");
+	chmod(strcat(strcpy(link, d), "/proc/sys/net/ipv4/ro"), 0444);
+	snprintf(link, sizeof(link), "%s/proc/sys/net/esc", d);
+	ck_assert_int_eq(symlink("../../../outside", link), 0);
+
+	ck_assert_int_eq(hr_sysctl_read(d, "net.ipv4.ip_local_port_range", &v), 0);
+	ck_assert_str_eq(v, "32768\t60999");
+	free(v);
+	ck_assert_int_eq(hr_sysctl_stat(d, "net.ipv4.ip_local_port_range", &kind), 0);
+	ck_assert_int_eq(kind, HR_KEY_WRITABLE);
+	ck_assert_int_eq(hr_sysctl_stat(d, "net.ipv4.ro", &kind), 0);
+	ck_assert_int_eq(kind, HR_KEY_READONLY);
+	ck_assert_int_eq(hr_sysctl_stat(d, "net.ipv4", &kind), -EISDIR);
+	ck_assert_int_eq(hr_sysctl_stat(d, "net.ipv4.nope", &kind), -ENOENT);
+	/* A symlinked directory leading outside the tree is not a key. */
+	ck_assert_int_eq(hr_sysctl_stat(d, "net.esc.x", &kind), -EINVAL);
+	ck_assert_int_eq(hr_sysctl_write(d, "net.esc.x", "pwned", &e), -EINVAL);
+
+	ck_assert_int_eq(hr_sysctl_write(d, "net.ipv4.ip_local_port_range", "10000 65535", &e), 0);
+	ck_assert_int_eq(hr_sysctl_read(d, "net.ipv4.ip_local_port_range", &v), 0);
+	ck_assert_str_eq(v, "10000 65535");
+	free(v);
+	ck_assert_int_eq(hr_sysctl_write(d, "net.ipv4.ip_local_port_range", "1\n2", &e), -EINVAL);
+	ck_assert_int_eq(hr_read_file(strcat(strcpy(link, d), "/outside/x"), &v, NULL), 0);
+	ck_assert_str_eq(v, "secret\n");
+	free(v);
+	ut_rmtree(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sysctl");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_normalise);
+	tcase_add_test(tc, test_path_and_values);
+	tcase_add_test(tc, test_tree_rw);
+	suite_add_tcase(s, tc);
+	return ut_run(s);
+}
