@@ -699,7 +699,7 @@ static uint32_t bins_count(const uint32_t *bins, int w)
 
 double hr_tw_rate(const uint32_t *bins, double *window_s)
 {
-	int oldest = -1, covered, i, k;
+	int oldest = -1, i, k;
 	double w = 0;
 
 	for (i = TW_BINS - 1; i >= 0; i--)
@@ -712,15 +712,10 @@ double hr_tw_rate(const uint32_t *bins, double *window_s)
 			*window_s = HR_TW_LEN_S;
 		return 0;
 	}
-	/* History covers [0, oldest + 1) seconds, but the oldest bin is
-	 * usually only partly filled (the flow began inside it): only bins
-	 * 0..oldest-1 are whole. Take the largest standard window inside the
-	 * whole bins, so a flow younger than 60 s is neither diluted nor
-	 * underestimated (up to 20% at 4.1 s of history with the 5 s window).
-	 * A TIME_WAIT reaching bin 59 means 60 s of steady history. */
-	covered = oldest >= HR_TW_LEN_S - 1 ? HR_TW_LEN_S : oldest;
+	/* History covers [0, oldest + 1) seconds: take the largest standard
+	 * window inside it, so a flow younger than 60 s is not diluted. */
 	for (k = HR_TW_NWINDOWS - 1; k >= 0; k--)
-		if (hr_tw_windows[k] <= covered) {
+		if (hr_tw_windows[k] <= oldest + 1) {
 			w = hr_tw_windows[k];
 			break;
 		}
