@@ -29,7 +29,10 @@ wait "$gen" || true
 
 python3 - "$T/f.json" "$T/ss.listen" "$(cat "$T/ss.synsent")" "$(cat "$T/ss.est")" "$(cat "$T/ss.tw6")" <<'PY' ||
 import json, sys
-s = json.load(open(sys.argv[1]))["facts"]["sockets"]
+def facts(p):
+    d = json.load(open(p))
+    return d.get("facts", d)  # probe prints the facts object; accept a wrapper too
+s = facts(sys.argv[1])["sockets"]
 ss = {}
 for l in open(sys.argv[2]):
     f = l.split()  # State Recv-Q Send-Q Local Peer
