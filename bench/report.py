@@ -104,6 +104,8 @@ goals.append("- quiet box (empty namespace; %s TIME_WAIT elsewhere on the machin
 table = "\n".join(lines)
 print(table)
 print("\n".join(goals))
+if not sizes:
+    sys.exit(0)  # quiet-box only: printed, docs left alone
 with open(out, "w") as f:
     f.write("""# Performance
 

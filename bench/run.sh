@@ -13,7 +13,7 @@
 #   audit      headroom audit --interval 0
 #   ss         ss -Htan state time-wait | awk '{print $4}' | sort | uniq -c   (N <= 200k)
 #   netstat    netstat -ant | grep TIME_WAIT | wc -l                          (N <= 200k)
-#   root       headroom probe --root SNAP (a copy of the namespace's /proc/net files)
+#   root       headroom probe --root SNAP (headroom snapshot of the namespace)
 #   wc         wc -l SNAP/proc/net/tcp
 # and /usr/bin/time -v the peak RSS of floor, probe and audit. Then a quiet
 # namespace (no sockets) for the quiet-box audit. Prints a table and writes
@@ -54,9 +54,14 @@ FLOOR=$W/sockfloor
 
 [ $# -gt 0 ] || set -- 10000 100000 200000 1000000
 SIZES="$*"
+[ "$SIZES" = quiet ] && SIZES=""   # bench/run.sh quiet: only the quiet-box numbers
 
 # Which headroom commands work yet (others are reported n/a).
-hr_works() { "$HR_BIN" "$@" --interval 0 >/dev/null 2>&1; }
+hr_works() {
+	local rc=0
+	"$HR_BIN" "$@" --interval 0 >/dev/null 2>&1 || rc=$?
+	[ $rc -le 2 ]
+}
 HAVE_PROBE=0; hr_works probe && HAVE_PROBE=1
 HAVE_AUDIT=0; hr_works audit && HAVE_AUDIT=1
 
@@ -109,33 +114,52 @@ tw_machine() { awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo 2>/dev/null |
 
 tw_now() { in_ns "$FLOOR" | sed -n 's/.*st6=\([0-9]*\).*/\1/p'; }
 
-# rounds RUNS KIND -n NAME CMD ...: RUNS interleaved rounds of one run of
-# each command (so TIME_WAIT sockets expiring during the window bias no tool),
-# after one untimed warm-up round. KIND "direct" runs commands without a
-# shell, "shell" through sh (pipelines; hyperfine corrects for the shell).
+# rounds RUNS KIND NAME CMD [NAME CMD ...]: RUNS interleaved rounds of one
+# run of each command, after one untimed warm-up round, the order rotated
+# every round: so neither TIME_WAIT sockets expiring during the window nor
+# the position in a round favours a tool. KIND "direct" runs commands
+# without a shell, "shell" through sh (pipelines; hyperfine corrects for
+# the shell). -i: audit's exit code is its verdict (findings), not a failure.
 rounds() {
-	local runs=$1 kind=$2 r=0 sh
+	local runs=$1 kind=$2 r=0 sh n
 	shift 2
 	sh="-N"
 	[ "$kind" = shell ] && sh="-S sh"
+	: >"$W/cmds"
+	while [ $# -ge 2 ]; do
+		printf '%s\t%s\n' "$1" "$2" >>"$W/cmds"
+		shift 2
+	done
+	n=$(wc -l <"$W/cmds")
 	while [ $r -le "$runs" ]; do
+		# This round's order: the list rotated by r.
+		awk -v r=$r -v n="$n" '{ line[NR - 1] = $0 } END { for (i = 0; i < n; i++) print line[(i + r) % n] }' \
+			"$W/cmds" >"$W/cmds.r"
+		set --
+		while IFS="$(printf '\t')" read -r name cmd; do
+			set -- "$@" -n "$name" "$cmd"
+		done <"$W/cmds.r"
 		# shellcheck disable=SC2086
-		in_ns hyperfine $sh -r 1 --export-json "$W/$N.$kind.$r.json" "$@" >/dev/null 2>"$W/hyperfine.err" ||
+		in_ns hyperfine $sh -i -r 1 --export-json "$W/$N.$kind.$r.json" "$@" >/dev/null 2>"$W/hyperfine.err" ||
 			{ echo "bench: hyperfine round $r ($kind) failed:" >&2; cat "$W/hyperfine.err" >&2; }
 		[ $r -eq 0 ] && rm -f "$W/$N.$kind.0.json"
 		r=$((r + 1))
 	done
 }
+
 # rss NAME CMD...: peak RSS in KiB of one run.
 rss() {
 	local name=$1
 	shift
-	in_ns /usr/bin/time -v "$@" >/dev/null 2>"$W/time"
+	# audit exits 1 or 2 when it has findings: that is its answer, not a failure.
+	in_ns /usr/bin/time -v "$@" >/dev/null 2>"$W/time" || true
 	sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time" >"$W/$N.$name.rss"
 }
 
-# snapshot DIR: the namespace's /proc/net socket and counter files.
+# snapshot DIR: `headroom snapshot` of the namespace (falls back to a copy
+# of its /proc/net socket and counter files if the command fails).
 snapshot() {
+	in_ns "$HR_BIN" snapshot -q -o "$1" >/dev/null 2>&1 && return 0
 	mkdir -p "$1/proc/net"
 	for f in tcp tcp6 sockstat sockstat6 snmp netstat; do
 		in_ns cat "/proc/net/$f" >"$1/proc/net/$f"
@@ -156,24 +180,26 @@ for N in $SIZES; do
 	echo "bench: N=$N: filled in $(($(date +%s) - t)) s; measuring"
 	tw_now >"$W/$N.tw_start"
 	S=$W/snap.$N
-	snapshot "$S"
-	set -- -n floor "$FLOOR" -n dump "$DUMP"
-	[ $HAVE_PROBE = 1 ] && set -- "$@" -n probe "$HR_BIN probe --interval 0"
-	[ $HAVE_AUDIT = 1 ] && set -- "$@" -n audit "$HR_BIN audit --interval 0"
+	# The headroom numbers first: at 1M the 60 s TIME_WAIT window is short.
+	set -- floor "$FLOOR" dump "$DUMP"
+	[ $HAVE_PROBE = 1 ] && set -- "$@" probe "$HR_BIN probe --interval 0"
+	[ $HAVE_AUDIT = 1 ] && set -- "$@" audit "$HR_BIN audit --interval 0"
 	rounds "$runs" direct "$@"
 	rss floor "$FLOOR"
 	rss dump "$DUMP"
 	[ $HAVE_PROBE = 1 ] && rss probe "$HR_BIN" probe --interval 0
 	[ $HAVE_AUDIT = 1 ] && rss audit "$HR_BIN" audit --interval 0
+	tw_now >"$W/$N.tw_end"
 	if [ "$N" -le 200000 ]; then
 		rounds "$(( runs < 5 ? runs : 5 ))" shell \
-			-n ss "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c" \
-			-n netstat "netstat -ant | grep TIME_WAIT | wc -l"
+			ss "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c" \
+			netstat "netstat -ant | grep TIME_WAIT | wc -l"
+		tw_now >"$W/$N.tw_end"
 	fi
-	tw_now >"$W/$N.tw_end"
+	snapshot "$S"
 	wc -l <"$S/proc/net/tcp" >"$W/$N.lines"
-	set -- -n wc "wc -l $S/proc/net/tcp"
-	[ $HAVE_PROBE = 1 ] && set -- "$@" -n root "$HR_BIN probe --root $S"
+	set -- wc "wc -l $S/proc/net/tcp"
+	[ $HAVE_PROBE = 1 ] && set -- "$@" root "$HR_BIN probe --root $S"
 	rounds "$runs" static "$@"
 	rm -rf "$S"
 done
@@ -182,9 +208,9 @@ N=quiet
 settle
 fresh_ns quiet
 tw_machine >"$W/$N.tw_machine"
-set -- -n floor "$FLOOR" -n dump "$DUMP"
-[ $HAVE_PROBE = 1 ] && set -- "$@" -n probe "$HR_BIN probe --interval 0"
-[ $HAVE_AUDIT = 1 ] && set -- "$@" -n audit "$HR_BIN audit --interval 0"
+set -- floor "$FLOOR" dump "$DUMP"
+[ $HAVE_PROBE = 1 ] && set -- "$@" probe "$HR_BIN probe --interval 0"
+[ $HAVE_AUDIT = 1 ] && set -- "$@" audit "$HR_BIN audit --interval 0"
 rounds 20 direct "$@"
 
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
