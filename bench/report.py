@@ -112,13 +112,17 @@ with open(out, "w") as f:
 Measured by `bench/run.sh` (as root; it makes and removes its own network
 namespaces, one per size, and only uses loopback). Each size is a fresh
 namespace where `tests/helpers/tcpgen fill` makes N client-closed loopback
-connections over 32 destinations (127.0.0.1:7201..7232), so N sockets sit in
+connections over 64 destinations (127.0.0.1:7201..7264), so N sockets sit in
 TIME_WAIT for 60 s; every measurement happens inside that window (the
 "start..end" column is the TIME_WAIT count before and after, from the floor).
 Times are medians over interleaved rounds (each round one hyperfine run of
-every tool, so sockets expiring during the window favour no tool; pipelines
-through `sh`, with hyperfine's shell correction); peak RSS is "Maximum resident set size" from `/usr/bin/time -v`,
-one run. The floor, `bench/sockfloor.c`, does the least a sock_diag survey
+every tool, the order rotated every round, so neither sockets expiring
+during the window nor the position in a round favours a tool; pipelines
+through `sh`, with hyperfine's shell correction). Peak RSS is "Maximum
+resident set size" from `/usr/bin/time -v`, one run. "machine before" is
+the count of TIME_WAIT sockets in the whole machine (slab tw_sock_TCP)
+before the fill: the kernel keeps one established hash for all namespaces,
+and every dump walks all of it, so other jobs' sockets cost time too. The floor, `bench/sockfloor.c`, does the least a sock_diag survey
 can: one dump per family of every TCP state, counting states, no library.
 
 Machine: %s.
@@ -130,12 +134,38 @@ carry noise of roughly +-10%%.
 Goals:
 %s
 
-Notes:
-- Do not ask sock_diag for ~0 states: bit 13 (TCP_BOUND_INACTIVE, 6.7+) makes
-  the kernel also walk the whole bind hash; at 200k TIME_WAIT that cost 40%%
-  more kernel time in our measurement. headroom and the floor ask for states
-  1..12 only.
-- Almost all of the dump's time is kernel time (walking the established hash
-  and filling 88-byte messages); headroom's own work per socket is one
-  hash-table update in the facts model, with no allocation and no syscall.
+What limits the numbers (profiles with perf record, 200k TIME_WAIT):
+- The live dump is kernel time. In `headroom probe` and in the floor alike,
+  70-80% of the samples are in the kernel's tcp_diag_dump (walking the
+  established hash, re-walking a bucket when a 32 KiB skb fills mid-chain)
+  and sk_diag_fill; headroom's own work is about 4% (dest_get in the facts
+  model, hashing each destination), the netlink parsing does not show up.
+  `perf stat` of `diagdump` and the floor at 200k: 85-90 ms task-clock each,
+  596 recvmsg() calls against 595 recv() calls. So headroom sits at the
+  floor; the ratios above 1.0 in the table are process start-up (libraries,
+  sysctl and counter reads of the probe, the rules of the audit) and noise.
+- ss and netstat pay the same kernel cost (ss asks sock_diag for TIME_WAIT
+  and the kernel still walks every bucket; netstat makes the kernel print
+  /proc/net/tcp). On this virtual machine that kernel walk is about half of
+  the ss pipeline, which caps "faster than ss" near 3x and "faster than
+  netstat" near 6x whatever headroom does: the goals (3x, 6x at 200k) sit on
+  that line. Where the kernel walk is cheaper (bare metal), the ratios grow.
+- `probe --root` parses /proc/net/tcp text (probe's procnet parser): 18% in
+  the facts model's dest_get (a byte-wise FNV hash of 16 address bytes and
+  the port per socket), 30% in line parsing (hr_procnet_parse_line,
+  endpoint, dec), 17% copying the file. `wc -l` is a memchr at page-cache
+  speed (about 6 GB/s here), so 2x of it leaves about 50 ns per 150-byte
+  line: reaching it needs a word-at-a-time destination hash in the facts
+  model and a table-driven hex parser; both are outside sockdiag.
+- Peak RSS does not grow with sockets: they are streamed into
+  per-destination aggregates and never stored (the dump uses one 64 KiB
+  buffer).
+- Do not ask sock_diag for ~0 states: bit 13 (TCP_BOUND_INACTIVE, 6.7+)
+  makes the kernel also walk the whole bind hash; at 200k TIME_WAIT that cost
+  40% more kernel time in our measurement. headroom and the floor ask for
+  states 1..12 only.
+- Making 1M TIME_WAIT takes tcpgen about 40 s on this machine (two fill
+  processes, connect + accept + close on loopback), which leaves about 20 s
+  of the 60 s TIME_WAIT window for the 1M measurements; the table's
+  "start..end" shows whether the count held.
 """ % (machine, table, "\n".join(goals)))
