@@ -74,8 +74,11 @@ fresh_ns() {
 	ip -n "$NS" link set lo up
 	# Inside the namespace only: room for 1M TIME_WAIT, 64k ports per
 	# destination, no loopback TIME_WAIT reuse (tcp_tw_reuse=2 would recycle them).
+	# The server ports are reserved so neither fill process's connects take
+	# one before the other has bound it.
 	in_ns sysctl -q -w net.ipv4.tcp_max_tw_buckets=2000000 \
-		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=0
+		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=0 \
+		net.ipv4.ip_local_reserved_ports=7201-7264
 }
 
 # fill N: two tcpgen fill processes (one per core), each serving 32 ports
