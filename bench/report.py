@@ -62,7 +62,7 @@ for n in sizes:
         m = median(n, key)
         if m is None and key in ("ss", "netstat"):
             continue
-        lines.append("| %s | %s | %s | %s | %s |" % (tw, label, ms(m), ratio(m, floor),
+        lines.append("| %s | %s | %s | %s | %s |" % (tw, label.replace("|", "\\|"), ms(m), ratio(m, floor),
                                                   kib(value(n, key + ".rss"))))
     root, wc = median(n, "root"), median(n, "wc")
     nl = value(n, "lines")
@@ -107,7 +107,7 @@ print("\n".join(goals))
 if not sizes:
     sys.exit(0)  # quiet-box only: printed, docs left alone
 with open(out, "w") as f:
-    f.write("""# Performance
+    template = """# Performance
 
 Measured by `bench/run.sh` (as root; it makes and removes its own network
 namespaces, one per size, and only uses loopback). Each size is a fresh
@@ -122,17 +122,18 @@ through `sh`, with hyperfine's shell correction). Peak RSS is "Maximum
 resident set size" from `/usr/bin/time -v`, one run. "machine before" is
 the count of TIME_WAIT sockets in the whole machine (slab tw_sock_TCP)
 before the fill: the kernel keeps one established hash for all namespaces,
-and every dump walks all of it, so other jobs' sockets cost time too. The floor, `bench/sockfloor.c`, does the least a sock_diag survey
-can: one dump per family of every TCP state, counting states, no library.
+and every dump walks all of it, so other jobs' sockets cost time too.
+The floor, `bench/sockfloor.c`, does the least a sock_diag survey can: one
+dump per family of every TCP state, counting states, no library.
 
-Machine: %s.
+Machine: {machine}.
 The machine was shared with other jobs during the run, so single medians
-carry noise of roughly +-10%%.
+carry noise of roughly +-10%.
 
-%s
+{table}
 
 Goals:
-%s
+{goals}
 
 What limits the numbers (profiles with perf record, 200k TIME_WAIT):
 - The live dump is kernel time. In `headroom probe` and in the floor alike,
@@ -146,10 +147,11 @@ What limits the numbers (profiles with perf record, 200k TIME_WAIT):
   sysctl and counter reads of the probe, the rules of the audit) and noise.
 - ss and netstat pay the same kernel cost (ss asks sock_diag for TIME_WAIT
   and the kernel still walks every bucket; netstat makes the kernel print
-  /proc/net/tcp). On this virtual machine that kernel walk is about half of
-  the ss pipeline, which caps "faster than ss" near 3x and "faster than
-  netstat" near 6x whatever headroom does: the goals (3x, 6x at 200k) sit on
-  that line. Where the kernel walk is cheaper (bare metal), the ratios grow.
+  /proc/net/tcp), so "faster than ss/netstat" shrinks when the kernel walk
+  grows. With few other sockets on the machine we measured 3.5-3.9x and
+  6.4-7.1x at 200k (see the table); in an earlier run with about 200k
+  TIME_WAIT of other jobs in the shared hash, 2.9x and 5.7x: the kernel
+  walk was then about half of the ss pipeline.
 - `probe --root` parses /proc/net/tcp text (probe's procnet parser): 18% in
   the facts model's dest_get (a byte-wise FNV hash of 16 address bytes and
   the port per socket), 30% in line parsing (hr_procnet_parse_line,
@@ -164,8 +166,10 @@ What limits the numbers (profiles with perf record, 200k TIME_WAIT):
   makes the kernel also walk the whole bind hash; at 200k TIME_WAIT that cost
   40% more kernel time in our measurement. headroom and the floor ask for
   states 1..12 only.
-- Making 1M TIME_WAIT takes tcpgen about 40 s on this machine (two fill
-  processes, connect + accept + close on loopback), which leaves about 20 s
-  of the 60 s TIME_WAIT window for the 1M measurements; the table's
+- Making 1M TIME_WAIT takes tcpgen 26-60 s on this machine (two fill
+  processes, connect + accept + close on loopback, slower when other jobs
+  load the CPUs), which leaves 0-30 s of the 60 s TIME_WAIT window for the 1M measurements; the table's
   "start..end" shows whether the count held.
-""" % (machine, table, "\n".join(goals)))
+"""
+    f.write(template.replace("{machine}", machine).replace("{table}", table).replace("{goals}", "\n".join(goals)))
+
