@@ -95,7 +95,7 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 		json_t *ev = json_pack("{s:s, s:s, s:b, s:s?}", "type", "restored", "key", items[n]->key,
 				       "ok", r == 0, "error", r ? e.msg : NULL);
 
-		hr_journal_append(j, ev);
+		hr_journal_append(j, json_incref(ev));
 		json_object_del(ev, "type");
 		json_object_del(ev, "time");
 		json_array_append_new(restored, ev);
@@ -198,6 +198,7 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	hr_journal *j = NULL;
 	size_t i, ndone = 0;
 	const char *outcome;
+	sigset_t block, saved;
 	int r;
 
 	out = json_object();
@@ -258,6 +259,14 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	}
 	json_decref(header);
 	json_object_set_new(out, "txn", json_string(hr_journal_id(j)));
+	/* Ctrl-C or a hangup mid-transaction would leave it half applied:
+	 * hold them until the outcome is journaled (SIGKILL still cannot be,
+	 * which is what the journal is for). */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &saved);
 	written = json_array();
 	restored = json_array();
 	incomplete = json_array();
@@ -321,6 +330,7 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	hr_journal_append(j, json_pack("{s:s, s:s, s:O?}", "type", "done", "outcome", outcome,
 				       "incomplete", json_object_get(out, "incomplete")));
 	json_object_set_new(out, "outcome", json_string(outcome));
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (!failed && o->confirm_s > 0) {
 		int64_t deadline = now_ms() + (int64_t)llround(o->confirm_s * 1000);
 		char id[64];

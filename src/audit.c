@@ -192,10 +192,21 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 		} else {
 			snprintf(head, sizeof(head), "%s", msg ? msg : title ? title : rule ? rule : "?");
 		}
+		/* The other problems besides the headline one. */
 		others = counts[0] + counts[1] - 1;
-		if (others)
-			snprintf(more, sizeof(more), " (+%zu more: %zu critical, %zu warning)", others, counts[0],
-				 counts[1]);
+		if (others) {
+			size_t oc = counts[0] - (status == HR_AUDIT_CRITICAL ? 1 : 0);
+			size_t ow = counts[1] - (status == HR_AUDIT_WARNING ? 1 : 0);
+
+			if (oc && ow)
+				snprintf(more, sizeof(more), "; %zu more critical, %zu warning%s", oc, ow,
+					 ow == 1 ? "" : "s");
+			else if (oc)
+				snprintf(more, sizeof(more), "; %zu more critical", oc);
+			else
+				snprintf(more, sizeof(more), "; %zu %swarning%s", ow,
+					 status == HR_AUDIT_WARNING ? "more " : "", ow == 1 ? "" : "s");
+		}
 	}
 	{
 		char *out;
@@ -249,9 +260,11 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 		rule_dirs = defaults;
 	}
 	for (i = 0; rule_dirs[i]; i++) {
+		size_t before = d.n;
 		int r = hr_ruleset_load_dir(rs, rule_dirs[i], &d);
 
-		if (r < 0 && r != -EBADMSG)
+		/* The engine names most problems itself; never leave one silent. */
+		if (r < 0 && r != -EBADMSG && d.n == before)
 			hr_diags_add(&d, rule_dirs[i], 0, 0, false, "cannot read rules directory: %s",
 				     r == -ENOENT ? "no such directory" : hr_strerror(r));
 	}
@@ -260,7 +273,7 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 	if (nrules)
 		eval = hr_ruleset_evaluate(rs, f);
 	findings = eval ? json_object_get(eval, "findings") : NULL;
-	sorted = sort_findings(findings ? findings : json_array());
+	sorted = findings ? sort_findings(findings) : json_array();
 	for (i = 0; i < json_array_size(sorted); i++) {
 		int rank = hr_audit_severity_rank(
 			json_string_value(json_object_get(json_array_get(sorted, i), "severity")));

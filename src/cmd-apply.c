@@ -230,6 +230,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 	return 0;
 }
 
+/* Parses the options, collects the settings, vets, and applies or prints the plan. */
 static int apply_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -324,6 +325,10 @@ static int apply_exec(int argc, char **argv)
 		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 		return HR_TX_REFUSED;
 	}
+	if (!a.dry_run && hr_state_lock(arg_state_dir, &err) < 0) {
+		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+		return HR_TX_REFUSED;
+	}
 	if (hr_cmdtxn_warn_attention("apply", arg_state_dir) > 0 && !a.dry_run) {
 		fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first\n");
 		return HR_TX_REFUSED;
@@ -405,7 +410,7 @@ const struct hr_cmd hr_cmd_apply = {
 	.usage = "--profile NAME | --fix | --set KEY=VALUE ... [--dry-run] [--confirm S] [--persist] [options]",
 	.summary = "Plan, vet and apply sysctl settings as one transaction that can be rolled back.",
 	.help = "  --profile NAME         the settings of a profile (see 'headroom profile list')\n"
-		"  --fix                  the sysctl fixes of the current critical/warning findings\n"
+		"  --fix                  per critical/warning finding, its first sysctl fix that resolves it\n"
 		"  --set KEY=VALUE        one setting (repeatable; overrides the profile and fixes)\n"
 		"  --allow KEY            accept a dangerous value of KEY (or a what-if rule id)\n"
 		"  --dry-run              print the plan as a diff, write nothing\n"

@@ -122,6 +122,9 @@ static void print_finding(FILE *out, const json_t *fi)
 {
 	const char *subject = json_string_value(json_object_get(fi, "subject"));
 	json_t *fixes = json_object_get(fi, "fixes"), *refs = json_object_get(fi, "references");
+	bool has_headroom = json_object_get(json_object_get(fi, "metrics"), "headroom") != NULL;
+	double h_now = num_or_nan(json_object_get(fi, "metrics"), "headroom");
+	const char *sev = str_or(fi, "severity", "");
 	json_t *x;
 	size_t i;
 
@@ -139,10 +142,16 @@ static void print_finding(FILE *out, const json_t *fi)
 			settings_text(set, sizeof(set), settings);
 			fprintf(out, "    %zu. %s%s%s\n", i + 1, set[0] ? set : "", set[0] ? ": " : "",
 				str_or(x, "text", ""));
-			if (after || isfinite(h))
+			/* The effect the engine computed by re-evaluating the rule;
+			 * nothing when the fix changes nothing the rule models. */
+			if (after && !strcmp(after, sev) && ((!isfinite(h) && !isfinite(h_now)) || h == h_now))
+				continue;
+			if (has_headroom && (after || isfinite(h)))
 				fprintf(out, "       -> headroom %s, %s\n",
 					fmt_headroom(head, sizeof(head), h, after && !strcmp(after, "ok")),
 					after ? after : "severity unknown");
+			else if (after)
+				fprintf(out, "       -> afterwards: %s\n", after);
 		}
 	}
 	if (json_array_size(refs)) {

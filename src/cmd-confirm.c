@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "journal.h"
 
+/* Confirms the given (or newest awaiting) transaction. */
 static int confirm_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -12,6 +12,7 @@
 #include "probe.h"
 #include "render.h"
 #include "rules.h"
+#include "workload.h"
 
 /* A JSON scalar for people: numbers to 6 significant digits. Returns buf. */
 static const char *jv(const json_t *v, char *buf, size_t n)
@@ -239,9 +240,10 @@ static int explain_exec(int argc, char **argv)
 		{"subject", required_argument, NULL, 's'},
 		{"format", required_argument, NULL, 'f'},
 		{"no-sockets", no_argument, NULL, 'S'},
+		{"workload", required_argument, NULL, 'w'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *assumes[64], *subject = NULL;
+	const char *assumes[64], *subject = NULL, *workload = NULL;
 	int nassume = 0, c, rc, i;
 	bool no_default = false;
 	struct hr_probe_opts po = {.root = "", .interval_s = -1, .quiet = false};
@@ -277,6 +279,9 @@ static int explain_exec(int argc, char **argv)
 		case 'S':
 			po.no_sockets = true;
 			break;
+		case 'w':
+			workload = optarg;
+			break;
 		case 'f':
 			if (!hr_cmd_set_format("explain", optarg))
 				return HR_EXIT_USAGE;
@@ -304,6 +309,14 @@ static int explain_exec(int argc, char **argv)
 	if (rc < 0)
 		fprintf(stderr, "headroom explain: probe: %s%s\n", err.msg[0] ? err.msg : hr_strerror(rc),
 			nassume ? " (using the --assume values)" : "");
+	hr_err_clear(&err);
+	if (workload && hr_workload_load(f, workload, &err) < 0) {
+		fprintf(stderr, "headroom explain: %s\n", err.msg);
+		hr_facts_free(f);
+		hr_ruleset_free(rs);
+		hr_diags_free(&d);
+		return HR_EXIT_USAGE;
+	}
 	for (i = 0; i < nassume; i++)
 		if (!assume(f, assumes[i])) {
 			hr_facts_free(f);
@@ -329,13 +342,16 @@ static int explain_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_explain = {
 	.name = "explain",
-	.usage = "RULE [--root DIR] [--rules DIR]... [--assume KEY=VALUE]... [--subject S] [--format FMT]",
+	.usage = "RULE [--root DIR] [--workload FILE] [--rules DIR]... [--assume KEY=VALUE]... [--subject S] "
+		 "[--format FMT]",
 	.summary = "Show how a rule reaches its verdict: every formula with the current values.",
 	.help = "  --root DIR            read a captured tree instead of the live system\n"
 		"  --rules DIR           also load DIR/*.yaml (repeatable)\n"
 		"  --no-default-rules    do not load the shipped rules directory\n"
 		"  --assume KEY=VALUE    take this value for a fact (repeatable), e.g.\n"
 		"                        --assume net.ipv4.tcp_tw_reuse=1\n"
+		"  --workload FILE       declare load to expect (headroom-audit(8)), e.g. a\n"
+		"                        destination's connection rate before any traffic\n"
 		"  --subject S           only this subject of a for_each rule (\"10.0.0.2:5774\")\n"
 		"  --no-sockets          do not read sockets\n"
 		"  --format FMT          text (default), json or yaml\n"

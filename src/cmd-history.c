@@ -57,6 +57,7 @@ static int history_text(FILE *out, const json_t *tree)
 	return 0;
 }
 
+/* Lists every transaction with its status, then warns about unfinished ones. */
 static int history_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {

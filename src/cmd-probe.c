@@ -55,6 +55,7 @@ static const char *fact_text(char *buf, size_t n, const json_t *fact)
 	return buf;
 }
 
+/* What was probed: live or a tree, the socket source, the interval. */
 static void text_header(FILE *out, const json_t *facts)
 {
 	const json_t *p = json_object_get(facts, "probe");
@@ -73,6 +74,7 @@ static void text_header(FILE *out, const json_t *facts)
 		fprintf(out, "single counter sample: rates come from the TIME_WAIT age histogram only\n");
 }
 
+/* Kernel release, boot id, slab size, sysctl counts and the absent keys. */
 static void text_kernel(FILE *out, const json_t *facts)
 {
 	const json_t *k = json_object_get(facts, "kernel");
@@ -130,6 +132,7 @@ static const json_t *busiest(const json_t *dests)
 	return best;
 }
 
+/* The ephemeral port model and the busiest destination's share of it. */
 static void text_ports(FILE *out, const json_t *facts)
 {
 	const json_t *p = json_object_get(facts, "ports");
@@ -166,6 +169,7 @@ static void text_ports(FILE *out, const json_t *facts)
 	hr_table_free(t);
 }
 
+/* Socket states, TIME_WAIT births, top destinations and listeners. */
 static void text_sockets(FILE *out, const json_t *facts)
 {
 	const json_t *s = json_object_get(facts, "sockets");
@@ -250,6 +254,7 @@ static void text_sockets(FILE *out, const json_t *facts)
 	}
 }
 
+/* The counters rules look at, with their rates when sampled twice. */
 static void text_counters(FILE *out, const json_t *facts)
 {
 	static const char *const shown[] = {
@@ -284,6 +289,7 @@ static void text_counters(FILE *out, const json_t *facts)
 	hr_table_free(t);
 }
 
+/* Every file that could not be read or made no sense. */
 static void text_problems(FILE *out, const json_t *facts)
 {
 	const json_t *ps = json_object_get(facts, "problems"), *p;
@@ -298,8 +304,10 @@ static void text_problems(FILE *out, const json_t *facts)
 }
 
 /* The text report: grouped for people. */
-static int probe_text(FILE *out, const json_t *facts)
+static int probe_text(FILE *out, const json_t *tree)
 {
+	const json_t *facts = json_object_get(tree, "facts");
+
 	text_header(out, facts);
 	text_kernel(out, facts);
 	text_ports(out, facts);
@@ -309,6 +317,7 @@ static int probe_text(FILE *out, const json_t *facts)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* Parses the options, runs the probe, prints problems and the report. */
 static int probe_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -360,9 +369,10 @@ static int probe_exec(int argc, char **argv)
 		return HR_EXIT_FAIL;
 	}
 	r = hr_probe_run(f, &po, &err);
-	tree = hr_facts_to_json(f);
+	/* {"facts": ...}: the same shape as the audit report's facts. */
+	tree = json_pack("{s:o}", "facts", hr_facts_to_json(f));
 	{
-		const json_t *ps = json_object_get(tree, "problems"), *p;
+		const json_t *ps = json_object_get(json_object_get(tree, "facts"), "problems"), *p;
 		size_t i;
 
 		json_array_foreach((json_t *)ps, i, p)

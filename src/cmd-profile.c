@@ -89,6 +89,7 @@ static int show_text(FILE *out, const json_t *p)
 	return 0;
 }
 
+/* Dispatches 'profile list' and 'profile show NAME'. */
 static int profile_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {

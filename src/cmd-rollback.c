@@ -19,6 +19,7 @@ static int rollback_text(FILE *out, const json_t *res)
 	return 0;
 }
 
+/* Rolls back the given transaction, an unfinished one, or the newest. */
 static int rollback_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {

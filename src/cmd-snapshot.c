@@ -18,6 +18,7 @@ static void snapshot_note(void *ctx, const char *path, const char *msg)
 	fprintf(stderr, "headroom snapshot: %s: %s\n", path, msg);
 }
 
+/* Parses the options and writes the snapshot. */
 static int snapshot_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {

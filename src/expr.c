@@ -991,6 +991,17 @@ static void set_null(struct hr_xval *v)
 	v->source = NULL;
 }
 
+/* Adds the location of node i to the message of a failed lookup. Not
+ * inlined: its buffer would make every evaluation frame large. */
+static __attribute__((noinline)) int lookup_failed(const hr_expr *e, int i, struct hr_xctx *x)
+{
+	char msg[sizeof(x->err)];
+
+	memcpy(msg, x->err, sizeof(msg));
+	x->failed = false;
+	return fail_at(x, e, i, "%s", msg);
+}
+
 /* Looks up a name node (with its index, if any). */
 static int ev_name(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 {
@@ -1011,15 +1022,14 @@ static int ev_name(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *o
 				       iv.t == HR_X_NUM ? "that" : vtype_word(iv.t));
 		index = (int)iv.num;
 	}
-	memset(out, 0, sizeof(*out));
-	if (x->lookup(x, n->kind, n->slot, n->str, index, out) < 0) {
-		char msg[sizeof(x->err)];
-
-		/* Add the location to the lookup's message. */
-		memcpy(msg, x->err, sizeof(msg));
-		x->failed = false;
-		return fail_at(x, e, i, "%s", msg);
+	/* The common case, values the caller keeps in an array (let names). */
+	if (n->kind == x->direct_kind && index < 0 && x->ndirect && (size_t)n->slot < *x->ndirect) {
+		*out = x->direct[n->slot];
+		return 0;
 	}
+	memset(out, 0, sizeof(*out));
+	if (x->lookup(x, n->kind, n->slot, n->str, index, out) < 0)
+		return lookup_failed(e, i, x);
 	return 0;
 }
 

@@ -64,6 +64,11 @@ struct hr_xctx {
 	int (*lookup)(struct hr_xctx *x, int kind, int slot, const char *name, int index,
 		      struct hr_xval *out);
 	void *ud;
+	/* Optional fast path: names bound to kind direct_kind with slot <
+	 * *ndirect are read from direct[slot] without calling lookup. */
+	int direct_kind;
+	const struct hr_xval *direct;
+	const size_t *ndirect;
 	bool failed;
 	char err[512]; /* "division by zero at rules/x.yaml:12:20" */
 };

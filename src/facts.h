@@ -155,6 +155,11 @@ bool hr_facts_item_field_known(enum hr_coll c, const char *field);
 /* The subject of item i: "10.0.0.2:5774", "[::1]:80", "32768". Borrowed (static buffer per call). */
 const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i);
 
+/* Counts the ports of an ip_local_reserved_ports list ("1000-1010,2000")
+ * inside [lo, hi]; with mark (a 65536-bit map), counts each port once and
+ * marks it. The rules engine uses it to recompute ports.* for what-ifs. */
+int64_t hr_ports_reserved_in(const char *list, int64_t lo, int64_t hi, uint8_t *mark);
+
 /* Kernel release as a comparable version: "6.18.44-fc" vs "4.12" -> <0, 0, >0.
  * Returns -2 (and sets *ok=false) when the release is unknown. */
 int hr_kernel_version_cmp(const char *release, const char *version, bool *ok);

@@ -72,6 +72,27 @@ int hr_state_check(const char *dir, bool create, struct hr_err *err)
 	return check_dir(sub, create, err);
 }
 
+int hr_state_lock(const char *state_dir, struct hr_err *err)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/lock", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		hr_err_set(err, r, "lock %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		hr_err_set(err, r, "another headroom apply is running (%s is locked)", path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* Checks an open journal file like the state dir (owner, mode, regular). */
 static int check_file(int fd, const char *path, struct hr_err *err)
 {
@@ -120,7 +141,8 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int hr_journal_append(hr_journal *j, json_t *event)
+/* Appends one event (borrowed) and fsyncs. */
+static int append_borrowed(hr_journal *j, json_t *event)
 {
 	char *line;
 	size_t len;
@@ -137,6 +159,14 @@ int hr_journal_append(hr_journal *j, json_t *event)
 	free(line);
 	if (r == 0 && fsync(j->fd) < 0)
 		r = -errno;
+	return r;
+}
+
+int hr_journal_append(hr_journal *j, json_t *event)
+{
+	int r = event ? append_borrowed(j, event) : -ENOMEM;
+
+	json_decref(event);
 	return r;
 }
 
@@ -196,7 +226,7 @@ int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, st
 	json_object_set_new(header, "type", json_string("begin"));
 	json_object_set_new(header, "txn", json_string(id));
 	json_object_set_new(header, "time", json_integer((json_int_t)now));
-	r = hr_journal_append(j, header);
+	r = append_borrowed(j, header);
 	if (r == 0)
 		r = fsync_dir(dir);
 	if (r < 0) {
@@ -347,6 +377,7 @@ void hr_journal_close(hr_journal *j)
 	free(j);
 }
 
+/* qsort comparator of C strings (transaction ids sort by time). */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -20,6 +20,11 @@ typedef struct hr_journal hr_journal;
  * owned by the effective uid, or one group/world-writable. 0 or -errno. */
 int hr_state_check(const char *dir, bool create, struct hr_err *err);
 
+/* Takes the state directory's apply lock (STATE/lock, flock): one apply at
+ * a time. Returns the descriptor to keep open, -EBUSY when another process
+ * holds it, or -errno. */
+int hr_state_lock(const char *state_dir, struct hr_err *err);
+
 /* Starts a transaction: a new journal file with header (borrowed; "type",
  * "txn", "time" are added), fsynced with its directory, locked. */
 int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, struct hr_err *err);
@@ -28,7 +33,8 @@ int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, st
  * -EBUSY). */
 int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal **out,
 		    struct hr_err *err);
-/* Appends one event (borrowed; "time" added) and fsyncs. 0 or -errno. */
+/* Appends one event (the reference is taken: callers pass json_pack()
+ * results; "time" is added) and fsyncs. 0 or -errno. */
 int hr_journal_append(hr_journal *j, json_t *event);
 /* Re-reads the whole transaction: {"header": {...}, "events": [...]}
  * (owned); a torn last line (crash mid-append) is skipped. */

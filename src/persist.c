@@ -146,6 +146,7 @@ static const char *const sysctl_dirs[] = {
 	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
 };
 
+/* qsort comparator of [basename, path] pairs by basename (systemd's order). */
 static int cmp_base(const void *a, const void *b)
 {
 	const char *x = json_string_value(json_array_get(*(json_t *const *)a, 0));

@@ -14,8 +14,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 #include "probe.h"
 #include "procnet.h"
@@ -26,6 +30,10 @@ const char *const hr_probe_sysctl_dirs[] = {
 	"/proc/sys/net/ipv4",
 	"/proc/sys/net/ipv4/conf/all",
 	"/proc/sys/net/ipv4/conf/default",
+	/* IPv6 conf keys: the hardening rules need accept_redirects and
+	 * accept_source_route for both families. */
+	"/proc/sys/net/ipv6/conf/all",
+	"/proc/sys/net/ipv6/conf/default",
 	"/proc/sys/net/core",
 	"/proc/sys/net/netfilter",
 	NULL,
@@ -46,11 +54,15 @@ const char *const hr_probe_files[] = {
 };
 
 const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
+const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
 
+/* See probe.h: secrets are never facts. */
 bool hr_probe_secret(const char *name)
 {
-	/* The TCP Fast Open cookie key (mode 0600): never recorded or copied. */
-	return !strcmp(name, "tcp_fastopen_key");
+	/* The TCP Fast Open cookie key (mode 0600) and the IPv6 address
+	 * generation secret (RFC 7217; reads fail with EIO while unset):
+	 * never recorded or copied. */
+	return !strcmp(name, "tcp_fastopen_key") || !strcmp(name, "stable_secret");
 }
 
 /* Sysctl values and counter files are small; 64 KiB holds any of them
@@ -131,6 +143,7 @@ static const char *const rate_counters[] = {
 struct run {
 	hr_facts *f;
 	const char *root;       /* "" live */
+	int rootfd;             /* --root: the tree, opened once; -1 live */
 	char *buf;              /* VALBUF bytes */
 	bool seen[HR_ARRAY_SIZE(wants)];
 	const char *dir_err[HR_ARRAY_SIZE(hr_probe_sysctl_dirs)]; /* why a dir was not read */
@@ -159,18 +172,19 @@ static int msgf(char *buf, size_t n, const char *fmt, ...)
 	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
-/* Reads a small file relative to dirfd (AT_FDCWD for an absolute path)
- * into r->buf, NUL-terminated. Refuses symlinks (ELOOP) and anything that
- * is not a regular file (EINVAL/EISDIR), without blocking on a FIFO.
+/* Reads a small open file into buf, NUL-terminated, and closes it. With
+ * check_type, refuses anything that is not a regular file (EINVAL/EISDIR).
+ * With one_read, a short read is the end: a /proc/sys file hands its whole
+ * value to one read() (proc_sys_call_handler()), a regular file is short
+ * only at its end; this saves the read() that returns 0 on ~300 keys.
  * Returns the length or -errno (-EFBIG when it does not fit). */
-static long read_small(int dirfd, const char *name, char *buf, bool check_type)
+static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	size_t used = 0;
 	long r;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (check_type) {
 		struct stat st;
 
@@ -197,10 +211,68 @@ static long read_small(int dirfd, const char *name, char *buf, bool check_type)
 			close(fd);
 			return -EFBIG;
 		}
+		if (one_read)
+			break;
 	}
 	close(fd);
 	buf[used] = '\0';
 	return (long)used;
+}
+
+/* Reads a small open file (see read_fd_at_most), to its end. */
+static long read_fd(int fd, char *buf, bool check_type)
+{
+	return read_fd_at_most(fd, buf, check_type, false);
+}
+
+/* Reads a sysctl file named relative to an open directory; a symlink is
+ * refused (ELOOP) and a FIFO does not block (O_NONBLOCK). */
+static long read_small(int dirfd, const char *name, char *buf, bool check_type)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	return read_fd_at_most(fd < 0 ? -errno : fd, buf, check_type, true);
+}
+
+/* Opens abs ("/proc/net/snmp") in the tree being probed. Live, it is the
+ * path itself (the final component must not be a symlink; /proc/net is
+ * one). Under --root every component must resolve below the root without
+ * a symlink (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, Linux 5.6), so
+ * a hostile tree cannot make the probe read and print files elsewhere;
+ * older kernels refuse a symlink at the last component only. fd or -errno. */
+static int tree_open(const struct run *r, const char *abs, int flags)
+{
+	int fd;
+
+	flags |= O_CLOEXEC | O_NOFOLLOW;
+	if (r->rootfd < 0) {
+		fd = open(abs, flags);
+		return fd < 0 ? -errno : fd;
+	}
+#ifdef SYS_openat2
+	{
+		struct open_how how = {
+			/* RESOLVE_NO_SYMLINKS refuses a last-component symlink
+			 * with ELOOP even for O_DIRECTORY (O_NOFOLLOW would say ENOTDIR). */
+			.flags = (uint64_t)(flags & ~O_NOFOLLOW),
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, r->rootfd, abs + 1, &how, sizeof(how));
+		/* ENOSYS: kernel < 5.6 (or valgrind); EPERM: a seccomp filter
+		 * that does not know openat2. Fall back to openat. */
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+			return fd < 0 ? -errno : fd;
+	}
+#endif
+	fd = openat(r->rootfd, abs + 1, flags);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Reads a small file of the tree (see tree_open) into r->buf. */
+static long read_tree(struct run *r, const char *abs)
+{
+	return read_fd(tree_open(r, abs, O_RDONLY | O_NONBLOCK), r->buf, true);
 }
 
 /* Words for a read failure, for operators (probe-specific wording). */
@@ -211,6 +283,8 @@ static const char *why_unreadable(long err)
 		return "not found";
 	case ELOOP:
 		return "refused: a symlink";
+	case EXDEV:
+		return "refused: resolves outside the tree";
 	case EINVAL:
 		return "refused: not a regular file";
 	case EISDIR:
@@ -349,6 +423,7 @@ static void sysctl_dir(struct run *r, size_t di)
 	struct dirent *de;
 	DIR *d;
 	size_t i;
+	int dfd, e;
 
 	/* "/proc/sys/net/ipv4/conf/all" -> "net.ipv4.conf.all" */
 	msgf(kp, sizeof(kp), "%s", dirpath + strlen("/proc/sys/"));
@@ -357,17 +432,29 @@ static void sysctl_dir(struct run *r, size_t di)
 			kp[i] = '.';
 	if (hr_path_at(path, sizeof(path), r->root, dirpath) < 0)
 		return;
-	d = opendir(path);
+	dfd = tree_open(r, dirpath, O_RDONLY | O_DIRECTORY);
+	e = dfd < 0 ? -dfd : 0;
+	d = NULL;
+	if (dfd >= 0) {
+		d = fdopendir(dfd);
+		if (!d) {
+			e = errno;
+			close(dfd);
+		}
+	}
 	if (!d) {
 		bool netfilter = strstr(dirpath, "netfilter") != NULL;
+		bool ipv6 = strstr(dirpath, "/ipv6/") != NULL;
 
-		if (netfilter && errno == ENOENT) {
+		if (netfilter && e == ENOENT) {
 			/* The conntrack module creates it; no problem, a fact. */
 			msgf(why[di], sizeof(why[di]), NOCT " (no %s)", path);
+		} else if (ipv6 && e == ENOENT) {
+			/* ipv6.disable=1, or a tree captured before IPv6 keys were read. */
+			msgf(why[di], sizeof(why[di]), "IPv6 not enabled (no %s)", path);
 		} else {
-			msgf(why[di], sizeof(why[di]), "not read: %s: %s", path,
-				 why_unreadable(-errno));
-			hr_facts_add_problem(r->f, path, "%s", why_unreadable(-errno));
+			msgf(why[di], sizeof(why[di]), "not read: %s: %s", path, why_unreadable(-e));
+			hr_facts_add_problem(r->f, path, "%s", why_unreadable(-e));
 		}
 		r->dir_err[di] = why[di];
 		return;
@@ -433,7 +520,7 @@ static void kernel_str(struct run *r, const char *name, const char *file)
 
 	if (hr_path_at(path, sizeof(path), r->root, file) < 0)
 		return;
-	n = read_small(AT_FDCWD, path, r->buf, true);
+	n = read_tree(r, file);
 	if (n >= 0 && bad_byte(r->buf, (size_t)n) < 0 && *hr_strtrim(r->buf)) {
 		hr_facts_set_str(r->f, name, hr_strtrim(r->buf), path);
 		r->usable++;
@@ -480,6 +567,7 @@ struct counter_ctx {
 	bool record;             /* set facts */
 };
 
+/* Records one counter as a fact and/or into the rate sample. */
 static void counter(struct counter_ctx *c, const char *grp, size_t glen, const char *name,
 		    size_t nlen, double v)
 {
@@ -626,18 +714,19 @@ static long parse_flat(struct counter_ctx *c, char *text)
 	return n;
 }
 
-/* Reads one counter file (below base: the root, or the second sample's
- * directory) and feeds its counters. Returns values read or -errno. */
+/* Reads one counter file (below base: "" for the tree itself, or the
+ * second sample's directory) and feeds its counters. Returns values read or -errno. */
 static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
 			 const char *groups, bool flat, struct sample *s, bool record)
 {
-	char path[4096];
+	char path[4096], abs[512];
 	struct counter_ctx c = {r, prefix, groups, path, s, record};
 	long n;
 
-	if (hr_path_at(path, sizeof(path), base, file) < 0)
+	if (msgf(abs, sizeof(abs), "%s%s", base, file) < 0 ||
+	    msgf(path, sizeof(path), "%s%s", r->root, abs) < 0)
 		return -ENAMETOOLONG;
-	n = read_small(AT_FDCWD, path, r->buf, true);
+	n = read_tree(r, abs);
 	if (n < 0) {
 		hr_facts_add_problem(r->f, path, "%s", why_unreadable(n));
 		return n;
@@ -672,7 +761,7 @@ static void counters(struct run *r, struct sample *s)
 		long n;
 
 		r->counters_read = 0;
-		n = counter_file(r, r->root, files[i].file, files[i].prefix, files[i].groups,
+		n = counter_file(r, "", files[i].file, files[i].prefix, files[i].groups,
 				 files[i].flat, s, true);
 		hr_path_at(path, sizeof(path), r->root, files[i].file);
 		if (n < 0) {
@@ -705,7 +794,7 @@ static void slab(struct run *r)
 
 	if (hr_path_at(path, sizeof(path), r->root, F_SLAB) < 0)
 		return;
-	n = read_small(AT_FDCWD, path, r->buf, true);
+	n = read_tree(r, F_SLAB);
 	if (n >= 0 && hr_parse_i64(r->buf, &v) == 0 && v > 0) {
 		hr_facts_set_num(r->f, "slab.tw_sock_TCP.object_size", (double)v, path);
 		r->usable++;
@@ -737,7 +826,7 @@ static void sockets_tree(struct run *r, char *label, size_t lsz)
 	for (i = 0; i < 2; i++) {
 		if (hr_path_at(path[i], sizeof(path[i]), r->root, files[i]) < 0)
 			continue;
-		p[i] = hr_procnet_open(path[i], path[i], fams[i], &err);
+		p[i] = hr_procnet_open_fd(tree_open(r, files[i], O_RDONLY | O_NONBLOCK), path[i], fams[i], &err);
 		if (!p[i]) {
 			/* No tcp6 is normal on a box without IPv6. */
 			if (!(i == 1 && err == -ENOENT))
@@ -794,6 +883,7 @@ static void sockets_live(struct run *r)
 	r->usable += n > 0 ? n : 1;
 }
 
+/* See probe.h: the wait between two counter samples. */
 void hr_probe_wait_until(double t0, double interval, bool quiet)
 {
 	for (;;) {
@@ -855,16 +945,15 @@ static void rates_missing(struct run *r, const char *why)
 /* Second sample of a captured tree (snapshot --interval): its interval and counters. */
 static double tree_sample2(struct run *r, struct sample *s2, bool *present)
 {
-	char path[4096], base[4096];
+	char path[4096];
 	double iv = 0;
 	long n;
 	size_t i;
 
 	*present = false;
-	if (hr_path_at(path, sizeof(path), r->root, HR_PROBE_INTERVAL_FILE) < 0 ||
-	    hr_path_at(base, sizeof(base), r->root, HR_PROBE_SAMPLE2_DIR) < 0)
+	if (hr_path_at(path, sizeof(path), r->root, HR_PROBE_INTERVAL_FILE) < 0)
 		return 0;
-	n = read_small(AT_FDCWD, path, r->buf, true);
+	n = read_tree(r, HR_PROBE_INTERVAL_FILE);
 	if (n == -ENOENT)
 		return 0;
 	*present = true;
@@ -884,7 +973,7 @@ static double tree_sample2(struct run *r, struct sample *s2, bool *present)
 		}
 	}
 	for (i = 0; hr_probe_rate_files[i]; i++)
-		if (counter_file(r, base, hr_probe_rate_files[i], "", NULL, false, s2, false) < 0)
+		if (counter_file(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], "", NULL, false, s2, true) < 0)
 			return 0;
 	return iv;
 }
@@ -917,18 +1006,22 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	memset(&s2, 0, sizeof(s2));
 	r.f = f;
 	r.root = rootbuf;
+	r.rootfd = -1;
 	r.buf = malloc(VALBUF);
 	if (!r.buf) {
 		hr_err_set(err, -ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
 	if (!live) {
-		struct stat st;
-
-		if (stat(rootbuf, &st) < 0)
-			hr_facts_add_problem(f, rootbuf, "--root: %s", why_unreadable(-errno));
-		else if (!S_ISDIR(st.st_mode))
-			hr_facts_add_problem(f, rootbuf, "--root: not a directory");
+		r.rootfd = open(rootbuf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (r.rootfd < 0) {
+			hr_facts_add_problem(f, rootbuf, "--root: %s",
+					     errno == ENOTDIR ? "not a directory" : why_unreadable(-errno));
+			free(r.buf);
+			hr_facts_set_meta(f, rootbuf, NULL, 0);
+			hr_err_set(err, -ENODATA, "nothing usable read from %s", rootbuf);
+			return -ENODATA;
+		}
 	}
 
 	/* Counters first: the interval runs while the rest is read. */
@@ -955,8 +1048,10 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		double elapsed;
 
 		hr_probe_wait_until(t1, interval, quiet);
+		/* The second sample also updates the totals: "N since boot" and
+		 * "x/s now" must describe the same moment. */
 		for (i = 0; hr_probe_rate_files[i]; i++)
-			counter_file(&r, "", hr_probe_rate_files[i], "", NULL, false, &s2, false);
+			counter_file(&r, "", hr_probe_rate_files[i], "", NULL, false, &s2, true);
 		elapsed = hr_now() - t1;
 		rates(&r, &s1, &s2, elapsed, "");
 	} else if (!live && !(o && o->interval_s == 0)) {
@@ -983,6 +1078,8 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	}
 	hr_facts_set_meta(f, rootbuf, label[0] ? label : NULL, interval);
 	free(r.buf);
+	if (r.rootfd >= 0)
+		close(r.rootfd);
 	if (r.usable == 0) {
 		hr_err_set(err, -ENODATA, "nothing usable read from %s (%zu problems)",
 			   live ? "the live system" : rootbuf, hr_facts_problem_count(f));

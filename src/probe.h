@@ -31,6 +31,8 @@ extern const char *const hr_probe_sysctl_dirs[];
 extern const char *const hr_probe_files[];
 /* Counter files sampled twice for rates. */
 extern const char *const hr_probe_rate_files[];
+/* Socket tables of a captured tree (/proc/net/tcp, tcp6). */
+extern const char *const hr_probe_socket_files[];
 
 /* True for sysctl file names holding secrets (tcp_fastopen_key): the probe
  * records them as not read, the snapshot does not copy them. */

@@ -63,13 +63,40 @@ static const char *hex(const char *p, const char *e, int maxd, uint64_t *v)
 
 /* Parses exactly n hex digits (the kernel prints fixed widths: %08X, %04X,
  * %02X); branch-free: an invalid digit makes the OR of the values negative. */
-static const char *hexn(const char *p, const char *e, int n, uint32_t *v)
+static inline __attribute__((always_inline)) const char *hexn(const char *p, const char *e, int n,
+							      uint32_t *v)
 {
 	uint32_t x = 0;
 	int bad = 0, i;
 
 	if (e - p < n)
 		return NULL;
+	if (n == 8) {
+		/* Eight digits at once (SWAR): every byte must be '0'-'9' or,
+		 * folded to lower case, 'a'-'f'; bytes are < 0x80, so adding a
+		 * constant below 0x80 never carries into the next byte. */
+		const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+		uint64_t w, l, digit, letter, nib;
+
+		memcpy(&w, p, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		if (w & high)
+			return NULL;
+		l = w | 0x20 * ones;
+		digit = (w + (0x80 - '0') * ones) & ~(w + (0x80 - '9' - 1) * ones) & high;
+		letter = (l + (0x80 - 'a') * ones) & ~(l + (0x80 - 'f' - 1) * ones) & high;
+		if ((digit | letter) != high)
+			return NULL;
+		/* Value of each byte: low nibble, + 9 for letters (bit 6). */
+		nib = (w & 0x0F * ones) + 9 * ((w >> 6) & ones);
+		/* Byte 0 is the most significant digit: pack pairs, then quads. */
+		nib = ((nib & 0x000F000F000F000FULL) << 4) | ((nib >> 8) & 0x000F000F000F000FULL);
+		nib = ((nib & 0x000000FF000000FFULL) << 8) | ((nib >> 16) & 0x000000FF000000FFULL);
+		*v = (uint32_t)(((nib & 0xFFFF) << 16) | ((nib >> 32) & 0xFFFF));
+		return p + 8;
+	}
 	for (i = 0; i < n; i++) {
 		int h = hexval[(unsigned char)p[i]];
 
@@ -93,6 +120,7 @@ static const char *dec(const char *p, const char *e)
 	return p > s && p - s <= 20 ? p : NULL;
 }
 
+/* Skips blanks (the kernel pads columns with spaces). */
 static const char *skip_sp(const char *p, const char *e)
 {
 	while (p < e && (*p == ' ' || *p == '\t'))
@@ -121,16 +149,87 @@ static const char *endpoint(const char *p, const char *e, int family, uint8_t *a
 	return p;
 }
 
+/* Fills the fields every path sets from the parsed columns. */
+static void finish(struct hr_sock *s, uint32_t st, uint32_t rx, uint32_t tr, uint64_t when)
+{
+	uint64_t v;
+
+	s->state = (int)st;
+	s->timer = (int)tr;
+	/* tm->when is in clock ticks (USER_HZ); TIME_WAIT: tr = 3, time left. */
+	v = when * (1000 / HR_USER_HZ);
+	s->expires_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	/* For LISTEN, rx_queue is sk_ack_backlog (the accept queue); the
+	 * backlog (sk_max_ack_backlog) is not printed (get_tcp4_sock()). */
+	s->rqueue = rx;
+	s->backlog_unknown = s->state == HR_LISTEN;
+}
+
+/* Fast path for the kernel's own layout: after "sl:" the columns up to
+ * retrnsmt have fixed widths (" %08X:%04X %08X:%04X %02X %08X:%08X
+ * %02X:%08lX %08X ", get_tcp4_sock() and friends), so separators sit at
+ * known offsets. Returns 0, or -1 to let the careful parser decide. */
+static int parse_fixed(const char *p, const char *e, int family, struct hr_sock *s)
+{
+	const int aw = family == AF_INET6 ? 32 : 8;
+	const char *q = p + 2 * aw, *r;
+	uint32_t st = 0, tx = 0, rx = 0, tr = 0, when = 0, w = 0, ok = 1;
+	int i;
+
+	if (e - p < 55 + 2 * aw || p[0] != ' ' || p[1 + aw] != ':' || p[6 + aw] != ' ' || q[7] != ':' ||
+	    q[12] != ' ' || q[15] != ' ' || q[24] != ':' || q[33] != ' ' || q[36] != ':' ||
+	    q[45] != ' ' || q[54] != ' ')
+		return -1;
+	for (i = 0; i < aw / 8; i++) {
+		ok &= hexn(p + 1 + 8 * i, e, 8, &w) != NULL;
+		memcpy(s->src + 4 * i, &w, 4);
+		ok &= hexn(p + 7 + aw + 8 * i, e, 8, &w) != NULL;
+		memcpy(s->dst + 4 * i, &w, 4);
+	}
+	ok &= hexn(p + 2 + aw, e, 4, &w) != NULL;
+	s->sport = (uint16_t)w;
+	ok &= hexn(q + 8, e, 4, &w) != NULL;
+	s->dport = (uint16_t)w;
+	ok &= hexn(q + 13, e, 2, &st) != NULL;
+	ok &= hexn(q + 16, e, 8, &tx) != NULL;
+	ok &= hexn(q + 25, e, 8, &rx) != NULL;
+	ok &= hexn(q + 34, e, 2, &tr) != NULL;
+	ok &= hexn(q + 37, e, 8, &when) != NULL;
+	ok &= hexn(q + 46, e, 8, &w) != NULL;
+	if (!ok || st == 0 || st >= HR_TCP_NSTATES)
+		return -1;
+	/* uid, timeout, inode: present and decimal. */
+	r = q + 55;
+	for (i = 0; i < 3; i++) {
+		r = dec(skip_sp(r, e), e);
+		if (!r || (r < e && *r != ' ' && *r != '\t'))
+			return -1;
+	}
+	finish(s, st, rx, tr, when);
+	return 0;
+}
+
 int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_sock *s,
 			  const char **why)
 {
 	const char *p = line, *e = line + len, *q;
-	uint32_t st, tx, rx, tr, w32;
-	uint64_t when, v;
+	uint32_t st = 0, tx = 0, rx = 0, tr = 0, w32 = 0;
+	uint64_t when = 0;
 
 	hex_init();
 	memset(s, 0, sizeof(*s));
 	s->family = family;
+	/* "%4d:" then the fixed-width columns. */
+	while (p < e && *p == ' ')
+		p++;
+	q = p;
+	while (q < e && *q >= '0' && *q <= '9')
+		q++;
+	if (q > p && q < e && *q == ':' && parse_fixed(q + 1, e, family, s) == 0)
+		return 0;
+	memset(s, 0, sizeof(*s));
+	s->family = family;
+	p = line;
 #define COL(name, expr)                                                        \
 	do {                                                                   \
 		p = skip_sp(p, e);                                             \
@@ -164,45 +263,44 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
 		*why = "unknown TCP state in column 'st'";
 		return -EBADMSG;
 	}
-	s->state = (int)st;
-	s->timer = (int)tr;
-	/* tm->when is in clock ticks (USER_HZ); TIME_WAIT: tr = 3, time left. */
-	v = when * (1000 / HR_USER_HZ);
-	s->expires_ms = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-	/* For LISTEN, rx_queue is sk_ack_backlog (the accept queue); the
-	 * backlog (sk_max_ack_backlog) is not printed (get_tcp4_sock()). */
-	s->rqueue = rx;
-	s->backlog_unknown = s->state == HR_LISTEN;
+	finish(s, st, rx, tr, when);
 	(void)tx;
 	return 0;
 }
 
-hr_procnet *hr_procnet_open(const char *path, const char *label, int family, int *err)
+hr_procnet *hr_procnet_open_fd(int fd, const char *label, int family, int *err)
 {
-	hr_procnet *p = calloc(1, sizeof(*p));
+	hr_procnet *p;
 
 	*err = 0;
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
 	if (!p) {
+		close(fd);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	p->fd = -1;
+	p->fd = fd;
 	p->family = family;
 	p->line = 1;
-	p->label = strdup(label ? label : path);
+	p->label = strdup(label ? label : "");
 	p->buf = malloc(PN_BUFSZ);
 	if (!p->label || !p->buf) {
 		*err = -ENOMEM;
 		hr_procnet_close(p);
 		return NULL;
 	}
-	p->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (p->fd < 0) {
-		*err = -errno;
-		hr_procnet_close(p);
-		return NULL;
-	}
 	return p;
+}
+
+hr_procnet *hr_procnet_open(const char *path, const char *label, int family, int *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	return hr_procnet_open_fd(fd < 0 ? -errno : fd, label ? label : path, family, err);
 }
 
 /* Reads more bytes after compacting the buffer; 0, or -errno. */
@@ -271,7 +369,7 @@ static void bad_line(hr_procnet *p, hr_facts *f, const char *why)
 	char src[4096];
 
 	p->nbad++;
-	if (p->nbad > PN_MAX_REPORTED)
+	if (p->nbad > PN_MAX_REPORTED || !f)
 		return;
 	snprintf(src, sizeof(src), "%s:%lu", p->label, p->line);
 	hr_facts_add_problem(f, src, "%s; line skipped", why);
@@ -295,14 +393,17 @@ static int header(hr_procnet *p, hr_facts *f)
 		char src[4096];
 
 		snprintf(src, sizeof(src), "%s:1", p->label);
-		hr_facts_add_problem(f, src, "not a /proc/net/tcp header line");
+		if (f)
+			hr_facts_add_problem(f, src, "not a /proc/net/tcp header line");
 		return -EBADMSG;
 	}
 	return 0;
 }
 
-/* Feeds lines; with listen_only, stops before the first non-LISTEN line. */
-static long feed(hr_procnet *p, hr_facts *f, bool listen_only)
+/* Feeds lines to cb, or to the facts; with listen_only, stops before the
+ * first non-LISTEN line. Problems go to f when there is one. */
+static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
+		 void (*cb)(void *ctx, const struct hr_sock *s), void *ctx)
 {
 	long n = 0;
 	int r = header(p, f);
@@ -335,12 +436,15 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only)
 		}
 		if (listen_only && s.state != HR_LISTEN)
 			break; /* leave it for pass 2 */
-		hr_facts_add_socket(f, &s);
+		if (cb)
+			cb(ctx, &s);
+		else
+			hr_facts_add_socket(f, &s);
 		n++;
 		p->start = next;
 		p->line++;
 	}
-	if (!listen_only && p->nbad > PN_MAX_REPORTED)
+	if (!listen_only && p->nbad > PN_MAX_REPORTED && f)
 		hr_facts_add_problem(f, p->label, "%lu more malformed lines skipped (not listed)",
 				     p->nbad - PN_MAX_REPORTED);
 	return n;
@@ -348,12 +452,18 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only)
 
 long hr_procnet_listeners(hr_procnet *p, hr_facts *f)
 {
-	return feed(p, f, true);
+	return feed(p, f, true, NULL, NULL);
 }
 
 long hr_procnet_rest(hr_procnet *p, hr_facts *f)
 {
-	return feed(p, f, false);
+	return feed(p, f, false, NULL, NULL);
+}
+
+long hr_procnet_each(hr_procnet *p, void (*cb)(void *ctx, const struct hr_sock *s), void *ctx,
+		     hr_facts *f)
+{
+	return feed(p, f, false, cb, ctx);
 }
 
 unsigned long hr_procnet_bad_lines(const hr_procnet *p)

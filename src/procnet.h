@@ -28,11 +28,20 @@ int hr_procnet_parse_line(const char *line, size_t len, int family, struct hr_so
  * operator knows it (used in problems "label:line: ..."); both strings are
  * copied. Returns NULL with *err = -errno (or -EBADMSG for a bad header). */
 hr_procnet *hr_procnet_open(const char *path, const char *label, int family, int *err);
+/* Same on an open descriptor (taken over, closed on failure too); a
+ * negative fd is passed through as the error (-errno of a failed open). */
+hr_procnet *hr_procnet_open_fd(int fd, const char *label, int family, int *err);
 /* Pass 1: feeds the leading LISTEN lines into f; returns how many, or -errno. */
 long hr_procnet_listeners(hr_procnet *p, hr_facts *f);
 /* Pass 2: feeds every remaining line into f; returns how many, or -errno.
  * Malformed lines are skipped and recorded as problems naming file:line. */
 long hr_procnet_rest(hr_procnet *p, hr_facts *f);
+/* For callers that want the sockets themselves rather than the facts'
+ * aggregates (e.g. counting local ports in a range): calls cb for every
+ * remaining socket line, LISTEN or not, in file order, streaming. Problems
+ * (file:line) go to f when f is not NULL. Returns sockets seen or -errno. */
+long hr_procnet_each(hr_procnet *p, void (*cb)(void *ctx, const struct hr_sock *s), void *ctx,
+		     hr_facts *f);
 /* Malformed lines skipped so far. */
 unsigned long hr_procnet_bad_lines(const hr_procnet *p);
 void hr_procnet_close(hr_procnet *p);

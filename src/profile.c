@@ -450,6 +450,7 @@ int hr_profile_resolve(const char *dir, const char *name, struct hr_profile **ou
 	return 0;
 }
 
+/* qsort comparator of C strings. */
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

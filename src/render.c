@@ -181,8 +181,13 @@ char *hr_fmt_duration(char *buf, size_t n, double s)
 	hr_fmt_num(a, sizeof(a), round(s * 10) / 10, false);
 	if (s < 120)
 		snprintf(buf, n, "%s s", a);
-	else if (s < 7200)
-		snprintf(buf, n, "%s s (%d min %.0f s)", a, (int)(s / 60), fmod(s, 60));
+	else if (s < 7200) {
+		char rest[32];
+
+		/* The remainder keeps the figure's precision: 924.6 s is 15 min 24.6 s. */
+		hr_fmt_num(rest, sizeof(rest), round(fmod(s, 60) * 10) / 10, false);
+		snprintf(buf, n, "%s s (%d min %s s)", a, (int)(s / 60), rest);
+	}
 	else
 		snprintf(buf, n, "%s s (%.1f h)", a, s / 3600);
 	return buf;

@@ -429,6 +429,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 				l->rule_bad = true;
 				snprintf(l->first, sizeof(l->first), "%s:%d:%d: unclosed '{' in %s", l->file, line,
 					 col + (int)(p - s), what);
+				tmpl_free(t);
 				return false;
 			}
 			body = strndup(p + 1, (size_t)(q - p - 1));
@@ -450,6 +451,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 					snprintf(l->first, sizeof(l->first), "%s:%d:%d: %s", l->file,
 						 l->d->v[before].line, l->d->v[before].col, l->d->v[before].msg);
 				l->rule_bad = true;
+				tmpl_free(t);
 				return false;
 			}
 			p = q + 1;
@@ -457,8 +459,10 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 			char *buf = malloc(strlen(p) + 1);
 			size_t o = 0;
 
-			if (!buf)
+			if (!buf) {
+				tmpl_free(t);
 				return false;
+			}
 			while (*p) {
 				if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
 					buf[o++] = *p;
@@ -476,6 +480,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 		if (!np) {
 			free(part.lit);
 			hr_expr_free(part.e);
+			tmpl_free(t);
 			return false;
 		}
 		t->p = np;
@@ -516,12 +521,33 @@ static int let_slot(const struct rule *r, const char *name)
 	return -1;
 }
 
-/* Iterates the pairs of a mapping node. */
-#define YMAP_EACH(l, n, k, v, pair)                                                                \
+/* True (error reported) when the key of pair was already given in the mapping:
+ * libyaml accepts duplicate keys, and the second would silently win. */
+static bool ydup(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair)
+{
+	yaml_node_t *k = ynode(l, pair->key), *k0;
+	yaml_node_pair_t *p;
+
+	if (!k || k->type != YAML_SCALAR_NODE)
+		return false;
+	for (p = map->data.mapping.pairs.start; p < pair; p++) {
+		k0 = ynode(l, p->key);
+		if (k0 && k0->type == YAML_SCALAR_NODE && !strcmp((char *)k0->data.scalar.value, (char *)k->data.scalar.value)) {
+			lerr(l, k, "'%s' given twice (first at line %d)", (char *)k->data.scalar.value,
+			     (int)k0->start_mark.line + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Iterates the pairs of a mapping node (a duplicate key is reported and skipped). */
+#define YMAP_SCAN(l, n, k, v, pair)                                                                \
 	for (yaml_node_pair_t *pair = (n)->data.mapping.pairs.start;                               \
 	     pair < (n)->data.mapping.pairs.top && ((k) = ynode(l, pair->key)) &&                 \
 	     ((v) = ynode(l, pair->value));                                                        \
 	     pair++)
+#define YMAP_EACH(l, n, k, v, pair) YMAP_SCAN(l, n, k, v, pair) if (!ydup(l, n, pair))
 #define YSEQ_EACH(l, n, v, item)                                                                   \
 	for (yaml_node_item_t *item = (n)->data.sequence.items.start;                              \
 	     item < (n)->data.sequence.items.top && ((v) = ynode(l, *item)); item++)
@@ -644,7 +670,7 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 	if (!want(l, n, YAML_MAPPING_NODE, "a rule"))
 		return;
 	/* id first, so every later message can name the rule. */
-	YMAP_EACH(l, n, k, v, pair0) {
+	YMAP_SCAN(l, n, k, v, pair0) {
 		if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "id")) {
 			const char *s = yscalar(l, v, "id");
 
@@ -1598,44 +1624,6 @@ static int ov_value(struct evst *st, const struct override *o, const char *name,
 	return 0;
 }
 
-/* Counts ports of a reserved list ("1000-1010,2000") inside [lo, hi], and
- * tells whether port p is reserved. */
-static long reserved_count(const char *list, long lo, long hi, long p, bool *p_reserved)
-{
-	const char *s = list;
-	long n = 0;
-
-	if (p_reserved)
-		*p_reserved = false;
-	while (s && *s) {
-		char *end;
-		long a, b;
-
-		while (*s == ',' || isspace((unsigned char)*s))
-			s++;
-		if (!*s)
-			break;
-		a = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		b = a;
-		s = end;
-		if (*s == '-') {
-			b = strtol(s + 1, &end, 10);
-			s = end;
-		}
-		if (p_reserved && p >= a && p <= b)
-			*p_reserved = true;
-		if (a < lo)
-			a = lo;
-		if (b > hi)
-			b = hi;
-		if (b >= a)
-			n += b - a + 1;
-	}
-	return n;
-}
-
 /* ports.* and port.in_range/reserved when a fix changes the port range or
  * reserved ports: the facts model's port model (src/facts.c) recomputed
  * over the overlay. usable = range - reserved in range - listeners in range
@@ -1648,6 +1636,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 	const char *reslist = NULL;
 	long lo, hi, size, nres, nlis = 0;
 	size_t i, np;
+	uint8_t mark[65536 / 8];
 
 	memset(out, 0, sizeof(*out));
 	if (r) {
@@ -1674,30 +1663,29 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 	else if (hr_facts_get(st->f, "net.ipv4.ip_local_reserved_ports", -1, &hv) == 0 && hv.str)
 		reslist = hv.str;
 	size = hi >= lo ? hi - lo + 1 : 0;
-	nres = reserved_count(reslist, lo, hi, -1, NULL);
 	if (!strncmp(name, "port.", 5)) {
-		bool isres;
 		long p;
 
 		if (hr_facts_item_get(st->f, HR_COLL_LISTENING_PORTS, st->item, "port.number", &hv) < 0)
 			return ev_fail(st, "port.number: no such field");
 		p = (long)hv.num;
-		reserved_count(reslist, 0, 65535, p, &isres);
 		out->t = HR_X_BOOL;
-		out->num = !strcmp(name, "port.in_range") ? (p >= lo && p <= hi) : isres;
+		out->num = !strcmp(name, "port.in_range") ? (p >= lo && p <= hi)
+							   : hr_ports_reserved_in(reslist, p, p, NULL) > 0;
 		out->source = st->ovsrc;
 		return 0;
 	}
+	/* Same model as port_model() in src/facts.c: reserved ports counted once. */
+	memset(mark, 0, sizeof(mark));
+	nres = reslist ? (long)hr_ports_reserved_in(reslist, lo, hi, mark) : 0;
 	np = hr_facts_count(st->f, HR_COLL_LISTENING_PORTS);
 	for (i = 0; i < np; i++) {
-		bool isres;
 		long p;
 
 		if (hr_facts_item_get(st->f, HR_COLL_LISTENING_PORTS, i, "port.number", &hv) < 0)
 			continue;
 		p = (long)hv.num;
-		reserved_count(reslist, 0, 65535, p, &isres);
-		nlis += p >= lo && p <= hi && !isres;
+		nlis += p >= lo && p <= hi && !(mark[p >> 3] & (1u << (p & 7)));
 	}
 	out->t = HR_X_NUM;
 	out->source = st->ovsrc;
@@ -1780,7 +1768,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return 0;
 	case K_ITEM:
 		/* Binding checked the collection; the prefixes differ in their first letter. */
-		if (st->coll < 0 || name[0] != hr_coll_prefix((enum hr_coll)st->coll)[0])
+		if (st->coll < 0 || name[0] != "dlp"[st->coll]) /* dest, listener, port */
 			return ev_fail(st, "'%s' is not available here", name);
 		if (st->ov_ports && st->coll == HR_COLL_LISTENING_PORTS &&
 		    (!strcmp(name, "port.in_range") || !strcmp(name, "port.reserved")))
@@ -1853,6 +1841,8 @@ static int evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 
 	memset(st, 0, sizeof(*st));
 	st->x.lookup = lookup;
+	st->x.direct_kind = K_LET;
+	st->x.ndirect = &st->nlets_done;
 	st->rs = rs;
 	st->f = f;
 	st->coll = -1;
@@ -1860,6 +1850,7 @@ static int evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 		if (rs->rules[i].nlets > maxlets)
 			maxlets = rs->rules[i].nlets;
 	st->lets = calloc(maxlets, sizeof(*st->lets));
+	st->x.direct = st->lets;
 	/* Slot -1 (the kernel) lives just before slot 0: offset by one row. */
 	st->fcache = calloc((rs->nfacts + 1) * NIDX, sizeof(*st->fcache));
 	st->fhave = calloc((rs->nfacts + 1) * NIDX, sizeof(*st->fhave));

@@ -16,8 +16,10 @@
 #include "render.h"
 #include "snapshot.h"
 
-/* One read() of /proc/net/tcp returns a page-multiple chunk; 256 KiB keeps
- * the syscall count low for large socket tables. */
+/* Copy buffer. /proc/net/tcp hands out one page of lines per read()
+ * whatever the buffer (seq_read_iter() fills one seq buffer; measured:
+ * 4050 bytes = 27 lines per call), each call resuming the hash walk
+ * (tcp_seek_last_pos()); regular files fill the whole buffer. */
 #define CPBUF (256 * 1024)
 
 struct snap {
@@ -33,6 +35,15 @@ static void snap_note(struct snap *s, const char *path, const char *msg)
 	s->st->skipped++;
 	if (s->o->note)
 		s->o->note(s->o->ctx, path, msg);
+}
+
+/* True when s is one of a NULL-terminated list. */
+static bool in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
 }
 
 /* Creates every missing directory of path (like mkdir -p). 0 or -errno. */
@@ -224,6 +235,7 @@ static int write_text(struct snap *s, const char *rel, const char *text, struct 
 	return r;
 }
 
+/* nftw callback of rm_tree: removes one entry (depth first). */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -382,19 +394,19 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	if (r < 0)
 		goto fail;
 
-	/* Counters first: the interval to the second sample starts here. */
+	/* Sockets first (their TIME_WAIT ages are relative to the moment the
+	 * kernel prints them, so they should be as close as possible to when
+	 * the snapshot was asked for), then the counters: the interval to the
+	 * second sample starts there. */
+	for (i = 0; hr_probe_socket_files[i] && r == 0; i++)
+		r = copy_one(&s, hr_probe_socket_files[i], err);
 	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
 		r = copy_one(&s, hr_probe_rate_files[i], err);
 	t1 = hr_now();
-	for (i = 0; hr_probe_files[i] && r == 0; i++) {
-		size_t k;
-		bool done = false;
-
-		for (k = 0; hr_probe_rate_files[k]; k++)
-			done |= !strcmp(hr_probe_files[i], hr_probe_rate_files[k]);
-		if (!done)
+	for (i = 0; hr_probe_files[i] && r == 0; i++)
+		if (!in_list(hr_probe_files[i], hr_probe_rate_files) &&
+		    !in_list(hr_probe_files[i], hr_probe_socket_files))
 			r = copy_one(&s, hr_probe_files[i], err);
-	}
 	for (i = 0; hr_probe_sysctl_dirs[i] && r == 0; i++)
 		r = copy_dir(&s, hr_probe_sysctl_dirs[i], err);
 	if (r < 0)

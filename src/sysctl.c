@@ -129,6 +129,16 @@ int hr_sysctl_stat(const char *root, const char *key, enum hr_key_kind *kind)
 	return 0;
 }
 
+int hr_sysctl_access(const char *root, const char *key)
+{
+	char file[PATH_MAX];
+	int r = hr_sysctl_file(root, key, file, sizeof(file));
+
+	if (r < 0)
+		return r;
+	return access(file, W_OK) == 0 ? 0 : -errno;
+}
+
 int hr_sysctl_read(const char *root, const char *key, char **out)
 {
 	char file[PATH_MAX], *buf, *t;

@@ -33,6 +33,9 @@ enum hr_key_kind { HR_KEY_WRITABLE, HR_KEY_READONLY };
  * regular file, or outside the root). */
 int hr_sysctl_stat(const char *root, const char *key, enum hr_key_kind *kind);
 
+/* access(2) W_OK on a key's file: 0, or -errno (-EACCES: not permitted). */
+int hr_sysctl_access(const char *root, const char *key);
+
 /* Reads a key's value (trimmed, owned in *out). 0 or -errno. */
 int hr_sysctl_read(const char *root, const char *key, char **out);
 

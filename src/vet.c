@@ -7,20 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "probe.h"
 #include "rules.h"
 #include "sysctl.h"
 #include "vet.h"
-
-/* The rules engine is merged from another branch; until it is linked in,
- * these references stay NULL and the what-if audit reports itself
- * unavailable instead of failing the link. */
-#pragma weak hr_ruleset_new
-#pragma weak hr_ruleset_free
-#pragma weak hr_ruleset_load_dir
-#pragma weak hr_ruleset_evaluate
-#pragma weak hr_diags_free
-#pragma weak hr_diags_errors
 
 /* Integer bounds of known keys, per field (net/ipv4/sysctl_net_ipv4.c,
  * net/core/sysctl_net_core.c, include/net/tcp.h). A stricter bound than
@@ -177,6 +168,7 @@ static void note(struct hr_plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* True when --allow named this key (or rule id). */
 static bool allowed(const struct hr_vet_opts *o, const char *key)
 {
 	size_t i;
@@ -196,68 +188,53 @@ static bool test_skip_range(const char *key)
 	return e && !strcmp(e, key);
 }
 
-/* Socket use read from /proc/net/tcp{,6}: count of non-listening sockets
- * with a local port in [lo, hi], and listening ports in [nlo, nhi] outside
- * [lo, hi] (first few into ports). Returns 0 or -errno (no file). */
-static int socket_use(const char *root, int64_t lo, int64_t hi, int64_t nlo, int64_t nhi,
-		      uint64_t *inuse, unsigned *ports, int *nports)
+/* Socket use from the probed facts (the probe's streaming aggregation, not
+ * a second parser): the most local ports any one destination uses now (the
+ * connect() limit is per destination), and listening ports inside [nlo, nhi]
+ * but outside [lo, hi] and not reserved (first few into ports).
+ * Returns 0, or -ENODATA when the sockets were not read. */
+static int socket_use(const hr_facts *f, int64_t lo, int64_t hi, int64_t nlo, int64_t nhi,
+		      uint64_t *max_dest, const char **dest, unsigned *ports, int *nports)
 {
-	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
-	size_t i;
-	int found = 0;
+	size_t i, n;
+	struct hr_value v;
 
-	*inuse = 0;
+	*max_dest = 0;
+	*dest = NULL;
 	*nports = 0;
-	for (i = 0; i < 2; i++) {
-		char path[4096], *buf, *line, *save = NULL;
-
-		if (hr_path_at(path, sizeof(path), root, files[i]) < 0 || hr_read_file(path, &buf, NULL) < 0)
-			continue;
-		found++;
-		line = strtok_r(buf, "\n", &save); /* header */
-		while ((line = strtok_r(NULL, "\n", &save))) {
-			char local[80];
-			unsigned st, port;
-			char *colon;
-
-			if (sscanf(line, " %*d: %79s %*s %x", local, &st) != 2)
-				continue;
-			colon = strrchr(local, ':');
-			if (!colon || sscanf(colon + 1, "%x", &port) != 1)
-				continue;
-			if (st == 0x0A) {
-				if (port >= nlo && port <= nhi && !(port >= lo && port <= hi) && *nports < 8)
-					ports[(*nports)++] = port;
-			} else if (port >= lo && port <= hi) {
-				(*inuse)++;
-			}
+	if (!f || !hr_facts_have_sockets(f))
+		return -ENODATA;
+	n = hr_facts_count(f, HR_COLL_DESTINATIONS);
+	for (i = 0; i < n; i++)
+		if (hr_facts_item_get(f, HR_COLL_DESTINATIONS, i, "dest.in_use", &v) == 0 &&
+		    v.type == HR_V_NUM && v.num > (double)*max_dest) {
+			*max_dest = (uint64_t)v.num;
+			*dest = hr_facts_item_subject(f, HR_COLL_DESTINATIONS, i);
 		}
-		free(buf);
+	n = hr_facts_count(f, HR_COLL_LISTENING_PORTS);
+	for (i = 0; i < n && *nports < 8; i++) {
+		unsigned port;
+
+		if (hr_facts_item_get(f, HR_COLL_LISTENING_PORTS, i, "port.number", &v) < 0 ||
+		    v.type != HR_V_NUM)
+			continue;
+		port = (unsigned)v.num;
+		if (port < nlo || port > nhi || (port >= lo && port <= hi))
+			continue;
+		if (hr_facts_item_get(f, HR_COLL_LISTENING_PORTS, i, "port.reserved", &v) == 0 &&
+		    v.type == HR_V_BOOL && v.num)
+			continue;
+		ports[(*nports)++] = port;
 	}
-	return found ? 0 : -ENOENT;
-}
-
-/* TIME_WAIT sockets now: /proc/net/sockstat "TCP: ... tw N" (per netns). */
-static int timewait_now(const char *root, int64_t *tw)
-{
-	char path[4096], *buf, *p;
-	int r;
-
-	if ((r = hr_path_at(path, sizeof(path), root, "/proc/net/sockstat")) < 0 ||
-	    (r = hr_read_file(path, &buf, NULL)) < 0)
-		return r;
-	p = strstr(buf, "TCP:");
-	p = p ? strstr(p, " tw ") : NULL;
-	r = p && sscanf(p, " tw %lld", (long long *)tw) == 1 ? 0 : -EBADMSG;
-	free(buf);
-	return r;
+	return 0;
 }
 
 /* Values that are valid but dangerous: refused unless --allow KEY. */
-static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const char *key,
-			  const char *old, const char *val)
+static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const hr_facts *facts,
+			  const char *key, const char *old, const char *val)
 {
-	int64_t v = 0, f[2], of[2], tw;
+	int64_t v = 0, f[2], of[2];
+	struct hr_value tw;
 	bool num = hr_parse_i64(val, &v) == 0;
 	bool al = allowed(o, key);
 	const char *hint = " (--allow %s to accept)";
@@ -274,22 +251,24 @@ static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const 
 			 "tcp_retries2=%lld gives up before the 100 s RFC 1122 asks for (8 gives 102.2 s)",
 			 (long long)v);
 	else if (!strcmp(key, "net.ipv4.tcp_max_tw_buckets") && num) {
-		if (timewait_now(o->root, &tw) == 0 && v < tw)
+		if (facts && hr_facts_get(facts, "sockets.TIME_WAIT", -1, &tw) == 0 &&
+		    tw.type == HR_V_NUM && (double)v < tw.num)
 			snprintf(why, sizeof(why),
-				 "tcp_max_tw_buckets=%lld is below the %lld TIME_WAIT sockets now: new closes would skip TIME_WAIT",
-				 (long long)v, (long long)tw);
+				 "tcp_max_tw_buckets=%lld is below the %.0f TIME_WAIT sockets now: new closes would skip TIME_WAIT",
+				 (long long)v, tw.num);
 	} else if (!strcmp(key, "net.ipv4.ip_local_port_range") && int_fields(val, f, 2) == 2 &&
 		   old && int_fields(old, of, 2) == 2) {
 		uint64_t inuse;
+		const char *dest;
 		unsigned ports[8];
 		int np, i;
 
-		if (socket_use(o->root, of[0], of[1], f[0], f[1], &inuse, ports, &np) < 0) {
-			note(p, "%s: socket tables unreadable: port use and listener overlap not checked", key);
+		if (socket_use(facts, of[0], of[1], f[0], f[1], &inuse, &dest, ports, &np) < 0) {
+			note(p, "%s: sockets not read: port use and listener overlap not checked", key);
 		} else if ((uint64_t)(f[1] - f[0] + 1) < inuse) {
 			snprintf(why, sizeof(why),
-				 "new range has %lld ports, fewer than the %llu sockets using the current range",
-				 (long long)(f[1] - f[0] + 1), (unsigned long long)inuse);
+				 "new range has %lld ports, fewer than the %llu local ports already in use toward %s",
+				 (long long)(f[1] - f[0] + 1), (unsigned long long)inuse, dest);
 		} else if (np > 0) {
 			int len = snprintf(why, sizeof(why), "new range covers listening port%s", np > 1 ? "s" : "");
 			for (i = 0; i < np && len < (int)sizeof(why) - 8; i++)
@@ -333,11 +312,13 @@ static int bound_value(const struct hr_desired *s, const char *cur, char **out, 
 }
 
 /* Vets one setting into the plan. */
-static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o)
+static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o,
+		    const hr_facts *facts)
 {
 	struct hr_err e = {0};
 	enum hr_key_kind kind;
 	char *cur = NULL, *val = NULL;
+	const char *blocked = NULL;
 	struct hr_plan_item *it;
 	bool global = hr_sysctl_is_global(s->key);
 	int r;
@@ -352,33 +333,29 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	r = hr_sysctl_stat(o->root, s->key, &kind);
-	if (r == 0 && p->child_netns && global && kind == HR_KEY_WRITABLE && strncmp(s->key, "net.", 4))
-		r = -EXDEV; /* vm.*, kernel.*, fs.*: writable here but host-wide */
-	if (r == -EXDEV) {
-		refuse(p, s->key, false,
-		       "global key: not per network namespace, writing it from this child netns would change the whole host");
-		return;
-	}
 	if (r == -ENOENT && p->child_netns && global) {
 		refuse(p, s->key, false,
 		       "global key: absent in a child network namespace (set it from the initial namespace)");
-		return;
-	}
-	if (r == 0 && kind == HR_KEY_READONLY) {
-		if (p->child_netns && global)
-			refuse(p, s->key, false,
-			       "global key: read-only in a child network namespace (set it from the initial namespace)");
-		else
-			refuse(p, s->key, false, "read-only key");
 		return;
 	}
 	if (r < 0) {
 		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
 		return;
 	}
+	/* A key we may not write is refused only when the plan would write it:
+	 * a global key already at the wanted value is simply right. */
+	if (kind == HR_KEY_READONLY)
+		blocked = p->child_netns && global
+				  ? "global key: read-only in a child network namespace (set it from the initial namespace)"
+				  : "read-only key";
+	else if (p->child_netns && global && strncmp(s->key, "net.", 4))
+		blocked = "global key: not per network namespace, writing it from this child netns would change the whole host";
+	else if ((!o->root || !*o->root) && hr_sysctl_access(o->root, s->key) == -EACCES)
+		blocked = "permission denied on key (run as root, or with CAP_NET_ADMIN over this namespace)";
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
-		refuse(p, s->key, false, "cannot read current value: %s", hr_strerror(r));
+		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
+		       blocked ? "; " : "", hr_strerror(r));
 		return;
 	}
 	{
@@ -398,6 +375,12 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		free(cur);
 		return;
 	}
+	if (val && blocked) {
+		refuse(p, s->key, false, "%s", blocked);
+		free(cur);
+		free(val);
+		return;
+	}
 	if (val && !test_skip_range(s->key) && hr_vet_range(o->root, s->key, val, &e) < 0) {
 		refuse(p, s->key, false, "%s", e.msg);
 		free(cur);
@@ -405,7 +388,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (val)
-		vet_dangerous(p, o, s->key, cur, val);
+		vet_dangerous(p, o, facts, s->key, cur, val);
 	it = realloc(p->items, (p->n + 1) * sizeof(*it));
 	if (!it) {
 		free(cur);
@@ -420,24 +403,6 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	it->new = val ? val : strdup(cur);
 	it->why = strdup(s->why ? s->why : "");
 	it->from = strdup(s->from ? s->from : "");
-}
-
-/* Test-only hook: HEADROOM_TEST_WHATIF=FILE replaces the rules engine by a
- * JSON file of critical findings the plan is said to create. */
-static json_t *whatif_test(const char **why)
-{
-	const char *f = getenv("HEADROOM_TEST_WHATIF");
-	json_t *j;
-
-	if (!f)
-		return NULL;
-	j = json_load_file(f, 0, NULL);
-	if (!j || !json_is_array(j)) {
-		json_decref(j);
-		*why = "HEADROOM_TEST_WHATIF: not a JSON array";
-		return NULL;
-	}
-	return j;
 }
 
 /* The set of (rule, subject) pairs at critical severity, as "rule\tsubject" keys. */
@@ -460,59 +425,45 @@ static json_t *criticals(json_t *report)
 	return set;
 }
 
-/* Loads the rules of the options' directories into a new ruleset, or NULL. */
+/* Loads the shipped rules, then the --rules directories, into a new
+ * ruleset; NULL (and *why) when none could be loaded. */
 static hr_ruleset *load_rules(const struct hr_vet_opts *o, const char **why)
 {
 	struct hr_diags d = {0};
-	hr_ruleset *rs;
-	size_t i;
+	hr_ruleset *rs = hr_ruleset_new();
 
-	if (!hr_ruleset_new || !hr_ruleset_evaluate || !hr_ruleset_load_dir) {
-		*why = "what-if audit unavailable: the rules engine is not built in";
-		return NULL;
-	}
-	rs = hr_ruleset_new();
 	if (!rs) {
 		*why = "what-if audit unavailable: out of memory";
 		return NULL;
 	}
-	/* The shipped rules always, then --rules directories (RULES-FORMAT.md). */
-	hr_ruleset_load_dir(rs, hr_default_rules_dir(), &d);
-	for (i = 0; i < o->nrules_dirs; i++)
-		hr_ruleset_load_dir(rs, o->rules_dirs[i], &d);
+	if (hr_ruleset_load_std(rs, true, o->rules_dirs, o->nrules_dirs, &d) < 0 && hr_ruleset_count(rs) == 0) {
+		*why = "what-if audit unavailable: no rules could be loaded (see 'headroom rules check')";
+		hr_ruleset_free(rs);
+		rs = NULL;
+	}
 	hr_diags_free(&d);
 	return rs;
 }
 
 json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .quiet = true};
-	struct hr_err e = {0};
-	hr_ruleset *rs;
-	hr_facts *f;
-	json_t *rep;
+	const char *dirs[HR_VET_MAX_RULE_DIRS + 1] = {NULL};
+	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1, .quiet = true};
+	static struct hr_err e;
+	json_t *rep = NULL;
+	size_t i;
 
 	*why = NULL;
-	if (getenv("HEADROOM_TEST_FINDINGS")) {
-		/* Test-only hook: a findings report from a file instead of the engine. */
-		rep = json_load_file(getenv("HEADROOM_TEST_FINDINGS"), 0, NULL);
-		if (!rep)
-			*why = "HEADROOM_TEST_FINDINGS: unreadable JSON";
-		return rep;
-	}
-	rs = load_rules(o, why);
-	if (!rs)
-		return NULL;
-	f = hr_facts_new();
-	if (!f || hr_probe_run(f, &po, &e) < 0) {
-		*why = e.msg[0] ? e.msg : "probe failed";
-		hr_facts_free(f);
-		hr_ruleset_free(rs);
+	hr_err_clear(&e);
+	for (i = 0; i < o->nrules_dirs && i < HR_VET_MAX_RULE_DIRS; i++)
+		dirs[i] = o->rules_dirs[i];
+	ao.rule_dirs = dirs;
+	ao.nrule_dirs = i;
+	if (hr_audit_run(&ao, &rep, &e) < 0) {
+		*why = e.msg[0] ? e.msg : "audit failed";
+		json_decref(rep);
 		return NULL;
 	}
-	rep = hr_ruleset_evaluate(rs, f);
-	hr_facts_free(f);
-	hr_ruleset_free(rs);
 	return rep;
 }
 
@@ -525,107 +476,167 @@ void hr_desired_free_all(struct hr_desired *s, size_t n)
 	free(s);
 }
 
-/* Severity order for picking fixes: critical first. */
+/* Severity order: critical 0, warning 1, info 2, ok 3, anything else 9. */
 static int sev_rank(const char *s)
 {
-	return !s ? 9 : !strcmp(s, "critical") ? 0 : !strcmp(s, "warning") ? 1 : 9;
+	static const char *const names[] = {"critical", "warning", "info", "ok"};
+	int i;
+
+	for (i = 0; s && i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return 9;
+}
+
+/* The fix to take for a finding: the first sysctl fix whose severity_after
+ * is ok or info; when none gets there, the first that at least lowers the
+ * severity (*partial set): a rule can keep a finding at warning for history
+ * no setting can undo, such as a counter that already grew. NULL if none. */
+static json_t *pick_fix(json_t *finding, bool *partial)
+{
+	int sev = sev_rank(json_string_value(json_object_get(finding, "severity")));
+	json_t *fix, *better = NULL;
+	size_t k;
+
+	*partial = false;
+	json_array_foreach(json_object_get(finding, "fixes"), k, fix) {
+		const char *kind = json_string_value(json_object_get(fix, "kind"));
+		int after = sev_rank(json_string_value(json_object_get(fix, "severity_after")));
+
+		if (!kind || strcmp(kind, "sysctl") || !json_object_size(json_object_get(fix, "settings")))
+			continue;
+		if (after == 2 || after == 3)
+			return fix;
+		if (!better && after < 9 && after > sev)
+			better = fix;
+	}
+	*partial = better != NULL;
+	return better;
+}
+
+/* Adds the settings of one fix (keys already taken by an earlier, more
+ * severe finding are kept). 0 or -ENOMEM. */
+static int add_fix(json_t *finding, json_t *fix, bool partial, struct hr_desired **out, size_t *n)
+{
+	const char *rule = json_string_value(json_object_get(finding, "rule"));
+	const char *subj = json_string_value(json_object_get(finding, "subject"));
+	const char *text = json_string_value(json_object_get(fix, "text"));
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(json_object_get(fix, "settings"), key, val) {
+		char norm[HR_KEY_MAX], from[512], num[64], *why = NULL;
+		const char *v = json_string_value(val);
+		struct hr_desired s = {0}, *nv;
+		size_t j;
+
+		if (!v && json_is_number(val)) {
+			snprintf(num, sizeof(num), "%.0f", json_number_value(val));
+			v = num;
+		}
+		if (!v || hr_sysctl_normalise(key, norm, sizeof(norm), NULL) < 0)
+			continue;
+		for (j = 0; j < *n && strcmp((*out)[j].key, norm); j++)
+			;
+		if (j < *n)
+			continue;
+		snprintf(from, sizeof(from), "fix %s%s%s%s", rule ? rule : "?", subj ? " (" : "",
+			 subj ? subj : "", subj ? ")" : "");
+		if (asprintf(&why, "%s%s%s%s", text ? text : "fix of a finding",
+			     partial ? " [leaves the finding at " : "",
+			     partial ? json_string_value(json_object_get(fix, "severity_after")) : "",
+			     partial ? "]" : "") < 0)
+			why = NULL;
+		s.key = strdup(norm);
+		s.op = HR_OP_SET;
+		s.value = hr_ws_normalise(v);
+		s.why = why;
+		s.from = strdup(from);
+		nv = realloc(*out, (*n + 1) * sizeof(*nv));
+		if (!nv || !s.key || !s.value || !s.why || !s.from) {
+			hr_desired_clear(&s);
+			return -ENOMEM;
+		}
+		*out = nv;
+		nv[(*n)++] = s;
+	}
+	return 0;
 }
 
 int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
 {
 	json_t *f, *fix;
-	size_t i, k, pass;
+	size_t i;
+	int pass, r;
 
 	*out = NULL;
 	*n = 0;
+	/* Critical findings first: a key two fixes set keeps the more severe one's value. */
 	for (pass = 0; pass < 2; pass++) {
 		json_array_foreach(json_object_get(report, "findings"), i, f) {
-			const char *sev = json_string_value(json_object_get(f, "severity"));
-			const char *rule = json_string_value(json_object_get(f, "rule"));
-			const char *subj = json_string_value(json_object_get(f, "subject"));
+			bool partial;
 
-			if (sev_rank(sev) != (int)pass)
+			if (sev_rank(json_string_value(json_object_get(f, "severity"))) != pass)
 				continue;
-			json_array_foreach(json_object_get(f, "fixes"), k, fix) {
-				const char *kind = json_string_value(json_object_get(fix, "kind"));
-				const char *after = json_string_value(json_object_get(fix, "severity_after"));
-				const char *key;
-				json_t *val;
-
-				if (!kind || strcmp(kind, "sysctl") || !after ||
-				    (strcmp(after, "ok") && strcmp(after, "info")))
-					continue;
-				json_object_foreach(json_object_get(fix, "settings"), key, val) {
-					char norm[HR_KEY_MAX], from[512], num[64];
-					const char *v = json_string_value(val);
-					struct hr_desired s = {0}, *nv;
-					size_t j;
-
-					if (!v && json_is_number(val)) {
-						snprintf(num, sizeof(num), "%.0f", json_number_value(val));
-						v = num;
-					}
-					if (!v || hr_sysctl_normalise(key, norm, sizeof(norm), NULL) < 0)
-						continue;
-					for (j = 0; j < *n; j++)
-						if (!strcmp((*out)[j].key, norm))
-							break;
-					if (j < *n)
-						continue;
-					snprintf(from, sizeof(from), "fix %s%s%s%s", rule ? rule : "?",
-						 subj ? " (" : "", subj ? subj : "", subj ? ")" : "");
-					s.key = strdup(norm);
-					s.op = HR_OP_SET;
-					s.value = hr_ws_normalise(v);
-					s.why = strdup(json_string_value(json_object_get(fix, "text")) ?: "fix of a finding");
-					s.from = strdup(from);
-					nv = realloc(*out, (*n + 1) * sizeof(*nv));
-					if (!nv || !s.key || !s.value || !s.why || !s.from) {
-						hr_desired_clear(&s);
-						return -ENOMEM;
-					}
-					*out = nv;
-					nv[(*n)++] = s;
-				}
-				break; /* the first acceptable sysctl fix only */
-			}
+			fix = pick_fix(f, &partial);
+			if (fix && (r = add_fix(f, fix, partial, out, n)) < 0)
+				return r;
 		}
 	}
 	return 0;
 }
 
-json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, const char **why)
+/* Probes the facts vetting reads (sysctls, counters, sockets; one pass,
+ * single counter sample). A partial probe is fine: planned keys' current
+ * values are set explicitly where it matters. NULL on ENOMEM. */
+static hr_facts *vet_probe(const struct hr_vet_opts *o)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .quiet = true};
+	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false, .quiet = true};
 	struct hr_err e = {0};
+	hr_facts *f = hr_facts_new();
+
+	if (f)
+		hr_probe_run(f, &po, &e);
+	return f;
+}
+
+json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_facts *f,
+		      const char **why)
+{
+	struct hr_setting *plan;
 	hr_ruleset *rs;
-	hr_facts *f;
+	bool own = !f;
 	json_t *before, *after, *cb, *ca, *out, *x;
 	const char *k;
-	size_t i;
+	size_t i, n = 0;
 
 	*why = NULL;
-	if (getenv("HEADROOM_TEST_WHATIF"))
-		return whatif_test(why);
 	rs = load_rules(o, why);
 	if (!rs)
 		return NULL;
-	f = hr_facts_new();
-	if (!f) {
+	if (own)
+		f = vet_probe(o);
+	plan = calloc(p->n ? p->n : 1, sizeof(*plan));
+	if (!f || !plan) {
 		hr_ruleset_free(rs);
+		if (own)
+			hr_facts_free(f);
+		free(plan);
 		*why = "what-if audit unavailable: out of memory";
 		return NULL;
 	}
-	/* The probe may find less than everything; the planned keys' current
-	 * values are set explicitly so both sides differ only by the plan. */
-	hr_probe_run(f, &po, &e);
-	for (i = 0; i < p->n; i++)
+	/* The probe may find less than everything (a tree): the planned keys'
+	 * current values are set explicitly, so both sides differ only by the
+	 * plan, applied as the engine's overlay (ports.* follow it). */
+	for (i = 0; i < p->n; i++) {
 		hr_facts_set_sysctl(f, p->items[i].key, p->items[i].old, "current");
+		if (p->items[i].change) {
+			plan[n].key = p->items[i].key;
+			plan[n++].value = p->items[i].new;
+		}
+	}
 	before = hr_ruleset_evaluate(rs, f);
-	for (i = 0; i < p->n; i++)
-		if (p->items[i].change)
-			hr_facts_set_sysctl(f, p->items[i].key, p->items[i].new, "plan");
-	after = hr_ruleset_evaluate(rs, f);
+	after = hr_ruleset_evaluate_with(rs, f, plan, n);
 	cb = criticals(before);
 	ca = criticals(after);
 	out = json_array();
@@ -638,12 +649,15 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, cons
 	json_decref(before);
 	json_decref(after);
 	hr_ruleset_free(rs);
-	hr_facts_free(f);
+	if (own)
+		hr_facts_free(f);
+	free(plan);
 	return out;
 }
 
 int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o)
 {
+	hr_facts *facts;
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
@@ -654,14 +668,16 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 			note(p, "network namespace unknown (%s): global keys checked by presence only",
 			     strerror(-r));
 	}
+	facts = vet_probe(o);
 	for (i = 0; i < n; i++)
-		vet_one(p, &s[i], o);
+		vet_one(p, &s[i], o, facts);
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
-		json_t *created = hr_vet_whatif(p, o, &why), *f;
+		json_t *created = hr_vet_whatif(p, o, facts, &why), *f;
 
 		if (!created) {
 			note(p, "%s", why ? why : "what-if audit unavailable");
+			hr_facts_free(facts);
 			return 0;
 		}
 		json_array_foreach(created, i, f) {
@@ -681,6 +697,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 		}
 		json_decref(created);
 	}
+	hr_facts_free(facts);
 	return 0;
 }
 

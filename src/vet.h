@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "facts.h"
 #include "profile.h"
 
 /* One planned change (or a key already right). */
@@ -37,6 +38,8 @@ struct hr_plan {
 	uint64_t netns;  /* netns inode the plan was made in (0 under --root) */
 	bool child_netns;
 };
+
+#define HR_VET_MAX_RULE_DIRS 16
 
 struct hr_vet_opts {
 	const char *root;           /* "" live, else a tree with proc/sys */
@@ -68,17 +71,22 @@ json_t *hr_plan_to_json(const struct hr_plan *p);
 /* The what-if audit as a separate step (used by hr_vet_plan): evaluates the
  * rules on the current facts and on the facts with the planned values, and
  * returns the critical findings the plan creates as an owned JSON array, or
- * NULL with *why set when the audit cannot run (no rules engine, no rules). */
-json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, const char **why);
+ * NULL with *why set when the audit cannot run (no rules could be loaded).
+ * f: the probed facts to use (the planned keys' current values are set in
+ * it), or NULL to probe here. */
+json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_facts *f,
+		      const char **why);
 
-/* Audits the current state (probe + rules): the owned evaluation report,
- * or NULL with *why set when the rules engine is not available. */
+/* Audits the current state (hr_audit_run: probe + shipped and --rules
+ * rules): the owned report, or NULL with *why set when it cannot run. */
 json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why);
 
 /* The settings of `apply --fix`: for each critical or warning finding of a
- * report, the first sysctl fix whose severity_after is ok or info. A key
- * two fixes set differently keeps the first (the more severe finding, as
- * findings are sorted by severity first). Owned array in *out. 0 or -errno. */
+ * report, the first sysctl fix whose severity_after is ok or info, or when
+ * none reaches that, the first that lowers the severity (its rationale
+ * says which severity it leaves). A key
+ * two fixes set differently keeps the first: critical findings are taken
+ * before warnings. Owned array in *out. 0 or -errno. */
 int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n);
 void hr_desired_free_all(struct hr_desired *s, size_t n);
 

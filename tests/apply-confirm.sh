@@ -31,6 +31,19 @@ grep -q '"by":"confirm-timeout"' "$S"/txn/*.journal || fail "journal: confirm-ti
 rc=$(rc_of hr_apply "$ns" confirm --state-dir "$S")
 assert_eq "$rc" 1 "confirm with nothing awaiting"
 
+# The terminal goes away: apply runs in its own session whose process group
+# then gets SIGHUP (as when a terminal closes); the watcher, in a session of
+# its own, still rolls back.
+command -v setsid >/dev/null || skip "needs setsid"
+t0=$(now)
+(setsid sh -c "ip netns exec '$ns' '$HR_BIN' apply --state-dir '$S' --confirm 1.5 --set net.core.somaxconn=777 >/dev/null; kill -HUP 0") 2>/dev/null || true
+assert_eq "$(sysval $ns net.core.somaxconn)" 777 "applied before the hangup"
+i=0
+while [ "$(sysval $ns net.core.somaxconn)" != 4096 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t2=$(now)
+assert_eq "$(sysval $ns net.core.somaxconn)" 4096 "reverted after the session got SIGHUP"
+note "measured: after SIGHUP of the apply's session, originals back $(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.3f", b - a }') s after apply started (--confirm 1.5)"
+
 # With confirm in time: the values stay past the deadline.
 hr_apply "$ns" apply --state-dir "$S" --confirm 2 --set net.core.somaxconn=1000 >/dev/null
 hr_apply "$ns" confirm --state-dir "$S" | grep -q "^Confirmed transaction" || fail "confirm output"

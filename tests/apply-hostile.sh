@@ -65,6 +65,20 @@ rm "$S/txn/$id.journal"; mv "$T/moved" "$S/txn/$id.journal"
 "$HR_BIN" rollback --state-dir "$S" "$id" >/dev/null
 assert_eq "$(cat "$R/proc/sys/net/core/somaxconn")" 4096 "tree rollback"
 
+# One apply at a time: a second one while the state lock is held is refused.
+if command -v flock >/dev/null; then
+	flock -o "$S/lock" sleep 3 &
+	lockpid=$!
+	HR_PIDS="$HR_PIDS $lockpid"
+	sleep 0.3
+	rc=$(rc_of ha --set net.core.somaxconn=1000)
+	assert_eq "$rc" 4 "concurrent apply"
+	grep -q "another headroom apply is running" "$T/err" || fail "lock message: $(cat "$T/err")"
+	assert_eq "$(cat "$R/proc/sys/net/core/somaxconn")" 4096 "concurrent apply wrote"
+	kill "$lockpid" 2>/dev/null || true
+	wait "$lockpid" 2>/dev/null || true
+fi
+
 # Profiles: extending itself, a cycle, an unknown parent, a path as a name.
 P="$T/profiles"; mkdir "$P"
 printf 'name: selfish\ndescription: d\nextends: selfish\nsettings: {}\n' >"$P/selfish.yaml"

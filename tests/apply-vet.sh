@@ -32,6 +32,11 @@ fi
 host_sw=$(sysctl -n vm.swappiness)
 refused "host-wide key" "vm.swappiness: global key: not per network namespace" --set vm.swappiness=1
 assert_eq "$(sysctl -n vm.swappiness)" "$host_sw" "host vm.swappiness untouched"
+# A global key already at the wanted value is right, not refused (nothing to write).
+rc=$(rc_of hr_apply "$ns" apply --state-dir "$S" --set vm.swappiness="$host_sw" --detailed-exitcodes)
+assert_eq "$rc" 0 "global key already right"
+grep -q "Nothing to change" "$T/out" || fail "global key already right: $(cat "$T/out")"
+no_txn "an already-right global key wrote a journal"
 assert_eq "$(sysctl -n net.core.netdev_max_backlog)" "$host_bl" "host netdev_max_backlog untouched"
 
 # Unknown key, range table, tcp_tw_recycle (never, even with --allow).
@@ -78,6 +83,6 @@ refused "tw buckets below TIME_WAIT" "tcp_max_tw_buckets=5 is below the $tw TIME
 	--set net.ipv4.tcp_max_tw_buckets=5
 refused "range over a listener" "new range covers listening port 20000" \
 	--set "net.ipv4.ip_local_port_range=15000 25001"
-refused "range smaller than use" "new range has 10 ports, fewer than the 20 sockets using the current range" \
+refused "range smaller than use" "new range has 10 ports, fewer than the 20 local ports already in use toward 127.0.0.1:20000" \
 	--set "net.ipv4.ip_local_port_range=32768 32777"
 echo ok

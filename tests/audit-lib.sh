@@ -34,7 +34,7 @@ au_wait_listen() {
 # with CONNECTS clients connected to it (they fill the accept queue); runs
 # until the test ends. Waits until the clients are connected.
 au_listener() {
-	local ns=$1 addr=$2 port=$3 backlog=$4 n=$5 ready="$T/listener.$3.ready"
+	local ns=$1 addr=$2 port=$3 backlog=$4 n=$5 ready="$T/listener.$1.$3.ready"
 	hr_bg "$ns" python3 -c '
 import socket, sys, time
 addr, port, backlog, n, ready = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -55,4 +55,24 @@ time.sleep(60)
 	local i=0
 	while [ ! -e "$ready" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -e "$ready" ] || fail "listener on $port not ready"
+}
+
+# au_ns_private NAME: like hr_ns, but the namespace gets its own TCP
+# established hash (tcp_child_ehash_entries = 131072, set in a throwaway
+# parent namespace, never on the host). Without it every namespace shares
+# the host's hash table, and reading /proc/net/tcp walks every socket of
+# every namespace on the machine: slow, and so skewed (see audit-seed.sh).
+# Its tcp_max_tw_buckets default is then 65536 (half the hash). Prints the name.
+au_ns_private() {
+	local parent="hr$$-$1-parent" ns="hr$$-$1"
+	ip netns add "$parent"
+	if command -v nsenter >/dev/null &&
+		ip netns exec "$parent" sysctl -qw net.ipv4.tcp_child_ehash_entries=131072 2>/dev/null; then
+		nsenter --net="/run/netns/$parent" ip netns add "$ns"
+	else
+		ip netns add "$ns" # before 5.19: the shared table
+	fi
+	ip netns del "$parent"
+	ip -n "$ns" link set lo up
+	echo "$ns"
 }

@@ -40,6 +40,7 @@ lo1=$(lab_counter "$LAB_S" TcpExt ListenOverflows)
 ld1=$(lab_counter "$LAB_S" TcpExt ListenDrops)
 note "run: $(tail -n 1 "$T/run.out"); ListenOverflows +$((lo1 - lo0)), ListenDrops +$((ld1 - ld0)), SYN_RECV up to $synrecv"
 [ $((lo1 - lo0)) -gt 0 ] || fail "no ListenOverflows with backlog $backlog and slow accept at $R conn/s"
+[ "$synrecv" -gt 0 ] || fail "no connection seen in SYN_RECV on the server while the accept queue overflowed"
 
 f=$(lab_finding "$T/audit.json" listen.queue ":$port")
 [ -n "$f" ] || fail "audit on the server reports no listen.queue finding for port $port"
@@ -48,6 +49,7 @@ case "$sev" in critical | warning) ;; *) fail "listen.queue severity is '$sev' w
 echo "$f" | grep -Eq 'ListenOverflows|ListenDrops' || fail "listen.queue does not name ListenOverflows/ListenDrops: $f"
 queue=$(lab_metric "$f" queue)
 qmax=$(lab_metric "$f" backlog)
-ovs=$(lab_metric "$f" overflows_per_s overflows_total 2>/dev/null || echo unknown)
-lab_result "scenario 3: predicted listen.queue $sev on $(lab_field "$f" 'f["subject"]') (queue $queue of backlog $qmax, overflows $ovs), observed ListenOverflows +$((lo1 - lo0)), ListenDrops +$((ld1 - ld0)), up to $synrecv connections in SYN_RECV"
+ovs=$(lab_metric "$f" overflows_per_s 2>/dev/null | awk '{ printf "%.1f/s", $1 }') || ovs=unknown
+obs_rate=$(awk -v n=$((lo1 - lo0)) -v d="$(lab_kv "$T/run.out" elapsed_s)" 'BEGIN { printf "%.1f/s", n / d }')
+lab_result "scenario 3: predicted listen.queue $sev on $(lab_field "$f" 'f["subject"]') (accept queue $queue/$qmax, ListenOverflows $ovs), observed ListenOverflows +$((lo1 - lo0)) ($obs_rate over the run), ListenDrops +$((ld1 - ld0)), up to $synrecv connections in SYN_RECV"
 echo ok

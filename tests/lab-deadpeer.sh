@@ -54,7 +54,7 @@ dp_case() {
 	hi=$(lab_calc "$give_up + $rto_max * 1.125 + 0.02")
 	awk -v o="$obs" -v lo="$give_up" -v hi="$hi" 'BEGIN { exit !(o >= lo - 0.01 && o <= hi) }' ||
 		fail "tcp_retries2=$n: socket died ${obs} s after the first retransmission, outside [$give_up, $hi] s"
-	lab_result "scenario 4 (tcp_retries2=$n, tcp_rto_max=${rto_max} s): predicted T=${give_up} s (dies at the first RTO expiry >= T, <= T + ${rto_max} s), observed T=${obs} s after the first retransmission ($obs_unacked s after the first unacknowledged send) (diff $(lab_pct "$obs" "$give_up")%)"
+	lab_result "scenario 4 (tcp_retries2=$n, max RTO $rto_max s): predicted T=$(lab_round "$give_up") s, window T..T+$rto_max s after the first retransmission; observed T=$(lab_round "$obs") s (diff $(lab_pct "$obs" "$give_up")%; $(lab_round "$obs_unacked") s after the first unacknowledged send)"
 }
 
 dp_case 3 ""

@@ -19,8 +19,10 @@ lab_two_hosts() {
 	hr_require_netns
 	LAB_C=$(hr_ns client)
 	LAB_S=$(hr_ns server)
+	HR_NS_LIST="$HR_NS_LIST $LAB_C $LAB_S" # hr_ns ran in a subshell
 	if [ "${1:-}" = switch ]; then
 		LAB_SW=$(hr_ns switch)
+		HR_NS_LIST="$HR_NS_LIST $LAB_SW"
 		ip -n "$LAB_SW" link add "br$$" type bridge
 		ip -n "$LAB_SW" link set "br$$" up
 		LAB_C_DEV="c$$h"
@@ -162,7 +164,7 @@ lab_audit() {
 	LAB_AUDIT_RC=$rc
 	[ "$rc" -le 2 ] || fail "headroom audit failed (exit $rc): $(head -c 600 "$out.err")"
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out" 2>/dev/null ||
-		fail "headroom audit did not print JSON: $(head -c 300 "$out")"
+		fail "headroom audit did not print JSON (exit $rc): $(head -c 300 "$out") $(head -c 600 "$out.err")"
 }
 
 # Runs 'headroom apply ARGS' (or rollback) inside NS with the scenario's state dir.
@@ -233,3 +235,6 @@ lab_settings() {
 	shift
 	for k in "$@"; do echo "$k = $(lab_sysctl_get "$ns" "$k" 2>/dev/null || echo absent)"; done
 }
+
+# A number rounded to N decimals (default 2) for result lines.
+lab_round() { awk -v x="$1" -v n="${2:-2}" 'BEGIN { printf "%.*f\n", n, x }'; }

@@ -40,7 +40,7 @@ lab_wait_pid "$pid" 40 "tcpgen client (run 1)"
 note "run 1: $(tail -n 1 "$T/run1.out")"
 [ "$(lab_kv "$T/run1.out" eaddrnotavail)" -gt 0 ] || fail "run 1: no EADDRNOTAVAIL at $R conn/s with 200 ports"
 t_obs=$(lab_kv "$T/run1.out" first_eaddrnotavail_s)
-lab_result "scenario 1: predicted T=$t_pred s, observed T=$t_obs s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_calc "$LAB_AUDIT_T0 - $t_start") s: rate $rate_pred/s, $inuse of $usable ports in use, seconds_to_exhaustion $tte s]"
+lab_result "scenario 1: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_round "$(lab_calc "$LAB_AUDIT_T0 - $t_start")") s: rate $(lab_round "$rate_pred" 1)/s, $inuse of $usable ports in use, seconds_to_exhaustion $(lab_round "$tte") s]"
 tol=$(lab_calc "$t_obs * 0.15 + 1")
 awk -v p="$t_pred" -v o="$t_obs" -v t="$tol" 'BEGIN { d = p - o; if (d < 0) d = -d; exit !(d <= t) }' ||
 	fail "predicted exhaustion at $t_pred s, observed at $t_obs s: more than 15% + 1 s apart"

@@ -43,7 +43,7 @@ hr_in "$LAB_C" "$LAB_HELPERS/tcpgen" client --connect "$dest" --rate "$R" --dura
 note "run: $(tail -n 1 "$T/run.out")"
 [ "$(lab_kv "$T/run.out" eaddrnotavail)" -gt 0 ] || fail "the declared load did not exhaust the ports"
 t_obs=$(lab_kv "$T/run.out" first_eaddrnotavail_s)
-lab_result "scenario 5: predicted T=$tte s before any traffic (free ports / rate = $expect s), observed T=$t_obs s (diff $(lab_pct "$tte" "$t_obs")%)"
+lab_result "scenario 5: predicted T=$(lab_round "$tte") s before any traffic (free ports / rate = $expect s), observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$tte" "$t_obs")%)"
 tol=$(lab_calc "$t_obs * 0.15 + 1")
 awk -v p="$tte" -v o="$t_obs" -v t="$tol" 'BEGIN { d = p - o; if (d < 0) d = -d; exit !(d <= t) }' ||
 	fail "predicted exhaustion at $tte s, observed at $t_obs s: more than 15% + 1 s apart"

@@ -15,6 +15,11 @@ hr_cleanup() {
 	for p in $HR_PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $HR_PIDS; do wait "$p" 2>/dev/null || true; done
 	for ns in $HR_NS_LIST; do ip netns del "$ns" 2>/dev/null || true; done
+	# hr_ns usually runs in $(...), a subshell, so HR_NS_LIST misses its
+	# namespaces; $$ is the same there: delete every hr$$-* namespace too.
+	for ns in $(ip netns list 2>/dev/null | awk -v p="hr$$-" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null || true
+	done
 	rm -rf "$T"
 }
 trap hr_cleanup EXIT

@@ -13,13 +13,13 @@ run() {
 	rc=0
 	"$HR_BIN" probe --root "$T/r" --format json >"$T/$1.json" 2>"$T/$1.err" || rc=$?
 	assert_eq "$rc" 0 "$1: exit status (something usable was read)"
-	jget "$T/$1.json" 'd["kernel"]["kernel.osrelease"]["value"]' >/dev/null || fail "$1: rest not reported"
+	jget "$T/$1.json" 'd["facts"]["sysctls"]["net.ipv4.ip_local_port_range"]["value"]' >/dev/null || fail "$1: rest not reported"
 }
 # has NAME SOURCE_SUBSTRING MESSAGE_SUBSTRING: on stderr and in problems.
 has() {
 	grep -F "$2" "$T/$1.err" | grep -qF "$3" || fail "$1: stderr lacks '$2 ... $3': $(cat "$T/$1.err")"
 	A=$2 B=$3 python3 -c 'import json, os, sys
-ps = [p["source"] + ": " + p["message"] for p in json.load(open(sys.argv[1]))["problems"]]
+ps = [p["source"] + ": " + p["message"] for p in json.load(open(sys.argv[1]))["facts"]["problems"]]
 sys.exit(not [p for p in ps if os.environ["A"] in p and os.environ["B"] in p])' "$T/$1.json" ||
 		fail "$1: problems lack '$2 ... $3'"
 }
@@ -31,7 +31,7 @@ printf '  99: 0100007F:1F90 0100007F:D2' >>"$T/r/proc/net/tcp"
 run trunc
 has trunc "proc/net/tcp:$((n + 1))" "truncated"
 "$HR_BIN" probe --root "$T/base" --format json >"$T/base.json" 2>/dev/null
-assert_eq "$(jget "$T/trunc.json" 'd["sockets"]["total"]')" "$(jget "$T/base.json" 'd["sockets"]["total"]')" \
+assert_eq "$(jget "$T/trunc.json" 'd["facts"]["sockets"]["total"]')" "$(jget "$T/base.json" 'd["facts"]["sockets"]["total"]')" \
 	"sockets of the intact lines still counted"
 
 # 2. Garbage sysctl values: text that is not a number, and binary bytes.
@@ -41,9 +41,9 @@ printf '1\001\002\n' >"$T/r/proc/sys/net/core/somaxconn"
 run garbage
 has garbage "proc/sys/net/ipv4/tcp_tw_reuse" "'banana' is not an integer"
 has garbage "proc/sys/net/core/somaxconn" "not text (byte 0x01"
-jget "$T/garbage.json" 'd["sysctls"]["net.ipv4.tcp_tw_reuse"]["absent"]' | grep -q banana ||
+jget "$T/garbage.json" 'd["facts"]["sysctls"]["net.ipv4.tcp_tw_reuse"]["absent"]' | grep -q banana ||
 	fail "garbage value not recorded as absent with the reason"
-jget "$T/garbage.json" 'd["sysctls"]["net.ipv4.ip_local_port_range"]["fields"]' | grep -q '^\[[0-9]*, [0-9]*\]$' ||
+jget "$T/garbage.json" 'd["facts"]["sysctls"]["net.ipv4.ip_local_port_range"]["fields"]' | grep -q '^\[[0-9]*, [0-9]*\]$' ||
 	fail "other sysctls lost"
 
 # 3. A missing snmp file: named; its counters absent with the reason; netstat still read.
@@ -51,9 +51,9 @@ fresh
 rm "$T/r/proc/net/snmp"
 run nosnmp
 has nosnmp "proc/net/snmp" "not found"
-jget "$T/nosnmp.json" 'd["counters"]["snmp.Tcp.ActiveOpens"]["absent"]' | grep -q "proc/net/snmp: not found" ||
+jget "$T/nosnmp.json" 'd["facts"]["counters"]["snmp.Tcp.ActiveOpens"]["absent"]' | grep -q "proc/net/snmp: not found" ||
 	fail "snmp counters not absent with the reason"
-jget "$T/nosnmp.json" 'd["counters"]["netstat.TcpExt.ListenOverflows"]["value"]' | grep -q '^[0-9]' ||
+jget "$T/nosnmp.json" 'd["facts"]["counters"]["netstat.TcpExt.ListenOverflows"]["value"]' | grep -q '^[0-9]' ||
 	fail "netstat counters lost"
 
 # 4. Files open() must refuse or cannot read. Root reads a chmod 000 file
@@ -74,6 +74,23 @@ has unreadable "proc/net/netstat" "a directory"
 has unreadable "proc/sys/net/ipv4/tcp_keepalive_time" "a symlink"
 grep -q "root:" "$T/unreadable.json" && fail "followed a symlink out of the tree"
 if [ "$(id -u)" -ne 0 ]; then has unreadable "proc/net/sockstat" "permission denied"; fi
+
+# 4b. Symlinked directories: under --root every path component must stay in
+#     the tree without a symlink (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS).
+fresh
+rm -rf "$T/r/proc/sys/net/core" "$T/r/proc/sys/kernel"
+ln -s /proc/sys/net/core "$T/r/proc/sys/net/core"
+mkdir -p "$T/elsewhere/random"; echo secret-os >"$T/elsewhere/osrelease"
+ln -s ../../../elsewhere "$T/r/proc/sys/kernel"
+run dirlinks
+if [ "$(jget "$T/dirlinks.json" 'd["facts"]["kernel"]["kernel.osrelease"].get("value")')" = secret-os ]; then
+	note "kernel without openat2 (< 5.6): only final-component symlinks are refused"
+else
+	has dirlinks "proc/sys/net/core" "a symlink"
+	has dirlinks "proc/sys/kernel/osrelease" "a symlink"
+	jget "$T/dirlinks.json" 'd["facts"]["sysctls"]["net.core.somaxconn"]["absent"]' | grep -q "symlink" ||
+		fail "keys of a symlinked directory not absent with the reason"
+fi
 
 # 5. A bad header and garbage lines in tcp6.
 fresh

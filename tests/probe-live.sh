@@ -18,15 +18,15 @@ hr_in "$ns" "$HR_BIN" snapshot -o "$T/snap" --quiet
 "$HR_BIN" probe --root "$T/snap" --format json >"$T/tree.json" 2>"$T/tree.err" || fail "probe --root"
 probe_sockets_check "$T/live.json"
 probe_sockets_check "$T/tree.json"
-for e in 'd["sockets"]["states"]' \
-	'sorted((l["subject"], l["queue"]) for l in d["sockets"]["listeners"])' \
-	'sorted((x["subject"], x["in_use"], x["timewait"], x["states"]) for x in d["sockets"]["destinations"])' \
-	'(d["sockets"]["total"], d["sockets"]["inbound"], d["sockets"]["outbound"])'; do
+for e in 'd["facts"]["sockets"]["states"]' \
+	'sorted((l["subject"], l["queue"]) for l in d["facts"]["sockets"]["listeners"])' \
+	'sorted((x["subject"], x["in_use"], x["timewait"], x["states"]) for x in d["facts"]["sockets"]["destinations"])' \
+	'(d["facts"]["sockets"]["total"], d["facts"]["sockets"]["inbound"], d["facts"]["sockets"]["outbound"])'; do
 	assert_eq "$(jget "$T/tree.json" "$e")" "$(jget "$T/live.json" "$e")" "live and tree differ on $e"
 done
-assert_eq "$(jget "$T/live.json" 'd["probe"]["sockets"]')" "netlink sock_diag" "live socket source"
+assert_eq "$(jget "$T/live.json" 'd["facts"]["probe"]["sockets"]')" "netlink sock_diag" "live socket source"
 # listen(8) on 9090, listen(16) on the others: the accept queue holds backlog + 1 (kernel-facts.md),
 # sock_diag reports the backlog itself.
-assert_eq "$(jget "$T/live.json" 'sorted((l["port"], l["backlog"]) for l in d["sockets"]["listeners"])')" \
+assert_eq "$(jget "$T/live.json" 'sorted((l["port"], l["backlog"]) for l in d["facts"]["sockets"]["listeners"])')" \
 	"[(8080, 16), (8443, 16), (9090, 8)]" "live backlog"
 echo ok

@@ -17,9 +17,9 @@ done
 # Exactly the readable top-level files of each sysctl directory (no write-only
 # ones, and never the TCP Fast Open key).
 [ ! -e "$S/proc/sys/net/ipv4/tcp_fastopen_key" ] || fail "secret tcp_fastopen_key copied"
-for d in ipv4 ipv4/conf/all ipv4/conf/default core netfilter; do
+for d in ipv4 ipv4/conf/all ipv4/conf/default ipv6/conf/all ipv6/conf/default core netfilter; do
 	[ -d "/proc/sys/net/$d" ] || continue
-	live=$(find "/proc/sys/net/$d" -maxdepth 1 -type f -readable ! -name tcp_fastopen_key | wc -l)
+	live=$(find "/proc/sys/net/$d" -maxdepth 1 -type f -readable ! -name tcp_fastopen_key ! -name stable_secret | wc -l)
 	got=$(find "$S/proc/sys/net/$d" -maxdepth 1 -type f | wc -l)
 	assert_eq "$got" "$live" "files copied from /proc/sys/net/$d"
 done
@@ -30,8 +30,9 @@ done
 "$HR_BIN" probe --root "$S" --format json >"$T/tree.json" 2>"$T/tree.err" || fail "probe --root: $(cat "$T/tree.err")"
 python3 - "$T/live.json" "$T/tree.json" <<'PY' || fail "live and tree sysctls differ"
 import json, sys
-a, b = (json.load(open(p))["sysctls"] for p in sys.argv[1:3])
-skip = {"net.netfilter.nf_conntrack_count", "net.ipv4.tcp_fastopen_key"}  # moves; a secret, not copied
+a, b = (json.load(open(p))["facts"]["sysctls"] for p in sys.argv[1:3])
+skip = {"net.netfilter.nf_conntrack_count", "net.ipv4.tcp_fastopen_key",  # moves; secrets, not copied
+        "net.ipv6.conf.all.stable_secret", "net.ipv6.conf.default.stable_secret"}
 # Keys this user may not read (root-only, when not root) are absent live and not copied.
 skip |= {k for k, v in a.items() if "readable by root only" in v.get("absent", "")}
 diff = [k for k in set(a) | set(b) if k not in skip and
@@ -40,11 +41,11 @@ if diff:
     print("\n".join("%s: live %s tree %s" % (k, a.get(k), b.get(k)) for k in sorted(diff)[:5]))
 sys.exit(1 if diff else 0)
 PY
-assert_eq "$(jget "$T/tree.json" 'd["kernel"]["kernel.boot_id"]["value"]')" "$(cat /proc/sys/kernel/random/boot_id)" "boot id"
+assert_eq "$(jget "$T/tree.json" 'd["facts"]["kernel"]["kernel.boot_id"]["value"]')" "$(cat /proc/sys/kernel/random/boot_id)" "boot id"
 # Rates from the second sample: (sample2 - sample1) / interval, sourced.
 python3 - "$S" "$T/tree.json" <<'PY' || fail "rates from the second sample"
 import json, sys
-root, rep = sys.argv[1], json.load(open(sys.argv[2]))
+root, rep = sys.argv[1], json.load(open(sys.argv[2]))["facts"]
 def tcp(path):
     lines = [l.split() for l in open(path) if l.startswith("Tcp:")]
     return dict(zip(lines[0][1:], map(int, lines[1][1:])))
@@ -57,7 +58,7 @@ assert rep["probe"]["interval_s"] == iv, rep["probe"]
 PY
 # --interval 0 on a tree ignores its second sample and says why.
 "$HR_BIN" probe --root "$S" --interval 0 --format json >"$T/iv0.json" 2>/dev/null
-jget "$T/iv0.json" 'd["rates"]["rate.Tcp.ActiveOpens"]["absent"]' | grep -q "TIME_WAIT age histogram" ||
+jget "$T/iv0.json" 'd["facts"]["rates"]["rate.Tcp.ActiveOpens"]["absent"]' | grep -q "TIME_WAIT age histogram" ||
 	fail "--interval 0: rates not absent with the reason"
 "$HR_BIN" probe --root "$S" --interval 0 | grep -q "single counter sample: rates come from the TIME_WAIT age histogram" ||
 	fail "text output does not say where rates come from"
@@ -98,6 +99,6 @@ cp /proc/sys/kernel/random/boot_id "$C/proc/sys/kernel/random/"
 chmod -R u+w "$C" # cp keeps /proc's r-x directory modes: let the cleanup remove it
 "$HR_BIN" probe --root "$C" --format json >"$T/cp.json" 2>"$T/cp.err" || fail "probe --root of a cp tree"
 for k in net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse net.core.somaxconn net.ipv4.conf.all.rp_filter; do
-	assert_eq "$(jget "$T/cp.json" "d['sysctls']['$k']['value']")" "$(jget "$T/tree.json" "d['sysctls']['$k']['value']")" "cp tree $k"
+	assert_eq "$(jget "$T/cp.json" "d['facts']['sysctls']['$k']['value']")" "$(jget "$T/tree.json" "d['facts']['sysctls']['$k']['value']")" "cp tree $k"
 done
 echo ok

@@ -120,6 +120,17 @@ START_TEST(test_timewait_timer)
 	ck_assert_int_eq(hr_procnet_parse_line(l, strlen(l), AF_INET, &s, &why), 0);
 	ck_assert_uint_eq(s.expires_ms, 2500);
 	ck_assert(!s.backlog_unknown);
+	/* Not the fixed layout (a 9-digit timer, tabs, no sl padding): the
+	 * careful parser still reads it the same way. */
+	{
+		const char *k = "0: 0100000A:80E8\t0200000A:1538 06 00000000:00000000 03:000001770 00000000 0 0 0";
+
+		ck_assert_int_eq(hr_procnet_parse_line(k, strlen(k), AF_INET, &s, &why), 0);
+		ck_assert_int_eq(s.state, HR_TIME_WAIT);
+		ck_assert_uint_eq(s.sport, 0x80E8);
+		ck_assert_uint_eq(s.dport, 5432);
+		ck_assert_uint_eq(s.expires_ms, 60000);
+	}
 }
 END_TEST
 
@@ -276,6 +287,67 @@ START_TEST(test_many_lines_cross_buffer)
 }
 END_TEST
 
+START_TEST(test_hex_words)
+{
+	/* Every 8-digit word, upper or lower case, decodes like strtoul; any
+	 * non-hex byte in any position is refused. */
+	static const char bad[] = {'g', 'G', '/', ':', '@', '`', ' ', 'z', (char)0x80, (char)0xC1, 0x11};
+	char l[256];
+	struct hr_sock s;
+	const char *why;
+	uint32_t w, seed = 12345;
+	int i, pos;
+	size_t b;
+
+	for (i = 0; i < 4000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		w = seed ^ (seed << 7);
+		snprintf(l, sizeof(l), i % 2 ? "   0: %08X:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1"
+					  : "   0: %08x:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1",
+			 w);
+		ck_assert_int_eq(hr_procnet_parse_line(l, strlen(l), AF_INET, &s, &why), 0);
+		ck_assert_mem_eq(s.src, &w, 4);
+	}
+	for (pos = 0; pos < 8; pos++)
+		for (b = 0; b < sizeof(bad); b++) {
+			snprintf(l, sizeof(l), "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1");
+			l[6 + pos] = bad[b];
+			ck_assert_int_eq(hr_procnet_parse_line(l, strlen(l), AF_INET, &s, &why), -EBADMSG);
+		}
+}
+END_TEST
+
+/* Counts sockets per state for test_each. */
+static void count_cb(void *ctx, const struct hr_sock *s)
+{
+	((unsigned *)ctx)[s->state]++;
+}
+
+START_TEST(test_each)
+{
+	char t[2048], l[320];
+	unsigned counts[HR_TCP_NSTATES] = {0};
+	const char *path;
+	hr_procnet *p;
+	int err;
+
+	strcpy(t, HDR4);
+	strcat(t, line(l, AF_INET, "0.0.0.0", 80, "0.0.0.0", 0, 0x0A, 0, 0, 0));
+	strcat(t, "\ngarbage line\n");
+	strcat(t, line(l, AF_INET, "10.0.0.1", 40000, "10.0.0.2", 80, 0x06, 0, 3, 100));
+	strcat(t, "\n");
+	path = tmpfile_with("each", t);
+	p = hr_procnet_open(path, NULL, AF_INET, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(hr_procnet_each(p, count_cb, counts, NULL), 2);
+	ck_assert_uint_eq(counts[HR_LISTEN], 1);
+	ck_assert_uint_eq(counts[HR_TIME_WAIT], 1);
+	ck_assert_uint_eq(hr_procnet_bad_lines(p), 1);
+	hr_procnet_close(p);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	int err = 0;
@@ -296,6 +368,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_lines);
 	tcase_add_test(tc, test_two_passes);
 	tcase_add_test(tc, test_many_lines_cross_buffer);
+	tcase_add_test(tc, test_hex_words);
+	tcase_add_test(tc, test_each);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;

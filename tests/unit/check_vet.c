@@ -80,6 +80,10 @@ START_TEST(test_fixes)
 		" {\"rule\": \"c\", \"severity\": \"critical\", \"subject\": null, \"fixes\": ["
 		"   {\"kind\": \"sysctl\", \"settings\": {\"net.core.somaxconn\": \"8192\"}, \"severity_after\": \"critical\"},"
 		"   {\"kind\": \"sysctl\", \"text\": \"t\", \"settings\": {\"net/core/somaxconn\": 4096, \"net.ipv4.tcp_tw_reuse\": \"1\"}, \"severity_after\": \"info\"}]},"
+		" {\"rule\": \"p\", \"severity\": \"critical\", \"subject\": null, \"fixes\": ["
+		"   {\"kind\": \"sysctl\", \"settings\": {\"net.ipv4.tcp_max_tw_buckets\": \"420\"}, \"severity_after\": \"warning\"}]},"
+		" {\"rule\": \"q\", \"severity\": \"warning\", \"subject\": null, \"fixes\": ["
+		"   {\"kind\": \"sysctl\", \"settings\": {\"net.ipv4.tcp_fin_timeout\": \"30\"}, \"severity_after\": \"warning\"}]},"
 		" {\"rule\": \"o\", \"severity\": \"ok\", \"fixes\": ["
 		"   {\"kind\": \"sysctl\", \"settings\": {\"net.ipv4.tcp_fin_timeout\": \"5\"}, \"severity_after\": \"ok\"}]}]}",
 		0, NULL);
@@ -88,12 +92,16 @@ START_TEST(test_fixes)
 
 	ck_assert_ptr_nonnull(rep);
 	ck_assert_int_eq(hr_vet_fixes(rep, &s, &n), 0);
-	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(n, 3);
 	/* Critical first: its acceptable fix sets somaxconn 4096, the warning's 1024 loses. */
 	ck_assert_str_eq(s[0].key, "net.core.somaxconn");
 	ck_assert_str_eq(s[0].value, "4096");
 	ck_assert_str_eq(s[0].from, "fix c");
 	ck_assert_str_eq(s[1].key, "net.ipv4.tcp_tw_reuse");
+	/* No fix reaches ok/info: the one that lowers critical to warning, said so;
+	 * a warning fix that stays warning is not taken (no tcp_fin_timeout). */
+	ck_assert_str_eq(s[2].key, "net.ipv4.tcp_max_tw_buckets");
+	ck_assert_ptr_nonnull(strstr(s[2].why, "[leaves the finding at warning]"));
 	hr_desired_free_all(s, n);
 	json_decref(rep);
 }

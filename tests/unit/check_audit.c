@@ -1,0 +1,185 @@
+/* Unit tests of the audit API the applier calls for what-ifs:
+ * hr_audit_facts() over hand-built facts with the shipped rules, findings
+ * sorted by severity, the summary and exit code, and hr_audit_assume(). */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+
+static const char *const shipped[] = {HR_SRCDIR "/rules", NULL};
+
+/* Facts of a default 6.18 box: the sysctls the shipped rules read. */
+static hr_facts *default_box(void)
+{
+	static const char *const kv[][2] = {
+		{"net.ipv4.ip_local_port_range", "32768\t60999"},
+		{"net.ipv4.ip_local_reserved_ports", ""},
+		{"net.ipv4.ip_unprivileged_port_start", "1024"},
+		{"net.ipv4.tcp_tw_reuse", "2"},
+		{"net.ipv4.tcp_tw_reuse_delay", "1000"},
+		{"net.ipv4.tcp_timestamps", "1"},
+		{"net.ipv4.tcp_max_tw_buckets", "131072"},
+		{"net.ipv4.tcp_ehash_entries", "262144"},
+		{"net.ipv4.tcp_retries2", "15"},
+		{"net.ipv4.tcp_rto_max_ms", "120000"},
+		{"net.ipv4.tcp_syn_retries", "6"},
+		{"net.ipv4.tcp_syn_linear_timeouts", "4"},
+		{"net.ipv4.tcp_synack_retries", "5"},
+		{"net.ipv4.tcp_keepalive_time", "7200"},
+		{"net.ipv4.tcp_keepalive_intvl", "75"},
+		{"net.ipv4.tcp_keepalive_probes", "9"},
+		{"net.ipv4.tcp_syncookies", "1"},
+		{"net.ipv4.tcp_abort_on_overflow", "0"},
+		{"net.ipv4.tcp_fin_timeout", "60"},
+		{"net.core.somaxconn", "4096"},
+		{"net.ipv4.ip_forward", "0"},
+	};
+	hr_facts *f = hr_facts_new();
+	size_t i;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		ck_assert_int_eq(hr_facts_set_sysctl(f, kv[i][0], kv[i][1], "test"), 0);
+	hr_facts_set_sysctl_absent(f, "net.ipv4.tcp_tw_recycle", "absent on this kernel");
+	hr_facts_sockets_done(f);
+	return f;
+}
+
+static const json_t *find(const json_t *rep, const char *rule, const char *subject)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(rep, "findings"), i, x) {
+		const char *s = json_string_value(json_object_get(x, "subject"));
+
+		if (!strcmp(json_string_value(json_object_get(x, "rule")), rule) &&
+		    ((!s && !subject) || (s && subject && !strcmp(s, subject))))
+			return x;
+	}
+	return NULL;
+}
+
+static double metric(const json_t *f, const char *name)
+{
+	json_t *v = json_object_get(json_object_get(f, "metrics"), name);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+START_TEST(test_seed_declared)
+{
+	hr_facts *f = default_box();
+	struct hr_err err = {0};
+	json_t *rep;
+	const json_t *pf, *s;
+	size_t i;
+	int last = -1;
+	json_t *x;
+
+	ck_assert_int_eq(hr_facts_declare_dest(f, "10.0.0.2", 5774, 710, true, "test"), 0);
+	ck_assert_int_eq(hr_audit_facts(f, shipped, &rep, &err), 0);
+	pf = find(rep, "ports.timewait-exhaustion", "10.0.0.2:5774");
+	ck_assert_ptr_nonnull(pf);
+	ck_assert_str_eq(json_string_value(json_object_get(pf, "severity")), "critical");
+	ck_assert(fabs(metric(pf, "headroom") - 28232.0 / 42600) < 1e-9);
+	ck_assert(fabs(metric(pf, "seconds_to_exhaustion") - 28232.0 / 710) < 1e-9);
+	/* Sorted by severity. */
+	json_array_foreach(json_object_get(rep, "findings"), i, x) {
+		int r = hr_audit_severity_rank(json_string_value(json_object_get(x, "severity")));
+
+		ck_assert_int_ge(r, last);
+		last = r;
+	}
+	s = json_object_get(rep, "summary");
+	ck_assert_int_eq(hr_audit_exit_code(rep), HR_AUDIT_CRITICAL);
+	ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "CRITICAL");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(s, "verdict")),
+				     "CRITICAL: connections to 10.0.0.2:5774 run out of local ports in 39.8 s"));
+	json_decref(rep);
+
+	/* What-if: tw_reuse = 1 takes the hold to 1 s. */
+	ck_assert_int_eq(hr_audit_assume(f, "net.ipv4.tcp_tw_reuse=1", &err), 0);
+	ck_assert_int_eq(hr_audit_facts(f, shipped, &rep, &err), 0);
+	pf = find(rep, "ports.timewait-exhaustion", "10.0.0.2:5774");
+	ck_assert_str_eq(json_string_value(json_object_get(pf, "severity")), "ok");
+	ck_assert(metric(pf, "hold_s") == 1);
+	ck_assert(isnan(metric(pf, "seconds_to_exhaustion")));
+	ck_assert_int_ne(hr_audit_exit_code(rep), HR_AUDIT_CRITICAL);
+	json_decref(rep);
+	hr_facts_free(f);
+}
+END_TEST
+
+START_TEST(test_assume_validation)
+{
+	hr_facts *f = default_box();
+	struct hr_err err = {0};
+	struct hr_value v;
+
+	ck_assert_int_eq(hr_audit_assume(f, "net.ipv4.tcp_nope=1", &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no such sysctl"));
+	hr_err_clear(&err);
+	ck_assert_int_eq(hr_audit_assume(f, "net.ipv4.tcp_tw_recycle=1", &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "absent on this kernel"));
+	hr_err_clear(&err);
+	ck_assert_int_eq(hr_audit_assume(f, "net.ipv4.ip_local_port_range=1024", &err), -EINVAL);
+	hr_err_clear(&err);
+	ck_assert_int_eq(hr_audit_assume(f, "net.ipv4.tcp_retries2=many", &err), -EINVAL);
+	hr_err_clear(&err);
+	ck_assert_int_eq(hr_audit_assume(f, "=1", &err), -EINVAL);
+	hr_err_clear(&err);
+	ck_assert_int_eq(hr_audit_assume(f, "vm.x", &err), -EINVAL);
+	hr_err_clear(&err);
+	ck_assert_int_eq(hr_audit_assume(f, "net/ipv4/ip_local_port_range=1024  65535", &err), 0);
+	ck_assert_int_eq(hr_facts_get(f, "net.ipv4.ip_local_port_range", 0, &v), 0);
+	ck_assert(v.num == 1024);
+	ck_assert_str_eq(v.source, "--assume");
+	ck_assert_int_eq(hr_facts_get(f, "ports.usable", -1, &v), 0);
+	ck_assert(v.num == 64512);
+	hr_facts_free(f);
+}
+END_TEST
+
+START_TEST(test_no_rules)
+{
+	hr_facts *f = default_box();
+	struct hr_err err = {0};
+	const char *const none[] = {"/nonexistent/rules", NULL};
+	json_t *rep;
+
+	ck_assert_int_lt(hr_audit_facts(f, none, &rep, &err), 0);
+	ck_assert_ptr_nonnull(rep); /* still a report, saying why */
+	ck_assert_int_eq(hr_audit_exit_code(rep), HR_AUDIT_UNKNOWN);
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(rep, "summary"), "rule_errors")), 1);
+	json_decref(rep);
+	hr_facts_free(f);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_seed_declared);
+	tcase_add_test(tc, test_assume_validation);
+	tcase_add_test(tc, test_no_rules);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
