@@ -140,7 +140,7 @@ What limits the numbers (profiles with perf record, 200k TIME_WAIT):
   70-80% of the samples are in the kernel's tcp_diag_dump (walking the
   established hash, re-walking a bucket when a 32 KiB skb fills mid-chain)
   and sk_diag_fill; headroom's own work is about 4% (dest_get in the facts
-  model, hashing each destination), the netlink parsing does not show up.
+  model 2.9%, sockdiag's per-message callback 0.8%).
   `perf stat` of `diagdump` and the floor at 200k: 85-90 ms task-clock each,
   596 recvmsg() calls against 595 recv() calls. So headroom sits at the
   floor; the ratios above 1.0 in the table are process start-up (libraries,
@@ -152,13 +152,14 @@ What limits the numbers (profiles with perf record, 200k TIME_WAIT):
   6.4-7.1x at 200k (see the table); in an earlier run with about 200k
   TIME_WAIT of other jobs in the shared hash, 2.9x and 5.7x: the kernel
   walk was then about half of the ss pipeline.
-- `probe --root` parses /proc/net/tcp text (probe's procnet parser): 18% in
-  the facts model's dest_get (a byte-wise FNV hash of 16 address bytes and
-  the port per socket), 30% in line parsing (hr_procnet_parse_line,
-  endpoint, dec), 17% copying the file. `wc -l` is a memchr at page-cache
-  speed (about 6 GB/s here), so 2x of it leaves about 50 ns per 150-byte
-  line: reaching it needs a word-at-a-time destination hash in the facts
-  model and a table-driven hex parser; both are outside sockdiag.
+- `probe --root` parses /proc/net/tcp text (probe's procnet parser, already
+  SWAR hex decoding, and the facts model's word hash with a last-hit cache):
+  at 200k, 28% in hr_procnet_parse_line, 15% in dest_get, 5% in
+  hr_facts_add_socket, 25% the kernel copying the file. `wc -l` is a memchr
+  at page-cache speed (about 9 GB/s here), so 2x of it leaves about 35 ns per
+  150-byte line, of which the copy alone takes about a third: the 2x goal
+  would need the parse and the aggregation near 10 ns each per socket. Both
+  are outside sockdiag; we report, not fix.
 - Peak RSS does not grow with sockets: they are streamed into
   per-destination aggregates and never stored (the dump uses one 64 KiB
   buffer).
@@ -166,7 +167,7 @@ What limits the numbers (profiles with perf record, 200k TIME_WAIT):
   makes the kernel also walk the whole bind hash; at 200k TIME_WAIT that cost
   40% more kernel time in our measurement. headroom and the floor ask for
   states 1..12 only.
-- Making 1M TIME_WAIT takes tcpgen 26-60 s on this machine (two fill
+- Making 1M TIME_WAIT takes tcpgen 21-60 s on this machine (two fill
   processes, connect + accept + close on loopback, slower when other jobs
   load the CPUs), which leaves 0-30 s of the 60 s TIME_WAIT window for the 1M measurements; the table's
   "start..end" shows whether the count held.
