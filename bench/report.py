@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """bench/report.py WORKDIR MACHINE OUT.md N...: the table of bench/run.sh.
 
-Reads hyperfine's --export-json files (median wall time) and the peak RSS
+Reads hyperfine's --export-json files (one per interleaved round; the
+median over rounds) and the peak RSS
 files run.sh left in WORKDIR, prints a table with ratios to the floor, checks
 the goals and writes OUT.md (docs/PERFORMANCE.md)."""
+import glob
 import json
 import os
+import statistics
 import sys
 
 work, machine, out = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -13,11 +16,13 @@ sizes = sys.argv[4:]
 
 
 def median(n, name):
-    p = os.path.join(work, "%s.%s.json" % (n, name))
-    if not os.path.exists(p):
-        return None
-    r = json.load(open(p))["results"][0]
-    return r["median"]
+    """Median wall time of a tool over the interleaved rounds of size n."""
+    times = []
+    for p in glob.glob(os.path.join(work, "%s.*.json" % n)):
+        for r in json.load(open(p))["results"]:
+            if r["command"] == name:
+                times.extend(r["times"])
+    return statistics.median(times) if times else None
 
 
 def value(n, name):
@@ -57,7 +62,7 @@ for n in sizes:
         m = median(n, key)
         if m is None and key in ("ss", "netstat"):
             continue
-        lines.append("| %s | %s | %s | %s | %s |" % (tw, label, ms(m), ratio(m, floor),
+        lines.append("| %s | %s | %s | %s | %s |" % (tw, label.replace("|", "\\|"), ms(m), ratio(m, floor),
                                                   kib(value(n, key + ".rss"))))
     root, wc = median(n, "root"), median(n, "wc")
     nl = value(n, "lines")
@@ -99,35 +104,73 @@ goals.append("- quiet box (empty namespace; %s TIME_WAIT elsewhere on the machin
 table = "\n".join(lines)
 print(table)
 print("\n".join(goals))
+if not sizes:
+    sys.exit(0)  # quiet-box only: printed, docs left alone
 with open(out, "w") as f:
-    f.write("""# Performance
+    template = """# Performance
 
 Measured by `bench/run.sh` (as root; it makes and removes its own network
 namespaces, one per size, and only uses loopback). Each size is a fresh
 namespace where `tests/helpers/tcpgen fill` makes N client-closed loopback
-connections over 32 destinations (127.0.0.1:7201..7232), so N sockets sit in
+connections over 64 destinations (127.0.0.1:7201..7264), so N sockets sit in
 TIME_WAIT for 60 s; every measurement happens inside that window (the
 "start..end" column is the TIME_WAIT count before and after, from the floor).
-Times are hyperfine medians (pipelines through `sh`, with hyperfine's shell
-correction); peak RSS is "Maximum resident set size" from `/usr/bin/time -v`,
-one run. The floor, `bench/sockfloor.c`, does the least a sock_diag survey
-can: one dump per family of every TCP state, counting states, no library.
+Times are medians over interleaved rounds (each round one hyperfine run of
+every tool, the order rotated every round, so neither sockets expiring
+during the window nor the position in a round favours a tool; pipelines
+through `sh`, with hyperfine's shell correction). Peak RSS is "Maximum
+resident set size" from `/usr/bin/time -v`, one run. "machine before" is
+the count of TIME_WAIT sockets in the whole machine (slab tw_sock_TCP)
+before the fill: the kernel keeps one established hash for all namespaces,
+and every dump walks all of it, so other jobs' sockets cost time too.
+The floor, `bench/sockfloor.c`, does the least a sock_diag survey can: one
+dump per family of every TCP state, counting states, no library.
 
-Machine: %s.
+Machine: {machine}.
 The machine was shared with other jobs during the run, so single medians
-carry noise of roughly +-10%%.
+carry noise of roughly +-10%.
 
-%s
+{table}
 
 Goals:
-%s
+{goals}
 
-Notes:
-- Do not ask sock_diag for ~0 states: bit 13 (TCP_BOUND_INACTIVE, 6.7+) makes
-  the kernel also walk the whole bind hash; at 200k TIME_WAIT that cost 40%%
-  more kernel time in our measurement. headroom and the floor ask for states
-  1..12 only.
-- Almost all of the dump's time is kernel time (walking the established hash
-  and filling 88-byte messages); headroom's own work per socket is one
-  hash-table update in the facts model, with no allocation and no syscall.
-""" % (machine, table, "\n".join(goals)))
+What limits the numbers (profiles with perf record, 200k TIME_WAIT):
+- The live dump is kernel time. In `headroom probe` and in the floor alike,
+  70-80% of the samples are in the kernel's tcp_diag_dump (walking the
+  established hash, re-walking a bucket when a 32 KiB skb fills mid-chain)
+  and sk_diag_fill; headroom's own work is about 4% (dest_get in the facts
+  model 2.9%, sockdiag's per-message callback 0.8%).
+  `perf stat` of `diagdump` and the floor at 200k: 85-90 ms task-clock each,
+  596 recvmsg() calls against 595 recv() calls. So headroom sits at the
+  floor; the ratios above 1.0 in the table are process start-up (libraries,
+  sysctl and counter reads of the probe, the rules of the audit) and noise.
+- ss and netstat pay the same kernel cost (ss asks sock_diag for TIME_WAIT
+  and the kernel still walks every bucket; netstat makes the kernel print
+  /proc/net/tcp), so "faster than ss/netstat" shrinks when the kernel walk
+  grows. With few other sockets on the machine we measured 3.5-3.9x and
+  6.4-7.1x at 200k (see the table); in an earlier run with about 200k
+  TIME_WAIT of other jobs in the shared hash, 2.9x and 5.7x: the kernel
+  walk was then about half of the ss pipeline.
+- `probe --root` parses /proc/net/tcp text (probe's procnet parser, already
+  SWAR hex decoding, and the facts model's word hash with a last-hit cache):
+  at 200k, 28% in hr_procnet_parse_line, 15% in dest_get, 5% in
+  hr_facts_add_socket, 25% the kernel copying the file. `wc -l` is a memchr
+  at page-cache speed (about 9 GB/s here), so 2x of it leaves about 35 ns per
+  150-byte line, of which the copy alone takes about a third: the 2x goal
+  would need the parse and the aggregation near 10 ns each per socket. Both
+  are outside sockdiag; we report, not fix.
+- Peak RSS does not grow with sockets: they are streamed into
+  per-destination aggregates and never stored (the dump uses one 64 KiB
+  buffer).
+- Do not ask sock_diag for ~0 states: bit 13 (TCP_BOUND_INACTIVE, 6.7+)
+  makes the kernel also walk the whole bind hash; at 200k TIME_WAIT that cost
+  40% more kernel time in our measurement. headroom and the floor ask for
+  states 1..12 only.
+- Making 1M TIME_WAIT takes tcpgen 21-60 s on this machine (two fill
+  processes, connect + accept + close on loopback, slower when other jobs
+  load the CPUs), which leaves 0-30 s of the 60 s TIME_WAIT window for the 1M measurements; the table's
+  "start..end" shows whether the count held.
+"""
+    f.write(template.replace("{machine}", machine).replace("{table}", table).replace("{goals}", "\n".join(goals)))
+

@@ -92,6 +92,33 @@ static int sd_on_done(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/* NLMSG_ERROR: an error code ends the dump (errno set); 0 is an ACK. Given
+ * explicitly, like NLMSG_DONE, so the end of a dump does not depend on
+ * libmnl's defaults for control messages. */
+static int sd_on_error(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
+/* NLMSG_OVERRUN: the kernel says data was lost. */
+static int sd_on_overrun(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	errno = ENOBUFS;
+	return MNL_CB_ERROR;
+}
+
 /* Clears NLM_F_DUMP_INTR on every message of a received buffer, so
  * mnl_cb_run() (which stops at the flag with EINTR) delivers them all;
  * returns true when any carried it. */
@@ -111,6 +138,13 @@ static bool sd_clear_intr(void *buf, size_t len)
 	return seen;
 }
 
+/* errno in words for netlink failures: hr_strerror() speaks of sysctl keys
+ * ("unknown key"), which would mislead here. */
+static const char *sd_strerror(int err)
+{
+	return strerror(err < 0 ? -err : err);
+}
+
 static const char *sd_family_name(int family)
 {
 	return family == AF_INET6 ? "IPv6" : "IPv4";
@@ -120,7 +154,11 @@ static const char *sd_family_name(int family)
 static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t states, struct sd_ctx *c,
 		       bool *interrupted, struct hr_err *err)
 {
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_DONE] = sd_on_done};
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = sd_on_error,
+		[NLMSG_DONE] = sd_on_done,
+		[NLMSG_OVERRUN] = sd_on_overrun,
+	};
 	unsigned int portid = mnl_socket_get_portid(nl);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
@@ -139,7 +177,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
 		hr_err_set(err, ret, "netlink sock_diag: sending the %s TCP dump request: %s",
-			   sd_family_name(family), hr_strerror(-ret));
+			   sd_family_name(family), sd_strerror(-ret));
 		return ret;
 	}
 	c->done_err = 0;
@@ -159,7 +197,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 					   sd_family_name(family));
 			else
 				hr_err_set(err, ret, "netlink sock_diag: receiving the %s TCP dump: %s",
-					   sd_family_name(family), hr_strerror(-ret));
+					   sd_family_name(family), sd_strerror(-ret));
 			return ret;
 		}
 		if (len == 0) {
@@ -193,7 +231,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 			if (ret == 0)
 				ret = -EPROTO;
 			hr_err_set(err, ret, "netlink sock_diag: %s TCP dump failed: %s%s",
-				   sd_family_name(family), hr_strerror(-ret),
+				   sd_family_name(family), sd_strerror(-ret),
 				   ret == -ENOENT || ret == -EOPNOTSUPP
 					   ? " (kernel without inet_diag/tcp_diag support?)"
 					   : "");
@@ -228,7 +266,7 @@ long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
 	if (!nl) {
 		ret = -errno;
 		hr_err_set(err, ret, "netlink sock_diag: cannot open a NETLINK_SOCK_DIAG socket: %s",
-			   hr_strerror(-ret));
+			   sd_strerror(-ret));
 		free(buf);
 		return ret;
 	}
@@ -238,7 +276,7 @@ long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		hr_err_set(err, ret, "netlink sock_diag: cannot bind the netlink socket: %s",
-			   hr_strerror(-ret));
+			   sd_strerror(-ret));
 		goto out;
 	}
 	for (pass = 0; pass < 2 && ret == 0; pass++)

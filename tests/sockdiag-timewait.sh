@@ -48,8 +48,11 @@ done >"$T/gen"
 
 python3 - "$T/after.json" "$T/live.json" "$T/ss" "$T/gen" <<'PY' || fail "sock_diag facts disagree with ss/tcpgen"
 import json, sys
-after = json.load(open(sys.argv[1]))["facts"]["sockets"]
-live = json.load(open(sys.argv[2]))["facts"]["sockets"]
+def facts(p):
+    d = json.load(open(p))
+    return d.get("facts", d)  # probe prints the facts object; accept a wrapper too
+after = facts(sys.argv[1])["sockets"]
+live = facts(sys.argv[2])["sockets"]
 ss = {l.split()[0]: int(l.split()[1]) for l in open(sys.argv[3])}
 gen = [l.split() for l in open(sys.argv[4])]
 got = {d["subject"]: d["timewait"] for d in after["destinations"] if d["timewait"]}

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	}
 	hr_facts_set_meta(f, "", "netlink sock_diag", 0);
 	hr_facts_sockets_done(f);
-	j = json_pack("{s:o}", "facts", hr_facts_to_json(f));
+	j = hr_facts_to_json(f); /* the same object `headroom probe --format json` prints */
 	json_dumpf(j, stdout, JSON_INDENT(1) | JSON_SORT_KEYS);
 	putchar('\n');
 	json_decref(j);

@@ -568,6 +568,10 @@ static int run_client(void)
 	{
 		double elapsed = now() - t0, grace = now() + GRACE_S;
 
+		/* Ended by --count: the last attempt's slot lasts until k / rate. */
+		if ((double)k / opt.rate > elapsed)
+			elapsed = (double)k / opt.rate;
+
 		/* In-flight connects get a bounded grace; counted, not paced. */
 		while ((st.inflight > 0 || st.open > 0) && now() < grace && !stop)
 			poll_events(grace - now());
