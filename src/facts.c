@@ -50,7 +50,7 @@ struct dest {
 	uint16_t port;
 	uint32_t states[HR_TCP_NSTATES];
 	uint32_t total; /* outbound sockets toward it: local ports in use */
-	uint32_t tw_bins[TW_BINS];
+	struct hr_twhist tw;
 	double declared_rate;
 	bool declared;
 	bool declared_local_closes;
@@ -80,7 +80,7 @@ struct inport {
 	uint16_t port;
 	uint32_t states[HR_TCP_NSTATES];
 	uint32_t total;
-	uint32_t tw_bins[TW_BINS];
+	struct hr_twhist tw;
 	double declared_rate;
 	bool declared_server_closes;
 	bool declared;
@@ -109,7 +109,7 @@ struct hr_facts {
 
 	uint64_t states[HR_TCP_NSTATES];
 	uint64_t total, inbound, outbound;
-	uint32_t tw_bins[TW_BINS];
+	struct hr_twhist tw;
 	bool have_sockets;
 
 	struct problem *problems;
@@ -559,6 +559,14 @@ static int tw_bin(uint32_t expires_ms)
 	return b >= TW_BINS ? TW_BINS - 1 : (int)b;
 }
 
+void hr_twhist_add(struct hr_twhist *h, uint32_t expires_ms)
+{
+	h->bins[tw_bin(expires_ms)]++;
+	/* Zero-initialised histograms read 0 as "empty": store time left + 1. */
+	if (h->min_expires_ms == 0 || expires_ms + 1 < h->min_expires_ms)
+		h->min_expires_ms = expires_ms + 1;
+}
+
 /* The destination key as two words, IPv4-mapped IPv6 folded to IPv4, made
  * without narrow writes followed by a wide read of the same bytes (that
  * store-forwarding stall was most of the per-socket cost). */
@@ -599,7 +607,6 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 {
 	int family = s->family, st = s->state;
 	bool tw = st == HR_TIME_WAIT;
-	int bin = tw ? tw_bin(s->expires_ms) : 0;
 
 	if (st <= 0 || st >= HR_TCP_NSTATES)
 		st = 0;
@@ -633,7 +640,7 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 	f->states[st]++;
 	f->total++;
 	if (tw)
-		f->tw_bins[bin]++;
+		hr_twhist_add(&f->tw, s->expires_ms);
 	if (port_listening(f, s->sport)) {
 		struct inport *in = inport_get(f, s->sport);
 
@@ -643,7 +650,7 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 		in->states[st]++;
 		in->total++;
 		if (tw)
-			in->tw_bins[bin]++;
+			hr_twhist_add(&in->tw, s->expires_ms);
 	} else {
 		struct dest *d;
 		uint64_t ka, kb;
@@ -656,7 +663,7 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 		d->states[st]++;
 		d->total++;
 		if (tw)
-			d->tw_bins[bin]++;
+			hr_twhist_add(&d->tw, s->expires_ms);
 	}
 }
 
@@ -766,17 +773,18 @@ static uint32_t bins_count(const uint32_t *bins, int w)
 	return c;
 }
 
-double hr_tw_rate(const uint32_t *bins, double *window_s)
+double hr_tw_rate(const struct hr_twhist *h, double *window_s)
 {
+	const uint32_t *bins = h->bins;
 	int oldest = -1, i, k;
-	double w = 0;
+	double w = 0, history;
 
 	for (i = TW_BINS - 1; i >= 0; i--)
 		if (bins[i]) {
 			oldest = i;
 			break;
 		}
-	if (oldest < 0) {
+	if (oldest < 0 || h->min_expires_ms == 0) {
 		if (window_s)
 			*window_s = HR_TW_LEN_S;
 		return 0;
@@ -790,9 +798,16 @@ double hr_tw_rate(const uint32_t *bins, double *window_s)
 		}
 	if (w <= 0)
 		w = 1;
+	/* The oldest bin is only partly filled when the flow began inside it:
+	 * a window reaching past the oldest socket counts every socket, so
+	 * divide by the exact history instead (a flow 4.5 s old at rate r has
+	 * 4.5 r sockets, not 5 r). */
+	history = (HR_TW_LEN_S * 1000.0 - (double)(h->min_expires_ms - 1)) / 1000.0;
+	if (history > 0 && history < w)
+		w = history < 0.1 ? 0.1 : history;
 	if (window_s)
 		*window_s = w;
-	return bins_count(bins, (int)w) / w;
+	return bins_count(bins, w >= HR_TW_LEN_S ? HR_TW_LEN_S : (int)ceil(w)) / w;
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -928,7 +943,7 @@ static double sum_dest_rate(const hr_facts *f)
 
 	for (i = 0; i < f->ndests; i++) {
 		const struct dest *d = f->dest_list[i];
-		double obs = hr_tw_rate(d->tw_bins, NULL);
+		double obs = hr_tw_rate(&d->tw, NULL);
 
 		r += d->declared && d->declared_rate > obs ? d->declared_rate : obs;
 	}
@@ -990,7 +1005,7 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 		else if (!strcmp(k, "listeners"))
 			val_num(out, (double)f->nlisteners, src);
 		else if (!strcmp(k, "timewait_rate"))
-			val_num(out, hr_tw_rate(f->tw_bins, NULL), src);
+			val_num(out, hr_tw_rate(&f->tw, NULL), src);
 		else if (!strcmp(k, "outbound_rate"))
 			val_num(out, sum_dest_rate(f), src);
 		else if (!strcmp(k, "timewait_need")) {
@@ -1153,7 +1168,7 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 {
 	const struct dest *d = f->dest_list[i];
 	const char *src = f->socket_source ? f->socket_source : "sockets";
-	double win, obs = hr_tw_rate(d->tw_bins, &win);
+	double win, obs = hr_tw_rate(&d->tw, &win);
 	static char host[INET6_ADDRSTRLEN];
 
 	if (!strcmp(k, "host")) {
@@ -1180,7 +1195,7 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 	else if (!strncmp(k, "born_", 5)) {
 		int w = atoi(k + 5);
 
-		val_num(out, bins_count(d->tw_bins, w), src);
+		val_num(out, bins_count(d->tw.bins, w), src);
 	} else if (!strcmp(k, "rate"))
 		val_num(out, d->declared && d->declared_rate > obs ? d->declared_rate : obs,
 			d->declared && d->declared_rate > obs ? d->declared_source : src);
@@ -1210,7 +1225,7 @@ static int listener_item(const hr_facts *f, size_t i, const char *k, struct hr_v
 	const struct listener *l = &f->listeners[i];
 	const struct inport *in = &f->inports[f->port_index[l->port]];
 	const char *src = f->socket_source ? f->socket_source : "sockets";
-	double obs = hr_tw_rate(in->tw_bins, NULL);
+	double obs = hr_tw_rate(&in->tw, NULL);
 	static char host[INET6_ADDRSTRLEN];
 
 	if (!strcmp(k, "host")) {
@@ -1494,8 +1509,8 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		json_object_set_new(s, "inbound", json_integer((json_int_t)f->inbound));
 		json_object_set_new(s, "outbound", json_integer((json_int_t)f->outbound));
 		json_object_set_new(s, "states", states_json(NULL, f->states));
-		json_object_set_new(s, "timewait_born", born_json(f->tw_bins));
-		json_object_set_new(s, "timewait_rate_per_s", num_or_null(hr_tw_rate(f->tw_bins, &win)));
+		json_object_set_new(s, "timewait_born", born_json(f->tw.bins));
+		json_object_set_new(s, "timewait_rate_per_s", num_or_null(hr_tw_rate(&f->tw, &win)));
 		json_object_set_new(s, "timewait_rate_window_s", num_or_null(win));
 		if (sorted) {
 			memcpy(sorted, f->dest_list, f->ndests * sizeof(*sorted));
@@ -1504,7 +1519,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		for (i = 0; sorted && i < f->ndests; i++) {
 			const struct dest *d = sorted[i];
 			char ep[80], ip[INET6_ADDRSTRLEN];
-			double obs = hr_tw_rate(d->tw_bins, &win);
+			double obs = hr_tw_rate(&d->tw, &win);
 			json_t *o = json_object();
 
 			inet_ntop(d->family, d->addr, ip, sizeof(ip));
@@ -1514,7 +1529,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			json_object_set_new(o, "in_use", json_integer(d->total));
 			json_object_set_new(o, "timewait", json_integer(d->states[HR_TIME_WAIT]));
 			json_object_set_new(o, "states", states_json(d->states, NULL));
-			json_object_set_new(o, "timewait_born", born_json(d->tw_bins));
+			json_object_set_new(o, "timewait_born", born_json(d->tw.bins));
 			json_object_set_new(o, "rate_per_s", num_or_null(obs));
 			json_object_set_new(o, "rate_window_s", num_or_null(win));
 			if (d->declared) {
@@ -1536,7 +1551,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			json_object_set_new(o, "queue", l->observed ? json_integer(l->queue) : json_null());
 			json_object_set_new(o, "backlog", l->observed && !l->backlog_unknown ? json_integer(l->backlog) : json_null());
 			json_object_set_new(o, "inbound_states", states_json(in->states, NULL));
-			json_object_set_new(o, "inbound_rate_per_s", num_or_null(hr_tw_rate(in->tw_bins, NULL)));
+			json_object_set_new(o, "inbound_rate_per_s", num_or_null(hr_tw_rate(&in->tw, NULL)));
 			if (in->declared)
 				json_object_set_new(o, "declared_rate_per_s", num_or_null(in->declared_rate));
 			json_array_append_new(ll, o);

@@ -164,10 +164,22 @@ int64_t hr_ports_reserved_in(const char *list, int64_t lo, int64_t hi, uint8_t *
  * Returns -2 (and sets *ok=false) when the release is unknown. */
 int hr_kernel_version_cmp(const char *release, const char *version, bool *ok);
 
-/* Rate estimate from a TIME_WAIT age histogram (bins of 1 s, 61 bins):
- * arrivals / window, where window is the largest of 1, 5, 10, 30, 60 s
- * covered by the observed history (Little's law over TIME_WAIT). */
-double hr_tw_rate(const uint32_t *bins, double *window_s);
+/* TIME_WAIT age histogram: bins of 1 s (age = 60 s - time left), and the
+ * least time left seen (the exact age of the oldest). */
+struct hr_twhist {
+	uint32_t bins[HR_TW_LEN_S + 1];
+	uint32_t min_expires_ms; /* UINT32_MAX when empty */
+};
+
+/* Adds one TIME_WAIT socket with expires_ms left on its timer. */
+void hr_twhist_add(struct hr_twhist *h, uint32_t expires_ms);
+
+/* Rate estimate from a TIME_WAIT age histogram: arrivals / window, where
+ * window is the largest of 1, 5, 10, 30, 60 s covered by the observed
+ * history (Little's law over TIME_WAIT); when that window reaches past the
+ * oldest socket (a flow younger than the window), the exact history length
+ * is used instead, so a partly filled oldest bin does not dilute the rate. */
+double hr_tw_rate(const struct hr_twhist *h, double *window_s);
 
 /* The whole model as the report tree's "facts" object (owned). */
 json_t *hr_facts_to_json(const hr_facts *f);

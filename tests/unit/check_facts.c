@@ -79,22 +79,33 @@ END_TEST
 
 START_TEST(test_rate_window)
 {
-	uint32_t bins[61] = {0};
+	struct hr_twhist h;
 	double w;
-	int i;
+	int i, k;
 
 	/* 100/s for the last 7 s: the 5 s window is the largest covered. */
-	for (i = 0; i < 7; i++)
-		bins[i] = 100;
-	ck_assert_double_eq_tol(hr_tw_rate(bins, &w), 100, 1e-9);
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 700; i++)
+		hr_twhist_add(&h, (uint32_t)(60000 - i * 10));
+	ck_assert_double_eq_tol(hr_tw_rate(&h, &w), 100, 1e-9);
 	ck_assert_double_eq(w, 5);
-	/* Steady 710/s for more than 60 s: all 60 bins full, Little's law N/60. */
+	/* A flow 4.5 s old at 100/s: the oldest bin is half full; the rate is
+	 * 100, not 450 / 5 = 90. */
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 450; i++)
+		hr_twhist_add(&h, (uint32_t)(60000 - 5 - i * 10));
+	ck_assert_double_eq_tol(hr_tw_rate(&h, &w), 100, 0.5);
+	ck_assert_double_eq_tol(w, 4.5, 0.01);
+	/* Steady 710/s for more than 60 s: ages spread over the whole minute,
+	 * Little's law N/60. */
+	memset(&h, 0, sizeof(h));
 	for (i = 0; i < 60; i++)
-		bins[i] = 710;
-	ck_assert_double_eq_tol(hr_tw_rate(bins, &w), 710, 1e-9);
-	ck_assert_double_eq(w, 60);
-	memset(bins, 0, sizeof(bins));
-	ck_assert_double_eq(hr_tw_rate(bins, &w), 0);
+		for (k = 0; k < 710; k++)
+			hr_twhist_add(&h, (uint32_t)(60000 - (int64_t)(i * 710 + k) * 60000 / 42600 - 1));
+	ck_assert_double_eq_tol(hr_tw_rate(&h, &w), 710, 0.05);
+	ck_assert_double_eq_tol(w, 60, 0.01);
+	memset(&h, 0, sizeof(h));
+	ck_assert_double_eq(hr_tw_rate(&h, &w), 0);
 }
 END_TEST
 
