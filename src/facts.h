@@ -59,6 +59,8 @@ struct hr_sock {
 	uint32_t rqueue;     /* LISTEN: current accept queue */
 	uint32_t wqueue;     /* LISTEN: backlog */
 	bool backlog_unknown; /* LISTEN: wqueue not known (/proc/net/tcp does not show it) */
+	uint32_t uid;        /* owner, when the source shows it (0 otherwise) */
+	uint32_t inode;      /* socket inode, when the source shows it (0 otherwise) */
 };
 
 /* Value kinds seen by the rules engine. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "probe.h"
 #include "render.h"
 #include "snapshot.h"
+#include "sockdiag.h"
 
 /* Copy buffer. /proc/net/tcp hands out one page of lines per read()
  * whatever the buffer (seq_read_iter() fills one seq buffer; measured:
@@ -202,6 +204,125 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 	}
 	closedir(d);
 	return 0;
+}
+
+/* The kernel's headers of /proc/net/tcp and tcp6 (tcp4_seq_show(),
+ * tcp6_seq_show()); IPv4 lines are padded to 149 columns (seq_pad()). */
+#define TCP4_HEADER "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+#define TCP6_HEADER "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+#define TCP4_WIDTH 149
+
+/* Output files of write_sockets(), one per family. */
+struct sockout {
+	FILE *f[2];   /* 0: tcp, 1: tcp6 */
+	long sl[2];   /* line numbers */
+	unsigned long long bytes;
+};
+
+/* Prints an address the way /proc/net/tcp does: each 32-bit word with
+ * %08X as it sits in memory (get_tcp4_sock(), get_tcp6_sock()). */
+static int put_addr(char *out, const uint8_t *a, int words)
+{
+	int i, n = 0;
+
+	for (i = 0; i < words; i++) {
+		uint32_t w;
+
+		memcpy(&w, a + 4 * i, 4);
+		n += sprintf(out + n, "%08X", w);
+	}
+	return n;
+}
+
+/* Writes one socket as a /proc/net/tcp{,6} line (callback of hr_sockdiag_each). */
+static void put_socket(void *ctx, const struct hr_sock *k)
+{
+	struct sockout *o = ctx;
+	int fam = k->family == AF_INET6 ? 1 : 0, words = fam ? 4 : 1, n;
+	char line[320];
+	bool listen = k->state == HR_LISTEN;
+
+	n = sprintf(line, "%4ld: ", o->sl[fam]++);
+	n += put_addr(line + n, k->src, words);
+	n += sprintf(line + n, ":%04X ", k->sport);
+	n += put_addr(line + n, k->dst, words);
+	/* tx_queue:rx_queue (LISTEN: 0 and the accept queue), tr:tm->when in
+	 * clock ticks (USER_HZ = 100, so ms / 10), retrnsmt, uid, timeout, inode. */
+	n += sprintf(line + n, ":%04X %02X %08X:%08X %02X:%08X %08X %5u %8d %u", k->dport, k->state,
+		     listen ? 0 : k->wqueue, k->rqueue, k->timer, k->expires_ms / 10, 0, k->uid, 0,
+		     k->inode);
+	if (!fam && n < TCP4_WIDTH)
+		n += sprintf(line + n, "%*s", TCP4_WIDTH - n, "");
+	line[n++] = '\n';
+	if (fwrite(line, 1, (size_t)n, o->f[fam]) == (size_t)n)
+		o->bytes += (unsigned long long)n;
+}
+
+/* Writes proc/net/tcp and tcp6 from one sock_diag dump: one consistent
+ * moment, where copying /proc/net/tcp takes one read() per 27 lines while
+ * the kernel re-walks its hash and sockets come and go (seconds on a busy
+ * box, which smears TIME_WAIT ages and inflates the rates). LISTEN lines
+ * come first in each file, as the kernel prints them. Returns 0, 1 when
+ * sock_diag is unavailable (nothing written: the caller copies instead),
+ * or -errno when writing failed (err set). */
+static int write_sockets(struct snap *s, struct hr_err *err)
+{
+	static const char *const rel[2] = {"/proc/net/tcp", "/proc/net/tcp6"};
+	struct sockout o = {{NULL, NULL}, {0, 0}, 0};
+	struct hr_err derr = {0};
+	char path[2][4096], dir[4096];
+	long n;
+	int i, r = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s/proc/net", s->tmp) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	r = mkdirs(dir);
+	if (r < 0) {
+		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	for (i = 0; i < 2; i++) {
+		int fd;
+
+		if (snprintf(path[i], sizeof(path[i]), "%s%s", s->tmp, rel[i]) >= (int)sizeof(path[i])) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		fd = open(path[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		o.f[i] = fd < 0 ? NULL : fdopen(fd, "w");
+		if (!o.f[i]) {
+			r = -errno;
+			hr_err_set(err, r, "%s: %s", path[i], strerror(-r));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		setvbuf(o.f[i], NULL, _IOFBF, CPBUF);
+		fprintf(o.f[i], i ? "%s\n" : "%-149s\n", i ? TCP6_HEADER : TCP4_HEADER);
+	}
+	n = hr_sockdiag_each(put_socket, &o, NULL, &derr);
+	if (n < 0) {
+		for (i = 0; i < 2; i++) {
+			fclose(o.f[i]);
+			o.f[i] = NULL;
+			unlink(path[i]);
+		}
+		snap_note(s, "netlink sock_diag", derr.msg[0] ? derr.msg : "dump failed");
+		return 1;
+	}
+out:
+	for (i = 0; i < 2; i++) {
+		if (!o.f[i])
+			continue;
+		if ((ferror(o.f[i]) | fclose(o.f[i])) && r == 0) {
+			r = -EIO;
+			hr_err_set(err, r, "%s: write failed", path[i]);
+		}
+		if (r == 0)
+			s->st->files++;
+	}
+	s->st->bytes += o.bytes;
+	return r;
 }
 
 /* Writes a small text file below the temporary tree. */
@@ -398,8 +519,10 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	 * kernel prints them, so they should be as close as possible to when
 	 * the snapshot was asked for), then the counters: the interval to the
 	 * second sample starts there. */
-	for (i = 0; hr_probe_socket_files[i] && r == 0; i++)
-		r = copy_one(&s, hr_probe_socket_files[i], err);
+	r = write_sockets(&s, err);
+	if (r == 1) /* no sock_diag here: copy the kernel's files instead */
+		for (i = 0, r = 0; hr_probe_socket_files[i] && r == 0; i++)
+			r = copy_one(&s, hr_probe_socket_files[i], err);
 	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
 		r = copy_one(&s, hr_probe_rate_files[i], err);
 	t1 = hr_now();

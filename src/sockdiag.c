@@ -35,14 +35,15 @@
 
 /* State of one dump as mnl_cb_run() walks it. */
 struct sd_ctx {
-	hr_facts *f;
+	hr_sock_fn cb;
+	void *cbctx;
 	long n;                         /* sockets fed */
 	long bad;                       /* replies too short to be an inet_diag_msg */
 	const struct nlmsghdr *last;    /* last data message delivered */
 	int done_err;                   /* error carried by NLMSG_DONE (negative errno) */
 };
 
-/* Feeds one SOCK_DIAG_BY_FAMILY reply to the facts model. */
+/* Hands one SOCK_DIAG_BY_FAMILY reply to the caller's callback. */
 static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct sd_ctx *c = data;
@@ -67,10 +68,12 @@ static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
 		.expires_ms = m->idiag_expires,
 		.rqueue = m->idiag_rqueue,
 		.wqueue = m->idiag_wqueue,
+		.uid = m->idiag_uid,
+		.inode = m->idiag_inode,
 	};
 	memcpy(s.src, m->id.idiag_src, 16);
 	memcpy(s.dst, m->id.idiag_dst, 16);
-	hr_facts_add_socket(c->f, &s);
+	c->cb(c->cbctx, &s);
 	c->n++;
 	return MNL_CB_OK;
 }
@@ -240,7 +243,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 	}
 }
 
-long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
+long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, struct hr_err *err)
 {
 	/* Listeners first: bit TCP_LISTEN only makes the kernel skip the
 	 * established hash (inet_diag_dump_icsk(), net/ipv4/inet_diag.c).
@@ -251,7 +254,7 @@ long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
 	const uint32_t listen = 1u << HR_LISTEN;
 	const uint32_t others = ((1u << HR_TCP_NSTATES) - 1) & ~listen & ~1u;
 	static const int families[2] = {AF_INET, AF_INET6};
-	struct sd_ctx c = {.f = f};
+	struct sd_ctx c = {.cb = cb, .cbctx = ctx};
 	struct mnl_socket *nl;
 	bool interrupted = false;
 	char *buf;
@@ -283,15 +286,33 @@ long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
 		for (i = 0; i < 2 && ret == 0; i++)
 			ret = sd_dump_one(nl, buf, families[i], pass == 0 ? listen : others, &c, &interrupted,
 					  err);
-	if (ret == 0 && interrupted)
-		hr_facts_add_problem(f, "netlink sock_diag",
-				     "dump interrupted (NLM_F_DUMP_INTR): sockets changed during the dump, "
-				     "so a few may be missing or counted twice");
-	if (ret == 0 && c.bad)
-		hr_facts_add_problem(f, "netlink sock_diag", "%ld replies shorter than struct inet_diag_msg skipped",
-				     c.bad);
+	if (st) {
+		st->interrupted = interrupted;
+		st->bad = c.bad;
+	}
 out:
 	mnl_socket_close(nl);
 	free(buf);
 	return ret < 0 ? ret : c.n;
+}
+
+/* Feeds one socket to the facts model (the callback of hr_sockdiag_dump). */
+static void sd_to_facts(void *ctx, const struct hr_sock *s)
+{
+	hr_facts_add_socket(ctx, s);
+}
+
+long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
+{
+	struct hr_sockdiag_stats st = {0};
+	long n = hr_sockdiag_each(sd_to_facts, f, &st, err);
+
+	if (n >= 0 && st.interrupted)
+		hr_facts_add_problem(f, "netlink sock_diag",
+				     "dump interrupted (NLM_F_DUMP_INTR): sockets changed during the dump, "
+				     "so a few may be missing or counted twice");
+	if (n >= 0 && st.bad)
+		hr_facts_add_problem(f, "netlink sock_diag", "%ld replies shorter than struct inet_diag_msg skipped",
+				     st.bad);
+	return n;
 }

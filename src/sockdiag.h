@@ -5,7 +5,21 @@
 
 #include "facts.h"
 
-/* Dumps LISTEN sockets first, then all others, feeding hr_facts_add_socket().
+/* Called once per socket; the socket is borrowed for the call. */
+typedef void (*hr_sock_fn)(void *ctx, const struct hr_sock *s);
+
+/* What a dump met besides sockets. */
+struct hr_sockdiag_stats {
+	bool interrupted; /* NLM_F_DUMP_INTR: tables changed during the dump */
+	long bad;         /* replies too short to be an inet_diag_msg, skipped */
+};
+
+/* Streams every TCP socket to cb: LISTEN sockets of both families first,
+ * then all others (IPv4 before IPv6 in each pass). No socket is stored.
+ * Returns the number of sockets, or -errno (err says what failed). */
+long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, struct hr_err *err);
+
+/* hr_sockdiag_each() into hr_facts_add_socket(); problems go to the facts.
  * Returns the number of sockets seen, or -errno (err says what failed). */
 long hr_sockdiag_dump(hr_facts *f, struct hr_err *err);
 
