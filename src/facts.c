@@ -1004,7 +1004,17 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 			val_num(out, (double)f->ndests, src);
 		else if (!strcmp(k, "listeners"))
 			val_num(out, (double)f->nlisteners, src);
-		else if (!strcmp(k, "timewait_rate"))
+		else if (!strncmp(k, "timewait_born_", 14)) {
+			/* TIME_WAIT sockets born in the last N s: 1, 5, 10, 30, 60. */
+			int w = atoi(k + 14), i;
+			bool ok = false;
+
+			for (i = 0; i < HR_TW_NWINDOWS; i++)
+				ok |= hr_tw_windows[i] == w;
+			if (!ok)
+				return -ENOENT;
+			val_num(out, bins_count(f->tw.bins, w), src);
+		} else if (!strcmp(k, "timewait_rate"))
 			val_num(out, hr_tw_rate(&f->tw, NULL), src);
 		else if (!strcmp(k, "outbound_rate"))
 			val_num(out, sum_dest_rate(f), src);
