@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check-run.h"
+
 /* A fresh temporary directory (owned path). */
 static inline char *ut_tmpdir(void)
 {
@@ -50,13 +52,7 @@ static inline void ut_rmtree(char *dir)
 /* Runs one suite; returns the process exit code. */
 static inline int ut_run(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return hr_check_run(s);
 }
 
 #endif

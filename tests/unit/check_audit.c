@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "check-run.h"
 
 static const char *const shipped[] = {HR_SRCDIR "/rules", NULL};
 
@@ -175,11 +176,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hr_check_run(suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "check-run.h"
 
 /* Test names: a small table standing in for facts and lets. */
 enum { K_VAL = 1, K_VEC, K_KERN, K_BAD };
@@ -552,11 +553,5 @@ static Suite *expr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(expr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hr_check_run(expr_suite());
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "facts.h"
+#include "check-run.h"
 
 static struct hr_sock mk(int fam, int state, const char *src, uint16_t sport, const char *dst,
 			 uint16_t dport, uint32_t expires_ms)
@@ -178,8 +179,6 @@ int main(void)
 {
 	Suite *s = suite_create("facts");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_inbound_outbound);
 	tcase_add_test(tc, test_rate_window);
@@ -187,9 +186,5 @@ int main(void)
 	tcase_add_test(tc, test_kernel_cmp);
 	tcase_add_test(tc, test_json_and_declared);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return hr_check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "check-run.h"
 
 static char root[256];
 
@@ -264,11 +265,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hr_check_run(suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "check-run.h"
 
 /* Parses text into fresh facts; returns the result code, err filled. */
 static int load(hr_facts *f, const char *text, struct hr_err *err)
@@ -180,11 +181,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hr_check_run(suite());
 }
