@@ -68,6 +68,22 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
+/* Creates the parent directories of tmp + rel. 0 or -errno (err set). */
+static int make_parent(struct snap *s, const char *rel, struct hr_err *err)
+{
+	char dir[4200], *slash;
+	int r;
+
+	if (snprintf(dir, sizeof(dir), "%s%s", s->tmp, rel) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	r = mkdirs(dir);
+	if (r < 0)
+		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+	return r;
+}
+
 /* Writes all of buf to fd. 0 or -errno. */
 static int write_all(int fd, const char *buf, size_t n)
 {
@@ -141,18 +157,10 @@ static int copy_file(struct snap *s, const char *src, const char *dst_rel, struc
  * Returns 0, or -errno when writing the snapshot failed (err set). */
 static int copy_one(struct snap *s, const char *abs, struct hr_err *err)
 {
-	char dir[4096], *slash;
-	int r;
+	int r = make_parent(s, abs, err);
 
-	if (snprintf(dir, sizeof(dir), "%s%s", s->tmp, abs) >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	r = mkdirs(dir);
-	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	r = copy_file(s, abs, abs, err);
 	if (r == 1)
 		return err->code ? err->code : -EIO;
@@ -270,17 +278,13 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 	static const char *const rel[2] = {"/proc/net/tcp", "/proc/net/tcp6"};
 	struct sockout o = {{NULL, NULL}, {0, 0}, 0};
 	struct hr_err derr = {0};
-	char path[2][4096], dir[4096];
+	char path[2][4096];
 	long n;
 	int i, r = 0;
 
-	if (snprintf(dir, sizeof(dir), "%s/proc/net", s->tmp) >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	r = mkdirs(dir);
-	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+	r = make_parent(s, rel[0], err);
+	if (r < 0)
 		return r;
-	}
 	for (i = 0; i < 2; i++) {
 		int fd;
 
@@ -328,18 +332,14 @@ out:
 /* Writes a small text file below the temporary tree. */
 static int write_text(struct snap *s, const char *rel, const char *text, struct hr_err *err)
 {
-	char path[4096], dir[4096], *slash;
+	char path[4096];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s%s", s->tmp, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	r = mkdirs(dir);
-	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+	if (snprintf(path, sizeof(path), "%s%s", s->tmp, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	r = make_parent(s, rel, err);
+	if (r < 0)
 		return r;
-	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
@@ -450,19 +450,13 @@ static int sample2(struct snap *s, struct hr_err *err)
 	size_t i;
 
 	for (i = 0; hr_probe_rate_files[i]; i++) {
-		char rel[256], dir[4200], *slash;
+		char rel[256];
 		int r;
 
 		snprintf(rel, sizeof(rel), "%s%s", HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i]);
-		if (snprintf(dir, sizeof(dir), "%s%s", s->tmp, rel) >= (int)sizeof(dir))
-			return -ENAMETOOLONG;
-		slash = strrchr(dir, '/');
-		*slash = '\0';
-		r = mkdirs(dir);
-		if (r < 0) {
-			hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+		r = make_parent(s, rel, err);
+		if (r < 0)
 			return r;
-		}
 		r = copy_file(s, hr_probe_rate_files[i], rel, err);
 		if (r == 1)
 			return err->code ? err->code : -EIO;
