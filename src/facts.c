@@ -667,6 +667,26 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 	}
 }
 
+int hr_facts_set_listener_backlog(hr_facts *f, int family, const uint8_t *addr, uint16_t port,
+				  uint32_t backlog)
+{
+	uint8_t a[16];
+	size_t i;
+
+	memcpy(a, addr, 16);
+	norm_addr(&family, a);
+	for (i = 0; i < f->nlisteners; i++) {
+		struct listener *l = &f->listeners[i];
+
+		if (l->observed && l->family == family && l->port == port && !memcmp(l->addr, a, 16)) {
+			l->backlog = backlog;
+			l->backlog_unknown = false;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void hr_facts_sockets_done(hr_facts *f)
 {
 	f->have_sockets = true;

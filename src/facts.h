@@ -121,6 +121,10 @@ void hr_facts_set_meta(hr_facts *f, const char *root, const char *socket_source,
 /* Adds one socket. LISTEN sockets register a listener (deduplicated);
  * others are classified inbound/outbound and counted. */
 void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s);
+/* Sets the backlog of an observed listener whose source did not show it
+ * (a captured tree's DIR/headroom/backlogs). 0, or -ENOENT (no such listener). */
+int hr_facts_set_listener_backlog(hr_facts *f, int family, const uint8_t *addr, uint16_t port,
+				  uint32_t backlog);
 /* Marks the socket facts as collected (otherwise socket facts are missing). */
 void hr_facts_sockets_done(hr_facts *f);
 bool hr_facts_have_sockets(const hr_facts *f);

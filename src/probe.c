@@ -813,6 +813,73 @@ static void slab(struct run *r)
 	}
 }
 
+/* Parses "ADDR:PORT BACKLOG" of a backlogs file, the address as
+ * /proc/net/tcp prints it (8 or 32 hex digits, 32-bit words in host order). */
+static bool backlog_line(const char *line, int *family, uint8_t *addr, uint16_t *port,
+			 uint32_t *backlog)
+{
+	const char *colon = strchr(line, ':');
+	size_t hexlen = colon ? (size_t)(colon - line) : 0, i;
+	char word[9], *end;
+	unsigned long v;
+
+	if (hexlen != 8 && hexlen != 32)
+		return false;
+	*family = hexlen == 8 ? AF_INET : AF_INET6;
+	memset(addr, 0, 16);
+	for (i = 0; i < hexlen / 8; i++) {
+		uint32_t w;
+
+		memcpy(word, line + 8 * i, 8);
+		word[8] = '\0';
+		v = strtoul(word, &end, 16);
+		if (*end)
+			return false;
+		w = (uint32_t)v;
+		memcpy(addr + 4 * i, &w, 4);
+	}
+	v = strtoul(colon + 1, &end, 16);
+	if (end != colon + 5 || v > 65535 || *end != ' ')
+		return false;
+	*port = (uint16_t)v;
+	v = strtoul(end + 1, &end, 10);
+	if (*hr_strtrim(end) || v > UINT32_MAX)
+		return false;
+	*backlog = (uint32_t)v;
+	return true;
+}
+
+/* Fills listener backlogs from a snapshot's DIR/headroom/backlogs, which
+ * /proc/net/tcp does not show. A tree made with cp has none: then the
+ * backlogs stay unknown. */
+static void backlogs_tree(struct run *r)
+{
+	char path[4096], *line, *save = NULL;
+	unsigned long lineno = 0;
+	long n = read_tree(r, HR_PROBE_BACKLOGS);
+
+	hr_path_at(path, sizeof(path), r->root, HR_PROBE_BACKLOGS);
+	if (n < 0) {
+		if (n != -ENOENT)
+			hr_facts_add_problem(r->f, path, "%s", why_unreadable(n));
+		return;
+	}
+	for (line = strtok_r(r->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int family;
+		uint8_t addr[16];
+		uint16_t port;
+		uint32_t backlog;
+
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		if (!backlog_line(line, &family, addr, &port, &backlog))
+			hr_facts_add_problem(r->f, path, "line %lu: not 'ADDRESS:PORT BACKLOG'; skipped", lineno);
+		else
+			hr_facts_set_listener_backlog(r->f, family, addr, port, backlog);
+	}
+}
+
 /* Sockets of a captured tree: ROOT/proc/net/tcp and tcp6, LISTEN heads first. */
 static void sockets_tree(struct run *r, char *label, size_t lsz)
 {
@@ -852,6 +919,7 @@ static void sockets_tree(struct run *r, char *label, size_t lsz)
 		}
 		total += n;
 	}
+	backlogs_tree(r);
 	for (i = 0; i < 2; i++) {
 		if (!p[i])
 			continue;

@@ -41,6 +41,9 @@ bool hr_probe_secret(const char *name);
 /* A captured tree's second counter sample: ROOT/headroom/sample2/proc/net/{snmp,netstat},
  * and ROOT/headroom/interval holding the seconds between the two samples. */
 #define HR_PROBE_SAMPLE2_DIR "/headroom/sample2"
+/* Listener backlogs of a snapshot (not in /proc/net/tcp's format): lines
+ * "LOCAL_ADDRESS BACKLOG", the address as the tcp file prints it. */
+#define HR_PROBE_BACKLOGS "/headroom/backlogs"
 #define HR_PROBE_INTERVAL_FILE "/headroom/interval"
 
 #endif

@@ -222,7 +222,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 
 /* Output files of write_sockets(), one per family. */
 struct sockout {
-	FILE *f[2];   /* 0: tcp, 1: tcp6 */
+	FILE *f[3];   /* 0: tcp, 1: tcp6, 2: listener backlogs */
 	long sl[2];   /* line numbers */
 	unsigned long long bytes;
 };
@@ -264,6 +264,14 @@ static void put_socket(void *ctx, const struct hr_sock *k)
 	line[n++] = '\n';
 	if (fwrite(line, 1, (size_t)n, o->f[fam]) == (size_t)n)
 		o->bytes += (unsigned long long)n;
+	if (listen) {
+		/* The backlog (idiag_wqueue) is not in the tcp format: keep it
+		 * beside, keyed by the local address as the tcp file prints it. */
+		n = put_addr(line, k->src, words);
+		n += sprintf(line + n, ":%04X %u\n", k->sport, k->wqueue);
+		if (fwrite(line, 1, (size_t)n, o->f[2]) == (size_t)n)
+			o->bytes += (unsigned long long)n;
+	}
 }
 
 /* Writes proc/net/tcp and tcp6 from one sock_diag dump: one consistent
@@ -275,17 +283,19 @@ static void put_socket(void *ctx, const struct hr_sock *k)
  * or -errno when writing failed (err set). */
 static int write_sockets(struct snap *s, struct hr_err *err)
 {
-	static const char *const rel[2] = {"/proc/net/tcp", "/proc/net/tcp6"};
-	struct sockout o = {{NULL, NULL}, {0, 0}, 0};
+	static const char *const rel[3] = {"/proc/net/tcp", "/proc/net/tcp6", HR_PROBE_BACKLOGS};
+	struct sockout o = {{NULL, NULL, NULL}, {0, 0}, 0};
 	struct hr_err derr = {0};
-	char path[2][4096];
+	char path[3][4096];
 	long n;
 	int i, r = 0;
 
 	r = make_parent(s, rel[0], err);
+	if (r == 0)
+		r = make_parent(s, rel[2], err);
 	if (r < 0)
 		return r;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		int fd;
 
 		if (snprintf(path[i], sizeof(path[i]), "%s%s", s->tmp, rel[i]) >= (int)sizeof(path[i])) {
@@ -301,12 +311,16 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 				close(fd);
 			goto out;
 		}
-		setvbuf(o.f[i], NULL, _IOFBF, CPBUF);
-		fprintf(o.f[i], i ? "%s\n" : "%-149s\n", i ? TCP6_HEADER : TCP4_HEADER);
+		setvbuf(o.f[i], NULL, _IOFBF, i < 2 ? CPBUF : BUFSIZ);
+		if (i < 2)
+			fprintf(o.f[i], i ? "%s\n" : "%-149s\n", i ? TCP6_HEADER : TCP4_HEADER);
+		else
+			fprintf(o.f[i], "# local_address backlog: listener backlogs from sock_diag "
+					"(not shown by /proc/net/tcp)\n");
 	}
 	n = hr_sockdiag_each(put_socket, &o, NULL, &derr);
 	if (n < 0) {
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < 3; i++) {
 			fclose(o.f[i]);
 			o.f[i] = NULL;
 			unlink(path[i]);
@@ -315,7 +329,7 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 		return 1;
 	}
 out:
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (!o.f[i])
 			continue;
 		if ((ferror(o.f[i]) | fclose(o.f[i])) && r == 0) {

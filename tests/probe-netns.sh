@@ -13,8 +13,14 @@ hr_in "$ns" "$HR_BIN" snapshot -o "$T/snap" --quiet
 "$HR_BIN" probe --root "$T/snap" --format json >"$T/tree.json" 2>"$T/tree.err" ||
 	fail "probe --root of the namespace snapshot: $(cat "$T/tree.err")"
 probe_sockets_check "$T/tree.json"
-# Backlog is not in /proc/net/tcp: reported unknown (null), never a made-up 0.
-assert_eq "$(jget "$T/tree.json" '[l["backlog"] for l in d["facts"]["sockets"]["listeners"]]')" "[None, None, None]" "backlog unknown"
+# Backlogs are not in /proc/net/tcp: the snapshot keeps sock_diag's beside it
+# (DIR/headroom/backlogs), the values the listeners asked for.
+assert_eq "$(jget "$T/tree.json" 'sorted((l["port"], l["backlog"]) for l in d["facts"]["sockets"]["listeners"])')" \
+	"[(8080, 16), (8443, 16), (9090, 8)]" "backlog from the snapshot"
+# A tree without that file (made with cp): unknown (null), never a made-up 0.
+rm "$T/snap/headroom/backlogs"
+"$HR_BIN" probe --root "$T/snap" --format json >"$T/tree-cp.json" 2>/dev/null
+assert_eq "$(jget "$T/tree-cp.json" '[l["backlog"] for l in d["facts"]["sockets"]["listeners"]]')" "[None, None, None]" "backlog unknown"
 assert_eq "$(jget "$T/tree.json" 'd["facts"]["probe"]["sockets"]')" "$T/snap/proc/net/tcp{,6}" "socket source"
 
 # Rates: 20 connections per second in another namespace; a live probe
