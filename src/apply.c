@@ -124,13 +124,20 @@ static void watcher(const char *state_dir, const char *id, int64_t deadline_ms)
 			break;
 		usleep((useconds_t)(left > 100 ? 100 : left) * 1000);
 		t = hr_journal_peek(state_dir, id, &busy, &e);
-		st = t ? hr_txn_status(t, busy) : "gone";
-		if (strcmp(st, "awaiting-confirm") && strcmp(st, "in-progress")) {
+		/* Leave early only on a final status actually read: a transient
+		 * failure to read (EMFILE, ENOMEM) must not cancel the revert;
+		 * hr_rollback_run() re-checks the status under the lock anyway. */
+		st = t ? hr_txn_status(t, busy) : NULL;
+		if (st && strcmp(st, "awaiting-confirm") && strcmp(st, "in-progress")) {
 			json_decref(t);
-			_exit(0); /* confirmed, rolled back by hand, or journal gone */
+			_exit(0); /* confirmed, or rolled back by hand */
 		}
 		json_decref(t);
+		hr_err_clear(&e);
 	}
+	/* Wait for any apply or rollback in progress: its plan read the
+	 * values this one restores (the lock is released at _exit). */
+	hr_state_lock(state_dir, true, &e);
 	r = hr_rollback_run(state_dir, id, false, "confirm-timeout", &e);
 	json_decref(r);
 	_exit(0);
@@ -302,8 +309,19 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 		char *content = NULL;
 
 		r = hr_persist_render(old_file, o->persist_kv, o->npersist, hr_journal_id(j), &content);
+		/* Journal the content before the rename: a crash between the two
+		 * still leaves a record that rollback recognises the file by. */
+		if (r == 0)
+			r = hr_journal_append(j, json_pack("{s:s, s:s, s:s}", "type", "persist_intent", "file",
+							   o->persist_file, "content", content));
 		if (r == 0)
 			r = hr_persist_write(o->persist_file, content, &e);
+		if (r > 0) {
+			/* Renamed, but the directory fsync failed: the new file is in
+			 * place (what boot would read), so record it as persisted. */
+			json_object_set_new(out, "warning", json_string(e.msg));
+			r = 0;
+		}
 		if (r == 0) {
 			hr_journal_append(j, json_pack("{s:s, s:s, s:s}", "type", "persisted", "file",
 						       o->persist_file, "content", content));
@@ -337,16 +355,33 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 		pid_t w;
 
 		snprintf(id, sizeof(id), "%s", hr_journal_id(j));
-		hr_journal_append(j, json_pack("{s:s, s:I, s:I}", "type", "confirm_wait", "deadline",
-					       (json_int_t)((deadline + 999) / 1000), "deadline_ms",
-					       (json_int_t)deadline));
+		r = hr_journal_append(j, json_pack("{s:s, s:I, s:I}", "type", "confirm_wait", "deadline",
+						   (json_int_t)((deadline + 999) / 1000), "deadline_ms",
+						   (json_int_t)deadline));
 		hr_journal_close(j); /* the watcher must not inherit the lock */
 		j = NULL;
-		w = spawn_watcher(o->state_dir, id, deadline);
+		w = r == 0 ? spawn_watcher(o->state_dir, id, deadline) : -EIO;
 		if (w > 0 && hr_journal_open(o->state_dir, id, true, &j, NULL) == 0)
 			hr_journal_append(j, json_pack("{s:s, s:i}", "type", "watcher", "pid", (int)w));
-		json_object_set_new(out, "confirm_deadline_ms", json_integer((json_int_t)deadline));
-		json_object_set_new(out, "watcher_pid", json_integer(w));
+		if (w <= 0) {
+			/* No revert could be armed: --confirm promises one, so undo
+			 * now rather than leave unconfirmed values behind. */
+			struct hr_err e = {0};
+			json_t *rb = hr_rollback_run(o->state_dir, id, false, "confirm-unavailable", &e);
+			const char *rbo = json_string_value(json_object_get(rb, "outcome"));
+			bool back = rbo && !strcmp(rbo, "rolled-back");
+
+			json_object_set_new(out, "error",
+					    json_string(r < 0 ? "could not journal the --confirm deadline: "
+								"rolled back now"
+							      : "could not start the --confirm watcher: rolled back now"));
+			json_object_set_new(out, "outcome", json_string(back ? HR_OUT_FAILED : HR_OUT_INCOMPLETE));
+			if (rb)
+				json_object_set_new(out, "rollback", rb);
+		} else {
+			json_object_set_new(out, "confirm_deadline_ms", json_integer((json_int_t)deadline));
+			json_object_set_new(out, "watcher_pid", json_integer(w));
+		}
 	}
 	hr_journal_close(j);
 	free(done);
@@ -369,9 +404,14 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 
 	if (!file)
 		return;
-	json_array_foreach(json_object_get(txn, "events"), i, ev)
-		if (!strcmp(json_string_value(json_object_get(ev, "type")), "persisted"))
+	/* What this transaction wrote: "persisted", or for a crash between the
+	 * rename and that record, the "persist_intent" journaled before it. */
+	json_array_foreach(json_object_get(txn, "events"), i, ev) {
+		const char *type = json_string_value(json_object_get(ev, "type"));
+
+		if (!strcmp(type, "persisted") || !strcmp(type, "persist_intent"))
 			written = json_string_value(json_object_get(ev, "content"));
+	}
 	if (read_opt(file, &cur) < 0) {
 		json_array_append_new(json_object_get(res, "failed"),
 				      json_pack("{s:s, s:s}", "file", file, "error", "unreadable"));
@@ -394,6 +434,8 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 	}
 	free(cur);
 	r = hr_persist_write(file, old, &e);
+	if (r > 0)
+		r = 0; /* in place; only the directory fsync failed */
 	hr_journal_append(j, json_pack("{s:s, s:s, s:b}", "type", "file_restored", "file", file, "ok", r == 0));
 	if (r < 0) {
 		json_array_append_new(json_object_get(res, "failed"),
@@ -448,7 +490,7 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	boot_now = hr_boot_id();
 	same_boot = !*root ? (boot_then && boot_now && !strcmp(boot_then, boot_now)) : true;
 	free(boot_now);
-	if (same_boot && !*root && hr_netns_self(&netns, &child) == 0 &&
+	if (same_boot && !*root && hr_netns_self(&netns, &child) >= 0 &&
 	    (json_int_t)netns != json_integer_value(json_object_get(hdr, "netns"))) {
 		hr_err_set(err, -EXDEV,
 			   "transaction %s was applied in network namespace inode %lld, this is %llu: run the rollback inside that namespace",

@@ -159,8 +159,9 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 
 	if (status == HR_AUDIT_UNKNOWN && !counts[0]) {
 		snprintf(head, sizeof(head), "%s",
-			 nrules ? "some rule files failed to load: the audit is incomplete"
-				: "no rules could be loaded: nothing was checked");
+			 !nrules    ? "no rules could be loaded: nothing was checked"
+			 : nerrors ? "some rule files failed to load: the audit is incomplete"
+				   : "some rules failed while evaluating (see not evaluated): the audit is incomplete");
 		if (counts[1])
 			snprintf(more, sizeof(more), "; %zu warning%s among the rest", counts[1],
 				 counts[1] == 1 ? "" : "s");
@@ -247,8 +248,8 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 	static const char *defaults[2];
 	hr_ruleset *rs = hr_ruleset_new();
 	struct hr_diags d = {0};
-	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots;
-	size_t cnt[4] = {0}, i, nerrors, nrules;
+	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots, *ne;
+	size_t cnt[4] = {0}, i, nerrors, nrules, nfailed = 0;
 	int status, ret = 0;
 	char *verdict;
 
@@ -285,9 +286,15 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 		       ? json_incref(json_object_get(eval, "not_evaluated"))
 		       : json_array();
 	errors = diags_json(&d, &nerrors);
+	/* A rule that failed while evaluating (division by zero, a type error)
+	 * could not check what it checks: UNKNOWN, as a load error is. A fact
+	 * missing on this kernel is not a failure. */
+	json_array_foreach(nots, i, ne)
+		if (json_is_true(json_object_get(ne, "error")))
+			nfailed++;
 	if (cnt[0])
 		status = HR_AUDIT_CRITICAL;
-	else if (nerrors || !nrules)
+	else if (nerrors || nfailed || !nrules)
 		status = HR_AUDIT_UNKNOWN;
 	else if (cnt[1])
 		status = HR_AUDIT_WARNING;

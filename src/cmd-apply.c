@@ -325,7 +325,7 @@ static int apply_exec(int argc, char **argv)
 		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 		return HR_TX_REFUSED;
 	}
-	if (!a.dry_run && hr_state_lock(arg_state_dir, &err) < 0) {
+	if (!a.dry_run && hr_state_lock(arg_state_dir, false, &err) < 0) {
 		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 		return HR_TX_REFUSED;
 	}

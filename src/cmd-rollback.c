@@ -61,6 +61,12 @@ static int rollback_exec(int argc, char **argv)
 		fprintf(stderr, "headroom rollback: %s\n", err.msg);
 		return HR_TX_REFUSED;
 	}
+	/* One apply or rollback at a time: waits for one in progress (the
+	 * descriptor is released at exit). */
+	if (hr_state_lock(arg_state_dir, true, &err) < 0) {
+		fprintf(stderr, "headroom rollback: %s\n", err.msg);
+		return HR_TX_REFUSED;
+	}
 	if (optind < argc) {
 		id = strdup(argv[optind]);
 	} else {

@@ -73,6 +73,7 @@ struct listener {
 	uint32_t queue, backlog;
 	bool observed; /* false: only declared in a workload */
 	bool backlog_unknown; /* the socket source does not show the backlog */
+	uint32_t nsockets;    /* LISTEN sockets on it (SO_REUSEPORT: more than one) */
 };
 
 /* Inbound aggregate per local listening port. */
@@ -561,6 +562,10 @@ static int tw_bin(uint32_t expires_ms)
 
 void hr_twhist_add(struct hr_twhist *h, uint32_t expires_ms)
 {
+	/* No real TIME_WAIT timer exceeds TCP_TIMEWAIT_LEN (a damaged tree's
+	 * FFFFFFFF must not wrap the "+ 1" below to "empty"). */
+	if (expires_ms > HR_TW_LEN_S * 1000)
+		expires_ms = HR_TW_LEN_S * 1000;
 	h->bins[tw_bin(expires_ms)]++;
 	/* Zero-initialised histograms read 0 as "empty": store time left + 1. */
 	if (h->min_expires_ms == 0 || expires_ms + 1 < h->min_expires_ms)
@@ -614,26 +619,27 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 	if (st == HR_LISTEN) {
 		struct listener *l;
 		uint8_t src[16];
-		size_t i;
-		bool fresh = true;
+		bool fresh;
 
 		memcpy(src, s->src, 16);
 		norm_addr(&family, src);
-		for (i = 0; i < f->nlisteners; i++)
-			if (f->listeners[i].observed && f->listeners[i].family == family &&
-			    f->listeners[i].port == s->sport && !memcmp(f->listeners[i].addr, src, 16))
-				fresh = false;
 		l = listener_get(f, family, src, s->sport);
 		if (!l)
 			return;
-		l->observed = true;
-		l->queue = s->rqueue;
-		l->backlog = s->wqueue;
-		l->backlog_unknown = s->backlog_unknown;
+		/* SO_REUSEPORT: several sockets on one address, each with its own
+		 * accept queue. Count every one; report the fullest queue, the
+		 * one that overflows first. */
+		fresh = !l->observed || (uint64_t)s->rqueue * (l->backlog ? l->backlog : 1) >
+						(uint64_t)l->queue * (s->wqueue ? s->wqueue : 1);
 		if (fresh) {
-			f->states[HR_LISTEN]++;
-			f->total++;
+			l->queue = s->rqueue;
+			l->backlog = s->wqueue;
+			l->backlog_unknown = s->backlog_unknown;
 		}
+		l->observed = true;
+		l->nsockets++;
+		f->states[HR_LISTEN]++;
+		f->total++;
 		return;
 	}
 
@@ -902,13 +908,17 @@ int64_t hr_ports_reserved_in(const char *list, int64_t lo, int64_t hi, uint8_t *
 			b = strtol(p + 1, &end, 10);
 			p = end;
 		}
+		/* Clamp to the range and to real ports: a hostile tree's
+		 * "1-9000000000000" must not loop for hours. */
 		if (a < lo)
 			a = lo;
+		if (a < 0)
+			a = 0;
 		if (b > hi)
 			b = hi;
+		if (b > 65535)
+			b = 65535;
 		for (long x = a; x <= b; x++) {
-			if (x < 0 || x > 65535)
-				continue;
 			if (mark && !(mark[x >> 3] & (1u << (x & 7)))) {
 				mark[x >> 3] |= (uint8_t)(1u << (x & 7));
 				n++;
@@ -938,6 +948,11 @@ static void port_model(const hr_facts *f, struct portmodel *pm)
 	memset(pm, 0, sizeof(*pm));
 	if (!r || r->missing || !r->is_num || r->nfields != 2) {
 		pm->why = r && r->missing ? r->missing : "net.ipv4.ip_local_port_range not read";
+		return;
+	}
+	/* A range the kernel would refuse (ipv4_local_port_range()) is no range. */
+	if (r->fields[0] < 0 || r->fields[1] > 65535 || r->fields[0] > r->fields[1]) {
+		pm->why = "net.ipv4.ip_local_port_range is not a valid range (0..65535, low <= high)";
 		return;
 	}
 	pm->ok = true;
@@ -1011,8 +1026,21 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 		if (index >= 0)
 			return -EDOM;
 		if (!f->have_sockets && strcmp(k, "declared_rate")) {
-			val_missing(out, "sockets not read");
-			return 0;
+			/* Declared load still counts without a socket table (a
+			 * pre-deployment audit, a tree copied without proc/net/tcp):
+			 * these two are sums of it; the rest needs sockets. */
+			bool declared = false;
+			size_t i;
+
+			for (i = 0; i < f->ndests && !declared; i++)
+				declared = f->dest_list[i]->declared;
+			for (i = 0; i < f->ninports && !declared; i++)
+				declared = f->inports[i].declared;
+			if (!declared || (strcmp(k, "outbound_rate") && strcmp(k, "timewait_need"))) {
+				val_missing(out, "sockets not read");
+				return 0;
+			}
+			src = "workload (sockets not read)";
 		}
 		if (!strcmp(k, "total"))
 			val_num(out, (double)f->total, src);
@@ -1498,7 +1526,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			       : !strncmp(e->name, "rate.", 5)       ? rates
 			       : !strncmp(e->name, "kernel.", 7)     ? kernel
 			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "netstat.", 8) ||
-				  !strncmp(e->name, "sockstat.", 9)) ? counters
+				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10)) ? counters
 								     : other;
 
 		json_object_set_new(into, e->name, entry_json(e));
@@ -1578,6 +1606,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			json_object_set_new(o, "subject", json_string(hr_format_endpoint(ep, sizeof(ep), l->family, l->addr, l->port)));
 			json_object_set_new(o, "port", json_integer(l->port));
 			json_object_set_new(o, "observed", json_boolean(l->observed));
+			json_object_set_new(o, "sockets", json_integer(l->nsockets));
 			json_object_set_new(o, "queue", l->observed ? json_integer(l->queue) : json_null());
 			json_object_set_new(o, "backlog", l->observed && !l->backlog_unknown ? json_integer(l->backlog) : json_null());
 			json_object_set_new(o, "inbound_states", states_json(in->states, NULL));

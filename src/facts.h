@@ -174,7 +174,7 @@ int hr_kernel_version_cmp(const char *release, const char *version, bool *ok);
  * least time left seen (the exact age of the oldest). */
 struct hr_twhist {
 	uint32_t bins[HR_TW_LEN_S + 1];
-	uint32_t min_expires_ms; /* UINT32_MAX when empty */
+	uint32_t min_expires_ms; /* least time left + 1 (ms); 0 when empty */
 };
 
 /* Adds one TIME_WAIT socket with expires_ms left on its timer. */

@@ -21,6 +21,19 @@ struct hr_journal {
 	char *path;
 };
 
+/* fsyncs a directory so a new entry in it survives a crash. */
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 /* Checks one directory's ownership and mode (lstat: a symlink is refused). */
 static int check_dir(const char *dir, bool create, struct hr_err *err)
 {
@@ -36,6 +49,20 @@ static int check_dir(const char *dir, bool create, struct hr_err *err)
 			int r = -errno;
 			hr_err_set(err, r, "cannot create state directory %s: %s", dir, strerror(-r));
 			return r;
+		} else {
+			/* Make the new entry durable: a journal inside a directory
+			 * that a crash forgets is no journal. */
+			char parent[PATH_MAX], *slash;
+
+			snprintf(parent, sizeof(parent), "%s", dir);
+			slash = strrchr(parent, '/');
+			if (slash == parent)
+				slash[1] = '\0';
+			else if (slash)
+				*slash = '\0';
+			else
+				snprintf(parent, sizeof(parent), ".");
+			fsync_dir(parent);
 		}
 		if (lstat(dir, &st) < 0)
 			return -errno;
@@ -72,7 +99,7 @@ int hr_state_check(const char *dir, bool create, struct hr_err *err)
 	return check_dir(sub, create, err);
 }
 
-int hr_state_lock(const char *state_dir, struct hr_err *err)
+int hr_state_lock(const char *state_dir, bool wait, struct hr_err *err)
 {
 	char path[PATH_MAX];
 	int fd, r;
@@ -84,7 +111,9 @@ int hr_state_lock(const char *state_dir, struct hr_err *err)
 		hr_err_set(err, r, "lock %s: %s", path, strerror(-r));
 		return r;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0 && wait && errno == EINTR)
+		;
+	if (!wait && flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		hr_err_set(err, r, "another headroom apply is running (%s is locked)", path);
 		close(fd);
@@ -112,18 +141,6 @@ static int check_file(int fd, const char *path, struct hr_err *err)
 	return 0;
 }
 
-/* fsyncs a directory so a new entry in it survives a crash. */
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
 
 /* Writes all of buf, retrying short writes. */
 static int write_all(int fd, const char *buf, size_t len)
@@ -455,9 +472,18 @@ const char *hr_txn_status(const json_t *txn, bool busy)
 	}
 	if (!status)
 		return busy ? "in-progress" : "interrupted";
-	if (!strcmp(status, "awaiting-confirm") && !busy && time(NULL) > deadline + 5 &&
-	    (watcher <= 0 || kill((pid_t)watcher, 0) < 0))
-		return "confirm-expired";
+	if (!strcmp(status, "awaiting-confirm") && !busy) {
+		/* The watcher died with the boot it ran in: a transaction from an
+		 * earlier boot can never be reverted by it (and a pid from then
+		 * may name another process now). */
+		const char *then = json_string_value(json_object_get(json_object_get(txn, "header"), "boot_id"));
+		char *now = hr_boot_id();
+		bool other_boot = then && now && strcmp(then, now);
+
+		free(now);
+		if (other_boot || (time(NULL) > deadline + 5 && (watcher <= 0 || kill((pid_t)watcher, 0) < 0)))
+			return "confirm-expired";
+	}
 	return status;
 }
 

@@ -20,10 +20,11 @@ typedef struct hr_journal hr_journal;
  * owned by the effective uid, or one group/world-writable. 0 or -errno. */
 int hr_state_check(const char *dir, bool create, struct hr_err *err);
 
-/* Takes the state directory's apply lock (STATE/lock, flock): one apply at
- * a time. Returns the descriptor to keep open, -EBUSY when another process
- * holds it, or -errno. */
-int hr_state_lock(const char *state_dir, struct hr_err *err);
+/* Takes the state directory's lock (STATE/lock, flock): one apply or
+ * rollback at a time. With wait, blocks until it is free (rollbacks and the
+ * --confirm watcher); without, -EBUSY when another process holds it.
+ * Returns the descriptor to keep open, or -errno. */
+int hr_state_lock(const char *state_dir, bool wait, struct hr_err *err);
 
 /* Starts a transaction: a new journal file with header (borrowed; "type",
  * "txn", "time" are added), fsynced with its directory, locked. */

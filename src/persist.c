@@ -131,10 +131,14 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 		return r;
 	}
 sync_dir:
+	/* The rename (or removal) is done: the file is what boot will read. A
+	 * failed directory fsync only leaves its durability open: return 1
+	 * (with err set) so callers record it as written and warn. */
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0) {
-		r = -errno;
-		hr_err_set(err, r, "cannot fsync directory %s: %s", dir, strerror(-r));
+		hr_err_set(err, -errno, "%s is in place, but fsync of directory %s failed: %s", path,
+			   dir, strerror(errno));
+		r = 1;
 	}
 	if (fd >= 0)
 		close(fd);

@@ -24,7 +24,8 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 		      char **out);
 
 /* Replaces path by content atomically; content NULL removes the file.
- * 0 or -errno (err names the step). */
+ * 0; 1 when the file is in place but the directory fsync failed (err says
+ * so); or -errno with nothing changed (err names the step). */
 int hr_persist_write(const char *path, const char *content, struct hr_err *err);
 
 /* Finds the settings that would override ours at boot: for each key of kv,

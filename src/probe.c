@@ -742,21 +742,38 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 }
 
 /* First counter sample: every counter file, facts and rate sample. */
+/* The counter files: fact prefix, the groups kept, and their layout. */
+static const struct counter_file {
+	const char *file, *prefix, *groups;
+	bool flat;
+} counter_files[] = {
+	{F_SOCKSTAT, "sockstat", NULL, true},
+	{F_SOCKSTAT6, "sockstat6", NULL, true},
+	{F_SNMP, "snmp", "Tcp", false},
+	{F_NETSTAT, "netstat", "TcpExt", false},
+};
+
+/* A later sample of one rate file (live, or a tree's sample2 below base):
+ * feeds the rate sample and updates the totals, so "N since boot" and
+ * "x/s now" describe the same moment. Returns values read or -errno. */
+static long rate_sample(struct run *r, const char *base, const char *file, struct sample *s)
+{
+	size_t i;
+
+	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++)
+		if (!strcmp(counter_files[i].file, file))
+			return counter_file(r, base, file, counter_files[i].prefix, counter_files[i].groups,
+					    counter_files[i].flat, s, true);
+	return -ENOENT;
+}
+
 static void counters(struct run *r, struct sample *s)
 {
-	static const struct {
-		const char *file, *prefix, *groups;
-		bool flat;
-	} files[] = {
-		{F_SOCKSTAT, "sockstat", NULL, true},
-		{F_SOCKSTAT6, "sockstat6", NULL, true},
-		{F_SNMP, "snmp", "Tcp", false},
-		{F_NETSTAT, "netstat", "TcpExt", false},
-	};
-	char why[HR_ARRAY_SIZE(files)][4200];
+	const struct counter_file *files = counter_files;
+	char why[HR_ARRAY_SIZE(counter_files)][4200];
 	size_t i, k;
 
-	for (i = 0; i < HR_ARRAY_SIZE(files); i++) {
+	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++) {
 		char path[4096];
 		long n;
 
@@ -777,7 +794,7 @@ static void counters(struct run *r, struct sample *s)
 
 		if (hr_facts_get(r->f, want_counters[k], -1, &v) == 0 && v.type != HR_V_MISSING)
 			continue;
-		for (i = 0; i < HR_ARRAY_SIZE(files); i++) {
+		for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++) {
 			pl = strlen(files[i].prefix);
 			if (!strncmp(want_counters[k], files[i].prefix, pl) && want_counters[k][pl] == '.')
 				hr_facts_set_missing(r->f, want_counters[k], why[i]);
@@ -1041,7 +1058,7 @@ static double tree_sample2(struct run *r, struct sample *s2, bool *present)
 		}
 	}
 	for (i = 0; hr_probe_rate_files[i]; i++)
-		if (counter_file(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], "", NULL, false, s2, true) < 0)
+		if (rate_sample(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], s2) < 0)
 			return 0;
 	return iv;
 }
@@ -1116,10 +1133,8 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		double elapsed;
 
 		hr_probe_wait_until(t1, interval, quiet);
-		/* The second sample also updates the totals: "N since boot" and
-		 * "x/s now" must describe the same moment. */
 		for (i = 0; hr_probe_rate_files[i]; i++)
-			counter_file(&r, "", hr_probe_rate_files[i], "", NULL, false, &s2, true);
+			rate_sample(&r, "", hr_probe_rate_files[i], &s2);
 		elapsed = hr_now() - t1;
 		rates(&r, &s1, &s2, elapsed, "");
 	} else if (!live && !(o && o->interval_s == 0)) {

@@ -1894,6 +1894,7 @@ enum { R_EVALUATED, R_NOT_APPLICABLE, R_NOT_EVALUATED };
 struct outcome {
 	int status;
 	int sev;
+	bool error; /* not evaluated because the rule failed (not a missing fact) */
 	char reason[700];
 };
 
@@ -1901,6 +1902,7 @@ struct outcome {
 static void not_evaluated(struct evst *st, struct outcome *o, const struct hr_xval *v)
 {
 	o->status = R_NOT_EVALUATED;
+	o->error = st->x.failed;
 	if (st->x.failed)
 		snprintf(o->reason, sizeof(o->reason), "%s", st->x.err);
 	else
@@ -1941,6 +1943,7 @@ static void run_pass(struct evst *st, const struct rule *r, const struct fix *fx
 	o->status = R_EVALUATED;
 	o->sev = SEV_OK;
 	o->reason[0] = '\0';
+	o->error = false;
 	for (i = 0; i < r->nneeds; i++) {
 		struct hr_xval v;
 
@@ -2217,9 +2220,13 @@ static json_t *finding_json(struct evst *st, const struct rule *r, const struct 
 	return fd;
 }
 
-static void add_not_evaluated(json_t *ne, const struct rule *r, json_t *subject, const char *reason)
+/* error: the rule itself failed (division by zero, a type error, a load
+ * error), as opposed to a fact missing here; audit reports UNKNOWN then. */
+static void add_not_evaluated(json_t *ne, const struct rule *r, json_t *subject, const char *reason,
+			      bool error)
 {
-	json_array_append_new(ne, json_pack("{s:s,s:o,s:s}", "rule", r->id, "subject", subject, "reason", reason));
+	json_array_append_new(ne, json_pack("{s:s,s:o,s:s,s:b}", "rule", r->id, "subject", subject, "reason",
+					    reason, "error", error));
 }
 
 /* True when needs lists a scalar fact that is missing: then one entry says so for every subject. */
@@ -2277,16 +2284,16 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 
 	rule_begin(st, r);
 	if (r->broken) {
-		add_not_evaluated(ne, r, json_null(), r->broken);
+		add_not_evaluated(ne, r, json_null(), r->broken, true);
 		n = 0;
 		nne = 1;
 	} else if (r->coll >= 0) {
 		n = hr_facts_count(st->f, (enum hr_coll)r->coll);
 		if (!n && !hr_facts_have_sockets(st->f)) {
-			add_not_evaluated(ne, r, json_null(), "sockets not read (no subjects to check)");
+			add_not_evaluated(ne, r, json_null(), "sockets not read (no subjects to check)", false);
 			nne = 1;
 		} else if (n && scalar_needs_missing(st, r, why, sizeof(why))) {
-			add_not_evaluated(ne, r, json_null(), why);
+			add_not_evaluated(ne, r, json_null(), why, false);
 			nne = n;
 			n = 0;
 		}
@@ -2300,7 +2307,7 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 			na++;
 		} else if (o.status == R_NOT_EVALUATED) {
 			nne++;
-			add_not_evaluated(ne, r, subject_json(st, r), o.reason);
+			add_not_evaluated(ne, r, subject_json(st, r), o.reason, o.error);
 		} else {
 			count[o.sev]++;
 			if (!(st->problems_only && o.sev == SEV_OK && r->coll >= 0))

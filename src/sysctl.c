@@ -48,9 +48,12 @@ int hr_sysctl_normalise(const char *in, char *out, size_t n, struct hr_err *err)
 			return -EINVAL;
 		}
 	}
-	/* Work in path form: with a slash the input is a path, else dotted. */
+	/* Work in path form. As sysctl.d(5) says, the first separator decides:
+	 * a slash means a path (dots are part of names, "conf/eth0.100/x"); a
+	 * dot means dotted form, where dots and slashes are interchanged
+	 * ("conf.eth0/100.x"). */
 	memcpy(path, in, len + 1);
-	if (!strchr(in, '/'))
+	if (in[strcspn(in, "./")] == '.')
 		swap_sep(path);
 	if (path[0] == '/' || path[len - 1] == '/' || strstr(path, "//")) {
 		hr_err_set(err, -EINVAL, "key '%s' is not normalised (empty component)", in);

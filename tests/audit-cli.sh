@@ -135,6 +135,20 @@ grep -q "^Rule file problems" "$T/br.txt" || fail "text report does not show rul
 head -1 "$T/br.txt" | grep -q '^UNKNOWN: ' || fail "verdict: $(head -1 "$T/br.txt")"
 rc=0; A --rules "$T/myrules" --workload "$T/seed.yaml" >/dev/null 2>&1 || rc=$?
 assert_eq "$rc" 2 "a critical finding is not hidden by a broken rule file"
+# A rule that fails while evaluating (division by zero) could not check what
+# it checks: UNKNOWN with the location, flagged as an error in not_evaluated;
+# a fact merely missing on this kernel is not.
+mkdir "$T/divrules"
+printf 'rules:\n  - id: local.divzero\n    title: t\n    let: {a: "1 / (net.ipv4.tcp_syncookies - 1)"}\n    severity:\n      warning: "a > 1"\n    message: x\n' >"$T/divrules/d.yaml"
+rc=0; A --rules "$T/divrules" --format json >"$T/dz.json" 2>/dev/null || rc=$?
+assert_eq "$rc" 3 "exit code with a rule failing at evaluation"
+python3 - "$T/dz.json" <<'PY' || fail "report with a rule failing at evaluation"
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+ne = [n for n in s["not_evaluated"] if n["rule"] == "local.divzero"]
+assert ne and ne[0]["error"] is True and "division by zero" in ne[0]["reason"] and "d.yaml:" in ne[0]["reason"], ne
+assert all(n["error"] is False for n in s["not_evaluated"] if n["rule"] != "local.divzero"), s["not_evaluated"]
+PY
 rc=0; A --rules "$T/no-such-dir" >/dev/null 2>"$T/err" || rc=$?
 assert_eq "$rc" 3 "exit code with a missing rules directory"
 grep -q "no-such-dir" "$T/err" || fail "missing rules dir not named"

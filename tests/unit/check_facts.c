@@ -50,7 +50,12 @@ START_TEST(test_inbound_outbound)
 	l.rqueue = 3;
 	l.wqueue = 128;
 	hr_facts_add_socket(f, &l);
-	hr_facts_add_socket(f, &l); /* duplicate listener does not count twice */
+	/* A second SO_REUSEPORT socket on the same address, its queue fuller:
+	 * both count, the listener shows the fullest queue. */
+	l.rqueue = 100;
+	l.wqueue = 128;
+	hr_facts_add_socket(f, &l);
+	l.rqueue = 3;
 	for (i = 0; i < 10; i++) {
 		s = mk(AF_INET, HR_ESTABLISHED, "10.0.0.1", 80, "10.0.0.9", (uint16_t)(40000 + i), 0);
 		hr_facts_add_socket(f, &s); /* inbound: local port 80 listens */
@@ -65,13 +70,13 @@ START_TEST(test_inbound_outbound)
 	hr_facts_add_socket(f, &s);
 	hr_facts_sockets_done(f);
 
-	ck_assert_uint_eq(hr_facts_state_count(f, HR_LISTEN), 1);
+	ck_assert_uint_eq(hr_facts_state_count(f, HR_LISTEN), 2);
 	ck_assert_uint_eq(hr_facts_count(f, HR_COLL_DESTINATIONS), 1);
 	ck_assert_str_eq(hr_facts_item_subject(f, HR_COLL_DESTINATIONS, 0), "10.0.0.2:5774");
 	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.in_use"), 21);
 	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.timewait"), 20);
 	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.born_1s"), 10);
-	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.queue"), 3);
+	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.queue"), 100);
 	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.backlog"), 128);
 	ck_assert_double_eq(item_num(f, HR_COLL_LISTENERS, 0, "listener.established"), 10);
 	hr_facts_free(f);
