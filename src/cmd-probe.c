@@ -16,7 +16,6 @@
 #define TOP_DESTS 10
 
 /* Parses --interval: seconds in [0, 3600]; false with a message otherwise. */
-bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
 
 bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out)
 {

@@ -9,7 +9,6 @@
 #include "snapshot.h"
 
 /* Defined in cmd-probe.c: --interval parsing shared by probe and snapshot. */
-bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
 
 /* Prints a file the snapshot did not copy. */
 static void snapshot_note(void *ctx, const char *path, const char *msg)

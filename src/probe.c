@@ -188,7 +188,12 @@ static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
 	if (check_type) {
 		struct stat st;
 
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (!S_ISREG(st.st_mode)) {
 			r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 			close(fd);
 			return r;
@@ -871,30 +876,43 @@ static bool backlog_line(const char *line, int *family, uint8_t *addr, uint16_t 
  * backlogs stay unknown. */
 static void backlogs_tree(struct run *r)
 {
-	char path[4096], *line, *save = NULL;
+	char path[4096], *line = NULL;
+	size_t cap = 0;
 	unsigned long lineno = 0;
-	long n = read_tree(r, HR_PROBE_BACKLOGS);
+	int fd = tree_open(r, HR_PROBE_BACKLOGS, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+	FILE *in;
 
 	hr_path_at(path, sizeof(path), r->root, HR_PROBE_BACKLOGS);
-	if (n < 0) {
-		if (n != -ENOENT)
-			hr_facts_add_problem(r->f, path, "%s", why_unreadable(n));
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			hr_facts_add_problem(r->f, path, "%s", why_unreadable(fd));
 		return;
 	}
-	for (line = strtok_r(r->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	/* Streamed line by line: one line per listening socket, so a box with
+	 * many SO_REUSEPORT listeners may exceed the small-file buffer. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(in = fdopen(fd, "r"))) {
+		hr_facts_add_problem(r->f, path, "%s", why_unreadable(-EINVAL));
+		close(fd);
+		return;
+	}
+	while (getline(&line, &cap, in) > 0) {
 		int family;
 		uint8_t addr[16];
 		uint16_t port;
 		uint32_t backlog;
 
 		lineno++;
-		if (line[0] == '#')
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || !line[0])
 			continue;
 		if (!backlog_line(line, &family, addr, &port, &backlog))
 			hr_facts_add_problem(r->f, path, "line %lu: not 'ADDRESS:PORT BACKLOG'; skipped", lineno);
 		else
 			hr_facts_set_listener_backlog(r->f, family, addr, port, backlog);
 	}
+	free(line);
+	fclose(in);
 }
 
 /* Sockets of a captured tree: ROOT/proc/net/tcp and tcp6, LISTEN heads first. */

@@ -149,13 +149,13 @@ char *hr_fmt_num(char *buf, size_t n, double v, bool group)
 		snprintf(buf, n, "%s", isnan(v) ? "unknown" : "infinite");
 		return buf;
 	}
-	if (v == floor(v) && fabs(v) < 1e15)
+	if (v == floor(v) && fabs(v) < 1e18)
 		snprintf(tmp, sizeof(tmp), "%.0f", v);
 	else if (fabs(v) >= 100)
 		snprintf(tmp, sizeof(tmp), "%.1f", v);
 	else
 		snprintf(tmp, sizeof(tmp), "%.3g", v);
-	if (group && v == floor(v) && fabs(v) >= 10000) {
+	if (group && v == floor(v) && fabs(v) >= 10000 && !strpbrk(tmp, ".e")) {
 		size_t len = strlen(tmp), lead = tmp[0] == '-' ? 1 : 0, digits = len - lead, o = 0, i;
 
 		for (i = 0; i < len && o + 2 < n; i++) {

@@ -286,6 +286,7 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 	static const char *const rel[3] = {"/proc/net/tcp", "/proc/net/tcp6", HR_PROBE_BACKLOGS};
 	struct sockout o = {{NULL, NULL, NULL}, {0, 0}, 0};
 	struct hr_err derr = {0};
+	struct hr_sockdiag_stats dst = {0};
 	char path[3][4096];
 	long n;
 	int i, r = 0;
@@ -318,7 +319,11 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 			fprintf(o.f[i], "# local_address backlog: listener backlogs from sock_diag "
 					"(not shown by /proc/net/tcp)\n");
 	}
-	n = hr_sockdiag_each(put_socket, &o, NULL, &derr);
+	n = hr_sockdiag_each(put_socket, &o, &dst, &derr);
+	if (n >= 0 && dst.interrupted)
+		snap_note(s, "netlink sock_diag",
+			  "dump interrupted (NLM_F_DUMP_INTR): sockets changed during it, a few may be "
+			  "missing or written twice");
 	if (n < 0) {
 		for (i = 0; i < 3; i++) {
 			fclose(o.f[i]);
