@@ -938,37 +938,56 @@ struct portmodel {
 	const char *source;
 };
 
+int hr_facts_ports_model(const hr_facts *f, int64_t lo, int64_t hi, const char *reserved,
+			 struct hr_ports *out)
+{
+	uint8_t mark[65536 / 8];
+	int64_t p;
+
+	memset(out, 0, sizeof(*out));
+	/* A range the kernel would refuse (ipv4_local_port_range()) is no range. */
+	if (lo < 0 || hi > 65535 || lo > hi)
+		return -EINVAL;
+	out->lo = lo;
+	out->hi = hi;
+	out->size = hi - lo + 1;
+	memset(mark, 0, sizeof(mark));
+	if (reserved)
+		out->reserved = hr_ports_reserved_in(reserved, lo, hi, mark);
+	/* Listening ports in the range, not counted again when reserved. */
+	for (p = lo; p <= hi; p++)
+		if (port_listening(f, (uint16_t)p) && !(mark[p >> 3] & (1u << (p & 7))))
+			out->listeners++;
+	out->usable = out->size - out->reserved - out->listeners;
+	if (out->usable < 0)
+		out->usable = 0;
+	return 0;
+}
+
 static void port_model(const hr_facts *f, struct portmodel *pm)
 {
 	const struct entry *r = ent_find(f, "net.ipv4.ip_local_port_range");
 	const struct entry *res = ent_find(f, "net.ipv4.ip_local_reserved_ports");
-	uint8_t mark[65536 / 8];
-	int64_t p;
+	struct hr_ports m;
 
 	memset(pm, 0, sizeof(*pm));
 	if (!r || r->missing || !r->is_num || r->nfields != 2) {
 		pm->why = r && r->missing ? r->missing : "net.ipv4.ip_local_port_range not read";
 		return;
 	}
-	/* A range the kernel would refuse (ipv4_local_port_range()) is no range. */
-	if (r->fields[0] < 0 || r->fields[1] > 65535 || r->fields[0] > r->fields[1]) {
+	if (hr_facts_ports_model(f, (int64_t)r->fields[0], (int64_t)r->fields[1],
+				 res && !res->missing ? res->raw : NULL, &m) < 0) {
 		pm->why = "net.ipv4.ip_local_port_range is not a valid range (0..65535, low <= high)";
 		return;
 	}
 	pm->ok = true;
 	pm->source = r->source;
-	pm->lo = (int64_t)r->fields[0];
-	pm->hi = (int64_t)r->fields[1];
-	pm->size = pm->hi >= pm->lo ? pm->hi - pm->lo + 1 : 0;
-	memset(mark, 0, sizeof(mark));
-	if (res && res->raw && !res->missing)
-		pm->reserved = hr_ports_reserved_in(res->raw, pm->lo, pm->hi, mark);
-	for (p = pm->lo; p <= pm->hi && p <= 65535; p++)
-		if (p >= 0 && port_listening(f, (uint16_t)p) && !(mark[p >> 3] & (1u << (p & 7))))
-			pm->listeners++;
-	pm->usable = pm->size - pm->reserved - pm->listeners;
-	if (pm->usable < 0)
-		pm->usable = 0;
+	pm->lo = m.lo;
+	pm->hi = m.hi;
+	pm->size = m.size;
+	pm->reserved = m.reserved;
+	pm->listeners = m.listeners;
+	pm->usable = m.usable;
 }
 
 static double sum_dest_rate(const hr_facts *f)

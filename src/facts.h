@@ -166,6 +166,19 @@ const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i);
  * marks it. The rules engine uses it to recompute ports.* for what-ifs. */
 int64_t hr_ports_reserved_in(const char *list, int64_t lo, int64_t hi, uint8_t *mark);
 
+/* The ephemeral port model: range size, reserved ports in it, this box's
+ * listening ports in it (not counted twice), and what connect() can use per
+ * destination. */
+struct hr_ports {
+	int64_t lo, hi, size, reserved, listeners, usable;
+};
+/* Computes the model for a range and a reserved-ports list (NULL: none)
+ * over the listening ports seen. 0, or -EINVAL for a range the kernel would
+ * refuse (outside 0..65535, or low > high). The facts' own "ports.*" and the
+ * rules engine's what-if overlay both use it. */
+int hr_facts_ports_model(const hr_facts *f, int64_t lo, int64_t hi, const char *reserved,
+			 struct hr_ports *out);
+
 /* Kernel release as a comparable version: "6.18.44-fc" vs "4.12" -> <0, 0, >0.
  * Returns -2 (and sets *ok=false) when the release is unknown. */
 int hr_kernel_version_cmp(const char *release, const char *version, bool *ok);

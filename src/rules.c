@@ -1634,9 +1634,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 	const struct override *res = ov_find(st, "net.ipv4.ip_local_reserved_ports");
 	struct hr_value hv;
 	const char *reslist = NULL;
-	long lo, hi, size, nres, nlis = 0;
-	size_t i, np;
-	uint8_t mark[65536 / 8];
+	long lo, hi;
 
 	memset(out, 0, sizeof(*out));
 	if (r) {
@@ -1662,7 +1660,6 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 		reslist = res->raw;
 	else if (hr_facts_get(st->f, "net.ipv4.ip_local_reserved_ports", -1, &hv) == 0 && hv.str)
 		reslist = hv.str;
-	size = hi >= lo ? hi - lo + 1 : 0;
 	if (!strncmp(name, "port.", 5)) {
 		long p;
 
@@ -1675,34 +1672,29 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 		out->source = st->ovsrc;
 		return 0;
 	}
-	/* Same model as port_model() in src/facts.c: reserved ports counted once. */
-	memset(mark, 0, sizeof(mark));
-	nres = reslist ? (long)hr_ports_reserved_in(reslist, lo, hi, mark) : 0;
-	np = hr_facts_count(st->f, HR_COLL_LISTENING_PORTS);
-	for (i = 0; i < np; i++) {
-		long p;
+	{
+		struct hr_ports m;
 
-		if (hr_facts_item_get(st->f, HR_COLL_LISTENING_PORTS, i, "port.number", &hv) < 0)
-			continue;
-		p = (long)hv.num;
-		nlis += p >= lo && p <= hi && !(mark[p >> 3] & (1u << (p & 7)));
+		if (hr_facts_ports_model(st->f, lo, hi, reslist, &m) < 0)
+			return ev_fail(st, "net.ipv4.ip_local_port_range %ld %ld is not a valid range (0..65535, low <= high)",
+				       lo, hi);
+		out->t = HR_X_NUM;
+		out->source = st->ovsrc;
+		if (!strcmp(name, "ports.range_low"))
+			out->num = (double)m.lo;
+		else if (!strcmp(name, "ports.range_high"))
+			out->num = (double)m.hi;
+		else if (!strcmp(name, "ports.range_size"))
+			out->num = (double)m.size;
+		else if (!strcmp(name, "ports.reserved_in_range"))
+			out->num = (double)m.reserved;
+		else if (!strcmp(name, "ports.listeners_in_range"))
+			out->num = (double)m.listeners;
+		else if (!strcmp(name, "ports.usable"))
+			out->num = (double)m.usable;
+		else
+			return ev_fail(st, "no such fact '%s'", name);
 	}
-	out->t = HR_X_NUM;
-	out->source = st->ovsrc;
-	if (!strcmp(name, "ports.range_low"))
-		out->num = lo;
-	else if (!strcmp(name, "ports.range_high"))
-		out->num = hi;
-	else if (!strcmp(name, "ports.range_size"))
-		out->num = size;
-	else if (!strcmp(name, "ports.reserved_in_range"))
-		out->num = nres;
-	else if (!strcmp(name, "ports.listeners_in_range"))
-		out->num = nlis;
-	else if (!strcmp(name, "ports.usable"))
-		out->num = size - nres - nlis < 0 ? 0 : size - nres - nlis;
-	else
-		return ev_fail(st, "no such fact '%s'", name);
 	return 0;
 }
 
