@@ -49,6 +49,10 @@ int hr_path_at(char *buf, size_t n, const char *root, const char *abs_path);
  * Returns 0 or -errno; *len (optional) gets the byte count. */
 int hr_read_file(const char *path, char **out, size_t *len);
 
+/* Writes all of buf (retrying short writes and EINTR). 0 or -errno (-EIO
+ * when write() returns 0). */
+int hr_write_all(int fd, const char *buf, size_t len);
+
 /* Trims leading and trailing whitespace in place; returns s. */
 char *hr_strtrim(char *s);
 /* Collapses runs of whitespace (tabs, spaces, newlines) into one space and

@@ -21,6 +21,29 @@ struct hr_journal {
 	char *path;
 };
 
+/* Wraps an open, locked journal file in a handle; closes fd and returns
+ * NULL when out of memory. */
+static hr_journal *journal_handle(int fd, const char *id, const char *path)
+{
+	hr_journal *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		j->id = strdup(id);
+		j->path = strdup(path);
+	}
+	if (!j || !j->id || !j->path) {
+		if (j) {
+			free(j->id);
+			free(j->path);
+			free(j);
+		}
+		close(fd);
+		return NULL;
+	}
+	j->fd = fd;
+	return j;
+}
+
 /* fsyncs a directory so a new entry in it survives a crash. */
 static int fsync_dir(const char *dir)
 {
@@ -141,23 +164,6 @@ static int check_file(int fd, const char *path, struct hr_err *err)
 	return 0;
 }
 
-
-/* Writes all of buf, retrying short writes. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, buf, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		buf += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Appends one event (borrowed) and fsyncs. */
 static int append_borrowed(hr_journal *j, json_t *event)
 {
@@ -172,7 +178,7 @@ static int append_borrowed(hr_journal *j, json_t *event)
 		return -ENOMEM;
 	len = strlen(line);
 	line[len] = '\n'; /* json_dumps NUL-terminates: overwrite with the newline */
-	r = write_all(j->fd, line, len + 1);
+	r = hr_write_all(j->fd, line, len + 1);
 	free(line);
 	if (r == 0 && fsync(j->fd) < 0)
 		r = -errno;
@@ -232,14 +238,9 @@ int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, st
 		close(fd);
 		return r;
 	}
-	j = calloc(1, sizeof(*j));
-	if (!j) {
-		close(fd);
+	j = journal_handle(fd, id, path);
+	if (!j)
 		return -ENOMEM;
-	}
-	j->fd = fd;
-	j->id = strdup(id);
-	j->path = strdup(path);
 	json_object_set_new(header, "type", json_string("begin"));
 	json_object_set_new(header, "txn", json_string(id));
 	json_object_set_new(header, "time", json_integer((json_int_t)now));
@@ -324,19 +325,14 @@ int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal
 		off_t size = lseek(fd, 0, SEEK_END);
 
 		if (size > 0 && pread(fd, &last, 1, size - 1) == 1 && last != '\n' &&
-		    write_all(fd, "\n", 1) < 0) {
+		    hr_write_all(fd, "\n", 1) < 0) {
 			close(fd);
 			return -EIO;
 		}
 	}
-	j = calloc(1, sizeof(*j));
-	if (!j) {
-		close(fd);
+	j = journal_handle(fd, id, path);
+	if (!j)
 		return -ENOMEM;
-	}
-	j->fd = fd;
-	j->id = strdup(id);
-	j->path = strdup(path);
 	*out = j;
 	return 0;
 }

@@ -85,7 +85,6 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 {
 	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX];
-	size_t len;
 	int fd, r = 0;
 
 	snprintf(copy, sizeof(copy), "%s", path);
@@ -106,19 +105,7 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 		hr_err_set(err, r, "cannot create %s: %s", tmp, strerror(-r));
 		return r;
 	}
-	len = strlen(content);
-	while (len) {
-		ssize_t k = write(fd, content, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			r = k < 0 ? -errno : -EIO;
-			break;
-		}
-		content += k;
-		len -= (size_t)k;
-	}
+	r = hr_write_all(fd, content, strlen(content));
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

@@ -84,22 +84,6 @@ static int make_parent(struct snap *s, const char *rel, struct hr_err *err)
 	return r;
 }
 
-/* Writes all of buf to fd. 0 or -errno. */
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, buf, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		buf += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Copies one live file (src, absolute) to tmp + dst_rel. Returns 0,
  * -errno of the source (nothing written), or -EIO-like write errors
  * (reported through err). */
@@ -137,7 +121,7 @@ static int copy_file(struct snap *s, const char *src, const char *dst_rel, struc
 		}
 		if (k == 0)
 			break;
-		r = write_all(out, s->buf, (size_t)k);
+		r = hr_write_all(out, s->buf, (size_t)k);
 		if (r < 0)
 			break;
 		s->st->bytes += (unsigned long long)k;
@@ -365,7 +349,7 @@ static int write_text(struct snap *s, const char *rel, const char *text, struct 
 		hr_err_set(err, r, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	r = write_all(fd, text, strlen(text));
+	r = hr_write_all(fd, text, strlen(text));
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (r < 0)

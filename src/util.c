@@ -143,6 +143,21 @@ int hr_read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+int hr_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
 char *hr_strtrim(char *s)
 {
 	char *e;
