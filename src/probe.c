@@ -612,28 +612,40 @@ static bool token(const char **p, const char *e, const char **t, size_t *tl)
 	return true;
 }
 
+/* Splits the next line of a counter file off *cur (NUL-terminating it) and
+ * finds its "Group:" colon. Returns the line, with *colon NULL (and the
+ * problem noted) when it has no group prefix; NULL at the end of the text. */
+static char *counter_line(struct counter_ctx *c, char **cur, unsigned long *lineno, char **colon)
+{
+	char *line = *cur, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl)
+		*nl = '\0';
+	*cur = nl ? nl + 1 : NULL;
+	(*lineno)++;
+	*colon = strchr(line, ':');
+	if (!*colon && *hr_strtrim(line))
+		hr_facts_add_problem(c->r->f, c->source, "line %lu: no 'Group:' prefix; skipped", *lineno);
+	return line;
+}
+
 /* Parses "Group: name name ..." / "Group: value value ..." line pairs
  * (/proc/net/snmp, /proc/net/netstat). Returns the number of values. */
 static long parse_pairs(struct counter_ctx *c, char *text)
 {
-	char *line = text, *hdr = NULL;
+	char *cur = text, *hdr = NULL, *line, *colon;
 	unsigned long lineno = 0, hdrno = 0;
 	long n = 0;
 
-	while (line && *line) {
-		char *nl = strchr(line, '\n'), *colon;
-		const char *e;
+	while ((line = counter_line(c, &cur, &lineno, &colon))) {
+		const char *e = line + strlen(line);
 
-		lineno++;
-		if (nl)
-			*nl = '\0';
-		e = line + strlen(line);
-		colon = strchr(line, ':');
-		if (!colon) {
-			if (*hr_strtrim(line))
-				hr_facts_add_problem(c->r->f, c->source, "line %lu: no 'Group:' prefix; skipped",
-						     lineno);
-		} else if (!hdr || (size_t)(colon - line) != (size_t)(strchr(hdr, ':') - hdr) ||
+		if (!colon)
+			continue;
+		if (!hdr || (size_t)(colon - line) != (size_t)(strchr(hdr, ':') - hdr) ||
 			   memcmp(hdr, line, (size_t)(colon - line))) {
 			hdr = line; /* a header line; its values follow */
 			hdrno = lineno;
@@ -664,7 +676,6 @@ static long parse_pairs(struct counter_ctx *c, char *text)
 						     hdrno, lineno, (int)glen, line, hok ? "more" : "fewer");
 			hdr = NULL;
 		}
-		line = nl ? nl + 1 : NULL;
 	}
 	if (hdr)
 		hr_facts_add_problem(c->r->f, c->source, "line %lu: header without a value line (truncated?)",
@@ -675,25 +686,15 @@ static long parse_pairs(struct counter_ctx *c, char *text)
 /* Parses "Group: name value name value ..." lines (/proc/net/sockstat{,6}). */
 static long parse_flat(struct counter_ctx *c, char *text)
 {
-	char *line = text;
+	char *cur = text, *line, *colon;
 	unsigned long lineno = 0;
 	long n = 0;
 
-	while (line && *line) {
-		char *nl = strchr(line, '\n'), *colon;
-		const char *p, *e, *t1, *t2;
+	while ((line = counter_line(c, &cur, &lineno, &colon))) {
+		const char *p, *e = line + strlen(line), *t1, *t2;
 		size_t l1, l2;
 
-		lineno++;
-		if (nl)
-			*nl = '\0';
-		e = line + strlen(line);
-		colon = strchr(line, ':');
-		if (!colon) {
-			if (*hr_strtrim(line))
-				hr_facts_add_problem(c->r->f, c->source, "line %lu: no 'Group:' prefix; skipped",
-						     lineno);
-		} else {
+		if (colon) {
 			p = colon + 1;
 			while (token(&p, e, &t1, &l1)) {
 				double v;
@@ -714,7 +715,6 @@ static long parse_flat(struct counter_ctx *c, char *text)
 				n++;
 			}
 		}
-		line = nl ? nl + 1 : NULL;
 	}
 	return n;
 }
