@@ -26,6 +26,24 @@ trap hr_cleanup EXIT
 trap 'exit 130' INT TERM
 
 skip() { echo "SKIP: $*"; exit 77; }
+# hr_need_tool CMD DEBIAN-PACKAGE: makes sure an external program a test drives
+# (promtool, ansible-playbook, lintian, clang...) is there. As root on Debian
+# it installs the package; if it is still missing the test skips (77) locally,
+# but fails under CI=true, where every integration must really run.
+hr_need_tool() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "# installing $2 for $1"
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			--no-install-recommends "$2" >/dev/null 2>&1 ||
+			{ apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 &&
+				DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+					--no-install-recommends "$2" >/dev/null 2>&1; } || true
+	fi
+	command -v "$1" >/dev/null 2>&1 && return 0
+	[ "${CI:-}" = true ] && fail "$1 (Debian package $2) is missing and could not be installed; CI must run this test"
+	skip "needs $1 (Debian package $2)"
+}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "# $*"; }
 
