@@ -420,14 +420,20 @@ static void draw_tables(struct watch *w, struct screen *s, int max_listeners)
 		line(s, A_NONE, "  no listening sockets");
 }
 
-/* Byte offset where a first row of cols columns ends (UTF-8 aware). */
+/* Byte offset where the second row of a wrapped verdict starts: after the
+ * last space that fits in cols columns (UTF-8 aware), else at cols. */
 static size_t verdict_cut(const char *v, size_t cols)
 {
-	size_t i, used = 0;
+	size_t i, used = 0, space = 0;
 
-	for (i = 0; v[i]; i++)
-		if (((unsigned char)v[i] & 0xC0) != 0x80 && used++ == cols)
-			return i;
+	for (i = 0; v[i]; i++) {
+		if (((unsigned char)v[i] & 0xC0) == 0x80)
+			continue;
+		if (used++ == cols)
+			return space ? space : i;
+		if (v[i] == ' ')
+			space = i + 1;
+	}
 	return i;
 }
 
@@ -470,9 +476,11 @@ static void draw(struct watch *w)
 		line(s, A_NONE, "First probe: sampling the counters over %g s...", w->interval);
 	} else {
 		/* The verdict on up to two rows. */
-		line(s, status_attr(m->status), "%s", m->verdict);
-		if (strlen(m->verdict) > (size_t)s->cols)
-			line(s, status_attr(m->status), "  %s", m->verdict + verdict_cut(m->verdict, (size_t)s->cols));
+		size_t cut = verdict_cut(m->verdict, (size_t)s->cols);
+
+		line(s, status_attr(m->status), "%.*s", (int)cut, m->verdict);
+		if (m->verdict[cut])
+			line(s, status_attr(m->status), "  %s", m->verdict + cut);
 		else
 			line(s, A_NONE, "%s", "");
 		/* Rows: header 3, dests 3 + n, tables 4 + listeners, findings 1 + n. */
