@@ -240,6 +240,7 @@ void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_
 	struct hr_watch_dest prev[HR_WATCH_MAX_DESTS];
 	size_t nprev = w->ndests, i;
 	const json_t *born;
+	json_t *fi;
 
 	memcpy(prev, w->dests, nprev * sizeof(prev[0]));
 	w->elapsed_s = w->refreshes ? now - w->t_mono : 0;
@@ -252,6 +253,11 @@ void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_
 	w->exit_code = hr_audit_exit_code(report);
 	copy_str(w->verdict, sizeof(w->verdict), summary, "verdict");
 	w->top_rule[0] = w->top_subject[0] = '\0';
+	/* The worst finding (the audit sorts them; the first of the worst in any case). */
+	json_array_foreach(findings, i, fi)
+		if (hr_audit_severity_rank(json_string_value(json_object_get(fi, "severity"))) <
+		    hr_audit_severity_rank(json_string_value(json_object_get(top, "severity"))))
+			top = fi;
 	if (top && hr_audit_severity_rank(json_string_value(json_object_get(top, "severity"))) < 3) {
 		copy_str(w->top_rule, sizeof(w->top_rule), top, "rule");
 		copy_str(w->top_subject, sizeof(w->top_subject), top, "subject");

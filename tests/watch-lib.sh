@@ -9,12 +9,13 @@
 WATCH_PORT=5774
 WATCH_DEST="$LAB_S_IP:$WATCH_PORT"
 
-# Starts the load for SECS seconds (bounded): sets WATCH_CLIENT_PID.
+# Starts the load for SECS seconds (bounded) with the client's port range
+# (default "40000 40199"): sets WATCH_CLIENT_PID.
 watch_load() {
 	local secs=$1
 	lab_requires tcpgen audit
 	lab_two_hosts
-	lab_sysctl "$LAB_C" net.ipv4.ip_local_port_range "40000 40199"
+	lab_sysctl "$LAB_C" net.ipv4.ip_local_port_range "${2:-40000 40199}"
 	hr_bg "$LAB_S" "$LAB_HELPERS/tcpgen" server --listen "$WATCH_DEST" --close client --duration $((secs + 10)) --quiet
 	lab_wait_listen "$LAB_S" "$WATCH_PORT"
 	hr_bg "$LAB_C" "$LAB_HELPERS/tcpgen" client --connect "$WATCH_DEST" --rate "$WATCH_RATE" --duration "$secs" \
