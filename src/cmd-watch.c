@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -528,43 +529,121 @@ static bool key_quit(void)
 	return false;
 }
 
-/* The full-screen loop: refresh, draw, keys, until q. */
+/* The probing side of the full-screen mode: a worker thread refreshes a
+ * private model and hands each new frame over, so the keyboard and resizes
+ * are served at once, not only between probes. */
+struct worker {
+	pthread_mutex_t mu;
+	struct watch *shown; /* the model drawn (under mu) */
+	struct watch *mine;  /* the worker's own */
+	int notify[2];       /* a byte per new frame, or per error */
+	int error;           /* -errno of a failed refresh (under mu) */
+	struct hr_err err;
+};
+
+/* Refreshes until a probe fails; each frame is copied to the shown model. */
+static void *worker_main(void *arg)
+{
+	struct worker *k = arg;
+
+	for (;;) {
+		struct hr_err err = {0};
+		int r = refresh(k->mine, &err);
+		ssize_t n;
+
+		pthread_mutex_lock(&k->mu);
+		if (r < 0) {
+			k->error = r;
+			k->err = err;
+		} else {
+			k->shown->m = k->mine->m;
+			k->shown->last_cost_s = k->mine->last_cost_s;
+			k->shown->last_wall = k->mine->last_wall;
+		}
+		pthread_mutex_unlock(&k->mu);
+		n = write(k->notify[1], "x", 1);
+		(void)n;
+		if (r < 0)
+			return NULL;
+	}
+}
+
+/* The full-screen loop: draw on every new frame and every resize; q quits.
+ * On q the process ends with the worker still in a probe: nothing to undo. */
 static int run_screen(struct watch *w)
 {
-	struct hr_err err = {0};
+	struct worker *k = calloc(1, sizeof(*k));
+	pthread_t tid;
+	sigset_t winch, old;
 	int r;
 
+	if (!k || pipe(k->notify) < 0) {
+		fprintf(stderr, "headroom watch: %s\n", hr_strerror(k ? -errno : -ENOMEM));
+		free(k);
+		return HR_AUDIT_UNKNOWN;
+	}
+	k->shown = w;
+	k->mine = malloc(sizeof(*k->mine));
+	if (!k->mine) {
+		fprintf(stderr, "headroom watch: out of memory\n");
+		return HR_AUDIT_UNKNOWN;
+	}
+	*k->mine = *w;
+	k->mine->scr = (struct screen){0};
+	pthread_mutex_init(&k->mu, NULL);
 	r = term_enter();
 	if (r < 0) {
 		fprintf(stderr, "headroom watch: cannot set up the terminal: %s\n", hr_strerror(r));
 		return HR_AUDIT_UNKNOWN;
 	}
 	draw(w);
+	/* Resizes interrupt the main thread's poll(), never the worker's probe. */
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &winch, &old);
+	r = pthread_create(&tid, NULL, worker_main, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		term_restore();
+		fprintf(stderr, "headroom watch: cannot start the probe thread: %s\n", hr_strerror(-r));
+		return HR_AUDIT_UNKNOWN;
+	}
 	for (;;) {
-		r = refresh(w, &err);
-		if (r < 0) {
+		struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = k->notify[0], .events = POLLIN}};
+		bool redraw = false;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			r = -errno;
 			term_restore();
-			fprintf(stderr, "headroom watch: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+			fprintf(stderr, "headroom watch: poll: %s\n", hr_strerror(r));
 			return HR_AUDIT_UNKNOWN;
 		}
-		got_winch = 0;
-		draw(w);
-		/* The next probe waits the interval itself; a short look at the
-		 * keyboard here, and again on a resize. */
-		for (;;) {
-			struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+		if (key_quit()) {
+			term_restore();
+			return 0;
+		}
+		if (p[1].revents & POLLIN) {
+			char buf[64];
+			ssize_t n = read(k->notify[0], buf, sizeof(buf));
 
-			if (key_quit()) {
-				term_restore();
-				return 0;
-			}
-			if (poll(&p, 1, 0) <= 0)
-				break;
+			(void)n;
+			redraw = true;
 		}
 		if (got_winch) {
 			got_winch = 0;
-			draw(w);
+			redraw = true;
 		}
+		if (!redraw)
+			continue;
+		pthread_mutex_lock(&k->mu);
+		if (k->error) {
+			pthread_mutex_unlock(&k->mu);
+			term_restore();
+			fprintf(stderr, "headroom watch: %s\n", k->err.msg[0] ? k->err.msg : hr_strerror(k->error));
+			return HR_AUDIT_UNKNOWN;
+		}
+		draw(w);
+		pthread_mutex_unlock(&k->mu);
 	}
 }
 

@@ -23,12 +23,13 @@ note "sockets: $(hr_in "$LAB_C" ss -Htan | wc -l)"
 /usr/bin/time -f '%M %e' -o "$T/time" "$HR_BIN" watch --netns "$LAB_C" --interval 0.05 --count "$N" >"$T/lines" &
 pid=$!
 HR_PIDS="$HR_PIDS $pid"
-for want in 1 100 1000 "$N"; do
-	[ "$want" -le "$N" ] || continue
-	while [ "$(wc -l <"$T/lines")" -lt "$want" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+# The last sample a few refreshes before the end, while the process lives.
+for want in 1 100 1000 $((N - 5)); do
+	[ "$want" -ge 1 ] && [ "$want" -le "$N" ] || continue
+	while [ "$(wc -l <"$T/lines")" -lt "$want" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
 	w=$(pgrep -P "$pid" -x headroom || echo "$pid")
-	rss=$(sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$w/status" 2>/dev/null || echo "(exited)")
-	echo "after $(wc -l <"$T/lines") refreshes: VmRSS $rss"
+	st=$(grep -E '^Vm(RSS|HWM):' "/proc/$w/status" 2>/dev/null | tr -s ' \t' ' ' | tr '\n' ' ')
+	echo "after $(wc -l <"$T/lines") refreshes: ${st:-(exited)}"
 done
 wait "$pid" || true
 read -r peak secs <"$T/time"

@@ -21,15 +21,15 @@ tm -f /dev/null new-session -d -x 120 -y 40 -s w "env PS1='hrprompt\$ ' sh"
 tm set-option -g window-size manual 2>/dev/null || true
 pane() { tm capture-pane -p -t w; }
 alt() { tm display-message -p -t w '#{alternate_on}'; }
-# Waits (at most 15 s) until the pane shows a line matching REGEX.
+# Waits (at most SECS, default 15) until the pane shows a line matching REGEX.
 wait_pane() {
 	local i
-	for i in $(seq 150); do
+	for i in $(seq $(( ${2:-15} * 10 ))); do
 		pane | grep -Eq -- "$1" && return 0
 		sleep 0.1
 	done
 	pane | sed 's/^/#   /'
-	fail "the pane never showed '$1'"
+	fail "the pane never showed '$1' (within ${2:-15} s)"
 }
 # The refresh number in the title bar.
 refresh_no() { pane | sed -n 's/.* refresh \([0-9]*\) at .*/\1/p' | head -n 1; }
@@ -41,7 +41,8 @@ dest_row() {
 }
 
 wait_pane 'hrprompt\$'
-tm send-keys -t w "$HR_BIN watch --netns $LAB_C 2>$T/watch.err; echo watch-exit=\$?" Enter
+# A 3 s interval: q, and a resize, must act before the next refresh.
+tm send-keys -t w "$HR_BIN watch --netns $LAB_C --interval 3 2>$T/watch.err; echo watch-exit=\$?" Enter
 wait_pane ' refresh 2 at '
 assert_eq "$(alt)" 1 "alternate screen while watching"
 pane >"$T/screen1"
@@ -53,7 +54,7 @@ grep -Eq '^  [0-9]{2}:[0-9]{2}:[0-9]{2} CRITICAL +ports.timewait-exhaustion' "$T
 set -- $(dest_row)
 u1=$1 tte1=$2
 r1=$(refresh_no)
-# Two refreshes later (the default interval is 1 s).
+# Two refreshes later.
 wait_pane " refresh $((r1 + 2)) at "
 pane >"$T/screen2"
 set -- $(dest_row)
@@ -66,16 +67,17 @@ g1=$(grep -F "$WATCH_DEST" "$T/screen1" | grep -o '\[[#-]*\]' | tr -cd '#' | wc 
 g2=$(grep -F "$WATCH_DEST" "$T/screen2" | grep -o '\[[#-]*\]' | tr -cd '#' | wc -c)
 [ "$g2" -ge "$g1" ] || fail "the gauge fell: $g1 then $g2 marks"
 
-# Too small: a clear message, then the view again after a resize back (SIGWINCH).
+# Too small: a clear message, then the view again after a resize back
+# (SIGWINCH), each within a second (the interval is 3 s).
 tm resize-window -t w -x 60 -y 15
-wait_pane 'terminal too small'
+wait_pane 'terminal too small' 1
 pane | grep -q '60x15 here, needs 80x20' || fail "the too-small message does not say the sizes"
 tm resize-window -t w -x 120 -y 40
-wait_pane 'Outbound ports per destination'
+wait_pane 'Outbound ports per destination' 1
 
-# q: exit 0, main screen, cooked mode, the prompt back.
+# q: exit 0 within a second, main screen, cooked mode, the prompt back.
 tm send-keys -t w q
-wait_pane 'watch-exit='
+wait_pane 'watch-exit=' 1
 pane | grep -q 'watch-exit=0' || fail "q did not exit 0: $(pane | grep watch-exit=) $(cat "$T/watch.err")"
 assert_eq "$(alt)" 0 "alternate screen after q"
 pane | grep -q 'Outbound ports per destination' && fail "the watch screen is still shown after q"
