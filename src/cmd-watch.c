@@ -354,7 +354,8 @@ static void draw_dests(struct watch *w, struct screen *s, int max_rows)
 		line_end(s);
 	}
 	if (!m->ndests)
-		line(s, A_NONE, "  no outbound connections%s", m->socket_source[0] ? "" : " (sockets not read)");
+		line(s, A_NONE, "  no destinations: the port rule (ports.timewait-exhaustion) saw none%s",
+		     m->socket_source[0] ? "" : " (sockets not read)");
 	line(s, A_NONE, "  GROWTH/S: change in the destination's sockets since the last refresh (%s dumps); "
 			"NEW CONN/S: TIME_WAIT ages (the rule's rate); "
 			"EXHAUSTED IN: the rule's estimate; TREND: free ports / GROWTH/S",

@@ -20,6 +20,7 @@ note "warming up: $WATCH_RATE connections/s for 65 s, so TIME_WAIT is in its ste
 sleep 65
 note "sockets: $(hr_in "$LAB_C" ss -Htan | wc -l)"
 
+: >"$T/lines"
 /usr/bin/time -f '%M %e' -o "$T/time" "$HR_BIN" watch --netns "$LAB_C" --interval 0.05 --count "$N" >"$T/lines" &
 pid=$!
 HR_PIDS="$HR_PIDS $pid"
