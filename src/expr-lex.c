@@ -67,6 +67,19 @@ static bool lex_unit(struct parser *p, double *v)
 	return !is_ident((unsigned char)*s) && *s != '.';
 }
 
+/* The character at i must be followed by '=' to make token t ("==", "!=");
+ * alone it is an error with msg. */
+static void lex_then_eq(struct parser *p, int i, enum tok t, const char *msg)
+{
+	if (p->s[i + 1] == '=') {
+		p->t = t;
+		p->pos++;
+	} else {
+		p->t = T_ERR;
+		hr_expr_perr(p, i, "%s", msg);
+	}
+}
+
 /* Reads the next token into p->t. */
 void hr_expr_lex(struct parser *p)
 {
@@ -193,22 +206,10 @@ void hr_expr_lex(struct parser *p)
 		}
 		break;
 	case '=':
-		if (s[i + 1] == '=') {
-			p->t = T_EQ;
-			p->pos++;
-		} else {
-			p->t = T_ERR;
-			hr_expr_perr(p, i, "'=' is not an operator (use '==')");
-		}
+		lex_then_eq(p, i, T_EQ, "'=' is not an operator (use '==')");
 		break;
 	case '!':
-		if (s[i + 1] == '=') {
-			p->t = T_NE;
-			p->pos++;
-		} else {
-			p->t = T_ERR;
-			hr_expr_perr(p, i, "'!' is not an operator (use 'not')");
-		}
+		lex_then_eq(p, i, T_NE, "'!' is not an operator (use 'not')");
 		break;
 	case '<':
 	case '>':

@@ -244,18 +244,27 @@ static int parse_postfix(struct parser *p)
 	return k;
 }
 
+/* Reads a prefix operator ('-', 'not') and its operand, parsed by sub one
+ * nesting level deeper; returns the operand's node or -1. */
+static int parse_prefixed(struct parser *p, int (*sub)(struct parser *))
+{
+	int k;
+
+	hr_expr_lex(p);
+	if (!enter(p))
+		return -1;
+	k = sub(p);
+	p->depth--;
+	return k;
+}
+
 static int parse_unary(struct parser *p)
 {
 	int start = p->tstart, k;
 
 	if (p->t != T_MINUS)
 		return parse_postfix(p);
-	hr_expr_lex(p);
-	if (!enter(p))
-		return -1;
-	k = parse_unary(p);
-	p->depth--;
-	if (k < 0)
+	if ((k = parse_prefixed(p, parse_unary)) < 0)
 		return -1;
 	/* Fold "-5" into a literal so "-5s" stays a number. */
 	if (p->e->n[k].op == N_NUM && p->e->n[k].start == start + 1) {
@@ -333,12 +342,7 @@ static int parse_not(struct parser *p)
 
 	if (p->t != T_NOT)
 		return parse_cmp(p);
-	hr_expr_lex(p);
-	if (!enter(p))
-		return -1;
-	k = parse_not(p);
-	p->depth--;
-	if (k < 0)
+	if ((k = parse_prefixed(p, parse_not)) < 0)
 		return -1;
 	return mk(p, N_NOT, start, p->e->n[k].end, k, -1, -1);
 }

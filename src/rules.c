@@ -105,6 +105,16 @@ hr_ruleset *hr_ruleset_new(void)
 	return calloc(1, sizeof(hr_ruleset));
 }
 
+/* Frees n strings and the array holding them. */
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void hr_rules_tmpl_free(struct tmpl *t)
 {
 	size_t i;
@@ -156,9 +166,7 @@ void hr_rules_rule_free(struct rule *r)
 		free(fx->lets);
 	}
 	free(r->fixes);
-	for (i = 0; i < r->nrefs; i++)
-		free(r->refs[i]);
-	free(r->refs);
+	strv_free(r->refs, r->nrefs);
 	free(r->broken);
 	memset(r, 0, sizeof(*r));
 }
@@ -178,18 +186,10 @@ void hr_ruleset_free(hr_ruleset *rs)
 		hr_expr_free(rs->der[i].e);
 	}
 	free(rs->der);
-	for (i = 0; i < rs->nfacts; i++)
-		free(rs->facts[i]);
-	free(rs->facts);
-	for (i = 0; i < rs->nitems; i++)
-		free(rs->items[i]);
-	free(rs->items);
-	for (i = 0; i < rs->nloaded; i++)
-		free(rs->loaded[i]);
-	free(rs->loaded);
-	for (i = 0; i < rs->nexcluded; i++)
-		free(rs->excluded[i]);
-	free(rs->excluded);
+	strv_free(rs->facts, rs->nfacts);
+	strv_free(rs->items, rs->nitems);
+	strv_free(rs->loaded, rs->nloaded);
+	strv_free(rs->excluded, rs->nexcluded);
 	free(rs);
 }
 
