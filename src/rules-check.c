@@ -3,8 +3,8 @@
  * static type checks, finds unknown names, duplicate ids and cycles among
  * derived facts, and marks broken rules.
  * Owns: hr_ruleset_check, hr_rules_item_coll, hr_rules_each_expr. May call:
- * rules-int.h, hr_expr_bind and friends (expr.h), the facts catalogue
- * (facts.h). */
+ * rules-int.h (grow and find_derived of rules.c, let_slot of rules-load.c),
+ * hr_expr_bind and friends (expr.h), the facts catalogue (facts.h). */
 #include "config.h"
 
 #include <errno.h>

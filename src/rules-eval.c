@@ -4,7 +4,9 @@
  * evaluate calls.
  * Owns: hr_ruleset_evaluate/_with/_opts, hr_rules_run_pass and the finding
  * JSON helpers. May call: rules-int.h (overlay and state of
- * rules-overlay.c), expr.h, render.h (number and duration formats). */
+ * rules-overlay.c, item_coll of rules-check.c, ensure_checked and
+ * find_derived of rules.c), hr_expr_eval (expr.h), render.h (number and
+ * duration formats). */
 #include "config.h"
 
 #include <math.h>

@@ -2,9 +2,9 @@
  * formula with current values filled in per subject, and the sources of the
  * facts it read.
  * Owns: hr_ruleset_explain, hr_ruleset_explain_subject. May call:
- * rules-int.h (evaluation passes of rules-eval.c, state of
- * rules-overlay.c, hr_rules_each_expr of rules-check.c), hr_expr_fill
- * (expr.h). */
+ * rules-int.h (evaluation passes and finding JSON of rules-eval.c, state of
+ * rules-overlay.c, hr_rules_each_expr of rules-check.c, find and
+ * ensure_checked of rules.c), hr_expr_fill and friends (expr.h). */
 #include "config.h"
 
 #include <errno.h>

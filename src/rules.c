@@ -2,8 +2,9 @@
  * rules (lifetime, accessors, listing), the set of files loaded or left out,
  * and loading whole directories.
  * Owns: hr_diags_*, hr_ruleset_new/free/count/rule_id/rule_error/list/
- * exclude/load_dir/load_std. May call: rules-int.h, hr_ruleset_load_file
- * (rules-load.c), hr_ruleset_check (rules-check.c). Contract:
+ * exclude/load_dir/load_std and the shared helpers grow, free, find and
+ * path_*. May call: rules-int.h, hr_ruleset_load_file (rules-load.c),
+ * hr_ruleset_check (rules-check.c), hr_expr_free (expr.h). Contract:
  * docs/RULES-FORMAT.md, src/rules.h. */
 #include "config.h"
 
