@@ -220,6 +220,27 @@ const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i)
 	return mf->subject;
 }
 
+/* The fields every endpoint item has (host, port, subject, loopback); host
+ * is the caller's INET6_ADDRSTRLEN buffer the string is borrowed from.
+ * 0, or -ENOENT when k is none of them. */
+static int endpoint_field(const hr_facts *f, enum hr_coll c, size_t i, int family,
+			  const uint8_t *addr, uint16_t port, char *host, const char *k,
+			  const char *src, struct hr_value *out)
+{
+	if (!strcmp(k, "host")) {
+		inet_ntop(family, addr, host, INET6_ADDRSTRLEN);
+		hr_val_str(out, host, src);
+	} else if (!strcmp(k, "port"))
+		hr_val_num(out, port, src);
+	else if (!strcmp(k, "subject"))
+		hr_val_str(out, hr_facts_item_subject(f, c, i), src);
+	else if (!strcmp(k, "loopback"))
+		hr_val_bool(out, is_loopback(family, addr), src);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value *out)
 {
 	const struct dest *d = f->dest_list[i];
@@ -227,16 +248,9 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 	double win, obs = hr_tw_rate(&d->tw, &win);
 	static char host[INET6_ADDRSTRLEN];
 
-	if (!strcmp(k, "host")) {
-		inet_ntop(d->family, d->addr, host, sizeof(host));
-		hr_val_str(out, host, src);
-	} else if (!strcmp(k, "port"))
-		hr_val_num(out, d->port, src);
-	else if (!strcmp(k, "subject"))
-		hr_val_str(out, hr_facts_item_subject(f, HR_COLL_DESTINATIONS, i), src);
-	else if (!strcmp(k, "loopback"))
-		hr_val_bool(out, is_loopback(d->family, d->addr), src);
-	else if (!strcmp(k, "in_use"))
+	if (endpoint_field(f, HR_COLL_DESTINATIONS, i, d->family, d->addr, d->port, host, k, src, out) == 0)
+		return 0;
+	if (!strcmp(k, "in_use"))
 		hr_val_num(out, d->total, src);
 	else if (!strcmp(k, "timewait"))
 		hr_val_num(out, d->states[HR_TIME_WAIT], src);
@@ -284,16 +298,9 @@ static int listener_item(const hr_facts *f, size_t i, const char *k, struct hr_v
 	double obs = hr_tw_rate(&in->tw, NULL);
 	static char host[INET6_ADDRSTRLEN];
 
-	if (!strcmp(k, "host")) {
-		inet_ntop(l->family, l->addr, host, sizeof(host));
-		hr_val_str(out, host, src);
-	} else if (!strcmp(k, "port"))
-		hr_val_num(out, l->port, src);
-	else if (!strcmp(k, "subject"))
-		hr_val_str(out, hr_facts_item_subject(f, HR_COLL_LISTENERS, i), src);
-	else if (!strcmp(k, "loopback"))
-		hr_val_bool(out, is_loopback(l->family, l->addr), src);
-	else if (!strcmp(k, "queue") || !strcmp(k, "backlog")) {
+	if (endpoint_field(f, HR_COLL_LISTENERS, i, l->family, l->addr, l->port, host, k, src, out) == 0)
+		return 0;
+	if (!strcmp(k, "queue") || !strcmp(k, "backlog")) {
 		if (!l->observed)
 			hr_val_missing(out, "listener declared in workload, not observed");
 		else if (!strcmp(k, "backlog") && l->backlog_unknown)

@@ -116,6 +116,24 @@ static struct dest *dest_get(hr_facts *f, int family, uint64_t ka, uint64_t kb, 
 	return f->last_dest = d;
 }
 
+/* Makes room for one more element in an array of cap elements holding n
+ * (doubling, from 16). 0 or -ENOMEM (the array is left as it was). */
+static int grow_room(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 /* Finds or creates the inbound aggregate of a listening port. */
 static struct inport *inport_get(hr_facts *f, uint16_t port)
 {
@@ -133,15 +151,8 @@ static struct inport *inport_get(hr_facts *f, uint16_t port)
 	idx = f->port_index[port];
 	if (idx >= 0)
 		return &f->inports[idx];
-	if (f->ninports == f->capinports) {
-		size_t ncap = f->capinports ? f->capinports * 2 : 16;
-		struct inport *n = realloc(f->inports, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		f->inports = n;
-		f->capinports = ncap;
-	}
+	if (grow_room((void **)&f->inports, &f->capinports, f->ninports, sizeof(*f->inports)) < 0)
+		return NULL;
 	memset(&f->inports[f->ninports], 0, sizeof(struct inport));
 	f->inports[f->ninports].port = port;
 	f->port_index[port] = (int32_t)f->ninports;
@@ -159,15 +170,8 @@ static struct listener *listener_get(hr_facts *f, int family, const uint8_t *add
 		if (l->family == family && l->port == port && !memcmp(l->addr, addr, 16))
 			return l;
 	}
-	if (f->nlisteners == f->caplisteners) {
-		size_t ncap = f->caplisteners ? f->caplisteners * 2 : 16;
-		struct listener *n = realloc(f->listeners, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		f->listeners = n;
-		f->caplisteners = ncap;
-	}
+	if (grow_room((void **)&f->listeners, &f->caplisteners, f->nlisteners, sizeof(*f->listeners)) < 0)
+		return NULL;
 	memset(&f->listeners[f->nlisteners], 0, sizeof(struct listener));
 	f->listeners[f->nlisteners].family = family;
 	memcpy(f->listeners[f->nlisteners].addr, addr, 16);

@@ -157,6 +157,16 @@ static void ent_reset(struct entry *e)
 	e->nfields = 0;
 }
 
+/* The entry for name, made or emptied for a new value; NULL on ENOMEM. */
+static struct entry *ent_fresh(hr_facts *f, const char *name)
+{
+	struct entry *e = ent_get(f, name);
+
+	if (e)
+		ent_reset(e);
+	return e;
+}
+
 /* Splits a sysctl's text into integer fields; false when any is not an integer. */
 static bool split_fields(const char *raw, double *fields, int *n)
 {
@@ -185,11 +195,10 @@ static bool split_fields(const char *raw, double *fields, int *n)
 
 int hr_facts_set_sysctl(hr_facts *f, const char *key, const char *raw, const char *source)
 {
-	struct entry *e = ent_get(f, key);
+	struct entry *e = ent_fresh(f, key);
 
 	if (!e)
 		return -ENOMEM;
-	ent_reset(e);
 	e->is_sysctl = true;
 	e->raw = hr_ws_normalise(raw);
 	e->source = source ? strdup(source) : NULL;
@@ -203,11 +212,10 @@ int hr_facts_set_sysctl(hr_facts *f, const char *key, const char *raw, const cha
 
 int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason)
 {
-	struct entry *e = ent_get(f, key);
+	struct entry *e = ent_fresh(f, key);
 
 	if (!e)
 		return -ENOMEM;
-	ent_reset(e);
 	e->is_sysctl = true;
 	e->missing = strdup(reason ? reason : "absent on this kernel");
 	return e->missing ? 0 : -ENOMEM;
@@ -215,11 +223,10 @@ int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason)
 
 int hr_facts_set_num(hr_facts *f, const char *name, double v, const char *source)
 {
-	struct entry *e = ent_get(f, name);
+	struct entry *e = ent_fresh(f, name);
 
 	if (!e)
 		return -ENOMEM;
-	ent_reset(e);
 	e->is_num = true;
 	e->nfields = 1;
 	e->fields[0] = v;
@@ -229,11 +236,10 @@ int hr_facts_set_num(hr_facts *f, const char *name, double v, const char *source
 
 int hr_facts_set_str(hr_facts *f, const char *name, const char *v, const char *source)
 {
-	struct entry *e = ent_get(f, name);
+	struct entry *e = ent_fresh(f, name);
 
 	if (!e)
 		return -ENOMEM;
-	ent_reset(e);
 	e->raw = strdup(v);
 	e->source = source ? strdup(source) : NULL;
 	e->nfields = 1;
@@ -242,11 +248,10 @@ int hr_facts_set_str(hr_facts *f, const char *name, const char *v, const char *s
 
 int hr_facts_set_missing(hr_facts *f, const char *name, const char *reason)
 {
-	struct entry *e = ent_get(f, name);
+	struct entry *e = ent_fresh(f, name);
 
 	if (!e)
 		return -ENOMEM;
-	ent_reset(e);
 	e->missing = strdup(reason ? reason : "not read");
 	return e->missing ? 0 : -ENOMEM;
 }
