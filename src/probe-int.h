@@ -8,8 +8,9 @@
  *   probe-kernel.c    kernel identity (osrelease, boot_id) and the TIME_WAIT slab
  *   probe-sockets.c   sockets: sock_diag live, /proc/net/tcp{,6} of a tree
  *
- * Every file includes this header and no other probe file's; only probe.c
- * calls the readers, and the readers call only probe-io.c and the facts. */
+ * Every file includes this header and no other probe file's. Only probe.c
+ * calls the readers; the readers call probe-io.c and the facts setters
+ * (probe-sockets.c also procnet.c and sockdiag.c), never each other. */
 #ifndef HR_PROBE_INT_H
 #define HR_PROBE_INT_H
 
