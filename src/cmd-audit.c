@@ -285,7 +285,7 @@ static int audit_render(const char *format, const json_t *report, double duratio
 		return hr_render_prometheus(stdout, report, duration_s);
 	if (!strcmp(format, "nagios"))
 		return hr_render_nagios(stdout, report);
-	return hr_render(stdout, format, report, audit_text);
+	return hr_render_report(stdout, format, report, audit_text);
 }
 
 static int audit_exec(int argc, char **argv)

@@ -16,6 +16,15 @@ int hr_render_yaml(FILE *out, const json_t *tree);
 int hr_render(FILE *out, const char *format, const json_t *tree,
 	      int (*text_fn)(FILE *out, const json_t *tree));
 
+/* Version of the JSON/YAML output of audit, probe, apply and explain, whose
+ * schema is docs/schema/headroom.schema.json: raise it with any change a
+ * consumer could notice (a key removed, renamed or retyped; additions too). */
+#define HR_SCHEMA_VERSION 1
+/* hr_render for the reports that follow the schema: json and yaml get a
+ * top-level "schema_version" (first); text is text_fn's. 0 or -errno. */
+int hr_render_report(FILE *out, const char *format, const json_t *tree,
+		     int (*text_fn)(FILE *out, const json_t *tree));
+
 /* Writes the audit report as Prometheus text exposition (format 0.0.4):
  * headroom_audit_status, headroom_audit_duration_seconds (duration_s), the
  * findings by severity, headroom_finding_severity, and one gauge family per
