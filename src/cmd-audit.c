@@ -251,9 +251,13 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 	FILE *m;
 	int r;
 
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(dir, &st) < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir,
-			errno == ENOENT || !S_ISDIR(st.st_mode) ? "no such directory" : hr_strerror(-errno));
+			errno == ENOENT ? "no such directory" : strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "headroom audit: --textfile %s: not a directory\n", dir);
 		return false;
 	}
 	if (snprintf(path, sizeof(path), "%s/headroom.prom", dir) >= (int)sizeof(path)) {

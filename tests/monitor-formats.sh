@@ -135,6 +135,9 @@ assert_eq "$(grep -c '^# TYPE headroom_audit_status ' "$T/tf/headroom.prom")" 1 
 rc=0; A --textfile "$T/nodir" 2>"$T/nodir.err" || rc=$?
 assert_eq "$rc" 3 "exit code when the textfile directory is missing"
 grep -q -- "--textfile $T/nodir: no such directory" "$T/nodir.err" || fail "error does not name the directory: $(cat "$T/nodir.err")"
+rc=0; A --textfile "$T/a.json" 2>"$T/notdir.err" || rc=$?
+assert_eq "$rc" 3 "exit code when the textfile directory is a file"
+grep -q -- "--textfile $T/a.json: not a directory" "$T/notdir.err" || fail "file as DIR: $(cat "$T/notdir.err")"
 # An unusable audit still writes the file, with status 3 (UNKNOWN).
 rc=0; "$HR_BIN" audit -q --root "$T/no-such-tree" --textfile "$T/tf" 2>/dev/null || rc=$?
 assert_eq "$rc" 3 "exit code of an impossible audit"
