@@ -398,7 +398,7 @@ static int apply_exec(int argc, char **argv)
 		}
 	}
 	json_object_set_new(tree, "exit_code", json_integer(rc));
-	hr_render(stdout, arg_format, tree, apply_text);
+	hr_render_report(stdout, arg_format, tree, apply_text);
 	json_decref(tree);
 	json_decref(res);
 	free(kv);

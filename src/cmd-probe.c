@@ -378,7 +378,7 @@ static int probe_exec(int argc, char **argv)
 			fprintf(stderr, "headroom probe: %s: %s\n", json_string_value(json_object_get(p, "source")),
 				json_string_value(json_object_get(p, "message")));
 	}
-	rr = hr_render(stdout, arg_format, tree, probe_text);
+	rr = hr_render_report(stdout, arg_format, tree, probe_text);
 	json_decref(tree);
 	hr_facts_free(f);
 	if (r < 0) {
