@@ -1,0 +1,791 @@
+/* conntrack.c: /proc/net/stat/nf_conntrack, and the conntrack entries
+ * (ctnetlink or the procfs format) aggregated per NAT tuple and per
+ * destination while streaming (see conntrack.h). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conntrack.h"
+
+/* --------------------------------------------------------------- stat */
+
+int hr_ct_stat_parse(const char *text, struct hr_ct_stat *st, const char **why)
+{
+	const char *p = text, *eol;
+	int col;
+
+	memset(st, 0, sizeof(*st));
+	eol = strchr(p, '\n');
+	if (!eol) {
+		*why = "no header line";
+		return -EBADMSG;
+	}
+	/* Header: column names separated by blanks ("entries  clashres found ..."). */
+	while (p < eol) {
+		size_t n;
+
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		if (p >= eol)
+			break;
+		for (n = 0; p + n < eol && !isspace((unsigned char)p[n]); n++)
+			if (!isalnum((unsigned char)p[n]) && p[n] != '_') {
+				*why = "header: a column name with other than letters, digits, '_'";
+				return -EBADMSG;
+			}
+		if (st->ncols >= HR_CT_STAT_MAXCOLS || n >= sizeof(st->names[0])) {
+			*why = "header: too many or too long column names";
+			return -EBADMSG;
+		}
+		memcpy(st->names[st->ncols], p, n);
+		st->names[st->ncols][n] = '\0';
+		st->ncols++;
+		p += n;
+	}
+	if (st->ncols == 0 || strcmp(st->names[0], "entries")) {
+		*why = "header: first column is not 'entries'";
+		return -EBADMSG;
+	}
+	p = eol + 1;
+	while (*p) {
+		eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		for (col = 0; p < eol; col++) {
+			char *end;
+			unsigned long long v;
+
+			while (p < eol && isspace((unsigned char)*p))
+				p++;
+			if (p >= eol)
+				break;
+			if (col >= st->ncols) {
+				*why = "a row with more columns than the header";
+				return -EBADMSG;
+			}
+			errno = 0;
+			v = strtoull(p, &end, 16);
+			if (end == p || errno || (end < eol && !isspace((unsigned char)*end))) {
+				*why = "a row with a value that is not hexadecimal";
+				return -EBADMSG;
+			}
+			/* "entries" is nf_conntrack_count printed on every row. */
+			if (col == 0)
+				st->sum[0] = v;
+			else
+				st->sum[col] += v;
+			p = end;
+		}
+		if (col > 0 && col != st->ncols) {
+			*why = "a row with fewer columns than the header";
+			return -EBADMSG;
+		}
+		if (col > 0)
+			st->rows++;
+		p = *eol ? eol + 1 : eol;
+	}
+	if (st->rows == 0) {
+		*why = "no rows";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int hr_ct_stat_get(const struct hr_ct_stat *st, const char *name, uint64_t *out)
+{
+	int i;
+
+	for (i = 0; i < st->ncols; i++)
+		if (!strcmp(st->names[i], name)) {
+			*out = st->sum[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int hr_ct_stat_read(hr_facts *f, const char *path, const char *label)
+{
+	struct hr_ct_stat st;
+	const char *why = NULL;
+	char *text = NULL, name[64];
+	int r, i;
+
+	r = hr_read_file(path, &text, NULL);
+	if (r < 0)
+		return r;
+	r = hr_ct_stat_parse(text, &st, &why);
+	free(text);
+	if (r < 0) {
+		hr_facts_add_problem(f, label, "%s", why);
+		return r;
+	}
+	for (i = 1; i < st.ncols; i++) {
+		snprintf(name, sizeof(name), "conntrack.stat.%s", st.names[i]);
+		hr_facts_set_num(f, name, (double)st.sum[i], label);
+	}
+	hr_facts_set_num(f, "conntrack.stat.entries", (double)st.sum[0], label);
+	hr_facts_set_num(f, "conntrack.stat.cpus", st.rows, label);
+	return 0;
+}
+
+/* -------------------------------------------------------- aggregation */
+
+/* Age windows of the rate estimates, seconds (the TIME_WAIT histogram's). */
+#define NWIN HR_TW_NWINDOWS
+
+/* Per NAT tuple: (proto, family, translated source, destination, port). */
+struct nat_tuple {
+	bool used;
+	uint8_t proto;
+	uint8_t family;
+	uint8_t tsrc[16], dst[16];
+	uint16_t dport;
+	uint64_t in_use, busy, closing;
+	uint64_t born[NWIN], closed[NWIN], expiring[NWIN];
+	uint64_t born_known;
+	double born_oldest, closed_oldest;
+	uint16_t port_lo, port_hi;
+};
+
+/* Per original destination and protocol: a count. */
+struct dest_tuple {
+	bool used;
+	uint8_t proto, family;
+	uint8_t dst[16];
+	uint16_t dport;
+	uint64_t count;
+};
+
+struct hr_ct_agg {
+	size_t max, cap; /* cap: slots of each open-addressing table (2 x max, power of 2) */
+	double tw_timeout;
+	struct nat_tuple *nat;
+	struct dest_tuple *dst;
+	size_t nnat, ndst;
+	uint64_t entries, snat_entries, nat_folded, dst_folded;
+	uint64_t by_proto_tcp, by_proto_udp, by_proto_other;
+};
+
+hr_ct_agg *hr_ct_agg_new(size_t max_tuples, double tw_timeout_s)
+{
+	hr_ct_agg *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->max = max_tuples ? max_tuples : 1;
+	for (a->cap = 2; a->cap < 2 * a->max; a->cap *= 2)
+		;
+	a->tw_timeout = tw_timeout_s > 0 ? tw_timeout_s : 120;
+	a->nat = calloc(a->cap, sizeof(*a->nat));
+	a->dst = calloc(a->cap, sizeof(*a->dst));
+	if (!a->nat || !a->dst) {
+		hr_ct_agg_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void hr_ct_agg_free(hr_ct_agg *a)
+{
+	if (!a)
+		return;
+	free(a->nat);
+	free(a->dst);
+	free(a);
+}
+
+/* FNV-1a over a key's bytes. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 1099511628211ull;
+	return h;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/* Finds or makes the NAT tuple of an entry; NULL when the table is full (folded). */
+static struct nat_tuple *nat_get(hr_ct_agg *a, const struct hr_ct_entry *e)
+{
+	size_t al = addr_len(e->family), i;
+	uint64_t h = 14695981039346656037ull;
+
+	h = hash_bytes(h, &e->proto, 1);
+	h = hash_bytes(h, e->rdst, al);
+	h = hash_bytes(h, e->odst, al);
+	h = hash_bytes(h, &e->odport, 2);
+	for (i = h & (a->cap - 1);; i = (i + 1) & (a->cap - 1)) {
+		struct nat_tuple *t = &a->nat[i];
+
+		if (!t->used) {
+			if (a->nnat >= a->max)
+				return NULL;
+			t->used = true;
+			t->proto = e->proto;
+			t->family = (uint8_t)e->family;
+			memcpy(t->tsrc, e->rdst, al);
+			memcpy(t->dst, e->odst, al);
+			t->dport = e->odport;
+			t->port_lo = 65535;
+			a->nnat++;
+			return t;
+		}
+		if (t->proto == e->proto && t->family == e->family && t->dport == e->odport &&
+		    !memcmp(t->tsrc, e->rdst, al) && !memcmp(t->dst, e->odst, al))
+			return t;
+	}
+}
+
+static struct dest_tuple *dst_get(hr_ct_agg *a, const struct hr_ct_entry *e)
+{
+	size_t al = addr_len(e->family), i;
+	uint64_t h = 14695981039346656037ull;
+
+	h = hash_bytes(h, &e->proto, 1);
+	h = hash_bytes(h, e->odst, al);
+	h = hash_bytes(h, &e->odport, 2);
+	for (i = h & (a->cap - 1);; i = (i + 1) & (a->cap - 1)) {
+		struct dest_tuple *t = &a->dst[i];
+
+		if (!t->used) {
+			if (a->ndst >= a->max)
+				return NULL;
+			t->used = true;
+			t->proto = e->proto;
+			t->family = (uint8_t)e->family;
+			memcpy(t->dst, e->odst, al);
+			t->dport = e->odport;
+			a->ndst++;
+			return t;
+		}
+		if (t->proto == e->proto && t->family == e->family && t->dport == e->odport &&
+		    !memcmp(t->dst, e->odst, al))
+			return t;
+	}
+}
+
+/* Counts an age into the windows it falls inside. */
+static void windows_add(uint64_t *w, double age)
+{
+	int k;
+
+	for (k = 0; k < NWIN; k++)
+		if (age < hr_tw_windows[k])
+			w[k]++;
+}
+
+void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
+{
+	struct dest_tuple *d;
+	struct nat_tuple *t;
+	bool closing = e->proto == IPPROTO_TCP &&
+		       (e->tcp_state == HR_CT_TCP_TIME_WAIT || e->tcp_state == HR_CT_TCP_CLOSE);
+
+	a->entries++;
+	if (e->proto == IPPROTO_TCP)
+		a->by_proto_tcp++;
+	else if (e->proto == IPPROTO_UDP)
+		a->by_proto_udp++;
+	else
+		a->by_proto_other++;
+	d = dst_get(a, e);
+	if (d)
+		d->count++;
+	else
+		a->dst_folded++;
+	if (!e->snat)
+		return;
+	a->snat_entries++;
+	t = nat_get(a, e);
+	if (!t) {
+		a->nat_folded++;
+		return;
+	}
+	t->in_use++;
+	if (e->rdport < t->port_lo)
+		t->port_lo = e->rdport;
+	if (e->rdport > t->port_hi)
+		t->port_hi = e->rdport;
+	if (e->age_s >= 0) {
+		t->born_known++;
+		windows_add(t->born, e->age_s);
+		if (e->age_s > t->born_oldest)
+			t->born_oldest = e->age_s;
+	}
+	if (closing) {
+		/* Time since the entry entered TIME_WAIT (its timeout was set to
+		 * the whole TIME_WAIT timeout then, nf_conntrack_proto_tcp.c). */
+		double age = a->tw_timeout - (double)e->timeout_s;
+
+		t->closing++;
+		if (age < 0)
+			age = 0;
+		if (e->tcp_state == HR_CT_TCP_TIME_WAIT) {
+			windows_add(t->closed, age);
+			if (age > t->closed_oldest)
+				t->closed_oldest = age;
+		}
+		/* Released within w seconds: timeout left below w. */
+		windows_add(t->expiring, (double)e->timeout_s);
+	} else {
+		t->busy++;
+	}
+}
+
+/* Rate from age windows: count / w for the largest window inside the
+ * history seen (the oldest age), or the history itself when shorter than
+ * one window, so a flow younger than the window is not diluted. */
+static double windows_rate(const uint64_t *w, double oldest, uint64_t total, double *win)
+{
+	int k;
+
+	*win = 0;
+	if (total == 0)
+		return 0;
+	for (k = NWIN - 1; k >= 0; k--)
+		if (hr_tw_windows[k] <= oldest) {
+			*win = hr_tw_windows[k];
+			return (double)w[k] / *win;
+		}
+	/* History shorter than 1 s: every entry is in the 1 s window. */
+	*win = oldest > 0.1 ? oldest : 0.1;
+	return (double)w[0] / *win;
+}
+
+/* Formats a NAT tuple's subject: "tcp 10.0.0.1 -> 10.0.0.2:80". */
+static void nat_subject(char *buf, size_t n, const struct nat_tuple *t)
+{
+	char src[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
+
+	inet_ntop(t->family, t->tsrc, src, sizeof(src));
+	hr_format_endpoint(ep, sizeof(ep), t->family, t->dst, t->dport);
+	snprintf(buf, n, "%s %s -> %s",
+		 t->proto == IPPROTO_TCP ? "tcp" : t->proto == IPPROTO_UDP ? "udp" : "other", src, ep);
+}
+
+/* Orders NAT tuples for "the top one": held ports first, then ports in use. */
+static bool nat_worse(const struct nat_tuple *x, const struct nat_tuple *y)
+{
+	if (!y)
+		return true;
+	if (x->busy != y->busy)
+		return x->busy > y->busy;
+	return x->in_use > y->in_use;
+}
+
+void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
+{
+	const struct nat_tuple *top = NULL;
+	const struct dest_tuple *dtop = NULL;
+	char subj[160];
+	size_t i;
+
+	hr_facts_set_num(f, "conntrack.entries", (double)a->entries, source);
+	hr_facts_set_num(f, "conntrack.entries_tcp", (double)a->by_proto_tcp, source);
+	hr_facts_set_num(f, "conntrack.entries_udp", (double)a->by_proto_udp, source);
+	hr_facts_set_num(f, "conntrack.destinations", (double)a->ndst, source);
+	hr_facts_set_num(f, "conntrack.destinations_folded_entries", (double)a->dst_folded, source);
+	hr_facts_set_num(f, "conntrack.tuples_max", (double)a->max, source);
+	hr_facts_set_num(f, "conntrack.snat.entries", (double)a->snat_entries, source);
+	hr_facts_set_num(f, "conntrack.snat.tuples", (double)a->nnat, source);
+	hr_facts_set_num(f, "conntrack.snat.folded_entries", (double)a->nat_folded, source);
+	for (i = 0; i < a->cap; i++) {
+		if (a->nat[i].used && nat_worse(&a->nat[i], top))
+			top = &a->nat[i];
+		if (a->dst[i].used && (!dtop || a->dst[i].count > dtop->count))
+			dtop = &a->dst[i];
+	}
+	if (dtop) {
+		char ep[INET6_ADDRSTRLEN + 8];
+
+		hr_format_endpoint(ep, sizeof(ep), dtop->family, dtop->dst, dtop->dport);
+		snprintf(subj, sizeof(subj), "%s %s",
+			 dtop->proto == IPPROTO_TCP ? "tcp" : dtop->proto == IPPROTO_UDP ? "udp" : "other", ep);
+		hr_facts_set_str(f, "conntrack.top_destination", subj, source);
+		hr_facts_set_num(f, "conntrack.top_destination_entries", (double)dtop->count, source);
+	} else {
+		hr_facts_set_missing(f, "conntrack.top_destination", "no tracked connections");
+		hr_facts_set_missing(f, "conntrack.top_destination_entries", "no tracked connections");
+	}
+	if (!top) {
+		static const char *const names[] = {
+			"subject", "proto", "in_use", "busy", "closing", "rate", "rate_window",
+			"close_rate", "expire_rate", "oldest", "port_low", "port_high", NULL};
+		char name[64];
+
+		for (i = 0; names[i]; i++) {
+			snprintf(name, sizeof(name), "conntrack.snat.top.%s", names[i]);
+			hr_facts_set_missing(f, name, "no source-NAT entries");
+		}
+		hr_facts_set_missing(f, "conntrack.snat.top.rate_from", "no source-NAT entries");
+		return;
+	}
+	{
+		double w_born = 0, w_closed = 0, r_born, r_closed, r_exp, oldest;
+		const char *from;
+
+		nat_subject(subj, sizeof(subj), top);
+		hr_facts_set_str(f, "conntrack.snat.top.subject", subj, source);
+		hr_facts_set_num(f, "conntrack.snat.top.proto", top->proto, source);
+		hr_facts_set_num(f, "conntrack.snat.top.in_use", (double)top->in_use, source);
+		hr_facts_set_num(f, "conntrack.snat.top.busy", (double)top->busy, source);
+		hr_facts_set_num(f, "conntrack.snat.top.closing", (double)top->closing, source);
+		hr_facts_set_num(f, "conntrack.snat.top.port_low", top->port_lo, source);
+		hr_facts_set_num(f, "conntrack.snat.top.port_high", top->port_hi, source);
+		r_born = windows_rate(top->born, top->born_oldest, top->born_known, &w_born);
+		r_closed = windows_rate(top->closed, top->closed_oldest, top->closing, &w_closed);
+		/* Entries released in the next w seconds, w the close window (or 10 s). */
+		{
+			double w = w_closed >= 1 ? w_closed : 10;
+			int k;
+
+			r_exp = 0;
+			for (k = 0; k < NWIN; k++)
+				if (hr_tw_windows[k] == (int)w)
+					r_exp = (double)top->expiring[k] / w;
+		}
+		/* Creation times, when the timestamp extension is on, are exact;
+		 * otherwise the close rate stands for it (steady state). */
+		if (top->born_known) {
+			from = "creation timestamps (nf_conntrack_timestamp)";
+			hr_facts_set_num(f, "conntrack.snat.top.rate", r_born, source);
+			hr_facts_set_num(f, "conntrack.snat.top.rate_window", w_born, source);
+			oldest = top->born_oldest;
+		} else if (top->closing) {
+			from = "TIME_WAIT ages (nf_conntrack_tcp_timeout_time_wait - timeout left)";
+			hr_facts_set_num(f, "conntrack.snat.top.rate", r_closed, source);
+			hr_facts_set_num(f, "conntrack.snat.top.rate_window", w_closed, source);
+			oldest = -1;
+		} else {
+			from = "none: no creation timestamps (net.netfilter.nf_conntrack_timestamp = 0) "
+			       "and no closed entries";
+			hr_facts_set_missing(f, "conntrack.snat.top.rate", from);
+			hr_facts_set_missing(f, "conntrack.snat.top.rate_window", from);
+			oldest = -1;
+		}
+		hr_facts_set_str(f, "conntrack.snat.top.rate_from", from, source);
+		hr_facts_set_num(f, "conntrack.snat.top.close_rate", r_closed, source);
+		hr_facts_set_num(f, "conntrack.snat.top.expire_rate", r_exp, source);
+		if (oldest >= 0)
+			hr_facts_set_num(f, "conntrack.snat.top.oldest", oldest, source);
+		else
+			hr_facts_set_missing(f, "conntrack.snat.top.oldest",
+					     "entry ages need net.netfilter.nf_conntrack_timestamp = 1");
+	}
+}
+
+/* ---------------------------------------------------- procfs format */
+
+/* Parses "a.b.c.d" or an IPv6 literal of n bytes into addr. */
+static int parse_addr(const char *s, size_t n, int family, uint8_t *addr)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(addr, 0, 16);
+	return inet_pton(family, buf, addr) == 1 ? 0 : -EINVAL;
+}
+
+static const char *const tcp_state_names[] = {
+	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
+	"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2", NULL,
+};
+
+int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const char **why)
+{
+	const char *p = line, *end = line + len;
+	int field = 0, nsrc = 0, ndst = 0, nsport = 0, ndport = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->tcp_state = -1;
+	e->age_s = -1;
+	while (p < end) {
+		const char *tok, *eq;
+		size_t n;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			break;
+		tok = p;
+		while (p < end && *p != ' ')
+			p++;
+		n = (size_t)(p - tok);
+		eq = memchr(tok, '=', n);
+		if (field < 5) {
+			/* "ipv4 2 tcp 6 117": l3 name, l3 number, l4 name, l4 number, timeout. */
+			char *e2;
+			unsigned long v = strtoul(tok, &e2, 10);
+
+			if (field == 0) {
+				if (n == 4 && !memcmp(tok, "ipv4", 4))
+					e->family = AF_INET;
+				else if (n == 4 && !memcmp(tok, "ipv6", 4))
+					e->family = AF_INET6;
+				else {
+					*why = "not an ipv4 or ipv6 entry";
+					return -EBADMSG;
+				}
+			} else if (field == 3 || field == 4 || field == 1) {
+				if (e2 != p || v > (field == 4 ? 0xffffffffUL : 255)) {
+					*why = field == 4 ? "bad timeout" : "bad protocol number";
+					return -EBADMSG;
+				}
+				if (field == 3)
+					e->proto = (uint8_t)v;
+				if (field == 4)
+					e->timeout_s = (uint32_t)v;
+			}
+			field++;
+			continue;
+		}
+		field++;
+		if (!eq) {
+			int i;
+
+			if (tok[0] == '[')
+				continue; /* [ASSURED], [UNREPLIED], [OFFLOAD] */
+			for (i = 0; tcp_state_names[i]; i++)
+				if (strlen(tcp_state_names[i]) == n && !memcmp(tok, tcp_state_names[i], n))
+					e->tcp_state = i;
+			continue;
+		}
+		{
+			size_t kl = (size_t)(eq - tok), vl = n - kl - 1;
+			const char *v = eq + 1;
+			char num[24];
+			unsigned long x;
+			char *e2;
+
+			if (kl == 3 && !memcmp(tok, "src", 3)) {
+				if (nsrc < 2 && parse_addr(v, vl, e->family, nsrc ? e->rsrc : e->osrc) < 0) {
+					*why = "bad src address";
+					return -EBADMSG;
+				}
+				nsrc++;
+			} else if (kl == 3 && !memcmp(tok, "dst", 3)) {
+				if (ndst < 2 && parse_addr(v, vl, e->family, ndst ? e->rdst : e->odst) < 0) {
+					*why = "bad dst address";
+					return -EBADMSG;
+				}
+				ndst++;
+			} else if ((kl == 5 && (!memcmp(tok, "sport", 5) || !memcmp(tok, "dport", 5))) ||
+				   (kl == 10 && !memcmp(tok, "delta-time", 10))) {
+				if (vl == 0 || vl >= sizeof(num)) {
+					*why = "bad number";
+					return -EBADMSG;
+				}
+				memcpy(num, v, vl);
+				num[vl] = '\0';
+				x = strtoul(num, &e2, 10);
+				if (*e2 || (kl == 5 && x > 65535)) {
+					*why = "bad number";
+					return -EBADMSG;
+				}
+				if (kl == 10)
+					e->age_s = (double)x;
+				else if (tok[0] == 's') {
+					if (nsport == 0)
+						e->osport = (uint16_t)x;
+					else if (nsport == 1)
+						e->rsport = (uint16_t)x;
+					nsport++;
+				} else {
+					if (ndport == 0)
+						e->odport = (uint16_t)x;
+					else if (ndport == 1)
+						e->rdport = (uint16_t)x;
+					ndport++;
+				}
+			}
+		}
+	}
+	if (field < 5 || nsrc < 2 || ndst < 2) {
+		*why = "missing fields (want an original and a reply tuple)";
+		return -EBADMSG;
+	}
+	if (e->proto != IPPROTO_TCP)
+		e->tcp_state = -1;
+	/* Source NAT: the reply goes back to another address or port than the
+	 * original came from. */
+	e->snat = memcmp(e->rdst, e->osrc, addr_len(e->family)) || e->rdport != e->osport;
+	return 0;
+}
+
+long hr_ct_read_procfile(hr_ct_agg *a, const char *path, const char *label, hr_facts *f)
+{
+	FILE *fp = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long count = 0, lineno = 0, bad = 0;
+
+	if (!fp)
+		return -errno;
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		struct hr_ct_entry e;
+		const char *why = NULL;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (n == 0)
+			continue;
+		if (hr_ct_parse_line(line, (size_t)n, &e, &why) < 0) {
+			if (f && bad++ < 10)
+				hr_facts_add_problem(f, label, "line %ld: %s", lineno, why);
+			continue;
+		}
+		hr_ct_agg_add(a, &e);
+		count++;
+	}
+	free(line);
+	fclose(fp);
+	return count;
+}
+
+/* ---------------------------------------------------------- ctnetlink */
+
+struct dump_ctx {
+	hr_ct_agg *a;
+	long n;
+	double now_real;
+};
+
+/* Copies an address attribute of an entry. */
+static void get_addr(const struct nf_conntrack *ct, int family, enum nf_conntrack_attr a4,
+		     enum nf_conntrack_attr a6, uint8_t *out)
+{
+	const void *p;
+
+	memset(out, 0, 16);
+	if (family == AF_INET) {
+		uint32_t v = nfct_get_attr_u32(ct, a4);
+
+		memcpy(out, &v, 4);
+	} else if ((p = nfct_get_attr(ct, a6)) != NULL) {
+		memcpy(out, p, 16);
+	}
+}
+
+static int dump_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct, void *data)
+{
+	struct dump_ctx *c = data;
+	struct hr_ct_entry e;
+
+	(void)type;
+	memset(&e, 0, sizeof(e));
+	e.family = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
+	if (e.family != AF_INET && e.family != AF_INET6)
+		return NFCT_CB_CONTINUE;
+	e.proto = nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO);
+	get_addr(ct, e.family, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV6_SRC, e.osrc);
+	get_addr(ct, e.family, ATTR_ORIG_IPV4_DST, ATTR_ORIG_IPV6_DST, e.odst);
+	get_addr(ct, e.family, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC, e.rsrc);
+	get_addr(ct, e.family, ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST, e.rdst);
+	e.osport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
+	e.odport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST));
+	e.rsport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+	e.rdport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST));
+	e.tcp_state = e.proto == IPPROTO_TCP && nfct_attr_is_set(ct, ATTR_TCP_STATE) > 0
+			      ? nfct_get_attr_u8(ct, ATTR_TCP_STATE)
+			      : -1;
+	e.timeout_s = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
+	e.age_s = -1;
+	if (nfct_attr_is_set(ct, ATTR_TIMESTAMP_START) > 0) {
+		/* ktime_get_real_ns() at creation (nf_conntrack_timestamp.h). */
+		double start = (double)nfct_get_attr_u64(ct, ATTR_TIMESTAMP_START) / 1e9;
+
+		e.age_s = c->now_real > start ? c->now_real - start : 0;
+	}
+	e.snat = (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_SRC_NAT) != 0;
+	hr_ct_agg_add(c->a, &e);
+	c->n++;
+	return NFCT_CB_CONTINUE;
+}
+
+long hr_ct_dump(hr_ct_agg *a, struct hr_err *err)
+{
+	struct nfct_handle *h;
+	struct dump_ctx c = {.a = a};
+	struct timespec ts;
+	uint32_t family = AF_UNSPEC;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c.now_real = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	h = nfct_open(CONNTRACK, 0);
+	if (!h) {
+		r = errno ? -errno : -EPROTONOSUPPORT;
+		hr_err_set(err, r, "ctnetlink: cannot open: %s", hr_strerror(r));
+		return r;
+	}
+	nfct_callback_register(h, NFCT_T_ALL, dump_cb, &c);
+	r = nfct_query(h, NFCT_Q_DUMP, &family);
+	if (r < 0) {
+		r = errno ? -errno : -EIO;
+		nfct_close(h);
+		hr_err_set(err, r, "ctnetlink: dump: %s", hr_strerror(r));
+		return r;
+	}
+	nfct_close(h);
+	return c.n;
+}
+
+/* -------------------------------------------------------------- probe */
+
+void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
+{
+	char path[4096];
+	struct hr_err err = {0};
+	hr_ct_agg *a;
+	long n;
+	bool live = !root || !*root;
+	int r;
+
+	if (hr_path_at(path, sizeof(path), root, "/proc/net/stat/nf_conntrack") == 0) {
+		r = hr_ct_stat_read(f, path, "/proc/net/stat/nf_conntrack");
+		if (r < 0)
+			hr_facts_set_missing(f, "conntrack.stat.insert_failed",
+					     r == -ENOENT ? "/proc/net/stat/nf_conntrack absent (nf_conntrack not loaded, or not captured)"
+							  : "/proc/net/stat/nf_conntrack unreadable");
+	}
+	a = hr_ct_agg_new(HR_CT_MAX_TUPLES, tw_timeout_s);
+	if (!a)
+		return;
+	if (live) {
+		n = hr_ct_dump(a, &err);
+		if (n >= 0)
+			hr_ct_agg_to_facts(a, f, "ctnetlink dump");
+		else
+			hr_facts_set_missing(f, "conntrack.entries", err.msg);
+	} else {
+		if (hr_path_at(path, sizeof(path), root, "/proc/net/nf_conntrack") == 0 &&
+		    (n = hr_ct_read_procfile(a, path, "/proc/net/nf_conntrack", f)) >= 0)
+			hr_ct_agg_to_facts(a, f, "/proc/net/nf_conntrack");
+		else
+			hr_facts_set_missing(f, "conntrack.entries",
+					     "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)");
+	}
+	hr_ct_agg_free(a);
+}

@@ -1,0 +1,315 @@
+/* kmsg.c: reads the kernel log (/dev/kmsg, or a tree's copy) without
+ * blocking and counts the messages that name a limit (see kmsg.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kmsg.h"
+
+/* Message texts as the kernel prints them (checked against the source):
+ *  net/netfilter/nf_conntrack_core.c: "nf_conntrack: table full, dropping packet"
+ *  net/ipv4/tcp_minisocks.c (older kernels): "TCP: time wait bucket table overflow"
+ *  net/ipv4/tcp_input.c tcp_syn_flood_action(): "%s: Possible SYN flooding on port %s. %s."
+ *  net/ipv4/tcp.c tcp_out_of_memory(): "TCP: out of memory -- consider tuning tcp_mem"
+ *  net/ipv4/tcp_timer.c tcp_out_of_resources(): "TCP: too many orphaned sockets"
+ *  net/core/neighbour.c neigh_alloc(): "neighbour: arp_cache: neighbor table overflow!" */
+static const struct {
+	const char *key, *needle;
+} keys[HR_KMSG_NKEYS] = {
+	[HR_KMSG_CONNTRACK_FULL] = {"conntrack_table_full", "nf_conntrack: table full, dropping packet"},
+	[HR_KMSG_TW_OVERFLOW] = {"timewait_overflow", "time wait bucket table overflow"},
+	[HR_KMSG_SYN_FLOOD] = {"syn_flood", "Possible SYN flooding on port"},
+	[HR_KMSG_TCP_OOM] = {"tcp_oom", "out of memory -- consider tuning tcp_mem"},
+	[HR_KMSG_ORPHANS] = {"orphans", "too many orphaned sockets"},
+	[HR_KMSG_NEIGH_OVERFLOW] = {"neighbour_overflow", "neighbor table overflow"},
+};
+
+const char *hr_kmsg_key_name(enum hr_kmsg_key k)
+{
+	return k < HR_KMSG_NKEYS ? keys[k].key : NULL;
+}
+
+const char *hr_kmsg_key_needle(enum hr_kmsg_key k)
+{
+	return k < HR_KMSG_NKEYS ? keys[k].needle : NULL;
+}
+
+void hr_kmsg_scan_init(struct hr_kmsg_scan *s, double window_s, uint64_t now_us)
+{
+	memset(s, 0, sizeof(*s));
+	s->window_s = window_s > 0 ? window_s : HR_KMSG_WINDOW_S;
+	s->now_us = now_us;
+}
+
+uint64_t hr_kmsg_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int hr_kmsg_parse_record(const char *rec, size_t len, uint64_t *ts_us, const char **msg,
+			 size_t *msglen)
+{
+	const char *semi = memchr(rec, ';', len), *p = rec;
+	int comma = 0;
+	uint64_t ts = 0;
+	bool digits = false;
+
+	if (!semi)
+		return -EBADMSG;
+	/* PRIO,SEQ,TS_USEC,FLAGS[,...]: the third field is the timestamp. */
+	for (; p < semi; p++) {
+		if (*p == ',') {
+			comma++;
+			continue;
+		}
+		if (comma == 2) {
+			if (*p < '0' || *p > '9' || ts > (UINT64_MAX - 9) / 10)
+				return -EBADMSG;
+			ts = ts * 10 + (uint64_t)(*p - '0');
+			digits = true;
+		}
+	}
+	if (comma < 3 || !digits)
+		return -EBADMSG;
+	*ts_us = ts;
+	*msg = semi + 1;
+	*msglen = len - (size_t)(semi + 1 - rec);
+	/* A record read from /dev/kmsg ends with '\n' and may carry
+	 * continuation lines (" SUBSYSTEM=..."): the message is the first line. */
+	{
+		const char *nl = memchr(*msg, '\n', *msglen);
+
+		if (nl)
+			*msglen = (size_t)(nl - *msg);
+	}
+	return 0;
+}
+
+/* memmem for a NUL-terminated needle. */
+static bool contains(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	return k <= n && memmem(hay, n, needle, k) != NULL;
+}
+
+void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len)
+{
+	int k;
+
+	/* Inside the window: not older than window_s before now (records
+	 * stamped after now, from a tree without its capture time, count). */
+	if (ts_us + (uint64_t)(s->window_s * 1e6) < s->now_us)
+		return;
+	s->records++;
+	if (s->each)
+		s->each(s->ctx, ts_us, msg, len);
+	for (k = 0; k < HR_KMSG_NKEYS; k++) {
+		struct hr_kmsg_match *m = &s->m[k];
+		size_t n;
+
+		if (!contains(msg, len, keys[k].needle))
+			continue;
+		if (m->count++ == 0 || ts_us < m->first_us)
+			m->first_us = ts_us;
+		if (ts_us >= m->last_us) {
+			m->last_us = ts_us;
+			n = len < sizeof(m->last) - 1 ? len : sizeof(m->last) - 1;
+			memcpy(m->last, msg, n);
+			m->last[n] = '\0';
+		}
+	}
+}
+
+int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
+{
+	char buf[8192 + 1];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		uint64_t ts;
+		const char *msg;
+		size_t ml;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE) {
+				/* Records overwritten under us: go on from the next one. */
+				s->lost++;
+				continue;
+			}
+			if (errno != EAGAIN)
+				r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		buf[n] = '\0';
+		if (hr_kmsg_parse_record(buf, (size_t)n, &ts, &msg, &ml) == 0)
+			hr_kmsg_scan_add(s, ts, msg, ml);
+	}
+	close(fd);
+	return r;
+}
+
+long hr_kmsg_read_file(struct hr_kmsg_scan *s, const char *path)
+{
+	FILE *fp = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long count = 0;
+
+	if (!fp)
+		return -errno;
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		uint64_t ts;
+		const char *msg;
+		size_t ml;
+
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n == 0 || line[0] == ' ')
+			continue; /* continuation line */
+		if (hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) < 0)
+			continue;
+		hr_kmsg_scan_add(s, ts, msg, ml);
+		count++;
+	}
+	free(line);
+	fclose(fp);
+	return count;
+}
+
+void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *source)
+{
+	char name[96];
+	int k;
+
+	hr_facts_set_num(f, "kernel.log.window", s->window_s, source);
+	hr_facts_set_num(f, "kernel.log.records", (double)s->records, source);
+	hr_facts_set_num(f, "kernel.log.lost", (double)s->lost, source);
+	for (k = 0; k < HR_KMSG_NKEYS; k++) {
+		const struct hr_kmsg_match *m = &s->m[k];
+
+		snprintf(name, sizeof(name), "kernel.log.%s.count", keys[k].key);
+		hr_facts_set_num(f, name, (double)m->count, source);
+		if (!m->count) {
+			snprintf(name, sizeof(name), "kernel.log.%s.first_age", keys[k].key);
+			hr_facts_set_missing(f, name, "no such message in the window");
+			snprintf(name, sizeof(name), "kernel.log.%s.last_age", keys[k].key);
+			hr_facts_set_missing(f, name, "no such message in the window");
+			snprintf(name, sizeof(name), "kernel.log.%s.last", keys[k].key);
+			hr_facts_set_missing(f, name, "no such message in the window");
+			continue;
+		}
+		snprintf(name, sizeof(name), "kernel.log.%s.first_age", keys[k].key);
+		hr_facts_set_num(f, name, s->now_us > m->first_us ? (double)(s->now_us - m->first_us) / 1e6 : 0,
+				 source);
+		snprintf(name, sizeof(name), "kernel.log.%s.last_age", keys[k].key);
+		hr_facts_set_num(f, name, s->now_us > m->last_us ? (double)(s->now_us - m->last_us) / 1e6 : 0,
+				 source);
+		snprintf(name, sizeof(name), "kernel.log.%s.last", keys[k].key);
+		hr_facts_set_str(f, name, m->last, source);
+	}
+}
+
+/* Marks every kernel.log fact missing with one reason. */
+static void all_missing(hr_facts *f, const char *why)
+{
+	static const char *const sub[] = {"count", "first_age", "last_age", "last"};
+	char name[96];
+	int k;
+	size_t i;
+
+	hr_facts_set_missing(f, "kernel.log.window", why);
+	hr_facts_set_missing(f, "kernel.log.records", why);
+	for (k = 0; k < HR_KMSG_NKEYS; k++)
+		for (i = 0; i < HR_ARRAY_SIZE(sub); i++) {
+			snprintf(name, sizeof(name), "kernel.log.%s.%s", keys[k].key, sub[i]);
+			hr_facts_set_missing(f, name, why);
+		}
+}
+
+void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
+{
+	struct hr_kmsg_scan s;
+	char path[4096], why[256];
+	int r;
+
+	if (!root || !*root) {
+		hr_kmsg_scan_init(&s, window_s, hr_kmsg_monotonic_us());
+		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
+		if (r < 0) {
+			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", hr_strerror(r),
+				 r == -EACCES || r == -EPERM ? " (run as root, or kernel.dmesg_restrict = 0)" : "");
+			all_missing(f, why);
+			return;
+		}
+		hr_kmsg_to_facts(&s, f, "/dev/kmsg");
+		return;
+	}
+	{
+		char *text = NULL;
+		double now = -1;
+
+		if (hr_path_at(path, sizeof(path), root, HR_KMSG_TREE_NOW) == 0 &&
+		    hr_read_file(path, &text, NULL) == 0) {
+			char *end;
+
+			now = strtod(text, &end);
+			if (end == text || now < 0)
+				now = -1;
+			free(text);
+		}
+		if (hr_path_at(path, sizeof(path), root, HR_KMSG_TREE_FILE) < 0) {
+			all_missing(f, "path too long");
+			return;
+		}
+		if (now < 0) {
+			/* No capture time: measure ages from the last record. */
+			uint64_t last = 0;
+			FILE *fp = fopen(path, "re");
+			char *line = NULL;
+			size_t cap = 0;
+			ssize_t n;
+
+			if (fp) {
+				while ((n = getline(&line, &cap, fp)) >= 0) {
+					uint64_t ts;
+					const char *msg;
+					size_t ml;
+
+					if (n > 0 && line[0] != ' ' &&
+					    hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) == 0 && ts > last)
+						last = ts;
+				}
+				free(line);
+				fclose(fp);
+			}
+			hr_facts_add_problem(f, HR_KMSG_TREE_NOW,
+					     "absent: kernel log ages are measured from the last record");
+			hr_kmsg_scan_init(&s, window_s, last);
+		} else {
+			hr_kmsg_scan_init(&s, window_s, (uint64_t)(now * 1e6));
+		}
+		if (hr_kmsg_read_file(&s, path) < 0) {
+			all_missing(f, HR_KMSG_TREE_FILE " not in the tree (kernel log not captured)");
+			return;
+		}
+		hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
+	}
+}
