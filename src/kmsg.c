@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,6 +228,51 @@ void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *sou
 	}
 }
 
+int hr_kmsg_netns_initial(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return -errno;
+	if (stat("/proc/1/ns/net", &init) == 0)
+		return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+	/* pid 1 not ours to look at: kernels that give init_net the fixed
+	 * inode PROC_NET_INIT_INO (0xEFFFFFF9, include/linux/proc_ns.h) still
+	 * tell; others cannot. */
+	if (self.st_ino == 0xEFFFFFF9u)
+		return 1;
+	return -EACCES;
+}
+
+long hr_kmsg_copy(const char *path, int out)
+{
+	char buf[8192 + 1];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	long n = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf) - 1);
+		int r;
+
+		if (k < 0 && (errno == EINTR || errno == EPIPE))
+			continue;
+		if (k <= 0)
+			break;
+		if (buf[k - 1] != '\n')
+			buf[k++] = '\n';
+		r = hr_write_all(out, buf, (size_t)k);
+		if (r < 0) {
+			close(fd);
+			return r;
+		}
+		n++;
+	}
+	close(fd);
+	return n;
+}
+
 /* Marks every kernel.log fact missing with one reason. */
 static void all_missing(hr_facts *f, const char *why)
 {
@@ -260,6 +306,12 @@ void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 			return;
 		}
 		hr_kmsg_to_facts(&s, f, "/dev/kmsg");
+		r = hr_kmsg_netns_initial();
+		if (r >= 0)
+			hr_facts_set_num(f, "kernel.log.this_netns", r, "/proc/self/ns/net vs /proc/1/ns/net");
+		else
+			hr_facts_set_missing(f, "kernel.log.this_netns",
+					     "cannot tell the network namespace (/proc/1/ns/net unreadable)");
 		return;
 	}
 	{
@@ -311,5 +363,20 @@ void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 			return;
 		}
 		hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
+		text = NULL;
+		if (hr_path_at(path, sizeof(path), root, HR_KMSG_TREE_NETNS) == 0 &&
+		    hr_read_file(path, &text, NULL) == 0) {
+			const char *scope = hr_strtrim(text);
+
+			if (!strcmp(scope, "initial") || !strcmp(scope, "child"))
+				hr_facts_set_num(f, "kernel.log.this_netns", !strcmp(scope, "initial"),
+						 HR_KMSG_TREE_NETNS);
+			else
+				hr_facts_set_missing(f, "kernel.log.this_netns",
+						     "the snapshot could not tell its network namespace");
+			free(text);
+		} else {
+			hr_facts_set_num(f, "kernel.log.this_netns", 1, HR_KMSG_TREE_FILE " (given with the tree)");
+		}
 	}
 }

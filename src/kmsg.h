@@ -11,7 +11,10 @@
  * Matches the messages that name a limit and records, per message, the
  * count, the age of the first and last, and the last text as facts
  * "kernel.log.KEY.{count,first_age,last_age,last}". The log is global to
- * the host (not per network namespace). Nothing is stored per record.
+ * the host (not per network namespace): kernel.log.this_netns is 1 only
+ * when it can be taken as this namespace's (read in the initial namespace,
+ * or a tree that says so or does not say), and the rules count the
+ * messages as evidence only then. Nothing is stored per record.
  */
 #ifndef HR_KMSG_H
 #define HR_KMSG_H
@@ -23,6 +26,9 @@
 /* Capture time of a tree's kmsg file (CLOCK_MONOTONIC seconds). */
 #define HR_KMSG_TREE_FILE "/headroom/kmsg"
 #define HR_KMSG_TREE_NOW "/headroom/monotonic"
+/* Whether a tree's log was read in the initial network namespace: "initial",
+ * "child" or "unknown" (absent: the log is taken as the tree's own). */
+#define HR_KMSG_TREE_NETNS "/headroom/kmsg-netns"
 
 /* The messages matched, in a fixed order. */
 enum hr_kmsg_key {
@@ -72,6 +78,14 @@ int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path);
 long hr_kmsg_read_file(struct hr_kmsg_scan *s, const char *path);
 /* CLOCK_MONOTONIC now, in µs. */
 uint64_t hr_kmsg_monotonic_us(void);
+/* 1 when this process is in the initial network namespace (where the
+ * host's log can be taken as this namespace's), 0 in a child one, -errno
+ * when that cannot be told (/proc/1/ns/net unreadable). */
+int hr_kmsg_netns_initial(void);
+/* Copies every record of /dev/kmsg (path) to fd, as read (one record a
+ * line, continuation lines kept), without blocking. Returns records
+ * copied or -errno. */
+long hr_kmsg_copy(const char *path, int fd);
 /* Writes the scan's facts (kernel.log.*) with source. */
 void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *source);
 
