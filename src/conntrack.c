@@ -152,7 +152,7 @@ struct nat_tuple {
 	uint8_t family;
 	uint8_t tsrc[16], dst[16];
 	uint16_t dport;
-	uint64_t in_use, busy, closing;
+	uint64_t in_use, busy, closing, timewait;
 	uint64_t born[NWIN], closed[NWIN], expiring[NWIN];
 	uint64_t born_known;
 	double born_oldest, closed_oldest;
@@ -338,6 +338,7 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 		if (age < 0)
 			age = 0;
 		if (e->tcp_state == HR_CT_TCP_TIME_WAIT) {
+			t->timewait++;
 			windows_add(t->closed, age);
 			if (age > t->closed_oldest)
 				t->closed_oldest = age;
@@ -349,24 +350,21 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	}
 }
 
-/* Rate from age windows: count / w for the largest window inside the
- * history seen (the oldest age), or the history itself when shorter than
- * one window, so a flow younger than the window is not diluted. */
+/* Rate from ages: when the history (the oldest age seen) is shorter than
+ * the largest window, the entries are the arrivals of the whole history:
+ * (n - 1) / oldest (the first arrival opens the interval; unbiased for
+ * even arrivals); otherwise the count inside the 60 s window / 60 s. */
 static double windows_rate(const uint64_t *w, double oldest, uint64_t total, double *win)
 {
-	int k;
-
 	*win = 0;
 	if (total == 0)
 		return 0;
-	for (k = NWIN - 1; k >= 0; k--)
-		if (hr_tw_windows[k] <= oldest) {
-			*win = hr_tw_windows[k];
-			return (double)w[k] / *win;
-		}
-	/* History shorter than 1 s: every entry is in the 1 s window. */
+	if (oldest >= hr_tw_windows[NWIN - 1]) {
+		*win = hr_tw_windows[NWIN - 1];
+		return (double)w[NWIN - 1] / *win;
+	}
 	*win = oldest > 0.1 ? oldest : 0.1;
-	return (double)w[0] / *win;
+	return total >= 2 ? (double)(total - 1) / *win : (double)total / (*win > 1 ? *win : 1);
 }
 
 /* Formats a NAT tuple's subject: "tcp 10.0.0.1 -> 10.0.0.2:80". */
@@ -450,16 +448,12 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 		hr_facts_set_num(f, "conntrack.snat.top.port_low", top->port_lo, source);
 		hr_facts_set_num(f, "conntrack.snat.top.port_high", top->port_hi, source);
 		r_born = windows_rate(top->born, top->born_oldest, top->born_known, &w_born);
-		r_closed = windows_rate(top->closed, top->closed_oldest, top->closing, &w_closed);
+		r_closed = windows_rate(top->closed, top->closed_oldest, top->timewait, &w_closed);
 		/* Entries released in the next w seconds, w the close window (or 10 s). */
 		{
-			double w = w_closed >= 1 ? w_closed : 10;
-			int k;
+			int k = 2; /* 10 s */
 
-			r_exp = 0;
-			for (k = 0; k < NWIN; k++)
-				if (hr_tw_windows[k] == (int)w)
-					r_exp = (double)top->expiring[k] / w;
+			r_exp = (double)top->expiring[k] / hr_tw_windows[k];
 		}
 		/* Creation times, when the timestamp extension is on, are exact;
 		 * otherwise the close rate stands for it (steady state). */

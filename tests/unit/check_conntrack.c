@@ -157,8 +157,8 @@ START_TEST(test_agg_rate_from_timestamps)
 	hr_ct_agg_to_facts(a, f, "test");
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 300);
 	ck_assert(num(f, "conntrack.snat.top.busy") == 300);
-	ck_assert(num(f, "conntrack.snat.top.rate_window") == 10);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 10, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate_window"), 29.95, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 299 / 29.95, 1e-9);
 	ck_assert(num(f, "conntrack.snat.top.port_low") == 40000);
 	ck_assert(num(f, "conntrack.snat.top.port_high") == 40299);
 	ck_assert_int_eq(hr_facts_get(f, "conntrack.snat.top.subject", -1, &v), 0);
@@ -189,9 +189,33 @@ START_TEST(test_agg_rate_from_timewait)
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 107);
 	ck_assert(num(f, "conntrack.snat.top.busy") == 7);
 	ck_assert(num(f, "conntrack.snat.top.closing") == 100);
-	ck_assert(num(f, "conntrack.snat.top.rate_window") == 10);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 5, 1e-9);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 5, 1e-9);
+	/* Oldest close 19 s ago: 99 closes after the first in 19 s. */
+	ck_assert(num(f, "conntrack.snat.top.rate_window") == 19);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 99.0 / 19, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 99.0 / 19, 1e-9);
+	hr_facts_free(f);
+	hr_ct_agg_free(a);
+}
+END_TEST
+
+/* Older than 60 s: the 60 s window; expiring entries give the release rate. */
+START_TEST(test_agg_rate_steady)
+{
+	hr_ct_agg *a = hr_ct_agg_new(16, 120);
+	hr_facts *f = hr_facts_new();
+	struct hr_ct_entry e;
+	int i;
+
+	/* 2 closes/s for 120 s: timeouts 120 .. 1 (0.5 s apart). */
+	for (i = 0; i < 240; i++) {
+		snat_entry(&e, (uint16_t)(40000 + i), HR_CT_TCP_TIME_WAIT, (uint32_t)(120 - i / 2), -1);
+		hr_ct_agg_add(a, &e);
+	}
+	hr_ct_agg_to_facts(a, f, "test");
+	ck_assert(num(f, "conntrack.snat.top.rate_window") == 60);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 2, 1e-9);
+	/* Timeouts below 10 s: 1..9, two each = 18 in 10 s. */
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.expire_rate"), 1.8, 1e-9);
 	hr_facts_free(f);
 	hr_ct_agg_free(a);
 }
@@ -279,6 +303,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_parse_line);
 	tcase_add_test(tc, test_agg_rate_from_timestamps);
 	tcase_add_test(tc, test_agg_rate_from_timewait);
+	tcase_add_test(tc, test_agg_rate_steady);
 	tcase_add_test(tc, test_agg_fold);
 	tcase_add_test(tc, test_procfile);
 	tcase_add_test(tc, test_dump_live);
