@@ -47,6 +47,60 @@ assert rec is not None and val(rec) >= 1, rec
 assert win is not None and val(win) == 3600, win
 PY
 
+# A real "Possible SYN flooding" from the kernel: a listener with backlog 1
+# and syncookies, whose clients' final ACKs are dropped (nftables) so the
+# SYN queue fills. The kernel prints it once per listener, rate-limited
+# host-wide: up to three fresh listeners are tried.
+hr_need_tool nft nftables
+got=""
+for try in 1 2 3; do
+	port=$((17000 + try))
+	sns=$(hr_ns "syn$try")
+	HR_NS_LIST="$HR_NS_LIST $sns"
+	hr_in "$sns" sysctl -qw net.ipv4.tcp_syncookies=1
+	hr_in "$sns" nft -f - <<EOF || fail "nft in $sns"
+table inet hrsyn {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport $port tcp flags & (syn | ack) == ack drop
+	}
+}
+EOF
+	timeout 20 ip netns exec "$sns" python3 -c '
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(1)
+cs = []
+for i in range(16):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", port))
+    cs.append(c)
+    time.sleep(0.01)
+time.sleep(0.3)
+' "$port"
+	timeout 20 ip netns exec "$sns" "$HR_BIN" snapshot -q -o "$T/syn$try" || fail "snapshot in $sns failed"
+	if grep -q "Possible SYN flooding on port 127.0.0.1:$port" "$T/syn$try/headroom/kmsg"; then
+		got=$try
+		break
+	fi
+done
+[ -n "$got" ] || fail "the kernel printed no 'Possible SYN flooding' for three listeners"
+snap="$T/syn$got"
+# Read in a child namespace: counted as a fact, not as this namespace's evidence.
+timeout 20 "$HR_BIN" audit --root "$snap" --interval 0 --format json >"$T/syn-child.json" || true
+python3 "$HR_SRCDIR/tests/audit-check.py" "$T/syn-child.json" "listen.overflows - quiet" "metric:listen.overflows - log_syn_flood 0 0" ||
+	fail "a child namespace's snapshot counted the host log as its own"
+# Taken as this namespace's log: listen.overflows fires on the message alone.
+echo initial >"$snap/headroom/kmsg-netns"
+timeout 20 "$HR_BIN" audit --root "$snap" --interval 0 --format json >"$T/syn-own.json" || true
+python3 "$HR_SRCDIR/tests/audit-check.py" "$T/syn-own.json" "listen.overflows - warning" ||
+	fail "listen.overflows does not fire on the kernel's SYN flood message"
+note "kernel said: $(grep -o "Possible SYN flooding on port 127.0.0.1:$port[^;]*" "$snap/headroom/kmsg" | head -n 1)"
+
 # Without the right to read /dev/kmsg: facts missing, with the reason.
 if command -v setpriv >/dev/null && [ "$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)" = 1 ]; then
 	cp "$HR_BIN" "$T/headroom" && chmod 755 "$T" "$T/headroom"
