@@ -748,6 +748,25 @@ long hr_ct_dump(hr_ct_agg *a, struct hr_err *err)
 
 /* -------------------------------------------------------------- probe */
 
+/* True when a ctnetlink request needs no module load: a kernel without
+ * modules (no /proc/modules: built in), or nf_conntrack_netlink loaded. */
+static bool ctnetlink_present(void)
+{
+	FILE *fp;
+	char line[256];
+	bool found = false;
+
+	if (access("/sys/module/nf_conntrack_netlink", F_OK) == 0)
+		return true;
+	fp = fopen("/proc/modules", "re");
+	if (!fp)
+		return true;
+	while (!found && fgets(line, sizeof(line), fp))
+		found = !strncmp(line, "nf_conntrack_netlink ", 21);
+	fclose(fp);
+	return found;
+}
+
 void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
 {
 	char path[4096];
@@ -767,19 +786,33 @@ void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
 	a = hr_ct_agg_new(HR_CT_MAX_TUPLES, tw_timeout_s);
 	if (!a)
 		return;
-	if (live) {
+	if (live && access("/proc/sys/net/netfilter/nf_conntrack_max", F_OK) < 0) {
+		/* No conntrack: nothing tracked, and a ctnetlink request would
+		 * make the kernel load the modules. */
+		hr_facts_set_missing(f, "conntrack.entries", "nf_conntrack not loaded (nothing is tracked)");
+		hr_facts_set_missing(f, "conntrack.snat.tuples", "nf_conntrack not loaded (nothing is tracked)");
+	} else if (live && ctnetlink_present()) {
 		n = hr_ct_dump(a, &err);
-		if (n >= 0)
+		if (n >= 0) {
 			hr_ct_agg_to_facts(a, f, "ctnetlink dump");
-		else
+		} else {
 			hr_facts_set_missing(f, "conntrack.entries", err.msg);
+			hr_facts_set_missing(f, "conntrack.snat.tuples", err.msg);
+		}
 	} else {
+		/* A tree, or live without nf_conntrack_netlink (headroom does not
+		 * load modules): the procfs format. */
 		if (hr_path_at(path, sizeof(path), root, "/proc/net/nf_conntrack") == 0 &&
-		    (n = hr_ct_read_procfile(a, path, "/proc/net/nf_conntrack", f)) >= 0)
+		    (n = hr_ct_read_procfile(a, path, "/proc/net/nf_conntrack", f)) >= 0) {
 			hr_ct_agg_to_facts(a, f, "/proc/net/nf_conntrack");
-		else
-			hr_facts_set_missing(f, "conntrack.entries",
-					     "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)");
+		} else {
+			const char *why = live ? "nf_conntrack_netlink not loaded (headroom does not load modules) "
+						 "and no /proc/net/nf_conntrack"
+					       : "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)";
+
+			hr_facts_set_missing(f, "conntrack.entries", why);
+			hr_facts_set_missing(f, "conntrack.snat.tuples", why);
+		}
 	}
 	hr_ct_agg_free(a);
 }
