@@ -816,3 +816,14 @@ void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
 	}
 	hr_ct_agg_free(a);
 }
+
+void hr_ct_probe_facts(hr_facts *f, const char *root)
+{
+	struct hr_value v;
+	double tw = 120;
+
+	if (hr_facts_get(f, "net.netfilter.nf_conntrack_tcp_timeout_time_wait", -1, &v) == 0 &&
+	    v.type == HR_V_NUM && v.num > 0)
+		tw = v.num;
+	hr_ct_probe(f, root, tw);
+}

@@ -98,5 +98,9 @@ long hr_ct_dump(hr_ct_agg *a, struct hr_err *err);
  * (ctnetlink live, procfs format for a tree), facts or missing facts with
  * the reason. tw_timeout_s as for hr_ct_agg_new. */
 void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s);
+/* hr_ct_probe() with the TIME_WAIT timeout taken from the facts already read
+ * (net.netfilter.nf_conntrack_tcp_timeout_time_wait, else 120 s): the
+ * probe's one call, after the sysctls. */
+void hr_ct_probe_facts(hr_facts *f, const char *root);
 
 #endif

@@ -103,6 +103,31 @@ static bool contains(const char *hay, size_t n, const char *needle)
 	return k <= n && memmem(hay, n, needle, k) != NULL;
 }
 
+int hr_kmsg_syn_flood_port(const char *msg, size_t len)
+{
+	const char *needle = "SYN flooding on port ", *p, *end = msg + len, *tok, *colon = NULL;
+	long port = 0;
+
+	p = memmem(msg, len, needle, strlen(needle));
+	if (!p)
+		return -1;
+	tok = p + strlen(needle);
+	/* The token ends at ". " (the sentence) or the end. */
+	for (p = tok; p < end && !(*p == '.' && (p + 1 == end || p[1] == ' ')) && *p != ' '; p++)
+		if (*p == ':')
+			colon = p;
+	if (colon)
+		tok = colon + 1;
+	if (tok >= p)
+		return -1;
+	for (; tok < p; tok++) {
+		if (*tok < '0' || *tok > '9' || port > 65535)
+			return -1;
+		port = port * 10 + (*tok - '0');
+	}
+	return port <= 65535 ? (int)port : -1;
+}
+
 void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len)
 {
 	int k;
@@ -120,6 +145,14 @@ void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, s
 
 		if (!contains(msg, len, keys[k].needle))
 			continue;
+		if (k == HR_KMSG_SYN_FLOOD && s->listens) {
+			int port = hr_kmsg_syn_flood_port(msg, len);
+
+			if (port >= 0 && !s->listens(s->listens_ctx, (unsigned)port)) {
+				s->syn_flood_elsewhere++;
+				continue;
+			}
+		}
 		if (m->count++ == 0 || ts_us < m->first_us)
 			m->first_us = ts_us;
 		if (ts_us >= m->last_us) {
@@ -203,6 +236,7 @@ void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *sou
 	hr_facts_set_num(f, "kernel.log.window", s->window_s, source);
 	hr_facts_set_num(f, "kernel.log.records", (double)s->records, source);
 	hr_facts_set_num(f, "kernel.log.lost", (double)s->lost, source);
+	hr_facts_set_num(f, "kernel.log.syn_flood_elsewhere", (double)s->syn_flood_elsewhere, source);
 	for (k = 0; k < HR_KMSG_NKEYS; k++) {
 		const struct hr_kmsg_match *m = &s->m[k];
 
@@ -290,6 +324,30 @@ static void all_missing(hr_facts *f, const char *why)
 		}
 }
 
+/* True when the facts show a listener on port (hr_kmsg_scan.listens). */
+static bool facts_listen(void *ctx, unsigned port)
+{
+	const hr_facts *f = ctx;
+	size_t i, n = hr_facts_count(f, HR_COLL_LISTENERS);
+	struct hr_value v;
+
+	for (i = 0; i < n; i++)
+		if (hr_facts_item_get(f, HR_COLL_LISTENERS, i, "listener.port", &v) == 0 && v.type == HR_V_NUM &&
+		    (unsigned)v.num == port)
+			return true;
+	return false;
+}
+
+/* Attributes SYN flood messages to this namespace's listeners when the
+ * sockets were read (otherwise every such message counts). */
+static void scan_attach(struct hr_kmsg_scan *s, hr_facts *f)
+{
+	if (hr_facts_have_sockets(f)) {
+		s->listens = facts_listen;
+		s->listens_ctx = f;
+	}
+}
+
 void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 {
 	struct hr_kmsg_scan s;
@@ -298,6 +356,7 @@ void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 
 	if (!root || !*root) {
 		hr_kmsg_scan_init(&s, window_s, hr_kmsg_monotonic_us());
+		scan_attach(&s, f);
 		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
 		if (r < 0) {
 			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", hr_strerror(r),
@@ -358,6 +417,7 @@ void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 		} else {
 			hr_kmsg_scan_init(&s, window_s, (uint64_t)(now * 1e6));
 		}
+		scan_attach(&s, f);
 		if (hr_kmsg_read_file(&s, path) < 0) {
 			all_missing(f, HR_KMSG_TREE_FILE " not in the tree (kernel log not captured)");
 			return;

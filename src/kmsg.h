@@ -58,6 +58,12 @@ struct hr_kmsg_scan {
 	uint64_t records;       /* records inside the window */
 	uint64_t lost;          /* records overwritten while reading (EPIPE) */
 	struct hr_kmsg_match m[HR_KMSG_NKEYS];
+	/* Optional: for "Possible SYN flooding on port P": true when this
+	 * namespace listens on P. Messages about other ports are counted in
+	 * syn_flood_elsewhere, not as a match. */
+	bool (*listens)(void *ctx, unsigned port);
+	void *listens_ctx;
+	uint64_t syn_flood_elsewhere;
 	/* Optional: called for every record inside the window (tests). */
 	void (*each)(void *ctx, uint64_t ts_us, const char *msg, size_t len);
 	void *ctx;
@@ -69,6 +75,9 @@ void hr_kmsg_scan_init(struct hr_kmsg_scan *s, double window_s, uint64_t now_us)
  * timestamp and message. 0, or -EBADMSG. */
 int hr_kmsg_parse_record(const char *rec, size_t len, uint64_t *ts_us, const char **msg,
 			 size_t *msglen);
+/* The port a "Possible SYN flooding on port ..." message names ("80",
+ * "127.0.0.1:7777", "[::1]:80"), or -1. */
+int hr_kmsg_syn_flood_port(const char *msg, size_t len);
 /* Counts one record (ignored when outside the window). */
 void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len);
 /* Reads every record of /dev/kmsg (path) without blocking. 0 or -errno

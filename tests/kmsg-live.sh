@@ -66,7 +66,8 @@ table inet hrsyn {
 	}
 }
 EOF
-	timeout 20 ip netns exec "$sns" python3 -c '
+	rm -f "$T/syn.ready"
+	hr_bg "$sns" timeout 20 python3 -c '
 import socket, sys, time
 port = int(sys.argv[1])
 s = socket.socket()
@@ -81,8 +82,15 @@ for i in range(16):
     cs.append(c)
     time.sleep(0.01)
 time.sleep(0.3)
-' "$port"
+open(sys.argv[2], "w").close()
+time.sleep(15)
+' "$port" "$T/syn.ready"
+	lpid=$HR_LASTPID
+	for i in $(seq 50); do [ -e "$T/syn.ready" ] && break; sleep 0.1; done
+	[ -e "$T/syn.ready" ] || fail "SYN flood listener not ready"
+	# The listener is still there: the message is about this namespace's port.
 	timeout 20 ip netns exec "$sns" "$HR_BIN" snapshot -q -o "$T/syn$try" || fail "snapshot in $sns failed"
+	kill "$lpid" 2>/dev/null || true
 	if grep -q "Possible SYN flooding on port 127.0.0.1:$port" "$T/syn$try/headroom/kmsg"; then
 		got=$try
 		break

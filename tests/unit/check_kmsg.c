@@ -69,6 +69,33 @@ START_TEST(test_window_and_matches)
 }
 END_TEST
 
+static bool listens_80(void *ctx, unsigned port)
+{
+	(void)ctx;
+	return port == 80;
+}
+
+/* SYN flood messages name the port: only this namespace's listeners count. */
+START_TEST(test_syn_flood_port)
+{
+	const char *a = "TCP: request_sock_TCP: Possible SYN flooding on port 127.0.0.1:7777. Sending cookies.";
+	const char *b = "TCP: request_sock_TCPv6: Possible SYN flooding on port [::1]:80. Dropping request.  Check SNMP counters.";
+	const char *c = "possible SYN flooding on port 80. Sending cookies.";
+	struct hr_kmsg_scan s;
+
+	ck_assert_int_eq(hr_kmsg_syn_flood_port(a, strlen(a)), 7777);
+	ck_assert_int_eq(hr_kmsg_syn_flood_port(b, strlen(b)), 80);
+	ck_assert_int_eq(hr_kmsg_syn_flood_port(c, strlen(c)), 80);
+	ck_assert_int_eq(hr_kmsg_syn_flood_port("SYN flooding on port x.", 23), -1);
+	hr_kmsg_scan_init(&s, 60, 1000000);
+	s.listens = listens_80;
+	hr_kmsg_scan_add(&s, 900000, a, strlen(a));
+	hr_kmsg_scan_add(&s, 900000, b, strlen(b));
+	ck_assert_uint_eq(s.m[HR_KMSG_SYN_FLOOD].count, 1);
+	ck_assert_uint_eq(s.syn_flood_elsewhere, 1);
+}
+END_TEST
+
 /* A tree: DIR/headroom/kmsg and DIR/headroom/monotonic. */
 START_TEST(test_tree)
 {
@@ -173,6 +200,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_parse_record);
 	tcase_add_test(tc, test_window_and_matches);
+	tcase_add_test(tc, test_syn_flood_port);
 	tcase_add_test(tc, test_tree);
 	tcase_add_test(tc, test_live_marker);
 	suite_add_tcase(s, tc);
