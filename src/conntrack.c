@@ -331,8 +331,10 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	}
 	if (closing) {
 		/* Time since the entry entered TIME_WAIT (its timeout was set to
-		 * the whole TIME_WAIT timeout then, nf_conntrack_proto_tcp.c). */
-		double age = a->tw_timeout - (double)e->timeout_s;
+		 * the whole TIME_WAIT timeout then, nf_conntrack_proto_tcp.c). The
+		 * kernel reports whole seconds left, rounded down, so the true age
+		 * lies in (q - 1, q]: take the middle. */
+		double age = a->tw_timeout - (double)e->timeout_s - 0.5;
 
 		t->closing++;
 		if (age < 0)
@@ -597,7 +599,7 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 					return -EBADMSG;
 				}
 				if (kl == 10)
-					e->age_s = (double)x;
+					e->age_s = (double)x + 0.5; /* whole seconds, rounded down */
 				else if (tok[0] == 's') {
 					if (nsport == 0)
 						e->osport = (uint16_t)x;

@@ -107,6 +107,7 @@ run run2 40000-40499 20 15
 assert_eq "$(lab_kv "$T/run2.out" failed)" 0 "failed connections with 500 SNAT ports"
 f=$(lab_finding "$T/run2.json" nat.snat-ports)
 [ -n "$f" ] || fail "audit reports no nat.snat-ports in run 2"
+note "run 2 at $(lab_round "$audit_at") s: $(lab_field "$f" 'f["severity"] + " " + f["message"]')"
 sev=$(lab_field "$f" 'f["severity"]')
 hold=$(lab_metric "$f" hold_s)
 headroom=$(lab_metric "$f" headroom)
