@@ -247,6 +247,7 @@ static int audit_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"log-window", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *assume[MAX_ASSUME];
@@ -297,6 +298,10 @@ static int audit_exec(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'L':
+			if (!hr_cmd_parse_log_window("audit", optarg, &o.log_window_s))
+				return HR_AUDIT_UNKNOWN;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_audit);
 			return HR_AUDIT_UNKNOWN;
@@ -342,7 +347,7 @@ static int audit_exec(int argc, char **argv)
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
 	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--rules DIR]... "
-		 "[--interval S] [--format text|json|yaml]",
+		 "[--interval S] [--log-window S] [--format text|json|yaml]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
@@ -350,6 +355,7 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
+		"  --log-window S      kernel log messages of the last S seconds count (default 3600)\n"
 		"  --format FMT        text (default), json or yaml\n"
 		"  -q, --quiet         no progress line\n"
 		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load).\n",

@@ -30,6 +30,20 @@ bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out)
 	return true;
 }
 
+bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(v) || v <= 0 || v > 30 * 86400) {
+		fprintf(stderr, "headroom %s: --log-window must be seconds above 0, at most 2592000 (got '%s')\n",
+			cmd, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 /* Number from a JSON value, formatted for people ("-" when null/absent). */
 static const char *num(char *buf, size_t n, const json_t *v)
 {
@@ -324,6 +338,7 @@ static int probe_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"log-window", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
@@ -352,6 +367,10 @@ static int probe_exec(int argc, char **argv)
 			break;
 		case 'q':
 			po.quiet = true;
+			break;
+		case 'L':
+			if (!hr_cmd_parse_log_window("probe", optarg, &po.log_window_s))
+				return HR_EXIT_USAGE;
 			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_probe);
@@ -394,11 +413,12 @@ static int probe_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_probe = {
 	.name = "probe",
-	.usage = "[--root DIR] [--interval SECONDS] [--format text|json|yaml] [--quiet]",
+	.usage = "[--root DIR] [--interval SECONDS] [--log-window SECONDS] [--format text|json|yaml] [--quiet]",
 	.summary = "Read sysctls, TCP counters and sockets once and show the facts.",
 	.help = "  --root DIR          read a captured tree (headroom snapshot, or a copy) instead of the live system\n"
 		"  --interval SECONDS  sample the counters twice this far apart for rates\n"
 		"                      (default 1 live, 0 for --root: a tree's own second sample is used)\n"
+		"  --log-window S      count kernel log messages of the last S seconds (default 3600)\n"
 		"  --format FMT        text (default), json or yaml: the whole facts tree\n"
 		"  --quiet             no progress line while sampling\n",
 	.exec = probe_exec,

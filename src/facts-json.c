@@ -99,7 +99,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 {
 	json_t *root = json_object(), *sysctls = json_object(), *counters = json_object();
 	json_t *rates = json_object(), *other = json_object(), *kernel = json_object();
-	json_t *src = json_object(), *problems = json_array();
+	json_t *src = json_object(), *problems = json_array(), *conntrack = json_object();
 	const char **names = malloc((f->nents + 1) * sizeof(*names));
 	size_t i, n = 0;
 	struct hr_portfacts pm;
@@ -114,6 +114,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		json_t *into = e->is_sysctl                        ? sysctls
 			       : !strncmp(e->name, "rate.", 5)       ? rates
 			       : !strncmp(e->name, "kernel.", 7)     ? kernel
+			       : !strncmp(e->name, "conntrack.", 10) ? conntrack
 			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "netstat.", 8) ||
 				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10)) ? counters
 								     : other;
@@ -130,6 +131,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	json_object_set_new(root, "sysctls", sysctls);
 	json_object_set_new(root, "counters", counters);
 	json_object_set_new(root, "rates", rates);
+	json_object_set_new(root, "conntrack", conntrack);
 	json_object_set_new(root, "other", other);
 
 	hr_facts_ports_current(f, &pm);

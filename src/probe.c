@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conntrack.h"
+#include "kmsg.h"
 #include "probe-int.h"
 #include "render.h"
 
@@ -106,6 +108,10 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		} else {
 			hr_probe_sockets_tree(&r, label, sizeof(label));
 		}
+		/* Conntrack entries stream like sockets; the kernel log comes
+		 * after them (SYN flood messages are matched to listeners). */
+		hr_ct_probe_facts(f, rootbuf);
+		hr_kmsg_probe(f, rootbuf, o ? o->log_window_s : 0);
 	}
 
 	if (live && interval > 0) {

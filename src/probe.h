@@ -1,8 +1,9 @@
 /* probe.h: one pass that fills the facts model: sysctls (net.ipv4 top level,
  * conf/all, conf/default; net.core; net.netfilter), kernel osrelease and
  * boot_id, counters (/proc/net/sockstat{,6}, snmp Tcp, netstat TcpExt),
- * TIME_WAIT slab object size, counter rates over an interval, and sockets
- * (netlink sock_diag live, /proc/net/tcp{,6} under --root). */
+ * TIME_WAIT slab object size, counter rates over an interval, sockets
+ * (netlink sock_diag live, /proc/net/tcp{,6} under --root), conntrack
+ * (conntrack.h) and the kernel log (kmsg.h). */
 #ifndef HR_PROBE_H
 #define HR_PROBE_H
 
@@ -13,6 +14,7 @@ struct hr_probe_opts {
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
 	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
 	bool quiet;         /* no progress line even on a terminal */
+	double log_window_s; /* kernel log look-back, seconds; <= 0: the last hour */
 };
 
 /* Runs the probe into f. Problems with single files are recorded in the
