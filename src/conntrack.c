@@ -369,15 +369,18 @@ static double windows_rate(const uint64_t *w, double oldest, uint64_t total, dou
 	return total >= 2 ? (double)(total - 1) / *win : (double)total / (*win > 1 ? *win : 1);
 }
 
-/* Formats a NAT tuple's subject: "tcp 10.0.0.1 -> 10.0.0.2:80". */
+/* Formats a NAT tuple's subject without spaces: "10.0.0.1->10.0.0.2:80/tcp"
+ * (translated source, destination, protocol). */
 static void nat_subject(char *buf, size_t n, const struct nat_tuple *t)
 {
-	char src[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
+	char src[INET6_ADDRSTRLEN + 2], ep[INET6_ADDRSTRLEN + 8];
+	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(t->family, t->tsrc, src, sizeof(src));
+	inet_ntop(t->family, t->tsrc, ip, sizeof(ip));
+	snprintf(src, sizeof(src), t->family == AF_INET6 ? "[%s]" : "%s", ip);
 	hr_format_endpoint(ep, sizeof(ep), t->family, t->dst, t->dport);
-	snprintf(buf, n, "%s %s -> %s",
-		 t->proto == IPPROTO_TCP ? "tcp" : t->proto == IPPROTO_UDP ? "udp" : "other", src, ep);
+	snprintf(buf, n, "%s->%s/%s", src, ep,
+		 t->proto == IPPROTO_TCP ? "tcp" : t->proto == IPPROTO_UDP ? "udp" : "other");
 }
 
 /* Orders NAT tuples for "the top one": held ports first, then ports in use. */
@@ -390,12 +393,57 @@ static bool nat_worse(const struct nat_tuple *x, const struct nat_tuple *y)
 	return x->in_use > y->in_use;
 }
 
+static const char *const why_rate =
+	"no creation timestamps (net.netfilter.nf_conntrack_timestamp = 0) and no closed entries";
+static const char *const why_oldest = "entry ages need net.netfilter.nf_conntrack_timestamp = 1";
+
+/* A tuple's values as the facts hold them; *from says where the rate came from. */
+static void nat_values(const struct nat_tuple *t, struct hr_snat_tuple *out, const char **from)
+{
+	double w_born = 0, w_closed = 0, r_born, r_closed;
+
+	memset(out, 0, sizeof(*out));
+	out->v[HR_SNAT_PROTO] = t->proto;
+	out->v[HR_SNAT_IN_USE] = (double)t->in_use;
+	out->v[HR_SNAT_BUSY] = (double)t->busy;
+	out->v[HR_SNAT_CLOSING] = (double)t->closing;
+	out->v[HR_SNAT_PORT_LOW] = t->port_lo;
+	out->v[HR_SNAT_PORT_HIGH] = t->port_hi;
+	r_born = windows_rate(t->born, t->born_oldest, t->born_known, &w_born);
+	r_closed = windows_rate(t->closed, t->closed_oldest, t->timewait, &w_closed);
+	out->v[HR_SNAT_CLOSE_RATE] = r_closed;
+	/* Entries released within 10 s: closing ones whose timeout ends by then. */
+	out->v[HR_SNAT_EXPIRE_RATE] = (double)t->expiring[2] / hr_tw_windows[2];
+	/* Creation times, when the timestamp extension is on, are exact;
+	 * otherwise the close rate stands for it (steady state). */
+	if (t->born_known) {
+		*from = "creation timestamps (nf_conntrack_timestamp)";
+		out->v[HR_SNAT_RATE] = r_born;
+		out->v[HR_SNAT_RATE_WINDOW] = w_born;
+		out->v[HR_SNAT_OLDEST] = t->born_oldest;
+	} else {
+		out->missing[HR_SNAT_OLDEST] = why_oldest;
+		if (t->timewait) {
+			*from = "TIME_WAIT ages (nf_conntrack_tcp_timeout_time_wait - timeout left)";
+			out->v[HR_SNAT_RATE] = r_closed;
+			out->v[HR_SNAT_RATE_WINDOW] = w_closed;
+		} else {
+			*from = why_rate;
+			out->missing[HR_SNAT_RATE] = why_rate;
+			out->missing[HR_SNAT_RATE_WINDOW] = why_rate;
+		}
+	}
+}
+
 void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 {
 	const struct nat_tuple *top = NULL;
 	const struct dest_tuple *dtop = NULL;
-	char subj[160];
+	struct hr_snat_tuple tv;
+	const char *from = NULL;
+	char subj[160], name[64];
 	size_t i;
+	int j;
 
 	hr_facts_set_num(f, "conntrack.entries", (double)a->entries, source);
 	hr_facts_set_num(f, "conntrack.entries_tcp", (double)a->by_proto_tcp, source);
@@ -407,8 +455,14 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 	hr_facts_set_num(f, "conntrack.snat.tuples", (double)a->nnat, source);
 	hr_facts_set_num(f, "conntrack.snat.folded_entries", (double)a->nat_folded, source);
 	for (i = 0; i < a->cap; i++) {
-		if (a->nat[i].used && nat_worse(&a->nat[i], top))
-			top = &a->nat[i];
+		if (a->nat[i].used) {
+			if (nat_worse(&a->nat[i], top))
+				top = &a->nat[i];
+			nat_subject(subj, sizeof(subj), &a->nat[i]);
+			nat_values(&a->nat[i], &tv, &from);
+			tv.subject = subj;
+			hr_facts_add_snat_tuple(f, &tv, source);
+		}
 		if (a->dst[i].used && (!dtop || a->dst[i].count > dtop->count))
 			dtop = &a->dst[i];
 	}
@@ -416,74 +470,34 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 		char ep[INET6_ADDRSTRLEN + 8];
 
 		hr_format_endpoint(ep, sizeof(ep), dtop->family, dtop->dst, dtop->dport);
-		snprintf(subj, sizeof(subj), "%s %s",
-			 dtop->proto == IPPROTO_TCP ? "tcp" : dtop->proto == IPPROTO_UDP ? "udp" : "other", ep);
+		snprintf(subj, sizeof(subj), "%s/%s", ep,
+			 dtop->proto == IPPROTO_TCP ? "tcp" : dtop->proto == IPPROTO_UDP ? "udp" : "other");
 		hr_facts_set_str(f, "conntrack.top_destination", subj, source);
 		hr_facts_set_num(f, "conntrack.top_destination_entries", (double)dtop->count, source);
 	} else {
 		hr_facts_set_missing(f, "conntrack.top_destination", "no tracked connections");
 		hr_facts_set_missing(f, "conntrack.top_destination_entries", "no tracked connections");
 	}
+	/* The tuple holding the most ports, also as scalars. */
 	if (!top) {
-		static const char *const names[] = {
-			"subject", "proto", "in_use", "busy", "closing", "rate", "rate_window",
-			"close_rate", "expire_rate", "oldest", "port_low", "port_high", NULL};
-		char name[64];
-
-		for (i = 0; names[i]; i++) {
-			snprintf(name, sizeof(name), "conntrack.snat.top.%s", names[i]);
+		for (j = 0; j < HR_SNAT_NFIELDS; j++) {
+			snprintf(name, sizeof(name), "conntrack.snat.top.%s", hr_snat_field_name((enum hr_snat_field)j));
 			hr_facts_set_missing(f, name, "no source-NAT entries");
 		}
+		hr_facts_set_missing(f, "conntrack.snat.top.subject", "no source-NAT entries");
 		hr_facts_set_missing(f, "conntrack.snat.top.rate_from", "no source-NAT entries");
 		return;
 	}
-	{
-		double w_born = 0, w_closed = 0, r_born, r_closed, r_exp, oldest;
-		const char *from;
-
-		nat_subject(subj, sizeof(subj), top);
-		hr_facts_set_str(f, "conntrack.snat.top.subject", subj, source);
-		hr_facts_set_num(f, "conntrack.snat.top.proto", top->proto, source);
-		hr_facts_set_num(f, "conntrack.snat.top.in_use", (double)top->in_use, source);
-		hr_facts_set_num(f, "conntrack.snat.top.busy", (double)top->busy, source);
-		hr_facts_set_num(f, "conntrack.snat.top.closing", (double)top->closing, source);
-		hr_facts_set_num(f, "conntrack.snat.top.port_low", top->port_lo, source);
-		hr_facts_set_num(f, "conntrack.snat.top.port_high", top->port_hi, source);
-		r_born = windows_rate(top->born, top->born_oldest, top->born_known, &w_born);
-		r_closed = windows_rate(top->closed, top->closed_oldest, top->timewait, &w_closed);
-		/* Entries released in the next w seconds, w the close window (or 10 s). */
-		{
-			int k = 2; /* 10 s */
-
-			r_exp = (double)top->expiring[k] / hr_tw_windows[k];
-		}
-		/* Creation times, when the timestamp extension is on, are exact;
-		 * otherwise the close rate stands for it (steady state). */
-		if (top->born_known) {
-			from = "creation timestamps (nf_conntrack_timestamp)";
-			hr_facts_set_num(f, "conntrack.snat.top.rate", r_born, source);
-			hr_facts_set_num(f, "conntrack.snat.top.rate_window", w_born, source);
-			oldest = top->born_oldest;
-		} else if (top->closing) {
-			from = "TIME_WAIT ages (nf_conntrack_tcp_timeout_time_wait - timeout left)";
-			hr_facts_set_num(f, "conntrack.snat.top.rate", r_closed, source);
-			hr_facts_set_num(f, "conntrack.snat.top.rate_window", w_closed, source);
-			oldest = -1;
-		} else {
-			from = "none: no creation timestamps (net.netfilter.nf_conntrack_timestamp = 0) "
-			       "and no closed entries";
-			hr_facts_set_missing(f, "conntrack.snat.top.rate", from);
-			hr_facts_set_missing(f, "conntrack.snat.top.rate_window", from);
-			oldest = -1;
-		}
-		hr_facts_set_str(f, "conntrack.snat.top.rate_from", from, source);
-		hr_facts_set_num(f, "conntrack.snat.top.close_rate", r_closed, source);
-		hr_facts_set_num(f, "conntrack.snat.top.expire_rate", r_exp, source);
-		if (oldest >= 0)
-			hr_facts_set_num(f, "conntrack.snat.top.oldest", oldest, source);
+	nat_subject(subj, sizeof(subj), top);
+	nat_values(top, &tv, &from);
+	hr_facts_set_str(f, "conntrack.snat.top.subject", subj, source);
+	hr_facts_set_str(f, "conntrack.snat.top.rate_from", from, source);
+	for (j = 0; j < HR_SNAT_NFIELDS; j++) {
+		snprintf(name, sizeof(name), "conntrack.snat.top.%s", hr_snat_field_name((enum hr_snat_field)j));
+		if (tv.missing[j])
+			hr_facts_set_missing(f, name, tv.missing[j]);
 		else
-			hr_facts_set_missing(f, "conntrack.snat.top.oldest",
-					     "entry ages need net.netfilter.nf_conntrack_timestamp = 1");
+			hr_facts_set_num(f, name, tv.v[j], source);
 	}
 }
 

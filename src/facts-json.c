@@ -131,6 +131,22 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	json_object_set_new(root, "sysctls", sysctls);
 	json_object_set_new(root, "counters", counters);
 	json_object_set_new(root, "rates", rates);
+	if (f->nsnat) {
+		/* The source-NAT tuples, as the rules' snat_tuples items see them. */
+		json_t *list = json_array();
+
+		for (i = 0; i < f->nsnat; i++) {
+			json_t *o = json_object();
+			int j;
+
+			json_object_set_new(o, "subject", json_string(f->snat[i].subject));
+			for (j = 0; j < HR_SNAT_NFIELDS; j++)
+				json_object_set_new(o, hr_snat_field_name((enum hr_snat_field)j), f->snat[i].missing[j] ? json_null()
+											: num_or_null(f->snat[i].v[j]));
+			json_array_append_new(list, o);
+		}
+		json_object_set_new(conntrack, "snat_tuples", list);
+	}
 	json_object_set_new(root, "conntrack", conntrack);
 	json_object_set_new(root, "other", other);
 

@@ -162,7 +162,12 @@ START_TEST(test_agg_rate_from_timestamps)
 	ck_assert(num(f, "conntrack.snat.top.port_low") == 40000);
 	ck_assert(num(f, "conntrack.snat.top.port_high") == 40299);
 	ck_assert_int_eq(hr_facts_get(f, "conntrack.snat.top.subject", -1, &v), 0);
-	ck_assert_str_eq(v.str, "tcp 192.0.2.1 -> 10.0.0.2:80");
+	ck_assert_str_eq(v.str, "192.0.2.1->10.0.0.2:80/tcp");
+	/* The same tuple as a snat_tuples item. */
+	ck_assert_uint_eq(hr_facts_count(f, HR_COLL_SNAT_TUPLES), 1);
+	ck_assert_str_eq(hr_facts_item_subject(f, HR_COLL_SNAT_TUPLES, 0), "192.0.2.1->10.0.0.2:80/tcp");
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_SNAT_TUPLES, 0, "snat.busy", &v), 0);
+	ck_assert(v.type == HR_V_NUM && v.num == 300);
 	hr_facts_free(f);
 	hr_ct_agg_free(a);
 }
@@ -240,6 +245,7 @@ START_TEST(test_agg_fold)
 	hr_ct_agg_add(a, &e); /* dport 80 again: held */
 	hr_ct_agg_to_facts(a, f, "test");
 	ck_assert(num(f, "conntrack.snat.tuples") == 2);
+	ck_assert_uint_eq(hr_facts_count(f, HR_COLL_SNAT_TUPLES), 2);
 	ck_assert(num(f, "conntrack.snat.folded_entries") == 3);
 	ck_assert(num(f, "conntrack.snat.entries") == 6);
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 2);
@@ -272,7 +278,7 @@ START_TEST(test_procfile)
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 2);
 	ck_assert(num(f, "conntrack.snat.top.busy") == 1);
 	ck_assert_int_eq(hr_facts_get(f, "conntrack.top_destination", -1, &v), 0);
-	ck_assert_str_eq(v.str, "tcp 10.2.2.2:80");
+	ck_assert_str_eq(v.str, "10.2.2.2:80/tcp");
 	unlink(path);
 	hr_facts_free(f);
 	hr_ct_agg_free(a);
