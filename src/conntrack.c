@@ -747,7 +747,7 @@ long hr_ct_dump(hr_ct_agg *a, struct hr_err *err)
 	h = nfct_open(CONNTRACK, 0);
 	if (!h) {
 		r = errno ? -errno : -EPROTONOSUPPORT;
-		hr_err_set(err, r, "ctnetlink: cannot open: %s", hr_strerror(r));
+		hr_err_set(err, r, "ctnetlink: cannot open: %s", strerror(-r));
 		return r;
 	}
 	nfct_callback_register(h, NFCT_T_ALL, dump_cb, &c);
@@ -755,7 +755,8 @@ long hr_ct_dump(hr_ct_agg *a, struct hr_err *err)
 	if (r < 0) {
 		r = errno ? -errno : -EIO;
 		nfct_close(h);
-		hr_err_set(err, r, "ctnetlink: dump: %s", hr_strerror(r));
+		hr_err_set(err, r, "ctnetlink: dump: %s%s", strerror(-r),
+			   r == -EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
 		return r;
 	}
 	nfct_close(h);

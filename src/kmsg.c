@@ -359,7 +359,7 @@ void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 		scan_attach(&s, f);
 		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
 		if (r < 0) {
-			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", hr_strerror(r),
+			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", strerror(-r),
 				 r == -EACCES || r == -EPERM ? " (run as root, or kernel.dmesg_restrict = 0)" : "");
 			all_missing(f, why);
 			return;
