@@ -153,9 +153,13 @@ struct nat_tuple {
 	uint8_t tsrc[16], dst[16];
 	uint16_t dport;
 	uint64_t in_use, busy, closing, timewait;
-	uint64_t born[NWIN], closed[NWIN], expiring[NWIN];
+	uint64_t born[NWIN], expiring[NWIN];
+	/* TIME_WAIT entries by whole seconds since they entered it (the
+	 * kernel's rounding: q = ceil(age)); CLOSED_BINS - 1 = older. */
+	uint32_t closed_q[62];
+	int closed_qmax;
 	uint64_t born_known;
-	double born_oldest, closed_oldest;
+	double born_oldest;
 	uint16_t port_lo, port_hi;
 };
 
@@ -332,18 +336,17 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	if (closing) {
 		/* Time since the entry entered TIME_WAIT (its timeout was set to
 		 * the whole TIME_WAIT timeout then, nf_conntrack_proto_tcp.c). The
-		 * kernel reports whole seconds left, rounded down, so the true age
-		 * lies in (q - 1, q]: take the middle. */
-		double age = a->tw_timeout - (double)e->timeout_s - 0.5;
+		 * kernel reports whole seconds left, rounded down: q = T - left is
+		 * the age rounded up. */
+		double q = a->tw_timeout - (double)e->timeout_s;
+		int b = q < 0 ? 0 : q > 61 ? 61 : (int)q;
 
 		t->closing++;
-		if (age < 0)
-			age = 0;
 		if (e->tcp_state == HR_CT_TCP_TIME_WAIT) {
 			t->timewait++;
-			windows_add(t->closed, age);
-			if (age > t->closed_oldest)
-				t->closed_oldest = age;
+			t->closed_q[b]++;
+			if (b > t->closed_qmax)
+				t->closed_qmax = b;
 		}
 		/* Released within w seconds: timeout left below w. */
 		windows_add(t->expiring, (double)e->timeout_s);
@@ -367,6 +370,28 @@ static double windows_rate(const uint64_t *w, double oldest, uint64_t total, dou
 	}
 	*win = oldest > 0.1 ? oldest : 0.1;
 	return total >= 2 ? (double)(total - 1) / *win : (double)total / (*win > 1 ? *win : 1);
+}
+
+/* Close rate from the whole-second TIME_WAIT ages: the closes of the last
+ * k seconds (q <= k is exactly age <= k) over k, k the longest span the
+ * history fully covers (one second less than the oldest, at most 60). */
+static double closed_rate(const struct nat_tuple *t, double *win)
+{
+	uint64_t n = 0;
+	int k = t->closed_qmax >= 61 ? 60 : t->closed_qmax - 1, q;
+
+	*win = 0;
+	if (t->timewait == 0)
+		return 0;
+	if (k < 1) {
+		/* All closes within the last second or two. */
+		*win = t->closed_qmax > 0 ? t->closed_qmax : 1;
+		return (double)t->timewait / *win;
+	}
+	for (q = 0; q <= k; q++)
+		n += t->closed_q[q];
+	*win = k;
+	return (double)n / k;
 }
 
 /* Formats a NAT tuple's subject without spaces: "10.0.0.1->10.0.0.2:80/tcp"
@@ -410,7 +435,7 @@ static void nat_values(const struct nat_tuple *t, struct hr_snat_tuple *out, con
 	out->v[HR_SNAT_PORT_LOW] = t->port_lo;
 	out->v[HR_SNAT_PORT_HIGH] = t->port_hi;
 	r_born = windows_rate(t->born, t->born_oldest, t->born_known, &w_born);
-	r_closed = windows_rate(t->closed, t->closed_oldest, t->timewait, &w_closed);
+	r_closed = closed_rate(t, &w_closed);
 	out->v[HR_SNAT_CLOSE_RATE] = r_closed;
 	/* Entries released within 10 s: closing ones whose timeout ends by then. */
 	out->v[HR_SNAT_EXPIRE_RATE] = (double)t->expiring[2] / hr_tw_windows[2];

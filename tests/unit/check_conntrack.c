@@ -181,9 +181,10 @@ START_TEST(test_agg_rate_from_timewait)
 	struct hr_ct_entry e;
 	int i;
 
-	/* 5 closes/s over the last 20 s: timeouts 120 down to 101. */
+	/* 5 closes/s over the last 20 s: timeouts 119 down to 100 (the
+	 * kernel rounds the time left down: ages 0-1 s show 119). */
 	for (i = 0; i < 100; i++) {
-		snat_entry(&e, (uint16_t)(40000 + i), HR_CT_TCP_TIME_WAIT, (uint32_t)(120 - i / 5), -1);
+		snat_entry(&e, (uint16_t)(40000 + i), HR_CT_TCP_TIME_WAIT, (uint32_t)(119 - i / 5), -1);
 		hr_ct_agg_add(a, &e);
 	}
 	for (i = 0; i < 7; i++) {
@@ -194,11 +195,10 @@ START_TEST(test_agg_rate_from_timewait)
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 107);
 	ck_assert(num(f, "conntrack.snat.top.busy") == 7);
 	ck_assert(num(f, "conntrack.snat.top.closing") == 100);
-	/* Oldest close 19 s left of 120 s ago (18.5 s, the middle of the
-	 * kernel's whole second): 99 closes after the first. */
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate_window"), 18.5, 1e-9);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 99.0 / 18.5, 1e-9);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 99.0 / 18.5, 1e-9);
+	/* Oldest closes 19-20 s ago: the last 19 s are fully seen, 95 closes. */
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate_window"), 19, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 5, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 5, 1e-9);
 	hr_facts_free(f);
 	hr_ct_agg_free(a);
 }
@@ -212,17 +212,16 @@ START_TEST(test_agg_rate_steady)
 	struct hr_ct_entry e;
 	int i;
 
-	/* 2 closes/s for 120 s: timeouts 120 .. 1 (0.5 s apart). */
+	/* 2 closes/s for 120 s: timeouts 119 .. 0 (0.5 s apart). */
 	for (i = 0; i < 240; i++) {
-		snat_entry(&e, (uint16_t)(40000 + i), HR_CT_TCP_TIME_WAIT, (uint32_t)(120 - i / 2), -1);
+		snat_entry(&e, (uint16_t)(40000 + i), HR_CT_TCP_TIME_WAIT, (uint32_t)(119 - i / 2), -1);
 		hr_ct_agg_add(a, &e);
 	}
 	hr_ct_agg_to_facts(a, f, "test");
 	ck_assert(num(f, "conntrack.snat.top.rate_window") == 60);
-	/* Ages q - 0.5 below 60 s: q = 0..60, 122 entries. */
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 122.0 / 60, 1e-9);
-	/* Timeouts below 10 s: 1..9, two each = 18 in 10 s. */
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.expire_rate"), 1.8, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 2, 1e-9);
+	/* Timeouts below 10 s: 0..9, two each = 20 in 10 s. */
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.expire_rate"), 2, 1e-9);
 	hr_facts_free(f);
 	hr_ct_agg_free(a);
 }
