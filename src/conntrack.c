@@ -115,16 +115,24 @@ int hr_ct_stat_get(const struct hr_ct_stat *st, const char *name, uint64_t *out)
 	return -ENOENT;
 }
 
-int hr_ct_stat_read(hr_facts *f, const char *path, const char *label)
+int hr_ct_stat_read(hr_facts *f, const struct hr_probe_tree *t)
 {
+	static const char label[] = "/proc/net/stat/nf_conntrack";
+	/* One row of about 160 bytes per CPU. */
+	const size_t cap = 4 << 20;
 	struct hr_ct_stat st;
 	const char *why = NULL;
-	char *text = NULL, name[64];
+	char *text = malloc(cap), name[64];
+	long n;
 	int r, i;
 
-	r = hr_read_file(path, &text, NULL);
-	if (r < 0)
-		return r;
+	if (!text)
+		return -ENOMEM;
+	n = hr_probe_read_regular(t, label, text, cap);
+	if (n < 0) {
+		free(text);
+		return (int)n;
+	}
 	r = hr_ct_stat_parse(text, &st, &why);
 	free(text);
 	if (r < 0) {
@@ -667,16 +675,20 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 	return 0;
 }
 
-long hr_ct_read_procfile(hr_ct_agg *a, const char *path, const char *label, hr_facts *f)
+long hr_ct_read_procfile(hr_ct_agg *a, int fd, const char *label, hr_facts *f)
 {
-	FILE *fp = fopen(path, "re");
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long count = 0, lineno = 0, bad = 0;
 
-	if (!fp)
+	if (fd < 0)
+		return fd;
+	if (!fp) {
+		close(fd);
 		return -errno;
+	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {
 		struct hr_ct_entry e;
 		const char *why = NULL;
@@ -809,21 +821,26 @@ static bool ctnetlink_present(void)
 	return found;
 }
 
-void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
+void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s)
 {
-	char path[4096];
 	struct hr_err err = {0};
 	hr_ct_agg *a;
 	long n;
-	bool live = !root || !*root;
-	int r;
+	bool live = !t->root || !*t->root;
+	int r, fd;
 
-	if (hr_path_at(path, sizeof(path), root, "/proc/net/stat/nf_conntrack") == 0) {
-		r = hr_ct_stat_read(f, path, "/proc/net/stat/nf_conntrack");
-		if (r < 0)
-			hr_facts_set_missing(f, "conntrack.stat.insert_failed",
-					     r == -ENOENT ? "/proc/net/stat/nf_conntrack absent (nf_conntrack not loaded, or not captured)"
-							  : "/proc/net/stat/nf_conntrack unreadable");
+	r = hr_ct_stat_read(f, t);
+	if (r < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "/proc/net/stat/nf_conntrack: %s",
+			 r == -ENOENT ? "absent (nf_conntrack not loaded, or not captured)"
+			 : r == -EINVAL ? "refused: not a regular file"
+			 : r == -ELOOP ? "refused: a symlink"
+				      : strerror(-r));
+		hr_facts_set_missing(f, "conntrack.stat.insert_failed", why);
+		hr_facts_set_missing(f, "conntrack.stat.drop", why);
+		hr_facts_set_missing(f, "conntrack.stat.early_drop", why);
 	}
 	a = hr_ct_agg_new(HR_CT_MAX_TUPLES, tw_timeout_s);
 	if (!a)
@@ -844,13 +861,15 @@ void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
 	} else {
 		/* A tree, or live without nf_conntrack_netlink (headroom does not
 		 * load modules): the procfs format. */
-		if (hr_path_at(path, sizeof(path), root, "/proc/net/nf_conntrack") == 0 &&
-		    (n = hr_ct_read_procfile(a, path, "/proc/net/nf_conntrack", f)) >= 0) {
+		fd = hr_probe_open_regular(t, "/proc/net/nf_conntrack");
+		if (fd >= 0 && (n = hr_ct_read_procfile(a, fd, "/proc/net/nf_conntrack", f)) >= 0) {
 			hr_ct_agg_to_facts(a, f, "/proc/net/nf_conntrack");
 		} else {
 			const char *why = live ? "nf_conntrack_netlink not loaded (headroom does not load modules) "
 						 "and no /proc/net/nf_conntrack"
-					       : "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)";
+					  : fd == -EINVAL ? "/proc/net/nf_conntrack refused: not a regular file"
+					  : fd == -ELOOP  ? "/proc/net/nf_conntrack refused: a symlink"
+							  : "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)";
 
 			hr_facts_set_missing(f, "conntrack.entries", why);
 			hr_facts_set_missing(f, "conntrack.snat.tuples", why);
@@ -859,7 +878,7 @@ void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s)
 	hr_ct_agg_free(a);
 }
 
-void hr_ct_probe_facts(hr_facts *f, const char *root)
+void hr_ct_probe_facts(hr_facts *f, const struct hr_probe_tree *t)
 {
 	struct hr_value v;
 	double tw = 120;
@@ -867,5 +886,5 @@ void hr_ct_probe_facts(hr_facts *f, const char *root)
 	if (hr_facts_get(f, "net.netfilter.nf_conntrack_tcp_timeout_time_wait", -1, &v) == 0 &&
 	    v.type == HR_V_NUM && v.num > 0)
 		tw = v.num;
-	hr_ct_probe(f, root, tw);
+	hr_ct_probe(f, t, tw);
 }

@@ -24,6 +24,7 @@
 #define HR_CONNTRACK_H
 
 #include "facts.h"
+#include "probe.h"
 
 /* Conntrack TCP states (include/uapi/linux/netfilter/nf_conntrack_tcp.h). */
 enum hr_ct_tcp_state {
@@ -65,9 +66,9 @@ struct hr_ct_stat {
 int hr_ct_stat_parse(const char *text, struct hr_ct_stat *st, const char **why);
 /* Looks up a column's sum by name; -ENOENT when the kernel has no such column. */
 int hr_ct_stat_get(const struct hr_ct_stat *st, const char *name, uint64_t *out);
-/* Reads and parses the file at path into facts "conntrack.stat.NAME"
- * (label is the path shown as the source). 0 or -errno. */
-int hr_ct_stat_read(hr_facts *f, const char *path, const char *label);
+/* Reads and parses the tree's /proc/net/stat/nf_conntrack into facts
+ * "conntrack.stat.NAME". 0 or -errno. */
+int hr_ct_stat_read(hr_facts *f, const struct hr_probe_tree *t);
 
 typedef struct hr_ct_agg hr_ct_agg;
 
@@ -86,21 +87,22 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source);
 
 /* Parses one line of /proc/net/nf_conntrack into e. 0, or -EBADMSG (*why). */
 int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const char **why);
-/* Streams a file in that format into a; bad lines are skipped and counted
- * as problems in f (path:line). Returns entries read or -errno. */
-long hr_ct_read_procfile(hr_ct_agg *a, const char *path, const char *label, hr_facts *f);
+/* Streams a file in that format (an open fd, taken over and closed) into
+ * a; bad lines are skipped and recorded as problems in f (label, line).
+ * Returns entries read or -errno. */
+long hr_ct_read_procfile(hr_ct_agg *a, int fd, const char *label, hr_facts *f);
 /* Streams this namespace's table through ctnetlink into a. Returns entries
  * read, or -errno (err says what failed; -EPERM without CAP_NET_ADMIN,
  * -EPROTONOSUPPORT when nf_conntrack_netlink is not there). */
 long hr_ct_dump(hr_ct_agg *a, struct hr_err *err);
 
-/* The whole conntrack probe for a root ("" live): stat file, entries
+/* The whole conntrack probe for a tree (root "" live): stat file, entries
  * (ctnetlink live, procfs format for a tree), facts or missing facts with
  * the reason. tw_timeout_s as for hr_ct_agg_new. */
-void hr_ct_probe(hr_facts *f, const char *root, double tw_timeout_s);
+void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s);
 /* hr_ct_probe() with the TIME_WAIT timeout taken from the facts already read
  * (net.netfilter.nf_conntrack_tcp_timeout_time_wait, else 120 s): the
  * probe's one call, after the sysctls. */
-void hr_ct_probe_facts(hr_facts *f, const char *root);
+void hr_ct_probe_facts(hr_facts *f, const struct hr_probe_tree *t);
 
 #endif

@@ -199,16 +199,20 @@ int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
 	return r;
 }
 
-long hr_kmsg_read_file(struct hr_kmsg_scan *s, const char *path)
+long hr_kmsg_read_file(struct hr_kmsg_scan *s, int fd)
 {
-	FILE *fp = fopen(path, "re");
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long count = 0;
 
-	if (!fp)
+	if (fd < 0)
+		return fd;
+	if (!fp) {
+		close(fd);
 		return -errno;
+	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {
 		uint64_t ts;
 		const char *msg;
@@ -348,13 +352,42 @@ static void scan_attach(struct hr_kmsg_scan *s, hr_facts *f)
 	}
 }
 
-void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
+/* The largest timestamp of a tree's records (fd taken over), 0 when none. */
+static uint64_t last_record(int fd)
+{
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
+	uint64_t last = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		uint64_t ts;
+		const char *msg;
+		size_t ml;
+
+		if (n > 0 && line[0] != ' ' && hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) == 0 &&
+		    ts > last)
+			last = ts;
+	}
+	free(line);
+	fclose(fp);
+	return last;
+}
+
+void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 {
 	struct hr_kmsg_scan s;
-	char path[4096], why[256];
-	int r;
+	char why[256], text[64];
+	double now = -1;
+	int r, fd;
 
-	if (!root || !*root) {
+	if (!t->root || !*t->root) {
 		hr_kmsg_scan_init(&s, window_s, hr_kmsg_monotonic_us());
 		scan_attach(&s, f);
 		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
@@ -373,70 +406,43 @@ void hr_kmsg_probe(hr_facts *f, const char *root, double window_s)
 					     "cannot tell the network namespace (/proc/1/ns/net unreadable)");
 		return;
 	}
-	{
-		char *text = NULL;
-		double now = -1;
+	/* A tree: regular files only, opened the probe's way (never a FIFO
+	 * that would block, never through a symlink). */
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NOW, text, sizeof(text)) > 0) {
+		char *end;
 
-		if (hr_path_at(path, sizeof(path), root, HR_KMSG_TREE_NOW) == 0 &&
-		    hr_read_file(path, &text, NULL) == 0) {
-			char *end;
+		now = strtod(text, &end);
+		if (end == text || now < 0)
+			now = -1;
+	}
+	if (now < 0) {
+		/* No capture time: measure ages from the last record. */
+		hr_facts_add_problem(f, HR_KMSG_TREE_NOW, "absent: kernel log ages are measured from the last record");
+		hr_kmsg_scan_init(&s, window_s, last_record(hr_probe_open_regular(t, HR_KMSG_TREE_FILE)));
+	} else {
+		hr_kmsg_scan_init(&s, window_s, (uint64_t)(now * 1e6));
+	}
+	scan_attach(&s, f);
+	fd = hr_probe_open_regular(t, HR_KMSG_TREE_FILE);
+	if (fd < 0 || hr_kmsg_read_file(&s, fd) < 0) {
+		snprintf(why, sizeof(why), HR_KMSG_TREE_FILE " %s",
+			 fd == -ENOENT ? "not in the tree (kernel log not captured)"
+			 : fd == -EINVAL ? "refused: not a regular file"
+			 : fd == -ELOOP ? "refused: a symlink"
+			 : fd < 0 ? strerror(-fd) : "unreadable");
+		all_missing(f, why);
+		return;
+	}
+	hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
+		const char *scope = hr_strtrim(text);
 
-			now = strtod(text, &end);
-			if (end == text || now < 0)
-				now = -1;
-			free(text);
-		}
-		if (hr_path_at(path, sizeof(path), root, HR_KMSG_TREE_FILE) < 0) {
-			all_missing(f, "path too long");
-			return;
-		}
-		if (now < 0) {
-			/* No capture time: measure ages from the last record. */
-			uint64_t last = 0;
-			FILE *fp = fopen(path, "re");
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t n;
-
-			if (fp) {
-				while ((n = getline(&line, &cap, fp)) >= 0) {
-					uint64_t ts;
-					const char *msg;
-					size_t ml;
-
-					if (n > 0 && line[0] != ' ' &&
-					    hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) == 0 && ts > last)
-						last = ts;
-				}
-				free(line);
-				fclose(fp);
-			}
-			hr_facts_add_problem(f, HR_KMSG_TREE_NOW,
-					     "absent: kernel log ages are measured from the last record");
-			hr_kmsg_scan_init(&s, window_s, last);
-		} else {
-			hr_kmsg_scan_init(&s, window_s, (uint64_t)(now * 1e6));
-		}
-		scan_attach(&s, f);
-		if (hr_kmsg_read_file(&s, path) < 0) {
-			all_missing(f, HR_KMSG_TREE_FILE " not in the tree (kernel log not captured)");
-			return;
-		}
-		hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
-		text = NULL;
-		if (hr_path_at(path, sizeof(path), root, HR_KMSG_TREE_NETNS) == 0 &&
-		    hr_read_file(path, &text, NULL) == 0) {
-			const char *scope = hr_strtrim(text);
-
-			if (!strcmp(scope, "initial") || !strcmp(scope, "child"))
-				hr_facts_set_num(f, "kernel.log.this_netns", !strcmp(scope, "initial"),
-						 HR_KMSG_TREE_NETNS);
-			else
-				hr_facts_set_missing(f, "kernel.log.this_netns",
-						     "the snapshot could not tell its network namespace");
-			free(text);
-		} else {
-			hr_facts_set_num(f, "kernel.log.this_netns", 1, HR_KMSG_TREE_FILE " (given with the tree)");
-		}
+		if (!strcmp(scope, "initial") || !strcmp(scope, "child"))
+			hr_facts_set_num(f, "kernel.log.this_netns", !strcmp(scope, "initial"), HR_KMSG_TREE_NETNS);
+		else
+			hr_facts_set_missing(f, "kernel.log.this_netns",
+					     "the snapshot could not tell its network namespace");
+	} else {
+		hr_facts_set_num(f, "kernel.log.this_netns", 1, HR_KMSG_TREE_FILE " (given with the tree)");
 	}
 }

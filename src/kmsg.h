@@ -20,6 +20,7 @@
 #define HR_KMSG_H
 
 #include "facts.h"
+#include "probe.h"
 
 /* Default look-back window, seconds. */
 #define HR_KMSG_WINDOW_S 3600.0
@@ -83,8 +84,9 @@ void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, s
 /* Reads every record of /dev/kmsg (path) without blocking. 0 or -errno
  * (-EACCES/-EPERM: unreadable, e.g. kernel.dmesg_restrict for non-root). */
 int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path);
-/* Reads a file of records, one a line. Returns records read or -errno. */
-long hr_kmsg_read_file(struct hr_kmsg_scan *s, const char *path);
+/* Reads a file of records, one a line (an open fd, taken over and closed).
+ * Returns records read or -errno. */
+long hr_kmsg_read_file(struct hr_kmsg_scan *s, int fd);
 /* CLOCK_MONOTONIC now, in µs. */
 uint64_t hr_kmsg_monotonic_us(void);
 /* 1 when this process is in the initial network namespace (where the
@@ -98,8 +100,8 @@ long hr_kmsg_copy(const char *path, int fd);
 /* Writes the scan's facts (kernel.log.*) with source. */
 void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *source);
 
-/* The whole kernel-log probe: live (root "" or NULL) or a tree; facts, or
- * facts missing with the reason. window_s <= 0 means the default. */
-void hr_kmsg_probe(hr_facts *f, const char *root, double window_s);
+/* The whole kernel-log probe: live (t->root "") or a tree; facts, or facts
+ * missing with the reason. window_s <= 0 means the default. */
+void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,7 +272,7 @@ START_TEST(test_procfile)
 		    "ipv4     2 tcp      6 300 ESTABLISHED src=10.1.1.1 dst=10.2.2.2 sport=2 dport=80 "
 		    "src=10.2.2.2 dst=10.2.2.1 sport=80 dport=40001 [ASSURED] mark=0 use=1\n");
 	fclose(fp);
-	ck_assert_int_eq(hr_ct_read_procfile(a, path, "nf_conntrack", f), 2);
+	ck_assert_int_eq(hr_ct_read_procfile(a, open(path, O_RDONLY), "nf_conntrack", f), 2);
 	ck_assert_uint_eq(hr_facts_problem_count(f), 1);
 	hr_ct_agg_to_facts(a, f, "nf_conntrack");
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 2);

@@ -118,7 +118,7 @@ START_TEST(test_tree)
 	fp = fopen(p, "w");
 	fprintf(fp, "7200.5\n");
 	fclose(fp);
-	hr_kmsg_probe(f, dir, 0);
+	hr_kmsg_probe(f, &(struct hr_probe_tree){dir, NULL, NULL}, 0);
 	ck_assert_int_eq(hr_facts_get(f, "kernel.log.orphans.count", -1, &v), 0);
 	ck_assert(v.num == 1); /* the one at 1 s is 2 h old */
 	ck_assert_int_eq(hr_facts_get(f, "kernel.log.tcp_oom.last_age", -1, &v), 0);
@@ -130,7 +130,7 @@ START_TEST(test_tree)
 	snprintf(p, sizeof(p), "%s/headroom/kmsg", dir);
 	unlink(p);
 	f = hr_facts_new();
-	hr_kmsg_probe(f, dir, 0);
+	hr_kmsg_probe(f, &(struct hr_probe_tree){dir, NULL, NULL}, 0);
 	ck_assert_int_eq(hr_facts_get(f, "kernel.log.orphans.count", -1, &v), 0);
 	ck_assert(v.type == HR_V_MISSING);
 	ck_assert_ptr_nonnull(strstr(v.missing, "not in the tree"));
