@@ -376,8 +376,9 @@ static double windows_rate(const uint64_t *w, double oldest, uint64_t total, dou
 		*win = hr_tw_windows[NWIN - 1];
 		return (double)w[NWIN - 1] / *win;
 	}
+	/* One arrival alone gives no rate: (1 - 1) / oldest = 0. */
 	*win = oldest > 0.1 ? oldest : 0.1;
-	return total >= 2 ? (double)(total - 1) / *win : (double)total / (*win > 1 ? *win : 1);
+	return (double)(total - 1) / *win;
 }
 
 /* Close rate from the whole-second TIME_WAIT ages: the closes of the last
