@@ -71,6 +71,8 @@ run() {
 	sleep "$at"
 	lab_audit "$N" "$T/$name.json" --interval 0 --workload "$T/$name.wl"
 	audit_at=$(lab_calc "$LAB_AUDIT_T0 - $t_start")
+	# The same moment captured as a tree (entries in the procfs format).
+	hr_in "$N" "$HR_BIN" snapshot -q -o "$T/$name.snap" || fail "snapshot in the NAT namespace"
 	lab_wait_pid "$pid" $((dur + 10)) "tcpgen client ($name)"
 	kill "$spid" 2>/dev/null || true
 	wait "$spid" 2>/dev/null || true
@@ -93,6 +95,16 @@ t_obs=$(lab_kv "$T/run1.out" first_failed_attempt_s)
 lab_result "conntrack-snat: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_round "$audit_at") s: rate $(lab_round "$rate" 1)/s, $held of $usable ports held, seconds_to_exhaustion $(lab_round "$tte") s]"
 awk -v p="$t_pred" -v o="$t_obs" 'BEGIN { d = p - o; if (d < 0) d = -d; exit !(d <= o * 0.15) }' ||
 	fail "predicted SNAT exhaustion at $t_pred s, first failed connection at $t_obs s: more than 15% apart"
+
+# The snapshot taken with the audit tells the same from the procfs format.
+lab_audit "$N" "$T/run1-tree.json" --root "$T/run1.snap" --interval 0 --workload "$T/run1.wl"
+f=$(lab_finding "$T/run1-tree.json" nat.snat-ports)
+[ -n "$f" ] || fail "audit --root of the NAT namespace's snapshot reports no nat.snat-ports"
+assert_eq "$(lab_field "$f" 'f["severity"]')" critical "nat.snat-ports severity from the snapshot"
+# Taken just after the audit: at least as many ports held, at most the range.
+awk -v s="$(lab_metric "$f" ports_held)" -v h="$held" -v u="$usable" 'BEGIN { exit !(s >= h && s <= u) }' ||
+	fail "ports held in the snapshot: $(lab_metric "$f" ports_held), live audit $held, range $usable"
+note "from the snapshot: $(lab_field "$f" 'f["message"]')"
 
 # The failed SYNs are in this namespace's conntrack counters.
 lab_audit "$N" "$T/after1.json" --interval 0
