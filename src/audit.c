@@ -332,7 +332,8 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 
 int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet};
+	struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet,
+				   .log_window_s = o->log_window_s};
 	const char **dirs = calloc(o->nrule_dirs + 2, sizeof(*dirs));
 	hr_facts *f = hr_facts_new();
 	json_t *assumed = json_object();

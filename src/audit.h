@@ -23,6 +23,7 @@ struct hr_audit_opts {
 	bool no_default_rules;          /* skip the shipped rules directory */
 	double interval_s;              /* counter interval; < 0: the probe's default */
 	bool quiet;                     /* no progress line */
+	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
 };
 
 /* Severity rank: critical 0, warning 1, info 2, ok 3, unknown 4. */

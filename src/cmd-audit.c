@@ -304,6 +304,7 @@ static int audit_exec(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"textfile", required_argument, NULL, 'T'},
+		{"log-window", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = NULL, *textfile = NULL;
@@ -366,6 +367,10 @@ static int audit_exec(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'L':
+			if (!hr_cmd_parse_log_window("audit", optarg, &o.log_window_s))
+				return HR_AUDIT_UNKNOWN;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_audit);
 			return HR_AUDIT_UNKNOWN;
@@ -427,7 +432,7 @@ static int audit_exec(int argc, char **argv)
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
 	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--rules DIR]... "
-		 "[--interval S] [--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
+		 "[--interval S] [--log-window S] [--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
@@ -435,6 +440,7 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
+		"  --log-window S      kernel log messages of the last S seconds count (default 3600)\n"
 		"  --format FMT        text (default), json, yaml, prometheus (text exposition)\n"
 		"                      or nagios (verdict | perfdata, one line)\n"
 		"  --textfile DIR      write DIR/headroom.prom atomically (node_exporter textfile\n"

@@ -30,6 +30,20 @@ bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out)
 	return true;
 }
 
+bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(v) || v <= 0 || v > 30 * 86400) {
+		fprintf(stderr, "headroom %s: --log-window must be seconds above 0, at most 2592000 (got '%s')\n",
+			cmd, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 /* Number from a JSON value, formatted for people ("-" when null/absent). */
 static const char *num(char *buf, size_t n, const json_t *v)
 {
@@ -288,6 +302,55 @@ static void text_counters(FILE *out, const json_t *facts)
 	hr_table_free(t);
 }
 
+/* Conntrack (counters, entries, the NAT tuple holding the most ports) and
+ * the kernel log's limit messages; each value "unknown (why)" when missing. */
+static void text_conntrack_kmsg(FILE *out, const json_t *facts)
+{
+	static const char *const ct[] = {
+		"conntrack.entries", "conntrack.destinations", "conntrack.top_destination",
+		"conntrack.stat.insert_failed", "conntrack.stat.drop", "conntrack.stat.early_drop",
+		"conntrack.snat.entries", "conntrack.snat.tuples", "conntrack.snat.folded_entries",
+		"conntrack.snat.top.subject", "conntrack.snat.top.busy", "conntrack.snat.top.rate", NULL,
+	};
+	static const char *const logk[] = {
+		"conntrack_table_full", "timewait_overflow", "syn_flood", "tcp_oom", "orphans",
+		"neighbour_overflow", NULL,
+	};
+	const json_t *c = json_object_get(facts, "conntrack"), *k = json_object_get(facts, "kernel");
+	struct hr_table *t;
+	char a[256], name[96], b[256];
+	size_t i;
+
+	if (json_object_size(c)) {
+		t = hr_table_new(2);
+		fprintf(out, "\nConntrack (this namespace)\n");
+		for (i = 0; ct[i]; i++)
+			hr_table_row(t, (const char *[]){ct[i], fact_text(a, sizeof(a), json_object_get(c, ct[i]))});
+		hr_table_print(out, t, "  ", 0);
+		hr_table_free(t);
+	}
+	if (!json_object_get(k, "kernel.log.window"))
+		return;
+	t = hr_table_new(3);
+	fprintf(out, "\nKernel log, last %s s (the host's log; this namespace's: %s)\n",
+		fact_text(a, sizeof(a), json_object_get(k, "kernel.log.window")),
+		fact_text(b, sizeof(b), json_object_get(k, "kernel.log.this_netns")));
+	hr_table_row(t, (const char *[]){"message", "count", "last"});
+	for (i = 0; logk[i]; i++) {
+		char cnt[64];
+
+		snprintf(name, sizeof(name), "kernel.log.%s.count", logk[i]);
+		fact_text(cnt, sizeof(cnt), json_object_get(k, name));
+		snprintf(name, sizeof(name), "kernel.log.%s.last", logk[i]);
+		hr_table_row(t, (const char *[]){logk[i], cnt,
+						 json_object_get(json_object_get(k, name), "value")
+							 ? fact_text(a, sizeof(a), json_object_get(k, name))
+							 : ""});
+	}
+	hr_table_print(out, t, "  ", 0x2);
+	hr_table_free(t);
+}
+
 /* Every file that could not be read or made no sense. */
 static void text_problems(FILE *out, const json_t *facts)
 {
@@ -312,6 +375,7 @@ static int probe_text(FILE *out, const json_t *tree)
 	text_ports(out, facts);
 	text_sockets(out, facts);
 	text_counters(out, facts);
+	text_conntrack_kmsg(out, facts);
 	text_problems(out, facts);
 	return ferror(out) ? -EIO : 0;
 }
@@ -324,6 +388,7 @@ static int probe_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"log-window", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
@@ -352,6 +417,10 @@ static int probe_exec(int argc, char **argv)
 			break;
 		case 'q':
 			po.quiet = true;
+			break;
+		case 'L':
+			if (!hr_cmd_parse_log_window("probe", optarg, &po.log_window_s))
+				return HR_EXIT_USAGE;
 			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_probe);
@@ -394,11 +463,12 @@ static int probe_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_probe = {
 	.name = "probe",
-	.usage = "[--root DIR] [--interval SECONDS] [--format text|json|yaml] [--quiet]",
+	.usage = "[--root DIR] [--interval SECONDS] [--log-window SECONDS] [--format text|json|yaml] [--quiet]",
 	.summary = "Read sysctls, TCP counters and sockets once and show the facts.",
 	.help = "  --root DIR          read a captured tree (headroom snapshot, or a copy) instead of the live system\n"
 		"  --interval SECONDS  sample the counters twice this far apart for rates\n"
 		"                      (default 1 live, 0 for --root: a tree's own second sample is used)\n"
+		"  --log-window S      count kernel log messages of the last S seconds (default 3600)\n"
 		"  --format FMT        text (default), json or yaml: the whole facts tree\n"
 		"  --quiet             no progress line while sampling\n",
 	.exec = probe_exec,

@@ -42,6 +42,8 @@ extern const char *arg_state_dir;    /* --state-dir DIR; default /var/lib/headro
 bool hr_cmd_set_format(const char *cmd, const char *value);
 /* Parses --interval SECONDS (>= 0); false (message printed) when invalid. */
 bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
+/* Parses --log-window SECONDS (more than 0, at most 30 days); false (message printed) when invalid. */
+bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out);
 /* Adds a --rules directory; false (message printed) when there are too many. */
 bool hr_cmd_add_rules_dir(const char *dir);
 
