@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "cmd-netns.h"
 #include "render.h"
 
 #define MAX_ASSUME 64
@@ -236,6 +237,47 @@ static int audit_text(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* Rule file problems also go to stderr, where a cron mail or a monitoring
+ * log sees them whatever the format. */
+static void print_rule_errors(const json_t *summary)
+{
+	const json_t *errs = json_object_get(summary, "rule_errors");
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(errs, i, e)
+		fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
+			(long long)json_integer_value(json_object_get(e, "line")),
+			(long long)json_integer_value(json_object_get(e, "column")), str_or(e, "level", "error"),
+			str_or(e, "message", ""));
+}
+
+/* The report of several namespaces: host verdict, then one section per
+ * namespace (worst first) as the single-namespace report, then the host line. */
+static int audit_text_netns(FILE *out, const json_t *tree)
+{
+	const json_t *host = json_object_get(tree, "host"), *sec;
+	size_t i;
+
+	fprintf(out, "Host: %s\n\n", str_or(host, "verdict", "UNKNOWN"));
+	json_array_foreach(json_object_get(tree, "namespaces"), i, sec) {
+		char title[1024];
+
+		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
+		hr_render_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
+		if (json_object_get(json_object_get(sec, "summary"), "error"))
+			fprintf(out, "%s\n\n", str_or(json_object_get(sec, "summary"), "verdict", "UNKNOWN"));
+		else if (audit_text(out, sec) < 0)
+			return -EIO;
+		fputc('\n', out);
+	}
+	fprintf(out, "Host: %lld network namespace%s; exit %lld (%s)\n",
+		(long long)json_integer_value(json_object_get(host, "namespaces")),
+		json_integer_value(json_object_get(host, "namespaces")) == 1 ? "" : "s",
+		(long long)json_integer_value(json_object_get(host, "exit_code")), str_or(host, "status", "UNKNOWN"));
+	return ferror(out) ? -EIO : 0;
+}
+
 static int audit_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -247,8 +289,12 @@ static int audit_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"netns", required_argument, NULL, 'n'},
+		{"pid", required_argument, NULL, 'p'},
+		{"all-netns", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
+	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
 	struct hr_audit_opts o = {.root = "", .interval_s = -1};
 	struct hr_err err = {0};
@@ -297,6 +343,12 @@ static int audit_exec(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'n':
+		case 'p':
+		case 'A':
+			if (!hr_cmd_netns_option(&na, "audit", c, optarg))
+				return HR_AUDIT_UNKNOWN;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_audit);
 			return HR_AUDIT_UNKNOWN;
@@ -310,6 +362,33 @@ static int audit_exec(int argc, char **argv)
 	o.rule_dirs = arg_rules_dirs;
 	o.nrule_dirs = (size_t)arg_nrules_dirs;
 
+	if (hr_cmd_netns_wanted(&na)) {
+		struct hr_netns_list l = {0};
+
+		if (*o.root) {
+			fprintf(stderr, "headroom audit: --root audits a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
+			return HR_AUDIT_UNKNOWN;
+		}
+		if (!hr_cmd_netns_list(&na, "audit", &l))
+			return HR_AUDIT_UNKNOWN;
+		r = hr_audit_run_netns(&o, &l, &report, &err);
+		hr_netns_list_free(&l);
+		if (r < 0) {
+			fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+			fprintf(stderr, "UNKNOWN: audit not possible\n");
+			json_decref(report);
+			return HR_AUDIT_UNKNOWN;
+		}
+		/* The same rules in every namespace: their problems once. */
+		print_rule_errors(json_object_get(json_array_get(json_object_get(report, "namespaces"), 0), "summary"));
+		code = (int)json_integer_value(json_object_get(json_object_get(report, "host"), "exit_code"));
+		if (hr_render(stdout, arg_format, report, audit_text_netns) < 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "headroom audit: cannot write the report\n");
+			code = HR_AUDIT_UNKNOWN;
+		}
+		json_decref(report);
+		return code;
+	}
 	r = hr_audit_run(&o, &report, &err);
 	if (r < 0) {
 		fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
@@ -317,19 +396,7 @@ static int audit_exec(int argc, char **argv)
 		json_decref(report);
 		return HR_AUDIT_UNKNOWN;
 	}
-	{
-		const json_t *errs = json_object_get(json_object_get(report, "summary"), "rule_errors");
-		size_t i;
-		json_t *e;
-
-		/* Rule file problems also go to stderr, where a cron mail or a
-		 * monitoring log sees them whatever the format. */
-		json_array_foreach(errs, i, e)
-			fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
-				(long long)json_integer_value(json_object_get(e, "line")),
-				(long long)json_integer_value(json_object_get(e, "column")),
-				str_or(e, "level", "error"), str_or(e, "message", ""));
-	}
+	print_rule_errors(json_object_get(report, "summary"));
 	code = hr_audit_exit_code(report);
 	if (hr_render(stdout, arg_format, report, audit_text) < 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "headroom audit: cannot write the report\n");
@@ -342,7 +409,7 @@ static int audit_exec(int argc, char **argv)
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
 	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--rules DIR]... "
-		 "[--interval S] [--format text|json|yaml]",
+		 "[--interval S] [--netns NAME | --pid PID]... [--all-netns] [--format text|json|yaml]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
@@ -352,6 +419,10 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
 		"  --format FMT        text (default), json or yaml\n"
 		"  -q, --quiet         no progress line\n"
-		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load).\n",
+		"  --netns NAME        audit the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
+		"  --pid PID           audit the network namespace of process PID (repeatable)\n"
+		"  --all-netns         audit every network namespace on the host, one section each, worst first\n"
+		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load);\n"
+		"      with several namespaces, the worst one's (CRITICAL, UNKNOWN, WARNING, OK).\n",
 	.exec = audit_exec,
 };

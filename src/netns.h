@@ -1,0 +1,90 @@
+/* netns.h: network namespaces of the host: by `ip netns` name
+ * (/run/netns/NAME), by process (/proc/PID/ns/net), or all of them (the
+ * named ones and those of every running process, one entry per namespace:
+ * de-duplicated by the nsfs file's st_dev and st_ino), with what identifies
+ * each for people (names, the processes holding it, a container id from
+ * their cgroup path) and setns(2) to enter one.
+ *
+ * Lower layer: never prints. Each entry keeps an open descriptor of its
+ * nsfs file, so a namespace cannot vanish between listing and entering. */
+#ifndef HR_NETNS_H
+#define HR_NETNS_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "headroom.h"
+
+/* Processes kept per namespace for its identity (the rest are counted). */
+#define HR_NETNS_MAX_PROCS 8
+
+struct hr_netns_proc {
+	pid_t pid;
+	char comm[17];      /* /proc/PID/comm (TASK_COMM_LEN) */
+	char runtime[16];   /* "docker", "containerd", "crio", "podman", "kubepods", or "" */
+	char container[65]; /* 64 hex digits from the cgroup path, or "" */
+};
+
+struct hr_netns {
+	uint64_t dev, ino;  /* of the nsfs file: the namespace's identity */
+	int fd;             /* open nsfs file (O_RDONLY), for setns */
+	bool initial;       /* the initial namespace (init_net) */
+	char **names;       /* `ip netns` names (/run/netns/NAME bind mounts) */
+	size_t nnames;
+	struct hr_netns_proc procs[HR_NETNS_MAX_PROCS];
+	size_t nprocs;      /* kept in procs[] */
+	size_t nprocs_total; /* processes seen in it (all of them) */
+};
+
+struct hr_netns_list {
+	struct hr_netns *v;
+	size_t n;
+};
+
+/* 0 when name can be an `ip netns` name (no '/', not "." or "..", not
+ * empty, at most NAME_MAX); -EINVAL with err saying why. */
+int hr_netns_valid_name(const char *name, struct hr_err *err);
+
+/* Adds the namespace /run/netns/NAME (merged with an entry of the same
+ * namespace). 0, or -EINVAL (bad name), -ENOENT (no such namespace),
+ * -errno; err names it. */
+int hr_netns_add_name(struct hr_netns_list *l, const char *name, struct hr_err *err);
+
+/* Adds the namespace of process pid, with the process in its identity.
+ * 0, or -ESRCH (no such process), -EACCES, -errno; err says which. */
+int hr_netns_add_pid(struct hr_netns_list *l, pid_t pid, struct hr_err *err);
+
+/* Adds every namespace of the host: the named ones, then those of every
+ * process in /proc (processes that exit meanwhile are skipped). The
+ * initial namespace is marked. 0 or -errno (only when /proc cannot be read). */
+int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err);
+
+/* Closes the descriptors and frees the list (the struct itself is the caller's). */
+void hr_netns_list_free(struct hr_netns_list *l);
+
+/* Opens the calling thread's current network namespace (to come back to). fd or -errno. */
+int hr_netns_open_current(void);
+
+/* Opens the initial network namespace (PID 1's, or kthreadd's when PID 1's
+ * is hidden). fd or -errno. */
+int hr_netns_open_initial(void);
+
+/* Enters the namespace of an nsfs descriptor: setns(fd, CLONE_NEWNET).
+ * /proc/net (self/net) and new opens of /proc/sys/net and new netlink
+ * sockets follow. 0 or -errno. */
+int hr_netns_enter(int fd);
+
+/* Identity of fd's namespace (st_dev, st_ino of the nsfs file). 0 or -errno. */
+int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino);
+
+/* The namespace's identity as JSON (owned): {inode, dev, initial, names[],
+ * processes, pids[{pid, comm, runtime, container}]}. */
+json_t *hr_netns_identity(const struct hr_netns *ns);
+
+/* Container runtime and id from the text of /proc/PID/cgroup: the first
+ * 64-hex-digit component (docker-<id>.scope, cri-containerd-<id>.scope,
+ * crio-<id>.scope, libpod-<id>.scope, /docker/<id>, kubepods/.../<id>).
+ * true when one was found. */
+bool hr_netns_container_from_cgroup(const char *cgroup, char runtime[16], char id[65]);
+
+#endif
