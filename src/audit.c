@@ -11,7 +11,6 @@
 #include "probe.h"
 #include "render.h"
 #include "rules.h"
-#include "sysctl.h"
 #include "workload.h"
 
 static const char *const severities[] = {"critical", "warning", "info", "ok"};
@@ -378,7 +377,7 @@ static int gather(const struct hr_audit_opts *o, hr_facts *f, json_t *assumed, s
 	if (r < 0)
 		return r;
 	if (o->globals)
-		hr_audit_copy_globals(f, o->globals);
+		hr_netns_copy_globals(f, o->globals);
 	if (o->workload) {
 		r = hr_workload_load(f, o->workload, err);
 		if (r < 0)
@@ -436,68 +435,6 @@ out:
 	return r;
 }
 
-int hr_audit_globals(json_t **out, struct hr_err *err)
-{
-	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true, .quiet = true};
-	hr_facts *f = hr_facts_new();
-	json_t *all, *sys, *v;
-	const char *key;
-	int r;
-
-	*out = NULL;
-	if (!f)
-		return -ENOMEM;
-	r = hr_probe_run(f, &po, err);
-	if (r < 0) {
-		hr_facts_free(f);
-		return r;
-	}
-	all = hr_facts_to_json(f);
-	sys = json_object_get(all, "sysctls");
-	*out = json_object();
-	json_object_foreach(sys, key, v) {
-		struct hr_value hv;
-		int g = hr_facts_get(f, key, -1, &hv);
-
-		if (!hr_sysctl_is_global(key) || strncmp(key, "net.", 4))
-			continue;
-		if (g == -EDOM)
-			g = hr_facts_get(f, key, 0, &hv);
-		if (g < 0 || hv.type == HR_V_MISSING || !hv.str)
-			continue;
-		json_object_set_new(*out, key, json_pack("{s:s, s:s}", "raw", hv.str, "source",
-							 hv.source ? hv.source : "/proc/sys"));
-	}
-	json_decref(all);
-	hr_facts_free(f);
-	return 0;
-}
-
-size_t hr_audit_copy_globals(hr_facts *f, const json_t *g)
-{
-	const char *key;
-	json_t *v;
-	size_t n = 0;
-
-	json_object_foreach((json_t *)g, key, v) {
-		struct hr_value hv;
-		char src[512];
-		int r = hr_facts_get(f, key, -1, &hv);
-
-		if (r == -EDOM)
-			r = hr_facts_get(f, key, 0, &hv);
-		/* Present in the child (read-only there, or per netns on this
-		 * kernel): the child's own value is the one that applies. */
-		if (r == 0 && hv.type != HR_V_MISSING)
-			continue;
-		snprintf(src, sizeof(src), "%s (initial network namespace: a global key)",
-			 json_string_value(json_object_get(v, "source")));
-		if (hr_facts_set_sysctl(f, key, json_string_value(json_object_get(v, "raw")), src) == 0)
-			n++;
-	}
-	return n;
-}
-
 int hr_audit_status_rank(int code)
 {
 	switch (code) {
@@ -524,24 +461,47 @@ static json_t *failed_section(json_t *identity, const char *what, const char *ms
 	return s;
 }
 
-/* Audits the namespace the caller has entered into a section (owned). */
-static json_t *audit_here(const struct hr_audit_opts *o, const hr_ruleset *rs, const struct hr_diags *d,
-			  json_t *identity, int back_fd, int *fatal)
-{
-	hr_facts *f = hr_facts_new();
-	json_t *assumed = json_object(), *rep = NULL;
-	struct hr_err e = {0};
-	int r = f ? gather(o, f, assumed, &e) : -ENOMEM;
+/* One section with its rank, for a stable sort worst first. */
+struct section {
+	json_t *s;
+	int rank;
+	size_t index;
+};
 
-	/* Back before anything else: the rest of the run must not happen in
-	 * the audited namespace. */
-	*fatal = hr_netns_enter(back_fd);
+/* What each namespace's audit needs and where its section goes. */
+struct ns_ctx {
+	struct hr_audit_opts so;
+	const hr_ruleset *rs;
+	const struct hr_diags *d;
+	const json_t *globals;
+	struct section *v;
+};
+
+/* Audits the namespace the caller has entered (hr_netns_each) into its section. */
+static int audit_here(const struct hr_netns *ns, size_t i, int enter_err, void *arg)
+{
+	struct ns_ctx *c = arg;
+	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL;
+	struct hr_err e = {0};
+	hr_facts *f;
+	int r;
+
+	c->v[i].index = i;
+	if (enter_err < 0) {
+		c->v[i].s = failed_section(identity, "cannot enter the namespace", hr_strerror(enter_err));
+		c->v[i].rank = hr_audit_status_rank(HR_AUDIT_UNKNOWN);
+		return 0;
+	}
+	c->so.globals = ns->initial ? NULL : c->globals;
+	f = hr_facts_new();
+	assumed = json_object();
+	r = f ? gather(&c->so, f, assumed, &e) : -ENOMEM;
 	if (r < 0) {
 		rep = failed_section(identity, "probe failed", e.msg[0] ? e.msg : hr_strerror(r));
 	} else {
-		eval_report(rs, d, f, &rep, NULL);
+		eval_report(c->rs, c->d, f, &rep, NULL);
 		if (rep) {
-			finish_report(o, rep, assumed, f);
+			finish_report(&c->so, rep, assumed, f);
 			json_object_set_new(rep, "netns", identity);
 		} else {
 			rep = failed_section(identity, "audit failed", hr_strerror(-ENOMEM));
@@ -549,15 +509,10 @@ static json_t *audit_here(const struct hr_audit_opts *o, const hr_ruleset *rs, c
 	}
 	json_decref(assumed);
 	hr_facts_free(f);
-	return rep;
+	c->v[i].s = rep;
+	c->v[i].rank = hr_audit_status_rank(hr_audit_exit_code(rep));
+	return 0;
 }
-
-/* One section with its rank, for a stable sort worst first. */
-struct section {
-	json_t *s;
-	int rank;
-	size_t index;
-};
 
 static int cmp_section(const void *a, const void *b)
 {
@@ -623,81 +578,46 @@ static json_t *host_summary(const struct section *v, size_t n)
 int hr_audit_run_netns(const struct hr_audit_opts *o, const struct hr_netns_list *l, json_t **report,
 		       struct hr_err *err)
 {
-	struct hr_audit_opts so = *o;
 	const char **dirs = opts_rule_dirs(o);
 	hr_ruleset *rs = hr_ruleset_new();
 	struct hr_diags d = {0};
-	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));
+	struct ns_ctx c = {.so = *o, .rs = rs, .d = &d};
 	json_t *globals = NULL, *arr;
-	int back = hr_netns_open_current(), r = 0;
 	size_t i;
-	bool any_child = false;
+	int r;
 
 	*report = NULL;
-	if (!dirs || !rs || !v) {
+	c.v = calloc(l->n ? l->n : 1, sizeof(*c.v));
+	if (!dirs || !rs || !c.v) {
 		r = -ENOMEM;
 		hr_err_set(err, r, "out of memory");
 		goto out;
 	}
-	if (back < 0) {
-		r = back;
-		hr_err_set(err, r, "cannot open this process's network namespace: %s", hr_strerror(r));
+	c.so.root = "";
+	load_rules(rs, dirs, &d);
+	r = hr_netns_globals(l, &globals, err);
+	if (r < 0)
+		goto out;
+	c.globals = globals;
+	r = hr_netns_each(l, audit_here, &c, err);
+	if (r < 0) {
+		for (i = 0; i < l->n; i++)
+			json_decref(c.v[i].s);
 		goto out;
 	}
-	so.root = "";
-	load_rules(rs, dirs, &d);
-	for (i = 0; i < l->n; i++)
-		any_child |= !l->v[i].initial;
-	/* Global keys once, from the initial namespace. */
-	if (any_child) {
-		int init = hr_netns_open_initial();
-
-		if (init >= 0 && hr_netns_enter(init) == 0) {
-			hr_audit_globals(&globals, NULL);
-			r = hr_netns_enter(back);
-		}
-		if (init >= 0)
-			close(init);
-		if (r < 0) {
-			hr_err_set(err, r, "cannot return to this process's network namespace: %s", hr_strerror(r));
-			goto out;
-		}
-	}
-	for (i = 0; i < l->n; i++) {
-		const struct hr_netns *ns = &l->v[i];
-		json_t *id = hr_netns_identity(ns);
-		int er = hr_netns_enter(ns->fd), fatal = 0;
-
-		so.globals = ns->initial ? NULL : globals;
-		if (er < 0)
-			v[i].s = failed_section(id, "cannot enter the namespace", hr_strerror(er));
-		else
-			v[i].s = audit_here(&so, rs, &d, id, back, &fatal);
-		v[i].rank = hr_audit_status_rank(hr_audit_exit_code(v[i].s));
-		v[i].index = i;
-		if (fatal < 0) {
-			r = fatal;
-			hr_err_set(err, r, "cannot return to this process's network namespace: %s", hr_strerror(r));
-			for (size_t j = 0; j <= i; j++)
-				json_decref(v[j].s);
-			goto out;
-		}
-	}
-	qsort(v, l->n, sizeof(*v), cmp_section);
+	qsort(c.v, l->n, sizeof(*c.v), cmp_section);
 	arr = json_array();
 	for (i = 0; i < l->n; i++)
-		json_array_append_new(arr, v[i].s);
+		json_array_append_new(arr, c.v[i].s);
 	*report = json_object();
-	json_object_set_new(*report, "host", host_summary(v, l->n));
+	json_object_set_new(*report, "host", host_summary(c.v, l->n));
 	json_object_set_new(*report, "namespaces", arr);
 out:
-	if (back >= 0)
-		close(back);
 	json_decref(globals);
 	hr_diags_free(&d);
 	hr_ruleset_free(rs);
 	free(dirs);
-	free(v);
+	free(c.v);
 	return r;
 }
 

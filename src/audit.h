@@ -24,7 +24,7 @@ struct hr_audit_opts {
 	bool no_default_rules;          /* skip the shipped rules directory */
 	double interval_s;              /* counter interval; < 0: the probe's default */
 	bool quiet;                     /* no progress line */
-	const json_t *globals;          /* {key: {raw, source}} of the initial netns (hr_audit_globals),
+	const json_t *globals;          /* {key: {raw, source}} of the initial netns (hr_netns_globals),
 					 * filling a child's absent global keys; NULL: none */
 };
 
@@ -49,16 +49,6 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
  * report gets "facts" too. Returns 0 with *report set, or -errno with err
  * set when the probe or the workload file is unusable (then exit UNKNOWN). */
 int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *err);
-
-/* Reads the global sysctls (hr_sysctl_is_global: one value per host,
- * absent or read-only in a child netns) of the namespace the caller is in,
- * normally the initial one. *out (owned) gets {key: {raw, source}}.
- * 0 or -errno (err says why). */
-int hr_audit_globals(json_t **out, struct hr_err *err);
-
-/* Sets in f every global key of g (hr_audit_globals) that f lacks, with
- * the source marked as the initial namespace's. Returns how many. */
-size_t hr_audit_copy_globals(hr_facts *f, const json_t *g);
 
 /* The audit of several network namespaces in this one process: the rules
  * are loaded once; for each namespace of l it enters it (setns), probes,

@@ -64,6 +64,8 @@ bool hr_cmd_netns_list(const struct hr_cmd_netns_args *a, const char *cmd, struc
 		hr_netns_list_free(l);
 		return false;
 	}
+	if (a->npids && !a->all)
+		hr_netns_add_known_names(l);
 	return true;
 }
 

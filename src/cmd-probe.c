@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd-netns.h"
 #include "facts.h"
 #include "probe.h"
 #include "render.h"
@@ -316,6 +317,103 @@ static int probe_text(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* Several namespaces: one section each, as the single report. */
+static int probe_text_netns(FILE *out, const json_t *tree)
+{
+	const json_t *sec;
+	size_t i;
+
+	json_array_foreach(json_object_get(tree, "namespaces"), i, sec) {
+		char title[1024];
+		const char *e = json_string_value(json_object_get(sec, "error"));
+
+		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
+		hr_render_section(out, title, NULL);
+		if (e)
+			fprintf(out, "not probed: %s\n", e);
+		else if (probe_text(out, sec) < 0)
+			return -EIO;
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+/* What the per-namespace probe needs and where its sections go. */
+struct probe_ctx {
+	const struct hr_probe_opts *po;
+	const json_t *globals;
+	json_t *sections;
+	int failed; /* namespaces not probed */
+};
+
+/* Probes the namespace the caller has entered (hr_netns_each) into a section. */
+static int probe_here(const struct hr_netns *ns, size_t i, int enter_err, void *arg)
+{
+	struct probe_ctx *c = arg;
+	json_t *sec = json_pack("{s:o}", "netns", hr_netns_identity(ns));
+	struct hr_err err = {0};
+	hr_facts *f;
+	int r = enter_err;
+
+	(void)i;
+	if (r == 0) {
+		f = hr_facts_new();
+		r = f ? hr_probe_run(f, c->po, &err) : -ENOMEM;
+		if (f && !ns->initial && c->globals)
+			hr_netns_copy_globals(f, c->globals);
+		if (f)
+			json_object_set_new(sec, "facts", hr_facts_to_json(f));
+		hr_facts_free(f);
+	}
+	if (r < 0) {
+		json_object_set_new(sec, "error",
+				    json_string(err.msg[0] ? err.msg
+					     : enter_err ? "cannot enter the namespace"
+							 : hr_strerror(r)));
+		c->failed++;
+	}
+	json_array_append_new(c->sections, sec);
+	return 0;
+}
+
+/* probe --netns/--pid/--all-netns: {"namespaces": [{netns, facts}...]}. */
+static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe_opts *po)
+{
+	struct hr_netns_list l = {0};
+	struct probe_ctx c = {.po = po, .sections = json_array()};
+	struct hr_err err = {0};
+	json_t *globals = NULL, *tree;
+	int r, rr;
+
+	if (!hr_cmd_netns_list(na, "probe", &l)) {
+		json_decref(c.sections);
+		return HR_EXIT_FAIL;
+	}
+	r = hr_netns_globals(&l, &globals, &err);
+	c.globals = globals;
+	if (r == 0)
+		r = hr_netns_each(&l, probe_here, &c, &err);
+	hr_netns_list_free(&l);
+	json_decref(globals);
+	tree = json_pack("{s:o}", "namespaces", c.sections);
+	if (r < 0) {
+		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+		json_decref(tree);
+		return HR_EXIT_FAIL;
+	}
+	rr = hr_render(stdout, arg_format, tree, probe_text_netns);
+	json_decref(tree);
+	if (rr < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "headroom probe: cannot write the report\n");
+		return HR_EXIT_FAIL;
+	}
+	if (c.failed) {
+		fprintf(stderr, "headroom probe: %d namespace%s not probed\n", c.failed, c.failed == 1 ? "" : "s");
+		return HR_EXIT_FAIL;
+	}
+	return HR_EXIT_OK;
+}
+
 /* Parses the options, runs the probe, prints problems and the report. */
 static int probe_exec(int argc, char **argv)
 {
@@ -324,8 +422,12 @@ static int probe_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"netns", required_argument, NULL, 'n'},
+		{"pid", required_argument, NULL, 'p'},
+		{"all-netns", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
+	struct hr_cmd_netns_args na = {0};
 	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
 	struct hr_err err = {0};
 	hr_facts *f;
@@ -353,6 +455,12 @@ static int probe_exec(int argc, char **argv)
 		case 'q':
 			po.quiet = true;
 			break;
+		case 'n':
+		case 'p':
+		case 'A':
+			if (!hr_cmd_netns_option(&na, "probe", c, optarg))
+				return HR_EXIT_USAGE;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_probe);
 			return HR_EXIT_USAGE;
@@ -361,6 +469,13 @@ static int probe_exec(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "headroom probe: unexpected argument '%s'\n", argv[optind]);
 		return HR_EXIT_USAGE;
+	}
+	if (hr_cmd_netns_wanted(&na)) {
+		if (po.root && *po.root) {
+			fprintf(stderr, "headroom probe: --root reads a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
+			return HR_EXIT_USAGE;
+		}
+		return probe_netns(&na, &po);
 	}
 	f = hr_facts_new();
 	if (!f) {
@@ -394,12 +509,15 @@ static int probe_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_probe = {
 	.name = "probe",
-	.usage = "[--root DIR] [--interval SECONDS] [--format text|json|yaml] [--quiet]",
+	.usage = "[--root DIR] [--interval SECONDS] [--netns NAME | --pid PID]... [--all-netns] [--format text|json|yaml] [--quiet]",
 	.summary = "Read sysctls, TCP counters and sockets once and show the facts.",
 	.help = "  --root DIR          read a captured tree (headroom snapshot, or a copy) instead of the live system\n"
 		"  --interval SECONDS  sample the counters twice this far apart for rates\n"
 		"                      (default 1 live, 0 for --root: a tree's own second sample is used)\n"
 		"  --format FMT        text (default), json or yaml: the whole facts tree\n"
-		"  --quiet             no progress line while sampling\n",
+		"  --quiet             no progress line while sampling\n"
+		"  --netns NAME        probe the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
+		"  --pid PID           probe the network namespace of process PID (repeatable)\n"
+		"  --all-netns         probe every network namespace on the host, one section each\n",
 	.exec = probe_exec,
 };

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "probe.h"
+#include "sysctl.h"
 
 #define RUN_NETNS "/run/netns"
 #ifndef NSFS_MAGIC
@@ -277,6 +279,27 @@ static pid_t pid_of(const char *s)
 	return (pid_t)v;
 }
 
+void hr_netns_add_known_names(struct hr_netns_list *l)
+{
+	DIR *d = opendir(RUN_NETNS);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[sizeof(RUN_NETNS) + NAME_MAX + 2];
+		struct hr_netns *ns;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", RUN_NETNS, e->d_name);
+		if (stat(path, &st) == 0 && (ns = find(l, (uint64_t)st.st_dev, (uint64_t)st.st_ino)))
+			add_name(ns, e->d_name);
+	}
+	closedir(d);
+}
+
 int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err)
 {
 	DIR *d = opendir(RUN_NETNS);
@@ -390,4 +413,131 @@ json_t *hr_netns_identity(const struct hr_netns *ns)
 	json_object_set_new(o, "processes", json_integer((json_int_t)ns->nprocs_total));
 	json_object_set_new(o, "pids", pids);
 	return o;
+}
+
+/* Reads the global keys of the namespace the caller is in (see hr_netns_globals). */
+static int read_globals(json_t **out, struct hr_err *err)
+{
+	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true, .quiet = true};
+	hr_facts *f = hr_facts_new();
+	json_t *all, *sys, *v;
+	const char *key;
+	int r;
+
+	*out = NULL;
+	if (!f)
+		return -ENOMEM;
+	r = hr_probe_run(f, &po, err);
+	if (r < 0) {
+		hr_facts_free(f);
+		return r;
+	}
+	all = hr_facts_to_json(f);
+	sys = json_object_get(all, "sysctls");
+	*out = json_object();
+	json_object_foreach(sys, key, v) {
+		struct hr_value hv;
+		int g = hr_facts_get(f, key, -1, &hv);
+
+		if (!hr_sysctl_is_global(key) || strncmp(key, "net.", 4))
+			continue;
+		if (g == -EDOM)
+			g = hr_facts_get(f, key, 0, &hv);
+		if (g < 0 || hv.type == HR_V_MISSING || !hv.str)
+			continue;
+		json_object_set_new(*out, key, json_pack("{s:s, s:s}", "raw", hv.str, "source",
+							 hv.source ? hv.source : "/proc/sys"));
+	}
+	json_decref(all);
+	hr_facts_free(f);
+	return 0;
+}
+
+size_t hr_netns_copy_globals(hr_facts *f, const json_t *g)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)g, key, v) {
+		struct hr_value hv;
+		char src[512];
+		int r = hr_facts_get(f, key, -1, &hv);
+
+		if (r == -EDOM)
+			r = hr_facts_get(f, key, 0, &hv);
+		/* Present in the child (read-only there, or per netns on this
+		 * kernel): the child's own value is the one that applies. */
+		if (r == 0 && hv.type != HR_V_MISSING)
+			continue;
+		snprintf(src, sizeof(src), "%s (initial network namespace: a global key)",
+			 json_string_value(json_object_get(v, "source")));
+		if (hr_facts_set_sysctl(f, key, json_string_value(json_object_get(v, "raw")), src) == 0)
+			n++;
+	}
+	return n;
+}
+
+int hr_netns_globals(const struct hr_netns_list *l, json_t **out, struct hr_err *err)
+{
+	int back, init, r = 0;
+	bool any_child = false;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < l->n; i++)
+		any_child |= !l->v[i].initial;
+	if (!any_child)
+		return 0;
+	init = hr_netns_open_initial();
+	if (init < 0)
+		return 0; /* initial namespace hidden: the child's keys stay absent, with their reason */
+	back = hr_netns_open_current();
+	if (back < 0) {
+		close(init);
+		hr_err_set(err, back, "cannot open this process's network namespace: %s", hr_strerror(back));
+		return back;
+	}
+	if (hr_netns_enter(init) == 0) {
+		read_globals(out, NULL);
+		r = hr_netns_enter(back);
+	}
+	close(init);
+	close(back);
+	if (r < 0) {
+		hr_err_set(err, r, "cannot return to this process's network namespace: %s", hr_strerror(r));
+		return r;
+	}
+	return 0;
+}
+
+int hr_netns_each(const struct hr_netns_list *l,
+		  int (*fn)(const struct hr_netns *ns, size_t i, int enter_err, void *arg), void *arg,
+		  struct hr_err *err)
+{
+	int back = hr_netns_open_current(), r = 0;
+	size_t i;
+
+	if (back < 0) {
+		hr_err_set(err, back, "cannot open this process's network namespace: %s", hr_strerror(back));
+		return back;
+	}
+	for (i = 0; i < l->n && r >= 0; i++) {
+		int er = hr_netns_enter(l->v[i].fd);
+
+		r = fn(&l->v[i], i, er, arg);
+		/* Back before anything else: the rest must not run in the
+		 * visited namespace. Returning failing is fatal: stop. */
+		if (er == 0) {
+			int br = hr_netns_enter(back);
+
+			if (br < 0) {
+				hr_err_set(err, br, "cannot return to this process's network namespace: %s",
+					   hr_strerror(br));
+				r = br;
+			}
+		}
+	}
+	close(back);
+	return r < 0 ? r : 0;
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sys/types.h>
 
+#include "facts.h"
 #include "headroom.h"
 
 /* Processes kept per namespace for its identity (the rest are counted). */
@@ -59,6 +60,10 @@ int hr_netns_add_pid(struct hr_netns_list *l, pid_t pid, struct hr_err *err);
  * initial namespace is marked. 0 or -errno (only when /proc cannot be read). */
 int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err);
 
+/* Adds to the entries of l the `ip netns` names that refer to them (a
+ * namespace found by --pid may have one). */
+void hr_netns_add_known_names(struct hr_netns_list *l);
+
 /* Closes the descriptors and frees the list (the struct itself is the caller's). */
 void hr_netns_list_free(struct hr_netns_list *l);
 
@@ -86,5 +91,26 @@ json_t *hr_netns_identity(const struct hr_netns *ns);
  * crio-<id>.scope, libpod-<id>.scope, /docker/<id>, kubepods/.../<id>).
  * true when one was found. */
 bool hr_netns_container_from_cgroup(const char *cgroup, char runtime[16], char id[65]);
+
+/* The global sysctls (hr_sysctl_is_global: one value per host, absent or
+ * read-only in a child netns) of the initial namespace, read once (when l
+ * has any child namespace; *out NULL otherwise or when the initial
+ * namespace cannot be opened). *out (owned) gets {key: {raw, source}}.
+ * 0, or -errno when this process could not come back to its own
+ * namespace (err says so). */
+int hr_netns_globals(const struct hr_netns_list *l, json_t **out, struct hr_err *err);
+
+/* Sets in f every global key of g (hr_netns_globals) that f lacks, with
+ * the source marked as the initial namespace's. Returns how many. */
+size_t hr_netns_copy_globals(hr_facts *f, const json_t *g);
+
+/* Calls fn inside each namespace of l in order (enter_err: 0, or the
+ * -errno of setns, then fn runs where the caller is) and comes back to the
+ * caller's namespace after each. Stops at fn's first negative return.
+ * 0, or that return, or -errno when this process could not come back
+ * (err says so; then nothing else may run). */
+int hr_netns_each(const struct hr_netns_list *l,
+		  int (*fn)(const struct hr_netns *ns, size_t i, int enter_err, void *arg), void *arg,
+		  struct hr_err *err);
 
 #endif
