@@ -501,8 +501,13 @@ static int audit_here(const struct hr_netns *ns, size_t i, int enter_err, void *
 	} else {
 		eval_report(c->rs, c->d, f, &rep, NULL);
 		if (rep) {
+			/* Identity first: it is what a reader of the section looks for. */
+			json_t *sec = json_pack("{s:o}", "netns", identity);
+
 			finish_report(&c->so, rep, assumed, f);
-			json_object_set_new(rep, "netns", identity);
+			json_object_update(sec, rep);
+			json_decref(rep);
+			rep = sec;
 		} else {
 			rep = failed_section(identity, "audit failed", hr_strerror(-ENOMEM));
 		}
