@@ -480,7 +480,8 @@ static int enter_recorded_netns(const json_t *hdr, const char *id, struct hr_err
 	}
 	r = hr_netns_enter(l.v[0].fd);
 	if (r < 0)
-		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name, hr_strerror(r));
+		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name,
+			   hr_netns_enter_error(r));
 	hr_netns_list_free(&l);
 	return r;
 }

@@ -488,7 +488,7 @@ static int audit_here(const struct hr_netns *ns, size_t i, int enter_err, void *
 
 	c->v[i].index = i;
 	if (enter_err < 0) {
-		c->v[i].s = failed_section(identity, "cannot enter the namespace", hr_strerror(enter_err));
+		c->v[i].s = failed_section(identity, "cannot enter the namespace", hr_netns_enter_error(enter_err));
 		c->v[i].rank = hr_audit_status_rank(HR_AUDIT_UNKNOWN);
 		return 0;
 	}

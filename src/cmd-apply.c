@@ -327,6 +327,8 @@ static int apply_exec(int argc, char **argv)
 		return HR_EXIT_USAGE;
 	}
 	if (netns_name) {
+		int er;
+
 		if (arg_root && *arg_root) {
 			fprintf(stderr, "headroom apply: --root and --netns exclude each other\n");
 			return HR_EXIT_USAGE;
@@ -339,13 +341,14 @@ static int apply_exec(int argc, char **argv)
 		}
 		/* Everything from here on, vetting, the what-if audit, the
 		 * writes and a --confirm watcher, runs inside the namespace. */
-		if (hr_netns_add_name(&nsl, netns_name, &err) < 0 || hr_netns_enter(nsl.v[0].fd) < 0) {
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n",
-				err.msg[0] ? err.msg : "cannot enter the network namespace");
-			hr_netns_list_free(&nsl);
+		er = hr_netns_add_name(&nsl, netns_name, &err);
+		if (er == 0 && (er = hr_netns_enter(nsl.v[0].fd)) < 0)
+			hr_err_set(&err, er, "--netns %s: %s", netns_name, hr_netns_enter_error(er));
+		hr_netns_list_free(&nsl);
+		if (er < 0) {
+			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 			return HR_TX_REFUSED;
 		}
-		hr_netns_list_free(&nsl);
 	}
 	vo.root = arg_root;
 	vo.allow = a.allow;

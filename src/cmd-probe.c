@@ -368,7 +368,7 @@ static int probe_here(const struct hr_netns *ns, size_t i, int enter_err, void *
 	if (r < 0) {
 		json_object_set_new(sec, "error",
 				    json_string(err.msg[0] ? err.msg
-					     : enter_err ? "cannot enter the namespace"
+					     : enter_err ? hr_netns_enter_error(enter_err)
 							 : hr_strerror(r)));
 		c->failed++;
 	}

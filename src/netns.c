@@ -381,6 +381,13 @@ int hr_netns_enter(int fd)
 	return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
+const char *hr_netns_enter_error(int r)
+{
+	if (r == -EPERM || r == -EACCES)
+		return "permission denied (entering a network namespace needs CAP_SYS_ADMIN over it: run as root)";
+	return hr_strerror(r);
+}
+
 int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino)
 {
 	struct stat st;

@@ -79,6 +79,9 @@ int hr_netns_open_initial(void);
  * sockets follow. 0 or -errno. */
 int hr_netns_enter(int fd);
 
+/* Words for a failure of hr_netns_enter (EPERM: the capability it needs). */
+const char *hr_netns_enter_error(int r);
+
 /* Identity of fd's namespace (st_dev, st_ino of the nsfs file). 0 or -errno. */
 int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino);
 

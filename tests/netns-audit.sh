@@ -177,4 +177,13 @@ assert_eq "$rc" 3 "bad --pid"
 rc=0
 "$HR_BIN" audit --netns "$ex" --root "$T" >/dev/null 2>"$T/err" || rc=$?
 assert_eq "$rc" 3 "--root with --netns"
+# Without the capability setns needs: the section says so, UNKNOWN, exit 3.
+if command -v setpriv >/dev/null; then
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$HR_BIN" audit --netns "$quiet" --interval 0 \
+		>"$T/nopriv.txt" 2>&1 || rc=$?
+	assert_eq "$rc" 3 "unprivileged --netns"
+	grep -q "cannot enter the namespace: permission denied (entering a network namespace needs CAP_SYS_ADMIN" \
+		"$T/nopriv.txt" || fail "unprivileged: $(cat "$T/nopriv.txt")"
+fi
 echo ok
