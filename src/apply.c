@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,6 +63,32 @@ static char *body(const char *s)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Checks that the directory of a persisted file has room for its new
+ * content (and the temporary copy beside it) before anything is written:
+ * a full /etc must refuse the transaction, not fail it half way. */
+static int space_for(const char *file, const char *content, struct hr_err *err)
+{
+	char copy[PATH_MAX], *dir;
+	struct statvfs sv;
+	unsigned long long need = (content ? strlen(content) : 0) + 4096, have;
+
+	snprintf(copy, sizeof(copy), "%s", file);
+	dir = dirname(copy);
+	if (statvfs(dir, &sv) < 0)
+		return 0; /* the write itself will say why */
+	if (sv.f_flag & ST_RDONLY) {
+		hr_err_set(err, -EROFS, "cannot persist to %s: %s is mounted read-only", file, dir);
+		return -EROFS;
+	}
+	have = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (have < need) {
+		hr_err_set(err, -ENOSPC, "cannot persist to %s: %llu bytes free in %s, %llu needed", file, have,
+			   dir, need);
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* Test-only crash hook (documented in apply.h and headroom-apply(8)). */
@@ -259,7 +288,20 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 		json_object_set_new(header, "persist",
 				    json_pack("{s:s, s:s?}", "file", o->persist_file, "old", old_file));
 	}
-	r = hr_journal_begin(o->state_dir, header, &j, err);
+	/* Room for every record this transaction can write: the header, per
+	 * change a written, a restored and a failure record (each well under
+	 * 512 bytes: a key, a value and an error message), the persisted
+	 * content twice (intent and done), the outcome and rollback records. */
+	{
+		char *hs = json_dumps(header, JSON_COMPACT);
+		size_t reserve = (hs ? strlen(hs) : 4096) * 2 + json_array_size(entries) * 3 * 512 +
+				 (new_file ? strlen(new_file) : 0) * 2 + 8192;
+
+		free(hs);
+		r = o->persist_file && file_change ? space_for(o->persist_file, new_file, err) : 0;
+		if (r == 0)
+			r = hr_journal_begin_reserved(o->state_dir, header, reserve, &j, err);
+	}
 	if (r < 0) {
 		json_decref(header);
 		free(old_file);
@@ -407,6 +449,7 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 
 	if (!file)
 		return;
+	hr_persist_sweep(file);
 	/* What this transaction wrote: "persisted", or for a crash between the
 	 * rename and that record, the "persist_intent" journaled before it. */
 	json_array_foreach(json_object_get(txn, "events"), i, ev) {

@@ -425,8 +425,9 @@ static int apply_exec(int argc, char **argv)
 
 		res = hr_apply_run(&plan, &ao, &err);
 		if (!res) {
-			fprintf(stderr, "headroom apply: nothing written: %s\n", err.msg);
-			rc = HR_TX_FAILED;
+			/* hr_apply_run fails only before its first write. */
+			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			rc = HR_TX_REFUSED;
 		} else {
 			oc = json_string_value(json_object_get(res, "outcome"));
 			rc = !strcmp(oc, HR_OUT_UNCHANGED) ? HR_TX_OK
