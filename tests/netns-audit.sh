@@ -1,8 +1,8 @@
 #!/bin/sh
 # audit --netns/--pid/--all-netns against real namespaces made here: one
-# with its ports exhausted (a 100-port range, tcp_tw_reuse=0, 90 TIME_WAIT
-# sockets from tcpgen), one with a short tcp_retries2 (a warning of another
-# kind), one conntrack-heavy (an nft rule that tracks loopback flows, 2,500
+# with its ports running out (a 1,000-port range, tcp_tw_reuse=0, 20 new
+# client-closed connections a second from tcpgen: 1,200 ports needed), one
+# with a short tcp_retries2 (a warning of another kind), one conntrack-heavy (an nft rule that tracks loopback flows, 2,500
 # real entries), one quiet. The report names the right namespace, sections
 # come worst first, the exit code is the worst one's, and each section's
 # findings equal those of `ip netns exec NS headroom audit`.
@@ -16,7 +16,7 @@ ex=$(hr_ns ex)
 warn=$(hr_ns warn)
 ct=$(hr_ns ct)
 quiet=$(hr_ns quiet)
-hr_in "$ex" sysctl -qw net.ipv4.ip_local_port_range="40000 40099" net.ipv4.tcp_tw_reuse=0
+hr_in "$ex" sysctl -qw net.ipv4.ip_local_port_range="40000 40999" net.ipv4.tcp_tw_reuse=0
 hr_in "$warn" sysctl -qw net.ipv4.tcp_retries2=5
 ct_entries=0
 if command -v nft >/dev/null && printf 'table inet hrct {\n chain out {\n  type filter hook output priority 0;\n  ct state new counter\n }\n}\n' |
@@ -26,7 +26,12 @@ if command -v nft >/dev/null && printf 'table inet hrct {\n chain out {\n  type 
 	ct_entries=$(hr_in "$ct" cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0)
 fi
 [ "$ct_entries" -ge 2500 ] || note "no conntrack entries in $ct (nft or nf_conntrack missing): conntrack checks skipped"
-hr_in "$ex" timeout 30 "$TCPGEN" fill --connect 127.0.0.1:5780 --count 90 --serve --quiet >/dev/null
+# A steady rate (a one-off burst's observed rate decays as it ages).
+hr_bg "$ex" "$TCPGEN" server --listen 127.0.0.1:5780 --close client --duration 90 --quiet
+i=0
+until hr_in "$ex" ss -Hltn 'sport = :5780' | grep -q LISTEN || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+hr_bg "$ex" "$TCPGEN" client --connect 127.0.0.1:5780 --rate 20 --duration 90 --close client --quiet
+sleep 3
 
 # The namespaces one by one, the way an operator would.
 for ns in $ex $warn $ct $quiet; do
@@ -84,8 +89,8 @@ for what in ("four", "all"):
     if e["summary"]["status"] != "CRITICAL":
         fail("%s: %s is %s, not CRITICAL" % (what, ex, e["summary"]["status"]))
     pf = [f for f in e["findings"] if f["rule"] == "ports.timewait-exhaustion" and f["subject"] == "127.0.0.1:5780"]
-    if not pf or pf[0]["severity"] != "critical" or pf[0]["metrics"]["ports_usable"] != 100:
-        fail("%s: %s: no critical ports.timewait-exhaustion for 127.0.0.1:5780 with 100 usable ports" % (what, ex))
+    if not pf or pf[0]["severity"] != "critical" or pf[0]["metrics"]["ports_usable"] != 1000:
+        fail("%s: %s: no critical ports.timewait-exhaustion for 127.0.0.1:5780 with 1000 usable ports" % (what, ex))
     w = section(rep, warn)
     if w["summary"]["status"] != "WARNING" or problems(w) != [("timeouts.retries2", None, "warning")]:
         fail("%s: %s: %s %s" % (what, warn, w["summary"]["status"], problems(w)))
