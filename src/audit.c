@@ -366,16 +366,13 @@ static const char **opts_rule_dirs(const struct hr_audit_opts *o)
 	return dirs;
 }
 
-/* Probe, workload and --assume into f; the assumptions also into assumed. 0 or -errno. */
-static int gather(const struct hr_audit_opts *o, hr_facts *f, json_t *assumed, struct hr_err *err)
+/* What comes after the probe: a child's global keys, the workload and
+ * --assume into f; the assumptions also into assumed. 0 or -errno. */
+static int add_declared(const struct hr_audit_opts *o, hr_facts *f, json_t *assumed, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet};
 	size_t i;
 	int r;
 
-	r = hr_probe_run(f, &po, err);
-	if (r < 0)
-		return r;
 	if (o->globals)
 		hr_netns_copy_globals(f, o->globals);
 	if (o->workload) {
@@ -418,7 +415,13 @@ int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *
 		r = -ENOMEM;
 		goto out;
 	}
-	r = gather(o, f, assumed, err);
+	{
+		struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet};
+
+		r = hr_probe_run(f, &po, err);
+	}
+	if (r == 0)
+		r = add_declared(o, f, assumed, err);
 	if (r < 0)
 		goto out;
 	/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
@@ -468,55 +471,33 @@ struct section {
 	size_t index;
 };
 
-/* What each namespace's audit needs and where its section goes. */
-struct ns_ctx {
-	struct hr_audit_opts so;
-	const hr_ruleset *rs;
-	const struct hr_diags *d;
-	const json_t *globals;
-	struct section *v;
-};
-
-/* Audits the namespace the caller has entered (hr_netns_each) into its section. */
-static int audit_here(const struct hr_netns *ns, size_t i, int enter_err, void *arg)
+/* One namespace's section (owned) from its probed facts: declared load,
+ * assumptions and the already loaded rules. */
+static json_t *ns_section(const struct hr_audit_opts *o, const hr_ruleset *rs, const struct hr_diags *d,
+			  const struct hr_netns *ns, struct hr_netns_probe *st)
 {
-	struct ns_ctx *c = arg;
-	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL;
+	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL, *sec;
 	struct hr_err e = {0};
-	hr_facts *f;
 	int r;
 
-	c->v[i].index = i;
-	if (enter_err < 0) {
-		c->v[i].s = failed_section(identity, "cannot enter the namespace", hr_netns_enter_error(enter_err));
-		c->v[i].rank = hr_audit_status_rank(HR_AUDIT_UNKNOWN);
-		return 0;
-	}
-	c->so.globals = ns->initial ? NULL : c->globals;
-	f = hr_facts_new();
+	if (st->error[0])
+		return failed_section(identity, st->entered ? "probe failed" : "cannot enter the namespace", st->error);
 	assumed = json_object();
-	r = f ? gather(&c->so, f, assumed, &e) : -ENOMEM;
-	if (r < 0) {
-		rep = failed_section(identity, "probe failed", e.msg[0] ? e.msg : hr_strerror(r));
-	} else {
-		eval_report(c->rs, c->d, f, &rep, NULL);
-		if (rep) {
-			/* Identity first: it is what a reader of the section looks for. */
-			json_t *sec = json_pack("{s:o}", "netns", identity);
-
-			finish_report(&c->so, rep, assumed, f);
-			json_object_update(sec, rep);
-			json_decref(rep);
-			rep = sec;
-		} else {
-			rep = failed_section(identity, "audit failed", hr_strerror(-ENOMEM));
-		}
+	r = add_declared(o, st->f, assumed, &e);
+	if (r == 0)
+		eval_report(rs, d, st->f, &rep, NULL);
+	if (!rep) {
+		json_decref(assumed);
+		return failed_section(identity, r < 0 ? "audit failed" : "out of memory",
+				      e.msg[0] ? e.msg : hr_strerror(r < 0 ? r : -ENOMEM));
 	}
+	/* Identity first: it is what a reader of the section looks for. */
+	sec = json_pack("{s:o}", "netns", identity);
+	finish_report(o, rep, assumed, st->f);
+	json_object_update(sec, rep);
+	json_decref(rep);
 	json_decref(assumed);
-	hr_facts_free(f);
-	c->v[i].s = rep;
-	c->v[i].rank = hr_audit_status_rank(hr_audit_exit_code(rep));
-	return 0;
+	return sec;
 }
 
 static int cmp_section(const void *a, const void *b)
@@ -583,46 +564,51 @@ static json_t *host_summary(const struct section *v, size_t n)
 int hr_audit_run_netns(const struct hr_audit_opts *o, const struct hr_netns_list *l, json_t **report,
 		       struct hr_err *err)
 {
+	struct hr_audit_opts so = *o;
+	struct hr_probe_opts po = {.interval_s = o->interval_s, .quiet = o->quiet};
 	const char **dirs = opts_rule_dirs(o);
 	hr_ruleset *rs = hr_ruleset_new();
 	struct hr_diags d = {0};
-	struct ns_ctx c = {.so = *o, .rs = rs, .d = &d};
+	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
+	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));
 	json_t *globals = NULL, *arr;
 	size_t i;
 	int r;
 
 	*report = NULL;
-	c.v = calloc(l->n ? l->n : 1, sizeof(*c.v));
-	if (!dirs || !rs || !c.v) {
+	if (!dirs || !rs || !v || !st) {
 		r = -ENOMEM;
 		hr_err_set(err, r, "out of memory");
 		goto out;
 	}
-	c.so.root = "";
+	so.root = "";
 	load_rules(rs, dirs, &d);
 	r = hr_netns_globals(l, &globals, err);
+	if (r == 0)
+		r = hr_netns_probe_all(l, &po, st, err);
 	if (r < 0)
 		goto out;
-	c.globals = globals;
-	r = hr_netns_each(l, audit_here, &c, err);
-	if (r < 0) {
-		for (i = 0; i < l->n; i++)
-			json_decref(c.v[i].s);
-		goto out;
+	for (i = 0; i < l->n; i++) {
+		so.globals = l->v[i].initial ? NULL : globals;
+		v[i].s = ns_section(&so, rs, &d, &l->v[i], &st[i]);
+		v[i].rank = hr_audit_status_rank(hr_audit_exit_code(v[i].s));
+		v[i].index = i;
 	}
-	qsort(c.v, l->n, sizeof(*c.v), cmp_section);
+	qsort(v, l->n, sizeof(*v), cmp_section);
 	arr = json_array();
 	for (i = 0; i < l->n; i++)
-		json_array_append_new(arr, c.v[i].s);
+		json_array_append_new(arr, v[i].s);
 	*report = json_object();
-	json_object_set_new(*report, "host", host_summary(c.v, l->n));
+	json_object_set_new(*report, "host", host_summary(v, l->n));
 	json_object_set_new(*report, "namespaces", arr);
 out:
+	hr_netns_probe_clear(st, l->n);
+	free(st);
 	json_decref(globals);
 	hr_diags_free(&d);
 	hr_ruleset_free(rs);
 	free(dirs);
-	free(c.v);
+	free(v);
 	return r;
 }
 

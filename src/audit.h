@@ -51,9 +51,10 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *err);
 
 /* The audit of several network namespaces in this one process: the rules
- * are loaded once; for each namespace of l it enters it (setns), probes,
- * comes back, fills the child's absent global keys from the initial
- * namespace (read once) and evaluates. *report (owned) gets
+ * are loaded once; each namespace of l is probed inside it (setns; one
+ * counter interval shared by all, hr_netns_probe_all), a child's absent
+ * global keys are filled from the initial namespace (read once), and each
+ * is evaluated. *report (owned) gets
  * {"host": {verdict, status, exit_code, namespaces, counts{critical,
  * warning, unknown, ok}}, "namespaces": [{"netns": identity, "findings",
  * "summary", "facts"}...]}, worst first (critical, unknown, warning, ok;

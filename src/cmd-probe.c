@@ -338,77 +338,56 @@ static int probe_text_netns(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* What the per-namespace probe needs and where its sections go. */
-struct probe_ctx {
-	const struct hr_probe_opts *po;
-	const json_t *globals;
-	json_t *sections;
-	int failed; /* namespaces not probed */
-};
-
-/* Probes the namespace the caller has entered (hr_netns_each) into a section. */
-static int probe_here(const struct hr_netns *ns, size_t i, int enter_err, void *arg)
-{
-	struct probe_ctx *c = arg;
-	json_t *sec = json_pack("{s:o}", "netns", hr_netns_identity(ns));
-	struct hr_err err = {0};
-	hr_facts *f;
-	int r = enter_err;
-
-	(void)i;
-	if (r == 0) {
-		f = hr_facts_new();
-		r = f ? hr_probe_run(f, c->po, &err) : -ENOMEM;
-		if (f && !ns->initial && c->globals)
-			hr_netns_copy_globals(f, c->globals);
-		if (f)
-			json_object_set_new(sec, "facts", hr_facts_to_json(f));
-		hr_facts_free(f);
-	}
-	if (r < 0) {
-		json_object_set_new(sec, "error",
-				    json_string(err.msg[0] ? err.msg
-					     : enter_err ? hr_netns_enter_error(enter_err)
-							 : hr_strerror(r)));
-		c->failed++;
-	}
-	json_array_append_new(c->sections, sec);
-	return 0;
-}
-
-/* probe --netns/--pid/--all-netns: {"namespaces": [{netns, facts}...]}. */
+/* probe --netns/--pid/--all-netns: {"namespaces": [{netns, facts}...]};
+ * every namespace's first sample, then one shared interval for all. */
 static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe_opts *po)
 {
 	struct hr_netns_list l = {0};
-	struct probe_ctx c = {.po = po, .sections = json_array()};
+	struct hr_netns_probe *st;
 	struct hr_err err = {0};
-	json_t *globals = NULL, *tree;
-	int r, rr;
+	json_t *globals = NULL, *tree = NULL, *secs;
+	int r, rr = 0, failed = 0;
+	size_t i;
 
-	if (!hr_cmd_netns_list(na, "probe", &l)) {
-		json_decref(c.sections);
+	if (!hr_cmd_netns_list(na, "probe", &l))
 		return HR_EXIT_FAIL;
-	}
-	r = hr_netns_globals(&l, &globals, &err);
-	c.globals = globals;
+	st = calloc(l.n ? l.n : 1, sizeof(*st));
+	r = st ? hr_netns_globals(&l, &globals, &err) : -ENOMEM;
 	if (r == 0)
-		r = hr_netns_each(&l, probe_here, &c, &err);
+		r = hr_netns_probe_all(&l, po, st, &err);
+	if (r == 0) {
+		secs = json_array();
+		for (i = 0; i < l.n; i++) {
+			json_t *sec = json_pack("{s:o}", "netns", hr_netns_identity(&l.v[i]));
+
+			if (st[i].f && !l.v[i].initial && globals)
+				hr_netns_copy_globals(st[i].f, globals);
+			if (st[i].f)
+				json_object_set_new(sec, "facts", hr_facts_to_json(st[i].f));
+			if (st[i].error[0]) {
+				json_object_set_new(sec, "error", json_string(st[i].error));
+				failed++;
+			}
+			json_array_append_new(secs, sec);
+		}
+		tree = json_pack("{s:o}", "namespaces", secs);
+		rr = hr_render(stdout, arg_format, tree, probe_text_netns);
+	}
+	hr_netns_probe_clear(st, l.n);
+	free(st);
 	hr_netns_list_free(&l);
 	json_decref(globals);
-	tree = json_pack("{s:o}", "namespaces", c.sections);
+	json_decref(tree);
 	if (r < 0) {
 		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
-		json_decref(tree);
 		return HR_EXIT_FAIL;
 	}
-	rr = hr_render(stdout, arg_format, tree, probe_text_netns);
-	json_decref(tree);
 	if (rr < 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "headroom probe: cannot write the report\n");
 		return HR_EXIT_FAIL;
 	}
-	if (c.failed) {
-		fprintf(stderr, "headroom probe: %d namespace%s not probed\n", c.failed, c.failed == 1 ? "" : "s");
+	if (failed) {
+		fprintf(stderr, "headroom probe: %d namespace%s not probed\n", failed, failed == 1 ? "" : "s");
 		return HR_EXIT_FAIL;
 	}
 	return HR_EXIT_OK;

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "netns.h"
-#include "probe.h"
 #include "sysctl.h"
 
 #define RUN_NETNS "/run/netns"
@@ -547,4 +546,81 @@ int hr_netns_each(const struct hr_netns_list *l,
 	}
 	close(back);
 	return r < 0 ? r : 0;
+}
+
+/* What the two passes of hr_netns_probe_all share. */
+struct probe_pass {
+	const struct hr_probe_opts *po;
+	struct hr_netns_probe *out;
+	hr_probe_pending **pending; /* each namespace's second counter sample */
+};
+
+/* First pass, inside each namespace: the probe up to its second sample. */
+static int probe_first(const struct hr_netns *ns, size_t i, int enter_err, void *arg)
+{
+	struct probe_pass *c = arg;
+	struct hr_netns_probe *o = &c->out[i];
+	struct hr_probe_opts po = *c->po;
+	struct hr_err e = {0};
+	int r;
+
+	(void)ns;
+	if (enter_err < 0) {
+		snprintf(o->error, sizeof(o->error), "%s", hr_netns_enter_error(enter_err));
+		return 0;
+	}
+	o->entered = true;
+	po.root = "";
+	po.quiet = true;
+	po.later = &c->pending[i];
+	o->f = hr_facts_new();
+	r = o->f ? hr_probe_run(o->f, &po, &e) : -ENOMEM;
+	if (r < 0)
+		snprintf(o->error, sizeof(o->error), "%s", e.msg[0] ? e.msg : hr_strerror(r));
+	return 0;
+}
+
+/* Second pass, inside each namespace again: its second counter sample. */
+static int probe_second(const struct hr_netns *ns, size_t i, int enter_err, void *arg)
+{
+	struct probe_pass *c = arg;
+
+	(void)ns;
+	if (enter_err == 0) {
+		hr_probe_finish(c->pending[i], c->po->quiet);
+		c->pending[i] = NULL;
+	}
+	return 0;
+}
+
+int hr_netns_probe_all(const struct hr_netns_list *l, const struct hr_probe_opts *po, struct hr_netns_probe *out,
+		       struct hr_err *err)
+{
+	struct probe_pass c = {.po = po, .out = out};
+	size_t i;
+	int r;
+
+	memset(out, 0, l->n * sizeof(*out));
+	c.pending = calloc(l->n ? l->n : 1, sizeof(*c.pending));
+	if (!c.pending) {
+		hr_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	r = hr_netns_each(l, probe_first, &c, err);
+	if (r == 0)
+		r = hr_netns_each(l, probe_second, &c, err);
+	for (i = 0; i < l->n; i++)
+		hr_probe_pending_free(c.pending[i]); /* a pass stopped: never finished */
+	free(c.pending);
+	return r;
+}
+
+void hr_netns_probe_clear(struct hr_netns_probe *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++) {
+		hr_facts_free(v[i].f);
+		v[i].f = NULL;
+	}
 }

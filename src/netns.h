@@ -15,6 +15,7 @@
 
 #include "facts.h"
 #include "headroom.h"
+#include "probe.h"
 
 /* Processes kept per namespace for its identity (the rest are counted). */
 #define HR_NETNS_MAX_PROCS 8
@@ -115,5 +116,21 @@ size_t hr_netns_copy_globals(hr_facts *f, const json_t *g);
 int hr_netns_each(const struct hr_netns_list *l,
 		  int (*fn)(const struct hr_netns *ns, size_t i, int enter_err, void *arg), void *arg,
 		  struct hr_err *err);
+
+/* One namespace's probe (hr_netns_probe_all). */
+struct hr_netns_probe {
+	hr_facts *f;               /* owned; NULL when the namespace could not be entered */
+	bool entered;
+	char error[HR_ERR_MAX];    /* why it could not be entered or probed; "" when it was */
+};
+
+/* Probes every namespace of l into out[0..l->n) (hr_probe_run with po,
+ * root ignored): the first counter samples of all, then one interval
+ * shared by all, then the second samples, each taken in its namespace.
+ * 0, or -errno when this process could not come back to its namespace
+ * (err says so). out is filled in any case: free with hr_netns_probe_clear. */
+int hr_netns_probe_all(const struct hr_netns_list *l, const struct hr_probe_opts *po, struct hr_netns_probe *out,
+		       struct hr_err *err);
+void hr_netns_probe_clear(struct hr_netns_probe *v, size_t n);
 
 #endif

@@ -145,6 +145,20 @@ second=$(grep -n "^=== Network namespace $quiet (ip netns)" "$T/two.txt" | cut -
 [ -n "$first" ] && [ -n "$second" ] && [ "$first" -lt "$second" ] || fail "text: sections not worst first"
 tail -n 1 "$T/two.txt" | grep -q "^Host: 2 network namespaces; exit 2 (CRITICAL)$" || fail "text: last line: $(tail -n 1 "$T/two.txt")"
 
+# Counter rates with one interval shared by every namespace: the first
+# samples of all, one wait, the second samples (3 x 2 s one after the other
+# would take over 6 s). ActiveOpens: 20/s where tcpgen runs, 0 elsewhere.
+t0=$(date +%s.%N)
+"$HR_BIN" audit --netns "$ex" --netns "$quiet" --netns "$warn" --interval 2 --format json >"$T/rates.json" 2>"$T/err" || true
+t1=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 5) }' || fail "3 namespaces at --interval 2 took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+r='[s["facts"]["rates"]["rate.Tcp.ActiveOpens"]["value"] for s in d["namespaces"] if "%s" in s["netns"]["names"]][0]'
+assert_within "$(jget "$T/rates.json" "$(printf "$r" "$ex")")" 20 30 "ActiveOpens/s in $ex"
+assert_eq "$(jget "$T/rates.json" "$(printf "$r" "$quiet")")" 0 "ActiveOpens/s in $quiet"
+assert_eq "$(jget "$T/rates.json" '[s["facts"]["probe"]["interval_s"] for s in d["namespaces"]]')" "[2, 2, 2]" "interval of each"
+jget "$T/rates.json" '[s["facts"]["rates"]["rate.Tcp.ActiveOpens"]["source"] for s in d["namespaces"]][0]' |
+	grep -q '^/proc/net/snmp over 2' || fail "rate source"
+
 # --pid: the namespace of a process started in one, with the process named.
 hr_bg "$warn" sleep 60
 pid=$HR_LASTPID
