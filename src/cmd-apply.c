@@ -256,7 +256,6 @@ static int apply_exec(int argc, char **argv)
 		{"netns", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
-	struct hr_netns_list nsl = {0};
 	const char *netns_name = NULL;
 	struct apply_args a = {0};
 	struct hr_vet_opts vo = {0};
@@ -341,10 +340,7 @@ static int apply_exec(int argc, char **argv)
 		}
 		/* Everything from here on, vetting, the what-if audit, the
 		 * writes and a --confirm watcher, runs inside the namespace. */
-		er = hr_netns_add_name(&nsl, netns_name, &err);
-		if (er == 0 && (er = hr_netns_enter(nsl.v[0].fd)) < 0)
-			hr_err_set(&err, er, "--netns %s: %s", netns_name, hr_netns_enter_error(er));
-		hr_netns_list_free(&nsl);
+		er = hr_netns_enter_name(netns_name, &err);
 		if (er < 0) {
 			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 			return HR_TX_REFUSED;

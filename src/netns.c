@@ -387,6 +387,17 @@ const char *hr_netns_enter_error(int r)
 	return hr_strerror(r);
 }
 
+int hr_netns_enter_name(const char *name, struct hr_err *err)
+{
+	struct hr_netns_list l = {0};
+	int r = hr_netns_add_name(&l, name, err);
+
+	if (r == 0 && (r = hr_netns_enter(l.v[0].fd)) < 0)
+		hr_err_set(err, r, "--netns %s: cannot enter it: %s", name, hr_netns_enter_error(r));
+	hr_netns_list_free(&l);
+	return r;
+}
+
 int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino)
 {
 	struct stat st;

@@ -83,6 +83,11 @@ int hr_netns_enter(int fd);
 /* Words for a failure of hr_netns_enter (EPERM: the capability it needs). */
 const char *hr_netns_enter_error(int r);
 
+/* Enters the `ip netns` namespace NAME (/run/netns/NAME) for this thread
+ * and the threads it makes later. 0, or -EINVAL (bad name), -ENOENT (no
+ * such namespace), -EPERM, -errno; err names it. */
+int hr_netns_enter_name(const char *name, struct hr_err *err);
+
 /* Identity of fd's namespace (st_dev, st_ino of the nsfs file). 0 or -errno. */
 int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino);
 
