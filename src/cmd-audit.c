@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "cmd.h"
 #include "persist.h"
+#include "cmd-netns.h"
 #include "render.h"
 
 #define MAX_ASSUME 64
@@ -292,6 +293,47 @@ static int audit_render(const char *format, const json_t *report, double duratio
 	return hr_render_report(stdout, format, report, audit_text);
 }
 
+/* Rule file problems also go to stderr, where a cron mail or a monitoring
+ * log sees them whatever the format. */
+static void print_rule_errors(const json_t *summary)
+{
+	const json_t *errs = json_object_get(summary, "rule_errors");
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(errs, i, e)
+		fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
+			(long long)json_integer_value(json_object_get(e, "line")),
+			(long long)json_integer_value(json_object_get(e, "column")), str_or(e, "level", "error"),
+			str_or(e, "message", ""));
+}
+
+/* The report of several namespaces: host verdict, then one section per
+ * namespace (worst first) as the single-namespace report, then the host line. */
+static int audit_text_netns(FILE *out, const json_t *tree)
+{
+	const json_t *host = json_object_get(tree, "host"), *sec;
+	size_t i;
+
+	fprintf(out, "Host: %s\n\n", str_or(host, "verdict", "UNKNOWN"));
+	json_array_foreach(json_object_get(tree, "namespaces"), i, sec) {
+		char title[1024];
+
+		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
+		hr_render_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
+		if (json_object_get(json_object_get(sec, "summary"), "error"))
+			fprintf(out, "%s\n\n", str_or(json_object_get(sec, "summary"), "verdict", "UNKNOWN"));
+		else if (audit_text(out, sec) < 0)
+			return -EIO;
+		fputc('\n', out);
+	}
+	fprintf(out, "Host: %lld network namespace%s; exit %lld (%s)\n",
+		(long long)json_integer_value(json_object_get(host, "namespaces")),
+		json_integer_value(json_object_get(host, "namespaces")) == 1 ? "" : "s",
+		(long long)json_integer_value(json_object_get(host, "exit_code")), str_or(host, "status", "UNKNOWN"));
+	return ferror(out) ? -EIO : 0;
+}
+
 static int audit_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -305,10 +347,14 @@ static int audit_exec(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"textfile", required_argument, NULL, 'T'},
 		{"log-window", required_argument, NULL, 'L'},
+		{"netns", required_argument, NULL, 'n'},
+		{"pid", required_argument, NULL, 'p'},
+		{"all-netns", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = NULL, *textfile = NULL;
 	double t0;
+	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
 	struct hr_audit_opts o = {.root = "", .interval_s = -1};
 	struct hr_err err = {0};
@@ -371,6 +417,12 @@ static int audit_exec(int argc, char **argv)
 			if (!hr_cmd_parse_log_window("audit", optarg, &o.log_window_s))
 				return HR_AUDIT_UNKNOWN;
 			break;
+		case 'n':
+		case 'p':
+		case 'A':
+			if (!hr_cmd_netns_option(&na, "audit", c, optarg))
+				return HR_AUDIT_UNKNOWN;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_audit);
 			return HR_AUDIT_UNKNOWN;
@@ -384,6 +436,39 @@ static int audit_exec(int argc, char **argv)
 	o.rule_dirs = arg_rules_dirs;
 	o.nrule_dirs = (size_t)arg_nrules_dirs;
 
+	if (hr_cmd_netns_wanted(&na) && (textfile || (format && (!strcmp(format, "prometheus") ||
+								      !strcmp(format, "nagios"))))) {
+		fprintf(stderr, "headroom audit: --format prometheus, --format nagios and --textfile render one "
+				"namespace; with --netns, --pid or --all-netns use text, json or yaml\n");
+		return HR_AUDIT_UNKNOWN;
+	}
+	if (hr_cmd_netns_wanted(&na)) {
+		struct hr_netns_list l = {0};
+
+		if (*o.root) {
+			fprintf(stderr, "headroom audit: --root audits a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
+			return HR_AUDIT_UNKNOWN;
+		}
+		if (!hr_cmd_netns_list(&na, "audit", &l))
+			return HR_AUDIT_UNKNOWN;
+		r = hr_audit_run_netns(&o, &l, &report, &err);
+		hr_netns_list_free(&l);
+		if (r < 0) {
+			fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+			fprintf(stderr, "UNKNOWN: audit not possible\n");
+			json_decref(report);
+			return HR_AUDIT_UNKNOWN;
+		}
+		/* The same rules in every namespace: their problems once. */
+		print_rule_errors(json_object_get(json_array_get(json_object_get(report, "namespaces"), 0), "summary"));
+		code = (int)json_integer_value(json_object_get(json_object_get(report, "host"), "exit_code"));
+		if (hr_render_report(stdout, arg_format, report, audit_text_netns) < 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "headroom audit: cannot write the report\n");
+			code = HR_AUDIT_UNKNOWN;
+		}
+		json_decref(report);
+		return code;
+	}
 	/* With --textfile the file is the output; stdout only with --format. */
 	if (!format)
 		format = textfile ? NULL : arg_format;
@@ -404,20 +489,8 @@ static int audit_exec(int argc, char **argv)
 			write_textfile(textfile, NULL, dt);
 		return HR_AUDIT_UNKNOWN;
 	}
+	print_rule_errors(json_object_get(report, "summary"));
 	t0 = hr_now() - t0;
-	{
-		const json_t *errs = json_object_get(json_object_get(report, "summary"), "rule_errors");
-		size_t i;
-		json_t *e;
-
-		/* Rule file problems also go to stderr, where a cron mail or a
-		 * monitoring log sees them whatever the format. */
-		json_array_foreach(errs, i, e)
-			fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
-				(long long)json_integer_value(json_object_get(e, "line")),
-				(long long)json_integer_value(json_object_get(e, "column")),
-				str_or(e, "level", "error"), str_or(e, "message", ""));
-	}
 	code = hr_audit_exit_code(report);
 	if (format && (audit_render(format, report, t0) < 0 || fflush(stdout) != 0)) {
 		fprintf(stderr, "headroom audit: cannot write the report\n");
@@ -432,7 +505,8 @@ static int audit_exec(int argc, char **argv)
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
 	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--rules DIR]... "
-		 "[--interval S] [--log-window S] [--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
+		 "[--interval S] [--log-window S] [--netns NAME | --pid PID]... [--all-netns] "
+		 "[--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
@@ -446,6 +520,10 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --textfile DIR      write DIR/headroom.prom atomically (node_exporter textfile\n"
 		"                      collector); prints nothing else unless --format is given\n"
 		"  -q, --quiet         no progress line\n"
-		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load).\n",
+		"  --netns NAME        audit the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
+		"  --pid PID           audit the network namespace of process PID (repeatable)\n"
+		"  --all-netns         audit every network namespace on the host, one section each, worst first\n"
+		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load);\n"
+		"      with several namespaces, the worst one's (CRITICAL, UNKNOWN, WARNING, OK).\n",
 	.exec = audit_exec,
 };

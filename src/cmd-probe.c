@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd-netns.h"
 #include "facts.h"
 #include "probe.h"
 #include "render.h"
@@ -380,6 +381,82 @@ static int probe_text(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* Several namespaces: one section each, as the single report. */
+static int probe_text_netns(FILE *out, const json_t *tree)
+{
+	const json_t *sec;
+	size_t i;
+
+	json_array_foreach(json_object_get(tree, "namespaces"), i, sec) {
+		char title[1024];
+		const char *e = json_string_value(json_object_get(sec, "error"));
+
+		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
+		hr_render_section(out, title, NULL);
+		if (e)
+			fprintf(out, "not probed: %s\n", e);
+		else if (probe_text(out, sec) < 0)
+			return -EIO;
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+/* probe --netns/--pid/--all-netns: {"namespaces": [{netns, facts}...]};
+ * every namespace's first sample, then one shared interval for all. */
+static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe_opts *po)
+{
+	struct hr_netns_list l = {0};
+	struct hr_netns_probe *st;
+	struct hr_err err = {0};
+	json_t *globals = NULL, *tree = NULL, *secs;
+	int r, rr = 0, failed = 0;
+	size_t i;
+
+	if (!hr_cmd_netns_list(na, "probe", &l))
+		return HR_EXIT_FAIL;
+	st = calloc(l.n ? l.n : 1, sizeof(*st));
+	r = st ? hr_netns_globals(&l, &globals, &err) : -ENOMEM;
+	if (r == 0)
+		r = hr_netns_probe_all(&l, po, st, &err);
+	if (r == 0) {
+		secs = json_array();
+		for (i = 0; i < l.n; i++) {
+			json_t *sec = json_pack("{s:o}", "netns", hr_netns_identity(&l.v[i]));
+
+			if (st[i].f && !l.v[i].initial && globals)
+				hr_netns_copy_globals(st[i].f, globals);
+			if (st[i].f)
+				json_object_set_new(sec, "facts", hr_facts_to_json(st[i].f));
+			if (st[i].error[0]) {
+				json_object_set_new(sec, "error", json_string(st[i].error));
+				failed++;
+			}
+			json_array_append_new(secs, sec);
+		}
+		tree = json_pack("{s:o}", "namespaces", secs);
+		rr = hr_render_report(stdout, arg_format, tree, probe_text_netns);
+	}
+	hr_netns_probe_clear(st, l.n);
+	free(st);
+	hr_netns_list_free(&l);
+	json_decref(globals);
+	json_decref(tree);
+	if (r < 0) {
+		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+		return HR_EXIT_FAIL;
+	}
+	if (rr < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "headroom probe: cannot write the report\n");
+		return HR_EXIT_FAIL;
+	}
+	if (failed) {
+		fprintf(stderr, "headroom probe: %d namespace%s not probed\n", failed, failed == 1 ? "" : "s");
+		return HR_EXIT_FAIL;
+	}
+	return HR_EXIT_OK;
+}
+
 /* Parses the options, runs the probe, prints problems and the report. */
 static int probe_exec(int argc, char **argv)
 {
@@ -389,8 +466,12 @@ static int probe_exec(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"log-window", required_argument, NULL, 'L'},
+		{"netns", required_argument, NULL, 'n'},
+		{"pid", required_argument, NULL, 'p'},
+		{"all-netns", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
+	struct hr_cmd_netns_args na = {0};
 	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
 	struct hr_err err = {0};
 	hr_facts *f;
@@ -422,6 +503,12 @@ static int probe_exec(int argc, char **argv)
 			if (!hr_cmd_parse_log_window("probe", optarg, &po.log_window_s))
 				return HR_EXIT_USAGE;
 			break;
+		case 'n':
+		case 'p':
+		case 'A':
+			if (!hr_cmd_netns_option(&na, "probe", c, optarg))
+				return HR_EXIT_USAGE;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_probe);
 			return HR_EXIT_USAGE;
@@ -430,6 +517,13 @@ static int probe_exec(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "headroom probe: unexpected argument '%s'\n", argv[optind]);
 		return HR_EXIT_USAGE;
+	}
+	if (hr_cmd_netns_wanted(&na)) {
+		if (po.root && *po.root) {
+			fprintf(stderr, "headroom probe: --root reads a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
+			return HR_EXIT_USAGE;
+		}
+		return probe_netns(&na, &po);
 	}
 	f = hr_facts_new();
 	if (!f) {
@@ -463,13 +557,16 @@ static int probe_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_probe = {
 	.name = "probe",
-	.usage = "[--root DIR] [--interval SECONDS] [--log-window SECONDS] [--format text|json|yaml] [--quiet]",
+	.usage = "[--root DIR] [--interval SECONDS] [--log-window SECONDS] [--netns NAME | --pid PID]... [--all-netns] [--format text|json|yaml] [--quiet]",
 	.summary = "Read sysctls, TCP counters and sockets once and show the facts.",
 	.help = "  --root DIR          read a captured tree (headroom snapshot, or a copy) instead of the live system\n"
 		"  --interval SECONDS  sample the counters twice this far apart for rates\n"
 		"                      (default 1 live, 0 for --root: a tree's own second sample is used)\n"
 		"  --log-window S      count kernel log messages of the last S seconds (default 3600)\n"
 		"  --format FMT        text (default), json or yaml: the whole facts tree\n"
-		"  --quiet             no progress line while sampling\n",
+		"  --quiet             no progress line while sampling\n"
+		"  --netns NAME        probe the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
+		"  --pid PID           probe the network namespace of process PID (repeatable)\n"
+		"  --all-netns         probe every network namespace on the host, one section each\n",
 	.exec = probe_exec,
 };

@@ -24,6 +24,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "netns.h"
 #include "render.h"
 #include "watch.h"
 
@@ -746,7 +747,7 @@ static int watch_exec(int argc, char **argv)
 	}
 	w->rule_dirs = arg_rules_dirs;
 	w->nrule_dirs = (size_t)arg_nrules_dirs;
-	if (w->netns && hr_netns_enter(w->netns, &err) < 0) {
+	if (w->netns && hr_netns_enter_name(w->netns, &err) < 0) {
 		fprintf(stderr, "headroom watch: %s\n", err.msg);
 		goto out;
 	}

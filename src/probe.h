@@ -9,12 +9,18 @@
 
 #include "facts.h"
 
+typedef struct hr_probe_pending hr_probe_pending;
+
 struct hr_probe_opts {
 	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
 	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
 	bool quiet;         /* no progress line even on a terminal */
 	double log_window_s; /* kernel log look-back, seconds; <= 0: the last hour */
+	/* Live with an interval: do not wait; *later gets the pending second
+	 * sample for hr_probe_finish (NULL when there is none to take), so
+	 * that several network namespaces share one interval. */
+	hr_probe_pending **later;
 };
 
 /* How a reader outside probe-*.c opens the files of the tree being probed
@@ -37,6 +43,14 @@ long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char 
  * facts (hr_facts_add_problem) and the probe goes on. Returns 0 when
  * anything usable was read, -ENODATA when nothing was (err says why). */
 int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err);
+
+/* Takes a pending second counter sample (opts.later) once the interval
+ * since the first has passed, waiting for the rest of it (with a progress
+ * line unless quiet), in the network namespace of the first; records the
+ * rates in the facts and frees p. NULL is a no-op. */
+void hr_probe_finish(hr_probe_pending *p, bool quiet);
+/* Drops a pending sample without taking it (the rates stay unset). */
+void hr_probe_pending_free(hr_probe_pending *p);
 
 /* Sleeps until t0 + interval (hr_now() clock), with a progress line on a
  * terminal unless quiet: the wait between two counter samples. */

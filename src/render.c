@@ -304,6 +304,11 @@ void hr_table_free(struct hr_table *t)
 	free(t);
 }
 
+void hr_render_section(FILE *out, const char *title, const char *status)
+{
+	fprintf(out, "=== %s%s%s ===\n\n", title, status ? ": " : "", status ? status : "");
+}
+
 static bool progress_shown;
 
 void hr_progress(const char *fmt, ...)

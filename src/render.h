@@ -56,6 +56,10 @@ void hr_table_row(struct hr_table *t, const char *const *cells);
 void hr_table_print(FILE *out, const struct hr_table *t, const char *indent, unsigned right_mask);
 void hr_table_free(struct hr_table *t);
 
+/* A section title for a report of several parts (one per network
+ * namespace): "=== TITLE: STATUS ===" and a blank line. */
+void hr_render_section(FILE *out, const char *title, const char *status);
+
 /* Progress line on a terminal (stderr) for waits over a second; no-op otherwise. */
 void hr_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hr_progress_done(void);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -327,32 +326,6 @@ int hr_watch_ct_drops(const char *root, double *out)
 		return -ENODATA;
 	*out = sum;
 	return 0;
-}
-
-int hr_netns_enter(const char *name, struct hr_err *err)
-{
-	char path[512];
-	int fd, r = 0;
-
-	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > 255) {
-		hr_err_set(err, -EINVAL, "--netns '%s': want the name of a namespace from 'ip netns list'", name);
-		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		hr_err_set(err, r, "--netns %s: %s: %s", name, path,
-			   r == -ENOENT ? "no such network namespace (see 'ip netns list')" : hr_strerror(r));
-		return r;
-	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		r = -errno;
-		hr_err_set(err, r, "--netns %s: cannot enter it: %s", name,
-			   r == -EPERM ? "permission denied (needs root or CAP_SYS_ADMIN)" : hr_strerror(r));
-	}
-	close(fd);
-	return r;
 }
 
 /* Appends " key=value" with value a number, "-" when unknown, "inf" when unbounded. */

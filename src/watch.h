@@ -111,12 +111,6 @@ void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_
  * (-ENOENT: conntrack not loaded). */
 int hr_watch_ct_drops(const char *root, double *out);
 
-/* Enters the network namespace NAME made by `ip netns add` (setns(2) on
- * /run/netns/NAME) for this thread and the threads it makes later. NAME is
- * a plain file name. 0, or -errno with err set (-EINVAL bad name, -ENOENT no
- * such namespace, -EPERM not allowed). */
-int hr_netns_enter(const char *name, struct hr_err *err);
-
 /* The greppable one-line form of the frame (no newline) into buf:
  * "2026-12-02T14:50:01+0000 CRITICAL top=RULE@SUBJECT key=value ... verdict=\"...\"".
  * Returns buf. */
