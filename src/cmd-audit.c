@@ -537,6 +537,8 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --netns NAME        audit the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
 		"  --pid PID           audit the network namespace of process PID (repeatable)\n"
 		"  --all-netns         audit every network namespace on the host, one section each, worst first\n"
+		"                      (prometheus, --textfile: one exposition, series labelled netns;\n"
+		"                      nagios: the host line, perfdata as 'NS::label')\n"
 		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load);\n"
 		"      with several namespaces, the worst one's (CRITICAL, UNKNOWN, WARNING, OK).\n",
 	.exec = audit_exec,
