@@ -243,7 +243,7 @@ static int audit_text(FILE *out, const json_t *tree)
  * Prometheus rendering, written atomically (temp file in DIR, fsync,
  * rename, directory fsync). report may be NULL (audit not possible).
  * Prints the error naming DIR; false on failure. */
-static bool write_textfile(const char *dir, const json_t *report, double duration_s)
+static bool write_textfile(const char *dir, const json_t *report, double duration_s, bool multi)
 {
 	struct hr_err err = {0};
 	char path[4096], *buf = NULL;
@@ -266,7 +266,8 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 		return false;
 	}
 	m = open_memstream(&buf, &len);
-	if (!m || hr_render_prometheus(m, report, duration_s) < 0 || fclose(m) != 0) {
+	if (!m || (multi ? hr_render_prometheus_netns(m, report, duration_s) : hr_render_prometheus(m, report, duration_s)) < 0 ||
+	    fclose(m) != 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: out of memory\n", dir);
 		free(buf);
 		return false;
@@ -282,15 +283,19 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 	return true;
 }
 
+static int audit_text_netns(FILE *out, const json_t *tree);
+
 /* Renders the report in the audit's own formats (prometheus, nagios) or
- * through hr_render (text, json, yaml). 0 or -EIO. */
-static int audit_render(const char *format, const json_t *report, double duration_s)
+ * through hr_render (text, json, yaml); multi: a report of several
+ * namespaces (hr_audit_run_netns). 0 or -errno. */
+static int audit_render(const char *format, const json_t *report, double duration_s, bool multi)
 {
 	if (!strcmp(format, "prometheus"))
-		return hr_render_prometheus(stdout, report, duration_s);
+		return multi ? hr_render_prometheus_netns(stdout, report, duration_s)
+			     : hr_render_prometheus(stdout, report, duration_s);
 	if (!strcmp(format, "nagios"))
-		return hr_render_nagios(stdout, report);
-	return hr_render_report(stdout, format, report, audit_text);
+		return multi ? hr_render_nagios_netns(stdout, report) : hr_render_nagios(stdout, report);
+	return hr_render_report(stdout, format, report, multi ? audit_text_netns : audit_text);
 }
 
 /* Rule file problems also go to stderr, where a cron mail or a monitoring
@@ -436,12 +441,9 @@ static int audit_exec(int argc, char **argv)
 	o.rule_dirs = arg_rules_dirs;
 	o.nrule_dirs = (size_t)arg_nrules_dirs;
 
-	if (hr_cmd_netns_wanted(&na) && (textfile || (format && (!strcmp(format, "prometheus") ||
-								      !strcmp(format, "nagios"))))) {
-		fprintf(stderr, "headroom audit: --format prometheus, --format nagios and --textfile render one "
-				"namespace; with --netns, --pid or --all-netns use text, json or yaml\n");
-		return HR_AUDIT_UNKNOWN;
-	}
+	/* With --textfile the file is the output; stdout only with --format. */
+	if (!format)
+		format = textfile ? NULL : arg_format;
 	if (hr_cmd_netns_wanted(&na)) {
 		struct hr_netns_list l = {0};
 
@@ -449,29 +451,41 @@ static int audit_exec(int argc, char **argv)
 			fprintf(stderr, "headroom audit: --root audits a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
 			return HR_AUDIT_UNKNOWN;
 		}
-		if (!hr_cmd_netns_list(&na, "audit", &l))
-			return HR_AUDIT_UNKNOWN;
-		r = hr_audit_run_netns(&o, &l, &report, &err);
+		bool listed;
+
+		t0 = hr_now();
+		listed = hr_cmd_netns_list(&na, "audit", &l); /* prints why not */
+		r = listed ? hr_audit_run_netns(&o, &l, &report, &err) : -ENOENT;
 		hr_netns_list_free(&l);
 		if (r < 0) {
-			fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
-			fprintf(stderr, "UNKNOWN: audit not possible\n");
+			double dt = hr_now() - t0;
+
+			if (listed) {
+				fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+				fprintf(stderr, "UNKNOWN: audit not possible\n");
+			}
 			json_decref(report);
+			if (format && !strcmp(format, "nagios"))
+				hr_render_nagios_line(stdout, "UNKNOWN: audit not possible", NULL);
+			else if (format && !strcmp(format, "prometheus"))
+				hr_render_prometheus_netns(stdout, NULL, dt);
+			if (textfile)
+				write_textfile(textfile, NULL, dt, true);
 			return HR_AUDIT_UNKNOWN;
 		}
+		t0 = hr_now() - t0;
 		/* The same rules in every namespace: their problems once. */
 		print_rule_errors(json_object_get(json_array_get(json_object_get(report, "namespaces"), 0), "summary"));
 		code = (int)json_integer_value(json_object_get(json_object_get(report, "host"), "exit_code"));
-		if (hr_render_report(stdout, arg_format, report, audit_text_netns) < 0 || fflush(stdout) != 0) {
+		if (format && (audit_render(format, report, t0, true) < 0 || fflush(stdout) != 0)) {
 			fprintf(stderr, "headroom audit: cannot write the report\n");
 			code = HR_AUDIT_UNKNOWN;
 		}
+		if (textfile && !write_textfile(textfile, report, t0, true))
+			code = HR_AUDIT_UNKNOWN;
 		json_decref(report);
 		return code;
 	}
-	/* With --textfile the file is the output; stdout only with --format. */
-	if (!format)
-		format = textfile ? NULL : arg_format;
 	t0 = hr_now();
 	r = hr_audit_run(&o, &report, &err);
 	if (r < 0) {
@@ -486,17 +500,17 @@ static int audit_exec(int argc, char **argv)
 		else if (format && !strcmp(format, "prometheus"))
 			hr_render_prometheus(stdout, NULL, dt);
 		if (textfile)
-			write_textfile(textfile, NULL, dt);
+			write_textfile(textfile, NULL, dt, false);
 		return HR_AUDIT_UNKNOWN;
 	}
 	print_rule_errors(json_object_get(report, "summary"));
 	t0 = hr_now() - t0;
 	code = hr_audit_exit_code(report);
-	if (format && (audit_render(format, report, t0) < 0 || fflush(stdout) != 0)) {
+	if (format && (audit_render(format, report, t0, false) < 0 || fflush(stdout) != 0)) {
 		fprintf(stderr, "headroom audit: cannot write the report\n");
 		code = HR_AUDIT_UNKNOWN;
 	}
-	if (textfile && !write_textfile(textfile, report, t0))
+	if (textfile && !write_textfile(textfile, report, t0, false))
 		code = HR_AUDIT_UNKNOWN;
 	json_decref(report);
 	return code;
@@ -523,6 +537,8 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --netns NAME        audit the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
 		"  --pid PID           audit the network namespace of process PID (repeatable)\n"
 		"  --all-netns         audit every network namespace on the host, one section each, worst first\n"
+		"                      (prometheus, --textfile: one exposition, series labelled netns;\n"
+		"                      nagios: the host line, perfdata as 'NS::label')\n"
 		"Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (probe unusable, rules failed to load);\n"
 		"      with several namespaces, the worst one's (CRITICAL, UNKNOWN, WARNING, OK).\n",
 	.exec = audit_exec,

@@ -13,11 +13,27 @@
 #include "journal.h"
 #include "render.h"
 
+/* The network namespace a transaction was applied in, for people: its
+ * `ip netns` name (--netns), else "inode N", else "-" (not recorded). */
+static const char *netns_text(char *buf, size_t n, const json_t *x)
+{
+	const char *name = json_string_value(json_object_get(x, "netns_name"));
+	const json_t *ino = json_object_get(x, "netns");
+
+	if (name)
+		snprintf(buf, n, "%s", name);
+	else if (json_is_integer(ino))
+		snprintf(buf, n, "inode %" JSON_INTEGER_FORMAT, json_integer_value(ino));
+	else
+		snprintf(buf, n, "-");
+	return buf;
+}
+
 /* Text rendering: one row per transaction. */
 static int history_text(FILE *out, const json_t *tree)
 {
-	struct hr_table *t = hr_table_new(5);
-	const char *hdr[] = {"TXN", "TIME (UTC)", "KEYS", "STATUS", "SOURCE"};
+	struct hr_table *t = hr_table_new(6);
+	const char *hdr[] = {"TXN", "TIME (UTC)", "KEYS", "STATUS", "NETNS", "SOURCE"};
 	json_t *x;
 	size_t i;
 
@@ -28,9 +44,9 @@ static int history_text(FILE *out, const json_t *tree)
 	}
 	hr_table_row(t, hdr);
 	json_array_foreach(json_object_get(tree, "transactions"), i, x) {
-		char when[32], keys[16];
+		char when[32], keys[16], ns[300];
 		time_t tt = (time_t)json_integer_value(json_object_get(x, "time"));
-		const char *row[5];
+		const char *row[6];
 
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&tt));
 		snprintf(keys, sizeof(keys), "%zu", json_array_size(json_object_get(x, "entries")));
@@ -38,7 +54,8 @@ static int history_text(FILE *out, const json_t *tree)
 		row[1] = when;
 		row[2] = keys;
 		row[3] = json_string_value(json_object_get(x, "status"));
-		row[4] = json_string_value(json_object_get(x, "source"));
+		row[4] = netns_text(ns, sizeof(ns), x);
+		row[5] = json_string_value(json_object_get(x, "source"));
 		hr_table_row(t, row);
 	}
 	hr_table_print(out, t, "", 1u << 2);
@@ -48,7 +65,10 @@ static int history_text(FILE *out, const json_t *tree)
 			json_t *e;
 			size_t k;
 
-			fprintf(out, "\n%s:\n", json_string_value(json_object_get(x, "txn")));
+			char ns[300];
+
+			fprintf(out, "\n%s (network namespace %s):\n", json_string_value(json_object_get(x, "txn")),
+				netns_text(ns, sizeof(ns), x));
 			json_array_foreach(json_object_get(x, "entries"), k, e)
 				fprintf(out, "  %s: %s -> %s\n", json_string_value(json_object_get(e, "key")),
 					json_string_value(json_object_get(e, "old")),
@@ -102,12 +122,18 @@ static int history_exec(int argc, char **argv)
 
 			if (t) {
 				h = json_object_get(t, "header");
-				json_array_append_new(arr, json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:O}", "txn", ids[i],
-								     "time", json_object_get(h, "time"), "source",
-								     json_object_get(h, "source"), "status",
+				json_t *ino = json_object_get(h, "netns"), *name = json_object_get(h, "netns_name");
+
+				/* netns: the inode recorded by apply (null in a journal
+				 * older than that); netns_name: the --netns NAME, or null. */
+				json_array_append_new(arr, json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:O}", "txn",
+								     ids[i], "time", json_object_get(h, "time"),
+								     "source", json_object_get(h, "source"), "status",
 								     hr_txn_status(t, busy), "entries",
 								     json_object_get(h, "entries"), "boot_id",
 								     json_object_get(h, "boot_id") ?: json_null(),
+								     "netns", json_is_integer(ino) ? ino : json_null(),
+								     "netns_name", json_is_string(name) ? name : json_null(),
 								     "events", json_object_get(t, "events")));
 			}
 			json_decref(t);

@@ -60,18 +60,29 @@ static bool nagios_worst(const json_t *findings, const struct nagios_headline *h
 	return found;
 }
 
-int hr_render_nagios_line(FILE *out, const char *verdict, const json_t *report)
+/* Writes a label's namespace prefix "NS::" with a quote doubled and '='
+ * (not allowed in a label) as '_'; nothing for prefix NULL. */
+static void nagios_prefix(FILE *out, const char *prefix)
+{
+	if (!prefix)
+		return;
+	for (; *prefix; prefix++)
+		if (*prefix == '\'')
+			fputs("''", out);
+		else
+			fputc(*prefix == '=' ? '_' : *prefix, out);
+	fputs("::", out);
+}
+
+/* The performance data of one report: the headlines, then the critical and
+ * warning counts, each label after prefix (NULL: none). *any: an item is out. */
+static void nagios_perf(FILE *out, const char *prefix, const json_t *report, bool *any)
 {
 	const json_t *findings = json_object_get(report, "findings");
 	const json_t *counts = json_object_get(json_object_get(report, "summary"), "counts");
 	static const char *const count_keys[] = {"critical", "warning"};
-	const char *p;
 	size_t i;
-	bool any = false;
 
-	/* '|' starts the performance data, a newline the long output. */
-	for (p = verdict ? verdict : "UNKNOWN"; *p; p++)
-		fputc(*p == '|' ? '/' : *p == '\n' ? ' ' : *p, out);
 	for (i = 0; i < HR_ARRAY_SIZE(headlines); i++) {
 		char num[64];
 		double v = 0;
@@ -79,18 +90,39 @@ int hr_render_nagios_line(FILE *out, const char *verdict, const json_t *report)
 		if (!nagios_worst(findings, &headlines[i], &v))
 			continue;
 		nagios_num(num, sizeof(num), v);
-		fprintf(out, "%s'%s'=%s%s;;;0", any ? " " : " | ", headlines[i].label, num, headlines[i].uom);
-		any = true;
+		fputs(*any ? " '" : " | '", out);
+		nagios_prefix(out, prefix);
+		fprintf(out, "%s'=%s%s;;;0", headlines[i].label, num, headlines[i].uom);
+		*any = true;
 	}
 	for (i = 0; i < HR_ARRAY_SIZE(count_keys); i++) {
 		json_t *c = json_object_get(counts, count_keys[i]);
 
 		if (!json_is_integer(c))
 			continue;
-		fprintf(out, "%s'%s'=%" JSON_INTEGER_FORMAT ";;;0", any ? " " : " | ", count_keys[i],
-			json_integer_value(c));
-		any = true;
+		fputs(*any ? " '" : " | '", out);
+		nagios_prefix(out, prefix);
+		fprintf(out, "%s'=%" JSON_INTEGER_FORMAT ";;;0", count_keys[i], json_integer_value(c));
+		*any = true;
 	}
+}
+
+/* Writes the first text with '|' (starts the performance data) and
+ * newlines (start the long output) replaced. */
+static void nagios_text(FILE *out, const char *verdict)
+{
+	const char *p;
+
+	for (p = verdict ? verdict : "UNKNOWN"; *p; p++)
+		fputc(*p == '|' ? '/' : *p == '\n' ? ' ' : *p, out);
+}
+
+int hr_render_nagios_line(FILE *out, const char *verdict, const json_t *report)
+{
+	bool any = false;
+
+	nagios_text(out, verdict);
+	nagios_perf(out, NULL, report, &any);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }
@@ -99,4 +131,28 @@ int hr_render_nagios(FILE *out, const json_t *report)
 {
 	return hr_render_nagios_line(
 		out, json_string_value(json_object_get(json_object_get(report, "summary"), "verdict")), report);
+}
+
+int hr_render_nagios_netns(FILE *out, const json_t *report)
+{
+	const json_t *host = json_object_get(report, "host"), *sec;
+	json_t *n = json_object_get(host, "namespaces");
+	bool any = false;
+	size_t i;
+
+	nagios_text(out, json_string_value(json_object_get(host, "verdict")));
+	if (json_is_integer(n)) {
+		fprintf(out, " | 'namespaces'=%" JSON_INTEGER_FORMAT ";;;0", json_integer_value(n));
+		any = true;
+	}
+	json_array_foreach(json_object_get(report, "namespaces"), i, sec) {
+		const json_t *id = json_object_get(sec, "netns");
+		const char *name = json_string_value(json_array_get(json_object_get(id, "names"), 0));
+		char ino[32];
+
+		snprintf(ino, sizeof(ino), "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(id, "inode")));
+		nagios_perf(out, name ? name : ino, sec, &any);
+	}
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
 }

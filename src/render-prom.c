@@ -86,12 +86,13 @@ static void prom_value(FILE *out, const json_t *v)
 		fprintf(out, "%.10g\n", json_real_value(v));
 }
 
-/* One sample line: NAME{rule="..",subject=".."} VALUE. */
-static void prom_sample(FILE *out, const char *family, const json_t *finding, const json_t *v)
+/* One sample line: NAME{LABELS,rule="..",subject=".."} VALUE; lbl is the
+ * namespace's labels, already escaped, with a trailing comma ("" for none). */
+static void prom_sample(FILE *out, const char *family, const char *lbl, const json_t *finding, const json_t *v)
 {
 	const char *subject = json_string_value(json_object_get(finding, "subject"));
 
-	fprintf(out, "%s{rule=\"", family);
+	fprintf(out, "%s{%srule=\"", family, lbl);
 	prom_escape(out, json_string_value(json_object_get(finding, "rule")), true);
 	fputs("\",subject=\"", out);
 	prom_escape(out, subject ? subject : "", true);
@@ -124,15 +125,23 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The families of the rule metrics, sorted by name: {family: {"metric":
- * first source name, "rules": [ids]}}. Owned. */
-static json_t *prom_families(const json_t *findings)
+/* One namespace's part of an exposition: its report and its labels
+ * (escaped, each followed by a comma; "" for the single-namespace output). */
+struct prom_part {
+	const json_t *report;
+	const char *lbl;
+};
+
+/* The families of the rule metrics over the findings of every part:
+ * {family: {"metric": first source name, "rules": [ids]}}. Owned. */
+static json_t *prom_families(const struct prom_part *parts, size_t nparts)
 {
 	json_t *fams = json_object(), *fi, *v;
 	const char *k;
-	size_t i;
+	size_t i, pi;
 
-	json_array_foreach(findings, i, fi) {
+	for (pi = 0; pi < nparts; pi++)
+	json_array_foreach(json_object_get(parts[pi].report, "findings"), i, fi) {
 		json_object_foreach(json_object_get(fi, "metrics"), k, v) {
 			char fam[256];
 			json_t *e, *rules;
@@ -160,12 +169,12 @@ static json_t *prom_families(const json_t *findings)
 	return fams;
 }
 
-/* The gauge families of the rule metrics. */
-static void prom_rule_metrics(FILE *out, const json_t *findings)
+/* The gauge families of the rule metrics, each with the samples of every part. */
+static void prom_rule_metrics(FILE *out, const struct prom_part *parts, size_t nparts)
 {
-	json_t *fams = prom_families(findings), *e, *fi, *x;
+	json_t *fams = prom_families(parts, nparts), *e, *fi, *x;
 	const char *names[FAM_MAX], *k;
-	size_t n = 0, i, j;
+	size_t n = 0, i, j, pi;
 
 	json_object_foreach(fams, k, e)
 		names[n++] = k;
@@ -187,24 +196,90 @@ static void prom_rule_metrics(FILE *out, const json_t *findings)
 			snprintf(help + o, sizeof(help) - o,
 				 " (headroom explain RULE shows the formula); unknown values are left out");
 		prom_header(out, names[i], prom_is_counter(names[i]) ? "counter" : "gauge", help);
-		json_array_foreach(findings, j, fi) {
-			json_t *v = json_object_get(json_object_get(fi, "metrics"), metric);
+		for (pi = 0; pi < nparts; pi++)
+			json_array_foreach(json_object_get(parts[pi].report, "findings"), j, fi) {
+				json_t *v = json_object_get(json_object_get(fi, "metrics"), metric);
 
-			if (json_is_number(v))
-				prom_sample(out, names[i], fi, v);
-		}
+				if (json_is_number(v))
+					prom_sample(out, names[i], parts[pi].lbl, fi, v);
+			}
 	}
 	json_decref(fams);
 }
 
-int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
+/* "NAME{LABELS} " or "NAME " (labels without the trailing comma). */
+static void prom_name(FILE *out, const char *family, const char *lbl)
+{
+	size_t n = strlen(lbl);
+
+	if (n)
+		fprintf(out, "%s{%.*s} ", family, (int)(n - 1), lbl);
+	else
+		fprintf(out, "%s ", family);
+}
+
+/* The families every part has (status, findings by severity, rules loaded,
+ * severity of each finding, rule metrics), HELP and TYPE once each. With
+ * status false, headroom_audit_status is left to the caller. */
+static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, bool status)
 {
 	static const char *const count_keys[] = {"critical", "warning", "info", "ok", "not_evaluated"};
-	const json_t *summary = json_object_get(report, "summary");
-	const json_t *findings = json_object_get(report, "findings");
-	const json_t *counts = json_object_get(summary, "counts");
-	json_t *code = json_object_get(summary, "exit_code"), *fi;
-	size_t i;
+	size_t i, pi;
+	json_t *fi;
+
+	if (status) {
+		prom_header(out, "headroom_audit_status", "gauge",
+			    "Verdict of the audit, as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN "
+			    "(audit not possible, or rules failed to load or evaluate)");
+		for (pi = 0; pi < nparts; pi++) {
+			json_t *code = json_object_get(json_object_get(parts[pi].report, "summary"), "exit_code");
+
+			prom_name(out, "headroom_audit_status", parts[pi].lbl);
+			fprintf(out, "%lld\n", json_is_integer(code) ? (long long)json_integer_value(code)
+								     : (long long)HR_AUDIT_UNKNOWN);
+		}
+	}
+	prom_header(out, "headroom_audit_findings", "gauge",
+		    "Findings of the audit by severity (not_evaluated: rules that could not be evaluated)");
+	for (pi = 0; pi < nparts; pi++)
+		for (i = 0; i < HR_ARRAY_SIZE(count_keys); i++) {
+			json_t *v = json_object_get(json_object_get(json_object_get(parts[pi].report, "summary"),
+								    "counts"),
+						    count_keys[i]);
+
+			if (json_is_integer(v))
+				fprintf(out, "headroom_audit_findings{%sseverity=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
+					parts[pi].lbl, count_keys[i], json_integer_value(v));
+		}
+	prom_header(out, "headroom_audit_rules_loaded", "gauge", "Rules loaded by the audit");
+	for (pi = 0; pi < nparts; pi++) {
+		json_t *v = json_object_get(json_object_get(parts[pi].report, "summary"), "rules_loaded");
+
+		if (!json_is_integer(v) && *parts[pi].lbl)
+			continue;
+		prom_name(out, "headroom_audit_rules_loaded", parts[pi].lbl);
+		fprintf(out, "%" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+	}
+	prom_header(out, "headroom_finding_severity", "gauge",
+		    "Severity of each finding: 0 ok, 1 info, 2 warning, 3 critical");
+	for (pi = 0; pi < nparts; pi++)
+		json_array_foreach(json_object_get(parts[pi].report, "findings"), i, fi) {
+			int sev = prom_severity(json_string_value(json_object_get(fi, "severity")));
+			json_t *v;
+
+			if (sev < 0)
+				continue;
+			v = json_integer(sev);
+			prom_sample(out, "headroom_finding_severity", parts[pi].lbl, fi, v);
+			json_decref(v);
+		}
+	prom_rule_metrics(out, parts, nparts);
+}
+
+int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
+{
+	struct prom_part part = {report, ""};
+	json_t *code = json_object_get(json_object_get(report, "summary"), "exit_code");
 
 	prom_header(out, "headroom_audit_status", "gauge",
 		    "Verdict of the audit, as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN "
@@ -216,30 +291,102 @@ int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 	fprintf(out, "headroom_audit_duration_seconds %.6f\n", duration_s);
 	if (!report)
 		return ferror(out) ? -EIO : 0;
-	prom_header(out, "headroom_audit_findings", "gauge",
-		    "Findings of the audit by severity (not_evaluated: rules that could not be evaluated)");
-	for (i = 0; i < HR_ARRAY_SIZE(count_keys); i++) {
-		json_t *v = json_object_get(counts, count_keys[i]);
-
-		if (json_is_integer(v))
-			fprintf(out, "headroom_audit_findings{severity=\"%s\"} %" JSON_INTEGER_FORMAT "\n",
-				count_keys[i], json_integer_value(v));
-	}
-	prom_header(out, "headroom_audit_rules_loaded", "gauge", "Rules loaded by the audit");
-	fprintf(out, "headroom_audit_rules_loaded %" JSON_INTEGER_FORMAT "\n",
-		json_integer_value(json_object_get(summary, "rules_loaded")));
-	prom_header(out, "headroom_finding_severity", "gauge",
-		    "Severity of each finding: 0 ok, 1 info, 2 warning, 3 critical");
-	json_array_foreach(findings, i, fi) {
-		int sev = prom_severity(json_string_value(json_object_get(fi, "severity")));
-		json_t *v;
-
-		if (sev < 0)
-			continue;
-		v = json_integer(sev);
-		prom_sample(out, "headroom_finding_severity", fi, v);
-		json_decref(v);
-	}
-	prom_rule_metrics(out, findings);
+	prom_parts(out, &part, 1, false);
 	return ferror(out) ? -EIO : 0;
+}
+
+/* Appends KEY="VALUE", (VALUE escaped for a label) to the string b. */
+static void prom_label_add(FILE *b, const char *key, const char *value)
+{
+	fprintf(b, "%s=\"", key);
+	prom_escape(b, value, true);
+	fputs("\",", b);
+}
+
+/* The labels of one namespace (its identity from hr_netns_identity):
+ * netns (first `ip netns` name, else the inode), netns_inode, and container
+ * (the first container id among its processes) when known. Owned; NULL
+ * when out of memory. */
+static char *prom_netns_labels(const json_t *id)
+{
+	const json_t *p;
+	char ino[32], *buf = NULL;
+	const char *name = json_string_value(json_array_get(json_object_get(id, "names"), 0));
+	size_t len = 0, i;
+	FILE *b = open_memstream(&buf, &len);
+
+	if (!b)
+		return NULL;
+	snprintf(ino, sizeof(ino), "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(id, "inode")));
+	prom_label_add(b, "netns", name ? name : ino);
+	prom_label_add(b, "netns_inode", ino);
+	json_array_foreach(json_object_get(id, "pids"), i, p) {
+		const char *c = json_string_value(json_object_get(p, "container"));
+
+		if (c) {
+			prom_label_add(b, "container", c);
+			break;
+		}
+	}
+	if (fclose(b) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int hr_render_prometheus_netns(FILE *out, const json_t *report, double duration_s)
+{
+	const json_t *host = json_object_get(report, "host");
+	const json_t *nss = json_object_get(report, "namespaces"), *sec;
+	json_t *code = json_object_get(host, "exit_code");
+	size_t n = json_array_size(nss), i;
+	struct prom_part *parts = calloc(n ? n : 1, sizeof(*parts));
+	char **lbls = calloc(n ? n : 1, sizeof(*lbls));
+	int r = 0;
+
+	if (!parts || !lbls) {
+		free(parts);
+		free(lbls);
+		return -ENOMEM;
+	}
+	prom_header(out, "headroom_host_status", "gauge",
+		    "Verdict of the audit of every network namespace, as its exit code (the worst "
+		    "namespace's): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
+	fprintf(out, "headroom_host_status %lld\n",
+		json_is_integer(code) ? (long long)json_integer_value(code) : (long long)HR_AUDIT_UNKNOWN);
+	prom_header(out, "headroom_audit_duration_seconds", "gauge",
+		    "Wall-clock time of the audit: probe, counter interval and rules");
+	fprintf(out, "headroom_audit_duration_seconds %.6f\n", duration_s);
+	if (!report)
+		goto out;
+	prom_header(out, "headroom_host_namespaces", "gauge", "Network namespaces audited");
+	fprintf(out, "headroom_host_namespaces %zu\n", n);
+	json_array_foreach(nss, i, sec) {
+		parts[i].report = sec;
+		parts[i].lbl = lbls[i] = prom_netns_labels(json_object_get(sec, "netns"));
+		if (!lbls[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	prom_header(out, "headroom_netns_info", "gauge",
+		    "One series per audited network namespace (value 1); initial is 1 for the host's own "
+		    "namespace");
+	for (i = 0; i < n; i++)
+		fprintf(out, "headroom_netns_info{%sinitial=\"%d\"} 1\n", parts[i].lbl,
+			json_is_true(json_object_get(json_object_get(parts[i].report, "netns"), "initial")));
+	prom_header(out, "headroom_netns_processes", "gauge", "Processes in each audited network namespace");
+	for (i = 0; i < n; i++) {
+		prom_name(out, "headroom_netns_processes", parts[i].lbl);
+		fprintf(out, "%" JSON_INTEGER_FORMAT "\n",
+			json_integer_value(json_object_get(json_object_get(parts[i].report, "netns"), "processes")));
+	}
+	prom_parts(out, parts, n, true);
+out:
+	for (i = 0; i < n; i++)
+		free(lbls[i]);
+	free(lbls);
+	free(parts);
+	return r ? r : ferror(out) ? -EIO : 0;
 }

@@ -32,11 +32,24 @@ int hr_render_report(FILE *out, const char *format, const json_t *tree,
  * out. report NULL (audit not possible): status 3 and duration only.
  * 0 or -EIO. (render-prom.c) */
 int hr_render_prometheus(FILE *out, const json_t *report, double duration_s);
+/* The same for a report of several network namespaces (hr_audit_run_netns):
+ * headroom_host_status, headroom_audit_duration_seconds and
+ * headroom_host_namespaces once, headroom_netns_info{...,initial} and
+ * headroom_netns_processes, then every family of the single-namespace
+ * output (HELP and TYPE once) with each series labelled netns (first
+ * `ip netns` name, else the inode), netns_inode, and container (the first
+ * container id of its processes) when known. report NULL: host status 3
+ * and duration only. 0 or -errno. (render-prom.c) */
+int hr_render_prometheus_netns(FILE *out, const json_t *report, double duration_s);
 /* Writes the audit report as one Nagios/Icinga plugin line: the verdict,
  * " | " and the headline performance data. 0 or -EIO. (render-nagios.c) */
 int hr_render_nagios(FILE *out, const json_t *report);
 /* The same with another first text (report may be NULL: no perfdata). */
 int hr_render_nagios_line(FILE *out, const char *verdict, const json_t *report);
+/* The line for several namespaces: the host verdict, then 'namespaces'=N
+ * and each namespace's perfdata with its labels as 'NS::label' (NS: first
+ * `ip netns` name, else the inode). 0 or -EIO. (render-nagios.c) */
+int hr_render_nagios_netns(FILE *out, const json_t *report);
 
 /* A gauge for a ratio where it matters: "[#########-----------]  45.0%".
  * ratio may exceed 1 (the bar is full and the figure shows it). Returns buf. */

@@ -4,7 +4,8 @@
 # (JSON Schema 2020-12, python3-jsonschema): real outputs from a namespace
 # with a listener and a declared workload, live and from a snapshot; apply
 # --dry-run, a real apply, a refused one and one with --persist-file, all
-# inside the namespace. Broken copies of the outputs must not validate.
+# inside the namespace; audit and probe over two namespaces (--netns, and
+# --pid of the listener). Broken copies of the outputs must not validate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 hr_require_netns
@@ -45,6 +46,9 @@ out apply-real apply H apply --state-dir "$S" --set net.ipv4.tcp_tw_reuse=1 --se
 assert_eq "$(sysval "$ns" net.ipv4.ip_local_port_range)" "1024 65535" "the real apply wrote the namespace"
 out apply-refused apply H apply --state-dir "$S" --set net.ipv4.tcp_tw_recycle=1 --format json
 out apply-persist apply H apply --state-dir "$S" --set net.ipv4.tcp_keepalive_time=600 --persist-file "$T/90-headroom.conf" --format json
+ns2=$(hr_ns schema2)
+out audit-netns audit_netns "$HR_BIN" audit -q --netns "$ns2" --pid "$HR_LASTPID" --interval 0 --format json
+out probe-netns probe_netns "$HR_BIN" probe -q --netns "$ns2" --pid "$HR_LASTPID" --interval 0 --format json
 H audit -q --workload "$T/plan.yaml" --format yaml >"$T/audit.yaml" || true
 [ "$(sed -n 2p "$T/audit.yaml")" = "schema_version: 1" ] || fail "YAML: schema_version is not the first key: $(head -2 "$T/audit.yaml")"
 
@@ -84,8 +88,17 @@ bad += mut("audit", lambda d: d["summary"].update(exit_code=5), "exit code 5")
 bad += mut("probe", lambda d: d["facts"]["sysctls"].update(x={"value": 1}), "a fact without its source")
 bad += mut("apply", lambda d: d["plan"].pop("refusals"), "a plan without refusals")
 bad += mut("explain", lambda d: d.update(extra=1), "an unknown top-level key")
+bad += mut("audit_netns", lambda d: d["host"].update(exit_code=7), "a host exit code 7")
+bad += mut("audit_netns", lambda d: d["namespaces"][0]["netns"].update(inode="4026531840"), "an inode as a string")
+bad += mut("audit_netns", lambda d: d["namespaces"][0].pop("summary"), "a namespace section without summary")
+bad += mut("probe_netns", lambda d: d["namespaces"][0].pop("facts"), "a probed namespace without facts or error")
+bad += mut("probe_netns", lambda d: d["namespaces"][0]["netns"].pop("names"), "a namespace identity without names")
+for k in ("audit_netns", "probe_netns"):
+    secs = by[k]["namespaces"]
+    if len(secs) != 2 or not any(s["netns"]["pids"] for s in secs):
+        print("FAIL: %s: want 2 namespaces, one with the listener's pid: %s" % (k, [s["netns"] for s in secs]), file=sys.stderr); bad += 1
 kinds = sorted({k for k, _, _ in docs})
-if kinds != ["apply", "audit", "explain", "probe"]: bad += 1
+if kinds != ["apply", "audit", "audit_netns", "explain", "probe", "probe_netns"]: bad += 1
 real = [d for k, _, d in docs if k == "apply" and "result" in d]
 if not any(d["result"]["outcome"] == "applied" and d["result"].get("written") for d in real):
     print("FAIL: no real apply that wrote keys among the outputs", file=sys.stderr); bad += 1

@@ -1,6 +1,8 @@
 /* Unit tests of the monitoring renderers on hand-built reports: the
  * Prometheus escapes (backslash, double quote, newline), unknown metrics
- * left out, family names and types; the Nagios line's text and numbers. */
+ * left out, family names and types; the Nagios line's text and numbers;
+ * both over several network namespaces (labels, families once, a namespace
+ * that could not be audited, quoting of namespace names). */
 #include "config.h"
 
 #include <check.h>
@@ -80,6 +82,85 @@ START_TEST(test_nagios_line)
 }
 END_TEST
 
+/* A report of two namespaces: one named a"b=c' with a container process
+ * (the report() findings), one unnamed that could not be entered. */
+static json_t *netns_report(void)
+{
+	json_t *sec = report();
+	json_t *id = json_pack("{s:I,s:I,s:b,s:[s],s:i,s:[{s:i,s:s,s:n,s:n},{s:i,s:s,s:s,s:s}]}", "inode",
+			       (json_int_t)4026532200LL, "dev", (json_int_t)4, "initial", 0, "names", "a\"b=c'",
+			       "processes", 2, "pids", "pid", 10, "comm", "sh", "runtime", "container", "pid", 11,
+			       "comm", "nginx", "runtime", "docker", "container",
+			       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	json_t *bad = json_pack("{s:{s:I,s:I,s:b,s:[],s:i,s:[]},s:[],s:{s:s,s:s,s:i,s:s}}", "netns", "inode",
+				(json_int_t)4026531840LL, "dev", (json_int_t)4, "initial", 1, "names", "processes", 0,
+				"pids", "findings", "summary", "verdict", "UNKNOWN: cannot enter the namespace: x",
+				"status", "UNKNOWN", "exit_code", 3, "error", "x");
+
+	json_object_set_new(sec, "netns", id);
+	return json_pack("{s:{s:s,s:s,s:i,s:i},s:[o,o]}", "host", "verdict", "CRITICAL: worst: a\"b=c'", "status",
+			 "CRITICAL", "exit_code", 2, "namespaces", 2, "namespaces", sec, bad);
+}
+
+/* Occurrences of needle in s. */
+static int count(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)); s++)
+		n++;
+	return n;
+}
+
+START_TEST(test_prom_netns)
+{
+	json_t *r = netns_report();
+	char *s = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&s, &len);
+	const char *ns1 = "netns=\"a\\\"b=c'\",netns_inode=\"4026532200\","
+			  "container=\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"";
+	const char *ns2 = "netns=\"4026531840\",netns_inode=\"4026531840\"";
+	char want[512];
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(hr_render_prometheus_netns(m, r, 0.5), 0);
+	fclose(m);
+	ck_assert_msg(strstr(s, "\nheadroom_host_status 2\n"), "host status:\n%s", s);
+	ck_assert_msg(strstr(s, "\nheadroom_host_namespaces 2\n"), "namespaces:\n%s", s);
+	ck_assert_int_eq(count(s, "# TYPE headroom_audit_status "), 1);
+	ck_assert_int_eq(count(s, "# TYPE headroom_audit_duration_seconds "), 1);
+	ck_assert_int_eq(count(s, "\nheadroom_audit_duration_seconds "), 1);
+	snprintf(want, sizeof(want), "\nheadroom_audit_status{%s} 2\n", ns1);
+	ck_assert_msg(strstr(s, want), "no %s in\n%s", want, s);
+	snprintf(want, sizeof(want), "\nheadroom_audit_status{%s} 3\n", ns2);
+	ck_assert_msg(strstr(s, want), "no %s in\n%s", want, s);
+	snprintf(want, sizeof(want), "\nheadroom_netns_info{%s,initial=\"1\"} 1\n", ns2);
+	ck_assert_msg(strstr(s, want), "no %s in\n%s", want, s);
+	snprintf(want, sizeof(want), "\nheadroom_ratio{%s,rule=\"ports.timewait-exhaustion\",", ns1);
+	ck_assert_msg(strstr(s, want), "no %s in\n%s", want, s);
+	/* The namespace that could not be entered: no counts, no rules_loaded. */
+	snprintf(want, sizeof(want), "headroom_audit_rules_loaded{%s}", ns2);
+	ck_assert_msg(!strstr(s, want), "rules_loaded of a failed namespace:\n%s", s);
+	ck_assert_int_eq(count(s, "\nheadroom_audit_findings{"), 5);
+	ck_assert_msg(!strstr(s, "\nheadroom_audit_status 2"), "an unlabelled audit status:\n%s", s);
+	free(s);
+	json_decref(r);
+}
+END_TEST
+
+START_TEST(test_nagios_netns)
+{
+	json_t *r = netns_report();
+	char *s = render(NULL, hr_render_nagios_netns, r);
+
+	ck_assert_str_eq(s, "CRITICAL: worst: a\"b=c' | 'namespaces'=2;;;0 'a\"b_c''::port_headroom'=0.5;;;0 "
+			    "'a\"b_c''::critical'=1;;;0 'a\"b_c''::warning'=0;;;0\n");
+	free(s);
+	json_decref(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("render_monitor");
@@ -88,6 +169,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_prom_escapes_and_nulls);
 	tcase_add_test(tc, test_prom_no_report);
 	tcase_add_test(tc, test_nagios_line);
+	tcase_add_test(tc, test_prom_netns);
+	tcase_add_test(tc, test_nagios_netns);
 	suite_add_tcase(s, tc);
 	return s;
 }
