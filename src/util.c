@@ -96,6 +96,11 @@ int hr_path(char *buf, size_t n, const char *abs_path)
 
 int hr_read_file(const char *path, char **out, size_t *len)
 {
+	return hr_read_file_max(path, SIZE_MAX - 1, out, len);
+}
+
+int hr_read_file_max(const char *path, size_t max, char **out, size_t *len)
+{
 	int fd, err;
 	size_t cap = 4096, used = 0;
 	char *buf;
@@ -134,6 +139,11 @@ int hr_read_file(const char *path, char **out, size_t *len)
 		if (k == 0)
 			break;
 		used += (size_t)k;
+		if (used > max) {
+			free(buf);
+			close(fd);
+			return -EFBIG;
+		}
 	}
 	close(fd);
 	buf[used] = '\0';
