@@ -91,7 +91,7 @@ static int ov_value(struct evst *st, const struct override *o, const char *name,
 }
 
 /* ports.* and port.in_range/reserved when a fix changes the port range or
- * reserved ports: the facts model's port model (src/facts.c) recomputed
+ * reserved ports: the facts model's port model (src/facts-ports.c) recomputed
  * over the overlay. usable = range - reserved in range - listeners in range
  * that are not reserved. */
 static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
