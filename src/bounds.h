@@ -27,11 +27,15 @@
  * fully listed) are a few KiB and /proc/net/netstat is ~5 KiB; 64 KiB is
  * what a single read() of /proc/sys hands out at most in practice, so more
  * is not a kernel value. */
-#define HR_PROBE_MAX_VALUE (64 * 1024)
+#define HR_PROBE_MAX_VALUE_KIB 64
+#define HR_PROBE_MAX_VALUE (HR_PROBE_MAX_VALUE_KIB * 1024)
 /* One line of a snapshot's headroom/backlogs ("ADDRESS:PORT BACKLOG": at
  * most 39 + 1 + 5 + 1 + 10 bytes); the file is streamed, so only the line
  * is bounded. */
 #define HR_BACKLOGS_MAX_LINE 256
+/* Malformed backlogs lines (each one a problem) before the file is given
+ * up on: headroom snapshot writes none. */
+#define HR_BACKLOGS_MAX_BAD 100
 
 /* --- facts model --- */
 

@@ -14,13 +14,16 @@ cp -r "$T/base" "$T/r"
 truncate -s 2G "$T/r/proc/net/tcp"
 # 2. A sysctl value of 10 MB on one line (the kernel's are a few KiB at most).
 python3 -c 'import sys; open(sys.argv[1], "w").write("1" * 10000000 + "\n")' "$T/r/proc/sys/net/core/somaxconn"
-# 3. A counter file of 10 MB.
+# 3. The snapshot's listener backlogs: its lines, then zeros up to 1 GiB.
+nb=$(wc -l <"$T/r/headroom/backlogs")
+truncate -s 1G "$T/r/headroom/backlogs"
+# 4. A counter file of 10 MB.
 python3 -c 'import sys; open(sys.argv[1], "a").write("TcpExt: " + "9 " * 5000000 + "\n")' "$T/r/proc/net/netstat"
 
 rc=0
 /usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" probe --root "$T/r" --format json >"$T/r.json" 2>"$T/r.err" || rc=$?
 set -- $(cat "$T/time"); rss=$1 secs=$2
-note "2 GiB sparse proc/net/tcp + 10 MB sysctl + 10 MB netstat: ${secs} s, peak RSS ${rss} KiB"
+note "2 GiB sparse proc/net/tcp + 10 MB sysctl + 1 GiB sparse backlogs + 10 MB netstat: ${secs} s, peak RSS ${rss} KiB"
 assert_eq "$rc" 0 "exit status (the rest of the tree is usable)"
 awk -v s="$secs" 'BEGIN { exit !(s < 1.0) }' || fail "probe took $secs s: the sparse file was read whole"
 [ "$rss" -lt 65536 ] || fail "peak RSS $rss KiB"
@@ -39,6 +42,10 @@ has "proc/net/tcp:$((nlines + 1))" "longer than 4096 bytes (binary data: a NUL b
 grep -c "proc/net/tcp" "$T/r.err" | grep -qx 1 || fail "more than one problem for the sparse file: $(cat "$T/r.err")"
 has "proc/sys/net/core/somaxconn" "larger than 64 KiB"
 has "proc/net/netstat" "larger than 64 KiB"
+has "headroom/backlogs" "line $((nb + 1)): binary data (a NUL byte); rest of the file not read"
+assert_eq "$(jget "$T/r.json" 'sorted((l["subject"], l["backlog"]) for l in d["facts"]["sockets"]["listeners"])')" \
+	"$(jget "$T/base.json" 'sorted((l["subject"], l["backlog"]) for l in d["facts"]["sockets"]["listeners"])')" \
+	"backlogs of the lines before the zeros"
 
 # The rest: the sockets of the real lines, other sysctls, snmp counters.
 assert_eq "$(jget "$T/r.json" 'd["facts"]["sockets"]["total"]')" "$(jget "$T/base.json" 'd["facts"]["sockets"]["total"]')" \
@@ -48,6 +55,13 @@ assert_eq "$(jget "$T/r.json" 'd["facts"]["sysctls"]["net.ipv4.ip_local_port_ran
 jget "$T/r.json" 'd["facts"]["sysctls"]["net.core.somaxconn"]["absent"]' | grep -q "larger than 64 KiB" ||
 	fail "the long sysctl is not absent with the reason"
 jget "$T/r.json" 'd["facts"]["counters"]["snmp.Tcp.ActiveOpens"]["value"]' | grep -q '^[0-9]' || fail "snmp counters lost"
+
+# A backlogs line over 256 bytes: named, the file given up on there.
+cp -r "$T/base" "$T/bl"
+python3 -c 'import sys; open(sys.argv[1], "a").write("127.0.0.1:80 " + "1" * 300 + "\n")' "$T/bl/headroom/backlogs"
+"$HR_BIN" probe --root "$T/bl" --format json >/dev/null 2>"$T/bl.err" || fail "probe with a long backlogs line"
+grep -qF "headroom/backlogs: line $((nb + 1)): longer than 256 bytes; rest of the file not read" "$T/bl.err" ||
+	fail "long backlogs line: $(cat "$T/bl.err")"
 
 # Within the bounds nothing changes: a value of 60 KiB is read, not refused.
 cp -r "$T/base" "$T/ok"
