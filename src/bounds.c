@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <yaml.h>
 
 #include "bounds.h"
+#include "headroom.h"
 
 int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *col)
 {
@@ -37,4 +39,30 @@ int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *c
 	}
 	yaml_parser_delete(&parser);
 	return r;
+}
+
+int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **text, size_t *len,
+			struct hr_err *err)
+{
+	int r = hr_read_file_max(path, max, text, len), line, col;
+
+	if (r == -EFBIG) {
+		hr_err_set(err, r, "%s: larger than %zu KiB (the bound of a %s); not read", path, max >> 10, what);
+		return r;
+	}
+	if (r < 0) {
+		hr_err_set(err, r, "%s: cannot read %s: %s", path, what,
+			   r == -ENOENT ? "no such file" : hr_strerror(r));
+		return r;
+	}
+	r = hr_yaml_check_depth(*text, *len, HR_YAML_MAX_DEPTH, &line, &col);
+	if (r == -E2BIG)
+		hr_err_set(err, -EBADMSG, "%s:%d:%d: nested deeper than %d levels (the bound of a %s); not read",
+			   path, line, col, HR_YAML_MAX_DEPTH, what);
+	if (r < 0) {
+		free(*text);
+		*text = NULL;
+		return r == -E2BIG ? -EBADMSG : r;
+	}
+	return 0;
 }

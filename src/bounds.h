@@ -89,4 +89,12 @@
  * 1-based *line and *col of the first collection too deep, or -ENOMEM. */
 int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *col);
 
+struct hr_err;
+/* Reads a whole YAML file of at most max bytes and checks its nesting
+ * (HR_YAML_MAX_DEPTH). what names the kind of file in messages ("workload
+ * file"). Returns 0 with an owned *text, or -errno with err set naming the
+ * file (and line:col of a collection too deep). */
+int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **text, size_t *len,
+			struct hr_err *err);
+
 #endif
