@@ -76,7 +76,8 @@
 
 /* One transaction journal: a few hundred bytes per key changed, so 16 MiB
  * is tens of thousands of keys; it is read whole to resume or roll back. */
-#define HR_JOURNAL_MAX_FILE (16 * 1024 * 1024)
+#define HR_JOURNAL_MAX_FILE_MIB 16
+#define HR_JOURNAL_MAX_FILE (HR_JOURNAL_MAX_FILE_MIB * 1024 * 1024)
 /* One journal event line (one key's old and new value, JSON-escaped: the
  * values are HR_PROBE_MAX_VALUE at most, escaping can double them). */
 #define HR_JOURNAL_MAX_LINE (256 * 1024)
