@@ -368,7 +368,7 @@ static json_t *parse(const char *path, const char **why, char *why_buf, size_t w
 	*why = "no readable begin record";
 	if (r < 0) {
 		*why = r == -EFBIG ? "larger than " HR_STR(HR_JOURNAL_MAX_FILE_MIB) " MiB (the bound of a journal)"
-				   : hr_strerror(r);
+				   : strerror(-r);
 		return NULL;
 	}
 	out = json_object();

@@ -70,6 +70,8 @@ const char *hr_strerror(int err)
 		return "malformed content";
 	case ENODATA:
 		return "no data";
+	case EFBIG:
+		return "larger than its bound (see LIMITS in the man page)";
 	case EEXIST:
 		return "already exists";
 	default:
