@@ -57,5 +57,10 @@ note "audit of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB, exit $r
 [ "$rc" -le 2 ] || fail "audit exit $rc: $(head -c 600 "$T/a.err")"
 # The audit holds findings and the report of every held destination too.
 [ "$rss" -le $((CAP_KIB * 2)) ] || fail "audit peak RSS $rss KiB over the cap of $((CAP_KIB * 2)) KiB"
-grep -qF "were folded into 'other destinations'" "$T/a.json" "$T/a.err" || fail "audit does not say it folded"
+jget "$T/a.json" 'd["facts"]["sockets"]["other_destinations"]["in_use"]' | grep -qx "$((N - HELD))" ||
+	fail "audit JSON lacks the folded sockets"
+grep -qF "were folded into 'other destinations'" "$T/a.json" || fail "audit JSON problems do not say it folded"
+"$HR_BIN" audit --root "$T/r" --quiet >"$T/a.txt" 2>/dev/null || true
+want=$(python3 -c 'import sys; n, h = int(sys.argv[1]), int(sys.argv[2]); print("Other destinations: {:,} sockets toward destinations beyond the {:,} held one by one were folded together".format(n - h, h))' "$N" "$HELD")
+grep -qF "$want" "$T/a.txt" || fail "audit text does not say it folded"
 echo ok
