@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "netns.h"
 #include "journal.h"
 #include "sysctl.h"
 
@@ -279,6 +280,8 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	json_object_set_new(header, "root", json_string(o->root ? o->root : ""));
 	json_object_set_new(header, "boot_id", boot ? json_string(boot) : json_null());
 	json_object_set_new(header, "netns", json_integer((json_int_t)p->netns));
+	if (o->netns_name)
+		json_object_set_new(header, "netns_name", json_string(o->netns_name));
 	json_object_set_new(header, "entries", entries);
 	free(boot);
 	if (file_change) {
@@ -490,6 +493,42 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 	}
 }
 
+/* A transaction applied with --netns NAME: enters /run/netns/NAME unless
+ * this process is already in the recorded namespace. 0, or -ENOENT (gone),
+ * -ESTALE (re-created: another inode), -errno; err says which. */
+static int enter_recorded_netns(const json_t *hdr, const char *id, struct hr_err *err)
+{
+	const char *name = json_string_value(json_object_get(hdr, "netns_name"));
+	json_int_t want = json_integer_value(json_object_get(hdr, "netns"));
+	struct hr_netns_list l = {0};
+	struct hr_err e = {0};
+	uint64_t self = 0;
+	bool child;
+	int r;
+
+	if (!name || (hr_netns_self(&self, &child) >= 0 && (json_int_t)self == want))
+		return 0;
+	r = hr_netns_add_name(&l, name, &e);
+	if (r < 0) {
+		hr_err_set(err, r, "transaction %s was applied in network namespace %s, which cannot be entered now (%s): refused",
+			   id, name, e.msg);
+		return r;
+	}
+	if ((json_int_t)l.v[0].ino != want) {
+		hr_err_set(err, -ESTALE,
+			   "transaction %s was applied in network namespace %s (inode %lld), which was deleted: %s is now another namespace (inode %llu); refused",
+			   id, name, (long long)want, name, (unsigned long long)l.v[0].ino);
+		hr_netns_list_free(&l);
+		return -ESTALE;
+	}
+	r = hr_netns_enter(l.v[0].fd);
+	if (r < 0)
+		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name,
+			   hr_netns_enter_error(r));
+	hr_netns_list_free(&l);
+	return r;
+}
+
 json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const char *by,
 			struct hr_err *err)
 {
@@ -532,6 +571,11 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	boot_now = hr_boot_id();
 	same_boot = !*root ? (boot_then && boot_now && !strcmp(boot_then, boot_now)) : true;
 	free(boot_now);
+	if (same_boot && !*root && enter_recorded_netns(hdr, id, err) < 0) {
+		json_decref(res);
+		res = NULL;
+		goto out;
+	}
 	if (same_boot && !*root && hr_netns_self(&netns, &child) >= 0 &&
 	    (json_int_t)netns != json_integer_value(json_object_get(hdr, "netns"))) {
 		hr_err_set(err, -EXDEV,

@@ -112,7 +112,18 @@ struct hr_facts {
 
 	char *root, *socket_source;
 	double interval_s;
-	char subject[80];
+	char subject[160];
+
+	struct snat_item *snat; /* source-NAT tuples (conntrack.c), bounded there */
+	size_t nsnat, capsnat;
+	char *snat_source;
+};
+
+/* A stored snat_tuples item. */
+struct snat_item {
+	char *subject;
+	double v[HR_SNAT_NFIELDS];
+	const char *missing[HR_SNAT_NFIELDS];
 };
 
 /* True when a listener was seen (or declared) on port: inline, the socket

@@ -125,19 +125,21 @@ int hr_coll_from_name(const char *name)
 		return HR_COLL_LISTENERS;
 	if (!strcmp(name, "listening_ports"))
 		return HR_COLL_LISTENING_PORTS;
+	if (!strcmp(name, "snat_tuples"))
+		return HR_COLL_SNAT_TUPLES;
 	return -1;
 }
 
 const char *hr_coll_name(enum hr_coll c)
 {
-	static const char *const n[] = {"destinations", "listeners", "listening_ports"};
+	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
 
 const char *hr_coll_prefix(enum hr_coll c)
 {
-	static const char *const n[] = {"dest", "listener", "port"};
+	static const char *const n[] = {"dest", "listener", "port", "snat"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
@@ -151,6 +153,8 @@ size_t hr_facts_count(const hr_facts *f, enum hr_coll c)
 		return f->nlisteners;
 	case HR_COLL_LISTENING_PORTS:
 		return f->ninports;
+	case HR_COLL_SNAT_TUPLES:
+		return f->nsnat;
 	default:
 		return 0;
 	}
@@ -169,12 +173,23 @@ static const char *const listener_fields[] = {
 static const char *const port_fields[] = {
 	"number", "subject", "in_range", "reserved", "declared", NULL,
 };
+/* In enum hr_snat_field order, then subject. */
+static const char *const snat_fields[] = {
+	"proto", "in_use", "busy", "closing", "rate", "rate_window", "close_rate", "expire_rate",
+	"oldest", "port_low", "port_high", "subject", NULL,
+};
+
+const char *hr_snat_field_name(enum hr_snat_field k)
+{
+	return k < HR_SNAT_NFIELDS ? snat_fields[k] : NULL;
+}
 
 bool hr_facts_item_field_known(enum hr_coll c, const char *field)
 {
-	const char *const *list = c == HR_COLL_DESTINATIONS ? dest_fields
-				  : c == HR_COLL_LISTENERS  ? listener_fields
-							    : port_fields;
+	const char *const *list = c == HR_COLL_DESTINATIONS   ? dest_fields
+				  : c == HR_COLL_LISTENERS    ? listener_fields
+				  : c == HR_COLL_SNAT_TUPLES  ? snat_fields
+							      : port_fields;
 	const char *pfx = hr_coll_prefix(c);
 	size_t n = strlen(pfx);
 	int i;
@@ -216,6 +231,8 @@ const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i)
 
 		return hr_format_endpoint(mf->subject, sizeof(mf->subject), l->family, l->addr, l->port);
 	}
+	if (c == HR_COLL_SNAT_TUPLES)
+		return f->snat[i].subject;
 	snprintf(mf->subject, sizeof(mf->subject), "%u", f->inports[i].port);
 	return mf->subject;
 }
@@ -369,6 +386,28 @@ static int port_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 	return 0;
 }
 
+/* One field of a snat_tuples item. */
+static int snat_item(const hr_facts *f, size_t i, const char *k, struct hr_value *out)
+{
+	const struct snat_item *t = &f->snat[i];
+	const char *src = f->snat_source ? f->snat_source : "conntrack";
+	int j;
+
+	if (!strcmp(k, "subject")) {
+		hr_val_str(out, t->subject, src);
+		return 0;
+	}
+	for (j = 0; j < HR_SNAT_NFIELDS; j++)
+		if (!strcmp(k, snat_fields[j])) {
+			if (t->missing[j])
+				hr_val_missing(out, t->missing[j]);
+			else
+				hr_val_num(out, t->v[j], src);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int hr_facts_item_get(const hr_facts *f, enum hr_coll c, size_t i, const char *field,
 		      struct hr_value *out)
 {
@@ -386,5 +425,7 @@ int hr_facts_item_get(const hr_facts *f, enum hr_coll c, size_t i, const char *f
 		return dest_item(f, i, field, out);
 	if (c == HR_COLL_LISTENERS)
 		return listener_item(f, i, field, out);
+	if (c == HR_COLL_SNAT_TUPLES)
+		return snat_item(f, i, field, out);
 	return port_item(f, i, field, out);
 }

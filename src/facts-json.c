@@ -99,7 +99,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 {
 	json_t *root = json_object(), *sysctls = json_object(), *counters = json_object();
 	json_t *rates = json_object(), *other = json_object(), *kernel = json_object();
-	json_t *src = json_object(), *problems = json_array();
+	json_t *src = json_object(), *problems = json_array(), *conntrack = json_object();
 	const char **names = malloc((f->nents + 1) * sizeof(*names));
 	size_t i, n = 0;
 	struct hr_portfacts pm;
@@ -114,6 +114,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		json_t *into = e->is_sysctl                        ? sysctls
 			       : !strncmp(e->name, "rate.", 5)       ? rates
 			       : !strncmp(e->name, "kernel.", 7)     ? kernel
+			       : !strncmp(e->name, "conntrack.", 10) ? conntrack
 			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "netstat.", 8) ||
 				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10)) ? counters
 								     : other;
@@ -130,6 +131,23 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	json_object_set_new(root, "sysctls", sysctls);
 	json_object_set_new(root, "counters", counters);
 	json_object_set_new(root, "rates", rates);
+	if (f->nsnat) {
+		/* The source-NAT tuples, as the rules' snat_tuples items see them. */
+		json_t *list = json_array();
+
+		for (i = 0; i < f->nsnat; i++) {
+			json_t *o = json_object();
+			int j;
+
+			json_object_set_new(o, "subject", json_string(f->snat[i].subject));
+			for (j = 0; j < HR_SNAT_NFIELDS; j++)
+				json_object_set_new(o, hr_snat_field_name((enum hr_snat_field)j), f->snat[i].missing[j] ? json_null()
+											: num_or_null(f->snat[i].v[j]));
+			json_array_append_new(list, o);
+		}
+		json_object_set_new(conntrack, "snat_tuples", list);
+	}
+	json_object_set_new(root, "conntrack", conntrack);
 	json_object_set_new(root, "other", other);
 
 	hr_facts_ports_current(f, &pm);

@@ -55,6 +55,31 @@ hr_facts *hr_facts_new(void)
 	return f;
 }
 
+int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const char *source)
+{
+	struct snat_item *it;
+
+	if (f->nsnat == f->capsnat) {
+		size_t cap = f->capsnat ? f->capsnat * 2 : 16;
+		struct snat_item *n = realloc(f->snat, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		f->snat = n;
+		f->capsnat = cap;
+	}
+	if (!f->snat_source && source && !(f->snat_source = strdup(source)))
+		return -ENOMEM;
+	it = &f->snat[f->nsnat];
+	it->subject = strdup(t->subject ? t->subject : "?");
+	if (!it->subject)
+		return -ENOMEM;
+	memcpy(it->v, t->v, sizeof(it->v));
+	memcpy(it->missing, t->missing, sizeof(it->missing));
+	f->nsnat++;
+	return 0;
+}
+
 void hr_facts_free(hr_facts *f)
 {
 	size_t i;
@@ -68,6 +93,10 @@ void hr_facts_free(hr_facts *f)
 		free(f->ents[i].missing);
 	}
 	free(f->ents);
+	for (i = 0; i < f->nsnat; i++)
+		free(f->snat[i].subject);
+	free(f->snat);
+	free(f->snat_source);
 	for (i = 0; i < f->ndests; i++) {
 		free(f->dest_list[i]->declared_source);
 		free(f->dest_list[i]);

@@ -12,9 +12,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "conntrack.h"
+#include "kmsg.h"
 #include "probe-int.h"
 #include "render.h"
 
@@ -24,6 +27,70 @@ const char *const hr_probe_files[] = {
 
 const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
 const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
+
+/* hr_probe_tree.open for the readers outside probe-*.c: the probe's opener. */
+static int tree_open(void *ctx, const char *abs, int flags)
+{
+	return hr_probe_tree_open(ctx, abs, flags);
+}
+
+int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
+{
+	struct stat st;
+	int fd;
+
+	if (t->open) {
+		fd = t->open(t->ctx, abs, O_RDONLY | O_NONBLOCK);
+	} else {
+		char path[4096];
+
+		if (hr_path_at(path, sizeof(path), t->root, abs) < 0)
+			return -ENAMETOOLONG;
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n)
+{
+	int fd = hr_probe_open_regular(t, abs);
+	size_t len = 0;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t k = read(fd, buf + len, n - 1 - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			k = -errno;
+			close(fd);
+			return k;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (len == n - 1) {
+			char c;
+
+			k = read(fd, &c, 1);
+			close(fd);
+			return k > 0 ? -EFBIG : (long)(buf[len] = '\0', len);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (long)len;
+}
 
 /* See probe.h: the wait between two counter samples. */
 void hr_probe_wait_until(double t0, double interval, bool quiet)
@@ -46,6 +113,52 @@ void hr_probe_wait_until(double t0, double interval, bool quiet)
 		hr_progress_done();
 }
 
+/* A live probe's second counter sample, left for hr_probe_finish. */
+struct hr_probe_pending {
+	hr_facts *f;
+	struct sample s1;
+	double t1, interval;
+	bool sockets; /* the socket source is sock_diag */
+};
+
+/* The second live sample and the rates between it and s1, t1 (hr_now) ago. */
+static void second_sample(struct run *r, const struct sample *s1, double t1)
+{
+	struct sample s2;
+	size_t i;
+
+	memset(&s2, 0, sizeof(s2));
+	for (i = 0; hr_probe_rate_files[i]; i++)
+		hr_probe_rate_sample(r, "", hr_probe_rate_files[i], &s2);
+	hr_probe_rates(r, s1, &s2, hr_now() - t1, "");
+}
+
+void hr_probe_finish(hr_probe_pending *p, bool quiet)
+{
+	struct run r;
+
+	if (!p)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.f = p->f;
+	r.root = "";
+	r.rootfd = -1;
+	r.buf = malloc(VALBUF);
+	hr_probe_wait_until(p->t1, p->interval, quiet);
+	if (r.buf)
+		second_sample(&r, &p->s1, p->t1);
+	else
+		hr_probe_rates_missing(&r, "out of memory for the second counter sample");
+	hr_facts_set_meta(p->f, "", p->sockets ? "netlink sock_diag" : NULL, p->interval);
+	free(r.buf);
+	free(p);
+}
+
+void hr_probe_pending_free(hr_probe_pending *p)
+{
+	free(p);
+}
+
 int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 {
 	struct run r;
@@ -54,7 +167,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	const char *root = o && o->root ? o->root : "";
 	bool live, quiet = o && o->quiet, sample2 = false;
 	double interval = o ? o->interval_s : -1, t1 = 0;
-	size_t i, n;
+	size_t n;
 
 	/* "DIR/" -> "DIR": paths are root + "/proc/...". */
 	n = strlen(root);
@@ -106,16 +219,34 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		} else {
 			hr_probe_sockets_tree(&r, label, sizeof(label));
 		}
+		/* Conntrack entries stream like sockets; the kernel log comes
+		 * after them (SYN flood messages are matched to listeners). */
+		{
+			struct hr_probe_tree tree = {rootbuf, tree_open, &r};
+
+			hr_ct_probe_facts(f, &tree);
+			hr_kmsg_probe(f, &tree, o ? o->log_window_s : 0);
+		}
 	}
 
-	if (live && interval > 0) {
-		double elapsed;
+	if (o && o->later)
+		*o->later = NULL;
+	if (live && interval > 0 && o && o->later) {
+		hr_probe_pending *p = calloc(1, sizeof(*p));
 
+		if (p) {
+			p->f = f;
+			p->s1 = s1;
+			p->t1 = t1;
+			p->interval = interval;
+			p->sockets = label[0] != '\0';
+			*o->later = p;
+		} else {
+			hr_probe_rates_missing(&r, "out of memory for the second counter sample");
+		}
+	} else if (live && interval > 0) {
 		hr_probe_wait_until(t1, interval, quiet);
-		for (i = 0; hr_probe_rate_files[i]; i++)
-			hr_probe_rate_sample(&r, "", hr_probe_rate_files[i], &s2);
-		elapsed = hr_now() - t1;
-		hr_probe_rates(&r, &s1, &s2, elapsed, "");
+		second_sample(&r, &s1, t1);
 	} else if (!live && !(o && o->interval_s == 0)) {
 		char base[4096];
 		double iv = hr_probe_tree_sample2(&r, &s2, &sample2);
@@ -143,6 +274,10 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	if (r.rootfd >= 0)
 		close(r.rootfd);
 	if (r.usable == 0) {
+		if (o && o->later) {
+			hr_probe_pending_free(*o->later);
+			*o->later = NULL;
+		}
 		hr_err_set(err, -ENODATA, "nothing usable read from %s (%zu problems)",
 			   live ? "the live system" : rootbuf, hr_facts_problem_count(f));
 		return -ENODATA;

@@ -400,7 +400,7 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 			const char *s = yscalar(l, v, "for_each");
 
 			if (s && (r->coll = hr_coll_from_name(s)) < 0)
-				lerr(l, v, "for_each must be destinations, listeners or listening_ports, not '%s'", s);
+				lerr(l, v, "for_each must be destinations, listeners, listening_ports or snat_tuples, not '%s'", s);
 		} else if (!strcmp(key, "needs")) {
 			if (v->type == YAML_SCALAR_NODE) {
 				lerr(l, v, "needs must be a list: [fact, ...]");

@@ -226,7 +226,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return 0;
 	case K_ITEM:
 		/* Binding checked the collection; the prefixes differ in their first letter. */
-		if (st->coll < 0 || name[0] != "dlp"[st->coll]) /* dest, listener, port */
+		if (st->coll < 0 || name[0] != "dlps"[st->coll]) /* dest, listener, port, snat */
 			return ev_fail(st, "'%s' is not available here", name);
 		if (st->ov_ports && st->coll == HR_COLL_LISTENING_PORTS &&
 		    (!strcmp(name, "port.in_range") || !strcmp(name, "port.reserved")))
