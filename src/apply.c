@@ -545,9 +545,8 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	r = hr_journal_open(state_dir, id, true, &j, err);
 	if (r < 0)
 		return NULL;
-	txn = hr_journal_read(j);
+	txn = hr_journal_read_err(j, err); /* err: "journal PATH: why" */
 	if (!txn) {
-		hr_err_set(err, -EBADMSG, "transaction %s: unreadable journal", id);
 		hr_journal_close(j);
 		return NULL;
 	}

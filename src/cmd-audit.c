@@ -190,6 +190,19 @@ static int audit_text(FILE *out, const json_t *tree)
 		fprintf(out, "\n\n");
 	}
 	print_port_table(out, findings);
+	{
+		/* Beyond HR_FACTS_MAX_DESTS the facts fold destinations: say so. */
+		const json_t *o = json_object_get(json_object_get(json_object_get(tree, "facts"), "sockets"),
+						  "other_destinations");
+		char a[32], b[32];
+
+		if (o)
+			fprintf(out, "Other destinations: %s sockets toward destinations beyond the %s held one by one "
+				     "were folded together (in the totals, not checked per destination)\n\n",
+				hr_fmt_num(a, sizeof(a), (double)json_integer_value(json_object_get(o, "in_use")), true),
+				hr_fmt_num(b, sizeof(b),
+					   (double)json_integer_value(json_object_get(o, "destinations_held")), true));
+	}
 	json_array_foreach(findings, i, fi) {
 		const char *sev = str_or(fi, "severity", "");
 

@@ -244,6 +244,11 @@ static void text_sockets(FILE *out, const json_t *facts)
 		hr_table_print(out, t, "  ", 0x1FE);
 		hr_table_free(t);
 	}
+	if ((d = json_object_get(s, "other_destinations")))
+		fprintf(out, "  Other destinations (beyond the %s held one by one): %s in use, %s TIME_WAIT\n",
+			num(a, sizeof(a), json_object_get(d, "destinations_held")),
+			num(b, sizeof(b), json_object_get(d, "in_use")),
+			num(c, sizeof(c), json_object_get(d, "timewait")));
 
 	ls = json_object_get(s, "listeners");
 	if (json_array_size(ls)) {

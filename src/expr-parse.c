@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "expr-int.h"
 
 const struct hr_expr_fn hr_expr_fns[F_COUNT] = {
@@ -406,6 +407,13 @@ hr_expr *hr_expr_parse(const char *src, const char *file, int line, int col, str
 	p.s = e->src;
 	p.d = d;
 	if (!e->src || !e->file) {
+		hr_expr_free(e);
+		return NULL;
+	}
+	if (strlen(src) > HR_EXPR_MAX_LEN) {
+		/* Checked before lexing: parsing time and node count grow with it. */
+		hr_expr_perr(&p, 0, "expression of %zu bytes, longer than the bound of %d", strlen(src),
+			     HR_EXPR_MAX_LEN);
 		hr_expr_free(e);
 		return NULL;
 	}

@@ -90,6 +90,10 @@ struct hr_facts {
 	size_t ndests, capdests;
 	struct dest **dest_list; /* insertion order, for iteration */
 	struct dest *last_dest;  /* one-entry lookup cache */
+	/* Sockets toward destinations met after HR_FACTS_MAX_DESTS were held:
+	 * one aggregate, not in dests/dest_list (no rule iterates it). */
+	struct dest other;
+	bool folded;
 
 	struct listener *listeners;
 	size_t nlisteners, caplisteners;

@@ -204,6 +204,16 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			json_array_append_new(dl, o);
 		}
 		free(sorted);
+		if (f->folded) {
+			/* Beyond HR_FACTS_MAX_DESTS: the sum, so the counts still add up. */
+			json_t *o = json_object();
+
+			json_object_set_new(o, "destinations_held", json_integer((json_int_t)f->ndests));
+			json_object_set_new(o, "in_use", json_integer(f->other.total));
+			json_object_set_new(o, "timewait", json_integer(f->other.states[HR_TIME_WAIT]));
+			json_object_set_new(o, "states", states_json(f->other.states, NULL));
+			json_object_set_new(s, "other_destinations", o);
+		}
 		for (i = 0; i < f->nlisteners; i++) {
 			const struct listener *l = &f->listeners[i];
 			const struct inport *in = &f->inports[f->port_index[l->port]];

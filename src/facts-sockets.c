@@ -9,12 +9,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bounds.h"
 #include "facts-int.h"
 
 /* ---------------------------------------------------------------- sockets */
@@ -94,6 +96,12 @@ static struct dest *dest_get(hr_facts *f, int family, uint64_t ka, uint64_t kb, 
 	for (sl = &f->dests[i]; sl->idx; sl = &f->dests[i = (i + 1) & mask])
 		if (sl->ka == ka && sl->kb == kb && sl->pf == pf)
 			return f->last_dest = f->dest_list[sl->idx - 1];
+	/* Only a new destination reaches the bound check: the lookups above,
+	 * the per-socket hot path, are unchanged. */
+	if (f->ndests >= HR_FACTS_MAX_DESTS) {
+		f->folded = true;
+		return &f->other;
+	}
 	if ((f->ndests + 1) * 2 > f->capdests) {
 		if (dests_grow(f) < 0)
 			return NULL;
@@ -326,6 +334,12 @@ int hr_facts_set_listener_backlog(hr_facts *f, int family, const uint8_t *addr, 
 
 void hr_facts_sockets_done(hr_facts *f)
 {
+	if (f->folded && !f->have_sockets)
+		hr_facts_add_problem(f, "sockets",
+				     "more than %d destinations: %" PRIu32 " sockets toward the rest were folded into "
+				     "'other destinations' (in the totals, not evaluated one by one; how many "
+				     "destinations they go to is not counted)",
+				     HR_FACTS_MAX_DESTS, f->other.total);
 	f->have_sockets = true;
 }
 
@@ -385,6 +399,8 @@ int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double r
 	}
 	if (!d)
 		return -ENOMEM;
+	if (d == &f->other)
+		return -ENOSPC; /* beyond HR_FACTS_MAX_DESTS: cannot be named one by one */
 	if (!d->declared || rate > d->declared_rate)
 		d->declared_rate = rate;
 	d->declared = true;

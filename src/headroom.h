@@ -48,6 +48,9 @@ int hr_path_at(char *buf, size_t n, const char *root, const char *abs_path);
 /* Reads a whole (small) file into a NUL-terminated owned buffer.
  * Returns 0 or -errno; *len (optional) gets the byte count. */
 int hr_read_file(const char *path, char **out, size_t *len);
+/* Same, refusing a file of more than max bytes with -EFBIG after reading
+ * at most max + 1 of them (see src/bounds.h for the bounds). */
+int hr_read_file_max(const char *path, size_t max, char **out, size_t *len);
 
 /* Writes all of buf (retrying short writes and EINTR). 0 or -errno (-EIO
  * when write() returns 0). */

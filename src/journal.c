@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "journal.h"
 
 struct hr_journal {
@@ -355,19 +356,45 @@ int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal
 	return 0;
 }
 
-/* Parses a journal's lines into {"header", "events"}. */
-static json_t *parse(const char *path)
+/* Parses a journal's lines into {"header", "events"}; NULL with *why (a
+ * static string or why_buf) when it cannot be read, is over its bounds
+ * (HR_JOURNAL_MAX_FILE, HR_JOURNAL_MAX_LINE) or has no begin record. */
+static json_t *parse(const char *path, const char **why, char *why_buf, size_t why_n)
 {
 	char *buf, *line, *save = NULL;
 	json_t *out, *events;
+	int r = hr_read_file_max(path, HR_JOURNAL_MAX_FILE, &buf, NULL);
 
-	if (hr_read_file(path, &buf, NULL) < 0)
+	*why = "no readable begin record";
+	if (r < 0) {
+		*why = r == -EFBIG ? "larger than " HR_STR(HR_JOURNAL_MAX_FILE_MIB) " MiB (the bound of a journal)"
+				   : strerror(-r);
 		return NULL;
+	}
 	out = json_object();
 	events = json_array();
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *ev = json_loads(line, 0, NULL);
-		const char *type = json_string_value(json_object_get(ev, "type"));
+		json_t *ev;
+		const char *type;
+
+		if (strlen(line) > HR_JOURNAL_MAX_LINE) {
+			/* headroom never writes one (values are 64 KiB at most):
+			 * refuse the journal rather than drop an old value. */
+			size_t lineno = 1;
+			const char *c;
+
+			for (c = buf; c < line; c++)
+				lineno += !*c || *c == '\n';
+			snprintf(why_buf, why_n, "line %zu longer than %d KiB (the bound of a journal line)", lineno,
+				 HR_JOURNAL_MAX_LINE >> 10);
+			*why = why_buf;
+			json_decref(events);
+			json_decref(out);
+			free(buf);
+			return NULL;
+		}
+		ev = json_loads(line, 0, NULL);
+		type = json_string_value(json_object_get(ev, "type"));
 
 		if (!ev || !type) {
 			json_decref(ev);
@@ -389,7 +416,18 @@ static json_t *parse(const char *path)
 
 json_t *hr_journal_read(hr_journal *j)
 {
-	return parse(j->path);
+	return hr_journal_read_err(j, NULL);
+}
+
+json_t *hr_journal_read_err(hr_journal *j, struct hr_err *err)
+{
+	char buf[160];
+	const char *why;
+	json_t *t = parse(j->path, &why, buf, sizeof(buf));
+
+	if (!t)
+		hr_err_set(err, -EBADMSG, "journal %s: %s", j->path, why);
+	return t;
 }
 
 const char *hr_journal_id(const hr_journal *j)
@@ -458,9 +496,14 @@ json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struc
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
 		*busy = errno == EWOULDBLOCK;
 	close(fd);
-	t = parse(path);
-	if (!t)
-		hr_err_set(err, -EBADMSG, "journal %s: no readable begin record", path);
+	{
+		char buf[160];
+		const char *why;
+
+		t = parse(path, &why, buf, sizeof(buf));
+		if (!t)
+			hr_err_set(err, -EBADMSG, "journal %s: %s", path, why);
+	}
 	return t;
 }
 

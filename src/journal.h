@@ -45,6 +45,9 @@ int hr_journal_append(hr_journal *j, json_t *event);
 /* Re-reads the whole transaction: {"header": {...}, "events": [...]}
  * (owned); a torn last line (crash mid-append) is skipped. */
 json_t *hr_journal_read(hr_journal *j);
+/* Same, with err naming the journal file and why on failure (over its
+ * bounds in bounds.h, or no begin record). */
+json_t *hr_journal_read_err(hr_journal *j, struct hr_err *err);
 const char *hr_journal_id(const hr_journal *j);
 /* Closes (and unlocks). NULL is a no-op. */
 void hr_journal_close(hr_journal *j);

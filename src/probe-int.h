@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
 #include "probe.h"
 
 #define F_OSRELEASE "/proc/sys/kernel/osrelease"
@@ -28,9 +29,9 @@
 #define F_TCP6 "/proc/net/tcp6"
 #define F_SLAB "/sys/kernel/slab/tw_sock_TCP/object_size"
 
-/* Sysctl values and counter files are small; 64 KiB holds any of them
- * (ip_local_reserved_ports is the longest value the kernel prints). */
-#define VALBUF (64 * 1024)
+/* Sysctl values and counter files are small: the bound and its reason are
+ * HR_PROBE_MAX_VALUE's (bounds.h). */
+#define VALBUF HR_PROBE_MAX_VALUE
 
 /* Counters turned into rates (probe-counters.c's rate_counters). */
 #define HR_PROBE_NRATES 5

@@ -154,7 +154,7 @@ const char *hr_probe_why(long err)
 	case EISDIR:
 		return "refused: a directory";
 	case EFBIG:
-		return "refused: larger than 64 KiB";
+		return "refused: larger than " HR_STR(HR_PROBE_MAX_VALUE_KIB) " KiB";
 	case EACCES:
 	case EPERM:
 		return "permission denied (write-only or unreadable)";

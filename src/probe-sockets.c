@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "probe-int.h"
 #include "procnet.h"
 #include "sockdiag.h"
@@ -59,9 +60,8 @@ static bool backlog_line(const char *line, int *family, uint8_t *addr, uint16_t 
  * backlogs stay unknown. */
 static void backlogs_tree(struct run *r)
 {
-	char path[4096], *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
+	char path[4096], line[HR_BACKLOGS_MAX_LINE + 2];
+	unsigned long lineno = 0, nbad = 0;
 	int fd = hr_probe_tree_open(r, HR_PROBE_BACKLOGS, O_RDONLY | O_NONBLOCK);
 	struct stat st;
 	FILE *in;
@@ -79,22 +79,37 @@ static void backlogs_tree(struct run *r)
 		close(fd);
 		return;
 	}
-	while (getline(&line, &cap, in) > 0) {
+	while (fgets(line, sizeof(line), in)) {
 		int family;
 		uint8_t addr[16];
 		uint16_t port;
 		uint32_t backlog;
+		size_t len = strlen(line);
 
 		lineno++;
+		/* fgets stops at the bound; a line cut short of it without a
+		 * newline before the end of the file held a NUL byte. */
+		if (len == 0 || (line[len - 1] != '\n' && (len > HR_BACKLOGS_MAX_LINE || !feof(in)))) {
+			hr_facts_add_problem(r->f, path, "line %lu: %s; rest of the file not read", lineno,
+					     len > HR_BACKLOGS_MAX_LINE
+						     ? "longer than " HR_STR(HR_BACKLOGS_MAX_LINE) " bytes"
+						     : "binary data (a NUL byte)");
+			break;
+		}
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#' || !line[0])
 			continue;
-		if (!backlog_line(line, &family, addr, &port, &backlog))
+		if (!backlog_line(line, &family, addr, &port, &backlog)) {
 			hr_facts_add_problem(r->f, path, "line %lu: not 'ADDRESS:PORT BACKLOG'; skipped", lineno);
-		else
+			if (++nbad == HR_BACKLOGS_MAX_BAD) {
+				hr_facts_add_problem(r->f, path, "%d malformed lines; rest of the file not read",
+						     HR_BACKLOGS_MAX_BAD);
+				break;
+			}
+		} else {
 			hr_facts_set_listener_backlog(r->f, family, addr, port, backlog);
+		}
 	}
-	free(line);
 	fclose(in);
 }
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "procnet.h"
 
 /* 256 KiB: a few thousand lines per read(), few syscalls even at 1M sockets. */
@@ -25,6 +26,7 @@ struct hr_procnet {
 	bool eof;
 	unsigned long line;   /* number of the line at start (1 = header) */
 	unsigned long nbad;
+	bool stopped;         /* a bound was hit: the rest of the file is not read */
 };
 
 /* Hex digit values, -1 for anything else. */
@@ -339,21 +341,20 @@ static int peek(hr_procnet *p, const char **line, size_t *len, size_t *next)
 			*line = b;
 			*len = (size_t)(nl - b);
 			*next = (size_t)(nl - p->buf) + 1;
-			return 1;
+			return *len > HR_PROCNET_MAX_LINE ? -E2BIG : 1;
+		}
+		if (p->end - p->start > HR_PROCNET_MAX_LINE) {
+			/* No newline within the bound (a sparse file's zeros, a
+			 * binary file): not a socket line, whatever follows. */
+			*line = b;
+			*len = p->end - p->start;
+			return -E2BIG;
 		}
 		if (p->eof) {
 			if (p->start == p->end)
 				return 0;
 			*line = b; /* last line without a newline */
 			*len = p->end - p->start;
-			*next = p->end;
-			return 1;
-		}
-		if (p->start == 0 && p->end == PN_BUFSZ) {
-			/* A line longer than the buffer: hand back what we have
-			 * (it fails to parse) and drop the rest of it. */
-			*line = b;
-			*len = p->end;
 			*next = p->end;
 			return 1;
 		}
@@ -375,6 +376,20 @@ static void bad_line(hr_procnet *p, hr_facts *f, const char *why)
 	hr_facts_add_problem(f, src, "%s; line skipped", why);
 }
 
+/* Gives up on the rest of the file after a bound was hit, with one
+ * problem naming file:line; the sockets read so far still count. */
+static void stop(hr_procnet *p, hr_facts *f, const char *l, size_t len, const char *why)
+{
+	char src[4096];
+
+	p->stopped = true;
+	if (!f)
+		return;
+	snprintf(src, sizeof(src), "%s:%lu", p->label, p->line);
+	hr_facts_add_problem(f, src, "%s%s; rest of the file not read (not a /proc/net/tcp file?)", why,
+			     memchr(l, '\0', len) ? " (binary data: a NUL byte)" : "");
+}
+
 /* Skips and checks the header line (the first line of the file). */
 static int header(hr_procnet *p, hr_facts *f)
 {
@@ -385,6 +400,10 @@ static int header(hr_procnet *p, hr_facts *f)
 	if (p->line != 1)
 		return 0;
 	r = peek(p, &l, &len, &next);
+	if (r == -E2BIG) {
+		stop(p, f, l, len, "header line longer than " HR_STR(HR_PROCNET_MAX_LINE) " bytes");
+		return -EBADMSG;
+	}
 	if (r <= 0)
 		return r < 0 ? r : -ENODATA;
 	p->start = next;
@@ -406,8 +425,11 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
 		 void (*cb)(void *ctx, const struct hr_sock *s), void *ctx)
 {
 	long n = 0;
-	int r = header(p, f);
+	int r;
 
+	if (p->stopped)
+		return 0;
+	r = header(p, f);
 	if (r < 0)
 		return r;
 	for (;;) {
@@ -416,6 +438,10 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
 		struct hr_sock s;
 
 		r = peek(p, &l, &len, &next);
+		if (r == -E2BIG) {
+			stop(p, f, l, len, "line longer than " HR_STR(HR_PROCNET_MAX_LINE) " bytes");
+			break;
+		}
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -429,7 +455,16 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
 			continue;
 		}
 		if (hr_procnet_parse_line(l, len, p->family, &s, &why) < 0) {
+			if (memchr(l, '\0', len)) {
+				/* The kernel prints text only: a NUL is a sparse or binary file. */
+				stop(p, f, l, len, "malformed line");
+				break;
+			}
 			bad_line(p, f, why);
+			if (p->nbad >= HR_PROCNET_MAX_BAD) {
+				stop(p, f, l, 0, "the " HR_STR(HR_PROCNET_MAX_BAD) "th malformed line");
+				break;
+			}
 			p->start = next;
 			p->line++;
 			continue;
@@ -444,7 +479,7 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
 		p->start = next;
 		p->line++;
 	}
-	if (!listen_only && p->nbad > PN_MAX_REPORTED && f)
+	if ((!listen_only || p->stopped) && p->nbad > PN_MAX_REPORTED && f)
 		hr_facts_add_problem(f, p->label, "%lu more malformed lines skipped (not listed)",
 				     p->nbad - PN_MAX_REPORTED);
 	return n;

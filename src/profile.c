@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "bounds.h"
 #include "profile.h"
 #include "sysctl.h"
 
@@ -211,6 +212,10 @@ static int load_setting(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yam
 		 kn->start_mark.column + 1);
 	s.where = strdup(where);
 	s.from = strdup(p->name ? p->name : "?");
+	if (p->nsettings >= HR_PROFILE_MAX_KEYS) {
+		hr_desired_clear(&s);
+		return at(l, kn, "more than %s keys in a profile (the bound)", HR_STR(HR_PROFILE_MAX_KEYS), NULL);
+	}
 	nv = realloc(p->settings, (p->nsettings + 1) * sizeof(*nv));
 	if (!nv || !s.key || !s.where || !s.from) {
 		hr_desired_clear(&s);
@@ -278,37 +283,38 @@ int hr_profile_load_file(const char *path, struct hr_profile **out, struct hr_er
 	yaml_document_t doc;
 	struct hr_profile *p;
 	struct ld l = {path, &doc, err};
-	FILE *f;
+	char *text;
+	size_t len;
 	int r;
 
 	*out = NULL;
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+	r = hr_bounds_read_yaml(path, HR_PROFILE_MAX_FILE, "profile", &text, &len, err);
+	if (r < 0) {
+		if (r != -EFBIG && r != -EBADMSG)
+			hr_err_set(err, r, "%s: %s", path, strerror(-r)); /* the wording before the bounds */
 		return r;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		fclose(f);
+		free(text);
 		return -ENOMEM;
 	}
 	p->file = strdup(path);
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		hr_err_set(err, -EBADMSG, "%s:%zu:%zu: YAML error: %s", path,
 			   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
 			   parser.problem ? parser.problem : "unknown");
 		yaml_parser_delete(&parser);
-		fclose(f);
+		free(text);
 		hr_profile_free(p);
 		return -EBADMSG;
 	}
 	r = load_doc(&l, p);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
+	free(text);
 	if (r < 0) {
 		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 		hr_profile_free(p);

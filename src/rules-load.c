@@ -12,6 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "bounds.h"
 #include "rules-int.h"
 
 /* ----------------------------------------------------------------- loading */
@@ -604,6 +605,11 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 	YSEQ_EACH(l, n, it, item) {
 		struct rule r, *old, *nr;
 
+		if (l->rs->nrules >= HR_RULES_MAX) {
+			lerr(l, it, "more than %d rules in the rule set (the bound); this rule and the rest "
+				    "of the file not read", HR_RULES_MAX);
+			break;
+		}
 		memset(&r, 0, sizeof(r));
 		l->rule_bad = false;
 		l->first[0] = '\0';
@@ -649,10 +655,28 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	if (hr_rules_path_in(rs->loaded, rs->nloaded, path))
 		return 0; /* the same file twice (a directory given twice): once is enough */
 	rs->checked = false;
-	rc = hr_read_file(path, &text, &len);
+	rc = hr_read_file_max(path, HR_RULES_MAX_FILE, &text, &len);
+	if (rc == -EFBIG) {
+		hr_diags_add(d, path, 0, 0, false, "larger than %d MiB (the bound of a rule file); not read",
+			     HR_RULES_MAX_FILE >> 20);
+		return rc;
+	}
 	if (rc < 0) {
 		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", strerror(-rc));
 		return rc;
+	}
+	{
+		int dl, dc;
+
+		rc = hr_yaml_check_depth(text, len, HR_YAML_MAX_DEPTH, &dl, &dc);
+		if (rc < 0) {
+			if (rc == -E2BIG)
+				hr_diags_add(d, path, dl, dc, false,
+					     "nested deeper than %d levels (the bound of a rule file); not read",
+					     HR_YAML_MAX_DEPTH);
+			free(text);
+			return rc == -E2BIG ? -EBADMSG : rc;
+		}
 	}
 	base = strrchr(path, '/');
 	l.area = strdup(base ? base + 1 : path);

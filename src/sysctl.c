@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "sysctl.h"
 
 /* Swaps '.' and '/' (the sysctl(8) convention between the two key forms). */
@@ -150,7 +151,9 @@ int hr_sysctl_read(const char *root, const char *key, char **out)
 	*out = NULL;
 	if (r < 0)
 		return r;
-	r = hr_read_file(file, &buf, NULL);
+	/* A value longer than the probe's bound is not a kernel value (and
+	 * under --root could be anything): -EFBIG, not read whole. */
+	r = hr_read_file_max(file, HR_PROBE_MAX_VALUE - 1, &buf, NULL);
 	if (r < 0)
 		return r;
 	t = hr_strtrim(buf);

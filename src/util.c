@@ -70,6 +70,8 @@ const char *hr_strerror(int err)
 		return "malformed content";
 	case ENODATA:
 		return "no data";
+	case EFBIG:
+		return "larger than its bound (see LIMITS in the man page)";
 	case EEXIST:
 		return "already exists";
 	default:
@@ -95,6 +97,11 @@ int hr_path(char *buf, size_t n, const char *abs_path)
 }
 
 int hr_read_file(const char *path, char **out, size_t *len)
+{
+	return hr_read_file_max(path, SIZE_MAX - 1, out, len);
+}
+
+int hr_read_file_max(const char *path, size_t max, char **out, size_t *len)
 {
 	int fd, err;
 	size_t cap = 4096, used = 0;
@@ -134,6 +141,11 @@ int hr_read_file(const char *path, char **out, size_t *len)
 		if (k == 0)
 			break;
 		used += (size_t)k;
+		if (used > max) {
+			free(buf);
+			close(fd);
+			return -EFBIG;
+		}
 	}
 	close(fd);
 	buf[used] = '\0';

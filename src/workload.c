@@ -11,6 +11,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "bounds.h"
 #include "workload.h"
 
 enum wl_role { ROLE_UNSET = -1, ROLE_HOST, ROLE_ROUTER, ROLE_NAT };
@@ -357,6 +358,10 @@ static int parse_list(struct wl_ctx *c, const yaml_node_t *seq, const char *key,
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return wl_fail(c, seq, "'%s' must be a list of entries, not %s", key, node_type_name(seq));
 	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	if (n > HR_WORKLOAD_MAX_ENTRIES)
+		return wl_fail(c, yaml_document_get_node(c->doc, seq->data.sequence.items.start[HR_WORKLOAD_MAX_ENTRIES]),
+			       "more than %d entries in '%s' (the bound of a workload file)", HR_WORKLOAD_MAX_ENTRIES,
+			       key);
 	if (outbound) {
 		c->w->out = calloc(n ? n : 1, sizeof(*c->w->out));
 		if (!c->w->out)
@@ -567,13 +572,10 @@ int hr_workload_load(hr_facts *f, const char *path, struct hr_err *err)
 {
 	char *text;
 	size_t len;
-	int r = hr_read_file(path, &text, &len);
+	int r = hr_bounds_read_yaml(path, HR_PROFILE_MAX_FILE, "workload file", &text, &len, err);
 
-	if (r < 0) {
-		hr_err_set(err, r, "%s: cannot read workload file: %s", path,
-			   r == -ENOENT ? "no such file" : hr_strerror(r));
+	if (r < 0)
 		return r;
-	}
 	r = hr_workload_load_buffer(f, text, len, path, err);
 	free(text);
 	return r;

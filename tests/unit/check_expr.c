@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "expr.h"
 #include "check-run.h"
 
@@ -446,23 +447,23 @@ START_TEST(test_deep_nesting)
 		buf[k++] = ')';
 	buf[k] = '\0';
 	ck_assert_double_eq(num(buf), 1);
-	/* 100000 levels: an error, not a stack overflow */
+	/* 8000 levels (the most HR_EXPR_MAX_LEN holds): an error, not a stack overflow */
 	k = 0;
-	for (i = 0; i < 100000; i++)
+	for (i = 0; i < 8000; i++)
 		buf[k++] = '(';
 	buf[k++] = '1';
-	for (i = 0; i < 100000; i++)
+	for (i = 0; i < 8000; i++)
 		buf[k++] = ')';
 	buf[k] = '\0';
 	load_error(buf, "nested deeper than 64", 0);
 	k = 0;
-	for (i = 0; i < 50000; i++)
+	for (i = 0; i < 16000; i++)
 		buf[k++] = '-';
 	buf[k++] = '1';
 	buf[k] = '\0';
 	load_error(buf, "nested deeper than 64", 0);
 	k = 0;
-	for (i = 0; i < 20000; i++) {
+	for (i = 0; i < 4000; i++) {
 		memcpy(buf + k, "not ", 4);
 		k += 4;
 	}
@@ -476,6 +477,16 @@ START_TEST(test_deep_nesting)
 	}
 	memcpy(buf + k, "1", 2);
 	load_error(buf, "nested deeper than 64", 0);
+	/* Longer than HR_EXPR_MAX_LEN: refused before lexing, at its start;
+	 * exactly the bound (a number padded with blanks) is read. */
+	memset(buf, ' ', HR_EXPR_MAX_LEN);
+	buf[0] = '7';
+	buf[HR_EXPR_MAX_LEN] = '\0';
+	ck_assert_double_eq(num(buf), 7);
+	memset(buf, ' ', 200000);
+	buf[0] = '7';
+	buf[200000] = '\0';
+	load_error(buf, "expression of 200000 bytes, longer than the bound of 16384", 10);
 	(void)d;
 }
 END_TEST

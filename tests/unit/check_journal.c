@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "apply-unit.h"
+#include "bounds.h"
 #include "journal.h"
 
 START_TEST(test_state_dir)
@@ -93,6 +94,49 @@ START_TEST(test_txn)
 }
 END_TEST
 
+/* Journals over their bounds (bounds.h) are refused naming the file and
+ * why: a line over HR_JOURNAL_MAX_LINE, a file over HR_JOURNAL_MAX_FILE. */
+START_TEST(test_bounds)
+{
+	char *d = ut_tmpdir(), path[4200], id[64];
+	struct hr_err e = {0};
+	hr_journal *j;
+	json_t *h = json_pack("{s:[]}", "entries"), *t;
+	bool busy;
+	FILE *f;
+	long i;
+
+	ck_assert_int_eq(hr_journal_begin(d, h, &j, &e), 0);
+	json_decref(h);
+	snprintf(id, sizeof(id), "%s", hr_journal_id(j));
+	hr_journal_close(j);
+	snprintf(path, sizeof(path), "%s/txn/%s.journal", d, id);
+	/* Within the bounds: read. */
+	t = hr_journal_peek(d, id, &busy, &e);
+	ck_assert_ptr_nonnull(t);
+	json_decref(t);
+	/* Line 2 is one byte over the line bound. */
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"type\":\"x\",\"v\":\"", f);
+	for (i = 0; i < HR_JOURNAL_MAX_LINE; i++)
+		fputc('a', f);
+	fputs("\"}\n", f);
+	fclose(f);
+	t = hr_journal_peek(d, id, &busy, &e);
+	ck_assert_ptr_null(t);
+	ck_assert_msg(strstr(e.msg, path) && strstr(e.msg, "line 2 longer than 256 KiB"), "%s", e.msg);
+	hr_err_clear(&e);
+	ck_assert_int_eq(truncate(path, HR_JOURNAL_MAX_FILE + 1), 0);
+	ck_assert_int_eq(hr_journal_open(d, id, false, &j, &e), 0);
+	t = hr_journal_read_err(j, &e);
+	ck_assert_ptr_null(t);
+	ck_assert_msg(strstr(e.msg, path) && strstr(e.msg, "larger than 16 MiB"), "%s", e.msg);
+	hr_journal_close(j);
+	ut_rmtree(d);
+}
+END_TEST
+
 /* A reserved journal holds its space before the first record (KEEP_SIZE:
  * the file's length is only the header), so appends cannot meet ENOSPC. */
 START_TEST(test_reserve)
@@ -126,6 +170,7 @@ int main(void)
 
 	tcase_add_test(tc, test_state_dir);
 	tcase_add_test(tc, test_txn);
+	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_reserve);
 	suite_add_tcase(s, tc);
 	return ut_run(s);

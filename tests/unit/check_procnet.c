@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "procnet.h"
 #include "check-run.h"
 
@@ -349,6 +350,69 @@ START_TEST(test_each)
 }
 END_TEST
 
+/* Counts the problems of f whose message contains want. */
+static int problems_with(hr_facts *f, const char *want)
+{
+	json_t *j = hr_facts_to_json(f), *p;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(j, "problems"), i, p)
+		n += strstr(json_string_value(json_object_get(p, "message")), want) != NULL;
+	json_decref(j);
+	return n;
+}
+
+START_TEST(test_bounds)
+{
+	/* A good line, then (per case) a line over HR_PROCNET_MAX_LINE, NUL
+	 * bytes without a newline (a sparse file), or HR_PROCNET_MAX_BAD + 5
+	 * garbage lines, then a good line the reader must not reach. */
+	char l[320], path[256];
+	int c, i, err;
+
+	snprintf(path, sizeof(path), "/tmp/check_procnet.%d.bounds", (int)getpid());
+	for (c = 0; c < 3; c++) {
+		FILE *fp = fopen(path, "w");
+		hr_facts *f = hr_facts_new();
+		hr_procnet *p;
+
+		ck_assert_ptr_nonnull(fp);
+		fputs(HDR4, fp);
+		fprintf(fp, "%s\n", line(l, AF_INET, "10.0.0.1", 40000, "10.0.0.2", 80, 0x01, 0, 0, 0));
+		if (c == 0) {
+			for (i = 0; i < HR_PROCNET_MAX_LINE + 1; i++)
+				fputc('7', fp);
+			fputc('\n', fp);
+		} else if (c == 1) {
+			for (i = 0; i < 300000; i++)
+				fputc('\0', fp);
+			fputc('\n', fp);
+		} else {
+			for (i = 0; i < HR_PROCNET_MAX_BAD + 5; i++)
+				fputs("garbage\n", fp);
+		}
+		fprintf(fp, "%s\n", line(l, AF_INET, "10.0.0.1", 40001, "10.0.0.2", 80, 0x01, 0, 0, 0));
+		fclose(fp);
+		p = hr_procnet_open(path, "T/tcp", AF_INET, &err);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(hr_procnet_listeners(p, f), 0);
+		ck_assert_int_eq(hr_procnet_rest(p, f), 1);
+		ck_assert_int_eq(hr_procnet_rest(p, f), 0); /* stays stopped */
+		ck_assert_int_eq(problems_with(f, "rest of the file not read"), 1);
+		if (c == 0)
+			ck_assert_int_eq(problems_with(f, "longer than 4096 bytes"), 1);
+		if (c == 1)
+			ck_assert_int_eq(problems_with(f, "NUL byte"), 1);
+		if (c == 2)
+			ck_assert_uint_eq(hr_procnet_bad_lines(p), HR_PROCNET_MAX_BAD);
+		hr_procnet_close(p);
+		hr_facts_free(f);
+	}
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	int err = 0;
@@ -371,6 +435,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_many_lines_cross_buffer);
 	tcase_add_test(tc, test_hex_words);
 	tcase_add_test(tc, test_each);
+	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;

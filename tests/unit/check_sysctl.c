@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "apply-unit.h"
+#include "bounds.h"
 #include "sysctl.h"
 
 static const char *norm(const char *in, int *r)
@@ -97,6 +98,29 @@ START_TEST(test_tree_rw)
 }
 END_TEST
 
+/* A value over HR_PROBE_MAX_VALUE (a 10 MB single line) is refused with
+ * -EFBIG, not read whole; one just within the bound is read. */
+START_TEST(test_value_bound)
+{
+	char *d = ut_tmpdir(), *v, *big = malloc(10000001);
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, '1', 10000000);
+	big[10000000] = '\0';
+	ut_write(d, "proc/sys/net/core/somaxconn", big);
+	v = (char *)1;
+	ck_assert_int_eq(hr_sysctl_read(d, "net.core.somaxconn", &v), -EFBIG);
+	ck_assert_ptr_null(v);
+	big[HR_PROBE_MAX_VALUE - 1] = '\0';
+	ut_write(d, "proc/sys/net/core/somaxconn", big);
+	ck_assert_int_eq(hr_sysctl_read(d, "net.core.somaxconn", &v), 0);
+	ck_assert_uint_eq(strlen(v), HR_PROBE_MAX_VALUE - 1);
+	free(v);
+	free(big);
+	ut_rmtree(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sysctl");
@@ -105,6 +129,7 @@ int main(void)
 	tcase_add_test(tc, test_normalise);
 	tcase_add_test(tc, test_path_and_values);
 	tcase_add_test(tc, test_tree_rw);
+	tcase_add_test(tc, test_value_bound);
 	suite_add_tcase(s, tc);
 	return ut_run(s);
 }

@@ -1,0 +1,101 @@
+/* bounds.h: the input bounds of every reader, in one place (issue 12).
+ * Beyond a bound a reader stops with an error naming the file (and the
+ * line or key where there is one) instead of using unbounded memory or
+ * time. Each number is far above what the kernel or a hand-written file
+ * produces; the man pages (headroom-probe.8, headroom-rules.5,
+ * headroom-profiles.5, headroom-audit.8) list them in a table. */
+#ifndef HR_BOUNDS_H
+#define HR_BOUNDS_H
+
+/* A bound as text, for messages (only for bounds written as one number). */
+#define HR_STR_(x) #x
+#define HR_STR(x) HR_STR_(x)
+
+/* --- probe: captured trees (--root) and /proc --- */
+
+/* One line of /proc/net/tcp{,6}: the kernel pads tcp4 lines to 149 bytes
+ * and tcp6 lines are about 180 (seq_setwidth(), net/ipv{4,6}/tcp*.c);
+ * 4 KiB is 20 times that, so a longer line is not a socket line. */
+#define HR_PROCNET_MAX_LINE 4096
+/* Malformed lines in one tcp file before it is given up on: a real file
+ * has none; a hand-edited tree a few. 1000 keeps a file of garbage from
+ * costing time proportional to its size. */
+#define HR_PROCNET_MAX_BAD 1000
+
+/* One sysctl value, and one counter file (snmp, netstat, sockstat, slab):
+ * the longest kernel sysctl values (a cpumask, net.ipv4.ip_local_reserved_ports
+ * fully listed) are a few KiB and /proc/net/netstat is ~5 KiB; 64 KiB is
+ * what a single read() of /proc/sys hands out at most in practice, so more
+ * is not a kernel value. */
+#define HR_PROBE_MAX_VALUE_KIB 64
+#define HR_PROBE_MAX_VALUE (HR_PROBE_MAX_VALUE_KIB * 1024)
+/* One line of a snapshot's headroom/backlogs ("ADDRESS:PORT BACKLOG": at
+ * most 39 + 1 + 5 + 1 + 10 bytes); the file is streamed, so only the line
+ * is bounded. */
+#define HR_BACKLOGS_MAX_LINE 256
+/* Malformed backlogs lines (each one a problem) before the file is given
+ * up on: headroom snapshot writes none. */
+#define HR_BACKLOGS_MAX_BAD 100
+
+/* --- facts model --- */
+
+/* Outbound destinations (remote address, remote port) held one by one;
+ * the rest are folded into one "other destinations" aggregate whose counts
+ * still add up. 65,536 destinations cost ~10 MiB (one 128-byte aggregate
+ * plus hash slots each) and are more than any rule needs to name one. */
+#define HR_FACTS_MAX_DESTS 65536
+
+/* --- rules (headroom-rules.5) --- */
+
+/* A rule file: the shipped ones are a few KiB each (~40 KiB together);
+ * 1 MiB is room for thousands of rules, and libyaml's document of it
+ * takes ~35 MiB (measured: 34 bytes per byte of a file of short rules). */
+#define HR_RULES_MAX_FILE (1024 * 1024)
+/* Nesting of YAML collections in a rule, workload or profile file: the
+ * formats nest at most 5 deep (rules: - fix: set: key: ...); 32 leaves
+ * room and stops a '[[[[...' file before anything walks it. */
+#define HR_YAML_MAX_DEPTH 32
+/* Rules in one rule set (all files together): the shipped set has ~25;
+ * each rule is evaluated against every fact on every run. */
+#define HR_RULES_MAX 10000
+/* One expression (when:, derived values, fix values): the longest shipped
+ * one is ~200 bytes; 16 KiB is a page of conditions. */
+#define HR_EXPR_MAX_LEN (16 * 1024)
+
+/* --- profiles and workloads (headroom-profiles.5, headroom-audit.8) --- */
+
+/* A profile or workload file: the shipped profiles are ~2 KiB. */
+#define HR_PROFILE_MAX_FILE (1024 * 1024)
+/* Keys set by one profile (after 'extends'): a kernel has ~1,000 net sysctls. */
+#define HR_PROFILE_MAX_KEYS 4096
+/* Declared outbound/inbound entries of one workload file: each becomes a
+ * destination or listener of the facts model. */
+#define HR_WORKLOAD_MAX_ENTRIES 4096
+
+/* --- journal (headroom-apply.8) --- */
+
+/* One transaction journal: a few hundred bytes per key changed, so 16 MiB
+ * is tens of thousands of keys; it is read whole to resume or roll back. */
+#define HR_JOURNAL_MAX_FILE_MIB 16
+#define HR_JOURNAL_MAX_FILE (HR_JOURNAL_MAX_FILE_MIB * 1024 * 1024)
+/* One journal event line (one key's old and new value, JSON-escaped: the
+ * values are HR_PROBE_MAX_VALUE at most, escaping can double them). */
+#define HR_JOURNAL_MAX_LINE (256 * 1024)
+
+#include <stddef.h>
+
+/* Checks that no YAML collection in text nests deeper than max (a
+ * streaming pass over the events, before the document is built). Returns
+ * 0 (also on a syntax error: the loader reports those), -E2BIG with the
+ * 1-based *line and *col of the first collection too deep, or -ENOMEM. */
+int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *col);
+
+struct hr_err;
+/* Reads a whole YAML file of at most max bytes and checks its nesting
+ * (HR_YAML_MAX_DEPTH). what names the kind of file in messages ("workload
+ * file"). Returns 0 with an owned *text, or -errno with err set naming the
+ * file (and line:col of a collection too deep). */
+int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **text, size_t *len,
+			struct hr_err *err);
+
+#endif
