@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "watch.h"
 #include "check-run.h"
 
@@ -198,15 +199,15 @@ START_TEST(test_netns_names)
 {
 	struct hr_err err = {0};
 
-	ck_assert_int_eq(hr_netns_enter("a/b", &err), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err.msg, "ip netns list"));
+	ck_assert_int_eq(hr_netns_enter_name("a/b", &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not an 'ip netns' name"));
 	hr_err_clear(&err);
-	ck_assert_int_eq(hr_netns_enter("..", &err), -EINVAL);
+	ck_assert_int_eq(hr_netns_enter_name("..", &err), -EINVAL);
 	hr_err_clear(&err);
-	ck_assert_int_eq(hr_netns_enter("", &err), -EINVAL);
+	ck_assert_int_eq(hr_netns_enter_name("", &err), -EINVAL);
 	hr_err_clear(&err);
-	ck_assert_int_eq(hr_netns_enter("hr-no-such-namespace-xyz", &err), -ENOENT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "/run/netns/hr-no-such-namespace-xyz"));
+	ck_assert_int_eq(hr_netns_enter_name("hr-no-such-namespace-xyz", &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "see 'ip netns list'"));
 }
 END_TEST
 
