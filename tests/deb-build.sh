@@ -10,8 +10,7 @@ hr_require_netns
 hr_need_tool dh debhelper
 hr_need_tool dpkg-buildpackage dpkg-dev
 hr_need_tool lintian lintian
-top_builddir=$(cd "$(dirname "$HR_BIN")/.." && pwd)
-[ -f "$top_builddir/Makefile" ] || skip "no configured build tree at $top_builddir"
+. "$(dirname "$0")/fleet-lib.sh"
 # Build dependencies (debian/control) the build machine may lack.
 for pc in yaml-0.1:libyaml-dev jansson:libjansson-dev libmnl:libmnl-dev check:check; do
 	pkg-config --exists "${pc%%:*}" || skip "needs ${pc#*:} to build the package"
@@ -23,12 +22,11 @@ fi
 purge() { dpkg --purge headroom >/dev/null 2>&1 || true; }
 trap 'purge; hr_cleanup' EXIT
 
-# The distributed files only, as a tarball user would have them.
-make -s -C "$top_builddir" distdir distdir="$T/headroom-0.1.0" >"$T/distdir.log" 2>&1 ||
-	fail "make distdir: $(tail -20 "$T/distdir.log")"
+hr_distdir "$T/headroom-0.1.0"
 [ -x "$T/headroom-0.1.0/debian/rules" ] || fail "debian/rules is not in the distributed tree (or not executable)"
 t0=$(date +%s)
-(cd "$T/headroom-0.1.0" && DEB_BUILD_OPTIONS="parallel=2 nocheck" nice -n 10 dpkg-buildpackage -us -uc -b) \
+(cd "$T/headroom-0.1.0" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES DEB_BUILD_OPTIONS="parallel=2 nocheck" \
+	nice -n 10 dpkg-buildpackage -us -uc -b) \
 	>"$T/build.log" 2>&1 || fail "dpkg-buildpackage: $(tail -30 "$T/build.log")"
 deb=$(ls "$T"/headroom_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no .deb was built: $(tail -20 "$T/build.log")"

@@ -5,21 +5,17 @@
 # directory are deleted and the installed binary, run from / , finds its
 # rules and profiles in $(pkgdatadir) and audits.
 . "$(dirname "$0")/lib.sh"
-top_builddir=$(cd "$(dirname "$HR_BIN")/.." && pwd)
-[ -f "$top_builddir/Makefile" ] || skip "no configured build tree at $top_builddir"
-command -v make >/dev/null || skip "needs make"
+. "$(dirname "$0")/fleet-lib.sh"
 P="$T/prefix"
 
-# The distributed files only (what a tarball user builds from).
-make -s -C "$top_builddir" distdir distdir="$T/src" >"$T/distdir.log" 2>&1 ||
-	fail "make distdir: $(tail -20 "$T/distdir.log")"
+hr_distdir "$T/src"
 mkdir "$T/build"
 (cd "$T/build" && "$T/src/configure" --prefix="$P" --disable-dependency-tracking >"$T/configure.log" 2>&1) ||
 	fail "configure: $(tail -20 "$T/configure.log")"
-nice -n 10 make -s -C "$T/build" -j2 >"$T/make.log" 2>&1 || fail "make: $(tail -20 "$T/make.log")"
+hr_make -s -C "$T/build" -j2 >"$T/make.log" 2>&1 || fail "make: $(tail -20 "$T/make.log")"
 
 # Staged install: the usual places under DESTDIR.
-make -s -C "$T/build" install DESTDIR="$T/root" >"$T/destdir.log" 2>&1 || fail "make install DESTDIR: $(tail -20 "$T/destdir.log")"
+hr_make -s -C "$T/build" install DESTDIR="$T/root" >"$T/destdir.log" 2>&1 || fail "make install DESTDIR: $(tail -20 "$T/destdir.log")"
 R="$T/root$P"
 for f in bin/headroom share/man/man8/headroom.8 share/man/man8/headroom-apply.8 share/man/man5/headroom-rules.5 \
 	share/headroom/profiles/web-server.yaml share/headroom/ansible/library/headroom_apply.py \
@@ -36,7 +32,7 @@ fi
 note "installed $(cd "$R" && find . -type f | wc -l) files under DESTDIR, $nrules rule files"
 
 # Real install into the prefix; then nothing of the build is left.
-make -s -C "$T/build" install >"$T/install.log" 2>&1 || fail "make install: $(tail -20 "$T/install.log")"
+hr_make -s -C "$T/build" install >"$T/install.log" 2>&1 || fail "make install: $(tail -20 "$T/install.log")"
 rm -rf "$T/src" "$T/build"
 cd /
 run() {
