@@ -50,6 +50,10 @@ done
 
 # Installed: the binary works from / in a fresh namespace (a verdict, exit 0-3).
 dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$T/dpkg.log")"
+# The maintainer scripts enable no unit (dh_installsystemd --no-enable
+# --no-start): deb-systemd-helper would have made a *.wants/ link.
+wants=$(ls -d /etc/systemd/system/*.wants/headroom* 2>/dev/null || true)
+[ -z "$wants" ] || fail "installing the package enabled: $wants"
 ns=$(hr_ns deb)
 rc=0
 (cd / && hr_in "$ns" /usr/bin/headroom audit --interval 0) >"$T/audit" 2>&1 || rc=$?
