@@ -47,6 +47,12 @@ for f in ./usr/bin/headroom ./usr/share/headroom/rules/ ./usr/share/headroom/pro
 	grep -q " $f" "$T/contents" || fail "the package lacks $f"
 done
 ! grep -q 'wants/headroom' "$T/contents" || fail "the package enables a systemd unit"
+# The monitor's units, once the tree has them: shipped where dh_installsystemd registers them.
+if [ -f "$T/headroom-0.1.0/systemd/headroom-textfile.timer" ]; then
+	for u in headroom-textfile.service headroom-textfile.timer; do
+		grep -q " ./lib/systemd/system/$u$" "$T/contents" || fail "the package lacks /lib/systemd/system/$u"
+	done
+fi
 
 # Installed: the binary works from / in a fresh namespace (a verdict, exit 0-3).
 dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$T/dpkg.log")"
