@@ -1,8 +1,9 @@
 #!/bin/sh
 # The Debian package: built with dpkg-buildpackage -us -uc -b from a copy of
 # the distributed tree in $T, checked by lintian (0 errors; warnings are
-# listed), installed with dpkg -i, 'headroom audit' run from /usr/bin with /
-# as cwd in a fresh namespace, and always purged again.
+# listed), installed (dpkg -i, through apt-get for its lock wait), 'headroom
+# audit' run from /usr/bin with / as cwd in a fresh namespace, and always
+# purged again.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (dpkg -i)"
 command -v dpkg >/dev/null || skip "not a Debian system"
@@ -19,7 +20,10 @@ if dpkg-query -W -f '${Status}' headroom 2>/dev/null | grep -q "install ok insta
 	skip "a headroom package is already installed on this machine; not touching it"
 fi
 
-purge() { dpkg --purge headroom >/dev/null 2>&1 || true; }
+# dpkg -i and dpkg --purge through apt-get, which waits for the dpkg lock
+# (other tests may be installing their tools at the same time).
+apt_dpkg() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "$@"; }
+purge() { apt_dpkg purge headroom >/dev/null 2>&1 || true; }
 trap 'purge; hr_cleanup' EXIT
 
 hr_distdir "$T/headroom-0.1.0"
@@ -55,7 +59,8 @@ if [ -f "$T/headroom-0.1.0/systemd/headroom-textfile.timer" ]; then
 fi
 
 # Installed: the binary works from / in a fresh namespace (a verdict, exit 0-3).
-dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$T/dpkg.log")"
+apt_dpkg install "$deb" >"$T/dpkg.log" 2>&1 || fail "installing $deb: $(cat "$T/dpkg.log")"
+dpkg-query -W -f '${Status}' headroom | grep -q "install ok installed" || fail "headroom is not installed: $(cat "$T/dpkg.log")"
 # The maintainer scripts enable no unit (dh_installsystemd --no-enable
 # --no-start): deb-systemd-helper would have made a *.wants/ link.
 wants=$(ls -d /etc/systemd/system/*.wants/headroom* 2>/dev/null || true)
@@ -71,6 +76,7 @@ note "installed /usr/bin/headroom audit (cwd /, fresh netns): exit $rc, $(head -
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
 	! systemctl is-enabled headroom-textfile.timer >/dev/null 2>&1 || fail "the package enabled headroom-textfile.timer"
 fi
-dpkg --purge headroom >"$T/purge.log" 2>&1 || fail "dpkg --purge: $(cat "$T/purge.log")"
+apt_dpkg purge headroom >"$T/purge.log" 2>&1 || fail "purging headroom: $(cat "$T/purge.log")"
+! dpkg-query -W -f '${Status}' headroom 2>/dev/null | grep -q "install ok installed" || fail "headroom is still installed after purge"
 [ ! -e /usr/bin/headroom ] || fail "/usr/bin/headroom is still there after purge"
 echo ok
