@@ -106,6 +106,12 @@ print(table)
 print("\n".join(goals))
 if not sizes:
     sys.exit(0)  # quiet-box only: printed, docs left alone
+# bench/netns.sh keeps its own section at the end of the file: carried over.
+try:
+    old = open(out).read()
+    kept = old[old.index("## Network namespaces (bench/netns.sh)"):]
+except (OSError, ValueError):
+    kept = ""
 with open(out, "w") as f:
     template = """# Performance
 
@@ -173,4 +179,6 @@ What limits the numbers (profiles with perf record, 200k TIME_WAIT):
   "start..end" shows whether the count held.
 """
     f.write(template.replace("{machine}", machine).replace("{table}", table).replace("{goals}", "\n".join(goals)))
+    if kept:
+        f.write("\n" + kept)
 

@@ -4,17 +4,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
+#include "netns.h"
 #include "journal.h"
 #include "sysctl.h"
 
@@ -59,6 +63,32 @@ static char *body(const char *s)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Checks that the directory of a persisted file has room for its new
+ * content (and the temporary copy beside it) before anything is written:
+ * a full /etc must refuse the transaction, not fail it half way. */
+static int space_for(const char *file, const char *content, struct hr_err *err)
+{
+	char copy[PATH_MAX], *dir;
+	struct statvfs sv;
+	unsigned long long need = (content ? strlen(content) : 0) + 4096, have;
+
+	snprintf(copy, sizeof(copy), "%s", file);
+	dir = dirname(copy);
+	if (statvfs(dir, &sv) < 0)
+		return 0; /* the write itself will say why */
+	if (sv.f_flag & ST_RDONLY) {
+		hr_err_set(err, -EROFS, "cannot persist to %s: %s is mounted read-only", file, dir);
+		return -EROFS;
+	}
+	have = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (have < need) {
+		hr_err_set(err, -ENOSPC, "cannot persist to %s: %llu bytes free in %s, %llu needed", file, have,
+			   dir, need);
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* Test-only crash hook (documented in apply.h and headroom-apply(8)). */
@@ -250,13 +280,28 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	json_object_set_new(header, "root", json_string(o->root ? o->root : ""));
 	json_object_set_new(header, "boot_id", boot ? json_string(boot) : json_null());
 	json_object_set_new(header, "netns", json_integer((json_int_t)p->netns));
+	if (o->netns_name)
+		json_object_set_new(header, "netns_name", json_string(o->netns_name));
 	json_object_set_new(header, "entries", entries);
 	free(boot);
 	if (file_change) {
 		json_object_set_new(header, "persist",
 				    json_pack("{s:s, s:s?}", "file", o->persist_file, "old", old_file));
 	}
-	r = hr_journal_begin(o->state_dir, header, &j, err);
+	/* Room for every record this transaction can write: the header, per
+	 * change a written, a restored and a failure record (each well under
+	 * 512 bytes: a key, a value and an error message), the persisted
+	 * content twice (intent and done), the outcome and rollback records. */
+	{
+		char *hs = json_dumps(header, JSON_COMPACT);
+		size_t reserve = (hs ? strlen(hs) : 4096) * 2 + json_array_size(entries) * 3 * 512 +
+				 (new_file ? strlen(new_file) : 0) * 2 + 8192;
+
+		free(hs);
+		r = o->persist_file && file_change ? space_for(o->persist_file, new_file, err) : 0;
+		if (r == 0)
+			r = hr_journal_begin_reserved(o->state_dir, header, reserve, &j, err);
+	}
 	if (r < 0) {
 		json_decref(header);
 		free(old_file);
@@ -404,6 +449,7 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 
 	if (!file)
 		return;
+	hr_persist_sweep(file);
 	/* What this transaction wrote: "persisted", or for a crash between the
 	 * rename and that record, the "persist_intent" journaled before it. */
 	json_array_foreach(json_object_get(txn, "events"), i, ev) {
@@ -445,6 +491,42 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 		json_array_append_new(json_object_get(res, "files"),
 				      json_pack("{s:s, s:s}", "file", file, "action", old ? "restored" : "removed"));
 	}
+}
+
+/* A transaction applied with --netns NAME: enters /run/netns/NAME unless
+ * this process is already in the recorded namespace. 0, or -ENOENT (gone),
+ * -ESTALE (re-created: another inode), -errno; err says which. */
+static int enter_recorded_netns(const json_t *hdr, const char *id, struct hr_err *err)
+{
+	const char *name = json_string_value(json_object_get(hdr, "netns_name"));
+	json_int_t want = json_integer_value(json_object_get(hdr, "netns"));
+	struct hr_netns_list l = {0};
+	struct hr_err e = {0};
+	uint64_t self = 0;
+	bool child;
+	int r;
+
+	if (!name || (hr_netns_self(&self, &child) >= 0 && (json_int_t)self == want))
+		return 0;
+	r = hr_netns_add_name(&l, name, &e);
+	if (r < 0) {
+		hr_err_set(err, r, "transaction %s was applied in network namespace %s, which cannot be entered now (%s): refused",
+			   id, name, e.msg);
+		return r;
+	}
+	if ((json_int_t)l.v[0].ino != want) {
+		hr_err_set(err, -ESTALE,
+			   "transaction %s was applied in network namespace %s (inode %lld), which was deleted: %s is now another namespace (inode %llu); refused",
+			   id, name, (long long)want, name, (unsigned long long)l.v[0].ino);
+		hr_netns_list_free(&l);
+		return -ESTALE;
+	}
+	r = hr_netns_enter(l.v[0].fd);
+	if (r < 0)
+		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name,
+			   hr_netns_enter_error(r));
+	hr_netns_list_free(&l);
+	return r;
 }
 
 json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const char *by,
@@ -490,6 +572,11 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	boot_now = hr_boot_id();
 	same_boot = !*root ? (boot_then && boot_now && !strcmp(boot_then, boot_now)) : true;
 	free(boot_now);
+	if (same_boot && !*root && enter_recorded_netns(hdr, id, err) < 0) {
+		json_decref(res);
+		res = NULL;
+		goto out;
+	}
 	if (same_boot && !*root && hr_netns_self(&netns, &child) >= 0 &&
 	    (json_int_t)netns != json_integer_value(json_object_get(hdr, "netns"))) {
 		hr_err_set(err, -EXDEV,

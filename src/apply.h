@@ -19,6 +19,7 @@ struct hr_apply_opts {
 	const struct hr_kv *persist_kv;
 	size_t npersist;
 	double confirm_s;          /* > 0: roll back unless confirmed in time */
+	const char *netns_name;    /* apply --netns NAME: recorded so that a rollback enters it */
 };
 
 /* Outcomes (also journal "done" outcomes). */
@@ -41,7 +42,9 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 /* Rolls a transaction back: every key (in reverse order) still at its new
  * value goes back to its old one and is verified; a key changed since by
  * someone else is reported and left alone unless force. A transaction from
- * an earlier boot restores only its persisted file. by: "user",
+ * an earlier boot restores only its persisted file. A transaction applied
+ * with --netns NAME is rolled back inside /run/netns/NAME (entered here;
+ * refused when that namespace is gone or was re-created). by: "user",
  * "confirm-timeout". Returns an owned result {txn, outcome, restored[],
  * already[], left[], failed[], files[]}, or NULL with err. */
 json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const char *by,

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "probe.h"
@@ -243,33 +244,38 @@ static json_t *diags_json(const struct hr_diags *d, size_t *nerrors)
 	return a;
 }
 
-int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, struct hr_err *err)
+/* Loads every rule directory (NULL: the shipped one) into rs; problems go to d. */
+static void load_rules(hr_ruleset *rs, const char *const *rule_dirs, struct hr_diags *d)
 {
 	static const char *defaults[2];
-	hr_ruleset *rs = hr_ruleset_new();
-	struct hr_diags d = {0};
+	size_t i;
+
+	if (!rule_dirs) {
+		defaults[0] = hr_default_rules_dir();
+		rule_dirs = defaults;
+	}
+	for (i = 0; rule_dirs[i]; i++) {
+		size_t before = d->n;
+		int r = hr_ruleset_load_dir(rs, rule_dirs[i], d);
+
+		/* The engine names most problems itself; never leave one silent. */
+		if (r < 0 && r != -EBADMSG && d->n == before)
+			hr_diags_add(d, rule_dirs[i], 0, 0, false, "cannot read rules directory: %s",
+				     r == -ENOENT ? "no such directory" : hr_strerror(r));
+	}
+	hr_ruleset_check(rs, d);
+}
+
+/* Evaluates loaded rules over f into a report (see hr_audit_facts). */
+static int eval_report(const hr_ruleset *rs, const struct hr_diags *d, hr_facts *f, json_t **report,
+		       struct hr_err *err)
+{
 	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots, *ne;
 	size_t cnt[4] = {0}, i, nerrors, nrules, nfailed = 0;
 	int status, ret = 0;
 	char *verdict;
 
 	*report = NULL;
-	if (!rs)
-		return -ENOMEM;
-	if (!rule_dirs) {
-		defaults[0] = hr_default_rules_dir();
-		rule_dirs = defaults;
-	}
-	for (i = 0; rule_dirs[i]; i++) {
-		size_t before = d.n;
-		int r = hr_ruleset_load_dir(rs, rule_dirs[i], &d);
-
-		/* The engine names most problems itself; never leave one silent. */
-		if (r < 0 && r != -EBADMSG && d.n == before)
-			hr_diags_add(&d, rule_dirs[i], 0, 0, false, "cannot read rules directory: %s",
-				     r == -ENOENT ? "no such directory" : hr_strerror(r));
-	}
-	hr_ruleset_check(rs, &d);
 	nrules = hr_ruleset_count(rs);
 	if (nrules)
 		eval = hr_ruleset_evaluate(rs, f);
@@ -285,7 +291,7 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 	nots = eval && json_is_array(json_object_get(eval, "not_evaluated"))
 		       ? json_incref(json_object_get(eval, "not_evaluated"))
 		       : json_array();
-	errors = diags_json(&d, &nerrors);
+	errors = diags_json(d, &nerrors);
 	/* A rule that failed while evaluating (division by zero, a type error)
 	 * could not check what it checks: UNKNOWN, as a load error is. A fact
 	 * missing on this kernel is not a failure. */
@@ -320,23 +326,88 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 	json_object_set_new(*report, "findings", sorted);
 	json_object_set_new(*report, "summary", summary);
 	if (!nrules) {
-		hr_err_set(err, -ENOENT, "no rules loaded%s%s", d.n ? ": " : "",
-			   d.n ? d.v[0].msg : "");
+		hr_err_set(err, -ENOENT, "no rules loaded%s%s", d->n ? ": " : "",
+			   d->n ? d->v[0].msg : "");
 		ret = -ENOENT;
 	}
 	json_decref(eval);
+	return ret;
+}
+
+int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, struct hr_err *err)
+{
+	hr_ruleset *rs = hr_ruleset_new();
+	struct hr_diags d = {0};
+	int ret;
+
+	*report = NULL;
+	if (!rs)
+		return -ENOMEM;
+	load_rules(rs, rule_dirs, &d);
+	ret = eval_report(rs, &d, f, report, err);
 	hr_diags_free(&d);
 	hr_ruleset_free(rs);
 	return ret;
 }
 
+/* The rule directories of the options, NULL-terminated (owned array, borrowed strings). */
+static const char **opts_rule_dirs(const struct hr_audit_opts *o)
+{
+	const char **dirs = calloc(o->nrule_dirs + 2, sizeof(*dirs));
+	size_t i, nd = 0;
+
+	if (!dirs)
+		return NULL;
+	if (!o->no_default_rules)
+		dirs[nd++] = hr_default_rules_dir();
+	for (i = 0; i < o->nrule_dirs; i++)
+		dirs[nd++] = o->rule_dirs[i];
+	dirs[nd] = NULL;
+	return dirs;
+}
+
+/* What comes after the probe: a child's global keys, the workload and
+ * --assume into f; the assumptions also into assumed. 0 or -errno. */
+static int add_declared(const struct hr_audit_opts *o, hr_facts *f, json_t *assumed, struct hr_err *err)
+{
+	size_t i;
+	int r;
+
+	if (o->globals)
+		hr_netns_copy_globals(f, o->globals);
+	if (o->workload) {
+		r = hr_workload_load(f, o->workload, err);
+		if (r < 0)
+			return r;
+	}
+	for (i = 0; i < o->nassume; i++) {
+		const char *eq = strchr(o->assume[i], '=');
+		char key[256];
+
+		r = hr_audit_assume(f, o->assume[i], err);
+		if (r < 0)
+			return r;
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->assume[i]), o->assume[i]);
+		json_object_set_new(assumed, key, json_string(eq + 1));
+	}
+	return 0;
+}
+
+/* Adds assumed, workload and facts to a report made by eval_report. */
+static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t *assumed, const hr_facts *f)
+{
+	json_t *s = json_object_get(report, "summary");
+
+	json_object_set(s, "assumed", assumed);
+	json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
+	json_object_set_new(report, "facts", hr_facts_to_json(f));
+}
+
 int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet};
-	const char **dirs = calloc(o->nrule_dirs + 2, sizeof(*dirs));
+	const char **dirs = opts_rule_dirs(o);
 	hr_facts *f = hr_facts_new();
 	json_t *assumed = json_object();
-	size_t i, nd = 0;
 	int r;
 
 	*report = NULL;
@@ -344,46 +415,201 @@ int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *
 		r = -ENOMEM;
 		goto out;
 	}
-	r = hr_probe_run(f, &po, err);
+	{
+		struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet,
+					   .log_window_s = o->log_window_s};
+
+		r = hr_probe_run(f, &po, err);
+	}
+	if (r == 0)
+		r = add_declared(o, f, assumed, err);
 	if (r < 0)
 		goto out;
-	if (o->workload) {
-		r = hr_workload_load(f, o->workload, err);
-		if (r < 0)
-			goto out;
-	}
-	for (i = 0; i < o->nassume; i++) {
-		const char *eq = strchr(o->assume[i], '=');
-
-		char key[256];
-
-		r = hr_audit_assume(f, o->assume[i], err);
-		if (r < 0)
-			goto out;
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->assume[i]), o->assume[i]);
-		json_object_set_new(assumed, key, json_string(eq + 1));
-	}
-	if (!o->no_default_rules)
-		dirs[nd++] = hr_default_rules_dir();
-	for (i = 0; i < o->nrule_dirs; i++)
-		dirs[nd++] = o->rule_dirs[i];
-	dirs[nd] = NULL;
 	/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
 	hr_audit_facts(f, dirs, report, NULL);
 	r = 0;
-	if (*report) {
-		json_t *s = json_object_get(*report, "summary");
-
-		json_object_set(s, "assumed", assumed);
-		json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
-		json_object_set_new(*report, "facts", hr_facts_to_json(f));
-	} else {
+	if (*report)
+		finish_report(o, *report, assumed, f);
+	else
 		r = -ENOMEM;
-	}
 out:
 	json_decref(assumed);
 	free(dirs);
 	hr_facts_free(f);
+	return r;
+}
+
+int hr_audit_status_rank(int code)
+{
+	switch (code) {
+	case HR_AUDIT_CRITICAL: return 0;
+	case HR_AUDIT_UNKNOWN: return 1;
+	case HR_AUDIT_WARNING: return 2;
+	case HR_AUDIT_OK: return 3;
+	default: return 1;
+	}
+}
+
+/* A namespace section for a namespace that could not be audited. */
+static json_t *failed_section(json_t *identity, const char *what, const char *msg)
+{
+	char *verdict = NULL;
+	json_t *s;
+
+	if (asprintf(&verdict, "UNKNOWN: %s: %s", what, msg) < 0)
+		verdict = NULL;
+	s = json_pack("{s:o, s:[], s:{s:s, s:s, s:i, s:s}}", "netns", identity, "findings", "summary", "verdict",
+		      verdict ? verdict : "UNKNOWN", "status", "UNKNOWN", "exit_code", HR_AUDIT_UNKNOWN, "error",
+		      msg);
+	free(verdict);
+	return s;
+}
+
+/* One section with its rank, for a stable sort worst first. */
+struct section {
+	json_t *s;
+	int rank;
+	size_t index;
+};
+
+/* One namespace's section (owned) from its probed facts: declared load,
+ * assumptions and the already loaded rules. */
+static json_t *ns_section(const struct hr_audit_opts *o, const hr_ruleset *rs, const struct hr_diags *d,
+			  const struct hr_netns *ns, struct hr_netns_probe *st)
+{
+	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL, *sec;
+	struct hr_err e = {0};
+	int r;
+
+	if (st->error[0])
+		return failed_section(identity, st->entered ? "probe failed" : "cannot enter the namespace", st->error);
+	assumed = json_object();
+	r = add_declared(o, st->f, assumed, &e);
+	if (r == 0)
+		eval_report(rs, d, st->f, &rep, NULL);
+	if (!rep) {
+		json_decref(assumed);
+		return failed_section(identity, r < 0 ? "audit failed" : "out of memory",
+				      e.msg[0] ? e.msg : hr_strerror(r < 0 ? r : -ENOMEM));
+	}
+	/* Identity first: it is what a reader of the section looks for. */
+	sec = json_pack("{s:o}", "netns", identity);
+	finish_report(o, rep, assumed, st->f);
+	json_object_update(sec, rep);
+	json_decref(rep);
+	json_decref(assumed);
+	return sec;
+}
+
+static int cmp_section(const void *a, const void *b)
+{
+	const struct section *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The host summary over the sorted sections. */
+static json_t *host_summary(const struct section *v, size_t n)
+{
+	size_t cnt[4] = {0}, i;
+	int worst = HR_AUDIT_OK;
+	char head[2048] = "", *verdict = NULL;
+	json_t *out;
+
+	for (i = 0; i < n; i++) {
+		int code = hr_audit_exit_code(v[i].s);
+
+		cnt[code >= 0 && code <= 3 ? code : HR_AUDIT_UNKNOWN]++;
+	}
+	if (n)
+		worst = hr_audit_exit_code(v[0].s);
+	if (!n) {
+		snprintf(head, sizeof(head), "no network namespaces audited");
+		worst = HR_AUDIT_UNKNOWN;
+	} else if (worst == HR_AUDIT_OK) {
+		snprintf(head, sizeof(head), "no problems found in %zu network namespace%s", n, n == 1 ? "" : "s");
+	} else {
+		const json_t *id = json_object_get(v[0].s, "netns");
+		const json_t *names = json_object_get(id, "names");
+		const json_t *p0 = json_array_get(json_object_get(id, "pids"), 0);
+		char who[256];
+
+		if (json_array_size(names))
+			snprintf(who, sizeof(who), "%s", json_string_value(json_array_get(names, 0)));
+		else if (json_is_true(json_object_get(id, "initial")))
+			snprintf(who, sizeof(who), "the initial namespace");
+		else if (p0)
+			snprintf(who, sizeof(who), "the namespace of pid %lld (%s)",
+				 (long long)json_integer_value(json_object_get(p0, "pid")),
+				 json_string_value(json_object_get(p0, "comm")));
+		else
+			snprintf(who, sizeof(who), "namespace inode %lld",
+				 (long long)json_integer_value(json_object_get(id, "inode")));
+		snprintf(head, sizeof(head), "%zu critical, %zu unknown, %zu warning, %zu ok of %zu network namespace%s; worst: %s: %s",
+			 cnt[HR_AUDIT_CRITICAL], cnt[HR_AUDIT_UNKNOWN], cnt[HR_AUDIT_WARNING], cnt[HR_AUDIT_OK], n,
+			 n == 1 ? "" : "s", who,
+			 json_string_value(json_object_get(json_object_get(v[0].s, "summary"), "verdict")));
+	}
+	if (asprintf(&verdict, "%s: %s", status_names[worst], head) < 0)
+		verdict = NULL;
+	out = json_pack("{s:s, s:s, s:i, s:I, s:{s:I, s:I, s:I, s:I}}", "verdict", verdict ? verdict : head,
+			"status", status_names[worst], "exit_code", worst, "namespaces", (json_int_t)n, "counts",
+			"critical", (json_int_t)cnt[HR_AUDIT_CRITICAL], "warning", (json_int_t)cnt[HR_AUDIT_WARNING],
+			"unknown", (json_int_t)cnt[HR_AUDIT_UNKNOWN], "ok", (json_int_t)cnt[HR_AUDIT_OK]);
+	free(verdict);
+	return out;
+}
+
+int hr_audit_run_netns(const struct hr_audit_opts *o, const struct hr_netns_list *l, json_t **report,
+		       struct hr_err *err)
+{
+	struct hr_audit_opts so = *o;
+	struct hr_probe_opts po = {.interval_s = o->interval_s, .quiet = o->quiet, .log_window_s = o->log_window_s};
+	const char **dirs = opts_rule_dirs(o);
+	hr_ruleset *rs = hr_ruleset_new();
+	struct hr_diags d = {0};
+	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
+	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));
+	json_t *globals = NULL, *arr;
+	size_t i;
+	int r;
+
+	*report = NULL;
+	if (!dirs || !rs || !v || !st) {
+		r = -ENOMEM;
+		hr_err_set(err, r, "out of memory");
+		goto out;
+	}
+	so.root = "";
+	load_rules(rs, dirs, &d);
+	r = hr_netns_globals(l, &globals, err);
+	if (r == 0)
+		r = hr_netns_probe_all(l, &po, st, err);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < l->n; i++) {
+		so.globals = l->v[i].initial ? NULL : globals;
+		v[i].s = ns_section(&so, rs, &d, &l->v[i], &st[i]);
+		v[i].rank = hr_audit_status_rank(hr_audit_exit_code(v[i].s));
+		v[i].index = i;
+	}
+	qsort(v, l->n, sizeof(*v), cmp_section);
+	arr = json_array();
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(arr, v[i].s);
+	*report = json_object();
+	json_object_set_new(*report, "host", host_summary(v, l->n));
+	json_object_set_new(*report, "namespaces", arr);
+out:
+	hr_netns_probe_clear(st, l->n);
+	free(st);
+	json_decref(globals);
+	hr_diags_free(&d);
+	hr_ruleset_free(rs);
+	free(dirs);
+	free(v);
 	return r;
 }
 

@@ -12,6 +12,7 @@
 #include "cmd-txn.h"
 #include "journal.h"
 #include "cmd.h"
+#include "netns.h"
 #include "render.h"
 #include "sysctl.h"
 
@@ -83,6 +84,8 @@ static int apply_text(FILE *out, const json_t *tree)
 	size_t i;
 	bool dry = json_is_true(json_object_get(tree, "dry_run"));
 
+	if (json_object_get(tree, "netns"))
+		fprintf(out, "In network namespace %s\n", json_string_value(json_object_get(tree, "netns")));
 	fprintf(out, "%s %s: %zu change%s, %zu already right\n", dry ? "Plan (dry run)" : "Plan",
 		json_string_value(json_object_get(tree, "source")), json_array_size(ch),
 		json_array_size(ch) == 1 ? "" : "s", json_array_size(un));
@@ -250,8 +253,10 @@ static int apply_exec(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"detailed-exitcodes", no_argument, NULL, 'e'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"netns", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *netns_name = NULL;
 	struct apply_args a = {0};
 	struct hr_vet_opts vo = {0};
 	struct hr_desired *settings = NULL;
@@ -304,6 +309,13 @@ static int apply_exec(int argc, char **argv)
 			break;
 		case 'e': a.detailed = true; break;
 		case 'v': arg_verbose++; break;
+		case 'N':
+			if (hr_netns_valid_name(optarg, &err) < 0) {
+				fprintf(stderr, "headroom apply: %s\n", err.msg);
+				return HR_EXIT_USAGE;
+			}
+			netns_name = optarg;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_apply);
 			return HR_EXIT_USAGE;
@@ -312,6 +324,27 @@ static int apply_exec(int argc, char **argv)
 	if (optind != argc || (!a.profile && !a.fix && !a.nsets)) {
 		fprintf(stderr, "headroom apply: say what to apply: --profile NAME, --fix and/or --set KEY=VALUE\n");
 		return HR_EXIT_USAGE;
+	}
+	if (netns_name) {
+		int er;
+
+		if (arg_root && *arg_root) {
+			fprintf(stderr, "headroom apply: --root and --netns exclude each other\n");
+			return HR_EXIT_USAGE;
+		}
+		/* sysctl.d is applied to the initial namespace at boot, and a
+		 * namespace does not survive a reboot: nothing to persist to. */
+		if (a.persist) {
+			fprintf(stderr, "headroom apply: --persist cannot be used with --netns (files in sysctl.d set the initial namespace at boot; a namespace does not outlive a reboot)\n");
+			return HR_EXIT_USAGE;
+		}
+		/* Everything from here on, vetting, the what-if audit, the
+		 * writes and a --confirm watcher, runs inside the namespace. */
+		er = hr_netns_enter_name(netns_name, &err);
+		if (er < 0) {
+			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			return HR_TX_REFUSED;
+		}
 	}
 	vo.root = arg_root;
 	vo.allow = a.allow;
@@ -347,6 +380,8 @@ static int apply_exec(int argc, char **argv)
 	tree = json_object();
 	json_object_set_new(tree, "source", json_string(source));
 	json_object_set_new(tree, "dry_run", json_boolean(a.dry_run));
+	if (netns_name)
+		json_object_set_new(tree, "netns", json_string(netns_name));
 	json_object_set_new(tree, "plan", hr_plan_to_json(&plan));
 	if (a.confirm_s > 0)
 		json_object_set_new(tree, "confirm_s", json_real(a.confirm_s));
@@ -380,13 +415,15 @@ static int apply_exec(int argc, char **argv)
 			.persist_kv = kv,
 			.npersist = kv ? plan.n : 0,
 			.confirm_s = a.confirm_s,
+			.netns_name = netns_name,
 		};
 		const char *oc;
 
 		res = hr_apply_run(&plan, &ao, &err);
 		if (!res) {
-			fprintf(stderr, "headroom apply: nothing written: %s\n", err.msg);
-			rc = HR_TX_FAILED;
+			/* hr_apply_run fails only before its first write. */
+			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			rc = HR_TX_REFUSED;
 		} else {
 			oc = json_string_value(json_object_get(res, "outcome"));
 			rc = !strcmp(oc, HR_OUT_UNCHANGED) ? HR_TX_OK
@@ -397,7 +434,7 @@ static int apply_exec(int argc, char **argv)
 		}
 	}
 	json_object_set_new(tree, "exit_code", json_integer(rc));
-	hr_render(stdout, arg_format, tree, apply_text);
+	hr_render_report(stdout, arg_format, tree, apply_text);
 	json_decref(tree);
 	json_decref(res);
 	free(kv);
@@ -407,7 +444,7 @@ static int apply_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_apply = {
 	.name = "apply",
-	.usage = "--profile NAME | --fix | --set KEY=VALUE ... [--dry-run] [--confirm S] [--persist] [options]",
+	.usage = "--profile NAME | --fix | --set KEY=VALUE ... [--dry-run] [--confirm S] [--persist] [--netns NAME] [options]",
 	.summary = "Plan, vet and apply sysctl settings as one transaction that can be rolled back.",
 	.help = "  --profile NAME         the settings of a profile (see 'headroom profile list')\n"
 		"  --fix                  per critical/warning finding, its first sysctl fix that resolves it\n"
@@ -420,6 +457,7 @@ const struct hr_cmd hr_cmd_apply = {
 		"  --config-root DIR      look for sysctl.d files under DIR (default: --root)\n"
 		"  --state-dir DIR        journal directory (default /var/lib/headroom)\n"
 		"  --root DIR             act on DIR/proc/sys instead of the live kernel (tests)\n"
+		"  --netns NAME           apply inside the 'ip netns' namespace NAME; rollback enters it again\n"
 		"  --profiles DIR, --rules DIR   where profiles and rules are read\n"
 		"  --format FMT           text (default), json or yaml\n"
 		"  --detailed-exitcodes   0 nothing to change, 2 changed (dry run: would change)\n"

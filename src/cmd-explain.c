@@ -330,7 +330,7 @@ static int explain_exec(int argc, char **argv)
 		fprintf(stderr, "headroom explain: %s\n", err.msg);
 		rc = HR_EXIT_FAIL;
 	} else {
-		hr_render(stdout, arg_format, tree, explain_text);
+		hr_render_report(stdout, arg_format, tree, explain_text);
 		json_decref(tree);
 		rc = HR_EXIT_OK;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd-netns.h"
 #include "facts.h"
 #include "probe.h"
 #include "render.h"
@@ -24,6 +25,20 @@ bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out)
 
 	if (end == s || *end || !isfinite(v) || v < 0 || v > 3600) {
 		fprintf(stderr, "headroom %s: --interval must be seconds from 0 to 3600 (got '%s')\n", cmd, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(v) || v <= 0 || v > 30 * 86400) {
+		fprintf(stderr, "headroom %s: --log-window must be seconds above 0, at most 2592000 (got '%s')\n",
+			cmd, s);
 		return false;
 	}
 	*out = v;
@@ -288,6 +303,55 @@ static void text_counters(FILE *out, const json_t *facts)
 	hr_table_free(t);
 }
 
+/* Conntrack (counters, entries, the NAT tuple holding the most ports) and
+ * the kernel log's limit messages; each value "unknown (why)" when missing. */
+static void text_conntrack_kmsg(FILE *out, const json_t *facts)
+{
+	static const char *const ct[] = {
+		"conntrack.entries", "conntrack.destinations", "conntrack.top_destination",
+		"conntrack.stat.insert_failed", "conntrack.stat.drop", "conntrack.stat.early_drop",
+		"conntrack.snat.entries", "conntrack.snat.tuples", "conntrack.snat.folded_entries",
+		"conntrack.snat.top.subject", "conntrack.snat.top.busy", "conntrack.snat.top.rate", NULL,
+	};
+	static const char *const logk[] = {
+		"conntrack_table_full", "timewait_overflow", "syn_flood", "tcp_oom", "orphans",
+		"neighbour_overflow", NULL,
+	};
+	const json_t *c = json_object_get(facts, "conntrack"), *k = json_object_get(facts, "kernel");
+	struct hr_table *t;
+	char a[256], name[96], b[256];
+	size_t i;
+
+	if (json_object_size(c)) {
+		t = hr_table_new(2);
+		fprintf(out, "\nConntrack (this namespace)\n");
+		for (i = 0; ct[i]; i++)
+			hr_table_row(t, (const char *[]){ct[i], fact_text(a, sizeof(a), json_object_get(c, ct[i]))});
+		hr_table_print(out, t, "  ", 0);
+		hr_table_free(t);
+	}
+	if (!json_object_get(k, "kernel.log.window"))
+		return;
+	t = hr_table_new(3);
+	fprintf(out, "\nKernel log, last %s s (the host's log; this namespace's: %s)\n",
+		fact_text(a, sizeof(a), json_object_get(k, "kernel.log.window")),
+		fact_text(b, sizeof(b), json_object_get(k, "kernel.log.this_netns")));
+	hr_table_row(t, (const char *[]){"message", "count", "last"});
+	for (i = 0; logk[i]; i++) {
+		char cnt[64];
+
+		snprintf(name, sizeof(name), "kernel.log.%s.count", logk[i]);
+		fact_text(cnt, sizeof(cnt), json_object_get(k, name));
+		snprintf(name, sizeof(name), "kernel.log.%s.last", logk[i]);
+		hr_table_row(t, (const char *[]){logk[i], cnt,
+						 json_object_get(json_object_get(k, name), "value")
+							 ? fact_text(a, sizeof(a), json_object_get(k, name))
+							 : ""});
+	}
+	hr_table_print(out, t, "  ", 0x2);
+	hr_table_free(t);
+}
+
 /* Every file that could not be read or made no sense. */
 static void text_problems(FILE *out, const json_t *facts)
 {
@@ -312,8 +376,85 @@ static int probe_text(FILE *out, const json_t *tree)
 	text_ports(out, facts);
 	text_sockets(out, facts);
 	text_counters(out, facts);
+	text_conntrack_kmsg(out, facts);
 	text_problems(out, facts);
 	return ferror(out) ? -EIO : 0;
+}
+
+/* Several namespaces: one section each, as the single report. */
+static int probe_text_netns(FILE *out, const json_t *tree)
+{
+	const json_t *sec;
+	size_t i;
+
+	json_array_foreach(json_object_get(tree, "namespaces"), i, sec) {
+		char title[1024];
+		const char *e = json_string_value(json_object_get(sec, "error"));
+
+		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
+		hr_render_section(out, title, NULL);
+		if (e)
+			fprintf(out, "not probed: %s\n", e);
+		else if (probe_text(out, sec) < 0)
+			return -EIO;
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+/* probe --netns/--pid/--all-netns: {"namespaces": [{netns, facts}...]};
+ * every namespace's first sample, then one shared interval for all. */
+static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe_opts *po)
+{
+	struct hr_netns_list l = {0};
+	struct hr_netns_probe *st;
+	struct hr_err err = {0};
+	json_t *globals = NULL, *tree = NULL, *secs;
+	int r, rr = 0, failed = 0;
+	size_t i;
+
+	if (!hr_cmd_netns_list(na, "probe", &l))
+		return HR_EXIT_FAIL;
+	st = calloc(l.n ? l.n : 1, sizeof(*st));
+	r = st ? hr_netns_globals(&l, &globals, &err) : -ENOMEM;
+	if (r == 0)
+		r = hr_netns_probe_all(&l, po, st, &err);
+	if (r == 0) {
+		secs = json_array();
+		for (i = 0; i < l.n; i++) {
+			json_t *sec = json_pack("{s:o}", "netns", hr_netns_identity(&l.v[i]));
+
+			if (st[i].f && !l.v[i].initial && globals)
+				hr_netns_copy_globals(st[i].f, globals);
+			if (st[i].f)
+				json_object_set_new(sec, "facts", hr_facts_to_json(st[i].f));
+			if (st[i].error[0]) {
+				json_object_set_new(sec, "error", json_string(st[i].error));
+				failed++;
+			}
+			json_array_append_new(secs, sec);
+		}
+		tree = json_pack("{s:o}", "namespaces", secs);
+		rr = hr_render_report(stdout, arg_format, tree, probe_text_netns);
+	}
+	hr_netns_probe_clear(st, l.n);
+	free(st);
+	hr_netns_list_free(&l);
+	json_decref(globals);
+	json_decref(tree);
+	if (r < 0) {
+		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+		return HR_EXIT_FAIL;
+	}
+	if (rr < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "headroom probe: cannot write the report\n");
+		return HR_EXIT_FAIL;
+	}
+	if (failed) {
+		fprintf(stderr, "headroom probe: %d namespace%s not probed\n", failed, failed == 1 ? "" : "s");
+		return HR_EXIT_FAIL;
+	}
+	return HR_EXIT_OK;
 }
 
 /* Parses the options, runs the probe, prints problems and the report. */
@@ -324,8 +465,13 @@ static int probe_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"log-window", required_argument, NULL, 'L'},
+		{"netns", required_argument, NULL, 'n'},
+		{"pid", required_argument, NULL, 'p'},
+		{"all-netns", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
+	struct hr_cmd_netns_args na = {0};
 	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
 	struct hr_err err = {0};
 	hr_facts *f;
@@ -353,6 +499,16 @@ static int probe_exec(int argc, char **argv)
 		case 'q':
 			po.quiet = true;
 			break;
+		case 'L':
+			if (!hr_cmd_parse_log_window("probe", optarg, &po.log_window_s))
+				return HR_EXIT_USAGE;
+			break;
+		case 'n':
+		case 'p':
+		case 'A':
+			if (!hr_cmd_netns_option(&na, "probe", c, optarg))
+				return HR_EXIT_USAGE;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_probe);
 			return HR_EXIT_USAGE;
@@ -361,6 +517,13 @@ static int probe_exec(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "headroom probe: unexpected argument '%s'\n", argv[optind]);
 		return HR_EXIT_USAGE;
+	}
+	if (hr_cmd_netns_wanted(&na)) {
+		if (po.root && *po.root) {
+			fprintf(stderr, "headroom probe: --root reads a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
+			return HR_EXIT_USAGE;
+		}
+		return probe_netns(&na, &po);
 	}
 	f = hr_facts_new();
 	if (!f) {
@@ -378,7 +541,7 @@ static int probe_exec(int argc, char **argv)
 			fprintf(stderr, "headroom probe: %s: %s\n", json_string_value(json_object_get(p, "source")),
 				json_string_value(json_object_get(p, "message")));
 	}
-	rr = hr_render(stdout, arg_format, tree, probe_text);
+	rr = hr_render_report(stdout, arg_format, tree, probe_text);
 	json_decref(tree);
 	hr_facts_free(f);
 	if (r < 0) {
@@ -394,12 +557,16 @@ static int probe_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_probe = {
 	.name = "probe",
-	.usage = "[--root DIR] [--interval SECONDS] [--format text|json|yaml] [--quiet]",
+	.usage = "[--root DIR] [--interval SECONDS] [--log-window SECONDS] [--netns NAME | --pid PID]... [--all-netns] [--format text|json|yaml] [--quiet]",
 	.summary = "Read sysctls, TCP counters and sockets once and show the facts.",
 	.help = "  --root DIR          read a captured tree (headroom snapshot, or a copy) instead of the live system\n"
 		"  --interval SECONDS  sample the counters twice this far apart for rates\n"
 		"                      (default 1 live, 0 for --root: a tree's own second sample is used)\n"
+		"  --log-window S      count kernel log messages of the last S seconds (default 3600)\n"
 		"  --format FMT        text (default), json or yaml: the whole facts tree\n"
-		"  --quiet             no progress line while sampling\n",
+		"  --quiet             no progress line while sampling\n"
+		"  --netns NAME        probe the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
+		"  --pid PID           probe the network namespace of process PID (repeatable)\n"
+		"  --all-netns         probe every network namespace on the host, one section each\n",
 	.exec = probe_exec,
 };

@@ -42,11 +42,14 @@ extern const char *arg_state_dir;    /* --state-dir DIR; default /var/lib/headro
 bool hr_cmd_set_format(const char *cmd, const char *value);
 /* Parses --interval SECONDS (>= 0); false (message printed) when invalid. */
 bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
+/* Parses --log-window SECONDS (more than 0, at most 30 days); false (message printed) when invalid. */
+bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out);
 /* Adds a --rules directory; false (message printed) when there are too many. */
 bool hr_cmd_add_rules_dir(const char *dir);
 
 extern const struct hr_cmd hr_cmd_probe, hr_cmd_snapshot, hr_cmd_audit, hr_cmd_explain,
 	hr_cmd_rules, hr_cmd_profile, hr_cmd_apply, hr_cmd_confirm, hr_cmd_rollback,
 	hr_cmd_history, hr_cmd_help, hr_cmd_version;
+extern const struct hr_cmd hr_cmd_watch;
 
 #endif

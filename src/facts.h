@@ -77,8 +77,8 @@ struct hr_value {
 };
 
 /* Collections a rule can iterate with for_each. */
-enum hr_coll { HR_COLL_DESTINATIONS, HR_COLL_LISTENERS, HR_COLL_LISTENING_PORTS, HR_COLL_N };
-/* "destinations", "listeners", "listening_ports" -> enum, or -1. */
+enum hr_coll { HR_COLL_DESTINATIONS, HR_COLL_LISTENERS, HR_COLL_LISTENING_PORTS, HR_COLL_SNAT_TUPLES, HR_COLL_N };
+/* "destinations", "listeners", "listening_ports", "snat_tuples" -> enum, or -1. */
 int hr_coll_from_name(const char *name);
 const char *hr_coll_name(enum hr_coll c);
 /* The field prefix items of a collection use in expressions: "dest", "listener", "port". */
@@ -139,6 +139,27 @@ int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double r
 /* Declares inbound load on a local port (rate/s, and whether the server closes first). */
 int hr_facts_declare_inbound(hr_facts *f, uint16_t port, double rate, bool server_closes,
 			     const char *source);
+
+/* ---- source-NAT tuples of the conntrack table (conntrack.c) ---- */
+
+/* Fields of a snat_tuples item ("snat.in_use", ...), in this order. */
+enum hr_snat_field {
+	HR_SNAT_PROTO, HR_SNAT_IN_USE, HR_SNAT_BUSY, HR_SNAT_CLOSING, HR_SNAT_RATE, HR_SNAT_RATE_WINDOW,
+	HR_SNAT_CLOSE_RATE, HR_SNAT_EXPIRE_RATE, HR_SNAT_OLDEST, HR_SNAT_PORT_LOW, HR_SNAT_PORT_HIGH,
+	HR_SNAT_NFIELDS
+};
+/* One tuple: subject "10.0.0.1->10.0.0.2:80/tcp" (translated source,
+ * destination, protocol), values, and for each field without a value the
+ * reason (a static string, borrowed). */
+struct hr_snat_tuple {
+	const char *subject;
+	double v[HR_SNAT_NFIELDS];
+	const char *missing[HR_SNAT_NFIELDS]; /* non-NULL: no value, this reason */
+};
+/* A field's name without the "snat." prefix ("in_use"), or NULL. */
+const char *hr_snat_field_name(enum hr_snat_field k);
+/* Adds a tuple (copied) to the snat_tuples collection. 0 or -ENOMEM. */
+int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const char *source);
 
 /* ---- lookups for the rules engine ---- */
 

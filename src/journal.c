@@ -206,6 +206,12 @@ char *hr_boot_id(void)
 
 int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, struct hr_err *err)
 {
+	return hr_journal_begin_reserved(state_dir, header, 0, out, err);
+}
+
+int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t reserve, hr_journal **out,
+			      struct hr_err *err)
+{
 	char dir[PATH_MAX], id[64], path[PATH_MAX + 80], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -235,6 +241,18 @@ int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, st
 	}
 	if (flock(fd, LOCK_EX) < 0) {
 		r = -errno;
+		close(fd);
+		return r;
+	}
+	/* Claim the space every later record needs before the first write, so
+	 * a full disk refuses the transaction here instead of failing a record
+	 * between two kernel writes (KEEP_SIZE: O_APPEND writes fill it). A
+	 * file system without fallocate gets no reservation, only the checks. */
+	if (reserve && fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)reserve) < 0 && errno != EOPNOTSUPP &&
+	    errno != ENOSYS) {
+		r = -errno;
+		hr_err_set(err, r, "cannot reserve %zu bytes for journal %s: %s", reserve, path, strerror(-r));
+		unlink(path);
 		close(fd);
 		return r;
 	}

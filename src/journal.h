@@ -29,6 +29,11 @@ int hr_state_lock(const char *state_dir, bool wait, struct hr_err *err);
 /* Starts a transaction: a new journal file with header (borrowed; "type",
  * "txn", "time" are added), fsynced with its directory, locked. */
 int hr_journal_begin(const char *state_dir, json_t *header, hr_journal **out, struct hr_err *err);
+/* The same, first reserving reserve bytes for the file (fallocate
+ * KEEP_SIZE) so later appends cannot meet a full disk; -ENOSPC (nothing
+ * left behind) when the space is not there. */
+int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t reserve, hr_journal **out,
+			      struct hr_err *err);
 /* Opens an existing transaction's journal (file checked like the state
  * dir), taking the exclusive lock (waiting for it when wait is set, else
  * -EBUSY). */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -82,6 +83,37 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 	return 0;
 }
 
+void hr_persist_sweep(const char *path)
+{
+	char copy[PATH_MAX], dir[PATH_MAX], prefix[NAME_MAX + 32], full[PATH_MAX + NAME_MAX + 2];
+	const char *base;
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s.headroom-tmp.", base);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
+		unlink(full);
+	}
+	closedir(d);
+}
+
 int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 {
 	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX];
@@ -89,6 +121,7 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 
 	snprintf(copy, sizeof(copy), "%s", path);
 	snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	hr_persist_sweep(path);
 	if (!content) {
 		if (unlink(path) < 0 && errno != ENOENT) {
 			r = -errno;

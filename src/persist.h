@@ -27,6 +27,9 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
  * 0; 1 when the file is in place but the directory fsync failed (err says
  * so); or -errno with nothing changed (err names the step). */
 int hr_persist_write(const char *path, const char *content, struct hr_err *err);
+/* Removes PATH.headroom-tmp.PID files whose writer is gone (what a crash
+ * between creating the temporary file and renaming it leaves). Quiet. */
+void hr_persist_sweep(const char *path);
 
 /* Finds the settings that would override ours at boot: for each key of kv,
  * a later file in the systemd-sysctl order (config_root + /etc/sysctl.d,

@@ -1,24 +1,56 @@
 /* probe.h: one pass that fills the facts model: sysctls (net.ipv4 top level,
  * conf/all, conf/default; net.core; net.netfilter), kernel osrelease and
  * boot_id, counters (/proc/net/sockstat{,6}, snmp Tcp, netstat TcpExt),
- * TIME_WAIT slab object size, counter rates over an interval, and sockets
- * (netlink sock_diag live, /proc/net/tcp{,6} under --root). */
+ * TIME_WAIT slab object size, counter rates over an interval, sockets
+ * (netlink sock_diag live, /proc/net/tcp{,6} under --root), conntrack
+ * (conntrack.h) and the kernel log (kmsg.h). */
 #ifndef HR_PROBE_H
 #define HR_PROBE_H
 
 #include "facts.h"
+
+typedef struct hr_probe_pending hr_probe_pending;
 
 struct hr_probe_opts {
 	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
 	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
 	bool quiet;         /* no progress line even on a terminal */
+	double log_window_s; /* kernel log look-back, seconds; <= 0: the last hour */
+	/* Live with an interval: do not wait; *later gets the pending second
+	 * sample for hr_probe_finish (NULL when there is none to take), so
+	 * that several network namespaces share one interval. */
+	hr_probe_pending **later;
 };
+
+/* How a reader outside probe-*.c opens the files of the tree being probed
+ * (the probe's own rules: no symlink, nothing outside the tree). */
+typedef int (*hr_probe_open_fn)(void *ctx, const char *abs, int flags);
+struct hr_probe_tree {
+	const char *root;     /* "" live */
+	hr_probe_open_fn open; /* NULL: root + abs, O_NOFOLLOW (tests) */
+	void *ctx;
+};
+/* Opens abs ("/proc/net/nf_conntrack") of the tree for reading, without
+ * blocking, as a regular file. fd, or -errno (-EINVAL: not a regular file,
+ * e.g. a FIFO planted in a tree). */
+int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs);
+/* Reads such a file whole into buf (n bytes, NUL-terminated). Length, or
+ * -errno (-EFBIG: longer than n - 1). */
+long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n);
 
 /* Runs the probe into f. Problems with single files are recorded in the
  * facts (hr_facts_add_problem) and the probe goes on. Returns 0 when
  * anything usable was read, -ENODATA when nothing was (err says why). */
 int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err);
+
+/* Takes a pending second counter sample (opts.later) once the interval
+ * since the first has passed, waiting for the rest of it (with a progress
+ * line unless quiet), in the network namespace of the first; records the
+ * rates in the facts and frees p. NULL is a no-op. */
+void hr_probe_finish(hr_probe_pending *p, bool quiet);
+/* Drops a pending sample without taking it (the rates stay unset). */
+void hr_probe_pending_free(hr_probe_pending *p);
 
 /* Sleeps until t0 + interval (hr_now() clock), with a progress line on a
  * terminal unless quiet: the wait between two counter samples. */

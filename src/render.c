@@ -123,6 +123,26 @@ int hr_render(FILE *out, const char *format, const json_t *tree,
 	return hr_render_json(out, tree);
 }
 
+int hr_render_report(FILE *out, const char *format, const json_t *tree,
+		     int (*text_fn)(FILE *out, const json_t *tree))
+{
+	json_t *v, *x;
+	const char *k;
+	int r;
+
+	if (strcmp(format, "json") && strcmp(format, "yaml") && text_fn)
+		return text_fn(out, tree);
+	/* schema_version first: a consumer checks it before anything else. */
+	v = json_pack("{s:i}", "schema_version", HR_SCHEMA_VERSION);
+	if (!v)
+		return -ENOMEM;
+	json_object_foreach((json_t *)tree, k, x)
+		json_object_set(v, k, x);
+	r = hr_render(out, format, v, text_fn);
+	json_decref(v);
+	return r;
+}
+
 char *hr_gauge(char *buf, size_t n, double ratio, int width)
 {
 	int fill, i;
@@ -282,6 +302,11 @@ void hr_table_free(struct hr_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	free(t);
+}
+
+void hr_render_section(FILE *out, const char *title, const char *status)
+{
+	fprintf(out, "=== %s%s%s ===\n\n", title, status ? ": " : "", status ? status : "");
 }
 
 static bool progress_shown;

@@ -16,6 +16,7 @@
 #include "probe.h"
 #include "render.h"
 #include "snapshot.h"
+#include "kmsg.h"
 #include "sockdiag.h"
 
 /* Copy buffer. /proc/net/tcp hands out one page of lines per read()
@@ -359,6 +360,50 @@ static int write_text(struct snap *s, const char *rel, const char *text, struct 
 	return r;
 }
 
+/* Conntrack (per-CPU stats, the entries in procfs format) and the kernel
+ * log with its capture time and namespace scope (kmsg.h). */
+static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
+{
+	char path[4096], text[64];
+	int r, fd, init;
+	long n;
+
+	r = copy_one(s, "/proc/net/stat/nf_conntrack", err);
+	if (r == 0)
+		r = copy_one(s, "/proc/net/nf_conntrack", err);
+	if (r == 0)
+		r = make_parent(s, HR_KMSG_TREE_FILE, err);
+	if (r < 0)
+		return r;
+	if (snprintf(path, sizeof(path), "%s%s", s->tmp, HR_KMSG_TREE_FILE) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	snprintf(text, sizeof(text), "%.6f\n", (double)hr_kmsg_monotonic_us() / 1e6);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		r = -errno;
+		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	n = hr_kmsg_copy("/dev/kmsg", fd);
+	if (close(fd) < 0 && n >= 0)
+		n = -errno;
+	if (n == -EACCES || n == -EPERM || n == -ENOENT) {
+		unlink(path);
+		snap_note(s, "/dev/kmsg", n == -ENOENT ? "not present here; not copied" : strerror((int)-n));
+		return 0;
+	}
+	if (n < 0) {
+		hr_err_set(err, (int)n, "%s: %s", path, strerror((int)-n));
+		return (int)n;
+	}
+	s->st->files++;
+	r = write_text(s, HR_KMSG_TREE_NOW, text, err);
+	init = hr_kmsg_netns_initial();
+	if (r == 0)
+		r = write_text(s, HR_KMSG_TREE_NETNS, init > 0 ? "initial\n" : init == 0 ? "child\n" : "unknown\n", err);
+	return r;
+}
+
 /* nftw callback of rm_tree: removes one entry (depth first). */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -529,6 +574,8 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 			r = copy_one(&s, hr_probe_files[i], err);
 	for (i = 0; hr_probe_sysctl_dirs[i] && r == 0; i++)
 		r = copy_dir(&s, hr_probe_sysctl_dirs[i], err);
+	if (r == 0)
+		r = snap_conntrack_kmsg(&s, err);
 	if (r < 0)
 		goto fail;
 	if (o->interval_s > 0) {

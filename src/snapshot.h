@@ -5,6 +5,9 @@
  * Layout: DIR/proc/sys/net/{ipv4,ipv4/conf/all,ipv4/conf/default,core,netfilter}/KEY,
  * DIR/proc/sys/kernel/{osrelease,random/boot_id}, DIR/proc/net/{tcp,tcp6,
  * sockstat,sockstat6,snmp,netstat}, DIR/sys/kernel/slab/tw_sock_TCP/object_size,
+ * DIR/proc/net/stat/nf_conntrack and DIR/proc/net/nf_conntrack (when conntrack
+ * is loaded), DIR/headroom/kmsg (the kernel log records, /dev/kmsg format) with
+ * DIR/headroom/monotonic (CLOCK_MONOTONIC at capture) and DIR/headroom/kmsg-netns,
  * DIR/headroom/created; with an interval also DIR/headroom/interval and
  * DIR/headroom/sample2/proc/net/{snmp,netstat}. Written into DIR.tmp and
  * renamed into place at the end, so a half snapshot is never called DIR. */

@@ -40,6 +40,7 @@ struct wl {
 	bool have_idle, have_failover, have_rpc;
 	int nat; /* -1 unset, 0, 1 */
 	int role;
+	long snat_lo, snat_hi; /* snat_port_range; snat_lo 0 = not declared */
 };
 
 struct wl_ctx {
@@ -421,6 +422,21 @@ static int parse_top(struct wl_ctx *c, const yaml_node_t *root)
 				c->w->rpc = (double)n;
 				c->w->have_rpc = true;
 			}
+		} else if (!strcmp(key, "snat_port_range")) {
+			/* The port range of the SNAT/masquerade rule ("40000-40099"):
+			 * in the nftables/iptables rule, which headroom does not read. */
+			const char *s = wl_scalar(c, v, key);
+			long lo = 0, hi = 0;
+			int used = 0;
+
+			r = s ? 0 : -EBADMSG;
+			if (!r && (sscanf(s, "%ld-%ld%n", &lo, &hi, &used) != 2 || s[used] || lo < 1 || hi > 65535 ||
+				   lo > hi))
+				r = wl_fail(c, v, "'%s': want LOW-HIGH within 1-65535, got '%s'", key, s);
+			if (!r) {
+				c->w->snat_lo = lo;
+				c->w->snat_hi = hi;
+			}
 		} else if (!strcmp(key, "role")) {
 			const char *s = wl_scalar(c, v, key);
 
@@ -436,7 +452,8 @@ static int parse_top(struct wl_ctx *c, const yaml_node_t *root)
 		} else {
 			r = wl_fail(c, k,
 				    "unknown key '%s' (known: outbound, inbound, middlebox_idle_timeout, "
-				    "failover_deadline, clients_behind_nat, role, requests_per_connection)",
+				    "failover_deadline, clients_behind_nat, role, requests_per_connection, "
+				    "snat_port_range)",
 				    key);
 		}
 		if (r < 0)
@@ -485,6 +502,10 @@ static int wl_apply(hr_facts *f, const struct wl *w, const char *name, struct hr
 		hr_facts_set_num(f, "workload.forwarding", w->role == ROLE_HOST ? 0 : 1, name);
 	if (w->role == ROLE_NAT)
 		hr_facts_set_num(f, "workload.nat_gateway", 1, name);
+	if (w->snat_lo) {
+		hr_facts_set_num(f, "workload.snat_port_range_low", (double)w->snat_lo, name);
+		hr_facts_set_num(f, "workload.snat_port_range_high", (double)w->snat_hi, name);
+	}
 	return 0;
 }
 

@@ -16,13 +16,13 @@ assert_eq "$rc" 0 "exit code of a clean namespace"
 head -1 "$T/ok.txt" | grep -q '^OK: no problems found' || fail "verdict: $(head -1 "$T/ok.txt")"
 grep -q '^OK (' "$T/ok.txt" || fail "ok findings are not listed in the text report"
 
-# JSON: one object with findings, summary, facts; every finding has the stable keys.
+# JSON: one object with schema_version, findings, summary, facts; every finding has the stable keys.
 au_audit "$T/ok.json" A
 assert_eq "$AU_RC" 0 "exit code with --format json"
 python3 - "$T/ok.json" <<'PY' || fail "JSON shape"
 import json, sys
 rep = json.load(open(sys.argv[1]))
-assert list(rep)[:3] == ["findings", "summary", "facts"], list(rep)
+assert list(rep)[:4] == ["schema_version", "findings", "summary", "facts"], list(rep)
 for f in rep["findings"]:
     for k in ("rule", "severity", "subject", "message", "metrics", "fixes", "references"):
         assert k in f, (k, f)

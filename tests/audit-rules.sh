@@ -14,6 +14,7 @@
 #   assume KEY=VALUE              --assume
 #   listen ADDR PORT BACKLOG N    listener that never accepts, N clients queued
 #   tree PATH VALUE               audit a snapshot with PATH (in the tree) = VALUE
+#   treeline PATH LINE            append LINE to PATH in that snapshot (after a tree line)
 #   untree PATH                   audit a snapshot without PATH
 #   expect RULE SUBJECT SEVERITY  SUBJECT '-' = null; SEVERITY: critical, warning,
 #                                 info, ok, fires, quiet, absent, not-evaluated
@@ -83,6 +84,7 @@ EOS
 			[ -n "$path" ] || continue
 			case $path in
 			-*) rm -rf "${T:?}/tree.$n/${path#-}" ;;
+			+*) printf '%s\n' "$value" >>"$T/tree.$n/${path#+}" ;;
 			*)
 				mkdir -p "$(dirname "$T/tree.$n/$path")"
 				printf '%s\n' "$value" >"$T/tree.$n/$path"
@@ -137,6 +139,8 @@ ${line#assume }
 		tree) trees="$trees$1 ${line#tree * }
 " ;;
 		untree) trees="$trees-$1
+" ;;
+		treeline) trees="$trees+$1 ${line#treeline * }
 " ;;
 		expect) expects="$expects$1 $2 $3
 " ;;

@@ -18,7 +18,9 @@
  * N client-closed connections as fast as it can, P in flight; --serve also
  * listens on the --connect addresses and closes after the client.
  * Every mode ends by --duration (default 60 s; fill 600 s), by --count, or
- * on SIGINT/SIGTERM, and prints one key=value line.
+ * on SIGINT/SIGTERM, and prints one key=value line; a client's line ends with
+ * first_failure_s (when the first failed connect was seen, any error) and
+ * first_failed_attempt_s (when that attempt began; -1 when none failed).
  */
 #include "config.h"
 
@@ -82,8 +84,13 @@ static struct {
 	long attempted, connected, eaddrnotavail, other, accepted, served_closed;
 	int first_other;
 	double first_eaddrnotavail;
+	double first_failure, first_failed_attempt; /* any error: when seen, when that attempt began */
 	long inflight, open;
-} st = {.first_eaddrnotavail = -1};
+} st = {.first_eaddrnotavail = -1, .first_failure = -1, .first_failed_attempt = -1};
+
+/* Start time of the connect in flight on each fd (for first_failed_attempt_s). */
+static double *launched;
+static size_t nlaunched;
 
 static int epfd = -1;
 static int listeners[MAX_EPS];
@@ -387,8 +394,12 @@ static void on_readable(int fd, enum kind k)
 	}
 }
 
-static void record_error(int err)
+static void record_error(int err, double started)
 {
+	if (st.first_failure < 0) {
+		st.first_failure = now() - t0;
+		st.first_failed_attempt = started - t0;
+	}
 	if (err == EADDRNOTAVAIL) {
 		if (st.eaddrnotavail++ == 0) {
 			st.first_eaddrnotavail = now() - t0;
@@ -427,16 +438,18 @@ static void launch(int i)
 	const struct ep *e = &opt.eps[i % opt.neps];
 	int fd = socket(e->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 
+	double started = now();
+
 	st.attempted++;
 	if (fd < 0) {
-		record_error(errno);
+		record_error(errno, started);
 		return;
 	}
 	if (opt.have_bind) {
 		/* Port chosen at connect(), per destination, as without bind. */
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&opt.bind.sa, opt.bind.len) < 0) {
-			record_error(errno);
+			record_error(errno, started);
 			close(fd);
 			return;
 		}
@@ -446,10 +459,23 @@ static void launch(int i)
 		return;
 	}
 	if (errno != EINPROGRESS) {
-		record_error(errno);
+		record_error(errno, started);
 		close(fd);
 		return;
 	}
+	if ((size_t)fd >= nlaunched) {
+		size_t n = (size_t)fd * 2 + 64;
+		double *l = realloc(launched, n * sizeof(*l));
+
+		if (l) {
+			for (size_t j = nlaunched; j < n; j++)
+				l[j] = -1;
+			launched = l;
+			nlaunched = n;
+		}
+	}
+	if ((size_t)fd < nlaunched)
+		launched[fd] = started;
 	st.inflight++;
 	ep_add(fd, K_CONNECTING, EPOLLOUT);
 }
@@ -463,7 +489,7 @@ static void on_connect_done(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err) {
-		record_error(err);
+		record_error(err, (size_t)fd < nlaunched && launched[fd] >= 0 ? launched[fd] : now());
 		close(fd);
 		return;
 	}
@@ -511,10 +537,11 @@ static double run_held(double t)
 static void print_client(double elapsed)
 {
 	printf("attempted=%ld connected=%ld failed=%ld eaddrnotavail=%ld first_eaddrnotavail_s=%.3f "
-	       "other_errors=%ld first_other_error=%s elapsed_s=%.3f achieved_rate=%.2f\n",
+	       "other_errors=%ld first_other_error=%s elapsed_s=%.3f achieved_rate=%.2f "
+	       "first_failure_s=%.3f first_failed_attempt_s=%.3f\n",
 	       st.attempted, st.connected, st.eaddrnotavail + st.other, st.eaddrnotavail,
 	       st.first_eaddrnotavail, st.other, st.other ? strerror(st.first_other) : "none", elapsed,
-	       elapsed > 0 ? (double)st.connected / elapsed : 0);
+	       elapsed > 0 ? (double)st.connected / elapsed : 0, st.first_failure, st.first_failed_attempt);
 }
 
 static int run_server(void)

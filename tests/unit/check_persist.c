@@ -40,6 +40,32 @@ START_TEST(test_write)
 }
 END_TEST
 
+/* A temporary file left by a writer that died is swept; a live one stays. */
+START_TEST(test_sweep)
+{
+	char *d = ut_tmpdir(), p[4200], dead[4300], live[4300], other[4300];
+	struct hr_err e = {0};
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/f.conf", d);
+	/* No process has a pid above pid_max (at most 4194304). */
+	snprintf(dead, sizeof(dead), "%s.headroom-tmp.%d", p, 2147483600);
+	snprintf(live, sizeof(live), "%s.headroom-tmp.%d", p, (int)getppid()); /* alive */
+	snprintf(other, sizeof(other), "%s/g.conf.headroom-tmp.%d", d, 2147483600);
+	ck_assert_ptr_nonnull(f = fopen(dead, "w"));
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(live, "w"));
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(other, "w"));
+	fclose(f);
+	ck_assert_int_eq(hr_persist_write(p, "a = 1\n", &e), 0);
+	ck_assert_int_eq(access(dead, F_OK), -1);
+	ck_assert_int_eq(access(live, F_OK), 0);
+	ck_assert_int_eq(access(other, F_OK), 0); /* another file's */
+	ut_rmtree(d);
+}
+END_TEST
+
 START_TEST(test_order)
 {
 	char *d = ut_tmpdir(), ours[4200];
@@ -79,6 +105,7 @@ int main(void)
 
 	tcase_add_test(tc, test_render);
 	tcase_add_test(tc, test_write);
+	tcase_add_test(tc, test_sweep);
 	tcase_add_test(tc, test_order);
 	suite_add_tcase(s, tc);
 	return ut_run(s);

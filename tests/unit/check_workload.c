@@ -121,6 +121,9 @@ static const struct {
 	{"outbound:\n  - destination: 10.0.0.2:70000\n    rate: 1\n", "wl.yaml:2:18:", "bad port"},
 	{"outbound:\n  - destination: 2001:db8::1:443\n    rate: 1\n", "wl.yaml:2:18:", "brackets"},
 	{"outbound:\n  - rate: 1\n", "wl.yaml:2:5:", "without 'destination'"},
+	{"snat_port_range: 40099-40000\n", "wl.yaml:1:18:", "want LOW-HIGH"},
+	{"snat_port_range: 40000\n", "wl.yaml:1:18:", "want LOW-HIGH"},
+	{"snat_port_range: 1-70000\n", "wl.yaml:1:18:", "want LOW-HIGH"},
 	{"outbound:\n  - destination: 10.0.0.2:80\n", "wl.yaml:2:5:", "without 'rate'"},
 	{"outbound:\n  - destination: 10.0.0.2:80\n    rate: 1\n    closes: both\n", "wl.yaml:4:13:",
 	 "want client or server"},
@@ -155,6 +158,19 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The SNAT rule's port range, for nat.snat-ports. */
+START_TEST(test_snat_range)
+{
+	hr_facts *f = hr_facts_new();
+	struct hr_err err = {0};
+
+	ck_assert_int_eq(load(f, "snat_port_range: 40000-40099\n", &err), 0);
+	ck_assert(fact_num(f, "workload.snat_port_range_low") == 40000);
+	ck_assert(fact_num(f, "workload.snat_port_range_high") == 40099);
+	hr_facts_free(f);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	hr_facts *f = hr_facts_new();
@@ -174,6 +190,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_units);
 	tcase_add_test(tc, test_declares);
 	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_snat_range);
 	tcase_add_test(tc, test_missing_file);
 	suite_add_tcase(s, tc);
 	return s;

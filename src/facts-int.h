@@ -1,0 +1,187 @@
+/* facts-int.h: the facts model's insides, shared by its files only (not
+ * installed, not for callers: they use facts.h).
+ *
+ *   facts.c          the model: lifetime, scalar facts, problems, lookups
+ *   facts-sockets.c  streaming socket aggregation, TIME_WAIT histograms
+ *   facts-ports.c    the ephemeral port model (ports.*)
+ *   facts-items.c    sockets.* totals and the for_each collections
+ *   facts-json.c     the report tree's "facts" object
+ *
+ * Every file includes this header and nothing of the others; the socket
+ * hot path (hr_facts_add_socket) stays in one file with its helpers, and
+ * what it shares with others is static inline here. */
+#ifndef HR_FACTS_INT_H
+#define HR_FACTS_INT_H
+
+#include <string.h>
+
+#include "facts.h"
+
+#define TW_BINS (HR_TW_LEN_S + 1)
+#define MAX_FIELDS 8
+
+/* A scalar fact: a sysctl, a counter, a rate, a string. */
+struct entry {
+	char *name;
+	char *raw;      /* sysctl raw text or string value */
+	char *source;
+	char *missing;  /* non-NULL: fact absent, with reason */
+	bool is_sysctl;
+	bool is_num;    /* numeric (a counter, or a sysctl whose fields are all integers) */
+	int nfields;
+	double fields[MAX_FIELDS];
+};
+
+/* Aggregate for one outbound destination (remote IP, remote port). */
+struct dest {
+	uint64_t ka, kb; /* addr as two words: the lookup key, compared without memcmp */
+	int family;
+	uint8_t addr[16];
+	uint16_t port;
+	uint32_t states[HR_TCP_NSTATES];
+	uint32_t total; /* outbound sockets toward it: local ports in use */
+	struct hr_twhist tw;
+	double declared_rate;
+	bool declared;
+	bool declared_local_closes;
+	char *declared_source;
+};
+
+/* A hash slot: the key inline, so a lookup touches one small array that
+ * stays in cache while a dump streams through. */
+struct dslot {
+	uint64_t ka, kb;
+	uint32_t pf;   /* port << 8 | family */
+	uint32_t idx;  /* index in dest_list + 1; 0 = empty */
+};
+
+/* A local listener (IP, port). */
+struct listener {
+	int family;
+	uint8_t addr[16];
+	uint16_t port;
+	uint32_t queue, backlog;
+	bool observed; /* false: only declared in a workload */
+	bool backlog_unknown; /* the socket source does not show the backlog */
+	uint32_t nsockets;    /* LISTEN sockets on it (SO_REUSEPORT: more than one) */
+};
+
+/* Inbound aggregate per local listening port. */
+struct inport {
+	uint16_t port;
+	uint32_t states[HR_TCP_NSTATES];
+	uint32_t total;
+	struct hr_twhist tw;
+	double declared_rate;
+	bool declared_server_closes;
+	bool declared;
+};
+
+struct problem {
+	char *source;
+	char *message;
+};
+
+struct hr_facts {
+	struct entry *ents;
+	size_t nents, capents; /* open addressing, cap power of two */
+
+	struct dslot *dests;   /* open addressing on (family, addr, port), keys inline */
+	size_t ndests, capdests;
+	struct dest **dest_list; /* insertion order, for iteration */
+	struct dest *last_dest;  /* one-entry lookup cache */
+
+	struct listener *listeners;
+	size_t nlisteners, caplisteners;
+	struct inport *inports;
+	size_t ninports, capinports;
+	int32_t *port_index; /* port -> inports index, or -1; NULL until first listener */
+	uint8_t listening[65536 / 8];
+
+	uint64_t states[HR_TCP_NSTATES];
+	uint64_t total, inbound, outbound;
+	struct hr_twhist tw;
+	bool have_sockets;
+
+	struct problem *problems;
+	size_t nproblems;
+
+	char *root, *socket_source;
+	double interval_s;
+	char subject[160];
+
+	struct snat_item *snat; /* source-NAT tuples (conntrack.c), bounded there */
+	size_t nsnat, capsnat;
+	char *snat_source;
+};
+
+/* A stored snat_tuples item. */
+struct snat_item {
+	char *subject;
+	double v[HR_SNAT_NFIELDS];
+	const char *missing[HR_SNAT_NFIELDS];
+};
+
+/* True when a listener was seen (or declared) on port: inline, the socket
+ * hot path asks it for every socket. */
+static inline bool hr_facts_port_listening(const hr_facts *f, uint16_t port)
+{
+	return f->listening[port >> 3] & (1u << (port & 7));
+}
+
+/* Fills a looked-up value: a number. */
+static inline void hr_val_num(struct hr_value *v, double n, const char *source)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = HR_V_NUM;
+	v->num = n;
+	v->source = source;
+	v->nfields = 1;
+}
+
+/* Fills a looked-up value: a boolean (0/1). */
+static inline void hr_val_bool(struct hr_value *v, bool b, const char *source)
+{
+	hr_val_num(v, b ? 1 : 0, source);
+	v->type = HR_V_BOOL;
+}
+
+/* Fills a looked-up value: a borrowed string. */
+static inline void hr_val_str(struct hr_value *v, const char *s, const char *source)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = HR_V_STR;
+	v->str = s;
+	v->source = source;
+	v->nfields = 1;
+}
+
+/* Fills a looked-up value: missing, with why. */
+static inline void hr_val_missing(struct hr_value *v, const char *why)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = HR_V_MISSING;
+	v->missing = why;
+}
+
+/* facts.c: the scalar entry for name, or NULL. */
+struct entry *hr_facts_ent_find(const hr_facts *f, const char *name);
+
+/* facts-sockets.c: TIME_WAIT sockets of a histogram born in the last w s. */
+uint32_t hr_tw_bins_count(const uint32_t *bins, int w);
+
+/* facts-ports.c: the ephemeral port model of this box's own sysctls. */
+struct hr_portfacts {
+	bool ok;
+	const char *why;     /* !ok: why there is no model */
+	const char *source;  /* ok: where the range came from */
+	struct hr_ports m;   /* ok: the model */
+};
+void hr_facts_ports_current(const hr_facts *f, struct hr_portfacts *pm);
+/* facts-ports.c: a "ports.*" fact (k without the prefix); hr_facts_get's convention. */
+int hr_facts_ports_get(const hr_facts *f, const char *k, int index, struct hr_value *out);
+
+/* facts-items.c: a "sockets.*" fact (k without the prefix); hr_facts_get's convention. */
+int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_value *out);
+
+#endif

@@ -1,0 +1,241 @@
+/* facts-json.c: the whole facts model as the report tree's "facts" object
+ * (sysctls, counters, rates, kernel, ports, sockets with destinations in
+ * a stable order, listeners, problems). Read-only over the model.
+ * May call: facts-int.h (the model, TIME_WAIT rates, the port model) and
+ * jansson. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "facts-int.h"
+
+static json_t *states_json(const uint32_t *st32, const uint64_t *st64)
+{
+	json_t *o = json_object();
+	int s;
+
+	for (s = 1; s < HR_TCP_NSTATES; s++) {
+		uint64_t v = st32 ? st32[s] : st64[s];
+
+		if (v)
+			json_object_set_new(o, hr_tcp_state_name(s), json_integer((json_int_t)v));
+	}
+	return o;
+}
+
+static json_t *born_json(const uint32_t *bins)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; k < HR_TW_NWINDOWS; k++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "%ds", hr_tw_windows[k]);
+		json_object_set_new(o, key, json_integer(hr_tw_bins_count(bins, hr_tw_windows[k])));
+	}
+	return o;
+}
+
+static json_t *num_or_null(double v)
+{
+	if (!isfinite(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) < 9e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static int cmp_dest(const void *a, const void *b)
+{
+	const struct dest *x = *(const struct dest *const *)a, *y = *(const struct dest *const *)b;
+
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	if (x->states[HR_TIME_WAIT] != y->states[HR_TIME_WAIT])
+		return x->states[HR_TIME_WAIT] < y->states[HR_TIME_WAIT] ? 1 : -1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(x->addr, y->addr, 16);
+}
+
+static json_t *entry_json(const struct entry *e)
+{
+	json_t *o = json_object();
+
+	if (e->missing) {
+		json_object_set_new(o, "absent", json_string(e->missing));
+		return o;
+	}
+	if (e->is_sysctl || !e->is_num) {
+		json_object_set_new(o, "value", json_string(e->raw ? e->raw : ""));
+		if (e->is_num) {
+			json_t *a = json_array();
+
+			for (int i = 0; i < e->nfields; i++)
+				json_array_append_new(a, num_or_null(e->fields[i]));
+			json_object_set_new(o, "fields", a);
+		}
+	} else {
+		json_object_set_new(o, "value", num_or_null(e->fields[0]));
+	}
+	if (e->source)
+		json_object_set_new(o, "source", json_string(e->source));
+	return o;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *hr_facts_to_json(const hr_facts *f)
+{
+	json_t *root = json_object(), *sysctls = json_object(), *counters = json_object();
+	json_t *rates = json_object(), *other = json_object(), *kernel = json_object();
+	json_t *src = json_object(), *problems = json_array(), *conntrack = json_object();
+	const char **names = malloc((f->nents + 1) * sizeof(*names));
+	size_t i, n = 0;
+	struct hr_portfacts pm;
+
+	for (i = 0; names && i < f->capents; i++)
+		if (f->ents[i].name)
+			names[n++] = f->ents[i].name;
+	if (names)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; names && i < n; i++) {
+		const struct entry *e = hr_facts_ent_find(f, names[i]);
+		json_t *into = e->is_sysctl                        ? sysctls
+			       : !strncmp(e->name, "rate.", 5)       ? rates
+			       : !strncmp(e->name, "kernel.", 7)     ? kernel
+			       : !strncmp(e->name, "conntrack.", 10) ? conntrack
+			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "netstat.", 8) ||
+				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10)) ? counters
+								     : other;
+
+		json_object_set_new(into, e->name, entry_json(e));
+	}
+	free(names);
+
+	json_object_set_new(src, "root", json_string(f->root ? f->root : ""));
+	json_object_set_new(src, "sockets", f->socket_source ? json_string(f->socket_source) : json_null());
+	json_object_set_new(src, "interval_s", num_or_null(f->interval_s));
+	json_object_set_new(root, "probe", src);
+	json_object_set_new(root, "kernel", kernel);
+	json_object_set_new(root, "sysctls", sysctls);
+	json_object_set_new(root, "counters", counters);
+	json_object_set_new(root, "rates", rates);
+	if (f->nsnat) {
+		/* The source-NAT tuples, as the rules' snat_tuples items see them. */
+		json_t *list = json_array();
+
+		for (i = 0; i < f->nsnat; i++) {
+			json_t *o = json_object();
+			int j;
+
+			json_object_set_new(o, "subject", json_string(f->snat[i].subject));
+			for (j = 0; j < HR_SNAT_NFIELDS; j++)
+				json_object_set_new(o, hr_snat_field_name((enum hr_snat_field)j), f->snat[i].missing[j] ? json_null()
+											: num_or_null(f->snat[i].v[j]));
+			json_array_append_new(list, o);
+		}
+		json_object_set_new(conntrack, "snat_tuples", list);
+	}
+	json_object_set_new(root, "conntrack", conntrack);
+	json_object_set_new(root, "other", other);
+
+	hr_facts_ports_current(f, &pm);
+	if (pm.ok) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "range_low", json_integer(pm.m.lo));
+		json_object_set_new(p, "range_high", json_integer(pm.m.hi));
+		json_object_set_new(p, "range_size", json_integer(pm.m.size));
+		json_object_set_new(p, "reserved_in_range", json_integer(pm.m.reserved));
+		json_object_set_new(p, "listeners_in_range", json_integer(pm.m.listeners));
+		json_object_set_new(p, "usable", json_integer(pm.m.usable));
+		json_object_set_new(root, "ports", p);
+	} else {
+		json_object_set_new(root, "ports", json_pack("{s:s}", "absent", pm.why));
+	}
+
+	if (f->have_sockets) {
+		json_t *s = json_object(), *dl = json_array(), *ll = json_array(), *pl = json_array();
+		struct dest **sorted = malloc((f->ndests + 1) * sizeof(*sorted));
+		double win;
+
+		json_object_set_new(s, "total", json_integer((json_int_t)f->total));
+		json_object_set_new(s, "inbound", json_integer((json_int_t)f->inbound));
+		json_object_set_new(s, "outbound", json_integer((json_int_t)f->outbound));
+		json_object_set_new(s, "states", states_json(NULL, f->states));
+		json_object_set_new(s, "timewait_born", born_json(f->tw.bins));
+		json_object_set_new(s, "timewait_rate_per_s", num_or_null(hr_tw_rate(&f->tw, &win)));
+		json_object_set_new(s, "timewait_rate_window_s", num_or_null(win));
+		if (sorted) {
+			memcpy(sorted, f->dest_list, f->ndests * sizeof(*sorted));
+			qsort(sorted, f->ndests, sizeof(*sorted), cmp_dest);
+		}
+		for (i = 0; sorted && i < f->ndests; i++) {
+			const struct dest *d = sorted[i];
+			char ep[80], ip[INET6_ADDRSTRLEN];
+			double obs = hr_tw_rate(&d->tw, &win);
+			json_t *o = json_object();
+
+			inet_ntop(d->family, d->addr, ip, sizeof(ip));
+			json_object_set_new(o, "subject", json_string(hr_format_endpoint(ep, sizeof(ep), d->family, d->addr, d->port)));
+			json_object_set_new(o, "host", json_string(ip));
+			json_object_set_new(o, "port", json_integer(d->port));
+			json_object_set_new(o, "in_use", json_integer(d->total));
+			json_object_set_new(o, "timewait", json_integer(d->states[HR_TIME_WAIT]));
+			json_object_set_new(o, "states", states_json(d->states, NULL));
+			json_object_set_new(o, "timewait_born", born_json(d->tw.bins));
+			json_object_set_new(o, "rate_per_s", num_or_null(obs));
+			json_object_set_new(o, "rate_window_s", num_or_null(win));
+			if (d->declared) {
+				json_object_set_new(o, "declared_rate_per_s", num_or_null(d->declared_rate));
+				json_object_set_new(o, "declared_source", json_string(d->declared_source));
+			}
+			json_array_append_new(dl, o);
+		}
+		free(sorted);
+		for (i = 0; i < f->nlisteners; i++) {
+			const struct listener *l = &f->listeners[i];
+			const struct inport *in = &f->inports[f->port_index[l->port]];
+			char ep[80];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "subject", json_string(hr_format_endpoint(ep, sizeof(ep), l->family, l->addr, l->port)));
+			json_object_set_new(o, "port", json_integer(l->port));
+			json_object_set_new(o, "observed", json_boolean(l->observed));
+			json_object_set_new(o, "sockets", json_integer(l->nsockets));
+			json_object_set_new(o, "queue", l->observed ? json_integer(l->queue) : json_null());
+			json_object_set_new(o, "backlog", l->observed && !l->backlog_unknown ? json_integer(l->backlog) : json_null());
+			json_object_set_new(o, "inbound_states", states_json(in->states, NULL));
+			json_object_set_new(o, "inbound_rate_per_s", num_or_null(hr_tw_rate(&in->tw, NULL)));
+			if (in->declared)
+				json_object_set_new(o, "declared_rate_per_s", num_or_null(in->declared_rate));
+			json_array_append_new(ll, o);
+		}
+		for (i = 0; i < f->ninports; i++)
+			json_array_append_new(pl, json_integer(f->inports[i].port));
+		json_object_set_new(s, "destinations", dl);
+		json_object_set_new(s, "listeners", ll);
+		json_object_set_new(s, "listening_ports", pl);
+		json_object_set_new(s, "source", f->socket_source ? json_string(f->socket_source) : json_null());
+		json_object_set_new(root, "sockets", s);
+	} else {
+		json_object_set_new(root, "sockets", json_pack("{s:s}", "absent", "sockets not read"));
+	}
+
+	for (i = 0; i < f->nproblems; i++)
+		json_array_append_new(problems, json_pack("{s:s,s:s}", "source", f->problems[i].source,
+							  "message", f->problems[i].message));
+	json_object_set_new(root, "problems", problems);
+	return root;
+}

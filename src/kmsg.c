@@ -1,0 +1,448 @@
+/* kmsg.c: reads the kernel log (/dev/kmsg, or a tree's copy) without
+ * blocking and counts the messages that name a limit (see kmsg.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kmsg.h"
+
+/* Message texts as the kernel prints them (checked against the source):
+ *  net/netfilter/nf_conntrack_core.c: "nf_conntrack: table full, dropping packet"
+ *  net/ipv4/tcp_minisocks.c (older kernels): "TCP: time wait bucket table overflow"
+ *  net/ipv4/tcp_input.c tcp_syn_flood_action(): "%s: Possible SYN flooding on port %s. %s."
+ *  net/ipv4/tcp.c tcp_out_of_memory(): "TCP: out of memory -- consider tuning tcp_mem"
+ *  net/ipv4/tcp_timer.c tcp_out_of_resources(): "TCP: too many orphaned sockets"
+ *  net/core/neighbour.c neigh_alloc(): "neighbour: arp_cache: neighbor table overflow!" */
+static const struct {
+	const char *key, *needle;
+} keys[HR_KMSG_NKEYS] = {
+	[HR_KMSG_CONNTRACK_FULL] = {"conntrack_table_full", "nf_conntrack: table full, dropping packet"},
+	[HR_KMSG_TW_OVERFLOW] = {"timewait_overflow", "time wait bucket table overflow"},
+	[HR_KMSG_SYN_FLOOD] = {"syn_flood", "Possible SYN flooding on port"},
+	[HR_KMSG_TCP_OOM] = {"tcp_oom", "out of memory -- consider tuning tcp_mem"},
+	[HR_KMSG_ORPHANS] = {"orphans", "too many orphaned sockets"},
+	[HR_KMSG_NEIGH_OVERFLOW] = {"neighbour_overflow", "neighbor table overflow"},
+};
+
+const char *hr_kmsg_key_name(enum hr_kmsg_key k)
+{
+	return k < HR_KMSG_NKEYS ? keys[k].key : NULL;
+}
+
+const char *hr_kmsg_key_needle(enum hr_kmsg_key k)
+{
+	return k < HR_KMSG_NKEYS ? keys[k].needle : NULL;
+}
+
+void hr_kmsg_scan_init(struct hr_kmsg_scan *s, double window_s, uint64_t now_us)
+{
+	memset(s, 0, sizeof(*s));
+	s->window_s = window_s > 0 ? window_s : HR_KMSG_WINDOW_S;
+	s->now_us = now_us;
+}
+
+uint64_t hr_kmsg_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int hr_kmsg_parse_record(const char *rec, size_t len, uint64_t *ts_us, const char **msg,
+			 size_t *msglen)
+{
+	const char *semi = memchr(rec, ';', len), *p = rec;
+	int comma = 0;
+	uint64_t ts = 0;
+	bool digits = false;
+
+	if (!semi)
+		return -EBADMSG;
+	/* PRIO,SEQ,TS_USEC,FLAGS[,...]: the third field is the timestamp. */
+	for (; p < semi; p++) {
+		if (*p == ',') {
+			comma++;
+			continue;
+		}
+		if (comma == 2) {
+			if (*p < '0' || *p > '9' || ts > (UINT64_MAX - 9) / 10)
+				return -EBADMSG;
+			ts = ts * 10 + (uint64_t)(*p - '0');
+			digits = true;
+		}
+	}
+	if (comma < 3 || !digits)
+		return -EBADMSG;
+	*ts_us = ts;
+	*msg = semi + 1;
+	*msglen = len - (size_t)(semi + 1 - rec);
+	/* A record read from /dev/kmsg ends with '\n' and may carry
+	 * continuation lines (" SUBSYSTEM=..."): the message is the first line. */
+	{
+		const char *nl = memchr(*msg, '\n', *msglen);
+
+		if (nl)
+			*msglen = (size_t)(nl - *msg);
+	}
+	return 0;
+}
+
+/* memmem for a NUL-terminated needle. */
+static bool contains(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	return k <= n && memmem(hay, n, needle, k) != NULL;
+}
+
+int hr_kmsg_syn_flood_port(const char *msg, size_t len)
+{
+	const char *needle = "SYN flooding on port ", *p, *end = msg + len, *tok, *colon = NULL;
+	long port = 0;
+
+	p = memmem(msg, len, needle, strlen(needle));
+	if (!p)
+		return -1;
+	tok = p + strlen(needle);
+	/* The token ends at ". " (the sentence) or the end. */
+	for (p = tok; p < end && !(*p == '.' && (p + 1 == end || p[1] == ' ')) && *p != ' '; p++)
+		if (*p == ':')
+			colon = p;
+	if (colon)
+		tok = colon + 1;
+	if (tok >= p)
+		return -1;
+	for (; tok < p; tok++) {
+		if (*tok < '0' || *tok > '9' || port > 65535)
+			return -1;
+		port = port * 10 + (*tok - '0');
+	}
+	return port <= 65535 ? (int)port : -1;
+}
+
+void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len)
+{
+	int k;
+
+	/* Inside the window: not older than window_s before now (records
+	 * stamped after now, from a tree without its capture time, count). */
+	if (ts_us + (uint64_t)(s->window_s * 1e6) < s->now_us)
+		return;
+	s->records++;
+	if (s->each)
+		s->each(s->ctx, ts_us, msg, len);
+	for (k = 0; k < HR_KMSG_NKEYS; k++) {
+		struct hr_kmsg_match *m = &s->m[k];
+		size_t n;
+
+		if (!contains(msg, len, keys[k].needle))
+			continue;
+		if (k == HR_KMSG_SYN_FLOOD && s->listens) {
+			int port = hr_kmsg_syn_flood_port(msg, len);
+
+			if (port >= 0 && !s->listens(s->listens_ctx, (unsigned)port)) {
+				s->syn_flood_elsewhere++;
+				continue;
+			}
+		}
+		if (m->count++ == 0 || ts_us < m->first_us)
+			m->first_us = ts_us;
+		if (ts_us >= m->last_us) {
+			m->last_us = ts_us;
+			n = len < sizeof(m->last) - 1 ? len : sizeof(m->last) - 1;
+			memcpy(m->last, msg, n);
+			m->last[n] = '\0';
+		}
+	}
+}
+
+int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
+{
+	char buf[8192 + 1];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		uint64_t ts;
+		const char *msg;
+		size_t ml;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE) {
+				/* Records overwritten under us: go on from the next one. */
+				s->lost++;
+				continue;
+			}
+			if (errno != EAGAIN)
+				r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		buf[n] = '\0';
+		if (hr_kmsg_parse_record(buf, (size_t)n, &ts, &msg, &ml) == 0)
+			hr_kmsg_scan_add(s, ts, msg, ml);
+	}
+	close(fd);
+	return r;
+}
+
+long hr_kmsg_read_file(struct hr_kmsg_scan *s, int fd)
+{
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long count = 0;
+
+	if (fd < 0)
+		return fd;
+	if (!fp) {
+		close(fd);
+		return -errno;
+	}
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		uint64_t ts;
+		const char *msg;
+		size_t ml;
+
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n == 0 || line[0] == ' ')
+			continue; /* continuation line */
+		if (hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) < 0)
+			continue;
+		hr_kmsg_scan_add(s, ts, msg, ml);
+		count++;
+	}
+	free(line);
+	fclose(fp);
+	return count;
+}
+
+void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *source)
+{
+	char name[96];
+	int k;
+
+	hr_facts_set_num(f, "kernel.log.window", s->window_s, source);
+	hr_facts_set_num(f, "kernel.log.records", (double)s->records, source);
+	hr_facts_set_num(f, "kernel.log.lost", (double)s->lost, source);
+	hr_facts_set_num(f, "kernel.log.syn_flood_elsewhere", (double)s->syn_flood_elsewhere, source);
+	for (k = 0; k < HR_KMSG_NKEYS; k++) {
+		const struct hr_kmsg_match *m = &s->m[k];
+
+		snprintf(name, sizeof(name), "kernel.log.%s.count", keys[k].key);
+		hr_facts_set_num(f, name, (double)m->count, source);
+		if (!m->count) {
+			snprintf(name, sizeof(name), "kernel.log.%s.first_age", keys[k].key);
+			hr_facts_set_missing(f, name, "no such message in the window");
+			snprintf(name, sizeof(name), "kernel.log.%s.last_age", keys[k].key);
+			hr_facts_set_missing(f, name, "no such message in the window");
+			snprintf(name, sizeof(name), "kernel.log.%s.last", keys[k].key);
+			hr_facts_set_missing(f, name, "no such message in the window");
+			continue;
+		}
+		snprintf(name, sizeof(name), "kernel.log.%s.first_age", keys[k].key);
+		hr_facts_set_num(f, name, s->now_us > m->first_us ? (double)(s->now_us - m->first_us) / 1e6 : 0,
+				 source);
+		snprintf(name, sizeof(name), "kernel.log.%s.last_age", keys[k].key);
+		hr_facts_set_num(f, name, s->now_us > m->last_us ? (double)(s->now_us - m->last_us) / 1e6 : 0,
+				 source);
+		snprintf(name, sizeof(name), "kernel.log.%s.last", keys[k].key);
+		hr_facts_set_str(f, name, m->last, source);
+	}
+}
+
+int hr_kmsg_netns_initial(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return -errno;
+	if (stat("/proc/1/ns/net", &init) == 0)
+		return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+	/* pid 1 not ours to look at: kernels that give init_net the fixed
+	 * inode PROC_NET_INIT_INO (0xEFFFFFF9, include/linux/proc_ns.h) still
+	 * tell; others cannot. */
+	if (self.st_ino == 0xEFFFFFF9u)
+		return 1;
+	return -EACCES;
+}
+
+long hr_kmsg_copy(const char *path, int out)
+{
+	char buf[8192 + 1];
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	long n = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf) - 1);
+		int r;
+
+		if (k < 0 && (errno == EINTR || errno == EPIPE))
+			continue;
+		if (k <= 0)
+			break;
+		if (buf[k - 1] != '\n')
+			buf[k++] = '\n';
+		r = hr_write_all(out, buf, (size_t)k);
+		if (r < 0) {
+			close(fd);
+			return r;
+		}
+		n++;
+	}
+	close(fd);
+	return n;
+}
+
+/* Marks every kernel.log fact missing with one reason. */
+static void all_missing(hr_facts *f, const char *why)
+{
+	static const char *const sub[] = {"count", "first_age", "last_age", "last"};
+	char name[96];
+	int k;
+	size_t i;
+
+	hr_facts_set_missing(f, "kernel.log.window", why);
+	hr_facts_set_missing(f, "kernel.log.records", why);
+	for (k = 0; k < HR_KMSG_NKEYS; k++)
+		for (i = 0; i < HR_ARRAY_SIZE(sub); i++) {
+			snprintf(name, sizeof(name), "kernel.log.%s.%s", keys[k].key, sub[i]);
+			hr_facts_set_missing(f, name, why);
+		}
+}
+
+/* True when the facts show a listener on port (hr_kmsg_scan.listens). */
+static bool facts_listen(void *ctx, unsigned port)
+{
+	const hr_facts *f = ctx;
+	size_t i, n = hr_facts_count(f, HR_COLL_LISTENERS);
+	struct hr_value v;
+
+	for (i = 0; i < n; i++)
+		if (hr_facts_item_get(f, HR_COLL_LISTENERS, i, "listener.port", &v) == 0 && v.type == HR_V_NUM &&
+		    (unsigned)v.num == port)
+			return true;
+	return false;
+}
+
+/* Attributes SYN flood messages to this namespace's listeners when the
+ * sockets were read (otherwise every such message counts). */
+static void scan_attach(struct hr_kmsg_scan *s, hr_facts *f)
+{
+	if (hr_facts_have_sockets(f)) {
+		s->listens = facts_listen;
+		s->listens_ctx = f;
+	}
+}
+
+/* The largest timestamp of a tree's records (fd taken over), 0 when none. */
+static uint64_t last_record(int fd)
+{
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
+	uint64_t last = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		uint64_t ts;
+		const char *msg;
+		size_t ml;
+
+		if (n > 0 && line[0] != ' ' && hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) == 0 &&
+		    ts > last)
+			last = ts;
+	}
+	free(line);
+	fclose(fp);
+	return last;
+}
+
+void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
+{
+	struct hr_kmsg_scan s;
+	char why[256], text[64];
+	double now = -1;
+	int r, fd;
+
+	if (!t->root || !*t->root) {
+		hr_kmsg_scan_init(&s, window_s, hr_kmsg_monotonic_us());
+		scan_attach(&s, f);
+		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
+		if (r < 0) {
+			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", strerror(-r),
+				 r == -EACCES || r == -EPERM ? " (run as root, or kernel.dmesg_restrict = 0)" : "");
+			all_missing(f, why);
+			return;
+		}
+		hr_kmsg_to_facts(&s, f, "/dev/kmsg");
+		r = hr_kmsg_netns_initial();
+		if (r >= 0)
+			hr_facts_set_num(f, "kernel.log.this_netns", r, "/proc/self/ns/net vs /proc/1/ns/net");
+		else
+			hr_facts_set_missing(f, "kernel.log.this_netns",
+					     "cannot tell the network namespace (/proc/1/ns/net unreadable)");
+		return;
+	}
+	/* A tree: regular files only, opened the probe's way (never a FIFO
+	 * that would block, never through a symlink). */
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NOW, text, sizeof(text)) > 0) {
+		char *end;
+
+		now = strtod(text, &end);
+		if (end == text || now < 0)
+			now = -1;
+	}
+	if (now < 0) {
+		/* No capture time: measure ages from the last record. */
+		hr_facts_add_problem(f, HR_KMSG_TREE_NOW, "absent: kernel log ages are measured from the last record");
+		hr_kmsg_scan_init(&s, window_s, last_record(hr_probe_open_regular(t, HR_KMSG_TREE_FILE)));
+	} else {
+		hr_kmsg_scan_init(&s, window_s, (uint64_t)(now * 1e6));
+	}
+	scan_attach(&s, f);
+	fd = hr_probe_open_regular(t, HR_KMSG_TREE_FILE);
+	if (fd < 0 || hr_kmsg_read_file(&s, fd) < 0) {
+		snprintf(why, sizeof(why), HR_KMSG_TREE_FILE " %s",
+			 fd == -ENOENT ? "not in the tree (kernel log not captured)"
+			 : fd == -EINVAL ? "refused: not a regular file"
+			 : fd == -ELOOP ? "refused: a symlink"
+			 : fd < 0 ? strerror(-fd) : "unreadable");
+		all_missing(f, why);
+		return;
+	}
+	hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
+		const char *scope = hr_strtrim(text);
+
+		if (!strcmp(scope, "initial") || !strcmp(scope, "child"))
+			hr_facts_set_num(f, "kernel.log.this_netns", !strcmp(scope, "initial"), HR_KMSG_TREE_NETNS);
+		else
+			hr_facts_set_missing(f, "kernel.log.this_netns",
+					     "the snapshot could not tell its network namespace");
+	} else {
+		hr_facts_set_num(f, "kernel.log.this_netns", 1, HR_KMSG_TREE_FILE " (given with the tree)");
+	}
+}

@@ -1,0 +1,371 @@
+/* probe-counters.c: the counter files (/proc/net/sockstat{,6} "Group: name
+ * value" lines, snmp and netstat "Group: names" / "Group: values" pairs) as
+ * facts, the counters the rules need recorded as missing (with why), and
+ * the per-second rates between two samples (live, or a tree's sample2).
+ * May call: probe-io.c (through probe-int.h) and the facts setters. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe-int.h"
+
+/* Counters the rules and the text output use: recorded as missing (with
+ * why) when their file could not be read or lacks them. */
+static const char *const want_counters[] = {
+	"sockstat.TCP.inuse", "sockstat.TCP.orphan", "sockstat.TCP.tw", "sockstat.TCP.alloc",
+	"sockstat.TCP.mem", "sockstat6.TCP6.inuse", "snmp.Tcp.ActiveOpens", "snmp.Tcp.PassiveOpens",
+	"snmp.Tcp.AttemptFails", "snmp.Tcp.EstabResets", "snmp.Tcp.CurrEstab", "snmp.Tcp.RetransSegs",
+	"netstat.TcpExt.TCPTimeWaitOverflow", "netstat.TcpExt.ListenOverflows",
+	"netstat.TcpExt.ListenDrops", "netstat.TcpExt.TCPReqQFullDoCookies",
+	"netstat.TcpExt.TCPReqQFullDrop", "netstat.TcpExt.TW", NULL,
+};
+
+/* Counters turned into per-second rates over the interval. */
+static const char *const rate_counters[] = {
+	"Tcp.ActiveOpens", "Tcp.PassiveOpens", "TcpExt.TCPTimeWaitOverflow",
+	"TcpExt.ListenOverflows", "TcpExt.ListenDrops",
+};
+_Static_assert(HR_ARRAY_SIZE(rate_counters) == HR_PROBE_NRATES, "HR_PROBE_NRATES: one per rate counter");
+
+/* Parses a signed decimal token [p, e); false when it is not one. */
+static bool parse_num(const char *p, const char *e, double *out)
+{
+	bool neg = false;
+	uint64_t v = 0;
+
+	if (p < e && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (p >= e || e - p > 20)
+		return false;
+	for (; p < e; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = neg ? -(double)v : (double)v;
+	return true;
+}
+
+/* Callback for each counter: group ("Tcp"), name ("ActiveOpens"), value. */
+struct counter_ctx {
+	struct run *r;
+	const char *prefix;      /* "snmp", "netstat", "sockstat", "sockstat6" */
+	const char *groups;      /* NULL: every group; else "Tcp" */
+	const char *source;
+	struct sample *sample;   /* collects the rate counters, may be NULL */
+	bool record;             /* set facts */
+};
+
+/* Records one counter as a fact and/or into the rate sample. */
+static void counter(struct counter_ctx *c, const char *grp, size_t glen, const char *name,
+		    size_t nlen, double v)
+{
+	char full[256];
+	size_t i;
+
+	hr_probe_msgf(full, sizeof(full), "%.*s.%.*s", (int)glen, grp, (int)nlen, name);
+	if (c->sample)
+		for (i = 0; i < HR_PROBE_NRATES; i++)
+			if (!strcmp(full, rate_counters[i])) {
+				c->sample->v[i] = v;
+				c->sample->have[i] = true;
+			}
+	if (c->record && (!c->groups || (strlen(c->groups) == glen && !memcmp(c->groups, grp, glen)))) {
+		char key[300];
+
+		hr_probe_msgf(key, sizeof(key), "%s.%s", c->prefix, full);
+		hr_facts_set_num(c->r->f, key, v, c->source);
+		c->r->counters_read++;
+	}
+}
+
+/* Splits the next whitespace-separated token of [*p, e). */
+static bool token(const char **p, const char *e, const char **t, size_t *tl)
+{
+	const char *s = *p;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s >= e)
+		return false;
+	*t = s;
+	while (s < e && *s != ' ' && *s != '\t')
+		s++;
+	*tl = (size_t)(s - *t);
+	*p = s;
+	return true;
+}
+
+/* Splits the next line of a counter file off *cur (NUL-terminating it) and
+ * finds its "Group:" colon. Returns the line, with *colon NULL (and the
+ * problem noted) when it has no group prefix; NULL at the end of the text. */
+static char *counter_line(struct counter_ctx *c, char **cur, unsigned long *lineno, char **colon)
+{
+	char *line = *cur, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl)
+		*nl = '\0';
+	*cur = nl ? nl + 1 : NULL;
+	(*lineno)++;
+	*colon = strchr(line, ':');
+	if (!*colon && *hr_strtrim(line))
+		hr_facts_add_problem(c->r->f, c->source, "line %lu: no 'Group:' prefix; skipped", *lineno);
+	return line;
+}
+
+/* Parses "Group: name name ..." / "Group: value value ..." line pairs
+ * (/proc/net/snmp, /proc/net/netstat). Returns the number of values. */
+static long parse_pairs(struct counter_ctx *c, char *text)
+{
+	char *cur = text, *hdr = NULL, *line, *colon;
+	unsigned long lineno = 0, hdrno = 0;
+	long n = 0;
+
+	while ((line = counter_line(c, &cur, &lineno, &colon))) {
+		const char *e = line + strlen(line);
+
+		if (!colon)
+			continue;
+		if (!hdr || (size_t)(colon - line) != (size_t)(strchr(hdr, ':') - hdr) ||
+			   memcmp(hdr, line, (size_t)(colon - line))) {
+			hdr = line; /* a header line; its values follow */
+			hdrno = lineno;
+		} else {
+			const char *hp = strchr(hdr, ':') + 1, *vp = colon + 1, *hn, *vt;
+			size_t hl, vl, glen = (size_t)(colon - line);
+			bool hok, vok;
+
+			for (;;) {
+				double v;
+
+				hok = token(&hp, hdr + strlen(hdr), &hn, &hl);
+				vok = token(&vp, e, &vt, &vl);
+				if (!hok || !vok)
+					break;
+				if (!parse_num(vt, vt + vl, &v)) {
+					hr_facts_add_problem(c->r->f, c->source,
+							     "line %lu: %.*s %.*s: value '%.*s' is not a number; skipped",
+							     lineno, (int)glen, line, (int)hl, hn, (int)vl, vt);
+					continue;
+				}
+				counter(c, line, glen, hn, hl, v);
+				n++;
+			}
+			if (hok != vok)
+				hr_facts_add_problem(c->r->f, c->source,
+						     "lines %lu-%lu: %.*s has %s names than values (truncated?)",
+						     hdrno, lineno, (int)glen, line, hok ? "more" : "fewer");
+			hdr = NULL;
+		}
+	}
+	if (hdr)
+		hr_facts_add_problem(c->r->f, c->source, "line %lu: header without a value line (truncated?)",
+				     hdrno);
+	return n;
+}
+
+/* Parses "Group: name value name value ..." lines (/proc/net/sockstat{,6}). */
+static long parse_flat(struct counter_ctx *c, char *text)
+{
+	char *cur = text, *line, *colon;
+	unsigned long lineno = 0;
+	long n = 0;
+
+	while ((line = counter_line(c, &cur, &lineno, &colon))) {
+		const char *p, *e = line + strlen(line), *t1, *t2;
+		size_t l1, l2;
+
+		if (colon) {
+			p = colon + 1;
+			while (token(&p, e, &t1, &l1)) {
+				double v;
+
+				if (!token(&p, e, &t2, &l2)) {
+					hr_facts_add_problem(c->r->f, c->source,
+							     "line %lu: '%.*s' has no value (truncated?)", lineno,
+							     (int)l1, t1);
+					break;
+				}
+				if (!parse_num(t2, t2 + l2, &v)) {
+					hr_facts_add_problem(c->r->f, c->source,
+							     "line %lu: %.*s %.*s: value '%.*s' is not a number; skipped",
+							     lineno, (int)(colon - line), line, (int)l1, t1, (int)l2, t2);
+					continue;
+				}
+				counter(c, line, (size_t)(colon - line), t1, l1, v);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/* Reads one counter file (below base: "" for the tree itself, or the
+ * second sample's directory) and feeds its counters. Returns values read or -errno. */
+static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
+			 const char *groups, bool flat, struct sample *s, bool record)
+{
+	char path[4096], abs[512];
+	struct counter_ctx c = {r, prefix, groups, path, s, record};
+	long n;
+
+	if (hr_probe_msgf(abs, sizeof(abs), "%s%s", base, file) < 0 ||
+	    hr_probe_msgf(path, sizeof(path), "%s%s", r->root, abs) < 0)
+		return -ENAMETOOLONG;
+	n = hr_probe_read_tree(r, abs);
+	if (n < 0) {
+		hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
+		return n;
+	}
+	if (hr_probe_bad_byte(r->buf, (size_t)n) >= 0) {
+		hr_facts_add_problem(r->f, path, "not a text file; skipped");
+		return -EBADMSG;
+	}
+	n = flat ? parse_flat(&c, r->buf) : parse_pairs(&c, r->buf);
+	if (n == 0)
+		hr_facts_add_problem(r->f, path, "no counters found");
+	return n;
+}
+
+/* The counter files: fact prefix, the groups kept, and their layout. */
+static const struct counter_file {
+	const char *file, *prefix, *groups;
+	bool flat;
+} counter_files[] = {
+	{F_SOCKSTAT, "sockstat", NULL, true},
+	{F_SOCKSTAT6, "sockstat6", NULL, true},
+	{F_SNMP, "snmp", "Tcp", false},
+	{F_NETSTAT, "netstat", "TcpExt", false},
+};
+
+/* A later sample of one rate file (live, or a tree's sample2 below base):
+ * feeds the rate sample and updates the totals, so "N since boot" and
+ * "x/s now" describe the same moment. Returns values read or -errno. */
+long hr_probe_rate_sample(struct run *r, const char *base, const char *file, struct sample *s)
+{
+	size_t i;
+
+	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++)
+		if (!strcmp(counter_files[i].file, file))
+			return counter_file(r, base, file, counter_files[i].prefix, counter_files[i].groups,
+					    counter_files[i].flat, s, true);
+	return -ENOENT;
+}
+
+/* See probe-int.h: first counter sample: every counter file, facts and rate sample. */
+void hr_probe_counters(struct run *r, struct sample *s)
+{
+	const struct counter_file *files = counter_files;
+	char why[HR_ARRAY_SIZE(counter_files)][4200];
+	size_t i, k;
+
+	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++) {
+		char path[4096];
+		long n;
+
+		r->counters_read = 0;
+		n = counter_file(r, "", files[i].file, files[i].prefix, files[i].groups,
+				 files[i].flat, s, true);
+		hr_path_at(path, sizeof(path), r->root, files[i].file);
+		if (n < 0) {
+			hr_probe_msgf(why[i], sizeof(why[i]), "%s: %s", path, hr_probe_why(n));
+		} else {
+			hr_probe_msgf(why[i], sizeof(why[i]), "not in %s", path);
+		}
+		r->usable += r->counters_read;
+	}
+	for (k = 0; want_counters[k]; k++) {
+		struct hr_value v;
+		size_t pl;
+
+		if (hr_facts_get(r->f, want_counters[k], -1, &v) == 0 && v.type != HR_V_MISSING)
+			continue;
+		for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++) {
+			pl = strlen(files[i].prefix);
+			if (!strncmp(want_counters[k], files[i].prefix, pl) && want_counters[k][pl] == '.')
+				hr_facts_set_missing(r->f, want_counters[k], why[i]);
+		}
+	}
+}
+
+/* Records the rates between two samples taken elapsed seconds apart. */
+void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *b, double elapsed,
+		  const char *base)
+{
+	size_t i;
+
+	for (i = 0; i < HR_PROBE_NRATES; i++) {
+		char name[128], src[4200];
+		const char *file = !strncmp(rate_counters[i], "TcpExt.", 7) ? F_NETSTAT : F_SNMP;
+
+		hr_probe_msgf(name, sizeof(name), "rate.%s", rate_counters[i]);
+		hr_probe_msgf(src, sizeof(src), "%s%s over %.3g s", base, file, elapsed);
+		if (!a->have[i] || !b->have[i]) {
+			hr_probe_msgf(src, sizeof(src), "%s not in both samples", rate_counters[i]);
+			hr_facts_set_missing(r->f, name, src);
+		} else if (b->v[i] < a->v[i]) {
+			hr_facts_set_missing(r->f, name, "counter went backwards between the samples");
+			hr_facts_add_problem(r->f, name, "%s went backwards between the samples (%.0f -> %.0f)",
+					     rate_counters[i], a->v[i], b->v[i]);
+		} else {
+			hr_facts_set_num(r->f, name, (b->v[i] - a->v[i]) / elapsed, src);
+		}
+	}
+}
+
+/* Marks every rate as missing with one reason. */
+void hr_probe_rates_missing(struct run *r, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < HR_PROBE_NRATES; i++) {
+		char name[128];
+
+		hr_probe_msgf(name, sizeof(name), "rate.%s", rate_counters[i]);
+		hr_facts_set_missing(r->f, name, why);
+	}
+}
+
+/* Second sample of a captured tree (snapshot --interval): its interval and counters. */
+double hr_probe_tree_sample2(struct run *r, struct sample *s2, bool *present)
+{
+	char path[4096];
+	double iv = 0;
+	long n;
+	size_t i;
+
+	*present = false;
+	if (hr_path_at(path, sizeof(path), r->root, HR_PROBE_INTERVAL_FILE) < 0)
+		return 0;
+	n = hr_probe_read_tree(r, HR_PROBE_INTERVAL_FILE);
+	if (n == -ENOENT)
+		return 0;
+	*present = true;
+	if (n < 0) {
+		hr_facts_add_problem(r->f, path, "%s; no counter rates", hr_probe_why(n));
+		return 0;
+	}
+	{
+		char *end;
+
+		iv = strtod(r->buf, &end);
+		while (*end == ' ' || *end == '\n')
+			end++;
+		if (end == r->buf || *end || !(iv > 0) || !isfinite(iv) || iv > 86400) {
+			hr_facts_add_problem(r->f, path, "not a number of seconds in (0, 86400]; no counter rates");
+			return 0;
+		}
+	}
+	for (i = 0; hr_probe_rate_files[i]; i++)
+		if (hr_probe_rate_sample(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], s2) < 0)
+			return 0;
+	return iv;
+}

@@ -1,0 +1,94 @@
+/* probe-int.h: what the probe's files share (not for callers: they use
+ * probe.h).
+ *
+ *   probe.c           orchestration: hr_probe_run, the file lists, the wait
+ *   probe-io.c        opening and reading files of the live system or a tree
+ *   probe-sysctl.c    the sysctl directories and the keys the rules need
+ *   probe-counters.c  sockstat{,6}, snmp, netstat counters and their rates
+ *   probe-kernel.c    kernel identity (osrelease, boot_id) and the TIME_WAIT slab
+ *   probe-sockets.c   sockets: sock_diag live, /proc/net/tcp{,6} of a tree
+ *
+ * Every file includes this header and no other probe file's. Only probe.c
+ * calls the readers; the readers call probe-io.c and the facts setters
+ * (probe-sockets.c also procnet.c and sockdiag.c), never each other. */
+#ifndef HR_PROBE_INT_H
+#define HR_PROBE_INT_H
+
+#include <stddef.h>
+
+#include "probe.h"
+
+#define F_OSRELEASE "/proc/sys/kernel/osrelease"
+#define F_BOOT_ID "/proc/sys/kernel/random/boot_id"
+#define F_SOCKSTAT "/proc/net/sockstat"
+#define F_SOCKSTAT6 "/proc/net/sockstat6"
+#define F_SNMP "/proc/net/snmp"
+#define F_NETSTAT "/proc/net/netstat"
+#define F_TCP "/proc/net/tcp"
+#define F_TCP6 "/proc/net/tcp6"
+#define F_SLAB "/sys/kernel/slab/tw_sock_TCP/object_size"
+
+/* Sysctl values and counter files are small; 64 KiB holds any of them
+ * (ip_local_reserved_ports is the longest value the kernel prints). */
+#define VALBUF (64 * 1024)
+
+/* Counters turned into rates (probe-counters.c's rate_counters). */
+#define HR_PROBE_NRATES 5
+
+/* One probe run's working state. */
+struct run {
+	hr_facts *f;
+	const char *root;       /* "" live */
+	int rootfd;             /* --root: the tree, opened once; -1 live */
+	char *buf;              /* VALBUF bytes */
+	long usable;            /* facts read: 0 at the end means nothing usable */
+	long counters_read;
+};
+
+/* One sample of the rate counters. */
+struct sample {
+	double v[HR_PROBE_NRATES];
+	bool have[HR_PROBE_NRATES];
+};
+
+/* ---- probe-io.c */
+
+/* snprintf for messages and labels: truncation is acceptable there (and
+ * not worth a compiler warning); returns -ENAMETOOLONG when it happened. */
+int hr_probe_msgf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Reads a sysctl file named relative to an open directory into buf
+ * (VALBUF bytes); a symlink is refused. Length or -errno. */
+long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type);
+/* Opens abs ("/proc/net/snmp") in the tree being probed, never through a
+ * symlink or outside the tree. fd or -errno. */
+int hr_probe_tree_open(const struct run *r, const char *abs, int flags);
+/* Reads a small regular file of the tree into r->buf. Length or -errno. */
+long hr_probe_read_tree(struct run *r, const char *abs);
+/* Words for a read failure, for operators (probe-specific wording). */
+const char *hr_probe_why(long err);
+/* Offset of the first byte the kernel would not print in a value, or -1. */
+long hr_probe_bad_byte(const char *v, size_t len);
+
+/* ---- the readers, in the order hr_probe_run calls them */
+
+/* probe-counters.c: first counter sample: every counter file, facts and rate sample. */
+void hr_probe_counters(struct run *r, struct sample *s);
+/* probe-sysctl.c: every sysctl directory, then the wanted keys nobody read. */
+void hr_probe_sysctls(struct run *r);
+/* probe-kernel.c: kernel.osrelease, kernel.boot_id, the TIME_WAIT slab size. */
+void hr_probe_kernel(struct run *r);
+/* probe-sockets.c: sockets of a captured tree; label gets the source name. */
+void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz);
+/* probe-sockets.c: sockets of the live system via sock_diag. */
+void hr_probe_sockets_live(struct run *r);
+/* probe-counters.c: a later sample of one rate file below base. Values read or -errno. */
+long hr_probe_rate_sample(struct run *r, const char *base, const char *file, struct sample *s);
+/* probe-counters.c: rates between two samples taken elapsed seconds apart. */
+void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *b, double elapsed,
+		    const char *base);
+/* probe-counters.c: every rate missing, with one reason. */
+void hr_probe_rates_missing(struct run *r, const char *why);
+/* probe-counters.c: a tree's second sample; its interval (0: none usable). */
+double hr_probe_tree_sample2(struct run *r, struct sample *s2, bool *present);
+
+#endif

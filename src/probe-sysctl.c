@@ -1,0 +1,308 @@
+/* probe-sysctl.c: the sysctls: every top-level regular file of the listed
+ * /proc/sys directories as a fact, the keys the rules need checked for
+ * shape and recorded as absent (with why) when missing, secrets never read.
+ * May call: probe-io.c (through probe-int.h) and the facts setters. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "probe-int.h"
+
+const char *const hr_probe_sysctl_dirs[] = {
+	"/proc/sys/net/ipv4",
+	"/proc/sys/net/ipv4/conf/all",
+	"/proc/sys/net/ipv4/conf/default",
+	/* IPv6 conf keys: the hardening rules need accept_redirects and
+	 * accept_source_route for both families. */
+	"/proc/sys/net/ipv6/conf/all",
+	"/proc/sys/net/ipv6/conf/default",
+	"/proc/sys/net/core",
+	"/proc/sys/net/netfilter",
+	NULL,
+};
+
+/* See probe.h: secrets are never facts. */
+bool hr_probe_secret(const char *name)
+{
+	/* The TCP Fast Open cookie key (mode 0600) and the IPv6 address
+	 * generation secret (RFC 7217; reads fail with EIO while unset):
+	 * never recorded or copied. */
+	return !strcmp(name, "tcp_fastopen_key") || !strcmp(name, "stable_secret");
+}
+
+/* Expected shape of a key the rules need. */
+enum kind { K_INT, K_VEC2, K_VEC3, K_STR };
+
+/* Keys the rules need: always recorded, as absent (with why) when missing. */
+struct want {
+	const char *key;
+	enum kind kind;
+	const char *absent; /* reason when the directory was read but the key is not there */
+};
+
+#define ABSENT "absent on this kernel"
+#define GLOBAL "absent here: a global key, not shown in a child network namespace"
+#define NOCT "conntrack module not loaded"
+
+static const struct want wants[] = {
+	{"net.ipv4.ip_local_port_range", K_VEC2, ABSENT},
+	{"net.ipv4.ip_local_reserved_ports", K_STR, ABSENT},
+	{"net.ipv4.ip_unprivileged_port_start", K_INT, ABSENT},
+	{"net.ipv4.tcp_tw_reuse", K_INT, ABSENT},
+	/* kernel-facts.md: tcp_tw_reuse_delay since 6.14, tcp_rto_max_ms since
+	 * 6.15, tcp_syn_linear_timeouts since 6.5, tcp_tw_recycle removed in 4.12. */
+	{"net.ipv4.tcp_tw_reuse_delay", K_INT, ABSENT " (added in 6.14)"},
+	{"net.ipv4.tcp_tw_recycle", K_INT, ABSENT " (removed in 4.12)"},
+	{"net.ipv4.tcp_rto_max_ms", K_INT, ABSENT " (added in 6.15)"},
+	{"net.ipv4.tcp_syn_linear_timeouts", K_INT, ABSENT " (added in 6.5)"},
+	{"net.ipv4.tcp_timestamps", K_INT, ABSENT},
+	{"net.ipv4.tcp_fin_timeout", K_INT, ABSENT},
+	{"net.ipv4.tcp_max_tw_buckets", K_INT, ABSENT},
+	{"net.ipv4.tcp_max_syn_backlog", K_INT, ABSENT},
+	{"net.ipv4.tcp_syncookies", K_INT, ABSENT},
+	{"net.ipv4.tcp_abort_on_overflow", K_INT, ABSENT},
+	{"net.ipv4.tcp_retries1", K_INT, ABSENT},
+	{"net.ipv4.tcp_retries2", K_INT, ABSENT},
+	{"net.ipv4.tcp_syn_retries", K_INT, ABSENT},
+	{"net.ipv4.tcp_synack_retries", K_INT, ABSENT},
+	{"net.ipv4.tcp_keepalive_time", K_INT, ABSENT},
+	{"net.ipv4.tcp_keepalive_intvl", K_INT, ABSENT},
+	{"net.ipv4.tcp_keepalive_probes", K_INT, ABSENT},
+	{"net.ipv4.tcp_rmem", K_VEC3, ABSENT},
+	{"net.ipv4.tcp_wmem", K_VEC3, ABSENT},
+	{"net.ipv4.tcp_congestion_control", K_STR, ABSENT},
+	{"net.ipv4.tcp_mem", K_VEC3, GLOBAL},
+	{"net.ipv4.tcp_max_orphans", K_INT, GLOBAL},
+	{"net.core.somaxconn", K_INT, ABSENT},
+	{"net.core.netdev_max_backlog", K_INT, GLOBAL},
+	{"net.netfilter.nf_conntrack_max", K_INT, NOCT},
+	{"net.netfilter.nf_conntrack_count", K_INT, NOCT},
+	{"net.netfilter.nf_conntrack_buckets", K_INT, NOCT},
+	{"net.netfilter.nf_conntrack_tcp_timeout_time_wait", K_INT, NOCT},
+	{"net.netfilter.nf_conntrack_tcp_timeout_established", K_INT, NOCT},
+};
+
+/* One pass over the sysctl directories: which wanted keys were seen, and
+ * why a directory could not be read (for the keys it should have held). */
+struct sysctl_pass {
+	struct run *r;
+	bool seen[HR_ARRAY_SIZE(wants)];
+	const char *dir_err[HR_ARRAY_SIZE(hr_probe_sysctl_dirs)];
+};
+
+/* Finds a wanted key's index, or -1. */
+static int want_index(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < HR_ARRAY_SIZE(wants); i++)
+		if (!strcmp(wants[i].key, key))
+			return (int)i;
+	return -1;
+}
+
+/* Checks a wanted key's shape ("one integer", "three integers"); NULL when fine. */
+static const char *shape_error(const struct want *w, const struct hr_value *v)
+{
+	switch (w->kind) {
+	case K_INT:
+		return v->type == HR_V_NUM && v->nfields == 1 ? NULL : "not an integer";
+	case K_VEC2:
+		return v->type == HR_V_NUM && v->nfields == 2 ? NULL : "not two integers";
+	case K_VEC3:
+		return v->type == HR_V_NUM && v->nfields == 3 ? NULL : "not three integers";
+	case K_STR:
+	default:
+		return NULL;
+	}
+}
+
+/* Records one sysctl file (name in the directory dirfd, key prefix kp). */
+static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, const char *kp,
+			const char *name, bool check_type)
+{
+	struct run *r = sp->r;
+	char key[512], src[4096];
+	long n, bad;
+	int wi;
+
+	hr_probe_msgf(key, sizeof(key), "%s.%s", kp, name);
+	hr_probe_msgf(src, sizeof(src), "%s%s/%s", r->root, dirpath, name);
+	wi = want_index(key);
+	if (wi >= 0)
+		sp->seen[wi] = true;
+	if (hr_probe_secret(name)) {
+		hr_facts_set_sysctl_absent(r->f, key, "not read: a secret (key material)");
+		return;
+	}
+	n = hr_probe_read_small(dirfd, name, r->buf, check_type);
+	if (n < 0) {
+		/* Write-only sysctls (mode 0200) cannot be read even by root, and
+		 * root-only ones (0600) not by others: facts we cannot have, noted
+		 * with the reason, a problem only when a rule needs the key. */
+		char why[600];
+		struct stat st;
+		bool hidden = false;
+		const char *what = hr_probe_why(n);
+
+		if (n == -EACCES && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (!(st.st_mode & 0444) && (st.st_mode & 0200))
+				hidden = true, what = "write-only";
+			else if (!(st.st_mode & 0004) && geteuid() != 0)
+				hidden = true, what = "readable by root only";
+		}
+		hr_probe_msgf(why, sizeof(why), "%s: %s", src, what);
+		hr_facts_set_sysctl_absent(r->f, key, why);
+		if (!hidden || wi >= 0)
+			hr_facts_add_problem(r->f, src, "%s", what);
+		return;
+	}
+	bad = hr_probe_bad_byte(r->buf, (size_t)n);
+	if (bad >= 0) {
+		char why[600];
+
+		hr_probe_msgf(why, sizeof(why), "%s: value is not text (byte 0x%02x at offset %ld)", src,
+			 (unsigned char)r->buf[bad], bad);
+		hr_facts_set_sysctl_absent(r->f, key, why);
+		hr_facts_add_problem(r->f, src, "value is not text (byte 0x%02x at offset %ld); key recorded as absent",
+				     (unsigned char)r->buf[bad], bad);
+		return;
+	}
+	if (hr_facts_set_sysctl(r->f, key, r->buf, src) < 0)
+		return;
+	if (wi >= 0) {
+		struct hr_value v;
+		const char *e;
+
+		hr_facts_get(r->f, key, 0, &v);
+		e = shape_error(&wants[wi], &v);
+		if (e) {
+			char why[600], *val = hr_ws_normalise(r->buf);
+
+			hr_probe_msgf(why, sizeof(why), "%s: value '%.60s' is %s", src, val ? val : "", e);
+			hr_facts_add_problem(r->f, src, "value '%.60s' is %s; key recorded as absent",
+					     val ? val : "", e);
+			free(val);
+			hr_facts_set_sysctl_absent(r->f, key, why);
+			return;
+		}
+	}
+	r->usable++;
+}
+
+/* Reads every top-level regular file of one sysctl directory. */
+static void sysctl_dir(struct sysctl_pass *sp, size_t di)
+{
+	struct run *r = sp->r;
+	const char *dirpath = hr_probe_sysctl_dirs[di];
+	char path[4096], kp[256];
+	static char why[HR_ARRAY_SIZE(hr_probe_sysctl_dirs)][600];
+	struct dirent *de;
+	DIR *d;
+	size_t i;
+	int dfd, e;
+
+	/* "/proc/sys/net/ipv4/conf/all" -> "net.ipv4.conf.all" */
+	hr_probe_msgf(kp, sizeof(kp), "%s", dirpath + strlen("/proc/sys/"));
+	for (i = 0; kp[i]; i++)
+		if (kp[i] == '/')
+			kp[i] = '.';
+	if (hr_path_at(path, sizeof(path), r->root, dirpath) < 0)
+		return;
+	dfd = hr_probe_tree_open(r, dirpath, O_RDONLY | O_DIRECTORY);
+	e = dfd < 0 ? -dfd : 0;
+	d = NULL;
+	if (dfd >= 0) {
+		d = fdopendir(dfd);
+		if (!d) {
+			e = errno;
+			close(dfd);
+		}
+	}
+	if (!d) {
+		bool netfilter = strstr(dirpath, "netfilter") != NULL;
+		bool ipv6 = strstr(dirpath, "/ipv6/") != NULL;
+
+		if (netfilter && e == ENOENT) {
+			/* The conntrack module creates it; no problem, a fact. */
+			hr_probe_msgf(why[di], sizeof(why[di]), NOCT " (no %s)", path);
+		} else if (ipv6 && e == ENOENT) {
+			/* ipv6.disable=1, or a tree captured before IPv6 keys were read. */
+			hr_probe_msgf(why[di], sizeof(why[di]), "IPv6 not enabled (no %s)", path);
+		} else {
+			hr_probe_msgf(why[di], sizeof(why[di]), "not read: %s: %s", path, hr_probe_why(-e));
+			hr_facts_add_problem(r->f, path, "%s", hr_probe_why(-e));
+		}
+		sp->dir_err[di] = why[di];
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		switch (de->d_type) {
+		case DT_REG:
+			sysctl_file(sp, dirfd(d), dirpath, kp, de->d_name, false);
+			break;
+		case DT_DIR:
+			break; /* conf/, neigh/, route/: not top-level keys */
+		case DT_UNKNOWN:
+		case DT_LNK:
+			/* Let open/fstat decide (a symlink is refused). */
+			sysctl_file(sp, dirfd(d), dirpath, kp, de->d_name, true);
+			break;
+		default: {
+			char src[4096];
+
+			hr_probe_msgf(src, sizeof(src), "%s/%s", path, de->d_name);
+			hr_facts_add_problem(r->f, src, "refused: not a regular file");
+			break;
+		}
+		}
+	}
+	closedir(d);
+}
+
+/* Records the wanted keys nobody read as absent, with why. */
+static void sysctl_wants(struct sysctl_pass *sp)
+{
+	struct run *r = sp->r;
+	size_t i, di;
+
+	for (i = 0; i < HR_ARRAY_SIZE(wants); i++) {
+		const char *why = wants[i].absent;
+
+		if (sp->seen[i])
+			continue;
+		/* The key's directory: the longest listed directory prefix. */
+		for (di = 0; hr_probe_sysctl_dirs[di]; di++) {
+			const char *kp = hr_probe_sysctl_dirs[di] + strlen("/proc/sys/");
+			size_t n = strlen(kp);
+			bool match = true;
+			size_t k;
+
+			for (k = 0; k < n && match; k++)
+				match = wants[i].key[k] == (kp[k] == '/' ? '.' : kp[k]);
+			if (match && wants[i].key[n] == '.' && !strchr(wants[i].key + n + 1, '.') &&
+			    sp->dir_err[di])
+				why = sp->dir_err[di];
+		}
+		hr_facts_set_sysctl_absent(r->f, wants[i].key, why);
+	}
+}
+
+/* See probe-int.h: every sysctl directory, then the wanted keys nobody read. */
+void hr_probe_sysctls(struct run *r)
+{
+	struct sysctl_pass sp = {.r = r};
+	size_t i;
+
+	for (i = 0; hr_probe_sysctl_dirs[i]; i++)
+		sysctl_dir(&sp, i);
+	sysctl_wants(&sp);
+}

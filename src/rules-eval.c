@@ -1,0 +1,457 @@
+/* rules-eval.c: evaluating rules into findings: one pass per subject
+ * (needs, when, lets, severity), message and setting templates, fix effects
+ * (the rule re-run over the fix's overlay), the summary, and the public
+ * evaluate calls.
+ * Owns: hr_ruleset_evaluate/_with/_opts, hr_rules_run_pass and the finding
+ * JSON helpers. May call: rules-int.h (overlay and state of
+ * rules-overlay.c, item_coll of rules-check.c, ensure_checked and
+ * find_derived of rules.c), hr_expr_eval (expr.h), render.h (number and
+ * duration formats). */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "rules-int.h"
+
+/* Sets a not-evaluated outcome from an error or a missing value. */
+static void not_evaluated(struct evst *st, struct outcome *o, const struct hr_xval *v)
+{
+	o->status = R_NOT_EVALUATED;
+	o->error = st->x.failed;
+	if (st->x.failed)
+		snprintf(o->reason, sizeof(o->reason), "%s", st->x.err);
+	else
+		snprintf(o->reason, sizeof(o->reason), "%s: %s", v && v->str ? v->str : "?",
+			 v && v->why ? v->why : "missing");
+}
+
+/* Evaluates a condition: 1 true, 0 false, -1 the outcome is set (not evaluated). */
+static int cond(struct evst *st, const hr_expr *e, struct outcome *o)
+{
+	struct hr_xval v;
+	bool t;
+	int rc;
+
+	if (hr_expr_eval(e, &st->x, &v) < 0) {
+		not_evaluated(st, o, NULL);
+		return -1;
+	}
+	rc = hr_xval_truth(&v, &st->x, e, &t);
+	if (rc != 0) {
+		not_evaluated(st, o, &v);
+		return -1;
+	}
+	return t;
+}
+
+/* One pass: needs, when, lets (with fix overrides), severity. */
+void hr_rules_run_pass(struct evst *st, const struct rule *r, const struct fix *fx, struct outcome *o)
+{
+	size_t i, j;
+	int s, c;
+
+	st->pass = ++st->gen;
+	st->x.failed = false;
+	st->x.err[0] = '\0';
+	st->nlets_done = 0;
+	st->depth = 0;
+	o->status = R_EVALUATED;
+	o->sev = SEV_OK;
+	o->reason[0] = '\0';
+	o->error = false;
+	for (i = 0; i < r->nneeds; i++) {
+		struct hr_xval v;
+
+		if (hr_expr_eval(r->needs[i], &st->x, &v) < 0 || v.t == HR_X_MISSING) {
+			not_evaluated(st, o, &v);
+			return;
+		}
+	}
+	if (r->when && (c = cond(st, r->when, o)) <= 0) {
+		if (c == 0)
+			o->status = R_NOT_APPLICABLE;
+		return;
+	}
+	for (i = 0; i < r->nlets; i++) {
+		const hr_expr *e = NULL;
+
+		for (j = 0; fx && j < fx->nlets; j++)
+			if (fx->lets[j].slot == (int)i)
+				e = fx->lets[j].e;
+		if (hr_expr_eval(r->lets[i].e, &st->x, &st->lets[i]) < 0) {
+			not_evaluated(st, o, NULL);
+			return;
+		}
+		st->nlets_done = i + 1;
+		/* A fix's override of this let, which may use the original value. */
+		if (e) {
+			struct hr_xval v;
+
+			if (hr_expr_eval(e, &st->x, &v) < 0) {
+				not_evaluated(st, o, NULL);
+				return;
+			}
+			st->lets[i] = v;
+		}
+	}
+	for (s = SEV_CRITICAL; s >= SEV_INFO; s--) {
+		if (!r->sev[s])
+			continue;
+		c = cond(st, r->sev[s], o);
+		if (c < 0)
+			return;
+		if (c) {
+			o->sev = s;
+			return;
+		}
+	}
+}
+
+/* Appends text to a fixed buffer (truncating). */
+static void bput(char *buf, size_t n, size_t *len, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (*len + k >= n)
+		k = n - *len - 1;
+	memcpy(buf + *len, s, k);
+	*len += k;
+	buf[*len] = '\0';
+}
+
+/* Formats one value for a template. */
+static void fmt_value(const struct hr_xval *v, int fmt, bool setting, char *out, size_t n)
+{
+	if (v->t == HR_X_MISSING || v->t == HR_X_NULL) {
+		snprintf(out, n, "unknown");
+		return;
+	}
+	if (v->t == HR_X_STR) {
+		snprintf(out, n, "%s", v->str);
+		return;
+	}
+	if (v->t == HR_X_BOOL) {
+		snprintf(out, n, "%s", v->num ? "yes" : "no");
+		return;
+	}
+	switch (fmt) {
+	case FMT_INT:
+		/* A sysctl value is never grouped: "65535", not "65,535". */
+		hr_fmt_num(out, n, round(v->num), !setting);
+		break;
+	case FMT_1F: snprintf(out, n, "%.1f", v->num); break;
+	case FMT_2F: snprintf(out, n, "%.2f", v->num); break;
+	case FMT_3F: snprintf(out, n, "%.3f", v->num); break;
+	case FMT_PCT: snprintf(out, n, "%.1f%%", v->num * 100); break;
+	case FMT_DURATION: hr_fmt_duration(out, n, v->num); break;
+	default: hr_num_shortest(out, n, v->num);
+	}
+}
+
+/* Fills a template into buf; an expression that fails shows as "?". */
+static void fill_tmpl(struct evst *st, const struct tmpl *t, bool setting, char *buf, size_t n)
+{
+	size_t len = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->n; i++) {
+		struct hr_xval v;
+		char tmp[256];
+
+		if (t->p[i].lit) {
+			bput(buf, n, &len, t->p[i].lit);
+			continue;
+		}
+		if (hr_expr_eval(t->p[i].e, &st->x, &v) < 0) {
+			st->x.failed = false;
+			bput(buf, n, &len, "?");
+			continue;
+		}
+		fmt_value(&v, t->p[i].fmt, setting, tmp, sizeof(tmp));
+		bput(buf, n, &len, tmp);
+	}
+}
+
+json_t *hr_rules_num_json(const struct hr_xval *v)
+{
+	if (v->t == HR_X_BOOL)
+		return json_integer(v->num != 0);
+	if (v->t != HR_X_NUM || !isfinite(v->num))
+		return json_null();
+	if (v->num == floor(v->num) && fabs(v->num) < 9e15)
+		return json_integer((json_int_t)v->num);
+	return json_real(v->num);
+}
+
+/* Fills a fix's when/text/settings in the base context; false when not applicable. */
+static bool fix_prepare(struct evst *st, const struct fix *fx, struct fixview *fv)
+{
+	size_t j;
+
+	fv->fx = fx;
+	fv->nov = 0;
+	if (fx->when) {
+		struct outcome tmp;
+
+		if (cond(st, fx->when, &tmp) != 1) {
+			st->x.failed = false;
+			return false;
+		}
+	}
+	fill_tmpl(st, &fx->text, false, fv->text, sizeof(fv->text));
+	for (j = 0; j < fx->nset && j < MAX_SET; j++) {
+		fill_tmpl(st, &fx->set[j].val, true, fv->vals[j], sizeof(fv->vals[j]));
+		fv->ov[j].key = fx->set[j].key;
+		fv->ov[j].raw = fv->vals[j];
+		hr_rules_ov_parse(&fv->ov[j]);
+		fv->nov++;
+	}
+	return true;
+}
+
+/* The effect of a fix: the rule re-evaluated over the fix's overlay and let overrides. */
+static json_t *fix_json(struct evst *st, const struct rule *r, struct fixview *fv)
+{
+	json_t *o = json_object(), *set = json_object();
+	struct outcome after;
+	size_t j;
+
+	json_object_set_new(o, "kind", json_string(fv->fx->kind));
+	json_object_set_new(o, "text", json_string(fv->text));
+	for (j = 0; j < fv->nov; j++)
+		json_object_set_new(set, fv->ov[j].key, json_string(fv->ov[j].raw));
+	json_object_set_new(o, "settings", set);
+	hr_rules_set_overlay(st, fv->ov, fv->nov);
+	hr_rules_run_pass(st, r, fv->fx, &after);
+	hr_rules_set_overlay(st, NULL, 0);
+	if (after.status == R_NOT_EVALUATED) {
+		json_object_set_new(o, "headroom_after", json_null());
+		json_object_set_new(o, "severity_after", json_null());
+		json_object_set_new(o, "effect_unknown", json_string(after.reason));
+	} else {
+		bool have = after.status == R_EVALUATED && r->headroom >= 0 &&
+			    (size_t)r->headroom < st->nlets_done;
+
+		json_object_set_new(o, "headroom_after", have ? hr_rules_num_json(&st->lets[r->headroom]) : json_null());
+		json_object_set_new(o, "severity_after",
+				    json_string(after.status == R_NOT_APPLICABLE ? "ok" : hr_rules_sev_names[after.sev]));
+	}
+	return o;
+}
+
+json_t *hr_rules_subject_json(struct evst *st, const struct rule *r)
+{
+	const char *s;
+
+	if (r->coll < 0)
+		return json_null();
+	s = hr_facts_item_subject(st->f, (enum hr_coll)r->coll, st->item);
+	return s ? json_string(s) : json_null();
+}
+
+json_t *hr_rules_refs_json(const struct rule *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nrefs; i++)
+		json_array_append_new(a, json_string(r->refs[i]));
+	return a;
+}
+
+/* Builds the finding of an evaluated subject (lets of the base pass in st). */
+json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struct outcome *o)
+{
+	json_t *fd = json_object(), *metrics = json_object(), *fixes = json_array();
+	struct fixview *fv = st->fv;
+	char msg[2048];
+	size_t i, nfv = 0;
+
+	json_object_set(fd, "rule", st->jrule);
+	json_object_set(fd, "title", st->jtitle);
+	json_object_set(fd, "area", st->jarea);
+	json_object_set(fd, "severity", st->jsev[o->sev]);
+	json_object_set_new(fd, "subject", hr_rules_subject_json(st, r));
+	if (r->message.n)
+		fill_tmpl(st, &r->message, false, msg, sizeof(msg));
+	else
+		snprintf(msg, sizeof(msg), "%s", r->title);
+	json_object_set_new(fd, "message", json_string(msg));
+	for (i = 0; i < r->nmetrics; i++)
+		json_object_set_new(metrics, r->lets[r->metrics[i]].name,
+				    (size_t)r->metrics[i] < st->nlets_done ? hr_rules_num_json(&st->lets[r->metrics[i]])
+									  : json_null());
+	json_object_set_new(fd, "metrics", metrics);
+	/* Fixes matter for findings above ok. Fill every fix in the base
+	 * context first: the what-if passes overwrite the let values. */
+	for (i = 0; o->sev != SEV_OK && fv && i < r->nfixes; i++)
+		if (fix_prepare(st, &r->fixes[i], &fv[nfv]))
+			nfv++;
+	for (i = 0; i < nfv; i++)
+		json_array_append_new(fixes, fix_json(st, r, &fv[i]));
+	json_object_set_new(fd, "fixes", fixes);
+	json_object_set(fd, "references", st->jrefs);
+	return fd;
+}
+
+/* error: the rule itself failed (division by zero, a type error, a load
+ * error), as opposed to a fact missing here; audit reports UNKNOWN then. */
+static void add_not_evaluated(json_t *ne, const struct rule *r, json_t *subject, const char *reason,
+			      bool error)
+{
+	json_array_append_new(ne, json_pack("{s:s,s:o,s:s,s:b}", "rule", r->id, "subject", subject, "reason",
+					    reason, "error", error));
+}
+
+/* True when needs lists a scalar fact that is missing: then one entry says so for every subject. */
+static bool scalar_needs_missing(struct evst *st, const struct rule *r, char *why, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < r->nneeds; i++) {
+		const char *name;
+		struct hr_xval v;
+
+		if (!hr_expr_is_name(r->needs[i], &name) || hr_rules_item_coll(name) >= 0 || hr_rules_find_derived(st->rs, name))
+			continue;
+		st->x.failed = false;
+		if (hr_expr_eval(r->needs[i], &st->x, &v) < 0) {
+			snprintf(why, n, "%s", st->x.err);
+			return true;
+		}
+		if (v.t == HR_X_MISSING) {
+			snprintf(why, n, "%s: %s", v.str, v.why);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Makes the JSON values every finding of rule r shares. */
+void hr_rules_rule_begin(struct evst *st, const struct rule *r)
+{
+	st->r = r;
+	st->coll = r->coll;
+	st->item = 0;
+	st->jrule = json_string(r->id);
+	st->jtitle = json_string(r->title ? r->title : "");
+	st->jarea = json_string(r->area ? r->area : "");
+	st->jrefs = hr_rules_refs_json(r);
+}
+
+void hr_rules_rule_end(struct evst *st)
+{
+	json_decref(st->jrule);
+	json_decref(st->jtitle);
+	json_decref(st->jarea);
+	json_decref(st->jrefs);
+	st->jrule = st->jtitle = st->jarea = st->jrefs = NULL;
+}
+
+/* Evaluates one rule over all its subjects into findings / not_evaluated,
+ * counting the outcomes into the rule's summary entry. */
+static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, json_t *ne, json_t *summary)
+{
+	struct outcome o;
+	size_t n, i, count[4] = {0, 0, 0, 0}, na = 0, nne = 0;
+	char why[700];
+
+	hr_rules_rule_begin(st, r);
+	if (r->broken) {
+		add_not_evaluated(ne, r, json_null(), r->broken, true);
+		n = 0;
+		nne = 1;
+	} else if (r->coll >= 0) {
+		n = hr_facts_count(st->f, (enum hr_coll)r->coll);
+		if (!n && !hr_facts_have_sockets(st->f)) {
+			add_not_evaluated(ne, r, json_null(), "sockets not read (no subjects to check)", false);
+			nne = 1;
+		} else if (n && scalar_needs_missing(st, r, why, sizeof(why))) {
+			add_not_evaluated(ne, r, json_null(), why, false);
+			nne = n;
+			n = 0;
+		}
+	} else {
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
+		st->item = i;
+		hr_rules_run_pass(st, r, NULL, &o);
+		if (o.status == R_NOT_APPLICABLE) {
+			na++;
+		} else if (o.status == R_NOT_EVALUATED) {
+			nne++;
+			add_not_evaluated(ne, r, hr_rules_subject_json(st, r), o.reason, o.error);
+		} else {
+			count[o.sev]++;
+			if (!(st->problems_only && o.sev == SEV_OK && r->coll >= 0))
+				json_array_append_new(findings, hr_rules_finding_json(st, r, &o));
+		}
+	}
+	json_array_append_new(summary,
+			      json_pack("{s:O,s:o,s:i,s:i,s:i,s:i,s:i,s:i}", "rule", st->jrule, "for_each",
+					r->coll >= 0 ? json_string(hr_coll_name((enum hr_coll)r->coll)) : json_null(),
+					"critical", (int)count[SEV_CRITICAL], "warning", (int)count[SEV_WARNING],
+					"info", (int)count[SEV_INFO], "ok", (int)count[SEV_OK], "not_applicable",
+					(int)na, "not_evaluated", (int)nne));
+	hr_rules_rule_end(st);
+}
+
+json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const struct hr_eval_opts *o)
+{
+	const struct hr_setting *what_if = o ? o->what_if : NULL;
+	size_t nwhat_if = o && o->what_if ? o->nwhat_if : 0;
+	json_t *res, *findings, *ne, *summary;
+	struct override *ov = NULL;
+	struct evst st;
+	size_t i;
+
+	hr_rules_ensure_checked(rs);
+	if (hr_rules_evst_init(&st, rs, f) < 0)
+		return NULL;
+	if (nwhat_if) {
+		ov = calloc(nwhat_if, sizeof(*ov));
+		if (!ov) {
+			hr_rules_evst_done(&st);
+			return NULL;
+		}
+		for (i = 0; i < nwhat_if; i++) {
+			ov[i].key = what_if[i].key;
+			ov[i].raw = what_if[i].value;
+			hr_rules_ov_parse(&ov[i]);
+		}
+		st.base = ov;
+		st.nbase = nwhat_if;
+		hr_rules_set_overlay(&st, NULL, 0);
+	}
+	st.problems_only = o && o->problems_only;
+	findings = json_array();
+	ne = json_array();
+	summary = json_array();
+	for (i = 0; i < rs->nrules; i++)
+		eval_rule(&st, &rs->rules[i], findings, ne, summary);
+	hr_rules_evst_done(&st);
+	free(ov);
+	res = json_object();
+	json_object_set_new(res, "findings", findings);
+	json_object_set_new(res, "not_evaluated", ne);
+	json_object_set_new(res, "summary", summary);
+	return res;
+}
+
+json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
+				 const struct hr_setting *what_if, size_t nwhat_if)
+{
+	struct hr_eval_opts o = {what_if, nwhat_if, false};
+
+	return hr_ruleset_evaluate_opts(rs, f, &o);
+}
+
+json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f)
+{
+	return hr_ruleset_evaluate_with(rs, f, NULL, 0);
+}

@@ -1,0 +1,239 @@
+/* rules-int.h: internals shared by the rules engine's files (rules.c,
+ * rules-load.c, rules-check.c, rules-overlay.c, rules-eval.c,
+ * rules-explain.c): the rule structures a loaded hr_ruleset holds, the
+ * evaluation state, and the helpers one file gives the others.
+ * Not for use outside src/rules*.c. */
+#ifndef HR_RULES_INT_H
+#define HR_RULES_INT_H
+
+#include <jansson.h>
+
+#include "expr.h"
+#include "facts.h"
+#include "rules.h"
+
+/* ------------------------------------------------------------- structures */
+
+/* Name kinds the resolver gives the expression binder. */
+enum { K_FACT = 1, K_ITEM, K_LET, K_DERIVED, K_KERNEL };
+
+enum fmt { FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW };
+extern const char *const hr_rules_fmt_names[FMT_RAW + 1]; /* YAML spellings, in rules.c */
+
+enum { SEV_OK, SEV_INFO, SEV_WARNING, SEV_CRITICAL };
+extern const char *const hr_rules_sev_names[SEV_CRITICAL + 1]; /* in rules.c */
+
+/* A template: literal text and {EXPR:FMT} parts. */
+struct tpart {
+	char *lit;  /* literal text, or NULL for an expression part */
+	hr_expr *e;
+	int fmt;
+};
+struct tmpl {
+	char *src;
+	struct tpart *p;
+	size_t n;
+};
+
+struct let {
+	char *name;
+	hr_expr *e;
+	int stype;
+};
+
+struct setting {
+	char *key;
+	struct tmpl val;
+};
+
+struct letover {
+	int slot;
+	hr_expr *e;
+};
+
+struct fix {
+	char *kind;
+	hr_expr *when;
+	struct setting *set;
+	size_t nset;
+	struct tmpl text;
+	struct letover *lets;
+	size_t nlets;
+};
+
+struct rule {
+	char *id, *title, *area, *description, *file;
+	int line, col;
+	int coll; /* enum hr_coll, or -1 */
+	hr_expr **needs;
+	size_t nneeds;
+	hr_expr *when;
+	struct let *lets;
+	size_t nlets;
+	int *metrics; /* let slots */
+	size_t nmetrics;
+	int headroom; /* let slot, or -1 */
+	hr_expr *sev[4]; /* indexed by SEV_*; [SEV_OK] unused */
+	struct tmpl message;
+	struct fix *fixes;
+	size_t nfixes;
+	char **refs;
+	size_t nrefs;
+	char *broken; /* non-NULL: first error; the rule is reported, not evaluated */
+	bool bound;   /* names bound by hr_ruleset_check */
+};
+
+struct derived {
+	char *name, *file;
+	int line, col;
+	hr_expr *e;
+	int stype;
+	int state;      /* cycle search: 0 new, 1 on the path, 2 done */
+	unsigned colls; /* collections whose item fields it needs (transitively) */
+	bool bad;
+	bool bound;
+};
+
+/* A scalar fact referenced somewhere: one cache slot each. */
+struct fref {
+	char *name;
+};
+
+#define NIDX 9 /* cached indexes per fact: whole value and [0] .. [7] */
+
+struct hr_ruleset {
+	struct rule *rules;
+	size_t nrules, caprules;
+	struct derived *der;
+	size_t nder, capder;
+	char **facts; /* scalar fact slots */
+	size_t nfacts, capfacts;
+	char **items; /* item field slots */
+	size_t nitems, capitems;
+	char **loaded; /* real paths of the files loaded (each file once) */
+	size_t nloaded, caploaded;
+	char **excluded; /* real paths hr_ruleset_load_dir leaves out */
+	size_t nexcluded, capexcluded;
+	bool checked;
+};
+
+/* ------------------------------------------------------------ evaluation */
+
+/* A sysctl set by a fix (or a what-if), checked before the facts. */
+struct override {
+	const char *key;
+	const char *raw;
+	double fields[8];
+	int nfields;
+	bool num;
+};
+
+#define MAX_SET 16
+
+/* One fix as shown: text and settings filled in the base context. */
+struct fixview {
+	const struct fix *fx;
+	char text[1024];
+	char vals[MAX_SET][128];
+	struct override ov[MAX_SET];
+	size_t nov;
+};
+
+/* Evaluation state: one per hr_ruleset_evaluate/explain call, reused for every rule and subject. */
+struct evst {
+	struct hr_xctx x;
+	const hr_ruleset *rs;
+	const hr_facts *f;
+	const struct rule *r;
+	int coll;
+	size_t item;
+	struct hr_xval *lets; /* current let values (max lets of any rule) */
+	size_t nlets_done;
+	struct hr_xval *fcache; /* scalar facts: nfacts * NIDX, base facts only */
+	bool *fhave;
+	/* Item fields, cached across rules: numbers and conditions of every
+	 * item of a collection (strings are not cached: the facts model
+	 * returns them in scratch buffers). */
+	struct hr_xval *iall[HR_COLL_N];
+	bool *ihave[HR_COLL_N];
+	struct hr_xval *dcache; /* derived facts of the current pass (or overlay) */
+	uint32_t *dgen, pass, ovgen, gen; /* generations: pass and overlay ids from gen */
+	const struct override *ov; /* overlay of the current fix pass */
+	size_t nov;
+	const struct override *base; /* what-if overlay of the whole evaluation */
+	size_t nbase;
+	bool ov_ports;
+	int depth;
+	char ovsrc[64];
+	/* JSON shared by every finding of the current rule (read-only). */
+	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[4];
+	bool problems_only;
+	struct fixview *fv; /* room for the fixes of any rule */
+};
+
+/* Result of one pass over one subject. */
+enum { R_EVALUATED, R_NOT_APPLICABLE, R_NOT_EVALUATED };
+
+struct outcome {
+	int status;
+	int sev;
+	bool error; /* not evaluated because the rule failed (not a missing fact) */
+	char reason[700];
+};
+
+/* rules.c */
+/* Grows an array to hold need elements of size bytes (doubling); NULL on ENOMEM (v kept). */
+void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size);
+/* Frees a template's parts and source, leaving it empty. */
+void hr_rules_tmpl_free(struct tmpl *t);
+/* Frees everything a rule owns, leaving it zeroed. */
+void hr_rules_rule_free(struct rule *r);
+/* The rule with this id, or NULL. */
+struct rule *hr_rules_find_rule(const hr_ruleset *rs, const char *id);
+/* The derived fact of this name, or NULL. */
+struct derived *hr_rules_find_derived(const hr_ruleset *rs, const char *name);
+/* True when path names the same file as one in the list (by real path). */
+bool hr_rules_path_in(char **list, size_t n, const char *path);
+/* Adds the real path of path to a list (nothing when it does not resolve). */
+void hr_rules_path_add(char ***list, size_t *n, size_t *cap, const char *path);
+/* Runs the check when the caller did not (derived facts may live in any file). */
+void hr_rules_ensure_checked(const hr_ruleset *rs);
+
+/* rules-load.c */
+/* The index of let name in rule r, or -1. */
+int hr_rules_let_slot(const struct rule *r, const char *name);
+
+/* rules-check.c */
+/* The collection whose item fields name is one of ("listeners.x"), or -1. */
+int hr_rules_item_coll(const char *name);
+/* Calls fn on every expression of a rule (templates included). */
+bool hr_rules_each_expr(hr_ruleset *rs, struct rule *r, struct hr_diags *d,
+			bool (*fn)(hr_ruleset *, struct rule *, const hr_expr *, struct hr_diags *));
+
+/* rules-overlay.c */
+/* Prepares the evaluation state (caches sized for rs); 0 or -ENOMEM. */
+int hr_rules_evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f);
+/* Releases what hr_rules_evst_init made. */
+void hr_rules_evst_done(struct evst *st);
+/* Parses an override's value like the facts model parses a sysctl. */
+void hr_rules_ov_parse(struct override *o);
+/* Sets the overlay of a fix pass (NULL: none); the what-if base stays under it. */
+void hr_rules_set_overlay(struct evst *st, const struct override *ov, size_t n);
+
+/* rules-eval.c */
+/* One pass: needs, when, lets (with fix overrides), severity. */
+void hr_rules_run_pass(struct evst *st, const struct rule *r, const struct fix *fx, struct outcome *o);
+/* A number or condition as JSON (integer when whole; null when not a finite number). */
+json_t *hr_rules_num_json(const struct hr_xval *v);
+/* The current subject of rule r as JSON (null for a rule without for_each). */
+json_t *hr_rules_subject_json(struct evst *st, const struct rule *r);
+/* The references of rule r as a JSON array. */
+json_t *hr_rules_refs_json(const struct rule *r);
+/* Builds the finding of an evaluated subject (lets of the base pass in st). */
+json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struct outcome *o);
+/* Makes the JSON values every finding of rule r shares. */
+void hr_rules_rule_begin(struct evst *st, const struct rule *r);
+/* Drops the JSON values hr_rules_rule_begin made. */
+void hr_rules_rule_end(struct evst *st);
+
+#endif

@@ -1,0 +1,98 @@
+/* Unit tests of the monitoring renderers on hand-built reports: the
+ * Prometheus escapes (backslash, double quote, newline), unknown metrics
+ * left out, family names and types; the Nagios line's text and numbers. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check-run.h"
+#include "render.h"
+
+/* A report with one finding whose subject needs every escape. */
+static json_t *report(void)
+{
+	return json_pack("{s:[{s:s,s:s,s:s,s:{s:f,s:n,s:I,s:I,s:f,s:I}}],s:{s:s,s:i,s:{s:i,s:i,s:i,s:i,s:i},s:i}}",
+			 "findings", "rule", "ports.timewait-exhaustion", "severity", "critical", "subject",
+			 "a\"b\\c\nd", "metrics", "headroom", 0.5, "seconds_to_exhaustion", "ports_in_use",
+			 (json_int_t)12345678901LL, "overflows_total", (json_int_t)7, "rate_per_s", 1e-7, "count",
+			 (json_int_t)3, "summary", "verdict", "CRITICAL: x | y\nz", "exit_code", 2, "counts",
+			 "critical", 1, "warning", 0, "info", 0, "ok", 0, "not_evaluated", 0, "rules_loaded", 1);
+}
+
+/* Renders with fn into an owned string. */
+static char *render(int (*fn)(FILE *, const json_t *, double), int (*nag)(FILE *, const json_t *),
+		    const json_t *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(fn ? fn(m, r, 0.25) : nag(m, r), 0);
+	fclose(m);
+	return buf;
+}
+
+START_TEST(test_prom_escapes_and_nulls)
+{
+	json_t *r = report();
+	char *s = render(hr_render_prometheus, NULL, r);
+	const char *lbl = "{rule=\"ports.timewait-exhaustion\",subject=\"a\\\"b\\\\c\\nd\"}";
+	char want[256];
+
+	snprintf(want, sizeof(want), "\nheadroom_ratio%s 0.5\n", lbl);
+	ck_assert_msg(strstr(s, want), "no %s in\n%s", want, s);
+	snprintf(want, sizeof(want), "\nheadroom_ports_in_use%s 12345678901\n", lbl);
+	ck_assert_msg(strstr(s, want), "integer not exact in\n%s", s);
+	snprintf(want, sizeof(want), "\nheadroom_finding_severity%s 3\n", lbl);
+	ck_assert_msg(strstr(s, want), "severity in\n%s", s);
+	ck_assert_msg(strstr(s, "\n# TYPE headroom_overflows_total counter\n"), "_total not a counter");
+	ck_assert_msg(strstr(s, "\n# TYPE headroom_rate_per_second gauge\n"), "per_s not per_second");
+	ck_assert_msg(strstr(s, "\n# TYPE headroom_count_value gauge\n"), "_count not renamed");
+	ck_assert_msg(!strstr(s, "seconds_to_exhaustion"), "a null metric was printed:\n%s", s);
+	ck_assert_msg(strstr(s, "headroom_audit_duration_seconds 0.250000\n"), "duration");
+	ck_assert_msg(strstr(s, "headroom_audit_status 2\n"), "status");
+	free(s);
+	json_decref(r);
+}
+END_TEST
+
+START_TEST(test_prom_no_report)
+{
+	char *s = render(hr_render_prometheus, NULL, NULL);
+
+	ck_assert_msg(strstr(s, "\nheadroom_audit_status 3\n"), "no report: status 3:\n%s", s);
+	ck_assert_msg(!strstr(s, "headroom_finding_severity"), "no report: no findings");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_nagios_line)
+{
+	json_t *r = report();
+	char *s = render(NULL, hr_render_nagios, r);
+
+	ck_assert_str_eq(s, "CRITICAL: x / y z | 'port_headroom'=0.5;;;0 'critical'=1;;;0 'warning'=0;;;0\n");
+	free(s);
+	json_decref(r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("render_monitor");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_prom_escapes_and_nulls);
+	tcase_add_test(tc, test_prom_no_report);
+	tcase_add_test(tc, test_nagios_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return hr_check_run(suite());
+}
