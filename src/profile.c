@@ -230,7 +230,7 @@ static int load_setting(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yam
 static int load_doc(struct ld *l, struct hr_profile *p)
 {
 	yaml_node_t *root = yaml_document_get_root_node(l->doc), *settings = NULL;
-	yaml_node_pair_t *pr;
+	yaml_node_pair_t *pr, *dup;
 	int r;
 
 	if (!root || root->type != YAML_MAPPING_NODE)
@@ -243,6 +243,12 @@ static int load_doc(struct ld *l, struct hr_profile *p)
 
 		if (!ks)
 			return at(l, k, "keys must be strings", NULL, NULL);
+		for (dup = root->data.mapping.pairs.start; dup < pr; dup++) {
+			const char *ds = scalar(yaml_document_get_node(l->doc, dup->key));
+
+			if (ds && !strcmp(ds, ks))
+				return at(l, k, "duplicate field '%s'", ks, NULL);
+		}
 		if (!strcmp(ks, "name") && scalar(v)) {
 			if (!name_ok(scalar(v)))
 				return at(l, v, "profile name '%s' must be [a-z0-9_-], at most 64 characters",

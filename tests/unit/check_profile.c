@@ -82,6 +82,12 @@ START_TEST(test_errors)
 	ut_write(d, "t.yaml", "name: t\ndescription: [unclosed\n");
 	ck_assert_int_eq(hr_profile_resolve(d, "t", &p, &e), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(e.msg, "YAML error"));
+	hr_err_clear(&e);
+	/* A field given twice is refused at the second (fuzz_profile found the
+	 * first value leaked). */
+	ut_write(d, "u.yaml", "name: u\ndescription: d\ndescription: e\n");
+	ck_assert_int_eq(hr_profile_resolve(d, "u", &p, &e), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "u.yaml:3:1: duplicate field 'description'"));
 	ut_rmtree(d);
 }
 END_TEST
