@@ -23,6 +23,8 @@
 #ifndef HR_CONNTRACK_H
 #define HR_CONNTRACK_H
 
+#include <sys/socket.h>
+
 #include "facts.h"
 #include "probe.h"
 
@@ -51,6 +53,12 @@ struct hr_ct_entry {
 	double age_s;          /* since creation (timestamp extension), < 0 unknown */
 	bool snat;             /* source NAT applied (IPS_SRC_NAT, or the tuples differ) */
 };
+
+/* Bytes of an address of family (AF_INET6: 16, else 4). */
+static inline size_t hr_ct_addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
 
 /* Sums of /proc/net/stat/nf_conntrack, by column name. */
 #define HR_CT_STAT_MAXCOLS 32
