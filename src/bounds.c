@@ -4,10 +4,33 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <yaml.h>
 
 #include "bounds.h"
 #include "headroom.h"
+
+int hr_bounds_getline(FILE *in, char *buf, size_t max, size_t *len)
+{
+	size_t n;
+
+	if (!fgets(buf, (int)max + 2, in))
+		return 0;
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n') {
+		buf[--n] = '\0';
+		*len = n;
+		return 1;
+	}
+	if (n > max)
+		return -E2BIG;
+	/* fgets stops only at a newline, the bound or the end of the file: a
+	 * line that is shorter and not last held a NUL byte. */
+	if (n == 0 || !feof(in))
+		return -EILSEQ;
+	*len = n;
+	return 1;
+}
 
 int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *col)
 {

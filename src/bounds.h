@@ -37,6 +37,20 @@
  * up on: headroom snapshot writes none. */
 #define HR_BACKLOGS_MAX_BAD 100
 
+/* One line of /proc/net/nf_conntrack (a tree's conntrack entries): the
+ * kernel prints ~150-350 bytes per entry with every extension on
+ * (ct_seq_show(), net/netfilter/nf_conntrack_standalone.c); 1 KiB is three
+ * times that. */
+#define HR_CONNTRACK_MAX_LINE 1024
+/* Malformed conntrack lines before the file is given up on. */
+#define HR_CONNTRACK_MAX_BAD 1000
+/* One line of a tree's headroom/kmsg (the /dev/kmsg format): a record's
+ * text is at most 1 KiB (PRINTKRB_RECORD_MAX), which escaping of
+ * unprintable bytes as \xNN can make 4 KiB; plus the prefix. */
+#define HR_KMSG_MAX_LINE 8192
+/* Lines of headroom/kmsg that are not records before it is given up on. */
+#define HR_KMSG_MAX_BAD 1000
+
 /* --- facts model --- */
 
 /* Outbound destinations (remote address, remote port) held one by one;
@@ -89,6 +103,14 @@
  * 0 (also on a syntax error: the loader reports those), -E2BIG with the
  * 1-based *line and *col of the first collection too deep, or -ENOMEM. */
 int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *col);
+
+#include <stdio.h>
+
+/* Reads one line of at most max bytes from in into buf (max + 2 bytes),
+ * without its newline. 1 with *len, 0 at the end of the file, -E2BIG for a
+ * longer line, -EILSEQ for binary data (a NUL byte); after an error the
+ * caller stops reading the file ("rest of the file not read"). */
+int hr_bounds_getline(FILE *in, char *buf, size_t max, size_t *len);
 
 struct hr_err;
 /* Reads a whole YAML file of at most max bytes and checks its nesting

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "conntrack.h"
 
 /* --------------------------------------------------------------- stat */
@@ -294,10 +295,10 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 long hr_ct_read_procfile(hr_ct_agg *a, int fd, const char *label, hr_facts *f)
 {
 	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char line[HR_CONNTRACK_MAX_LINE + 2];
+	size_t n;
 	long count = 0, lineno = 0, bad = 0;
+	int r;
 
 	if (fd < 0)
 		return fd;
@@ -305,24 +306,36 @@ long hr_ct_read_procfile(hr_ct_agg *a, int fd, const char *label, hr_facts *f)
 		close(fd);
 		return -errno;
 	}
-	while ((n = getline(&line, &cap, fp)) >= 0) {
+	while ((r = hr_bounds_getline(fp, line, HR_CONNTRACK_MAX_LINE, &n)) != 0) {
 		struct hr_ct_entry e;
 		const char *why = NULL;
 
 		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		if (r < 0) {
+			if (f)
+				hr_facts_add_problem(f, label, "line %ld: %s; rest of the file not read", lineno,
+						     r == -E2BIG ? "longer than " HR_STR(HR_CONNTRACK_MAX_LINE) " bytes"
+								 : "binary data (a NUL byte)");
+			break;
+		}
+		while (n > 0 && line[n - 1] == '\r')
 			n--;
 		if (n == 0)
 			continue;
-		if (hr_ct_parse_line(line, (size_t)n, &e, &why) < 0) {
-			if (f && bad++ < 10)
+		if (hr_ct_parse_line(line, n, &e, &why) < 0) {
+			if (f && bad < 10)
 				hr_facts_add_problem(f, label, "line %ld: %s", lineno, why);
+			if (++bad == HR_CONNTRACK_MAX_BAD) {
+				if (f)
+					hr_facts_add_problem(f, label, "%d malformed lines; rest of the file not read",
+							     HR_CONNTRACK_MAX_BAD);
+				break;
+			}
 			continue;
 		}
 		hr_ct_agg_add(a, &e);
 		count++;
 	}
-	free(line);
 	fclose(fp);
 	return count;
 }

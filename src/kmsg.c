@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "kmsg.h"
 
 /* Message texts as the kernel prints them (checked against the source):
@@ -199,37 +200,63 @@ int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
 	return r;
 }
 
-long hr_kmsg_read_file(struct hr_kmsg_scan *s, int fd)
+/* Streams the records of a file in the /dev/kmsg format to fn, each line
+ * bounded (HR_KMSG_MAX_LINE; continuation lines skipped). Returns the
+ * records, or -errno; a line past a bound, or too many lines that are not
+ * records, stops the file: *stop and *stop_line say where. */
+static long each_record(int fd, void (*fn)(void *ctx, uint64_t ts, const char *msg, size_t len), void *ctx,
+			int *stop, long *stop_line)
 {
 	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long count = 0;
+	char line[HR_KMSG_MAX_LINE + 2];
+	long count = 0, lineno = 0, bad = 0;
+	size_t n;
+	int r;
 
+	*stop = 0;
 	if (fd < 0)
 		return fd;
 	if (!fp) {
 		close(fd);
 		return -errno;
 	}
-	while ((n = getline(&line, &cap, fp)) >= 0) {
+	while ((r = hr_bounds_getline(fp, line, HR_KMSG_MAX_LINE, &n)) != 0) {
 		uint64_t ts;
 		const char *msg;
 		size_t ml;
 
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
+		lineno++;
+		if (r < 0) {
+			*stop = r;
+			*stop_line = lineno;
+			break;
+		}
 		if (n == 0 || line[0] == ' ')
 			continue; /* continuation line */
-		if (hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) < 0)
+		if (hr_kmsg_parse_record(line, n, &ts, &msg, &ml) < 0) {
+			if (++bad == HR_KMSG_MAX_BAD) {
+				*stop = -EBADMSG;
+				*stop_line = lineno;
+				break;
+			}
 			continue;
-		hr_kmsg_scan_add(s, ts, msg, ml);
+		}
+		fn(ctx, ts, msg, ml);
 		count++;
 	}
-	free(line);
 	fclose(fp);
 	return count;
+}
+
+/* each_record's callback of hr_kmsg_read_file. */
+static void add_record(void *ctx, uint64_t ts, const char *msg, size_t len)
+{
+	hr_kmsg_scan_add(ctx, ts, msg, len);
+}
+
+long hr_kmsg_read_file(struct hr_kmsg_scan *s, int fd)
+{
+	return each_record(fd, add_record, s, &s->stop, &s->stop_line);
 }
 
 void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *source)
@@ -353,30 +380,25 @@ static void scan_attach(struct hr_kmsg_scan *s, hr_facts *f)
 }
 
 /* The largest timestamp of a tree's records (fd taken over), 0 when none. */
+/* each_record's callback of last_record: the newest timestamp. */
+static void newest(void *ctx, uint64_t ts, const char *msg, size_t len)
+{
+	uint64_t *last = ctx;
+
+	(void)msg;
+	(void)len;
+	if (ts > *last)
+		*last = ts;
+}
+
+/* The newest record's timestamp of a file in the /dev/kmsg format, 0 if none. */
 static uint64_t last_record(int fd)
 {
-	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
 	uint64_t last = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	long where;
+	int stop;
 
-	if (!fp) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((n = getline(&line, &cap, fp)) >= 0) {
-		uint64_t ts;
-		const char *msg;
-		size_t ml;
-
-		if (n > 0 && line[0] != ' ' && hr_kmsg_parse_record(line, (size_t)n, &ts, &msg, &ml) == 0 &&
-		    ts > last)
-			last = ts;
-	}
-	free(line);
-	fclose(fp);
+	each_record(fd, newest, &last, &stop, &where);
 	return last;
 }
 
@@ -433,6 +455,11 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 		all_missing(f, why);
 		return;
 	}
+	if (s.stop)
+		hr_facts_add_problem(f, HR_KMSG_TREE_FILE, "line %ld: %s; rest of the file not read", s.stop_line,
+				     s.stop == -EBADMSG ? HR_STR(HR_KMSG_MAX_BAD) " lines that are not kernel log records"
+				     : s.stop == -E2BIG ? "longer than " HR_STR(HR_KMSG_MAX_LINE) " bytes"
+							: "binary data (a NUL byte)");
 	hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
 	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
 		const char *scope = hr_strtrim(text);

@@ -65,6 +65,11 @@ struct hr_kmsg_scan {
 	bool (*listens)(void *ctx, unsigned port);
 	void *listens_ctx;
 	uint64_t syn_flood_elsewhere;
+	/* Set by hr_kmsg_read_file when a bound stopped the file: -E2BIG (a
+	 * line too long), -EILSEQ (a NUL byte), -EBADMSG (too many lines that
+	 * are not records), at line stop_line. */
+	int stop;
+	long stop_line;
 	/* Optional: called for every record inside the window (tests). */
 	void (*each)(void *ctx, uint64_t ts_us, const char *msg, size_t len);
 	void *ctx;

@@ -63,6 +63,31 @@ python3 -c 'import sys; open(sys.argv[1], "a").write("127.0.0.1:80 " + "1" * 300
 grep -qF "headroom/backlogs: line $((nb + 1)): longer than 256 bytes; rest of the file not read" "$T/bl.err" ||
 	fail "long backlogs line: $(cat "$T/bl.err")"
 
+# The conntrack entries and the kernel log of a tree: two real lines each,
+# then zeros up to 2 GiB. Each is named once, not read whole, and the
+# lines before the zeros still count.
+cp -r "$T/base" "$T/ct"
+printf '%s\n%s\n' \
+	"ipv4     2 tcp      6 118 TIME_WAIT src=10.211.1.1 dst=10.211.2.2 sport=33380 dport=8080 src=10.211.2.2 dst=10.211.2.1 sport=8080 dport=40076 [ASSURED] mark=0 zone=0 use=2" \
+	"ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=5000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5000 mark=0 use=1" \
+	>"$T/ct/proc/net/nf_conntrack"
+truncate -s 2G "$T/ct/proc/net/nf_conntrack"
+head -2 "$T/base/headroom/kmsg" >"$T/ct/headroom/kmsg"
+truncate -s 2G "$T/ct/headroom/kmsg"
+rc=0
+/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" probe --root "$T/ct" --format json >"$T/ct.json" 2>"$T/ct.err" || rc=$?
+set -- $(cat "$T/time"); rss=$1 secs=$2
+note "2 GiB sparse proc/net/nf_conntrack + 2 GiB sparse headroom/kmsg: ${secs} s, peak RSS ${rss} KiB"
+assert_eq "$rc" 0 "sparse conntrack and kmsg: exit status"
+awk -v s="$secs" 'BEGIN { exit !(s < 1.0) }' || fail "probe took $secs s: a sparse file was read whole"
+[ "$rss" -lt 65536 ] || fail "peak RSS $rss KiB with sparse conntrack/kmsg files"
+grep -qF "proc/net/nf_conntrack: line 3: binary data (a NUL byte); rest of the file not read" "$T/ct.err" ||
+	fail "sparse nf_conntrack not named: $(cat "$T/ct.err")"
+grep -qF "headroom/kmsg: line 3: binary data (a NUL byte); rest of the file not read" "$T/ct.err" ||
+	fail "sparse kmsg not named: $(cat "$T/ct.err")"
+assert_eq "$(jget "$T/ct.json" 'd["facts"]["conntrack"]["conntrack.entries"]["value"]')" 2 \
+	"conntrack entries before the zeros"
+
 # Within the bounds nothing changes: a value of 60 KiB is read, not refused.
 cp -r "$T/base" "$T/ok"
 python3 -c 'import sys; open(sys.argv[1], "w").write(" " * 61440 + "4096\n")' "$T/ok/proc/sys/net/core/somaxconn"
