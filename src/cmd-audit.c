@@ -55,7 +55,14 @@ static const char *fmt_headroom(char *buf, size_t n, double h, bool unbounded_ok
 	return buf;
 }
 
-/* The gauge table of outbound ports for every destination the port rule saw. */
+/* Destinations in the text table: the findings come worst first, so these
+ * are the ones to look at; JSON and YAML carry every one. */
+#define TEXT_MAX_DESTS 20
+/* Findings printed in full, and OK rows listed, in the text report (a box
+ * with thousands of destinations has a finding per destination). */
+#define TEXT_MAX_FINDINGS 50
+
+/* The gauge table of outbound ports for the destinations the port rule saw. */
 static void print_port_table(FILE *out, const json_t *findings)
 {
 	struct hr_table *t = hr_table_new(7);
@@ -71,6 +78,8 @@ static void print_port_table(FILE *out, const json_t *findings)
 		double use, usable, tt;
 
 		if (strcmp(str_or(fi, "rule", ""), "ports.timewait-exhaustion"))
+			continue;
+		if (++rows > TEXT_MAX_DESTS)
 			continue;
 		use = num_or_nan(m, "ports_in_use");
 		usable = num_or_nan(m, "ports_usable");
@@ -90,11 +99,13 @@ static void print_port_table(FILE *out, const json_t *findings)
 
 			hr_table_row(t, row);
 		}
-		rows++;
 	}
 	if (rows) {
 		fprintf(out, "Outbound ports per destination (limit is per destination address and port)\n");
 		hr_table_print(out, t, "  ", 1u << 3 | 1u << 5);
+		if (rows > TEXT_MAX_DESTS)
+			fprintf(out, "  ... and %zu more destinations (the table is worst first; every one: --format json)\n",
+				rows - TEXT_MAX_DESTS);
 		fputc('\n', out);
 	}
 	hr_table_free(t);
@@ -176,7 +187,7 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *errs = json_object_get(summary, "rule_errors");
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
-	size_t i, nok = 0;
+	size_t i, nok = 0, nshown = 0;
 	json_t *fi;
 
 	fprintf(out, "%s\n\n", str_or(summary, "verdict", "UNKNOWN"));
@@ -207,18 +218,25 @@ static int audit_text(FILE *out, const json_t *tree)
 		const char *sev = str_or(fi, "severity", "");
 
 		if (strcmp(sev, "ok")) {
-			print_finding(out, fi);
+			/* Worst first: the first TEXT_MAX_FINDINGS in full, the rest counted. */
+			if (nshown++ < TEXT_MAX_FINDINGS)
+				print_finding(out, fi);
 		} else {
 			const char *row[] = {str_or(fi, "rule", "?"), str_or(fi, "subject", "-"),
 					     str_or(fi, "message", "")};
 
-			hr_table_row(okt, row);
-			nok++;
+			if (nok++ < TEXT_MAX_FINDINGS)
+				hr_table_row(okt, row);
 		}
 	}
+	if (nshown > TEXT_MAX_FINDINGS)
+		fprintf(out, "... and %zu more findings, the same severity or lower (every one: --format json)\n\n",
+			nshown - TEXT_MAX_FINDINGS);
 	if (nok) {
 		fprintf(out, "OK (%zu)\n", nok);
 		hr_table_print(out, okt, "  ", 0);
+		if (nok > TEXT_MAX_FINDINGS)
+			fprintf(out, "  ... and %zu more (every one: --format json)\n", nok - TEXT_MAX_FINDINGS);
 		fputc('\n', out);
 	}
 	hr_table_free(okt);

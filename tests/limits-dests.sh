@@ -63,4 +63,11 @@ grep -qF "were folded into 'other destinations'" "$T/a.json" || fail "audit JSON
 "$HR_BIN" audit --root "$T/r" --quiet >"$T/a.txt" 2>/dev/null || true
 want=$(python3 -c 'import sys; n, h = int(sys.argv[1]), int(sys.argv[2]); print("Other destinations: {:,} sockets toward destinations beyond the {:,} held one by one were folded together".format(n - h, h))' "$N" "$HELD")
 grep -qF "$want" "$T/a.txt" || fail "audit text does not say it folded"
+# People get the 20 worst destinations in the text table and a count of the
+# rest; the JSON has every one.
+nport=$(jget "$T/a.json" 'len([f for f in d["findings"] if f["rule"] == "ports.timewait-exhaustion"])')
+[ "$nport" -gt 20 ] || fail "only $nport port findings"
+grep -qF "... and $((nport - 20)) more destinations (the table is worst first; every one: --format json)" "$T/a.txt" ||
+	fail "text table not cut at 20: $(grep -c . "$T/a.txt") lines"
+[ "$(wc -l <"$T/a.txt")" -lt 2000 ] || fail "audit text has $(wc -l <"$T/a.txt") lines"
 echo ok
