@@ -370,6 +370,35 @@ static int audit_text_netns(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* No audit: says UNKNOWN where a monitoring system reads (stdout in the
+ * nagios and prometheus formats, the textfile), then returns UNKNOWN. */
+static int audit_unknown(const char *format, const char *textfile, double dt, bool netns)
+{
+	/* A monitoring system reads stdout: say UNKNOWN there too. */
+	if (format && !strcmp(format, "nagios"))
+		hr_render_nagios_line(stdout, "UNKNOWN: audit not possible", NULL);
+	else if (format && !strcmp(format, "prometheus"))
+		(netns ? hr_render_prometheus_netns : hr_render_prometheus)(stdout, NULL, dt);
+	if (textfile)
+		write_textfile(textfile, NULL, dt, netns);
+	return HR_AUDIT_UNKNOWN;
+}
+
+/* Renders the report (stdout with --format, the textfile with --textfile),
+ * frees it and returns code, or UNKNOWN when an output could not be written. */
+static int audit_output(const char *format, const char *textfile, json_t *report, double dt, bool netns,
+			int code)
+{
+	if (format && (audit_render(format, report, dt, netns) < 0 || fflush(stdout) != 0)) {
+		fprintf(stderr, "headroom audit: cannot write the report\n");
+		code = HR_AUDIT_UNKNOWN;
+	}
+	if (textfile && !write_textfile(textfile, report, dt, netns))
+		code = HR_AUDIT_UNKNOWN;
+	json_decref(report);
+	return code;
+}
+
 static int audit_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -496,26 +525,13 @@ static int audit_exec(int argc, char **argv)
 				fprintf(stderr, "UNKNOWN: audit not possible\n");
 			}
 			json_decref(report);
-			if (format && !strcmp(format, "nagios"))
-				hr_render_nagios_line(stdout, "UNKNOWN: audit not possible", NULL);
-			else if (format && !strcmp(format, "prometheus"))
-				hr_render_prometheus_netns(stdout, NULL, dt);
-			if (textfile)
-				write_textfile(textfile, NULL, dt, true);
-			return HR_AUDIT_UNKNOWN;
+			return audit_unknown(format, textfile, dt, true);
 		}
 		t0 = hr_now() - t0;
 		/* The same rules in every namespace: their problems once. */
 		print_rule_errors(json_object_get(json_array_get(json_object_get(report, "namespaces"), 0), "summary"));
 		code = (int)json_integer_value(json_object_get(json_object_get(report, "host"), "exit_code"));
-		if (format && (audit_render(format, report, t0, true) < 0 || fflush(stdout) != 0)) {
-			fprintf(stderr, "headroom audit: cannot write the report\n");
-			code = HR_AUDIT_UNKNOWN;
-		}
-		if (textfile && !write_textfile(textfile, report, t0, true))
-			code = HR_AUDIT_UNKNOWN;
-		json_decref(report);
-		return code;
+		return audit_output(format, textfile, report, t0, true, code);
 	}
 	t0 = hr_now();
 	r = hr_audit_run(&o, &report, &err);
@@ -525,26 +541,11 @@ static int audit_exec(int argc, char **argv)
 		fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
 		fprintf(stderr, "UNKNOWN: audit not possible\n");
 		json_decref(report);
-		/* A monitoring system reads stdout: say UNKNOWN there too. */
-		if (format && !strcmp(format, "nagios"))
-			hr_render_nagios_line(stdout, "UNKNOWN: audit not possible", NULL);
-		else if (format && !strcmp(format, "prometheus"))
-			hr_render_prometheus(stdout, NULL, dt);
-		if (textfile)
-			write_textfile(textfile, NULL, dt, false);
-		return HR_AUDIT_UNKNOWN;
+		return audit_unknown(format, textfile, dt, false);
 	}
 	print_rule_errors(json_object_get(report, "summary"));
 	t0 = hr_now() - t0;
-	code = hr_audit_exit_code(report);
-	if (format && (audit_render(format, report, t0, false) < 0 || fflush(stdout) != 0)) {
-		fprintf(stderr, "headroom audit: cannot write the report\n");
-		code = HR_AUDIT_UNKNOWN;
-	}
-	if (textfile && !write_textfile(textfile, report, t0, false))
-		code = HR_AUDIT_UNKNOWN;
-	json_decref(report);
-	return code;
+	return audit_output(format, textfile, report, t0, false, hr_audit_exit_code(report));
 }
 
 const struct hr_cmd hr_cmd_audit = {
