@@ -22,4 +22,8 @@ const char *fuzz_file(const char *rel, const uint8_t *data, size_t size);
 /* The private temporary directory of fuzz_file (made on first use). */
 const char *fuzz_dir(void);
 
+/* A memfd named name holding the input, at offset 0 (the readers that
+ * take an fd stream it); aborts on error. */
+int fuzz_memfd(const char *name, const uint8_t *data, size_t size);
+
 #endif

@@ -9,9 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "procnet.h"
@@ -59,13 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		one_line(data, size, family);
 
-	fd = memfd_create("tcp", MFD_CLOEXEC);
-	if (fd < 0)
-		abort();
-	if (size && write(fd, data, size) != (ssize_t)size)
-		abort();
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		abort();
+	fd = fuzz_memfd("tcp", data, size);
 	f = hr_facts_new();
 	if (!f)
 		abort();

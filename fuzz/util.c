@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,4 +104,17 @@ const char *fuzz_file(const char *rel, const uint8_t *data, size_t size)
 	if (close(fd) < 0)
 		return NULL;
 	return path;
+}
+
+int fuzz_memfd(const char *name, const uint8_t *data, size_t size)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0)
+		abort();
+	if (size && write(fd, data, size) != (ssize_t)size)
+		abort();
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	return fd;
 }

@@ -166,6 +166,24 @@ static int parse_addr(const char *s, size_t n, int family, uint8_t *addr)
 	return inet_pton(family, buf, addr) == 1 ? 0 : -EINVAL;
 }
 
+/* Parses the n decimal digits at s (no NUL needed: the line has none of
+ * its own) into *out, at most max. 0, or -EINVAL. */
+static int parse_ulong(const char *s, size_t n, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (max - (unsigned long)(s[i] - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 static const char *const tcp_state_names[] = {
 	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
 	"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2", NULL,
@@ -194,8 +212,10 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 		eq = memchr(tok, '=', n);
 		if (field < 5) {
 			/* "ipv4 2 tcp 6 117": l3 name, l3 number, l4 name, l4 number, timeout. */
-			char *e2;
-			unsigned long v = strtoul(tok, &e2, 10);
+			unsigned long v = 0;
+			int bad = field == 1 || field == 3 || field == 4
+					  ? parse_ulong(tok, n, field == 4 ? 0xffffffffUL : 255, &v)
+					  : 0;
 
 			if (field == 0) {
 				if (n == 4 && !memcmp(tok, "ipv4", 4))
@@ -207,7 +227,7 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 					return -EBADMSG;
 				}
 			} else if (field == 3 || field == 4 || field == 1) {
-				if (e2 != p || v > (field == 4 ? 0xffffffffUL : 255)) {
+				if (bad) {
 					*why = field == 4 ? "bad timeout" : "bad protocol number";
 					return -EBADMSG;
 				}
@@ -233,9 +253,7 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 		{
 			size_t kl = (size_t)(eq - tok), vl = n - kl - 1;
 			const char *v = eq + 1;
-			char num[24];
 			unsigned long x;
-			char *e2;
 
 			if (kl == 3 && !memcmp(tok, "src", 3)) {
 				if (nsrc < 2 && parse_addr(v, vl, e->family, nsrc ? e->rsrc : e->osrc) < 0) {
@@ -251,14 +269,7 @@ int hr_ct_parse_line(const char *line, size_t len, struct hr_ct_entry *e, const 
 				ndst++;
 			} else if ((kl == 5 && (!memcmp(tok, "sport", 5) || !memcmp(tok, "dport", 5))) ||
 				   (kl == 10 && !memcmp(tok, "delta-time", 10))) {
-				if (vl == 0 || vl >= sizeof(num)) {
-					*why = "bad number";
-					return -EBADMSG;
-				}
-				memcpy(num, v, vl);
-				num[vl] = '\0';
-				x = strtoul(num, &e2, 10);
-				if (*e2 || (kl == 5 && x > 65535)) {
+				if (parse_ulong(v, vl, kl == 5 ? 65535 : 0xffffffffUL, &x) < 0) {
 					*why = "bad number";
 					return -EBADMSG;
 				}
