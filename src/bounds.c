@@ -12,22 +12,23 @@
 
 int hr_bounds_getline(FILE *in, char *buf, size_t max, size_t *len)
 {
-	size_t n;
+	size_t n = 0;
+	int c;
 
-	if (!fgets(buf, (int)max + 2, in))
-		return 0;
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n') {
-		buf[--n] = '\0';
-		*len = n;
-		return 1;
+	/* Byte by byte (the files are small, and a line stops at max): a NUL
+	 * is seen wherever it is, the last line without a newline included. */
+	while ((c = getc_unlocked(in)) != EOF) {
+		if (c == '\n')
+			break;
+		if (c == '\0')
+			return -EILSEQ;
+		if (n == max)
+			return -E2BIG;
+		buf[n++] = (char)c;
 	}
-	if (n > max)
-		return -E2BIG;
-	/* fgets stops only at a newline, the bound or the end of the file: a
-	 * line that is shorter and not last held a NUL byte. */
-	if (n == 0 || !feof(in))
-		return -EILSEQ;
+	if (c == EOF && n == 0)
+		return 0;
+	buf[n] = '\0';
 	*len = n;
 	return 1;
 }
