@@ -377,7 +377,9 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 		if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "id")) {
 			const char *s = yscalar(l, v, "id");
 
-			if (s && !valid_id(s))
+			if (r->id)
+				lerr(l, k, "duplicate key 'id'");
+			else if (s && !valid_id(s))
 				lerr(l, v, "rule id '%s' must be lower-case letters, digits, '.' and '-'", s);
 			else if (s)
 				r->id = strdup(s);
