@@ -407,6 +407,21 @@ static int probe_text_netns(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* Says why the probe (r < 0) or writing its report (rr < 0, or stdout
+ * not flushed) failed; true when either did. */
+static bool report_failed(int r, const struct hr_err *err, int rr)
+{
+	if (r < 0) {
+		fprintf(stderr, "headroom probe: %s\n", err->msg[0] ? err->msg : hr_strerror(r));
+		return true;
+	}
+	if (rr < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "headroom probe: cannot write the report\n");
+		return true;
+	}
+	return false;
+}
+
 /* probe --netns/--pid/--all-netns: {"namespaces": [{netns, facts}...]};
  * every namespace's first sample, then one shared interval for all. */
 static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe_opts *po)
@@ -447,14 +462,8 @@ static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe
 	hr_netns_list_free(&l);
 	json_decref(globals);
 	json_decref(tree);
-	if (r < 0) {
-		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+	if (report_failed(r, &err, rr))
 		return HR_EXIT_FAIL;
-	}
-	if (rr < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "headroom probe: cannot write the report\n");
-		return HR_EXIT_FAIL;
-	}
 	if (failed) {
 		fprintf(stderr, "headroom probe: %d namespace%s not probed\n", failed, failed == 1 ? "" : "s");
 		return HR_EXIT_FAIL;
@@ -549,15 +558,7 @@ static int probe_exec(int argc, char **argv)
 	rr = hr_render_report(stdout, arg_format, tree, probe_text);
 	json_decref(tree);
 	hr_facts_free(f);
-	if (r < 0) {
-		fprintf(stderr, "headroom probe: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
-		return HR_EXIT_FAIL;
-	}
-	if (rr < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "headroom probe: cannot write the report\n");
-		return HR_EXIT_FAIL;
-	}
-	return HR_EXIT_OK;
+	return report_failed(r, &err, rr) ? HR_EXIT_FAIL : HR_EXIT_OK;
 }
 
 const struct hr_cmd hr_cmd_probe = {
