@@ -21,10 +21,12 @@ grep -q ";headroom-test: $marker\$" "$T/snap/headroom/kmsg" || fail "the record 
 scope=$(cat "$T/snap/headroom/kmsg-netns")
 case $scope in child | unknown) ;; *) fail "a child namespace's snapshot says its log scope is '$scope'" ;; esac
 
-# Ages: the marker's record is younger than 60 s at capture.
+# Ages: the marker's record is younger than 60 s at capture. printk stamps
+# records with local_clock(), which may run tens of ms off CLOCK_MONOTONIC
+# (seen: a record 35 ms "after" the capture), so allow a second.
 now=$(cat "$T/snap/headroom/monotonic")
 ts=$(grep ";headroom-test: $marker\$" "$T/snap/headroom/kmsg" | cut -d, -f3)
-awk -v n="$now" -v t="$ts" 'BEGIN { a = n - t / 1e6; exit !(a >= 0 && a < 60) }' ||
+awk -v n="$now" -v t="$ts" 'BEGIN { a = n - t / 1e6; exit !(a >= -1 && a < 60) }' ||
 	fail "marker age at capture: now $now s, record $ts us"
 
 timeout 20 "$HR_BIN" probe --root "$T/snap" --format json >"$T/probe.json" || fail "probe --root failed"
