@@ -231,15 +231,29 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	}
 }
 
-/* Rate from ages: when the history (the oldest age seen) is shorter than
- * the largest window, the entries are the arrivals of the whole history:
- * (n - 1) / oldest (the first arrival opens the interval; unbiased for
- * even arrivals); otherwise the count inside the 60 s window / 60 s. */
+/* Entries a window must hold before a shorter window is trusted (the rate
+ * to 1%). */
+#define RATE_MIN_COUNT 100
+
+/* Rate from ages: the shortest window the history covers (1, 5, 10, 30,
+ * 60 s) holding at least RATE_MIN_COUNT entries; when none does, the whole
+ * history, (n - 1) / oldest (the first arrival opens the interval;
+ * unbiased for even arrivals), or past 60 s the 60 s window. Young windows
+ * first: since 6.5 a new SYN may evict a TCP entry in TIME_WAIT to take
+ * its port (nf_nat_used_tuple_harder()), so the older an arrival, the more
+ * likely it is gone from the table; the youngest are all still there. */
 static double windows_rate(const uint64_t *w, double oldest, uint64_t total, double *win)
 {
+	int k;
+
 	*win = 0;
 	if (total == 0)
 		return 0;
+	for (k = 0; k < NWIN && hr_tw_windows[k] <= oldest; k++)
+		if (w[k] >= RATE_MIN_COUNT) {
+			*win = hr_tw_windows[k];
+			return (double)w[k] / *win;
+		}
 	if (oldest >= hr_tw_windows[NWIN - 1]) {
 		*win = hr_tw_windows[NWIN - 1];
 		return (double)w[NWIN - 1] / *win;
@@ -250,12 +264,15 @@ static double windows_rate(const uint64_t *w, double oldest, uint64_t total, dou
 }
 
 /* Close rate from the whole-second TIME_WAIT ages: the closes of the last
- * k seconds (q <= k is exactly age <= k) over k, k the longest span the
- * history fully covers (one second less than the oldest, at most 60). */
+ * k seconds (q <= k is exactly age <= k) over k. k is the shortest of 1, 5,
+ * 10, 30 and 60 s with RATE_MIN_COUNT closes, else the longest span the
+ * history fully covers (one second less than the oldest, at most 60):
+ * young first, as entries evicted from TIME_WAIT (see windows_rate) are
+ * missing from the older ages. */
 static double closed_rate(const struct nat_tuple *t, double *win)
 {
 	uint64_t n = 0;
-	int k = t->closed_qmax >= 61 ? 60 : t->closed_qmax - 1, q;
+	int k = t->closed_qmax >= 61 ? 60 : t->closed_qmax - 1, q, j = 0;
 
 	*win = 0;
 	if (t->timewait == 0)
@@ -265,8 +282,15 @@ static double closed_rate(const struct nat_tuple *t, double *win)
 		*win = t->closed_qmax > 0 ? t->closed_qmax : 1;
 		return (double)t->timewait / *win;
 	}
-	for (q = 0; q <= k; q++)
+	for (q = 0; q <= k; q++) {
 		n += t->closed_q[q];
+		while (j < NWIN && hr_tw_windows[j] < q)
+			j++;
+		if (j < NWIN && hr_tw_windows[j] == q && n >= RATE_MIN_COUNT) {
+			*win = q;
+			return (double)n / q;
+		}
+	}
 	*win = k;
 	return (double)n / k;
 }

@@ -142,7 +142,8 @@ static void snat_entry(struct hr_ct_entry *e, uint16_t port, int state, uint32_t
 	e->snat = true;
 }
 
-/* 10 entries/s for 30 s with creation timestamps: rate 10/s over 30 s. */
+/* 10 entries/s for 30 s with creation timestamps: rate 10/s from the
+ * shortest window with 100 entries (10 s). */
 START_TEST(test_agg_rate_from_timestamps)
 {
 	hr_ct_agg *a = hr_ct_agg_new(16, 120);
@@ -158,8 +159,8 @@ START_TEST(test_agg_rate_from_timestamps)
 	hr_ct_agg_to_facts(a, f, "test");
 	ck_assert(num(f, "conntrack.snat.top.in_use") == 300);
 	ck_assert(num(f, "conntrack.snat.top.busy") == 300);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate_window"), 29.95, 1e-9);
-	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 299 / 29.95, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate_window"), 10, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 10, 1e-9);
 	ck_assert(num(f, "conntrack.snat.top.port_low") == 40000);
 	ck_assert(num(f, "conntrack.snat.top.port_high") == 40299);
 	ck_assert_int_eq(hr_facts_get(f, "conntrack.snat.top.subject", -1, &v), 0);
@@ -223,6 +224,45 @@ START_TEST(test_agg_rate_steady)
 	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 2, 1e-9);
 	/* Timeouts below 10 s: 0..9, two each = 20 in 10 s. */
 	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.expire_rate"), 2, 1e-9);
+	hr_facts_free(f);
+	hr_ct_agg_free(a);
+}
+END_TEST
+
+/* 6.5+ takeover: 20 flows/s held 10 s, closed into TIME_WAIT, where new
+ * flows evict old entries (the older, the fewer left: every other one
+ * past 10 s of TIME_WAIT). The rate comes from the young windows that
+ * still hold every arrival, not from the whole depleted history. */
+START_TEST(test_agg_rate_evicted)
+{
+	hr_ct_agg *a = hr_ct_agg_new(16, 120);
+	hr_facts *f = hr_facts_new();
+	struct hr_ct_entry e;
+	uint16_t port = 40000;
+	int i;
+
+	/* Live: born 0-10 s ago, 20/s. */
+	for (i = 0; i < 200; i++) {
+		snat_entry(&e, port++, HR_CT_TCP_ESTABLISHED, 431999, (i + 0.5) / 20.0);
+		hr_ct_agg_add(a, &e);
+	}
+	/* Closed 0-50 s ago (born 10 s before): all of the last 10 s of
+	 * closes, half of the older ones. */
+	for (i = 0; i < 1000; i++) {
+		double closed = (i + 0.5) / 20.0;
+
+		if (closed >= 10 && i % 2)
+			continue;
+		snat_entry(&e, port++, HR_CT_TCP_TIME_WAIT, (uint32_t)(120 - (int)closed - 1), closed + 10);
+		hr_ct_agg_add(a, &e);
+	}
+	hr_ct_agg_to_facts(a, f, "test");
+	ck_assert(num(f, "conntrack.snat.top.busy") == 200);
+	/* 20 arrivals in the last second: 100 need the 5 s window. */
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate_window"), 5, 1e-9);
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.rate"), 20, 1e-9);
+	/* Closes: ages 0-5 s, 100 of them (q <= 5 is age <= 5). */
+	ck_assert_double_eq_tol(num(f, "conntrack.snat.top.close_rate"), 20, 1e-9);
 	hr_facts_free(f);
 	hr_ct_agg_free(a);
 }
@@ -312,6 +352,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_agg_rate_from_timestamps);
 	tcase_add_test(tc, test_agg_rate_from_timewait);
 	tcase_add_test(tc, test_agg_rate_steady);
+	tcase_add_test(tc, test_agg_rate_evicted);
 	tcase_add_test(tc, test_agg_fold);
 	tcase_add_test(tc, test_procfile);
 	tcase_add_test(tc, test_dump_live);
