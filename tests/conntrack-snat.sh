@@ -72,13 +72,17 @@ run() {
 	pid=$HR_LASTPID
 	sleep "$at"
 	lab_audit "$N" "$T/$name.json" --interval 0 --workload "$T/$name.wl"
-	audit_at=$(lab_calc "$LAB_AUDIT_T0 - $t_start")
+	audit_t0=$LAB_AUDIT_T0
 	# The same moment captured as a tree (entries in the procfs format).
 	hr_in "$N" "$HR_BIN" snapshot -q -o "$T/$name.snap" || fail "snapshot in the NAT namespace"
 	lab_wait_pid "$pid" $((dur + 10)) "tcpgen client ($name)"
 	kill "$spid" 2>/dev/null || true
 	wait "$spid" 2>/dev/null || true
 	note "$name: $(tail -n 1 "$T/$name.out")"
+	# The audit's moment on tcpgen's own clock (its times count from its
+	# start, which a loaded machine may delay after the shell's t_start).
+	audit_at=$(lab_calc "$audit_t0 - $(lab_kv "$T/$name.out" t0_unix)")
+	note "$name: tcpgen started $(lab_calc "$(lab_kv "$T/$name.out" t0_unix) - $t_start") s after the shell asked"
 }
 
 # 1. Reproduce: 100 ports, R/s held H s each: the range is gone at 100/R s.

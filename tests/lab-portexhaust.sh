@@ -22,7 +22,6 @@ hr_bg "$LAB_S" "$LAB_HELPERS/tcpgen" server --listen "$dest" --close client --du
 lab_wait_listen "$LAB_S" "$port"
 
 # 1. Reproduce, with an audit a few seconds in.
-t_start=$(lab_now)
 hr_bg "$LAB_C" sh -c "exec '$LAB_HELPERS/tcpgen' client --connect $dest --rate $R --duration 30 --close client --stop-on-fail >'$T/run1.out'"
 pid=$HR_LASTPID
 sleep "${LAB_AUDIT_AT:-5}"
@@ -35,12 +34,15 @@ tte=$(lab_metric "$f" seconds_to_exhaustion)
 rate_pred=$(lab_metric "$f" rate_per_s)
 usable=$(lab_metric "$f" ports_usable)
 inuse=$(lab_metric "$f" ports_in_use)
-t_pred=$(lab_calc "$LAB_AUDIT_T0 - $t_start + $tte")
+audit_t0=$LAB_AUDIT_T0
 lab_wait_pid "$pid" 40 "tcpgen client (run 1)"
 note "run 1: $(tail -n 1 "$T/run1.out")"
+# On tcpgen's own clock: its times count from its start, not the shell's.
+t_start=$(lab_kv "$T/run1.out" t0_unix)
+t_pred=$(lab_calc "$audit_t0 - $t_start + $tte")
 [ "$(lab_kv "$T/run1.out" eaddrnotavail)" -gt 0 ] || fail "run 1: no EADDRNOTAVAIL at $R conn/s with 200 ports"
 t_obs=$(lab_kv "$T/run1.out" first_eaddrnotavail_s)
-lab_result "scenario 1: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_round "$(lab_calc "$LAB_AUDIT_T0 - $t_start")") s: rate $(lab_round "$rate_pred" 1)/s, $inuse of $usable ports in use, seconds_to_exhaustion $(lab_round "$tte") s]"
+lab_result "scenario 1: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_round "$(lab_calc "$audit_t0 - $t_start")") s: rate $(lab_round "$rate_pred" 1)/s, $inuse of $usable ports in use, seconds_to_exhaustion $(lab_round "$tte") s]"
 tol=$(lab_calc "$t_obs * 0.15 + 1")
 awk -v p="$t_pred" -v o="$t_obs" -v t="$tol" 'BEGIN { d = p - o; if (d < 0) d = -d; exit !(d <= t) }' ||
 	fail "predicted exhaustion at $t_pred s, observed at $t_obs s: more than 15% + 1 s apart"

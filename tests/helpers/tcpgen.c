@@ -20,7 +20,8 @@
  * Every mode ends by --duration (default 60 s; fill 600 s), by --count, or
  * on SIGINT/SIGTERM, and prints one key=value line; a client's line ends with
  * first_failure_s (when the first failed connect was seen, any error) and
- * first_failed_attempt_s (when that attempt began; -1 when none failed).
+ * first_failed_attempt_s (when that attempt began; -1 when none failed)
+ * and t0_unix (the start on CLOCK_REALTIME: times it reports are from then).
  */
 #include "config.h"
 
@@ -96,6 +97,7 @@ static int epfd = -1;
 static int listeners[MAX_EPS];
 static int nlisteners;
 static double t0;
+static double t0_unix; /* t0 on CLOCK_REALTIME, for lining up with `date +%s.%N` */
 static struct held *held;
 static size_t held_head, held_tail, held_cap;
 static volatile sig_atomic_t stop;
@@ -538,10 +540,10 @@ static void print_client(double elapsed)
 {
 	printf("attempted=%ld connected=%ld failed=%ld eaddrnotavail=%ld first_eaddrnotavail_s=%.3f "
 	       "other_errors=%ld first_other_error=%s elapsed_s=%.3f achieved_rate=%.2f "
-	       "first_failure_s=%.3f first_failed_attempt_s=%.3f\n",
+	       "first_failure_s=%.3f first_failed_attempt_s=%.3f t0_unix=%.6f\n",
 	       st.attempted, st.connected, st.eaddrnotavail + st.other, st.eaddrnotavail,
 	       st.first_eaddrnotavail, st.other, st.other ? strerror(st.first_other) : "none", elapsed,
-	       elapsed > 0 ? (double)st.connected / elapsed : 0, st.first_failure, st.first_failed_attempt);
+	       elapsed > 0 ? (double)st.connected / elapsed : 0, st.first_failure, st.first_failed_attempt, t0_unix);
 }
 
 static int run_server(void)
@@ -654,6 +656,12 @@ int main(int argc, char **argv)
 	if (epfd < 0)
 		die("epoll_create1 failed");
 	t0 = now();
+	{
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		t0_unix = (double)rt.tv_sec + (double)rt.tv_nsec / 1e9;
+	}
 	switch (opt.mode) {
 	case M_SERVER:
 		return run_server();
