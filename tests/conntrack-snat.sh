@@ -90,6 +90,7 @@ run run1 40000-40099 12 3
 f=$(lab_finding "$T/run1.json" nat.snat-ports)
 [ -n "$f" ] || fail "audit reports no nat.snat-ports in the NAT namespace: $(head -c 400 "$T/run1.json")"
 assert_eq "$(lab_field "$f" 'f["severity"]')" critical "nat.snat-ports severity"
+case $(lab_field "$f" 'f["message"]') in *"out of ports in "*" s at this pace"*) ;; *) fail "run 1 message gives no time to exhaustion: $(lab_field "$f" 'f["message"]')" ;; esac
 tte=$(lab_metric "$f" seconds_to_exhaustion)
 rate=$(lab_metric "$f" rate_per_s)
 held=$(lab_metric "$f" ports_held)
@@ -132,6 +133,8 @@ sev=$(lab_field "$f" 'f["severity"]')
 hold=$(lab_metric "$f" hold_s)
 headroom=$(lab_metric "$f" headroom)
 assert_eq "$sev" ok "nat.snat-ports severity with 500 ports (hold $hold s, headroom $headroom)"
+msg=$(lab_field "$f" 'f["message"]')
+case $msg in *"not running out at this pace"*) ;; *) fail "run 2 message does not say the range holds: $msg" ;; esac
 assert_within "$hold" "$(lab_calc "$HOLD_MS / 1000")" 15 "hold_s from Little's law"
 lab_result "conntrack-snat: after the fix (500 ports) $(lab_kv "$T/run2.out" connected) connections, 0 failed; audit at $(lab_round "$audit_at") s: hold $(lab_round "$hold" 1) s, headroom $(lab_round "$headroom")x, $sev"
 
