@@ -231,6 +231,7 @@ struct watch {
 	const char **rule_dirs;
 	size_t nrule_dirs;
 	bool no_default_rules;
+	json_t *globals;    /* global keys of the initial netns under --netns (hr_netns_globals) */
 	struct screen scr;
 };
 
@@ -283,7 +284,8 @@ static int refresh(struct watch *w, struct hr_err *err)
 				  .quiet = true,
 				  .rule_dirs = w->rule_dirs,
 				  .nrule_dirs = w->nrule_dirs,
-				  .no_default_rules = w->no_default_rules};
+				  .no_default_rules = w->no_default_rules,
+				  .globals = w->globals};
 	json_t *report = NULL;
 	double t0 = hr_now(), drops;
 	int r, dr;
@@ -540,6 +542,7 @@ struct worker {
 	struct watch *mine;  /* the worker's own */
 	int notify[2];       /* a byte per new frame, or per error */
 	int error;           /* -errno of a failed refresh (under mu) */
+	bool quit;           /* q was pressed: shown is freed, touch nothing of it (under mu) */
 	struct hr_err err;
 };
 
@@ -554,6 +557,10 @@ static void *worker_main(void *arg)
 		ssize_t n;
 
 		pthread_mutex_lock(&k->mu);
+		if (k->quit) {
+			pthread_mutex_unlock(&k->mu);
+			return NULL;
+		}
 		if (r < 0) {
 			k->error = r;
 			k->err = err;
@@ -571,7 +578,9 @@ static void *worker_main(void *arg)
 }
 
 /* The full-screen loop: draw on every new frame and every resize; q quits.
- * On q the process ends with the worker still in a probe: nothing to undo. */
+ * On q the process ends with the worker still in a probe: nothing to undo,
+ * but the caller frees w, so the worker is told (quit) never to copy a
+ * frame into it again; it keeps only k and its own model. */
 static int run_screen(struct watch *w)
 {
 	struct worker *k = calloc(1, sizeof(*k));
@@ -592,6 +601,7 @@ static int run_screen(struct watch *w)
 	}
 	*k->mine = *w;
 	k->mine->scr = (struct screen){0};
+	json_incref(k->mine->globals); /* the worker's own: w's is dropped on q while it may probe */
 	pthread_mutex_init(&k->mu, NULL);
 	r = term_enter();
 	if (r < 0) {
@@ -621,6 +631,9 @@ static int run_screen(struct watch *w)
 			return HR_AUDIT_UNKNOWN;
 		}
 		if (key_quit()) {
+			pthread_mutex_lock(&k->mu);
+			k->quit = true;
+			pthread_mutex_unlock(&k->mu);
 			term_restore();
 			return 0;
 		}
@@ -747,14 +760,25 @@ static int watch_exec(int argc, char **argv)
 	}
 	w->rule_dirs = arg_rules_dirs;
 	w->nrule_dirs = (size_t)arg_nrules_dirs;
-	if (w->netns && hr_netns_enter_name(w->netns, &err) < 0) {
-		fprintf(stderr, "headroom watch: %s\n", err.msg);
-		goto out;
+	if (w->netns) {
+		/* As audit --netns: the global keys come from the initial
+		 * namespace (a child's /proc/sys does not show them). */
+		struct hr_netns_list l = {0};
+		int r = hr_netns_add_name(&l, w->netns, &err);
+
+		if (r == 0)
+			r = hr_netns_globals(&l, &w->globals, &err);
+		hr_netns_list_free(&l);
+		if (r < 0 || hr_netns_enter_name(w->netns, &err) < 0) {
+			fprintf(stderr, "headroom watch: %s\n", err.msg);
+			goto out;
+		}
 	}
 	hr_watch_init(&w->m, top);
 	lines = w->count || !hr_isatty(STDOUT_FILENO) || !hr_isatty(STDIN_FILENO);
 	code = lines ? run_lines(w) : run_screen(w);
 out:
+	json_decref(w->globals);
 	free(w->scr.buf);
 	free(w);
 	return code;
