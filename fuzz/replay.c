@@ -126,5 +126,10 @@ int main(int argc, char **argv)
 		free(ents);
 	}
 	printf("replayed %ld inputs\n", fed);
+	if (fed == 0) {
+		/* An empty or missing corpus would pass with nothing tested. */
+		fprintf(stderr, "no input replayed: the corpus is empty\n");
+		return 1;
+	}
 	return bad;
 }

@@ -13,7 +13,7 @@ hr_need_tool dpkg-buildpackage dpkg-dev
 hr_need_tool lintian lintian
 . "$(dirname "$0")/fleet-lib.sh"
 # Build dependencies (debian/control) the build machine may lack.
-for pc in yaml-0.1:libyaml-dev jansson:libjansson-dev libmnl:libmnl-dev check:check; do
+for pc in yaml-0.1:libyaml-dev jansson:libjansson-dev libmnl:libmnl-dev libnetfilter_conntrack:libnetfilter-conntrack-dev check:check; do
 	pkg-config --exists "${pc%%:*}" || skip "needs ${pc#*:} to build the package"
 done
 if dpkg-query -W -f '${Status}' headroom 2>/dev/null | grep -q "install ok installed"; then

@@ -27,6 +27,10 @@ nrules=$(ls "$T/src/rules" | grep -c '\.yaml$')
 # The systemd units, once the tree has them (monitor branch): installed, not enabled.
 if [ -f "$T/src/systemd/headroom-textfile.timer" ]; then
 	find "$R" -name headroom-textfile.timer | grep -q . || fail "make install did not install systemd/headroom-textfile.timer"
+	svc=$(find "$R" -name headroom-textfile.service | head -n 1)
+	[ -n "$svc" ] || fail "make install did not install the generated headroom-textfile.service"
+	grep -q "^ExecStart=$P/bin/headroom " "$svc" ||
+		fail "installed headroom-textfile.service does not run $P/bin/headroom: $(grep ExecStart "$svc")"
 	! find "$R" -path '*wants*' -name 'headroom*' | grep -q . || fail "make install enabled a systemd unit"
 fi
 note "installed $(cd "$R" && find . -type f | wc -l) files under DESTDIR, $nrules rule files"
