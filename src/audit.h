@@ -2,8 +2,8 @@
  * one report tree {findings, summary, facts}, and the exit code
  * (monitoring-plugins: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
  *
- * Lower layer: never prints. The applier calls hr_audit_facts() for
- * what-if evaluations over facts it has changed. */
+ * Lower layer: never prints. The one pipeline: every command that
+ * evaluates rules does it through an hr_audit context. */
 #ifndef HR_AUDIT_H
 #define HR_AUDIT_H
 
@@ -11,6 +11,7 @@
 
 #include "facts.h"
 #include "netns.h"
+#include "rules.h"
 
 enum { HR_AUDIT_OK = 0, HR_AUDIT_WARNING = 1, HR_AUDIT_CRITICAL = 2, HR_AUDIT_UNKNOWN = 3 };
 
@@ -21,55 +22,94 @@ struct hr_audit_opts {
 	size_t nassume;
 	const char *const *rule_dirs;   /* --rules DIR (user dirs, after the shipped one) */
 	size_t nrule_dirs;
+	const char *const *rule_files;  /* single rule files (rules check FILE), loaded after the
+					 * directories and left out of them; nrule_files of them */
+	size_t nrule_files;
 	bool no_default_rules;          /* skip the shipped rules directory */
 	double interval_s;              /* counter interval; < 0: the probe's default */
 	bool quiet;                     /* no progress line */
+	bool no_sockets;                /* the probe reads no sockets */
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
 	const json_t *globals;          /* {key: {raw, source}} of the initial netns (hr_netns_globals),
 					 * filling a child's absent global keys; NULL: none */
 };
 
-/* Severity rank: critical 0, warning 1, info 2, ok 3, unknown 4. */
-int hr_audit_severity_rank(const char *severity);
+/* One audit context: made once from the options (the rules loaded and
+ * checked once, the --assume list checked for form), then evaluated as
+ * often as wanted: by audit, by each namespace of --all-netns, every
+ * watch refresh, vet's what-if, explain and `rules list/check`. This is
+ * the only place rule files are loaded. The options' strings and arrays
+ * are borrowed and must outlive the context. */
+typedef struct hr_audit hr_audit;
 
-/* Applies one --assume KEY=VALUE to the facts as a sysctl override. The key
- * must be a sysctl present in the facts, and a numeric value must have as
- * many integer fields as the current one. 0 or -EINVAL/-ENOENT (err says why). */
+/* Makes the context. Rule-file problems do not fail it: they are kept
+ * (hr_audit_diags) and reported in every report's summary.rule_errors.
+ * Returns 0, -EINVAL for a malformed --assume (err names it) or -ENOMEM. */
+int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *err);
+void hr_audit_free(hr_audit *a);
+
+/* The loaded rules and the problems met loading them (borrowed). */
+const hr_ruleset *hr_audit_ruleset(const hr_audit *a);
+const struct hr_diags *hr_audit_diags(const hr_audit *a);
+
+/* Applies one --assume KEY=VALUE to the facts as a sysctl override (the
+ * one parser of --assume, for audit, watch and explain). The key is a
+ * sysctl (net.*, kernel.*, vm.*; the /proc/sys spelling is accepted); one
+ * the facts show absent on this kernel is refused; a numeric value must
+ * have as many integer fields as the current one. 0 or -EINVAL/-ENOENT
+ * (err says why). */
 int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err);
 
-/* Loads the rules (rule_dirs: NULL-terminated list, NULL = the shipped
- * directory only), evaluates them over f and returns an owned report
- * {"findings": [...sorted by severity...], "summary": {...}} in *report.
- * Rule-file problems do not stop the audit: they go in summary.rule_errors
- * and make the status at least UNKNOWN unless a finding is critical.
- * Returns 0, or -errno when no rule could be loaded at all (err says why;
- * *report is still set). */
-int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, struct hr_err *err);
+/* Probes with the context's options (root, interval, sockets, log window). */
+int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err);
 
-/* The whole audit: probe (opts->root), workload, assumptions, rules; the
- * report gets "facts" too. Returns 0 with *report set, or -errno with err
- * set when the probe or the workload file is unusable (then exit UNKNOWN). */
-int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *err);
+/* Adds what the options declare to probed facts: the initial namespace's
+ * global keys, the workload file and the assumptions (each assumption
+ * also into assumed, an object, unless NULL). 0 or -errno (err). */
+int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_err *err);
 
-/* The audit of several network namespaces in this one process: the rules
- * are loaded once; each namespace of l is probed inside it (setns; one
- * counter interval shared by all, hr_netns_probe_all), a child's absent
- * global keys are filled from the initial namespace (read once), and each
- * is evaluated. *report (owned) gets
- * {"host": {verdict, status, exit_code, namespaces, counts{critical,
- * warning, unknown, ok}}, "namespaces": [{"netns": identity, "findings",
- * "summary", "facts"}...]}, worst first (critical, unknown, warning, ok;
- * list order within a status). A namespace that cannot be entered or
- * probed is a section with status UNKNOWN and its error. Returns 0, or
- * -errno when the audit could not run at all or could not return to the
- * caller's namespace (err says why). */
-int hr_audit_run_netns(const struct hr_audit_opts *o, const struct hr_netns_list *l, json_t **report,
-		       struct hr_err *err);
+/* Evaluates the rules over f into an owned report {findings (sorted by
+ * severity), tables (when a rule declares one), summary} in *report.
+ * Returns 0, or -ENOENT when no rule is loaded at all (err says why;
+ * *report is still set, status UNKNOWN). */
+int hr_audit_facts(const hr_audit *a, const hr_facts *f, json_t **report, struct hr_err *err);
+
+/* The whole audit: probe, declared inputs, rules; the report gets the
+ * assumptions, the workload and "facts" too. Returns 0 with *report set,
+ * or -errno with err set when the probe or the workload is unusable. */
+int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err);
+
+/* The rules' findings over f with sysctls overridden (vet's what-if; see
+ * hr_ruleset_evaluate_with). Owned, or NULL on ENOMEM. */
+json_t *hr_audit_evaluate(const hr_audit *a, const hr_facts *f, const struct hr_setting *what_if,
+			  size_t nwhat_if);
+
+/* `explain`: one rule (one subject, or all for NULL) over f
+ * (hr_ruleset_explain_subject). Owned, or NULL with err set. */
+json_t *hr_audit_explain(const hr_audit *a, const char *rule_id, const hr_facts *f, const char *subject,
+			 struct hr_err *err);
+
+/* The audit of several network namespaces in this one process: each
+ * namespace of l is probed inside it (setns; one counter interval shared
+ * by all, hr_netns_probe_all), a child's absent global keys are filled
+ * from the initial namespace (read once), and each is evaluated. *report
+ * (owned) gets {"host": {verdict, status, exit_code, namespaces,
+ * counts{critical, warning, unknown, ok}}, "namespaces": [{"netns":
+ * identity, "findings", "summary", "facts"}...]}, worst first (critical,
+ * unknown, warning, ok; list order within a status). A namespace that
+ * cannot be entered or probed is a section with status UNKNOWN and its
+ * error. Returns 0, or -errno when the audit could not run at all or
+ * could not return to the caller's namespace (err says why). */
+int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t **report, struct hr_err *err);
 
 /* Rank of an exit code for "the worst": CRITICAL 0, UNKNOWN 1, WARNING 2, OK 3. */
 int hr_audit_status_rank(int code);
 
 /* The exit code stored in the report's summary (HR_AUDIT_UNKNOWN if none). */
 int hr_audit_exit_code(const json_t *report);
+
+/* audit-report.c: the report of one evaluation (see hr_audit_facts). */
+int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, json_t **report,
+		    struct hr_err *err);
 
 #endif

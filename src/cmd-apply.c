@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cmd-txn.h"
 #include "journal.h"
+#include "audit.h"
 #include "cmd.h"
 #include "netns.h"
 #include "render.h"
@@ -366,16 +367,23 @@ static int apply_exec(int argc, char **argv)
 		fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first\n");
 		return HR_TX_REFUSED;
 	}
-	rc = collect(&a, &vo, &settings, &nsettings, source, sizeof(source));
-	if (rc) {
+	/* One audit context for --fix's audit and the what-if: rules loaded once. */
+	{
+		struct hr_audit_opts ao = {.root = arg_root, .interval_s = -1, .quiet = true,
+					   .rule_dirs = vo.rules_dirs, .nrule_dirs = vo.nrules_dirs};
+		hr_audit *ctx = NULL;
+
+		hr_audit_new(&ao, &ctx, NULL); /* NULL (ENOMEM): vet tries its own and says why */
+		vo.audit = ctx;
+		rc = collect(&a, &vo, &settings, &nsettings, source, sizeof(source));
+		if (rc == 0 && hr_vet_plan(&plan, settings, nsettings, &vo) < 0)
+			rc = HR_TX_FAILED;
+		vo.audit = NULL;
+		hr_audit_free(ctx);
 		hr_desired_free_all(settings, nsettings);
-		return rc;
+		if (rc)
+			return rc;
 	}
-	if (hr_vet_plan(&plan, settings, nsettings, &vo) < 0) {
-		hr_desired_free_all(settings, nsettings);
-		return HR_TX_FAILED;
-	}
-	hr_desired_free_all(settings, nsettings);
 
 	tree = json_object();
 	json_object_set_new(tree, "source", json_string(source));

@@ -13,23 +13,9 @@
 #include "persist.h"
 #include "cmd-netns.h"
 #include "render.h"
+#include "severity.h"
 
 #define MAX_ASSUME 64
-
-static const char *upper_severity(const char *s)
-{
-	if (!s)
-		return "?";
-	if (!strcmp(s, "critical"))
-		return "CRITICAL";
-	if (!strcmp(s, "warning"))
-		return "WARNING";
-	if (!strcmp(s, "info"))
-		return "INFO";
-	if (!strcmp(s, "ok"))
-		return "OK";
-	return s;
-}
 
 static const char *str_or(const json_t *o, const char *key, const char *dflt)
 {
@@ -55,60 +41,53 @@ static const char *fmt_headroom(char *buf, size_t n, double h, bool unbounded_ok
 	return buf;
 }
 
-/* Destinations in the text table: the findings come worst first, so these
- * are the ones to look at; JSON and YAML carry every one. */
+/* Rows of a text table: the findings come worst first, so these are the
+ * ones to look at; JSON and YAML carry every one. */
 #define TEXT_MAX_DESTS 20
+/* Columns a rule's table may have in the text report. */
+#define HR_TABLE_MAX_COLS 16
 /* Findings printed in full, and OK rows listed, in the text report (a box
  * with thousands of destinations has a finding per destination). */
 #define TEXT_MAX_FINDINGS 50
 
-/* The gauge table of outbound ports for the destinations the port rule saw. */
-static void print_port_table(FILE *out, const json_t *findings)
+/* The tables the rules declare (present: table), worst rows first. */
+static void print_tables(FILE *out, const json_t *tables)
 {
-	struct hr_table *t = hr_table_new(7);
-	const char *hdr[] = {"DESTINATION", "PORTS IN USE / USABLE", "", "NEW CONN/S", "HOLD", "HEADROOM",
-			     "EXHAUSTED IN"};
-	size_t i, rows = 0;
-	json_t *fi;
+	const json_t *tb, *row;
+	size_t i, j, k;
 
-	hr_table_row(t, hdr);
-	json_array_foreach(findings, i, fi) {
-		const json_t *m = json_object_get(fi, "metrics");
-		char g[64], a[32], b[32], counts[80], rate[32], hold[32], head[32], tte[48];
-		double use, usable, tt;
+	json_array_foreach(tables, i, tb) {
+		const json_t *cols = json_object_get(tb, "columns"), *cells = json_object_get(tb, "cells");
+		size_t ncols = json_array_size(cols), rows = json_array_size(cells);
+		struct hr_table *t = hr_table_new((int)ncols);
+		const char *cell[HR_TABLE_MAX_COLS];
+		unsigned right = 0;
 
-		if (strcmp(str_or(fi, "rule", ""), "ports.timewait-exhaustion"))
+		if (!t || !ncols || ncols > HR_TABLE_MAX_COLS) {
+			hr_table_free(t);
 			continue;
-		if (++rows > TEXT_MAX_DESTS)
-			continue;
-		use = num_or_nan(m, "ports_in_use");
-		usable = num_or_nan(m, "ports_usable");
-		tt = num_or_nan(m, "seconds_to_exhaustion");
-		hr_gauge(g, sizeof(g), usable > 0 ? use / usable : 0, 20);
-		snprintf(counts, sizeof(counts), "%s / %s", hr_fmt_num(a, sizeof(a), use, true),
-			 hr_fmt_num(b, sizeof(b), usable, true));
-		hr_fmt_num(rate, sizeof(rate), round(num_or_nan(m, "rate_per_s") * 10) / 10, true);
-		hr_fmt_duration(hold, sizeof(hold), num_or_nan(m, "hold_s"));
-		fmt_headroom(head, sizeof(head), num_or_nan(m, "headroom"), true);
-		if (isfinite(tt))
-			hr_fmt_duration(tte, sizeof(tte), tt);
-		else
-			snprintf(tte, sizeof(tte), "not heading there");
-		{
-			const char *row[] = {str_or(fi, "subject", "?"), g, counts, rate, hold, head, tte};
-
-			hr_table_row(t, row);
 		}
-	}
-	if (rows) {
-		fprintf(out, "Outbound ports per destination (limit is per destination address and port)\n");
-		hr_table_print(out, t, "  ", 1u << 3 | 1u << 5);
+		for (k = 0; k < ncols; k++) {
+			cell[k] = str_or(json_array_get(cols, k), "header", "");
+			if (!strcmp(str_or(json_array_get(cols, k), "align", ""), "right"))
+				right |= 1u << k;
+		}
+		hr_table_row(t, cell);
+		json_array_foreach(cells, j, row) {
+			if (j == TEXT_MAX_DESTS)
+				break;
+			for (k = 0; k < ncols; k++)
+				cell[k] = json_string_value(json_array_get(json_object_get(row, "cells"), k)) ?: "";
+			hr_table_row(t, cell);
+		}
+		fprintf(out, "%s\n", str_or(tb, "title", ""));
+		hr_table_print(out, t, "  ", right);
 		if (rows > TEXT_MAX_DESTS)
-			fprintf(out, "  ... and %zu more destinations (the table is worst first; every one: --format json)\n",
-				rows - TEXT_MAX_DESTS);
+			fprintf(out, "  ... and %zu more %s (the table is worst first; every one: --format json)\n",
+				rows - TEXT_MAX_DESTS, str_or(tb, "rows", "rows"));
 		fputc('\n', out);
+		hr_table_free(t);
 	}
-	hr_table_free(t);
 }
 
 /* "net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range='1024 65535'" */
@@ -142,7 +121,7 @@ static void print_finding(FILE *out, const json_t *fi)
 	json_t *x;
 	size_t i;
 
-	fprintf(out, "%-8s  %s%s%s\n", upper_severity(str_or(fi, "severity", NULL)), str_or(fi, "rule", "?"),
+	fprintf(out, "%-8s  %s%s%s\n", hr_sev_upper(str_or(fi, "severity", NULL)), str_or(fi, "rule", "?"),
 		subject ? "  " : "", subject ? subject : "");
 	fprintf(out, "  %s\n", str_or(fi, "message", ""));
 	if (json_array_size(fixes)) {
@@ -200,7 +179,7 @@ static int audit_text(FILE *out, const json_t *tree)
 			fprintf(out, " %s=%s", k, json_string_value(v) ? json_string_value(v) : "?");
 		fprintf(out, "\n\n");
 	}
-	print_port_table(out, findings);
+	print_tables(out, json_object_get(tree, "tables"));
 	{
 		/* Beyond HR_FACTS_MAX_DESTS the facts fold destinations: say so. */
 		const json_t *o = json_object_get(json_object_get(json_object_get(tree, "facts"), "sockets"),
@@ -424,6 +403,7 @@ static int audit_exec(int argc, char **argv)
 	struct hr_audit_opts o = {.root = "", .interval_s = -1};
 	struct hr_err err = {0};
 	json_t *report = NULL;
+	hr_audit *a = NULL;
 	int c, r, code;
 
 	optind = 1;
@@ -515,7 +495,10 @@ static int audit_exec(int argc, char **argv)
 
 		t0 = hr_now();
 		listed = hr_cmd_netns_list(&na, "audit", &l); /* prints why not */
-		r = listed ? hr_audit_run_netns(&o, &l, &report, &err) : -ENOENT;
+		r = listed ? hr_audit_new(&o, &a, &err) : -ENOENT;
+		if (r == 0)
+			r = hr_audit_run_netns(a, &l, &report, &err);
+		hr_audit_free(a);
 		hr_netns_list_free(&l);
 		if (r < 0) {
 			double dt = hr_now() - t0;
@@ -534,7 +517,10 @@ static int audit_exec(int argc, char **argv)
 		return audit_output(format, textfile, report, t0, true, code);
 	}
 	t0 = hr_now();
-	r = hr_audit_run(&o, &report, &err);
+	r = hr_audit_new(&o, &a, &err);
+	if (r == 0)
+		r = hr_audit_run(a, &report, &err);
+	hr_audit_free(a);
 	if (r < 0) {
 		double dt = hr_now() - t0;
 

@@ -3,16 +3,16 @@
  * their truth, the fixes with their computed effect, and the sources. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cmd.h"
-#include "probe.h"
 #include "render.h"
 #include "rules.h"
-#include "workload.h"
 
 /* A JSON scalar for people: numbers to 6 significant digits. Returns buf. */
 static const char *jv(const json_t *v, char *buf, size_t n)
@@ -204,32 +204,6 @@ static int explain_text(FILE *out, const json_t *e)
 	return 0;
 }
 
-/* Applies one --assume KEY=VALUE; false (message printed) when malformed. */
-static bool assume(hr_facts *f, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	char key[256];
-	char *end;
-	double v;
-
-	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
-		fprintf(stderr, "headroom explain: --assume wants KEY=VALUE, got '%s'\n", kv);
-		return false;
-	}
-	memcpy(key, kv, (size_t)(eq - kv));
-	key[eq - kv] = '\0';
-	if (!hr_facts_name_known(key)) {
-		fprintf(stderr, "headroom explain: --assume: unknown fact '%s'\n", key);
-		return false;
-	}
-	if (!strncmp(key, "net.", 4) || !strncmp(key, "kernel.", 7))
-		return hr_facts_set_sysctl(f, key, eq + 1, "--assume") == 0;
-	v = strtod(eq + 1, &end);
-	if (end != eq + 1 && !*end)
-		return hr_facts_set_num(f, key, v, "--assume") == 0;
-	return hr_facts_set_str(f, key, eq + 1, "--assume") == 0;
-}
-
 static int explain_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -243,13 +217,11 @@ static int explain_exec(int argc, char **argv)
 		{"workload", required_argument, NULL, 'w'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *assumes[64], *subject = NULL, *workload = NULL;
-	int nassume = 0, c, rc, i;
-	bool no_default = false;
-	struct hr_probe_opts po = {.root = "", .interval_s = -1, .quiet = false};
-	struct hr_diags d = {NULL, 0};
+	const char *assumes[64], *subject = NULL;
+	int nassume = 0, c, rc;
+	struct hr_audit_opts o = {.root = "", .interval_s = -1};
 	struct hr_err err = {0, ""};
-	hr_ruleset *rs;
+	hr_audit *a = NULL;
 	hr_facts *f;
 	json_t *tree;
 
@@ -257,14 +229,14 @@ static int explain_exec(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:f:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
-			arg_root = po.root = optarg;
+			arg_root = o.root = optarg;
 			break;
 		case 'r':
 			if (!hr_cmd_add_rules_dir(optarg))
 				return HR_EXIT_USAGE;
 			break;
 		case 'N':
-			no_default = true;
+			o.no_default_rules = true;
 			break;
 		case 'a':
 			if (nassume == (int)HR_ARRAY_SIZE(assumes)) {
@@ -277,10 +249,10 @@ static int explain_exec(int argc, char **argv)
 			subject = optarg;
 			break;
 		case 'S':
-			po.no_sockets = true;
+			o.no_sockets = true;
 			break;
 		case 'w':
-			workload = optarg;
+			o.workload = optarg;
 			break;
 		case 'f':
 			if (!hr_cmd_set_format("explain", optarg))
@@ -294,38 +266,37 @@ static int explain_exec(int argc, char **argv)
 		hr_cmd_usage(stderr, &hr_cmd_explain);
 		return HR_EXIT_USAGE;
 	}
-	rs = hr_ruleset_new();
+	o.rule_dirs = (const char *const *)arg_rules_dirs;
+	o.nrule_dirs = (size_t)arg_nrules_dirs;
+	o.assume = assumes;
+	o.nassume = (size_t)nassume;
+	if (hr_audit_new(&o, &a, &err) < 0) {
+		fprintf(stderr, "headroom explain: %s\n", err.msg);
+		return err.code == -EINVAL ? HR_EXIT_USAGE : HR_EXIT_FAIL;
+	}
+	if (hr_diags_errors(hr_audit_diags(a)))
+		fprintf(stderr, "headroom explain: %zu error%s in the rule files (see 'headroom rules check')\n",
+			hr_diags_errors(hr_audit_diags(a)), hr_diags_errors(hr_audit_diags(a)) == 1 ? "" : "s");
 	f = hr_facts_new();
-	if (!rs || !f) {
+	if (!f) {
 		fprintf(stderr, "headroom explain: out of memory\n");
+		hr_audit_free(a);
 		return HR_EXIT_FAIL;
 	}
-	hr_ruleset_load_std(rs, !no_default, arg_rules_dirs, (size_t)arg_nrules_dirs, &d);
-	hr_ruleset_check(rs, &d);
-	if (hr_diags_errors(&d))
-		fprintf(stderr, "headroom explain: %zu error%s in the rule files (see 'headroom rules check')\n",
-			hr_diags_errors(&d), hr_diags_errors(&d) == 1 ? "" : "s");
-	rc = hr_probe_run(f, &po, &err);
+	/* A probe that fails is not the end: --assume and --workload may
+	 * supply what the rule needs. */
+	rc = hr_audit_probe(a, f, &err);
 	if (rc < 0)
 		fprintf(stderr, "headroom explain: probe: %s%s\n", err.msg[0] ? err.msg : hr_strerror(rc),
 			nassume ? " (using the --assume values)" : "");
 	hr_err_clear(&err);
-	if (workload && hr_workload_load(f, workload, &err) < 0) {
+	if (hr_audit_declare(a, f, NULL, &err) < 0) {
 		fprintf(stderr, "headroom explain: %s\n", err.msg);
 		hr_facts_free(f);
-		hr_ruleset_free(rs);
-		hr_diags_free(&d);
+		hr_audit_free(a);
 		return HR_EXIT_USAGE;
 	}
-	for (i = 0; i < nassume; i++)
-		if (!assume(f, assumes[i])) {
-			hr_facts_free(f);
-			hr_ruleset_free(rs);
-			hr_diags_free(&d);
-			return HR_EXIT_USAGE;
-		}
-	hr_err_clear(&err);
-	tree = hr_ruleset_explain_subject(rs, argv[optind], f, subject, &err);
+	tree = hr_audit_explain(a, argv[optind], f, subject, &err);
 	if (!tree) {
 		fprintf(stderr, "headroom explain: %s\n", err.msg);
 		rc = HR_EXIT_FAIL;
@@ -335,8 +306,7 @@ static int explain_exec(int argc, char **argv)
 		rc = HR_EXIT_OK;
 	}
 	hr_facts_free(f);
-	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_audit_free(a);
 	return rc;
 }
 

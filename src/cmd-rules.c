@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cmd.h"
 #include "render.h"
 #include "rules.h"
@@ -88,28 +89,26 @@ static int check_text(FILE *out, const json_t *tree)
 	return 0;
 }
 
-/* Loads the rules directories (skipping the files given) then the files. */
-static hr_ruleset *load(char **files, int nfiles, bool dirs, struct hr_diags *d)
+/* The rules of the options through the one audit context: the rules
+ * directories (skipping the files given), then the files. NULL on ENOMEM. */
+static hr_audit *load(char **files, int nfiles)
 {
-	hr_ruleset *rs = hr_ruleset_new();
-	int i;
+	struct hr_audit_opts o = {.no_default_rules = no_default,
+				  .rule_dirs = (const char *const *)arg_rules_dirs,
+				  .nrule_dirs = (size_t)arg_nrules_dirs,
+				  .rule_files = (const char *const *)files,
+				  .nrule_files = (size_t)nfiles};
+	hr_audit *a = NULL;
 
-	if (!rs)
-		return NULL;
-	for (i = 0; i < nfiles; i++)
-		hr_ruleset_exclude(rs, files[i]);
-	if (dirs)
-		hr_ruleset_load_std(rs, !no_default, arg_rules_dirs, (size_t)arg_nrules_dirs, d);
-	for (i = 0; i < nfiles; i++)
-		hr_ruleset_load_file(rs, files[i], d);
-	hr_ruleset_check(rs, d);
-	return rs;
+	hr_audit_new(&o, &a, NULL);
+	return a;
 }
 
 static int rules_check(int argc, char **argv)
 {
-	struct hr_diags d = {NULL, 0};
-	hr_ruleset *rs;
+	const struct hr_diags *d;
+	const hr_ruleset *rs;
+	hr_audit *a;
 	json_t *tree;
 	size_t i, sound = 0, errors;
 	int first = rules_opts(argc, argv, "rules check");
@@ -118,20 +117,21 @@ static int rules_check(int argc, char **argv)
 		return HR_EXIT_USAGE;
 	/* FILEs are checked in the context of the rules directories (derived
 	 * facts may live there); with --no-default-rules and no --rules, alone. */
-	rs = load(argv + first, argc - first, first == argc || !no_default || arg_nrules_dirs, &d);
-	if (!rs) {
+	a = load(argv + first, argc - first);
+	if (!a) {
 		fprintf(stderr, "headroom rules check: out of memory\n");
 		return HR_EXIT_FAIL;
 	}
+	rs = hr_audit_ruleset(a);
+	d = hr_audit_diags(a);
 	for (i = 0; i < hr_ruleset_count(rs); i++)
 		sound += !hr_ruleset_rule_error(rs, i);
-	errors = hr_diags_errors(&d);
-	tree = json_pack("{s:o,s:i,s:i,s:i}", "diagnostics", diags_json(&d), "rules",
+	errors = hr_diags_errors(d);
+	tree = json_pack("{s:o,s:i,s:i,s:i}", "diagnostics", diags_json(d), "rules",
 			 (int)hr_ruleset_count(rs), "sound", (int)sound, "errors", (int)errors);
 	hr_render(stdout, arg_format, tree, check_text);
 	json_decref(tree);
-	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_audit_free(a);
 	return errors ? HR_EXIT_FAIL : HR_EXIT_OK;
 }
 
@@ -168,8 +168,7 @@ static int list_text(FILE *out, const json_t *tree)
 
 static int rules_list(int argc, char **argv)
 {
-	struct hr_diags d = {NULL, 0};
-	hr_ruleset *rs;
+	hr_audit *a;
 	json_t *tree;
 	int first = rules_opts(argc, argv, "rules list");
 
@@ -179,14 +178,14 @@ static int rules_list(int argc, char **argv)
 		fprintf(stderr, "headroom rules list: unexpected argument '%s'\n", argv[first]);
 		return HR_EXIT_USAGE;
 	}
-	rs = load(NULL, 0, true, &d);
-	if (!rs)
+	a = load(NULL, 0);
+	if (!a)
 		return HR_EXIT_FAIL;
-	tree = json_pack("{s:o,s:i}", "rules", hr_ruleset_list(rs), "errors", (int)hr_diags_errors(&d));
+	tree = json_pack("{s:o,s:i}", "rules", hr_ruleset_list(hr_audit_ruleset(a)), "errors",
+			 (int)hr_diags_errors(hr_audit_diags(a)));
 	hr_render(stdout, arg_format, tree, list_text);
 	json_decref(tree);
-	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_audit_free(a);
 	return HR_EXIT_OK;
 }
 

@@ -26,14 +26,12 @@
 #include "cmd.h"
 #include "netns.h"
 #include "render.h"
+#include "severity.h"
+#include "term.h"
 #include "watch.h"
 
 #define MIN_COLS 80
 #define MIN_ROWS 20
-
-/* Alternate screen + hidden cursor, and back. */
-#define ENTER_SEQ "\033[?1049h\033[?25l\033[H\033[2J"
-#define LEAVE_SEQ "\033[0m\033[?25h\033[?1049l"
 
 /* SGR attributes for segments. */
 #define A_NONE ""
@@ -44,73 +42,6 @@
 #define A_GREEN "\033[32m"
 #define A_MAGENTA "\033[1;35m"
 #define A_HOT "\033[1;37;41m" /* a counter that moved */
-
-static struct termios saved_tio;
-static volatile sig_atomic_t term_active, got_winch;
-
-/* Leaves the alternate screen and restores the saved terminal modes.
- * Async-signal-safe (write, tcsetattr): the fatal-signal handler calls it. */
-static void term_restore(void)
-{
-	ssize_t w;
-
-	if (!term_active)
-		return;
-	term_active = 0;
-	w = write(STDOUT_FILENO, LEAVE_SEQ, sizeof(LEAVE_SEQ) - 1);
-	(void)w;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-}
-
-/* SIGINT, SIGTERM, SIGHUP, SIGQUIT: restore the screen, then die of the signal. */
-static void on_fatal(int sig)
-{
-	term_restore();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void on_winch(int sig)
-{
-	(void)sig;
-	got_winch = 1;
-}
-
-/* Raw keyboard (no echo, no line buffering, reads never block) and the alternate screen. */
-static int term_enter(void)
-{
-	struct termios raw;
-	struct sigaction sa = {0};
-	static const int fatal[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	size_t i;
-
-	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
-		return -errno;
-	sa.sa_handler = on_fatal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < HR_ARRAY_SIZE(fatal); i++)
-		sigaction(fatal[i], &sa, NULL);
-	sa.sa_handler = on_winch;
-	sigaction(SIGWINCH, &sa, NULL);
-	raw = saved_tio;
-	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | IEXTEN);
-	raw.c_iflag &= ~(tcflag_t)(IXON | ICRNL);
-	raw.c_cc[VMIN] = 0;
-	raw.c_cc[VTIME] = 0;
-	term_active = 1;
-	atexit(term_restore);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) < 0) {
-		int e = -errno;
-
-		term_active = 0;
-		return e;
-	}
-	if (hr_write_all(STDOUT_FILENO, ENTER_SEQ, sizeof(ENTER_SEQ) - 1) < 0) {
-		term_restore();
-		return -EIO;
-	}
-	return 0;
-}
 
 /* ---- the frame: lines of segments cut to the terminal's width ---- */
 
@@ -232,6 +163,7 @@ struct watch {
 	size_t nrule_dirs;
 	bool no_default_rules;
 	json_t *globals;    /* global keys of the initial netns under --netns (hr_netns_globals) */
+	hr_audit *audit;    /* the audit context: rules loaded once for every refresh */
 	struct screen scr;
 };
 
@@ -246,11 +178,12 @@ static const char *status_attr(const char *status)
 	return A_MAGENTA;
 }
 
+/* "CRITICAL" for rank 0 ... "OK" for 3, "UNKNOWN" otherwise. */
 static const char *rank_name(int rank)
 {
-	static const char *const names[] = {"CRITICAL", "WARNING", "INFO", "OK", "UNKNOWN"};
+	int sev = hr_sev_of_rank(rank);
 
-	return names[rank >= 0 && rank < 5 ? rank : 4];
+	return sev < 0 ? "UNKNOWN" : hr_sev_upper(hr_sev_names[sev]);
 }
 
 /* Seconds for the table: "12.3 s", "not heading there" (infinite), "-" (unknown). */
@@ -279,27 +212,17 @@ static const char *fmt_n(char *buf, size_t n, double v)
 /* One refresh: an audit whose probe samples the counters over the interval. */
 static int refresh(struct watch *w, struct hr_err *err)
 {
-	struct hr_audit_opts o = {.root = "",
-				  .interval_s = w->interval,
-				  .quiet = true,
-				  .rule_dirs = w->rule_dirs,
-				  .nrule_dirs = w->nrule_dirs,
-				  .no_default_rules = w->no_default_rules,
-				  .globals = w->globals};
 	json_t *report = NULL;
-	double t0 = hr_now(), drops;
-	int r, dr;
+	double t0 = hr_now();
+	int r;
 
-	r = hr_audit_run(&o, &report, err);
+	r = hr_audit_run(w->audit, &report, err);
 	if (r < 0) {
 		json_decref(report);
 		return r;
 	}
-	dr = hr_watch_ct_drops("", &drops);
 	w->last_wall = time(NULL);
-	hr_watch_update(&w->m, report, hr_now(), w->last_wall, dr < 0 ? NAN : drops,
-			dr == -ENOENT ? "conntrack module not loaded"
-				      : "cannot read /proc/net/stat/nf_conntrack");
+	hr_watch_update(&w->m, report, hr_audit_ruleset(w->audit), hr_now(), w->last_wall);
 	json_decref(report);
 	w->last_cost_s = hr_now() - t0 - w->interval;
 	if (w->last_cost_s < 0)
@@ -357,7 +280,7 @@ static void draw_dests(struct watch *w, struct screen *s, int max_rows)
 		line_end(s);
 	}
 	if (!m->ndests)
-		line(s, A_NONE, "  no destinations: the port rule (ports.timewait-exhaustion) saw none%s",
+		line(s, A_NONE, "  no destinations: no rule that watch follows (present: watch) saw one%s",
 		     m->socket_source[0] ? "" : " (sockets not read)");
 	line(s, A_NONE, "  GROWTH/S: change in the destination's sockets since the last refresh (%s dumps); "
 			"NEW CONN/S: TIME_WAIT ages (the rule's rate); "
@@ -401,7 +324,8 @@ static void draw_tables(struct watch *w, struct screen *s, int max_listeners)
 
 			seg(s, A_NONE, "  ");
 			if (!c->have)
-				seg(s, A_NONE, "%s unknown (%s)", c->label, c->why ? c->why : "not read");
+				seg(s, A_NONE, "%s unknown (%s)", c->label,
+				    i == HR_WATCH_C_CT_DROPS ? m->ct_drops_why : c->why ? c->why : "not read");
 			else if (isnan(c->delta))
 				seg(s, A_NONE, "%s %s", c->label, fmt_n(a, sizeof(a), c->value));
 			else
@@ -520,19 +444,6 @@ static void draw(struct watch *w)
 	hr_write_all(STDOUT_FILENO, s->buf, s->len);
 }
 
-/* Reads pending keys; true when q (or Q) was pressed. */
-static bool key_quit(void)
-{
-	char c[64];
-	ssize_t n, i;
-
-	while ((n = read(STDIN_FILENO, c, sizeof(c))) > 0)
-		for (i = 0; i < n; i++)
-			if (c[i] == 'q' || c[i] == 'Q')
-				return true;
-	return false;
-}
-
 /* The probing side of the full-screen mode: a worker thread refreshes a
  * private model and hands each new frame over, so the keyboard and resizes
  * are served at once, not only between probes. */
@@ -602,8 +513,9 @@ static int run_screen(struct watch *w)
 	*k->mine = *w;
 	k->mine->scr = (struct screen){0};
 	json_incref(k->mine->globals); /* the worker's own: w's is dropped on q while it may probe */
+	w->audit = NULL;               /* the worker's alone now, for the same reason */
 	pthread_mutex_init(&k->mu, NULL);
-	r = term_enter();
+	r = hr_term_enter();
 	if (r < 0) {
 		fprintf(stderr, "headroom watch: cannot set up the terminal: %s\n", hr_strerror(r));
 		return HR_AUDIT_UNKNOWN;
@@ -616,7 +528,7 @@ static int run_screen(struct watch *w)
 	r = pthread_create(&tid, NULL, worker_main, k);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r) {
-		term_restore();
+		hr_term_restore();
 		fprintf(stderr, "headroom watch: cannot start the probe thread: %s\n", hr_strerror(-r));
 		return HR_AUDIT_UNKNOWN;
 	}
@@ -626,15 +538,15 @@ static int run_screen(struct watch *w)
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR) {
 			r = -errno;
-			term_restore();
+			hr_term_restore();
 			fprintf(stderr, "headroom watch: poll: %s\n", hr_strerror(r));
 			return HR_AUDIT_UNKNOWN;
 		}
-		if (key_quit()) {
+		if (hr_term_key_quit()) {
 			pthread_mutex_lock(&k->mu);
 			k->quit = true;
 			pthread_mutex_unlock(&k->mu);
-			term_restore();
+			hr_term_restore();
 			return 0;
 		}
 		if (p[1].revents & POLLIN) {
@@ -644,16 +556,14 @@ static int run_screen(struct watch *w)
 			(void)n;
 			redraw = true;
 		}
-		if (got_winch) {
-			got_winch = 0;
+		if (hr_term_take_winch())
 			redraw = true;
-		}
 		if (!redraw)
 			continue;
 		pthread_mutex_lock(&k->mu);
 		if (k->error) {
 			pthread_mutex_unlock(&k->mu);
-			term_restore();
+			hr_term_restore();
 			fprintf(stderr, "headroom watch: %s\n", k->err.msg[0] ? k->err.msg : hr_strerror(k->error));
 			return HR_AUDIT_UNKNOWN;
 		}
@@ -774,10 +684,25 @@ static int watch_exec(int argc, char **argv)
 			goto out;
 		}
 	}
+	{
+		struct hr_audit_opts o = {.root = "",
+					  .interval_s = w->interval,
+					  .quiet = true,
+					  .rule_dirs = w->rule_dirs,
+					  .nrule_dirs = w->nrule_dirs,
+					  .no_default_rules = w->no_default_rules,
+					  .globals = w->globals};
+
+		if (hr_audit_new(&o, &w->audit, &err) < 0) {
+			fprintf(stderr, "headroom watch: %s\n", err.msg);
+			goto out;
+		}
+	}
 	hr_watch_init(&w->m, top);
 	lines = w->count || !hr_isatty(STDOUT_FILENO) || !hr_isatty(STDIN_FILENO);
 	code = lines ? run_lines(w) : run_screen(w);
 out:
+	hr_audit_free(w->audit);
 	json_decref(w->globals);
 	free(w->scr.buf);
 	free(w);

@@ -1,7 +1,7 @@
 /* render-nagios.c: the audit report as one Nagios/Icinga plugin line: the
  * verdict, then " | " and performance data in the monitoring-plugins
- * format ('label'=value[UOM];[warn];[crit];[min];[max]) for the headline
- * metrics. warn and crit stay empty: the state comes from each rule's
+ * format ('label'=value[UOM];[warn];[crit];[min];[max]) for the metrics
+ * the rules declare (present: perfdata, computed into summary.perfdata). warn and crit stay empty: the state comes from each rule's
  * conditions, which combine several values, and the exit code carries it. */
 #include "config.h"
 
@@ -11,53 +11,12 @@
 
 #include "render.h"
 
-/* A headline: the worst value of one metric over the findings of one rule. */
-struct nagios_headline {
-	const char *label;
-	const char *rule;
-	const char *metric;
-	bool worst_is_min; /* headroom, time left: the smallest; fill: the largest */
-	const char *uom;
-};
-
-static const struct nagios_headline headlines[] = {
-	{"port_headroom", "ports.timewait-exhaustion", "headroom", true, ""},
-	{"port_seconds_to_exhaustion", "ports.timewait-exhaustion", "seconds_to_exhaustion", true, "s"},
-	{"timewait_headroom", "timewait.buckets", "headroom", true, ""},
-	{"conntrack_fill", "conntrack.table", "fill", false, ""},
-	{"conntrack_headroom", "conntrack.table", "headroom", true, ""},
-	{"listen_queue_fill", "listen.queue", "fill", false, ""},
-	{"listen_overflows_per_second", "listen.overflows", "overflows_per_s", false, ""},
-};
-
 /* A number in the plugin grammar's [-0-9.]+ (no exponent). */
 static void nagios_num(char *buf, size_t n, double v)
 {
 	snprintf(buf, n, "%.10g", v);
 	if (strchr(buf, 'e'))
 		snprintf(buf, n, fabs(v) >= 1 ? "%.0f" : "%.9f", v);
-}
-
-/* The worst value of h over the findings; false when no finding has it. */
-static bool nagios_worst(const json_t *findings, const struct nagios_headline *h, double *out)
-{
-	bool found = false;
-	size_t i;
-	json_t *fi;
-
-	json_array_foreach(findings, i, fi) {
-		json_t *v = json_object_get(json_object_get(fi, "metrics"), h->metric);
-		const char *rule = json_string_value(json_object_get(fi, "rule"));
-		double d;
-
-		if (!rule || strcmp(rule, h->rule) || !json_is_number(v))
-			continue;
-		d = json_number_value(v);
-		if (!found || (h->worst_is_min ? d < *out : d > *out))
-			*out = d;
-		found = true;
-	}
-	return found;
 }
 
 /* Writes a label's namespace prefix "NS::" with a quote doubled and '='
@@ -74,25 +33,28 @@ static void nagios_prefix(FILE *out, const char *prefix)
 	fputs("::", out);
 }
 
-/* The performance data of one report: the headlines, then the critical and
+/* The performance data of one report: what the rules declare
+ * (summary.perfdata: the worst value of each), then the critical and
  * warning counts, each label after prefix (NULL: none). *any: an item is out. */
 static void nagios_perf(FILE *out, const char *prefix, const json_t *report, bool *any)
 {
-	const json_t *findings = json_object_get(report, "findings");
-	const json_t *counts = json_object_get(json_object_get(report, "summary"), "counts");
+	const json_t *summary = json_object_get(report, "summary");
+	const json_t *counts = json_object_get(summary, "counts"), *p;
 	static const char *const count_keys[] = {"critical", "warning"};
 	size_t i;
 
-	for (i = 0; i < HR_ARRAY_SIZE(headlines); i++) {
+	json_array_foreach(json_object_get(summary, "perfdata"), i, p) {
+		const char *label = json_string_value(json_object_get(p, "label"));
+		const char *unit = json_string_value(json_object_get(p, "unit"));
+		json_t *v = json_object_get(p, "value");
 		char num[64];
-		double v = 0;
 
-		if (!nagios_worst(findings, &headlines[i], &v))
+		if (!label || !json_is_number(v))
 			continue;
-		nagios_num(num, sizeof(num), v);
+		nagios_num(num, sizeof(num), json_number_value(v));
 		fputs(*any ? " '" : " | '", out);
 		nagios_prefix(out, prefix);
-		fprintf(out, "%s'=%s%s;;;0", headlines[i].label, num, headlines[i].uom);
+		fprintf(out, "%s'=%s%s;;;0", label, num, unit ? unit : "");
 		*any = true;
 	}
 	for (i = 0; i < HR_ARRAY_SIZE(count_keys); i++) {

@@ -169,6 +169,34 @@ static bool bind_tmpl(struct bindctx *b, struct tmpl *t, struct hr_diags *d)
 	return ok;
 }
 
+/* Binds a choice list: each when a condition, each text a template. */
+static bool bind_choices(struct bindctx *b, struct choices *c, struct hr_diags *d)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		ok &= bind_expr(b, c->v[i].when, true, "present when", d, NULL);
+		ok &= bind_tmpl(b, &c->v[i].text, d);
+	}
+	return ok;
+}
+
+/* Calls fn on every expression of a choice list. */
+static bool each_choice_expr(hr_ruleset *rs, struct rule *r, const struct choices *c, struct hr_diags *d,
+			     bool (*fn)(hr_ruleset *, struct rule *, const hr_expr *, struct hr_diags *))
+{
+	bool ok = true;
+	size_t i, j;
+
+	for (i = 0; i < c->n; i++) {
+		ok &= fn(rs, r, c->v[i].when, d);
+		for (j = 0; j < c->v[i].text.n; j++)
+			ok &= fn(rs, r, c->v[i].text.p[j].e, d);
+	}
+	return ok;
+}
+
 /* Collects the derived facts an expression uses (for cycles and collections). */
 struct dref {
 	hr_ruleset *rs;
@@ -274,7 +302,7 @@ bool hr_rules_each_expr(hr_ruleset *rs, struct rule *r, struct hr_diags *d,
 	ok &= fn(rs, r, r->when, d);
 	for (i = 0; i < r->nlets; i++)
 		ok &= fn(rs, r, r->lets[i].e, d);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < HR_SEV_N; i++)
 		ok &= fn(rs, r, r->sev[i], d);
 	for (i = 0; i < r->message.n; i++)
 		ok &= fn(rs, r, r->message.p[i].e, d);
@@ -290,6 +318,9 @@ bool hr_rules_each_expr(hr_ruleset *rs, struct rule *r, struct hr_diags *d,
 		for (j = 0; j < fx->nlets; j++)
 			ok &= fn(rs, r, fx->lets[j].e, d);
 	}
+	ok &= each_choice_expr(rs, r, &r->present.headline, d, fn);
+	for (i = 0; i < r->present.ncols; i++)
+		ok &= each_choice_expr(rs, r, &r->present.cells[i], d, fn);
 	return ok;
 }
 
@@ -315,7 +346,7 @@ static bool bind_rule(hr_ruleset *rs, struct rule *r, struct hr_diags *d)
 		ok &= bind_expr(&b, r->lets[i].e, false, "let", d, &r->lets[i].stype);
 	}
 	b.visible = r->nlets;
-	for (i = 1; i < 4; i++)
+	for (i = 1; i < HR_SEV_N; i++)
 		ok &= bind_expr(&b, r->sev[i], true, sevword[i], d, NULL);
 	ok &= bind_tmpl(&b, &r->message, d);
 	for (i = 0; i < r->nfixes; i++) {
@@ -332,6 +363,9 @@ static bool bind_rule(hr_ruleset *rs, struct rule *r, struct hr_diags *d)
 			b.visible = r->nlets;
 		}
 	}
+	ok &= bind_choices(&b, &r->present.headline, d);
+	for (i = 0; i < r->present.ncols; i++)
+		ok &= bind_choices(&b, &r->present.cells[i], d);
 	if (ok)
 		ok = hr_rules_each_expr(rs, r, d, check_rule_derived);
 	return ok;

@@ -60,7 +60,7 @@ void hr_rules_run_pass(struct evst *st, const struct rule *r, const struct fix *
 	st->nlets_done = 0;
 	st->depth = 0;
 	o->status = R_EVALUATED;
-	o->sev = SEV_OK;
+	o->sev = HR_SEV_OK;
 	o->reason[0] = '\0';
 	o->error = false;
 	for (i = 0; i < r->nneeds; i++) {
@@ -98,7 +98,7 @@ void hr_rules_run_pass(struct evst *st, const struct rule *r, const struct fix *
 			st->lets[i] = v;
 		}
 	}
-	for (s = SEV_CRITICAL; s >= SEV_INFO; s--) {
+	for (s = HR_SEV_CRITICAL; s >= HR_SEV_INFO; s--) {
 		if (!r->sev[s])
 			continue;
 		c = cond(st, r->sev[s], o);
@@ -148,6 +148,10 @@ static void fmt_value(const struct hr_xval *v, int fmt, bool setting, char *out,
 	case FMT_3F: snprintf(out, n, "%.3f", v->num); break;
 	case FMT_PCT: snprintf(out, n, "%.1f%%", v->num * 100); break;
 	case FMT_DURATION: hr_fmt_duration(out, n, v->num); break;
+	/* Shortest readable form, thousands grouped (not in a sysctl value). */
+	case FMT_NUM: hr_fmt_num(out, n, v->num, !setting); break;
+	/* A 20-cell bar and the percentage of a ratio (0..1; above 1 shows full). */
+	case FMT_GAUGE: hr_gauge(out, n, v->num, 20); break;
 	default: hr_num_shortest(out, n, v->num);
 	}
 }
@@ -174,6 +178,45 @@ static void fill_tmpl(struct evst *st, const struct tmpl *t, bool setting, char 
 		fmt_value(&v, t->p[i].fmt, setting, tmp, sizeof(tmp));
 		bput(buf, n, &len, tmp);
 	}
+}
+
+bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		struct outcome tmp;
+
+		if (c->v[i].when && cond(st, c->v[i].when, &tmp) != 1) {
+			st->x.failed = false;
+			continue;
+		}
+		fill_tmpl(st, &c->v[i].text, false, buf, n);
+		return true;
+	}
+	return false;
+}
+
+/* The finding's presentation: its headline when it is a problem (the
+ * verdict names only problems), its table row whatever its severity. */
+static void present_json(struct evst *st, const struct rule *r, int sev, json_t *fd)
+{
+	const struct present *p = &r->present;
+	char buf[1024];
+	json_t *row;
+	size_t i;
+
+	if (sev > HR_SEV_INFO && hr_rules_fill_choice(st, &p->headline, buf, sizeof(buf)))
+		json_object_set_new(fd, "headline", json_string(buf));
+	if (!p->ncols)
+		return;
+	row = json_array();
+	for (i = 0; i < p->ncols; i++) {
+		if (!hr_rules_fill_choice(st, &p->cells[i], buf, sizeof(buf)))
+			buf[0] = '\0';
+		json_array_append_new(row, json_string(buf));
+	}
+	json_object_set_new(fd, "row", row);
 }
 
 json_t *hr_rules_num_json(const struct hr_xval *v)
@@ -238,7 +281,7 @@ static json_t *fix_json(struct evst *st, const struct rule *r, struct fixview *f
 
 		json_object_set_new(o, "headroom_after", have ? hr_rules_num_json(&st->lets[r->headroom]) : json_null());
 		json_object_set_new(o, "severity_after",
-				    json_string(after.status == R_NOT_APPLICABLE ? "ok" : hr_rules_sev_names[after.sev]));
+				    json_string(after.status == R_NOT_APPLICABLE ? "ok" : hr_sev_names[after.sev]));
 	}
 	return o;
 }
@@ -286,9 +329,10 @@ json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struc
 				    (size_t)r->metrics[i] < st->nlets_done ? hr_rules_num_json(&st->lets[r->metrics[i]])
 									  : json_null());
 	json_object_set_new(fd, "metrics", metrics);
+	present_json(st, r, o->sev, fd);
 	/* Fixes matter for findings above ok. Fill every fix in the base
 	 * context first: the what-if passes overwrite the let values. */
-	for (i = 0; o->sev != SEV_OK && fv && i < r->nfixes; i++)
+	for (i = 0; o->sev != HR_SEV_OK && fv && i < r->nfixes; i++)
 		if (fix_prepare(st, &r->fixes[i], &fv[nfv]))
 			nfv++;
 	for (i = 0; i < nfv; i++)
@@ -357,7 +401,7 @@ void hr_rules_rule_end(struct evst *st)
 static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, json_t *ne, json_t *summary)
 {
 	struct outcome o;
-	size_t n, i, count[4] = {0, 0, 0, 0}, na = 0, nne = 0;
+	size_t n, i, count[HR_SEV_N] = {0}, na = 0, nne = 0;
 	char why[700];
 
 	hr_rules_rule_begin(st, r);
@@ -388,15 +432,15 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 			add_not_evaluated(ne, r, hr_rules_subject_json(st, r), o.reason, o.error);
 		} else {
 			count[o.sev]++;
-			if (!(st->problems_only && o.sev == SEV_OK && r->coll >= 0))
+			if (!(st->problems_only && o.sev == HR_SEV_OK && r->coll >= 0))
 				json_array_append_new(findings, hr_rules_finding_json(st, r, &o));
 		}
 	}
 	json_array_append_new(summary,
 			      json_pack("{s:O,s:o,s:i,s:i,s:i,s:i,s:i,s:i}", "rule", st->jrule, "for_each",
 					r->coll >= 0 ? json_string(hr_coll_name((enum hr_coll)r->coll)) : json_null(),
-					"critical", (int)count[SEV_CRITICAL], "warning", (int)count[SEV_WARNING],
-					"info", (int)count[SEV_INFO], "ok", (int)count[SEV_OK], "not_applicable",
+					"critical", (int)count[HR_SEV_CRITICAL], "warning", (int)count[HR_SEV_WARNING],
+					"info", (int)count[HR_SEV_INFO], "ok", (int)count[HR_SEV_OK], "not_applicable",
 					(int)na, "not_evaluated", (int)nne));
 	hr_rules_rule_end(st);
 }

@@ -79,9 +79,9 @@ static json_t *definition_json(const struct rule *r)
 						   r->lets[i].e ? hr_expr_source(r->lets[i].e) : ""));
 	json_object_set_new(o, "let", a);
 	m = json_object();
-	for (i = SEV_CRITICAL; i >= SEV_INFO; i--)
+	for (i = HR_SEV_CRITICAL; i >= HR_SEV_INFO; i--)
 		if (r->sev[i])
-			json_object_set_new(m, hr_rules_sev_names[i], json_string(hr_expr_source(r->sev[i])));
+			json_object_set_new(m, hr_sev_names[i], json_string(hr_expr_source(r->sev[i])));
 	json_object_set_new(o, "severity", m);
 	json_object_set_new(o, "message", tmpl_src(&r->message));
 	json_object_set_new(o, "headroom_metric",
@@ -209,13 +209,13 @@ static json_t *explain_subject(struct evst *st, const struct rule *r, json_t *na
 	}
 	json_object_set_new(o, "let", a);
 	a = json_array();
-	for (i = SEV_CRITICAL; out.status == R_EVALUATED && i >= SEV_INFO; i--) {
+	for (i = HR_SEV_CRITICAL; out.status == R_EVALUATED && i >= HR_SEV_INFO; i--) {
 		json_t *f;
 
 		if (!r->sev[i])
 			continue;
 		f = formula_json(st, r->sev[i], NULL);
-		json_object_set_new(f, "level", json_string(hr_rules_sev_names[i]));
+		json_object_set_new(f, "level", json_string(hr_sev_names[i]));
 		json_array_append_new(a, f);
 	}
 	json_object_set_new(o, "severity_conditions", a);

@@ -7,21 +7,21 @@
 #define HR_RULES_INT_H
 
 #include <jansson.h>
+#include <yaml.h>
 
 #include "expr.h"
 #include "facts.h"
 #include "rules.h"
+#include "severity.h"
 
 /* ------------------------------------------------------------- structures */
 
 /* Name kinds the resolver gives the expression binder. */
 enum { K_FACT = 1, K_ITEM, K_LET, K_DERIVED, K_KERNEL };
 
-enum fmt { FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW };
-extern const char *const hr_rules_fmt_names[FMT_RAW + 1]; /* YAML spellings, in rules.c */
+enum fmt { FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE, FMT_N };
+extern const char *const hr_rules_fmt_names[FMT_N]; /* YAML spellings, in rules.c */
 
-enum { SEV_OK, SEV_INFO, SEV_WARNING, SEV_CRITICAL };
-extern const char *const hr_rules_sev_names[SEV_CRITICAL + 1]; /* in rules.c */
 
 /* A template: literal text and {EXPR:FMT} parts. */
 struct tpart {
@@ -61,6 +61,29 @@ struct fix {
 	size_t nlets;
 };
 
+/* A choice of templates: the first whose when holds (no when: always). */
+struct choice {
+	hr_expr *when;
+	struct tmpl text;
+};
+struct choices {
+	struct choice *v;
+	size_t n;
+};
+
+/* How a rule presents its findings beyond message and metrics (present:). */
+struct present {
+	struct choices headline; /* the audit verdict when this finding is the worst */
+	char *table, *title, *rows; /* table id, its title, the noun of its rows */
+	char **headers;             /* ncols column headers */
+	bool *right;                /* right-aligned columns */
+	struct choices *cells;      /* one choice list per column */
+	size_t ncols;
+	struct hr_rule_perf *perf;  /* Nagios perfdata (strings owned) */
+	size_t nperf;
+	char *watch[HR_WATCH_ROLES]; /* metric names watch follows; [0] NULL: none */
+};
+
 struct rule {
 	char *id, *title, *area, *description, *file;
 	int line, col;
@@ -73,12 +96,13 @@ struct rule {
 	int *metrics; /* let slots */
 	size_t nmetrics;
 	int headroom; /* let slot, or -1 */
-	hr_expr *sev[4]; /* indexed by SEV_*; [SEV_OK] unused */
+	hr_expr *sev[HR_SEV_N]; /* indexed by enum hr_sev; [HR_SEV_OK] unused */
 	struct tmpl message;
 	struct fix *fixes;
 	size_t nfixes;
 	char **refs;
 	size_t nrefs;
+	struct present present;
 	char *broken; /* non-NULL: first error; the rule is reported, not evaluated */
 	bool bound;   /* names bound by hr_ruleset_check */
 };
@@ -116,6 +140,48 @@ struct hr_ruleset {
 	size_t nexcluded, capexcluded;
 	bool checked;
 };
+
+
+/* ------------------------------------------------------- loading (YAML) */
+
+/* One file being loaded. */
+struct loader {
+	hr_ruleset *rs;
+	yaml_document_t doc;
+	const char *file;
+	char *area; /* default area: the file's base name */
+	struct hr_diags *d;
+	size_t errors; /* errors in this file */
+	bool rule_bad; /* the rule being read had an error */
+	char first[1024]; /* its first error, for the stub */
+};
+
+/* rules-load.c: the loader's helpers, shared with rules-present.c. Each
+ * problem is reported through hr_rules_lerr (located, marks the rule bad). */
+void hr_rules_lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+yaml_node_t *hr_rules_ynode(struct loader *l, int i);
+/* The text of a scalar node, or NULL (error reported naming what). */
+const char *hr_rules_yscalar(struct loader *l, yaml_node_t *n, const char *what);
+/* The expression in a scalar node, or NULL (error reported). */
+hr_expr *hr_rules_yexpr(struct loader *l, yaml_node_t *n, const char *what);
+/* A template: literal text with {EXPR} or {EXPR:FMT}; false on error (reported). */
+bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmpl *t);
+/* True (error reported) when the key of pair was already given in map. */
+bool hr_rules_ydup(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair);
+/* True when n is of type t; else false with an error naming what. */
+bool hr_rules_want(struct loader *l, yaml_node_t *n, yaml_node_type_t t, const char *what);
+
+/* Iterates the pairs of a mapping node (a duplicate key is reported and skipped). */
+#define YMAP_SCAN(l, n, k, v, pair)                                                                \
+	for (yaml_node_pair_t *pair = (n)->data.mapping.pairs.start;                               \
+	     pair < (n)->data.mapping.pairs.top && ((k) = hr_rules_ynode(l, pair->key)) &&                 \
+	     ((v) = hr_rules_ynode(l, pair->value));                                                        \
+	     pair++)
+#define YMAP_EACH(l, n, k, v, pair) YMAP_SCAN(l, n, k, v, pair) if (!hr_rules_ydup(l, n, pair))
+#define YSEQ_EACH(l, n, v, item)                                                                   \
+	for (yaml_node_item_t *item = (n)->data.sequence.items.start;                              \
+	     item < (n)->data.sequence.items.top && ((v) = hr_rules_ynode(l, *item)); item++)
 
 /* ------------------------------------------------------------ evaluation */
 
@@ -166,7 +232,7 @@ struct evst {
 	int depth;
 	char ovsrc[64];
 	/* JSON shared by every finding of the current rule (read-only). */
-	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[4];
+	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[HR_SEV_N];
 	bool problems_only;
 	struct fixview *fv; /* room for the fixes of any rule */
 };
@@ -203,6 +269,14 @@ void hr_rules_ensure_checked(const hr_ruleset *rs);
 /* The index of let name in rule r, or -1. */
 int hr_rules_let_slot(const struct rule *r, const char *name);
 
+/* rules-present.c */
+/* Reads a rule's present: mapping (after its lets and metrics). */
+void hr_rules_present_load(struct loader *l, struct rule *r, yaml_node_t *n);
+/* Frees what a present owns, leaving it zeroed. */
+void hr_rules_present_clear(struct present *p);
+/* Frees a choice list's expressions and templates, leaving it empty. */
+void hr_rules_choices_clear(struct choices *c);
+
 /* rules-check.c */
 /* The collection whose item fields name is one of ("listeners.x"), or -1. */
 int hr_rules_item_coll(const char *name);
@@ -229,6 +303,8 @@ json_t *hr_rules_num_json(const struct hr_xval *v);
 json_t *hr_rules_subject_json(struct evst *st, const struct rule *r);
 /* The references of rule r as a JSON array. */
 json_t *hr_rules_refs_json(const struct rule *r);
+/* Fills the first choice whose when holds into buf; false when none does. */
+bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, size_t n);
 /* Builds the finding of an evaluated subject (lets of the base pass in st). */
 json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struct outcome *o);
 /* Makes the JSON values every finding of rule r shares. */

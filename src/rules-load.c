@@ -17,21 +17,7 @@
 
 /* ----------------------------------------------------------------- loading */
 
-/* One file being loaded. */
-struct loader {
-	hr_ruleset *rs;
-	yaml_document_t doc;
-	const char *file;
-	char *area; /* default area: the file's base name */
-	struct hr_diags *d;
-	size_t errors; /* errors in this file */
-	bool rule_bad; /* the rule being read had an error */
-	char first[1024]; /* its first error, for the stub */
-};
-
-static void lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+void hr_rules_lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
 {
 	char msg[900];
 	va_list ap;
@@ -47,17 +33,17 @@ static void lerr(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
 	l->rule_bad = true;
 }
 
-static yaml_node_t *ynode(struct loader *l, int i)
+yaml_node_t *hr_rules_ynode(struct loader *l, int i)
 {
 	return yaml_document_get_node(&l->doc, i);
 }
 
 /* The text of a scalar node, or NULL (error reported naming what). */
-static const char *yscalar(struct loader *l, yaml_node_t *n, const char *what)
+const char *hr_rules_yscalar(struct loader *l, yaml_node_t *n, const char *what)
 {
 	if (n && n->type == YAML_SCALAR_NODE)
 		return (const char *)n->data.scalar.value;
-	lerr(l, n, "%s must be a single value (a string), not a %s", what,
+	hr_rules_lerr(l, n, "%s must be a single value (a string), not a %s", what,
 	     n && n->type == YAML_MAPPING_NODE ? "mapping" : "list");
 	return NULL;
 }
@@ -77,9 +63,9 @@ static void ypos(const yaml_node_t *n, int *line, int *col)
 }
 
 /* Parses the expression in a scalar node. */
-static hr_expr *yexpr(struct loader *l, yaml_node_t *n, const char *what)
+hr_expr *hr_rules_yexpr(struct loader *l, yaml_node_t *n, const char *what)
 {
-	const char *s = yscalar(l, n, what);
+	const char *s = hr_rules_yscalar(l, n, what);
 	int line, col;
 	size_t before = l->d ? l->d->n : 0;
 	hr_expr *e;
@@ -101,9 +87,9 @@ static hr_expr *yexpr(struct loader *l, yaml_node_t *n, const char *what)
 }
 
 /* Parses a template: literal text with {EXPR} or {EXPR:FMT}; {{ and }} are braces. */
-static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmpl *t)
+bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmpl *t)
 {
-	const char *s = yscalar(l, n, what), *p;
+	const char *s = hr_rules_yscalar(l, n, what), *p;
 	int line, col;
 
 	memset(t, 0, sizeof(*t));
@@ -226,17 +212,17 @@ int hr_rules_let_slot(const struct rule *r, const char *name)
 
 /* True (error reported) when the key of pair was already given in the mapping:
  * libyaml accepts duplicate keys, and the second would silently win. */
-static bool ydup(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair)
+bool hr_rules_ydup(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair)
 {
-	yaml_node_t *k = ynode(l, pair->key), *k0;
+	yaml_node_t *k = hr_rules_ynode(l, pair->key), *k0;
 	yaml_node_pair_t *p;
 
 	if (!k || k->type != YAML_SCALAR_NODE)
 		return false;
 	for (p = map->data.mapping.pairs.start; p < pair; p++) {
-		k0 = ynode(l, p->key);
+		k0 = hr_rules_ynode(l, p->key);
 		if (k0 && k0->type == YAML_SCALAR_NODE && !strcmp((char *)k0->data.scalar.value, (char *)k->data.scalar.value)) {
-			lerr(l, k, "'%s' given twice (first at line %d)", (char *)k->data.scalar.value,
+			hr_rules_lerr(l, k, "'%s' given twice (first at line %d)", (char *)k->data.scalar.value,
 			     (int)k0->start_mark.line + 1);
 			return true;
 		}
@@ -244,24 +230,13 @@ static bool ydup(struct loader *l, yaml_node_t *map, yaml_node_pair_t *pair)
 	return false;
 }
 
-/* Iterates the pairs of a mapping node (a duplicate key is reported and skipped). */
-#define YMAP_SCAN(l, n, k, v, pair)                                                                \
-	for (yaml_node_pair_t *pair = (n)->data.mapping.pairs.start;                               \
-	     pair < (n)->data.mapping.pairs.top && ((k) = ynode(l, pair->key)) &&                 \
-	     ((v) = ynode(l, pair->value));                                                        \
-	     pair++)
-#define YMAP_EACH(l, n, k, v, pair) YMAP_SCAN(l, n, k, v, pair) if (!ydup(l, n, pair))
-#define YSEQ_EACH(l, n, v, item)                                                                   \
-	for (yaml_node_item_t *item = (n)->data.sequence.items.start;                              \
-	     item < (n)->data.sequence.items.top && ((v) = ynode(l, *item)); item++)
-
-static bool want(struct loader *l, yaml_node_t *n, yaml_node_type_t t, const char *what)
+bool hr_rules_want(struct loader *l, yaml_node_t *n, yaml_node_type_t t, const char *what)
 {
 	static const char *const words[] = {"nothing", "a single value", "a list", "a mapping"};
 
 	if (n && n->type == t)
 		return true;
-	lerr(l, n, "%s must be %s", what, words[t]);
+	hr_rules_lerr(l, n, "%s must be %s", what, words[t]);
 	return false;
 }
 
@@ -271,29 +246,29 @@ static void load_fix(struct loader *l, struct rule *r, yaml_node_t *n, struct fi
 	bool have_text = false;
 
 	memset(fx, 0, sizeof(*fx));
-	if (!want(l, n, YAML_MAPPING_NODE, "a fix"))
+	if (!hr_rules_want(l, n, YAML_MAPPING_NODE, "a fix"))
 		return;
 	YMAP_EACH(l, n, k, v, pair) {
-		const char *key = yscalar(l, k, "a key");
+		const char *key = hr_rules_yscalar(l, k, "a key");
 
 		if (!key)
 			continue;
 		if (!strcmp(key, "kind")) {
-			const char *s = yscalar(l, v, "kind");
+			const char *s = hr_rules_yscalar(l, v, "kind");
 
 			if (s && strcmp(s, "application") && strcmp(s, "sysctl"))
-				lerr(l, v, "fix kind must be application or sysctl, not '%s'", s);
+				hr_rules_lerr(l, v, "fix kind must be application or sysctl, not '%s'", s);
 			else if (s)
 				fx->kind = strdup(s);
 		} else if (!strcmp(key, "when")) {
-			fx->when = yexpr(l, v, "when");
+			fx->when = hr_rules_yexpr(l, v, "when");
 		} else if (!strcmp(key, "text")) {
-			have_text = ytmpl(l, v, "text", &fx->text);
+			have_text = hr_rules_ytmpl(l, v, "text", &fx->text);
 		} else if (!strcmp(key, "set")) {
-			if (!want(l, v, YAML_MAPPING_NODE, "set (sysctl: value)"))
+			if (!hr_rules_want(l, v, YAML_MAPPING_NODE, "set (sysctl: value)"))
 				continue;
 			YMAP_EACH(l, v, k2, v2, p2) {
-				const char *sk = yscalar(l, k2, "a sysctl key");
+				const char *sk = hr_rules_yscalar(l, k2, "a sysctl key");
 				struct setting *ns;
 
 				if (!sk)
@@ -301,7 +276,7 @@ static void load_fix(struct loader *l, struct rule *r, yaml_node_t *n, struct fi
 				if (!hr_facts_name_known(sk) || strncmp(sk, "net.", 4)) {
 					if (strncmp(sk, "kernel.", 7) && strncmp(sk, "vm.", 3) &&
 					    strncmp(sk, "fs.", 3)) {
-						lerr(l, k2, "'%s' is not a sysctl key (dotted, like net.ipv4.tcp_tw_reuse)", sk);
+						hr_rules_lerr(l, k2, "'%s' is not a sysctl key (dotted, like net.ipv4.tcp_tw_reuse)", sk);
 						continue;
 					}
 				}
@@ -310,16 +285,16 @@ static void load_fix(struct loader *l, struct rule *r, yaml_node_t *n, struct fi
 					continue;
 				fx->set = ns;
 				ns[fx->nset].key = strdup(sk);
-				if (ytmpl(l, v2, "a set value", &ns[fx->nset].val))
+				if (hr_rules_ytmpl(l, v2, "a set value", &ns[fx->nset].val))
 					fx->nset++;
 				else
 					free(ns[fx->nset].key);
 			}
 		} else if (!strcmp(key, "let")) {
-			if (!want(l, v, YAML_MAPPING_NODE, "a fix's let (name: expression)"))
+			if (!hr_rules_want(l, v, YAML_MAPPING_NODE, "a fix's let (name: expression)"))
 				continue;
 			YMAP_EACH(l, v, k2, v2, p3) {
-				const char *name = yscalar(l, k2, "a let name");
+				const char *name = hr_rules_yscalar(l, k2, "a let name");
 				int slot = name ? hr_rules_let_slot(r, name) : -1;
 				struct letover *no;
 				hr_expr *e;
@@ -327,11 +302,11 @@ static void load_fix(struct loader *l, struct rule *r, yaml_node_t *n, struct fi
 				if (!name)
 					continue;
 				if (slot < 0) {
-					lerr(l, k2, "fix overrides '%s', which is not a let name of rule '%s'", name,
+					hr_rules_lerr(l, k2, "fix overrides '%s', which is not a let name of rule '%s'", name,
 					     r->id ? r->id : "?");
 					continue;
 				}
-				e = yexpr(l, v2, "a let override");
+				e = hr_rules_yexpr(l, v2, "a let override");
 				no = e ? realloc(fx->lets, (fx->nlets + 1) * sizeof(*no)) : NULL;
 				if (!no) {
 					hr_expr_free(e);
@@ -342,80 +317,80 @@ static void load_fix(struct loader *l, struct rule *r, yaml_node_t *n, struct fi
 				no[fx->nlets++].e = e;
 			}
 		} else {
-			lerr(l, k, "unknown key '%s' in a fix (allowed: kind, when, set, text, let)", key);
+			hr_rules_lerr(l, k, "unknown key '%s' in a fix (allowed: kind, when, set, text, let)", key);
 		}
 	}
 	if (!fx->kind && !l->rule_bad)
-		lerr(l, n, "a fix needs kind: application or sysctl");
+		hr_rules_lerr(l, n, "a fix needs kind: application or sysctl");
 	else if (fx->kind && !strcmp(fx->kind, "sysctl") && !fx->nset && !l->rule_bad)
-		lerr(l, n, "a sysctl fix needs set: {key: value}");
+		hr_rules_lerr(l, n, "a sysctl fix needs set: {key: value}");
 	else if (fx->kind && !strcmp(fx->kind, "application") && fx->nset)
-		lerr(l, n, "an application fix cannot set sysctls (use kind: sysctl)");
+		hr_rules_lerr(l, n, "an application fix cannot set sysctls (use kind: sysctl)");
 	if (!have_text && !l->rule_bad)
-		lerr(l, n, "a fix needs text");
+		hr_rules_lerr(l, n, "a fix needs text");
 }
 
 static const char *const rule_keys =
 	"id, title, area, description, for_each, needs, when, let, metrics, headroom_metric, "
-	"severity, message, fixes, references";
+	"severity, message, fixes, references, present";
 
 /* Reads one rule mapping into r. Errors mark l->rule_bad. */
 static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 {
 	yaml_node_t *k, *v, *k2, *v2, *it;
-	yaml_node_t *metrics = NULL, *headroom = NULL, *fixes = NULL;
+	yaml_node_t *metrics = NULL, *headroom = NULL, *fixes = NULL, *present = NULL;
 	bool have_sev = false;
 
 	r->coll = -1;
 	r->headroom = -1;
 	r->line = (int)n->start_mark.line + 1;
 	r->col = (int)n->start_mark.column + 1;
-	if (!want(l, n, YAML_MAPPING_NODE, "a rule"))
+	if (!hr_rules_want(l, n, YAML_MAPPING_NODE, "a rule"))
 		return;
 	/* id first, so every later message can name the rule. */
 	YMAP_SCAN(l, n, k, v, pair0) {
 		if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "id")) {
-			const char *s = yscalar(l, v, "id");
+			const char *s = hr_rules_yscalar(l, v, "id");
 
 			if (r->id)
-				lerr(l, k, "duplicate key 'id'");
+				hr_rules_lerr(l, k, "duplicate key 'id'");
 			else if (s && !valid_id(s))
-				lerr(l, v, "rule id '%s' must be lower-case letters, digits, '.' and '-'", s);
+				hr_rules_lerr(l, v, "rule id '%s' must be lower-case letters, digits, '.' and '-'", s);
 			else if (s)
 				r->id = strdup(s);
 		}
 	}
 	if (!r->id && !l->rule_bad)
-		lerr(l, n, "a rule needs an id");
+		hr_rules_lerr(l, n, "a rule needs an id");
 	YMAP_EACH(l, n, k, v, pair) {
-		const char *key = yscalar(l, k, "a key");
+		const char *key = hr_rules_yscalar(l, k, "a key");
 
 		if (!key || !strcmp(key, "id"))
 			continue;
 		if (!strcmp(key, "title") || !strcmp(key, "area") || !strcmp(key, "description")) {
-			const char *s = yscalar(l, v, key);
+			const char *s = hr_rules_yscalar(l, v, key);
 			char **dst = key[0] == 't' ? &r->title : key[0] == 'a' ? &r->area : &r->description;
 
 			if (s)
 				*dst = strdup(s);
 		} else if (!strcmp(key, "for_each")) {
-			const char *s = yscalar(l, v, "for_each");
+			const char *s = hr_rules_yscalar(l, v, "for_each");
 
 			if (s && (r->coll = hr_coll_from_name(s)) < 0)
-				lerr(l, v, "for_each must be destinations, listeners, listening_ports or snat_tuples, not '%s'", s);
+				hr_rules_lerr(l, v, "for_each must be destinations, listeners, listening_ports or snat_tuples, not '%s'", s);
 		} else if (!strcmp(key, "needs")) {
 			if (v->type == YAML_SCALAR_NODE) {
-				lerr(l, v, "needs must be a list: [fact, ...]");
+				hr_rules_lerr(l, v, "needs must be a list: [fact, ...]");
 				continue;
 			}
-			if (!want(l, v, YAML_SEQUENCE_NODE, "needs"))
+			if (!hr_rules_want(l, v, YAML_SEQUENCE_NODE, "needs"))
 				continue;
 			YSEQ_EACH(l, v, it, item) {
-				hr_expr *e = yexpr(l, it, "a needs entry");
+				hr_expr *e = hr_rules_yexpr(l, it, "a needs entry");
 				hr_expr **nv;
 
 				if (e && !hr_expr_is_name(e, NULL)) {
-					lerr(l, it, "needs lists fact names, not expressions");
+					hr_rules_lerr(l, it, "needs lists fact names, not expressions");
 					hr_expr_free(e);
 					continue;
 				}
@@ -428,22 +403,22 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 				r->needs[r->nneeds++] = e;
 			}
 		} else if (!strcmp(key, "when")) {
-			r->when = yexpr(l, v, "when");
+			r->when = hr_rules_yexpr(l, v, "when");
 		} else if (!strcmp(key, "let")) {
-			if (!want(l, v, YAML_MAPPING_NODE, "let (name: expression, in order)"))
+			if (!hr_rules_want(l, v, YAML_MAPPING_NODE, "let (name: expression, in order)"))
 				continue;
 			YMAP_EACH(l, v, k2, v2, p2) {
-				const char *name = yscalar(l, k2, "a let name");
+				const char *name = hr_rules_yscalar(l, k2, "a let name");
 				struct let *nl;
 
 				if (!name)
 					continue;
 				if (!valid_name(name, false)) {
-					lerr(l, k2, "let name '%s' must be lower-case letters, digits and '_'", name);
+					hr_rules_lerr(l, k2, "let name '%s' must be lower-case letters, digits and '_'", name);
 					continue;
 				}
 				if (hr_rules_let_slot(r, name) >= 0) {
-					lerr(l, k2, "let name '%s' defined twice in rule '%s'", name, r->id ? r->id : "?");
+					hr_rules_lerr(l, k2, "let name '%s' defined twice in rule '%s'", name, r->id ? r->id : "?");
 					continue;
 				}
 				nl = realloc(r->lets, (r->nlets + 1) * sizeof(*nl));
@@ -451,7 +426,7 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 					continue;
 				r->lets = nl;
 				nl[r->nlets].name = strdup(name);
-				nl[r->nlets].e = yexpr(l, v2, "a let value");
+				nl[r->nlets].e = hr_rules_yexpr(l, v2, "a let value");
 				nl[r->nlets].stype = HR_S_ANY;
 				r->nlets++;
 			}
@@ -461,36 +436,38 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 			headroom = v;
 		} else if (!strcmp(key, "severity")) {
 			have_sev = true;
-			if (!want(l, v, YAML_MAPPING_NODE, "severity (critical/warning/info: condition)"))
+			if (!hr_rules_want(l, v, YAML_MAPPING_NODE, "severity (critical/warning/info: condition)"))
 				continue;
 			YMAP_EACH(l, v, k2, v2, p3) {
-				const char *lv = yscalar(l, k2, "a severity");
+				const char *lv = hr_rules_yscalar(l, k2, "a severity");
 				int s;
 
 				if (!lv)
 					continue;
-				for (s = SEV_INFO; s <= SEV_CRITICAL; s++)
-					if (!strcmp(lv, hr_rules_sev_names[s]))
+				for (s = HR_SEV_INFO; s <= HR_SEV_CRITICAL; s++)
+					if (!strcmp(lv, hr_sev_names[s]))
 						break;
-				if (s > SEV_CRITICAL) {
-					lerr(l, k2, "unknown severity '%s' (critical, warning or info)", lv);
+				if (s > HR_SEV_CRITICAL) {
+					hr_rules_lerr(l, k2, "unknown severity '%s' (critical, warning or info)", lv);
 					continue;
 				}
 				if (r->sev[s]) {
-					lerr(l, k2, "severity '%s' given twice", lv);
+					hr_rules_lerr(l, k2, "severity '%s' given twice", lv);
 					continue;
 				}
-				r->sev[s] = yexpr(l, v2, "a severity condition");
+				r->sev[s] = hr_rules_yexpr(l, v2, "a severity condition");
 			}
 		} else if (!strcmp(key, "message")) {
-			ytmpl(l, v, "message", &r->message);
+			hr_rules_ytmpl(l, v, "message", &r->message);
 		} else if (!strcmp(key, "fixes")) {
 			fixes = v;
+		} else if (!strcmp(key, "present")) {
+			present = v;
 		} else if (!strcmp(key, "references")) {
-			if (!want(l, v, YAML_SEQUENCE_NODE, "references"))
+			if (!hr_rules_want(l, v, YAML_SEQUENCE_NODE, "references"))
 				continue;
 			YSEQ_EACH(l, v, it, item2) {
-				const char *s = yscalar(l, it, "a reference");
+				const char *s = hr_rules_yscalar(l, it, "a reference");
 				char **nv = s ? realloc(r->refs, (r->nrefs + 1) * sizeof(*nv)) : NULL;
 
 				if (!nv)
@@ -499,24 +476,24 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 				r->refs[r->nrefs++] = strdup(s);
 			}
 		} else {
-			lerr(l, k, "unknown key '%s' in rule '%s' (allowed: %s)", key, r->id ? r->id : "?",
+			hr_rules_lerr(l, k, "unknown key '%s' in rule '%s' (allowed: %s)", key, r->id ? r->id : "?",
 			     rule_keys);
 		}
 	}
 	if (!r->title && r->id)
-		lerr(l, n, "rule '%s' needs a title", r->id);
+		hr_rules_lerr(l, n, "rule '%s' needs a title", r->id);
 	if (!have_sev && r->id)
-		lerr(l, n, "rule '%s' needs at least one severity condition", r->id);
+		hr_rules_lerr(l, n, "rule '%s' needs at least one severity condition", r->id);
 	if (!r->area)
 		r->area = strdup(l->area);
-	if (metrics && want(l, metrics, YAML_SEQUENCE_NODE, "metrics (a list of let names)")) {
+	if (metrics && hr_rules_want(l, metrics, YAML_SEQUENCE_NODE, "metrics (a list of let names)")) {
 		YSEQ_EACH(l, metrics, it, item3) {
-			const char *s = yscalar(l, it, "a metric");
+			const char *s = hr_rules_yscalar(l, it, "a metric");
 			int slot = s ? hr_rules_let_slot(r, s) : -1;
 			int *nm;
 
 			if (s && slot < 0) {
-				lerr(l, it, "metric '%s' is not a let name of rule '%s'", s, r->id ? r->id : "?");
+				hr_rules_lerr(l, it, "metric '%s' is not a let name of rule '%s'", s, r->id ? r->id : "?");
 				continue;
 			}
 			nm = s ? realloc(r->metrics, (r->nmetrics + 1) * sizeof(*nm)) : NULL;
@@ -533,13 +510,13 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 			r->metrics[r->nmetrics++] = (int)i;
 	}
 	if (headroom) {
-		const char *s = yscalar(l, headroom, "headroom_metric");
+		const char *s = hr_rules_yscalar(l, headroom, "headroom_metric");
 
 		if (s && (r->headroom = hr_rules_let_slot(r, s)) < 0)
-			lerr(l, headroom, "headroom_metric '%s' is not a let name of rule '%s'", s,
+			hr_rules_lerr(l, headroom, "headroom_metric '%s' is not a let name of rule '%s'", s,
 			     r->id ? r->id : "?");
 	}
-	if (fixes && want(l, fixes, YAML_SEQUENCE_NODE, "fixes (a list)")) {
+	if (fixes && hr_rules_want(l, fixes, YAML_SEQUENCE_NODE, "fixes (a list)")) {
 		YSEQ_EACH(l, fixes, it, item4) {
 			struct fix *nf = realloc(r->fixes, (r->nfixes + 1) * sizeof(*nf));
 
@@ -549,16 +526,19 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 			load_fix(l, r, it, &nf[r->nfixes++]);
 		}
 	}
+	/* After the metrics: what it shows must be among them. */
+	if (present)
+		hr_rules_present_load(l, r, present);
 }
 
 static void load_derived(struct loader *l, yaml_node_t *n)
 {
 	yaml_node_t *k, *v;
 
-	if (!want(l, n, YAML_MAPPING_NODE, "derived (name: expression)"))
+	if (!hr_rules_want(l, n, YAML_MAPPING_NODE, "derived (name: expression)"))
 		return;
 	YMAP_EACH(l, n, k, v, pair) {
-		const char *name = yscalar(l, k, "a derived name");
+		const char *name = hr_rules_yscalar(l, k, "a derived name");
 		struct derived *old, *nd;
 		hr_expr *e;
 
@@ -566,19 +546,19 @@ static void load_derived(struct loader *l, yaml_node_t *n)
 		if (!name)
 			continue;
 		if (!valid_name(name, true)) {
-			lerr(l, k, "derived name '%s' must be lower-case letters, digits, '_' and '.'", name);
+			hr_rules_lerr(l, k, "derived name '%s' must be lower-case letters, digits, '_' and '.'", name);
 			continue;
 		}
 		if (hr_facts_name_known(name) || !strcmp(name, "kernel")) {
-			lerr(l, k, "derived name '%s' would hide a fact of the same name", name);
+			hr_rules_lerr(l, k, "derived name '%s' would hide a fact of the same name", name);
 			continue;
 		}
 		if ((old = hr_rules_find_derived(l->rs, name))) {
-			lerr(l, k, "derived fact '%s' defined twice (first at %s:%d:%d)", name, old->file,
+			hr_rules_lerr(l, k, "derived fact '%s' defined twice (first at %s:%d:%d)", name, old->file,
 			     old->line, old->col);
 			continue;
 		}
-		e = yexpr(l, v, "a derived expression");
+		e = hr_rules_yexpr(l, v, "a derived expression");
 		if (!e)
 			continue;
 		nd = hr_rules_grow(l->rs->der, &l->rs->capder, l->rs->nder + 1, sizeof(*nd));
@@ -602,13 +582,13 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 {
 	yaml_node_t *it;
 
-	if (!want(l, n, YAML_SEQUENCE_NODE, "rules (a list of rules)"))
+	if (!hr_rules_want(l, n, YAML_SEQUENCE_NODE, "rules (a list of rules)"))
 		return;
 	YSEQ_EACH(l, n, it, item) {
 		struct rule r, *old, *nr;
 
 		if (l->rs->nrules >= HR_RULES_MAX) {
-			lerr(l, it, "more than %d rules in the rule set (the bound); this rule and the rest "
+			hr_rules_lerr(l, it, "more than %d rules in the rule set (the bound); this rule and the rest "
 				    "of the file not read", HR_RULES_MAX);
 			break;
 		}
@@ -617,7 +597,7 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 		l->first[0] = '\0';
 		load_rule(l, it, &r);
 		if (r.id && (old = hr_rules_find_rule(l->rs, r.id))) {
-			lerr(l, it, "duplicate rule id '%s' (first defined at %s:%d:%d)", r.id, old->file,
+			hr_rules_lerr(l, it, "duplicate rule id '%s' (first defined at %s:%d:%d)", r.id, old->file,
 			     old->line, old->col);
 			hr_rules_rule_free(&r);
 			continue;
@@ -707,7 +687,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	root = yaml_document_get_root_node(&l.doc);
 	if (root && root->type == YAML_MAPPING_NODE) {
 		YMAP_EACH(&l, root, k, v, pair) {
-			const char *key = yscalar(&l, k, "a top-level key");
+			const char *key = hr_rules_yscalar(&l, k, "a top-level key");
 
 			if (!key)
 				continue;
@@ -716,11 +696,11 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 			else if (!strcmp(key, "rules"))
 				load_rules(&l, v);
 			else
-				lerr(&l, k, "unknown top-level key '%s' (allowed: derived, rules)", key);
+				hr_rules_lerr(&l, k, "unknown top-level key '%s' (allowed: derived, rules)", key);
 			l.rule_bad = false;
 		}
 	} else if (root && !(root->type == YAML_SCALAR_NODE && !root->data.scalar.length)) {
-		lerr(&l, root, "a rule file is a mapping with 'derived' and 'rules'");
+		hr_rules_lerr(&l, root, "a rule file is a mapping with 'derived' and 'rules'");
 	}
 	/* A second document would be ignored silently: refuse it. */
 	{

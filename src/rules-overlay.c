@@ -320,7 +320,7 @@ int hr_rules_evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 	st->fcache += NIDX;
 	st->fhave += NIDX;
 	for (i = 0; i < 4; i++)
-		st->jsev[i] = json_string(hr_rules_sev_names[i]);
+		st->jsev[i] = json_string(hr_sev_names[i]);
 	for (i = 0, maxlets = 1; i < rs->nrules; i++)
 		if (rs->rules[i].nfixes > maxlets)
 			maxlets = rs->rules[i].nfixes;

@@ -17,8 +17,7 @@
 
 #include "rules-int.h"
 
-const char *const hr_rules_fmt_names[FMT_RAW + 1] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw"};
-const char *const hr_rules_sev_names[SEV_CRITICAL + 1] = {"ok", "info", "warning", "critical"};
+const char *const hr_rules_fmt_names[FMT_N] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw", "num", "gauge"};
 
 /* ------------------------------------------------------------ diagnostics */
 
@@ -151,6 +150,7 @@ void hr_rules_rule_free(struct rule *r)
 	for (i = 0; i < 4; i++)
 		hr_expr_free(r->sev[i]);
 	hr_rules_tmpl_free(&r->message);
+	hr_rules_present_clear(&r->present);
 	for (i = 0; i < r->nfixes; i++) {
 		struct fix *fx = &r->fixes[i];
 
@@ -304,20 +304,6 @@ int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d)
 		free(names[i]);
 	}
 	free(names);
-	return rc;
-}
-
-int hr_ruleset_load_std(hr_ruleset *rs, bool with_default, const char *const *dirs, size_t ndirs,
-			struct hr_diags *d)
-{
-	int rc = 0, r;
-	size_t i;
-
-	if (with_default && (r = hr_ruleset_load_dir(rs, hr_default_rules_dir(), d)) < 0)
-		rc = r;
-	for (i = 0; i < ndirs; i++)
-		if ((r = hr_ruleset_load_dir(rs, dirs[i], d)) < 0 && !rc)
-			rc = r;
 	return rc;
 }
 

@@ -37,17 +37,15 @@ typedef struct hr_ruleset hr_ruleset;
 hr_ruleset *hr_ruleset_new(void);
 void hr_ruleset_free(hr_ruleset *rs);
 
+/* The loaders below are called by the audit context (audit.c: the one
+ * place rule files are loaded for a command) and by the engine's tests. */
+
 /* Loads one rule file. Rules with errors are left out and reported; the
  * file's valid rules are kept. Returns 0, or -EBADMSG when it had errors,
  * or -errno when it could not be read. */
 int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d);
 /* Loads every *.yaml of a directory in name order. Same return convention. */
 int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d);
-/* Loads the shipped directory (hr_default_rules_dir(), when with_default)
- * then each of dirs (--rules, in order). A file is loaded once however
- * often it is named. Returns 0, or the first error as hr_ruleset_load_dir. */
-int hr_ruleset_load_std(hr_ruleset *rs, bool with_default, const char *const *dirs, size_t ndirs,
-			struct hr_diags *d);
 /* hr_ruleset_load_dir will leave this file out (it is loaded explicitly,
  * e.g. `rules check FILE` in the context of the rules directories). */
 void hr_ruleset_exclude(hr_ruleset *rs, const char *path);
@@ -63,10 +61,42 @@ const char *hr_ruleset_rule_error(const hr_ruleset *rs, size_t i);
 /* Every rule as [{id, title, area, for_each, file, line, col, error}] (owned). */
 json_t *hr_ruleset_list(const hr_ruleset *rs);
 
+/* How a rule presents itself to the outputs that need more than its
+ * findings (docs/RULES-FORMAT.md, "Presentation"). Borrowed from the ruleset. */
+
+/* One Nagios performance datum: the worst value of a metric over the rule's findings. */
+struct hr_rule_perf {
+	const char *label;  /* 'label' of the plugin output */
+	const char *metric; /* a metric of the rule */
+	const char *unit;   /* "" or a monitoring-plugins UOM ("s") */
+	bool worst_is_min;  /* headroom, time left: the smallest is the worst */
+};
+/* The perfdata rule i declares; their number (0: none). */
+size_t hr_ruleset_perfdata(const hr_ruleset *rs, size_t i, const struct hr_rule_perf **v);
+
+/* A table the text report shows, one row per finding of the rules that
+ * declare it (rows filled from each finding's "row"). */
+struct hr_rule_table {
+	const char *id, *title, *rows; /* rows: what a row is, plural ("destinations") */
+	size_t ncols;
+	const char *const *headers;
+	const bool *right; /* right-aligned columns */
+};
+/* The table rule i declares; false when none. */
+bool hr_ruleset_table(const hr_ruleset *rs, size_t i, struct hr_rule_table *t);
+
+/* The metrics watch follows per subject: used, limit, rate, time left. */
+enum { HR_WATCH_USED, HR_WATCH_LIMIT, HR_WATCH_RATE, HR_WATCH_TIME_LEFT, HR_WATCH_ROLES };
+/* The metric names of rule i for each role; false when watch does not follow it. */
+bool hr_ruleset_watch(const hr_ruleset *rs, size_t i, const char *const **names);
+
+/* The index of the rule with this id, or -ENOENT. */
+long hr_ruleset_index(const hr_ruleset *rs, const char *id);
+
 /* Evaluates every rule for every subject. Returns an owned object:
  *   {"findings": [ {rule, title, area, severity, subject, message, metrics{},
  *                   fixes[{kind, text, settings{}, headroom_after, severity_after}],
- *                   references[]} ... ],
+ *                   references[], headline?, row?} ... ],
  *    "not_evaluated": [ {rule, subject, reason} ... ]}
  * Findings are in rule order then subject order; the caller sorts for display. */
 json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f);

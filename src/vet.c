@@ -11,6 +11,7 @@
 #include "probe.h"
 #include "rules.h"
 #include "sysctl.h"
+#include "severity.h"
 #include "vet.h"
 
 /* Integer bounds of known keys, per field (net/ipv4/sysctl_net_ipv4.c,
@@ -425,45 +426,40 @@ static json_t *criticals(json_t *report)
 	return set;
 }
 
-/* Loads the shipped rules, then the --rules directories, into a new
- * ruleset; NULL (and *why) when none could be loaded. */
-static hr_ruleset *load_rules(const struct hr_vet_opts *o, const char **why)
+/* The audit context of the options: the caller's, or a new one (*own). */
+static const hr_audit *vet_audit_ctx(const struct hr_vet_opts *o, hr_audit **own, const char **why)
 {
-	struct hr_diags d = {0};
-	hr_ruleset *rs = hr_ruleset_new();
+	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1, .quiet = true,
+				   .rule_dirs = o->rules_dirs, .nrule_dirs = o->nrules_dirs};
 
-	if (!rs) {
+	*own = NULL;
+	if (o->audit)
+		return o->audit;
+	if (hr_audit_new(&ao, own, NULL) < 0) {
 		*why = "what-if audit unavailable: out of memory";
 		return NULL;
 	}
-	if (hr_ruleset_load_std(rs, true, o->rules_dirs, o->nrules_dirs, &d) < 0 && hr_ruleset_count(rs) == 0) {
-		*why = "what-if audit unavailable: no rules could be loaded (see 'headroom rules check')";
-		hr_ruleset_free(rs);
-		rs = NULL;
-	}
-	hr_diags_free(&d);
-	return rs;
+	return *own;
 }
 
 json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why)
 {
-	const char *dirs[HR_VET_MAX_RULE_DIRS + 1] = {NULL};
-	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1, .quiet = true};
 	static struct hr_err e;
+	hr_audit *own;
+	const hr_audit *a;
 	json_t *rep = NULL;
-	size_t i;
 
 	*why = NULL;
 	hr_err_clear(&e);
-	for (i = 0; i < o->nrules_dirs && i < HR_VET_MAX_RULE_DIRS; i++)
-		dirs[i] = o->rules_dirs[i];
-	ao.rule_dirs = dirs;
-	ao.nrule_dirs = i;
-	if (hr_audit_run(&ao, &rep, &e) < 0) {
+	a = vet_audit_ctx(o, &own, why);
+	if (!a)
+		return NULL;
+	if (hr_audit_run(a, &rep, &e) < 0) {
 		*why = e.msg[0] ? e.msg : "audit failed";
 		json_decref(rep);
-		return NULL;
+		rep = NULL;
 	}
+	hr_audit_free(own);
 	return rep;
 }
 
@@ -476,38 +472,26 @@ void hr_desired_free_all(struct hr_desired *s, size_t n)
 	free(s);
 }
 
-/* Severity order: critical 0, warning 1, info 2, ok 3, anything else 9. */
-static int sev_rank(const char *s)
-{
-	static const char *const names[] = {"critical", "warning", "info", "ok"};
-	int i;
-
-	for (i = 0; s && i < 4; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return 9;
-}
-
 /* The fix to take for a finding: the first sysctl fix whose severity_after
  * is ok or info; when none gets there, the first that at least lowers the
  * severity (*partial set): a rule can keep a finding at warning for history
  * no setting can undo, such as a counter that already grew. NULL if none. */
 static json_t *pick_fix(json_t *finding, bool *partial)
 {
-	int sev = sev_rank(json_string_value(json_object_get(finding, "severity")));
+	int sev = hr_sev_rank(json_string_value(json_object_get(finding, "severity")));
 	json_t *fix, *better = NULL;
 	size_t k;
 
 	*partial = false;
 	json_array_foreach(json_object_get(finding, "fixes"), k, fix) {
 		const char *kind = json_string_value(json_object_get(fix, "kind"));
-		int after = sev_rank(json_string_value(json_object_get(fix, "severity_after")));
+		int after = hr_sev_rank(json_string_value(json_object_get(fix, "severity_after")));
 
 		if (!kind || strcmp(kind, "sysctl") || !json_object_size(json_object_get(fix, "settings")))
 			continue;
-		if (after == 2 || after == 3)
+		if (after == hr_sev_rank("info") || after == hr_sev_rank("ok"))
 			return fix;
-		if (!better && after < 9 && after > sev)
+		if (!better && after < HR_SEV_RANK_NONE && after > sev)
 			better = fix;
 	}
 	*partial = better != NULL;
@@ -576,7 +560,7 @@ int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
 		json_array_foreach(json_object_get(report, "findings"), i, f) {
 			bool partial;
 
-			if (sev_rank(json_string_value(json_object_get(f, "severity"))) != pass)
+			if (hr_sev_rank(json_string_value(json_object_get(f, "severity"))) != pass)
 				continue;
 			fix = pick_fix(f, &partial);
 			if (fix && (r = add_fix(f, fix, partial, out, n)) < 0)
@@ -604,21 +588,27 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 		      const char **why)
 {
 	struct hr_setting *plan;
-	hr_ruleset *rs;
+	hr_audit *own_ctx;
+	const hr_audit *a;
 	bool own = !f;
 	json_t *before, *after, *cb, *ca, *out, *x;
 	const char *k;
 	size_t i, n = 0;
 
 	*why = NULL;
-	rs = load_rules(o, why);
-	if (!rs)
+	a = vet_audit_ctx(o, &own_ctx, why);
+	if (!a)
 		return NULL;
+	if (!hr_ruleset_count(hr_audit_ruleset(a))) {
+		*why = "what-if audit unavailable: no rules could be loaded (see 'headroom rules check')";
+		hr_audit_free(own_ctx);
+		return NULL;
+	}
 	if (own)
 		f = vet_probe(o);
 	plan = calloc(p->n ? p->n : 1, sizeof(*plan));
 	if (!f || !plan) {
-		hr_ruleset_free(rs);
+		hr_audit_free(own_ctx);
 		if (own)
 			hr_facts_free(f);
 		free(plan);
@@ -635,8 +625,8 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 			plan[n++].value = p->items[i].new;
 		}
 	}
-	before = hr_ruleset_evaluate(rs, f);
-	after = hr_ruleset_evaluate_with(rs, f, plan, n);
+	before = hr_audit_evaluate(a, f, NULL, 0);
+	after = hr_audit_evaluate(a, f, plan, n);
 	cb = criticals(before);
 	ca = criticals(after);
 	out = json_array();
@@ -648,7 +638,7 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 	json_decref(ca);
 	json_decref(before);
 	json_decref(after);
-	hr_ruleset_free(rs);
+	hr_audit_free(own_ctx);
 	if (own)
 		hr_facts_free(f);
 	free(plan);

@@ -48,6 +48,8 @@ struct hr_vet_opts {
 	bool whatif;                /* run the what-if audit of the planned state */
 	const char *const *rules_dirs; /* --rules: loaded after the shipped rules */
 	size_t nrules_dirs;
+	const struct hr_audit *audit; /* the caller's audit context (rules loaded once), or
+				       * NULL: vet makes one from root and rules_dirs */
 };
 
 /* Builds and vets a plan for the settings (already normalised). Refusals go

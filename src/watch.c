@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "severity.h"
 #include "watch.h"
 
-#define PORT_RULE "ports.timewait-exhaustion"
 #define NOCT "conntrack module not loaded"
 
 static const char *const tw_windows[5] = {"1s", "5s", "10s", "30s", "60s"};
@@ -75,29 +75,41 @@ static bool dest_before(const struct hr_watch_dest *a, const struct hr_watch_des
 	return a->in_use > b->in_use;
 }
 
-/* The top destinations from the port rule's findings (one per destination,
- * ok ones included), kept sorted in a fixed array: O(findings x top). */
-static void pick_dests(struct hr_watch *w, const json_t *findings, const struct hr_watch_dest *prev,
-		       size_t nprev)
+/* The top subjects from the findings of the rules that declare what watch
+ * follows (present: watch; one finding per subject, ok ones included),
+ * kept sorted in a fixed array: O(findings x top). */
+static void pick_dests(struct hr_watch *w, const json_t *findings, const hr_ruleset *rs,
+		       const struct hr_watch_dest *prev, size_t nprev)
 {
 	size_t i, j;
 	json_t *fi;
+	const char *const *role = NULL;
+	const char *last_rule = NULL;
+	bool followed = false;
 
 	w->ndests = 0;
 	w->dests_total = 0;
 	json_array_foreach(findings, i, fi) {
 		const json_t *m = json_object_get(fi, "metrics");
+		const char *rule = json_string_value(json_object_get(fi, "rule")) ?: "";
 		struct hr_watch_dest d = {0};
+		long ri;
 
-		if (strcmp(json_string_value(json_object_get(fi, "rule")) ?: "", PORT_RULE))
+		/* Findings come grouped by severity, often several of a rule in a row. */
+		if (!last_rule || strcmp(rule, last_rule)) {
+			last_rule = rule;
+			ri = rs ? hr_ruleset_index(rs, rule) : -ENOENT;
+			followed = ri >= 0 && hr_ruleset_watch(rs, (size_t)ri, &role);
+		}
+		if (!followed)
 			continue;
 		w->dests_total++;
 		copy_str(d.subject, sizeof(d.subject), fi, "subject");
-		d.in_use = num(m, "ports_in_use");
-		d.usable = num(m, "ports_usable");
-		d.rate_per_s = num(m, "rate_per_s");
-		d.tte_rule_s = num_or_inf(m, "seconds_to_exhaustion");
-		d.rank = hr_audit_severity_rank(json_string_value(json_object_get(fi, "severity")));
+		d.in_use = num(m, role[HR_WATCH_USED]);
+		d.usable = num(m, role[HR_WATCH_LIMIT]);
+		d.rate_per_s = num(m, role[HR_WATCH_RATE]);
+		d.tte_rule_s = num_or_inf(m, role[HR_WATCH_TIME_LEFT]);
+		d.rank = hr_sev_rank(json_string_value(json_object_get(fi, "severity")));
 		if (isnan(d.in_use))
 			d.in_use = 0;
 		if (w->ndests == w->top && !dest_before(&d, &w->dests[w->ndests - 1]))
@@ -194,7 +206,7 @@ static void update_marks(struct hr_watch *w, const json_t *findings, time_t wall
 	strftime(now, sizeof(now), "%H:%M:%S", &tm);
 	w->marks_dropped = 0;
 	json_array_foreach(findings, i, fi) {
-		int rank = hr_audit_severity_rank(json_string_value(json_object_get(fi, "severity")));
+		int rank = hr_sev_rank(json_string_value(json_object_get(fi, "severity")));
 		struct hr_watch_mark *m;
 
 		if (rank >= 3) /* ok (3) and unknown (4) are not problems to mark */
@@ -227,9 +239,27 @@ static void update_marks(struct hr_watch *w, const json_t *findings, time_t wall
 	free(next);
 }
 
-void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_t wall, double ct_drops,
-		     const char *ct_drops_why)
+/* Conntrack drops from the probed facts: drop + early_drop of
+ * /proc/net/stat/nf_conntrack summed over CPUs; NAN when absent, the
+ * facts' reason then copied into why (the model keeps no report pointer). */
+static double ct_drops(const json_t *facts, char *why, size_t n)
 {
+	const json_t *ct = json_object_get(json_object_get(facts, "conntrack"), "conntrack.stat.drop");
+	const json_t *early = json_object_get(json_object_get(facts, "conntrack"), "conntrack.stat.early_drop");
+	double a = num(ct, "value"), b = num(early, "value");
+
+	if (isnan(a) || isnan(b)) {
+		const char *m = json_string_value(json_object_get(ct, "absent"));
+
+		snprintf(why, n, "%s", m ? m : NOCT);
+		return NAN;
+	}
+	return a + b;
+}
+
+void hr_watch_update(struct hr_watch *w, const json_t *report, const hr_ruleset *rs, double now, time_t wall)
+{
+	double drops;
 	const json_t *summary = json_object_get(report, "summary");
 	const json_t *findings = json_object_get(report, "findings");
 	const json_t *facts = json_object_get(report, "facts");
@@ -254,16 +284,16 @@ void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_
 	w->top_rule[0] = w->top_subject[0] = '\0';
 	/* The worst finding (the audit sorts them; the first of the worst in any case). */
 	json_array_foreach(findings, i, fi)
-		if (hr_audit_severity_rank(json_string_value(json_object_get(fi, "severity"))) <
-		    hr_audit_severity_rank(json_string_value(json_object_get(top, "severity"))))
+		if (hr_sev_rank(json_string_value(json_object_get(fi, "severity"))) <
+		    hr_sev_rank(json_string_value(json_object_get(top, "severity"))))
 			top = fi;
-	if (top && hr_audit_severity_rank(json_string_value(json_object_get(top, "severity"))) < 3) {
+	if (top && hr_sev_rank(json_string_value(json_object_get(top, "severity"))) < 3) {
 		copy_str(w->top_rule, sizeof(w->top_rule), top, "rule");
 		copy_str(w->top_subject, sizeof(w->top_subject), top, "subject");
 	}
 	copy_str(w->socket_source, sizeof(w->socket_source), sockets, "source");
 
-	pick_dests(w, findings, prev, nprev);
+	pick_dests(w, findings, rs, prev, nprev);
 	pick_listeners(w, json_object_get(sockets, "listeners"));
 
 	w->tw_total = sockets ? num(json_object_get(sockets, "states"), "TIME_WAIT") : NAN;
@@ -284,48 +314,10 @@ void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_
 	counter_set(&w->counters[HR_WATCH_C_TW_OVERFLOW],
 		    num(json_object_get(counters, "netstat.TcpExt.TCPTimeWaitOverflow"), "value"),
 		    "not in /proc/net/netstat");
-	counter_set(&w->counters[HR_WATCH_C_CT_DROPS], ct_drops, ct_drops_why ? ct_drops_why : NOCT);
+	drops = ct_drops(facts, w->ct_drops_why, sizeof(w->ct_drops_why));
+	counter_set(&w->counters[HR_WATCH_C_CT_DROPS], drops, w->ct_drops_why);
 
 	update_marks(w, findings, wall);
-}
-
-int hr_watch_ct_drops(const char *root, double *out)
-{
-	char path[4096], *text = NULL, *line, *save = NULL;
-	int r, col_drop = -1, col_early = -1, row = 0;
-	double sum = 0;
-
-	*out = NAN;
-	r = hr_path_at(path, sizeof(path), root, "/proc/net/stat/nf_conntrack");
-	if (r < 0)
-		return r;
-	r = hr_read_file(path, &text, NULL);
-	if (r < 0)
-		return r;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), row++) {
-		char *tok, *s2 = NULL;
-		int c = 0;
-
-		for (tok = strtok_r(line, " \t", &s2); tok; tok = strtok_r(NULL, " \t", &s2), c++) {
-			if (row == 0) { /* header: column names */
-				if (!strcmp(tok, "drop"))
-					col_drop = c;
-				else if (!strcmp(tok, "early_drop"))
-					col_early = c;
-			} else if (c == col_drop || c == col_early) {
-				sum += (double)strtoull(tok, NULL, 16);
-			}
-		}
-		if (row == 0 && (col_drop < 0 || col_early < 0)) {
-			free(text);
-			return -EPROTO;
-		}
-	}
-	free(text);
-	if (row < 2)
-		return -ENODATA;
-	*out = sum;
-	return 0;
 }
 
 /* Appends " key=value" with value a number, "-" when unknown, "inf" when unbounded. */

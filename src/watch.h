@@ -15,6 +15,8 @@
 #define HR_WATCH_H
 
 #include <jansson.h>
+
+#include "rules.h"
 #include <time.h>
 
 #include "headroom.h"
@@ -95,21 +97,18 @@ struct hr_watch {
 	size_t marks_dropped;          /* not-ok findings beyond HR_WATCH_MAX_MARKS */
 	struct hr_watch_mark marks[HR_WATCH_MAX_MARKS];
 	char socket_source[64];        /* "netlink sock_diag" */
+	char ct_drops_why[128];        /* why the conntrack drops are unknown (the facts' reason; read
+					* this, not its counter's why, in a copy of the model) */
 };
 
 /* Initialises an empty model following top destinations (clamped to 1..HR_WATCH_MAX_DESTS). */
 void hr_watch_init(struct hr_watch *w, size_t top);
 
-/* Folds one audit report into the model: now is hr_now() when the report
- * was made, wall its wall-clock time (for the HH:MM:SS marks), ct_drops the
- * conntrack drop counter (NAN when unknown, with ct_drops_why). */
-void hr_watch_update(struct hr_watch *w, const json_t *report, double now, time_t wall, double ct_drops,
-		     const char *ct_drops_why);
-
-/* Sum of the drop and early_drop columns of /proc/net/stat/nf_conntrack
- * (hex, one row per CPU) below root ("" live). 0 with *out set, or -errno
- * (-ENOENT: conntrack not loaded). */
-int hr_watch_ct_drops(const char *root, double *out);
+/* Folds one audit report into the model: rs the rules it was made with
+ * (which of them watch follows: present: watch), now is hr_now() when the
+ * report was made, wall its wall-clock time (for the HH:MM:SS marks). The
+ * conntrack drops are the facts' conntrack.stat.drop + early_drop. */
+void hr_watch_update(struct hr_watch *w, const json_t *report, const hr_ruleset *rs, double now, time_t wall);
 
 /* The greppable one-line form of the frame (no newline) into buf:
  * "2026-12-02T14:50:01+0000 CRITICAL top=RULE@SUBJECT key=value ... verdict=\"...\"".

@@ -1,6 +1,7 @@
-/* Unit tests of the audit API the applier calls for what-ifs:
- * hr_audit_facts() over hand-built facts with the shipped rules, findings
- * sorted by severity, the summary and exit code, and hr_audit_assume(). */
+/* Unit tests of the audit context (the one pipeline): hr_audit_facts()
+ * over hand-built facts with the shipped rules, findings sorted by
+ * severity, the summary and exit code, hr_audit_assume(), and what rules
+ * declare for the outputs (headline, tables, perfdata). */
 #include "config.h"
 
 #include <check.h>
@@ -10,9 +11,23 @@
 #include <string.h>
 
 #include "audit.h"
+#include "severity.h"
 #include "check-run.h"
 
 static const char *const shipped[] = {HR_SRCDIR "/rules", NULL};
+
+/* An audit context over the rule directories dirs (NULL-terminated) only. */
+static hr_audit *ctx(const char *const *dirs)
+{
+	struct hr_audit_opts o = {.no_default_rules = true, .rule_dirs = dirs, .interval_s = 0};
+	hr_audit *a = NULL;
+	struct hr_err err = {0};
+
+	while (dirs[o.nrule_dirs])
+		o.nrule_dirs++;
+	ck_assert_int_eq(hr_audit_new(&o, &a, &err), 0);
+	return a;
+}
 
 /* Facts of a default 6.18 box: the sysctls the shipped rules read. */
 static hr_facts *default_box(void)
@@ -82,8 +97,10 @@ START_TEST(test_seed_declared)
 	int last = -1;
 	json_t *x;
 
+	hr_audit *a = ctx(shipped);
+
 	ck_assert_int_eq(hr_facts_declare_dest(f, "10.0.0.2", 5774, 710, true, "test"), 0);
-	ck_assert_int_eq(hr_audit_facts(f, shipped, &rep, &err), 0);
+	ck_assert_int_eq(hr_audit_facts(a, f, &rep, &err), 0);
 	pf = find(rep, "ports.timewait-exhaustion", "10.0.0.2:5774");
 	ck_assert_ptr_nonnull(pf);
 	ck_assert_str_eq(json_string_value(json_object_get(pf, "severity")), "critical");
@@ -91,7 +108,7 @@ START_TEST(test_seed_declared)
 	ck_assert(fabs(metric(pf, "seconds_to_exhaustion") - 28232.0 / 710) < 1e-9);
 	/* Sorted by severity. */
 	json_array_foreach(json_object_get(rep, "findings"), i, x) {
-		int r = hr_audit_severity_rank(json_string_value(json_object_get(x, "severity")));
+		int r = hr_sev_rank(json_string_value(json_object_get(x, "severity")));
 
 		ck_assert_int_ge(r, last);
 		last = r;
@@ -101,11 +118,33 @@ START_TEST(test_seed_declared)
 	ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "CRITICAL");
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(s, "verdict")),
 				     "CRITICAL: connections to 10.0.0.2:5774 run out of local ports in 39.8 s"));
+	/* The port rule's presentation: its row in the ports table, its perfdata. */
+	ck_assert_str_eq(json_string_value(json_object_get(pf, "headline")),
+			 "connections to 10.0.0.2:5774 run out of local ports in 39.8 s (710 new connections/s, "
+			 "42,600 ports needed, 28,232 usable)");
+	ck_assert_ptr_null(json_object_get(pf, "row")); /* moved into the table */
+	{
+		const json_t *t = json_array_get(json_object_get(rep, "tables"), 0);
+		const json_t *row = json_array_get(json_object_get(t, "cells"), 0);
+		const json_t *p;
+		bool seen = false;
+
+		ck_assert_str_eq(json_string_value(json_object_get(t, "id")), "ports");
+		ck_assert_str_eq(json_string_value(json_object_get(row, "subject")), "10.0.0.2:5774");
+		ck_assert_str_eq(json_string_value(json_array_get(json_object_get(row, "cells"), 5)), "0.66x");
+		json_array_foreach(json_object_get(s, "perfdata"), i, p)
+			if (!strcmp(json_string_value(json_object_get(p, "label")), "port_seconds_to_exhaustion")) {
+				ck_assert(fabs(json_number_value(json_object_get(p, "value")) - 28232.0 / 710) < 1e-9);
+				ck_assert_str_eq(json_string_value(json_object_get(p, "unit")), "s");
+				seen = true;
+			}
+		ck_assert(seen);
+	}
 	json_decref(rep);
 
 	/* What-if: tw_reuse = 1 takes the hold to 1 s. */
 	ck_assert_int_eq(hr_audit_assume(f, "net.ipv4.tcp_tw_reuse=1", &err), 0);
-	ck_assert_int_eq(hr_audit_facts(f, shipped, &rep, &err), 0);
+	ck_assert_int_eq(hr_audit_facts(a, f, &rep, &err), 0);
 	pf = find(rep, "ports.timewait-exhaustion", "10.0.0.2:5774");
 	ck_assert_str_eq(json_string_value(json_object_get(pf, "severity")), "ok");
 	ck_assert(metric(pf, "hold_s") == 1);
@@ -113,6 +152,7 @@ START_TEST(test_seed_declared)
 	ck_assert_int_ne(hr_audit_exit_code(rep), HR_AUDIT_CRITICAL);
 	json_decref(rep);
 	hr_facts_free(f);
+	hr_audit_free(a);
 }
 END_TEST
 
@@ -151,14 +191,30 @@ START_TEST(test_no_rules)
 	hr_facts *f = default_box();
 	struct hr_err err = {0};
 	const char *const none[] = {"/nonexistent/rules", NULL};
+	hr_audit *a = ctx(none);
 	json_t *rep;
 
-	ck_assert_int_lt(hr_audit_facts(f, none, &rep, &err), 0);
+	ck_assert_int_lt(hr_audit_facts(a, f, &rep, &err), 0);
 	ck_assert_ptr_nonnull(rep); /* still a report, saying why */
 	ck_assert_int_eq(hr_audit_exit_code(rep), HR_AUDIT_UNKNOWN);
 	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(rep, "summary"), "rule_errors")), 1);
 	json_decref(rep);
 	hr_facts_free(f);
+	hr_audit_free(a);
+}
+END_TEST
+
+/* A malformed --assume is refused when the context is made, before any probe. */
+START_TEST(test_assume_form)
+{
+	const char *const bad[] = {"net.ipv4.tcp_tw_reuse"}, *const dirs[] = {NULL};
+	struct hr_audit_opts o = {.assume = bad, .nassume = 1, .no_default_rules = true, .rule_dirs = dirs};
+	struct hr_err err = {0};
+	hr_audit *a = NULL;
+
+	ck_assert_int_eq(hr_audit_new(&o, &a, &err), -EINVAL);
+	ck_assert_ptr_null(a);
+	ck_assert_ptr_nonnull(strstr(err.msg, "want KEY=VALUE"));
 }
 END_TEST
 
@@ -170,6 +226,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_seed_declared);
 	tcase_add_test(tc, test_assume_validation);
 	tcase_add_test(tc, test_no_rules);
+	tcase_add_test(tc, test_assume_form);
 	suite_add_tcase(s, tc);
 	return s;
 }

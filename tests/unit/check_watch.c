@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "audit.h"
 #include "watch.h"
 #include "check-run.h"
 
@@ -51,6 +52,29 @@ static json_t *report(int ndest, double in_use0, double lo, const char *sev1, co
 	return r;
 }
 
+/* The shipped rules: the port rule declares what watch follows. */
+static hr_audit *rules_ctx;
+
+static const hr_ruleset *shipped(void)
+{
+	static const char *const dirs[] = {HR_SRCDIR "/rules"};
+	struct hr_audit_opts o = {.no_default_rules = true, .rule_dirs = dirs, .nrule_dirs = 1};
+
+	if (!rules_ctx)
+		ck_assert_int_eq(hr_audit_new(&o, &rules_ctx, NULL), 0);
+	return hr_audit_ruleset(rules_ctx);
+}
+
+/* Sets the conntrack drop counters of a report's facts. */
+static void set_ct_drops(json_t *r, double drop, double early)
+{
+	json_t *facts = json_object_get(r, "facts");
+
+	json_object_set_new(facts, "conntrack",
+			    json_pack("{s:{s:f},s:{s:f}}", "conntrack.stat.drop", "value", drop,
+				      "conntrack.stat.early_drop", "value", early));
+}
+
 START_TEST(test_top_bounded_and_growth)
 {
 	struct hr_watch *w = calloc(1, sizeof(*w));
@@ -58,7 +82,7 @@ START_TEST(test_top_bounded_and_growth)
 
 	hr_watch_init(w, 8);
 	r = report(40, 100, 5, "critical", "CRITICAL: x");
-	hr_watch_update(w, r, 100.0, 0, NAN, "conntrack module not loaded");
+	hr_watch_update(w, r, shipped(), 100.0, 0);
 	json_decref(r);
 	ck_assert_uint_eq(w->ndests, 8);
 	ck_assert_uint_eq(w->dests_total, 40);
@@ -75,7 +99,8 @@ START_TEST(test_top_bounded_and_growth)
 
 	/* 2 s later: 20 more ports in use, 3 more overflows. */
 	r = report(40, 120, 8, "critical", "CRITICAL: x");
-	hr_watch_update(w, r, 102.0, 2, 7, NULL);
+	set_ct_drops(r, 6, 1);
+	hr_watch_update(w, r, shipped(), 102.0, 2);
 	json_decref(r);
 	ck_assert_double_eq_tol(w->elapsed_s, 2, 1e-9);
 	ck_assert_double_eq_tol(w->dests[0].growth_per_s, 10, 1e-9);
@@ -100,7 +125,7 @@ START_TEST(test_marks)
 	setenv("TZ", "UTC", 1);
 	hr_watch_init(w, 4);
 	r = report(3, 100, 0, "critical", "v");
-	hr_watch_update(w, r, 1, 3600, NAN, NULL); /* 01:00:00 */
+	hr_watch_update(w, r, shipped(), 1, 3600); /* 01:00:00 */
 	json_decref(r);
 	ck_assert_uint_eq(w->nmarks, 2);
 	for (i = 0; i < w->nmarks; i++) {
@@ -109,14 +134,14 @@ START_TEST(test_marks)
 	}
 	/* Same severities a minute later: the times stay. */
 	r = report(3, 110, 0, "critical", "v");
-	hr_watch_update(w, r, 61, 3660, NAN, NULL);
+	hr_watch_update(w, r, shipped(), 61, 3660);
 	json_decref(r);
 	ck_assert_uint_eq(w->nmarks, 2);
 	ck_assert(!w->marks[0].fresh);
 	ck_assert_str_eq(w->marks[0].since, "01:00:00");
 	/* The port finding drops to warning: marked with the new time. */
 	r = report(3, 120, 0, "warning", "v");
-	hr_watch_update(w, r, 121, 3725, NAN, NULL);
+	hr_watch_update(w, r, shipped(), 121, 3725);
 	json_decref(r);
 	ck_assert_uint_eq(w->nmarks, 2);
 	ck_assert_str_eq(w->marks[0].rule, "ports.timewait-exhaustion");
@@ -126,7 +151,7 @@ START_TEST(test_marks)
 	ck_assert_str_eq(w->marks[1].since, "01:00:00");
 	/* Gone (ok), then back: a new time. */
 	r = report(3, 10, 0, "ok", "v");
-	hr_watch_update(w, r, 181, 3785, NAN, NULL);
+	hr_watch_update(w, r, shipped(), 181, 3785);
 	json_decref(r);
 	ck_assert_uint_eq(w->nmarks, 1);
 	ck_assert_str_eq(w->top_rule, "hardening.rp-filter");
@@ -143,10 +168,10 @@ START_TEST(test_line)
 	setenv("TZ", "UTC", 1);
 	hr_watch_init(w, 8);
 	r = report(2, 100, 5, "critical", "CRITICAL: a \"quoted\" verdict");
-	hr_watch_update(w, r, 10, 0, NAN, NULL);
+	hr_watch_update(w, r, shipped(), 10, 0);
 	json_decref(r);
 	r = report(2, 150, 5, "critical", "CRITICAL: a \"quoted\" verdict");
-	hr_watch_update(w, r, 15, 5, NAN, NULL);
+	hr_watch_update(w, r, shipped(), 15, 5);
 	json_decref(r);
 	hr_watch_line(w, 5, buf, sizeof(buf));
 	ck_assert_ptr_nonnull(strstr(buf, "1970-01-01T00:00:05+0000 CRITICAL exit=2 "
@@ -164,34 +189,34 @@ START_TEST(test_line)
 }
 END_TEST
 
+/* Conntrack drops come from the facts (drop + early_drop of
+ * /proc/net/stat/nf_conntrack, summed over CPUs by the probe). */
 START_TEST(test_ct_drops)
 {
-	char dir[] = "/tmp/hr-watch-XXXXXX", path[256];
-	double v;
-	FILE *f;
+	struct hr_watch *w = calloc(1, sizeof(*w));
+	json_t *r;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_eq(hr_watch_ct_drops(dir, &v), -ENOENT);
-	ck_assert(isnan(v));
-	snprintf(path, sizeof(path), "%s/proc", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/net", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/net/stat", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/net/stat/nf_conntrack", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("entries  clashres found new invalid ignore delete delete_list insert insert_failed drop  early_drop icmp_error\n"
-	      "00000010  00000000 00000000 00000000 00000005 00000000 00000000 00000000 00000000 00000000 0000000a 00000001 00000000\n"
-	      "00000010  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000010 00000000 00000000\n",
-	      f);
-	fclose(f);
-	ck_assert_int_eq(hr_watch_ct_drops(dir, &v), 0);
-	ck_assert_double_eq_tol(v, 10 + 1 + 16, 1e-9);
-	unlink(path);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(path), 0);
+	hr_watch_init(w, 4);
+	r = report(2, 10, 0, "ok", "v");
+	set_ct_drops(r, 26, 1);
+	hr_watch_update(w, r, shipped(), 1, 1);
+	json_decref(r);
+	ck_assert(w->counters[HR_WATCH_C_CT_DROPS].have);
+	ck_assert_double_eq_tol(w->counters[HR_WATCH_C_CT_DROPS].value, 27, 1e-9);
+	r = report(2, 10, 0, "ok", "v");
+	set_ct_drops(r, 30, 2);
+	hr_watch_update(w, r, shipped(), 2, 2);
+	json_decref(r);
+	ck_assert_double_eq_tol(w->counters[HR_WATCH_C_CT_DROPS].delta, 5, 1e-9);
+	/* Absent in the facts: no value, and the facts' reason. */
+	r = report(2, 10, 0, "ok", "v");
+	json_object_set_new(json_object_get(r, "facts"), "conntrack",
+			    json_pack("{s:{s:s}}", "conntrack.stat.drop", "absent", "conntrack module not loaded"));
+	hr_watch_update(w, r, shipped(), 3, 3);
+	json_decref(r);
+	ck_assert(!w->counters[HR_WATCH_C_CT_DROPS].have);
+	ck_assert_str_eq(w->counters[HR_WATCH_C_CT_DROPS].why, "conntrack module not loaded");
+	free(w);
 }
 END_TEST
 
