@@ -195,7 +195,7 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 }
 
 /* See hr_audit_declare; globals: the initial namespace's keys, or NULL. */
-static int declare(const hr_audit *a, hr_facts *f, const json_t *globals, json_t *assumed, struct hr_err *err)
+static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed, struct hr_err *err)
 {
 	const struct hr_audit_opts *o = &a->o;
 	size_t i;
@@ -318,7 +318,7 @@ struct section {
 
 /* One namespace's section (owned) from its probed facts: declared load,
  * assumptions and the already loaded rules. */
-static json_t *ns_section(const hr_audit *a, const json_t *globals, const struct hr_netns *ns,
+static json_t *ns_section(const hr_audit *a, const hr_facts *globals, const struct hr_netns *ns,
 			  struct hr_netns_probe *st)
 {
 	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL, *sec;
@@ -412,7 +412,8 @@ int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t 
 				   .log_window_s = a->o.log_window_s};
 	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
 	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));
-	json_t *globals = NULL, *arr;
+	hr_facts *globals = NULL;
+	json_t *arr;
 	size_t i;
 	int r;
 
@@ -442,7 +443,7 @@ int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t 
 out:
 	hr_netns_probe_clear(st, l->n);
 	free(st);
-	json_decref(globals);
+	hr_facts_free(globals);
 	free(v);
 	return r;
 }

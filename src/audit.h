@@ -30,8 +30,8 @@ struct hr_audit_opts {
 	bool quiet;                     /* no progress line */
 	bool no_sockets;                /* the probe reads no sockets */
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
-	const json_t *globals;          /* {key: {raw, source}} of the initial netns (hr_netns_globals),
-					 * filling a child's absent global keys; NULL: none */
+	const hr_facts *globals;        /* the initial netns's sysctls (hr_netns_globals), filling a
+					 * child's absent global keys; NULL: none */
 };
 
 /* One audit context: made once from the options (the rules loaded and

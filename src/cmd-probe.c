@@ -429,7 +429,8 @@ static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe
 	struct hr_netns_list l = {0};
 	struct hr_netns_probe *st;
 	struct hr_err err = {0};
-	json_t *globals = NULL, *tree = NULL, *secs;
+	hr_facts *globals = NULL;
+	json_t *tree = NULL, *secs;
 	int r, rr = 0, failed = 0;
 	size_t i;
 
@@ -460,7 +461,7 @@ static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe
 	hr_netns_probe_clear(st, l.n);
 	free(st);
 	hr_netns_list_free(&l);
-	json_decref(globals);
+	hr_facts_free(globals);
 	json_decref(tree);
 	if (report_failed(r, &err, rr))
 		return HR_EXIT_FAIL;

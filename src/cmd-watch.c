@@ -162,7 +162,7 @@ struct watch {
 	const char **rule_dirs;
 	size_t nrule_dirs;
 	bool no_default_rules;
-	json_t *globals;    /* global keys of the initial netns under --netns (hr_netns_globals) */
+	hr_facts *globals;  /* the initial netns's sysctls under --netns (hr_netns_globals) */
 	hr_audit *audit;    /* the audit context: rules loaded once for every refresh */
 	struct screen scr;
 };
@@ -512,8 +512,9 @@ static int run_screen(struct watch *w)
 	}
 	*k->mine = *w;
 	k->mine->scr = (struct screen){0};
-	json_incref(k->mine->globals); /* the worker's own: w's is dropped on q while it may probe */
-	w->audit = NULL;               /* the worker's alone now, for the same reason */
+	/* The worker's alone now: w is freed on q while the worker may probe. */
+	w->globals = NULL;
+	w->audit = NULL;
 	pthread_mutex_init(&k->mu, NULL);
 	r = hr_term_enter();
 	if (r < 0) {
@@ -703,7 +704,7 @@ static int watch_exec(int argc, char **argv)
 	code = lines ? run_lines(w) : run_screen(w);
 out:
 	hr_audit_free(w->audit);
-	json_decref(w->globals);
+	hr_facts_free(w->globals);
 	free(w->scr.buf);
 	free(w);
 	return code;

@@ -239,6 +239,29 @@ int hr_facts_set_sysctl(hr_facts *f, const char *key, const char *raw, const cha
 	return 0;
 }
 
+size_t hr_facts_fill_sysctls(hr_facts *dst, const hr_facts *src, bool (*want)(const char *key),
+			     const char *note)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < src->capents; i++) {
+		const struct entry *e = &src->ents[i], *d;
+		char source[512];
+
+		if (!e->name || !e->is_sysctl || e->missing || !e->raw || !want(e->name))
+			continue;
+		/* Present in dst (read-only there, or per namespace on this
+		 * kernel): dst's own value is the one that applies. */
+		d = hr_facts_ent_find(dst, e->name);
+		if (d && !d->missing)
+			continue;
+		snprintf(source, sizeof(source), "%s (%s)", e->source ? e->source : "/proc/sys", note);
+		if (hr_facts_set_sysctl(dst, e->name, e->raw, source) == 0)
+			n++;
+	}
+	return n;
+}
+
 int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason)
 {
 	struct entry *e = ent_fresh(f, key);

@@ -97,6 +97,11 @@ void hr_facts_free(hr_facts *f);
  * field is an integer. Replaces an earlier value (so --assume overrides).
  * A value that is not text-clean (control characters) is kept but flagged. */
 int hr_facts_set_sysctl(hr_facts *f, const char *key, const char *raw, const char *source);
+/* Copies into dst each sysctl present in src for which want(key) holds and
+ * that dst lacks (absent or never read), its source "SRC (note)". Returns
+ * how many were copied. */
+size_t hr_facts_fill_sysctls(hr_facts *dst, const hr_facts *src, bool (*want)(const char *key),
+			     const char *note);
 /* Records that a sysctl is absent, with the reason ("absent on this kernel"). */
 int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason);
 /* Records a numeric fact: counters "snmp.Tcp.ActiveOpens", "netstat.TcpExt.ListenOverflows",

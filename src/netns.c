@@ -432,13 +432,11 @@ json_t *hr_netns_identity(const struct hr_netns *ns)
 	return o;
 }
 
-/* Reads the global keys of the namespace the caller is in (see hr_netns_globals). */
-static int read_globals(json_t **out, struct hr_err *err)
+/* Reads the sysctls of the namespace the caller is in (see hr_netns_globals). */
+static int read_globals(hr_facts **out, struct hr_err *err)
 {
 	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true, .quiet = true};
 	hr_facts *f = hr_facts_new();
-	json_t *all, *sys, *v;
-	const char *key;
 	int r;
 
 	*out = NULL;
@@ -449,53 +447,22 @@ static int read_globals(json_t **out, struct hr_err *err)
 		hr_facts_free(f);
 		return r;
 	}
-	all = hr_facts_to_json(f);
-	sys = json_object_get(all, "sysctls");
-	*out = json_object();
-	json_object_foreach(sys, key, v) {
-		struct hr_value hv;
-		int g = hr_facts_get(f, key, -1, &hv);
-
-		if (!hr_sysctl_is_global(key) || strncmp(key, "net.", 4))
-			continue;
-		if (g == -EDOM)
-			g = hr_facts_get(f, key, 0, &hv);
-		if (g < 0 || hv.type == HR_V_MISSING || !hv.str)
-			continue;
-		json_object_set_new(*out, key, json_pack("{s:s, s:s}", "raw", hv.str, "source",
-							 hv.source ? hv.source : "/proc/sys"));
-	}
-	json_decref(all);
-	hr_facts_free(f);
+	*out = f;
 	return 0;
 }
 
-size_t hr_netns_copy_globals(hr_facts *f, const json_t *g)
+/* The keys a child namespace takes from the initial one: net.* globals. */
+static bool global_net_key(const char *key)
 {
-	const char *key;
-	json_t *v;
-	size_t n = 0;
-
-	json_object_foreach((json_t *)g, key, v) {
-		struct hr_value hv;
-		char src[512];
-		int r = hr_facts_get(f, key, -1, &hv);
-
-		if (r == -EDOM)
-			r = hr_facts_get(f, key, 0, &hv);
-		/* Present in the child (read-only there, or per netns on this
-		 * kernel): the child's own value is the one that applies. */
-		if (r == 0 && hv.type != HR_V_MISSING)
-			continue;
-		snprintf(src, sizeof(src), "%s (initial network namespace: a global key)",
-			 json_string_value(json_object_get(v, "source")));
-		if (hr_facts_set_sysctl(f, key, json_string_value(json_object_get(v, "raw")), src) == 0)
-			n++;
-	}
-	return n;
+	return !strncmp(key, "net.", 4) && hr_sysctl_is_global(key);
 }
 
-int hr_netns_globals(const struct hr_netns_list *l, json_t **out, struct hr_err *err)
+size_t hr_netns_copy_globals(hr_facts *f, const hr_facts *g)
+{
+	return g ? hr_facts_fill_sysctls(f, g, global_net_key, "initial network namespace: a global key") : 0;
+}
+
+int hr_netns_globals(const struct hr_netns_list *l, hr_facts **out, struct hr_err *err)
 {
 	int back, init, r = 0;
 	bool any_child = false;

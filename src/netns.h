@@ -104,14 +104,16 @@ bool hr_netns_container_from_cgroup(const char *cgroup, char runtime[16], char i
 /* The global sysctls (hr_sysctl_is_global: one value per host, absent or
  * read-only in a child netns) of the initial namespace, read once (when l
  * has any child namespace; *out NULL otherwise or when the initial
- * namespace cannot be opened). *out (owned) gets {key: {raw, source}}.
+ * namespace cannot be opened). *out (owned, hr_facts_free) gets the
+ * initial namespace's sysctls as the probe reads them (no sockets).
  * 0, or -errno when this process could not come back to its own
  * namespace (err says so). */
-int hr_netns_globals(const struct hr_netns_list *l, json_t **out, struct hr_err *err);
+int hr_netns_globals(const struct hr_netns_list *l, hr_facts **out, struct hr_err *err);
 
-/* Sets in f every global key of g (hr_netns_globals) that f lacks, with
- * the source marked as the initial namespace's. Returns how many. */
-size_t hr_netns_copy_globals(hr_facts *f, const json_t *g);
+/* Sets in f every global net.* key of g (hr_netns_globals; NULL: none)
+ * that f lacks, facts to facts, with the source marked as the initial
+ * namespace's. Returns how many. */
+size_t hr_netns_copy_globals(hr_facts *f, const hr_facts *g);
 
 /* Calls fn inside each namespace of l in order (enter_err: 0, or the
  * -errno of setns, then fn runs where the caller is) and comes back to the

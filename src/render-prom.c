@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "render.h"
+#include "severity.h"
 
 #define FAM_MAX 128
 
@@ -107,17 +108,13 @@ static void prom_header(FILE *out, const char *family, const char *type, const c
 	fprintf(out, "\n# TYPE %s %s\n", family, type);
 }
 
-/* Severity as a number that orders: 0 ok, 1 info, 2 warning, 3 critical;
- * -1 for anything else (left out). */
+/* Severity as a number that orders: 0 ok, 1 info, 2 warning, 3 critical
+ * (enum hr_sev); -1 for anything else (left out). */
 static int prom_severity(const char *s)
 {
-	static const char *const names[] = {"ok", "info", "warning", "critical"};
-	size_t i;
+	int sev = hr_sev_parse(s);
 
-	for (i = 0; s && i < HR_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	return -1;
+	return sev < 0 ? -1 : sev;
 }
 
 static int cmp_str(const void *a, const void *b)
