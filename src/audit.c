@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "audit-int.h"
 #include "probe.h"
 #include "severity.h"
+#include "sysctl.h"
 #include "rules.h"
 #include "workload.h"
 
@@ -23,6 +24,7 @@ struct hr_audit {
 	struct hr_audit_opts o;
 	hr_ruleset *rs;
 	struct hr_diags d;
+	struct hr_audit_files *files; /* --assume-file, --boot (audit-files.c); NULL: none */
 };
 
 /* Counts whitespace-separated fields of a value and whether all are integers. */
@@ -80,8 +82,7 @@ int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err)
 	struct hr_value v;
 	const char *raw;
 	char *val;
-	bool all_int;
-	int r, n;
+	int r;
 
 	r = assume_split(kv, key, sizeof(key), &raw, err);
 	if (r < 0)
@@ -102,16 +103,25 @@ int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err)
 	val = hr_ws_normalise(raw);
 	if (!val)
 		return -ENOMEM;
-	n = count_fields(val, &all_int);
-	if (v.type == HR_V_NUM && v.nfields >= 1 && (n != v.nfields || !all_int)) {
-		hr_err_set(err, -EINVAL, "--assume %s=%s: want %d whole number%s like the current '%s'", key,
-			   val, v.nfields, v.nfields == 1 ? "" : "s", v.str ? v.str : "value");
-		free(val);
-		return -EINVAL;
-	}
-	r = hr_facts_set_sysctl(f, key, val, "--assume");
+	r = hr_audit_shape_check(&v, "--assume ", key, val, err);
+	if (r == 0)
+		r = hr_facts_set_sysctl(f, key, val, "--assume");
 	free(val);
 	return r;
+}
+
+int hr_audit_shape_check(const struct hr_value *v, const char *what, const char *key, const char *val,
+			 struct hr_err *err)
+{
+	bool all_int;
+	int n = count_fields(val, &all_int);
+
+	if (v->type == HR_V_NUM && v->nfields >= 1 && (n != v->nfields || !all_int)) {
+		hr_err_set(err, -EINVAL, "%s%s=%s: want %d whole number%s like the current '%s'", what, key, val,
+			   v->nfields, v->nfields == 1 ? "" : "s", v->str ? v->str : "value");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Loads the rules of the options into a's ruleset: the shipped directory
@@ -162,6 +172,12 @@ int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *e
 			return r;
 		}
 	}
+	if (hr_audit_files_new(o, &a->files, err) < 0) {
+		int r = err->code ? err->code : -ENOMEM;
+
+		hr_audit_free(a);
+		return r;
+	}
 	load_rules(a);
 	*out = a;
 	return 0;
@@ -173,6 +189,7 @@ void hr_audit_free(hr_audit *a)
 		return;
 	hr_ruleset_free(a->rs);
 	hr_diags_free(&a->d);
+	hr_audit_files_free(a->files);
 	free(a);
 }
 
@@ -194,8 +211,11 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 	return hr_probe_run(f, &po, err);
 }
 
-/* See hr_audit_declare; globals: the initial namespace's keys, or NULL. */
-static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed, struct hr_err *err)
+/* The declared inputs before the files: the initial namespace's keys
+ * (globals, or NULL), the workload and --assume (each into assumed, an
+ * object, unless NULL). */
+static int declare_base(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed,
+			struct hr_err *err)
 {
 	const struct hr_audit_opts *o = &a->o;
 	size_t i;
@@ -222,9 +242,37 @@ static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json
 	return 0;
 }
 
+/* The sysctl.d files over f (boot view, --assume-file), then --assume
+ * again: the command line wins. *parts as hr_audit_files_apply. */
+static int declare_files(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t **parts,
+			 struct hr_err *err)
+{
+	bool child = globals != NULL;
+	uint64_t ino;
+	size_t i;
+	int r;
+
+	if ((!a->o.root || !*a->o.root) && !child && hr_netns_self(&ino, &child) < 0)
+		child = false;
+	r = hr_audit_files_apply(a->files, a->o.root, child, f, parts);
+	if (r < 0) {
+		hr_err_set(err, r, "out of memory");
+		return r;
+	}
+	for (i = 0; i < a->o.nassume && r == 0; i++)
+		r = hr_audit_assume(f, a->o.assume[i], err);
+	return r;
+}
+
 int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_err *err)
 {
-	return declare(a, f, a->o.globals, assumed, err);
+	json_t *parts = NULL;
+	int r = declare_base(a, f, a->o.globals, assumed, err);
+
+	if (r == 0 && a->files)
+		r = declare_files(a, f, a->o.globals, &parts, err);
+	json_decref(parts);
+	return r;
 }
 
 int hr_audit_facts(const hr_audit *a, const hr_facts *f, json_t **report, struct hr_err *err)
@@ -254,31 +302,48 @@ static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t 
 	json_object_set_new(report, "facts", hr_facts_to_json(f));
 }
 
+/* Declares the inputs over probed facts and evaluates them into a
+ * finished report (*report, owned): with files, the findings before them
+ * are the baseline their new critical findings are told against. globals:
+ * the initial namespace's keys for a child, or NULL. 0 or -errno (err). */
+static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t **report, struct hr_err *err)
+{
+	json_t *assumed = json_object(), *baseline = NULL, *parts = NULL;
+	int r = declare_base(a, f, globals, assumed, err);
+
+	*report = NULL;
+	if (r == 0 && a->files) {
+		baseline = hr_ruleset_evaluate(a->rs, f);
+		r = declare_files(a, f, globals, &parts, err);
+	}
+	if (r == 0) {
+		/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
+		hr_audit_facts(a, f, report, NULL);
+		if (!*report) {
+			r = -ENOMEM;
+		} else {
+			if (parts)
+				hr_audit_files_report(a->rs, f, json_object_get(baseline, "findings"), *report, parts);
+			finish_report(&a->o, *report, assumed, f);
+		}
+	}
+	json_decref(parts);
+	json_decref(baseline);
+	json_decref(assumed);
+	return r;
+}
+
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 {
 	hr_facts *f = hr_facts_new();
-	json_t *assumed = json_object();
 	int r;
 
 	*report = NULL;
-	if (!f) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!f)
+		return -ENOMEM;
 	r = hr_audit_probe(a, f, err);
 	if (r == 0)
-		r = hr_audit_declare(a, f, assumed, err);
-	if (r < 0)
-		goto out;
-	/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
-	hr_audit_facts(a, f, report, NULL);
-	r = 0;
-	if (*report)
-		finish_report(&a->o, *report, assumed, f);
-	else
-		r = -ENOMEM;
-out:
-	json_decref(assumed);
+		r = evaluate(a, f, a->o.globals, report, err);
 	hr_facts_free(f);
 	return r;
 }
@@ -321,27 +386,19 @@ struct section {
 static json_t *ns_section(const hr_audit *a, const hr_facts *globals, const struct hr_netns *ns,
 			  struct hr_netns_probe *st)
 {
-	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL, *sec;
+	json_t *identity = hr_netns_identity(ns), *rep = NULL, *sec;
 	struct hr_err e = {0};
 	int r;
 
 	if (st->error[0])
 		return failed_section(identity, st->entered ? "probe failed" : "cannot enter the namespace", st->error);
-	assumed = json_object();
-	r = declare(a, st->f, globals, assumed, &e);
-	if (r == 0)
-		hr_audit_facts(a, st->f, &rep, NULL);
-	if (!rep) {
-		json_decref(assumed);
-		return failed_section(identity, r < 0 ? "audit failed" : "out of memory",
-				      e.msg[0] ? e.msg : hr_strerror(r < 0 ? r : -ENOMEM));
-	}
+	r = evaluate(a, st->f, globals, &rep, &e);
+	if (r < 0)
+		return failed_section(identity, "audit failed", e.msg[0] ? e.msg : hr_strerror(r));
 	/* Identity first: it is what a reader of the section looks for. */
 	sec = json_pack("{s:o}", "netns", identity);
-	finish_report(&a->o, rep, assumed, st->f);
 	json_object_update(sec, rep);
 	json_decref(rep);
-	json_decref(assumed);
 	return sec;
 }
 

@@ -61,11 +61,6 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 size_t hr_plan_changes(const struct hr_plan *p);
 void hr_plan_clear(struct hr_plan *p);
 
-/* Checks a value against the kernel's accepted range for known keys
- * (integer bounds, vector arity, port range order). 0, or -EINVAL/-ERANGE
- * with err naming the key and the bound. Unknown keys pass. */
-int hr_vet_range(const char *root, const char *key, const char *value, struct hr_err *err);
-
 /* The plan as JSON (owned): {changes[{key, old, new, why, from}],
  * unchanged[...], refusals[{key, reason, allowable}], notes[]}. */
 json_t *hr_plan_to_json(const struct hr_plan *p);
