@@ -289,17 +289,21 @@ static int back_to_default(void *ud, const char *key, const char *dflt, const ch
 struct count_unknown {
 	const json_t *set;
 	const hr_facts *defaults;
+	const char *root;
 	size_t n;
 };
 
 static int unknown_one(void *ud, const char *key, const char *raw, const char *source)
 {
 	struct count_unknown *c = ud;
+	enum hr_key_kind kind;
 	const char *r, *m;
 
 	(void)raw;
 	(void)source;
-	if (!json_object_get(c->set, key) && (!c->defaults || hr_facts_sysctl(c->defaults, key, &r, &m, NULL) < 0))
+	/* A read-only key is no setting: nothing persists it, nothing loses it. */
+	if (!json_object_get(c->set, key) && (!c->defaults || hr_facts_sysctl(c->defaults, key, &r, &m, NULL) < 0) &&
+	    !(hr_sysctl_stat(c->root, key, &kind) == 0 && kind == HR_KEY_READONLY))
 		c->n++;
 	return 0;
 }
@@ -310,7 +314,7 @@ static int apply_boot(const struct hr_audit_files *fs, const char *root, bool ch
 {
 	json_t *rejected = json_array(), *diffs = json_array(), *set = json_object(), *boot;
 	struct hr_sysctld_set *sets = NULL;
-	struct count_unknown cu = {.set = set, .defaults = fs->defaults};
+	struct count_unknown cu = {.set = set, .defaults = fs->defaults, .root = root};
 	struct back b = {.f = f, .set = set, .declared = declared, .diffs = diffs};
 	size_t i, n = 0;
 	int r = hr_sysctld_expand(&fs->bootd, root, &sets, &n);

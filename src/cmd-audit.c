@@ -219,7 +219,8 @@ static void print_boot(FILE *out, const json_t *b)
 		json_array_size(json_object_get(b, "files")), json_array_size(json_object_get(b, "files")) == 1 ? "" : "s",
 		str_or(b, "config_root", "/"), (long long)json_integer_value(json_object_get(b, "keys_set")),
 		json_integer_value(json_object_get(b, "keys_set")) == 1 ? "" : "s",
-		str_or(b, "defaults", str_or(b, "defaults_unknown", "unknown")));
+		json_is_string(json_object_get(b, "defaults")) ? "read in a new network namespace"
+							       : str_or(b, "defaults_unknown", "unknown"));
 	fprintf(out, "Runtime vs boot (%zu key%s differ%s)\n", json_array_size(diffs), json_array_size(diffs) == 1 ? "" : "s",
 		json_array_size(diffs) == 1 ? "s" : "");
 	json_array_foreach(diffs, i, x) {
@@ -491,7 +492,7 @@ static int audit_exec(int argc, char **argv)
 		{"config-root", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *format = NULL, *textfile = NULL, *assume_files[MAX_ASSUME];
+	const char *format = NULL, *textfile = NULL;
 	double t0;
 	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
@@ -551,17 +552,10 @@ static int audit_exec(int argc, char **argv)
 			textfile = optarg;
 			break;
 		case 'F':
-			if (o.nassume_files >= MAX_ASSUME) {
-				fprintf(stderr, "headroom audit: at most %d --assume-file\n", MAX_ASSUME);
-				return HR_AUDIT_UNKNOWN;
-			}
-			assume_files[o.nassume_files++] = optarg;
-			break;
 		case 'B':
-			o.boot = true;
-			break;
 		case 'C':
-			o.config_root = optarg;
+			if (!hr_cmd_sysctld_option("audit", c, optarg, &o))
+				return HR_AUDIT_UNKNOWN;
 			break;
 		case 'q':
 			o.quiet = true;
@@ -590,7 +584,6 @@ static int audit_exec(int argc, char **argv)
 		return HR_AUDIT_UNKNOWN;
 	}
 	o.assume = assume;
-	o.assume_files = assume_files;
 	o.rule_dirs = arg_rules_dirs;
 	o.nrule_dirs = (size_t)arg_nrules_dirs;
 

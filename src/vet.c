@@ -33,6 +33,7 @@ static void refuse(struct hr_plan *p, const char *key, bool allowable, const cha
 	nv[p->nrefusals].key = strdup(key);
 	nv[p->nrefusals].reason = msg;
 	nv[p->nrefusals].allowable = allowable;
+	nv[p->nrefusals].where = NULL;
 	p->nrefusals++;
 }
 
@@ -195,6 +196,28 @@ static int bound_value(const struct hr_desired *s, const char *cur, char **out, 
 	return *out ? 0 : -ENOMEM;
 }
 
+/* A refusal the kernel would make too (no such key, read-only, a value
+ * out of range): for a sysctl.d line with '-' (s->optional) a note that
+ * the key is skipped, as systemd-sysctl skips it, else a refusal. */
+static void kernel_refuse(struct hr_plan *p, const struct hr_desired *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void kernel_refuse(struct hr_plan *p, const struct hr_desired *s, const char *fmt, ...)
+{
+	char *why = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (s->optional)
+		note(p, "%s%s-%s: skipped ('-': a failure to set it is ignored, as systemd-sysctl does): %s",
+		     s->where ? s->where : "", s->where ? ": " : "", s->key, why ? why : "out of memory");
+	else
+		refuse(p, s->key, false, "%s", why ? why : "out of memory");
+	free(why);
+}
+
 /* Vets one setting into the plan. */
 static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o,
 		    const hr_facts *facts)
@@ -203,6 +226,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	enum hr_key_kind kind;
 	char *cur = NULL, *val = NULL;
 	const char *blocked = NULL;
+	bool policy = false; /* blocked by headroom, not by the kernel */
 	struct hr_plan_item *it;
 	bool global = hr_sysctl_is_global(s->key);
 	int r;
@@ -213,17 +237,16 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (hr_sysctl_value_check(s->key, s->value, &e) < 0) {
-		refuse(p, s->key, false, "%s", e.msg);
+		kernel_refuse(p, s, "%s", e.msg);
 		return;
 	}
 	r = hr_sysctl_stat(o->root, s->key, &kind);
 	if (r == -ENOENT && p->child_netns && global) {
-		refuse(p, s->key, false,
-		       "global key: absent in a child network namespace (set it from the initial namespace)");
+		kernel_refuse(p, s, "global key: absent in a child network namespace (set it from the initial namespace)");
 		return;
 	}
 	if (r < 0) {
-		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
+		kernel_refuse(p, s, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
 		return;
 	}
 	/* A key we may not write is refused only when the plan would write it:
@@ -232,14 +255,14 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		blocked = p->child_netns && global
 				  ? "global key: read-only in a child network namespace (set it from the initial namespace)"
 				  : "read-only key";
-	else if (p->child_netns && global && strncmp(s->key, "net.", 4))
+	else if ((policy = p->child_netns && global && strncmp(s->key, "net.", 4)))
 		blocked = "global key: not per network namespace, writing it from this child netns would change the whole host";
 	else if ((!o->root || !*o->root) && hr_sysctl_access(o->root, s->key) == -EACCES)
 		blocked = "permission denied on key (run as root, or with CAP_NET_ADMIN over this namespace)";
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
-		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
-		       blocked ? "; " : "", hr_strerror(r));
+		kernel_refuse(p, s, "%s%scannot read current value: %s", blocked ? blocked : "", blocked ? "; " : "",
+			      hr_strerror(r));
 		return;
 	}
 	{
@@ -260,13 +283,16 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (val && blocked) {
-		refuse(p, s->key, false, "%s", blocked);
+		if (policy)
+			refuse(p, s->key, false, "%s", blocked);
+		else
+			kernel_refuse(p, s, "%s", blocked);
 		free(cur);
 		free(val);
 		return;
 	}
 	if (val && !test_skip_range(s->key) && hr_sysctl_range(o->root, s->key, val, &e) < 0) {
-		refuse(p, s->key, false, "%s", e.msg);
+		kernel_refuse(p, s, "%s", e.msg);
 		free(cur);
 		free(val);
 		return;
@@ -542,8 +568,14 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 			     strerror(-r));
 	}
 	facts = vet_probe(o);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		size_t k = p->nrefusals;
+
 		vet_one(p, &s[i], o, facts);
+		/* A refusal names the file and line the setting came from. */
+		for (; k < p->nrefusals && s[i].where; k++)
+			p->refusals[k].where = strdup(s[i].where);
+	}
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
 		json_t *created = hr_vet_whatif(p, o, facts, &why), *f;
@@ -598,6 +630,7 @@ void hr_plan_clear(struct hr_plan *p)
 	for (i = 0; i < p->nrefusals; i++) {
 		free(p->refusals[i].key);
 		free(p->refusals[i].reason);
+		free(p->refusals[i].where);
 	}
 	free(p->refusals);
 	for (i = 0; i < p->nnotes; i++)
@@ -624,9 +657,9 @@ json_t *hr_plan_to_json(const struct hr_plan *p)
 							    it->old, "from", it->from));
 	}
 	for (i = 0; i < p->nrefusals; i++)
-		json_array_append_new(rf, json_pack("{s:s, s:s?, s:b}", "key", p->refusals[i].key,
+		json_array_append_new(rf, json_pack("{s:s, s:s?, s:b, s:s?}", "key", p->refusals[i].key,
 						    "reason", p->refusals[i].reason, "allowable",
-						    p->refusals[i].allowable));
+						    p->refusals[i].allowable, "where", p->refusals[i].where));
 	for (i = 0; i < p->nnotes; i++)
 		json_array_append_new(nt, json_string(p->notes[i]));
 	json_object_set_new(o, "changes", ch);

@@ -26,6 +26,7 @@ struct hr_refusal {
 	char *key;
 	char *reason;
 	bool allowable; /* --allow KEY would accept it */
+	char *where;    /* the FILE:LINE the setting came from, or NULL */
 };
 
 struct hr_plan {
@@ -62,7 +63,7 @@ size_t hr_plan_changes(const struct hr_plan *p);
 void hr_plan_clear(struct hr_plan *p);
 
 /* The plan as JSON (owned): {changes[{key, old, new, why, from}],
- * unchanged[...], refusals[{key, reason, allowable}], notes[]}. */
+ * unchanged[...], refusals[{key, reason, allowable, where?}], notes[]}. */
 json_t *hr_plan_to_json(const struct hr_plan *p);
 
 /* The what-if audit as a separate step (used by hr_vet_plan): evaluates the

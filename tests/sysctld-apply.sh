@@ -1,0 +1,115 @@
+#!/bin/sh
+# apply --sysctl-file / --system: a sysctl.d file as one vetted transaction,
+# inside namespaces this test made. A 5-key file with one key the kernel
+# rejects leaves nothing changed, whether vetting refuses it (named with
+# FILE:LINE, no journal) or the kernel refuses the write (every key written
+# is restored); the same file without it is written and verified, equals
+# what procps 'sysctl -p FILE' sets in another namespace, and 'rollback
+# --last' restores all five. A '-key' line for a missing key is skipped and
+# said. tcp_tw_recycle and a reversed port range are refused with FILE:LINE
+# before any write. --system applies the sysctl.d set of a config root in
+# systemd-sysctl's order (a masked basename, a shadowed one).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/apply-lib.sh"
+hr_require_netns
+
+ns=$(hr_ns sdapply)
+ref=$(hr_ns sdprocps)
+KEYS="net.ipv4.tcp_fin_timeout net.ipv4.tcp_keepalive_time net.ipv4.tcp_tw_reuse net.core.somaxconn net.ipv4.tcp_syn_retries"
+values() { for k in $KEYS; do printf '%s=%s\n' "$k" "$(sysval "$1" "$k")"; done; }
+values "$ns" >"$T/before"
+journals() { ls "$S/txn" 2>/dev/null | wc -l; }
+
+# Five keys; line 6 asks tcp_syn_retries for 0, which the kernel rejects (1..127).
+cat >"$T/five-bad.conf" <<'EOF'
+# the web tier, five keys
+net.ipv4.tcp_fin_timeout = 31
+net.ipv4.tcp_keepalive_time = 601
+net.ipv4.tcp_tw_reuse = 1
+net.core.somaxconn = 1025
+net.ipv4.tcp_syn_retries = 0
+EOF
+! hr_in "$ref" sysctl -q -w net.ipv4.tcp_syn_retries=0 2>/dev/null || fail "the kernel took tcp_syn_retries=0"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/five-bad.conf")
+assert_eq "$rc" 4 "a file with a key the kernel rejects: $(cat "$T/err")"
+grep -q "^  ! $T/five-bad.conf:6: net.ipv4.tcp_syn_retries: .*0 is outside 1..127" "$T/out" ||
+	fail "the refusal does not name FILE:LINE: $(cat "$T/out")"
+no_txn "a refused file wrote a journal"
+values "$ns" >"$T/now"
+cmp -s "$T/before" "$T/now" || fail "a refused file changed keys: $(diff "$T/before" "$T/now")"
+
+# The kernel refusing the write itself (vetting's range check skipped by the
+# test hook): the four keys written before it are restored.
+rc=$(rc_of hr_in "$ns" env HEADROOM_TEST_SKIP_RANGE=net.ipv4.tcp_syn_retries "$HR_BIN" apply --state-dir "$S" \
+	--sysctl-file "$T/five-bad.conf")
+assert_eq "$rc" 1 "the kernel rejects a write: $(cat "$T/out")"
+grep -q "^FAILED (transaction .*): net.ipv4.tcp_syn_retries: write '0': kernel rejected value" "$T/out" ||
+	fail "failure message: $(cat "$T/out")"
+assert_eq "$(grep -c '^  restored ' "$T/out")" 4 "keys restored"
+values "$ns" >"$T/now"
+cmp -s "$T/before" "$T/now" || fail "keys left changed after the kernel's refusal: $(diff "$T/before" "$T/now")"
+note "kernel refused line 6: 4 keys written and restored, nothing left changed"
+
+# The same file without that key, plus a '-' line for a key this kernel lacks.
+sed 's/^net.ipv4.tcp_syn_retries = 0$/net.ipv4.tcp_syn_retries = 5/' "$T/five-bad.conf" >"$T/five.conf"
+printf -- '-net.ipv4.tcp_no_such_key = 1\n' >>"$T/five.conf"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/five.conf" --dry-run --detailed-exitcodes)
+assert_eq "$rc" 2 "dry run of the good file"
+values "$ns" >"$T/now"
+cmp -s "$T/before" "$T/now" || fail "the dry run wrote"
+grep -q "^  ~ net.ipv4.tcp_fin_timeout: .* -> *31 *$T/five.conf:2$" "$T/out" || fail "plan line: $(cat "$T/out")"
+n0=$(journals)
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/five.conf" --detailed-exitcodes)
+assert_eq "$rc" 2 "apply of the good file: $(cat "$T/err")"
+grep -q "^Applied transaction .*: 5 keys written and verified" "$T/out" || fail "apply: $(cat "$T/out")"
+grep -q "^  note: $T/five.conf:7: -net.ipv4.tcp_no_such_key: skipped ('-': a failure to set it is ignored" "$T/out" ||
+	fail "the '-' line is not said: $(cat "$T/out")"
+assert_eq "$(journals)" $((n0 + 1)) "journals after the apply"
+# The drop-in: procps sysctl -p FILE in another namespace sets the same values
+# (-e: procps 4.0.2 fails a '-' line whose key is missing, despite sysctl.conf(5)).
+hr_in "$ref" sysctl -q -e -p "$T/five.conf" || fail "sysctl -e -p of the good file failed"
+values "$ns" >"$T/applied"
+values "$ref" >"$T/procps"
+cmp -s "$T/applied" "$T/procps" || fail "apply --sysctl-file and sysctl -p differ: $(diff "$T/applied" "$T/procps")"
+grep -q '^net.core.somaxconn=1025$' "$T/applied" || fail "somaxconn not applied: $(cat "$T/applied")"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/five.conf" --detailed-exitcodes)
+assert_eq "$rc" 0 "a second apply of the same file changes nothing"
+rc=$(rc_of "$HR_BIN" rollback --state-dir "$S" --last)
+assert_eq "$rc" 0 "rollback --last: $(cat "$T/err")"
+values "$ns" >"$T/now"
+cmp -s "$T/before" "$T/now" || fail "rollback --last left keys changed: $(diff "$T/before" "$T/now")"
+note "5 keys applied = sysctl -p, rolled back to $(tr '\n' ' ' <"$T/before")"
+
+# Refused before any write, each with FILE:LINE.
+printf 'net.ipv4.tcp_keepalive_time = 602\nnet.ipv4.tcp_tw_recycle = 1\nnet/ipv4/ip_local_port_range = 61000 32768\n' \
+	>"$T/never.conf"
+n0=$(journals)
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/never.conf")
+assert_eq "$rc" 4 "tcp_tw_recycle and a reversed range"
+grep -q "^  ! $T/never.conf:2: net.ipv4.tcp_tw_recycle: never set" "$T/out" || fail "tw_recycle: $(cat "$T/out")"
+grep -q "^  ! $T/never.conf:3: net.ipv4.ip_local_port_range: .*high end 32768 is below low end 61000" "$T/out" ||
+	fail "reversed range: $(cat "$T/out")"
+assert_eq "$(journals)" "$n0" "a refused file wrote a journal"
+assert_eq "$(sysval "$ns" net.ipv4.tcp_keepalive_time)" "$(sed -n 's/^net.ipv4.tcp_keepalive_time=//p' "$T/before")" \
+	"the acceptable line was written"
+printf 'net.ipv4.tcp_fin_timeout 30\n' >"$T/syntax.conf"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/syntax.conf")
+assert_eq "$rc" 4 "a line that is no assignment"
+grep -q "refused (nothing written): $T/syntax.conf:1: not an assignment" "$T/err" || fail "syntax: $(cat "$T/err")"
+
+# --system: /etc shadows /usr/lib by basename, a /dev/null link masks, sorted by basename.
+R=$T/root
+mkdir -p "$R/etc/sysctl.d" "$R/usr/lib/sysctl.d" "$R/run/sysctl.d"
+printf 'net.ipv4.tcp_fin_timeout = 41\n' >"$R/etc/sysctl.d/10-a.conf"
+printf 'net.ipv4.tcp_fin_timeout = 99\nnet.core.somaxconn = 999\n' >"$R/usr/lib/sysctl.d/10-a.conf"
+printf 'net.ipv4.tcp_keepalive_time = 700\nnet.ipv4.tcp_fin_timeout = 42\n' >"$R/run/sysctl.d/20-b.conf"
+printf 'net.ipv4.tcp_syn_retries = 3\n' >"$R/usr/lib/sysctl.d/30-m.conf"
+ln -s /dev/null "$R/etc/sysctl.d/30-m.conf"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --system --config-root "$R" --detailed-exitcodes)
+assert_eq "$rc" 2 "apply --system: $(cat "$T/err")"
+assert_eq "$(sysval "$ns" net.ipv4.tcp_fin_timeout)" 42 "fin_timeout: the later file wins"
+assert_eq "$(sysval "$ns" net.ipv4.tcp_keepalive_time)" 700 "keepalive_time from /run"
+assert_eq "$(sysval "$ns" net.core.somaxconn)" "$(sed -n 's/^net.core.somaxconn=//p' "$T/before")" "the shadowed file was read"
+assert_eq "$(sysval "$ns" net.ipv4.tcp_syn_retries)" "$(sed -n 's/^net.ipv4.tcp_syn_retries=//p' "$T/before")" "the masked file was read"
+grep -q "^Plan the sysctl.d set: 2 changes" "$T/out" || fail "--system plan: $(cat "$T/out")"
+echo ok
