@@ -656,10 +656,14 @@ json_t *hr_plan_to_json(const struct hr_plan *p)
 			json_array_append_new(un, json_pack("{s:s, s:s?, s:s}", "key", it->key, "value",
 							    it->old, "from", it->from));
 	}
-	for (i = 0; i < p->nrefusals; i++)
-		json_array_append_new(rf, json_pack("{s:s, s:s?, s:b, s:s?}", "key", p->refusals[i].key,
-						    "reason", p->refusals[i].reason, "allowable",
-						    p->refusals[i].allowable, "where", p->refusals[i].where));
+	for (i = 0; i < p->nrefusals; i++) {
+		json_t *r = json_pack("{s:s, s:s?, s:b}", "key", p->refusals[i].key, "reason", p->refusals[i].reason,
+				      "allowable", p->refusals[i].allowable);
+
+		if (p->refusals[i].where)
+			json_object_set_new(r, "where", json_string(p->refusals[i].where));
+		json_array_append_new(rf, r);
+	}
 	for (i = 0; i < p->nnotes; i++)
 		json_array_append_new(nt, json_string(p->notes[i]));
 	json_object_set_new(o, "changes", ch);

@@ -57,7 +57,7 @@ options:
     default: proposed.conf
   boot:
     description:
-      - Audit the state the next boot produces (C(--boot)): every sysctl.d file in systemd-sysctl's
+      - Audit the state the next boot produces (C(--boot)), every sysctl.d file in systemd-sysctl's
         order over today's values; returns I(boot) with the keys whose runtime value differs.
     type: bool
     default: false
