@@ -177,7 +177,7 @@ int hr_sysctld_read(struct hr_sysctld *d, const char *path, struct hr_err *err)
 
 	if (r < 0) {
 		hr_err_set(err, r, "%s: %s", path,
-			   r == -EFBIG ? "larger than " HR_STR(HR_SYSCTLD_MAX_FILE) " bytes (see LIMITS)" : strerror(-r));
+			   r == -EFBIG ? "larger than 1 MiB, the bound of a sysctl.d file (see LIMITS)" : strerror(-r));
 		return r;
 	}
 	r = hr_sysctld_parse(d, path, text, len);

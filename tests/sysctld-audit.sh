@@ -9,7 +9,7 @@
 # named with FILE:LINE and make the audit CRITICAL, and the kernel is asked
 # to confirm: each one written with sysctl -w in a throwaway namespace
 # fails. A '-' line whose key is missing is skipped, as systemd-sysctl
-# skips it. Globs and exclusions are expanded as systemd-sysctl does:
+# skips it. A file over 1 MiB is refused. Globs and exclusions are expanded as systemd-sysctl does:
 # the what-if equals what systemd-sysctl FILE sets in a fresh namespace.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
@@ -116,6 +116,15 @@ grep -q "^headroom audit: --assume-file $T/syntax.conf:2: not an assignment" "$T
 rc=$(rc_of A --assume-file "$T/none.conf")
 assert_eq "$rc" 3 "a missing file"
 grep -q "$T/none.conf: No such file or directory" "$T/err" || fail "missing file: $(cat "$T/err")"
+
+# The bound of a file (1 MiB, src/bounds.h): at it a file is read, beyond it refused, named.
+head -c 1048576 /dev/zero | tr '\0' '#' >"$T/big.conf"
+rc=$(rc_of A --assume-file "$T/big.conf")
+[ "$rc" -lt 3 ] || fail "a 1 MiB file was refused: $(cat "$T/err")"
+printf '#' >>"$T/big.conf"
+rc=$(rc_of A --assume-file "$T/big.conf")
+assert_eq "$rc" 3 "a file over 1 MiB"
+grep -q "$T/big.conf: larger than 1 MiB, the bound of a sysctl.d file" "$T/err" || fail "bound: $(cat "$T/err")"
 
 # Globs, exclusions and explicit lines against systemd-sysctl FILE in a fresh namespace.
 sd=$(sd_sysctl)
