@@ -15,12 +15,17 @@
 /* A report with one finding whose subject needs every escape. */
 static json_t *report(void)
 {
-	return json_pack("{s:[{s:s,s:s,s:s,s:{s:f,s:n,s:I,s:I,s:f,s:I}}],s:{s:s,s:i,s:{s:i,s:i,s:i,s:i,s:i},s:i}}",
+	json_t *r = json_pack("{s:[{s:s,s:s,s:s,s:{s:f,s:n,s:I,s:I,s:f,s:I}}],s:{s:s,s:i,s:{s:i,s:i,s:i,s:i,s:i},s:i}}",
 			 "findings", "rule", "ports.timewait-exhaustion", "severity", "critical", "subject",
 			 "a\"b\\c\nd", "metrics", "headroom", 0.5, "seconds_to_exhaustion", "ports_in_use",
 			 (json_int_t)12345678901LL, "overflows_total", (json_int_t)7, "rate_per_s", 1e-7, "count",
 			 (json_int_t)3, "summary", "verdict", "CRITICAL: x | y\nz", "exit_code", 2, "counts",
 			 "critical", 1, "warning", 0, "info", 0, "ok", 0, "not_evaluated", 0, "rules_loaded", 1);
+
+	/* What the audit computes from the rules' present: perfdata. */
+	json_object_set_new(json_object_get(r, "summary"), "perfdata",
+			    json_pack("[{s:s,s:f,s:s}]", "label", "port_headroom", "value", 0.5, "unit", ""));
+	return r;
 }
 
 /* Renders with fn into an owned string. */
