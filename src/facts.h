@@ -77,8 +77,17 @@ struct hr_value {
 };
 
 /* Collections a rule can iterate with for_each. */
-enum hr_coll { HR_COLL_DESTINATIONS, HR_COLL_LISTENERS, HR_COLL_LISTENING_PORTS, HR_COLL_SNAT_TUPLES, HR_COLL_N };
-/* "destinations", "listeners", "listening_ports", "snat_tuples" -> enum, or -1. */
+/* HR_COLL_COUNTERS is the rules' counter catalogue (counters: in the rule files):
+ * its items come from the ruleset, not the facts (hr_facts_count gives 0). */
+enum hr_coll {
+	HR_COLL_DESTINATIONS,
+	HR_COLL_LISTENERS,
+	HR_COLL_LISTENING_PORTS,
+	HR_COLL_SNAT_TUPLES,
+	HR_COLL_COUNTERS,
+	HR_COLL_N
+};
+/* "destinations", "listeners", "listening_ports", "snat_tuples", "counters" -> enum, or -1. */
 int hr_coll_from_name(const char *name);
 const char *hr_coll_name(enum hr_coll c);
 /* The field prefix items of a collection use in expressions: "dest", "listener", "port". */

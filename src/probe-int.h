@@ -46,10 +46,20 @@ struct run {
 	long counters_read;
 };
 
+/* Every snmp/netstat counter of a sample ("TcpExt.ListenDrops"), for the
+ * rate of each (/proc/net/snmp and netstat hold about 330 on 6.18). */
+#define HR_PROBE_MAXALL 1024
+struct hr_probe_cval {
+	char name[56];
+	double v;
+};
+
 /* One sample of the rate counters. */
 struct sample {
 	double v[HR_PROBE_NRATES];
 	bool have[HR_PROBE_NRATES];
+	size_t nall;
+	struct hr_probe_cval all[HR_PROBE_MAXALL];
 };
 
 /* ---- probe-io.c */

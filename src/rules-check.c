@@ -405,6 +405,7 @@ int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d)
 			errs++;
 	}
 	free(path);
+	errs += hr_rules_counters_check(rs, d);
 	for (i = 0; i < rs->nrules; i++) {
 		struct rule *r = &rs->rules[i];
 

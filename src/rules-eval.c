@@ -292,7 +292,7 @@ json_t *hr_rules_subject_json(struct evst *st, const struct rule *r)
 
 	if (r->coll < 0)
 		return json_null();
-	s = hr_facts_item_subject(st->f, (enum hr_coll)r->coll, st->item);
+	s = hr_rules_item_subject(st->rs, st->f, r->coll, st->item);
 	return s ? json_string(s) : json_null();
 }
 
@@ -410,8 +410,8 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 		n = 0;
 		nne = 1;
 	} else if (r->coll >= 0) {
-		n = hr_facts_count(st->f, (enum hr_coll)r->coll);
-		if (!n && !hr_facts_have_sockets(st->f)) {
+		n = hr_rules_coll_count(st->rs, st->f, r->coll);
+		if (!n && r->coll != HR_COLL_COUNTERS && !hr_facts_have_sockets(st->f)) {
 			add_not_evaluated(ne, r, json_null(), "sockets not read (no subjects to check)", false);
 			nne = 1;
 		} else if (n && scalar_needs_missing(st, r, why, sizeof(why))) {
@@ -476,8 +476,14 @@ json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const 
 	findings = json_array();
 	ne = json_array();
 	summary = json_array();
+	/* The counter rules last: they need to know which owners spoke. */
 	for (i = 0; i < rs->nrules; i++)
-		eval_rule(&st, &rs->rules[i], findings, ne, summary);
+		if (rs->rules[i].coll != HR_COLL_COUNTERS)
+			eval_rule(&st, &rs->rules[i], findings, ne, summary);
+	hr_rules_counters_owners(&st, findings);
+	for (i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].coll == HR_COLL_COUNTERS)
+			eval_rule(&st, &rs->rules[i], findings, ne, summary);
 	hr_rules_evst_done(&st);
 	free(ov);
 	res = json_object();

@@ -118,6 +118,18 @@ struct derived {
 	bool bound;
 };
 
+/* One counter of the catalogue (counters: in a rule file): the items of
+ * for_each: counters. */
+struct counter {
+	char *fact;    /* "netstat.TcpExt.ListenOverflows" */
+	char *meaning; /* one sentence */
+	char *owner;   /* the rule that explains it when it moves, or NULL */
+	char *source;  /* kernel source reference */
+	char *file;
+	int line, col;
+	bool failure; /* it counts something that failed or was dropped */
+};
+
 /* A scalar fact referenced somewhere: one cache slot each. */
 struct fref {
 	char *name;
@@ -138,6 +150,8 @@ struct hr_ruleset {
 	size_t nloaded, caploaded;
 	char **excluded; /* real paths hr_ruleset_load_dir leaves out */
 	size_t nexcluded, capexcluded;
+	struct counter *counters; /* the counter catalogue, in load order */
+	size_t ncounters, capcounters;
 	bool checked;
 };
 
@@ -235,6 +249,9 @@ struct evst {
 	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[HR_SEV_N];
 	bool problems_only;
 	struct fixview *fv; /* room for the fixes of any rule */
+	/* Per catalogue counter: its owner has a finding at warning or above
+	 * (NULL: not known, before the other rules were evaluated). */
+	bool *owner_flagged;
 };
 
 /* Result of one pass over one subject. */
@@ -283,6 +300,24 @@ int hr_rules_item_coll(const char *name);
 /* Calls fn on every expression of a rule (templates included). */
 bool hr_rules_each_expr(hr_ruleset *rs, struct rule *r, struct hr_diags *d,
 			bool (*fn)(hr_ruleset *, struct rule *, const hr_expr *, struct hr_diags *));
+
+/* rules-counters.c */
+/* Reads a file's counters: list into the catalogue. */
+void hr_rules_counters_load(struct loader *l, yaml_node_t *n);
+/* Frees the catalogue. */
+void hr_rules_counters_free(hr_ruleset *rs);
+/* Cross-checks the catalogue (owners are rules, facts can exist, no counter
+ * twice); problems go to d. Returns the number of errors. */
+size_t hr_rules_counters_check(const hr_ruleset *rs, struct hr_diags *d);
+/* The items of collection c: the catalogue's size for counters, else the facts'. */
+size_t hr_rules_coll_count(const hr_ruleset *rs, const hr_facts *f, int c);
+/* The subject of item i of collection c (NULL when none). */
+const char *hr_rules_item_subject(const hr_ruleset *rs, const hr_facts *f, int c, size_t i);
+/* A counter.* field of the current item; 0, or -1 with the error in st. */
+int hr_rules_counter_field(struct evst *st, const char *name, struct hr_xval *out);
+/* Marks the counters whose owner has a finding at warning or above in
+ * findings (an array of finding objects); st->owner_flagged then owned. */
+void hr_rules_counters_owners(struct evst *st, const json_t *findings);
 
 /* rules-overlay.c */
 /* Prepares the evaluation state (caches sized for rs); 0 or -ENOMEM. */

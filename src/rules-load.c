@@ -695,8 +695,11 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 				load_derived(&l, v);
 			else if (!strcmp(key, "rules"))
 				load_rules(&l, v);
+			else if (!strcmp(key, "counters"))
+				hr_rules_counters_load(&l, v);
 			else
-				hr_rules_lerr(&l, k, "unknown top-level key '%s' (allowed: derived, rules)", key);
+				hr_rules_lerr(&l, k, "unknown top-level key '%s' (allowed: derived, rules, counters)",
+					      key);
 			l.rule_bad = false;
 		}
 	} else if (root && !(root->type == YAML_SCALAR_NODE && !root->data.scalar.length)) {

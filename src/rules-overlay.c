@@ -226,8 +226,10 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return 0;
 	case K_ITEM:
 		/* Binding checked the collection; the prefixes differ in their first letter. */
-		if (st->coll < 0 || name[0] != "dlps"[st->coll]) /* dest, listener, port, snat */
+		if (st->coll < 0 || name[0] != "dlpsc"[st->coll]) /* dest, listener, port, snat, counter */
 			return ev_fail(st, "'%s' is not available here", name);
+		if (st->coll == HR_COLL_COUNTERS) /* the catalogue's, not the facts' */
+			return hr_rules_counter_field(st, name, out);
 		if (st->ov_ports && st->coll == HR_COLL_LISTENING_PORTS &&
 		    (!strcmp(name, "port.in_range") || !strcmp(name, "port.reserved")))
 			return ov_ports(st, name, out);
@@ -289,6 +291,7 @@ static void evst_free(struct evst *st)
 	}
 	free(st->dcache);
 	free(st->dgen);
+	free(st->owner_flagged);
 }
 
 

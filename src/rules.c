@@ -191,6 +191,7 @@ void hr_ruleset_free(hr_ruleset *rs)
 	strv_free(rs->items, rs->nitems);
 	strv_free(rs->loaded, rs->nloaded);
 	strv_free(rs->excluded, rs->nexcluded);
+	hr_rules_counters_free(rs);
 	free(rs);
 }
 
