@@ -226,22 +226,11 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 	}
 }
 
+/* The rule-file problems for summary.rule_errors (diag.h's one shape). */
 static json_t *diags_json(const struct hr_diags *d, size_t *nerrors)
 {
-	json_t *a = json_array();
-	size_t i;
-
-	*nerrors = 0;
-	for (i = 0; i < d->n; i++) {
-		const struct hr_diag *x = &d->v[i];
-
-		json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:s,s:s}", "file", x->file ? x->file : "",
-						   "line", x->line, "column", x->col, "level",
-						   x->warning ? "warning" : "error", "message", x->msg ? x->msg : ""));
-		if (!x->warning)
-			(*nerrors)++;
-	}
-	return a;
+	*nerrors = hr_diags_errors(d);
+	return hr_diags_json(d);
 }
 
 /* Loads every rule directory (NULL: the shipped one) into rs; problems go to d. */

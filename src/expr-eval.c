@@ -2,7 +2,7 @@
  * lookup callback without allocating (arithmetic, comparisons with versions,
  * short-circuit logic, ?? and the built-in functions), with located errors.
  * Owns: hr_expr_eval, hr_expr_eval_name, hr_xctx_fail, hr_xval_truth. May
- * call: expr-int.h only. */
+ * call: expr-int.h, and facts.c's hr_kernel_version_cmp (version compares). */
 #include "config.h"
 
 #include <math.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "expr-int.h"
+#include "facts.h"
 
 void hr_xctx_fail(struct hr_xctx *x, const char *fmt, ...)
 {

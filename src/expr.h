@@ -8,8 +8,8 @@
 #ifndef HR_EXPR_H
 #define HR_EXPR_H
 
+#include "diag.h"
 #include "headroom.h"
-#include "rules.h"
 
 /* Nesting limit: parentheses, calls, unary operators, operator chains. */
 #define HR_EXPR_MAX_DEPTH 64

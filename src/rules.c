@@ -1,17 +1,16 @@
-/* rules.c: the rules engine's core: diagnostics, the hr_ruleset and its
+/* rules.c: the rules engine's core: the hr_ruleset and its
  * rules (lifetime, accessors, listing), the set of files loaded or left out,
  * and loading whole directories.
- * Owns: hr_diags_*, hr_ruleset_new/free/count/rule_id/rule_error/list/
+ * Owns: hr_ruleset_new/free/count/rule_id/rule_error/list/
  * exclude/load_dir/load_std and the shared helpers grow, free, find and
  * path_*. May call: rules-int.h, hr_ruleset_load_file (rules-load.c),
- * hr_ruleset_check (rules-check.c), hr_expr_free (expr.h). Contract:
+ * hr_ruleset_check (rules-check.c), hr_expr_free (expr.h), diag.c. Contract:
  * docs/RULES-FORMAT.md, src/rules.h. */
 #include "config.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,72 +18,6 @@
 
 const char *const hr_rules_fmt_names[FMT_RAW + 1] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw"};
 const char *const hr_rules_sev_names[SEV_CRITICAL + 1] = {"ok", "info", "warning", "critical"};
-
-/* ------------------------------------------------------------ diagnostics */
-
-void hr_diags_add(struct hr_diags *d, const char *file, int line, int col, bool warning,
-		  const char *fmt, ...)
-{
-	struct hr_diag *nv;
-	char msg[1024];
-	va_list ap;
-
-	if (!d)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
-	if (!nv)
-		return;
-	d->v = nv;
-	nv[d->n].file = strdup(file ? file : "");
-	nv[d->n].line = line;
-	nv[d->n].col = col;
-	nv[d->n].warning = warning;
-	nv[d->n].msg = strdup(msg);
-	d->n++;
-}
-
-size_t hr_diags_errors(const struct hr_diags *d)
-{
-	size_t i, n = 0;
-
-	for (i = 0; d && i < d->n; i++)
-		n += !d->v[i].warning;
-	return n;
-}
-
-void hr_diags_print(FILE *out, const struct hr_diags *d)
-{
-	size_t i;
-
-	for (i = 0; d && i < d->n; i++) {
-		const struct hr_diag *g = &d->v[i];
-
-		if (g->line > 0)
-			fprintf(out, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col,
-				g->warning ? "warning" : "error", g->msg ? g->msg : "");
-		else
-			fprintf(out, "%s: %s: %s\n", g->file, g->warning ? "warning" : "error",
-				g->msg ? g->msg : "");
-	}
-}
-
-void hr_diags_free(struct hr_diags *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	for (i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	d->v = NULL;
-	d->n = 0;
-}
 
 void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size)
 {
