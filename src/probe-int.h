@@ -3,6 +3,7 @@
  *
  *   probe.c           orchestration: hr_probe_run, the file lists, the wait
  *   probe-io.c        opening and reading files of the live system or a tree
+ *                     (also for conntrack-read.c and kmsg.c, through probe.h)
  *   probe-sysctl.c    the sysctl directories and the keys the rules need
  *   probe-counters.c  sockstat{,6}, snmp, netstat counters and their rates
  *   probe-kernel.c    kernel identity (osrelease, boot_id) and the TIME_WAIT slab

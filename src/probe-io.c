@@ -1,8 +1,10 @@
 /* probe-io.c: how the probe reads: every file opened once with O_NOFOLLOW,
  * under --root through openat2 RESOLVE_BENEATH (a captured tree must not
  * make us read elsewhere), read with one buffer and closed; the words for
- * read failures; the text check for values. May call: libc and util.c
- * (hr_strerror) only; called by every other probe file. */
+ * read failures; the text check for values; and the same rules for the
+ * readers outside probe-*.c (hr_probe_open_regular, hr_probe_read_regular:
+ * conntrack-read.c, kmsg.c). May call: libc and util.c (hr_strerror) only;
+ * called by every other probe file and by those readers. */
 #include "config.h"
 
 #include <errno.h>
@@ -131,6 +133,66 @@ int hr_probe_tree_open(const struct run *r, const char *abs, int flags)
 #endif
 	fd = openat(r->rootfd, abs + 1, flags);
 	return fd < 0 ? -errno : fd;
+}
+
+/* See probe.h: a tree's file, as a reader outside probe-*.c opens it. */
+int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
+{
+	struct stat st;
+	int fd;
+
+	if (t->open) {
+		fd = t->open(t->ctx, abs, O_RDONLY | O_NONBLOCK);
+	} else {
+		char path[4096];
+
+		if (hr_path_at(path, sizeof(path), t->root, abs) < 0)
+			return -ENAMETOOLONG;
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* See probe.h: such a file read whole. */
+long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n)
+{
+	int fd = hr_probe_open_regular(t, abs);
+	size_t len = 0;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t k = read(fd, buf + len, n - 1 - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			k = -errno;
+			close(fd);
+			return k;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (len == n - 1) {
+			char c;
+
+			k = read(fd, &c, 1);
+			close(fd);
+			return k > 0 ? -EFBIG : (long)(buf[len] = '\0', len);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (long)len;
 }
 
 /* Reads a small file of the tree (see tree_open) into r->buf. */

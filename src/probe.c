@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,71 +24,12 @@ const char *const hr_probe_files[] = {
 	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_TCP, F_TCP6, F_SLAB, NULL,
 };
 
-const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
 const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
 
 /* hr_probe_tree.open for the readers outside probe-*.c: the probe's opener. */
 static int tree_open(void *ctx, const char *abs, int flags)
 {
 	return hr_probe_tree_open(ctx, abs, flags);
-}
-
-int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
-{
-	struct stat st;
-	int fd;
-
-	if (t->open) {
-		fd = t->open(t->ctx, abs, O_RDONLY | O_NONBLOCK);
-	} else {
-		char path[4096];
-
-		if (hr_path_at(path, sizeof(path), t->root, abs) < 0)
-			return -ENAMETOOLONG;
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
-}
-
-long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n)
-{
-	int fd = hr_probe_open_regular(t, abs);
-	size_t len = 0;
-
-	if (fd < 0)
-		return fd;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, n - 1 - len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			k = -errno;
-			close(fd);
-			return k;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len == n - 1) {
-			char c;
-
-			k = read(fd, &c, 1);
-			close(fd);
-			return k > 0 ? -EFBIG : (long)(buf[len] = '\0', len);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (long)len;
 }
 
 /* See probe.h: the wait between two counter samples. */

@@ -32,7 +32,7 @@ struct hr_probe_tree {
 	void *ctx;
 };
 /* Opens abs ("/proc/net/nf_conntrack") of the tree for reading, without
- * blocking, as a regular file. fd, or -errno (-EINVAL: not a regular file,
+ * blocking, as a regular file (probe-io.c). fd, or -errno (-EINVAL: not a regular file,
  * e.g. a FIFO planted in a tree). */
 int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs);
 /* Reads such a file whole into buf (n bytes, NUL-terminated). Length, or
