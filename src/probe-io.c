@@ -33,15 +33,51 @@ int hr_probe_msgf(char *buf, size_t n, const char *fmt, ...)
 	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
-/* Reads a small open file into buf, NUL-terminated, and closes it. With
- * check_type, refuses anything that is not a regular file (EINVAL/EISDIR).
+/* Reads an open file into buf (n bytes), NUL-terminated, and closes it.
  * With one_read, a short read is the end: a /proc/sys file hands its whole
  * value to one read() (proc_sys_call_handler()), a regular file is short
- * only at its end; this saves the read() that returns 0 on ~300 keys.
- * Returns the length or -errno (-EFBIG when it does not fit). */
-static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
+ * only at its end; this saves the read() that returns 0 on ~300 keys. A
+ * file that fills buf is -EFBIG; with exact, only when one more byte follows.
+ * Returns the length or -errno. */
+static long read_all(int fd, char *buf, size_t n, bool one_read, bool exact)
 {
 	size_t used = 0;
+	long r;
+
+	for (;;) {
+		ssize_t k = read(fd, buf + used, n - 1 - used);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (k == 0)
+			break;
+		used += (size_t)k;
+		if (used == n - 1) {
+			char c;
+
+			k = exact ? read(fd, &c, 1) : 1;
+			close(fd);
+			return k > 0 ? -EFBIG : (long)(buf[used] = '\0', used);
+		}
+		if (one_read)
+			break;
+	}
+	close(fd);
+	buf[used] = '\0';
+	return (long)used;
+}
+
+/* Reads a small open file into buf (VALBUF bytes), NUL-terminated, and
+ * closes it (see read_all). With check_type, refuses anything that is not
+ * a regular file (EINVAL/EISDIR). Returns the length or -errno (-EFBIG
+ * when it does not fit). */
+static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
+{
 	long r;
 
 	if (fd < 0)
@@ -60,29 +96,7 @@ static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
 			return r;
 		}
 	}
-	for (;;) {
-		ssize_t k = read(fd, buf + used, VALBUF - 1 - used);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		if (k == 0)
-			break;
-		used += (size_t)k;
-		if (used == VALBUF - 1) {
-			close(fd);
-			return -EFBIG;
-		}
-		if (one_read)
-			break;
-	}
-	close(fd);
-	buf[used] = '\0';
-	return (long)used;
+	return read_all(fd, buf, VALBUF, one_read, false);
 }
 
 /* Reads a small open file (see read_fd_at_most), to its end. */
@@ -165,34 +179,8 @@ int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
 long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n)
 {
 	int fd = hr_probe_open_regular(t, abs);
-	size_t len = 0;
 
-	if (fd < 0)
-		return fd;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, n - 1 - len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			k = -errno;
-			close(fd);
-			return k;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len == n - 1) {
-			char c;
-
-			k = read(fd, &c, 1);
-			close(fd);
-			return k > 0 ? -EFBIG : (long)(buf[len] = '\0', len);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (long)len;
+	return fd < 0 ? fd : read_all(fd, buf, n, false, true);
 }
 
 /* Reads a small file of the tree (see tree_open) into r->buf. */
