@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fmt.h"
 #include "probe.h"
-#include "render.h"
 #include "rules.h"
 #include "workload.h"
 
@@ -405,7 +405,8 @@ int hr_audit_run(const struct hr_audit_opts *o, json_t **report, struct hr_err *
 		goto out;
 	}
 	{
-		struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s, .quiet = o->quiet,
+		struct hr_probe_opts po = {.root = o->root, .interval_s = o->interval_s,
+					   .progress = o->progress, .progress_ud = o->progress_ud,
 					   .log_window_s = o->log_window_s};
 
 		r = hr_probe_run(f, &po, err);
@@ -555,7 +556,8 @@ int hr_audit_run_netns(const struct hr_audit_opts *o, const struct hr_netns_list
 		       struct hr_err *err)
 {
 	struct hr_audit_opts so = *o;
-	struct hr_probe_opts po = {.interval_s = o->interval_s, .quiet = o->quiet, .log_window_s = o->log_window_s};
+	struct hr_probe_opts po = {.interval_s = o->interval_s, .progress = o->progress,
+				   .progress_ud = o->progress_ud, .log_window_s = o->log_window_s};
 	const char **dirs = opts_rule_dirs(o);
 	hr_ruleset *rs = hr_ruleset_new();
 	struct hr_diags d = {0};

@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "cmd-txn.h"
+#include "fmt.h"
 #include "journal.h"
 #include "cmd.h"
 #include "netns.h"

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "persist.h"
 #include "cmd-netns.h"
 #include "render.h"
@@ -356,7 +357,7 @@ static int audit_text_netns(FILE *out, const json_t *tree)
 		char title[1024];
 
 		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
-		hr_render_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
+		hr_fmt_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
 		if (json_object_get(json_object_get(sec, "summary"), "error"))
 			fprintf(out, "%s\n\n", str_or(json_object_get(sec, "summary"), "verdict", "UNKNOWN"));
 		else if (audit_text(out, sec) < 0)
@@ -421,7 +422,7 @@ static int audit_exec(int argc, char **argv)
 	double t0;
 	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
-	struct hr_audit_opts o = {.root = "", .interval_s = -1};
+	struct hr_audit_opts o = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample};
 	struct hr_err err = {0};
 	json_t *report = NULL;
 	int c, r, code;
@@ -476,7 +477,7 @@ static int audit_exec(int argc, char **argv)
 			textfile = optarg;
 			break;
 		case 'q':
-			o.quiet = true;
+			o.progress = NULL;
 			break;
 		case 'L':
 			if (!hr_cmd_parse_log_window("audit", optarg, &o.log_window_s))

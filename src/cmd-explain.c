@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fmt.h"
 #include "probe.h"
 #include "render.h"
 #include "rules.h"
@@ -246,7 +247,7 @@ static int explain_exec(int argc, char **argv)
 	const char *assumes[64], *subject = NULL, *workload = NULL;
 	int nassume = 0, c, rc, i;
 	bool no_default = false;
-	struct hr_probe_opts po = {.root = "", .interval_s = -1, .quiet = false};
+	struct hr_probe_opts po = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample};
 	struct hr_diags d = {NULL, 0};
 	struct hr_err err = {0, ""};
 	hr_ruleset *rs;

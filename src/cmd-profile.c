@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fmt.h"
 #include "profile.h"
 #include "render.h"
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fmt.h"
 #include "render.h"
 #include "rules.h"
 

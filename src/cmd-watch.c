@@ -24,8 +24,8 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "netns.h"
-#include "render.h"
 #include "watch.h"
 
 #define MIN_COLS 80
@@ -281,7 +281,6 @@ static int refresh(struct watch *w, struct hr_err *err)
 {
 	struct hr_audit_opts o = {.root = "",
 				  .interval_s = w->interval,
-				  .quiet = true,
 				  .rule_dirs = w->rule_dirs,
 				  .nrule_dirs = w->nrule_dirs,
 				  .no_default_rules = w->no_default_rules,

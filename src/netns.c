@@ -435,7 +435,7 @@ json_t *hr_netns_identity(const struct hr_netns *ns)
 /* Reads the global keys of the namespace the caller is in (see hr_netns_globals). */
 static int read_globals(json_t **out, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true, .quiet = true};
+	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true};
 	hr_facts *f = hr_facts_new();
 	json_t *all, *sys, *v;
 	const char *key;
@@ -582,7 +582,7 @@ static int probe_first(const struct hr_netns *ns, size_t i, int enter_err, void 
 	}
 	o->entered = true;
 	po.root = "";
-	po.quiet = true;
+	po.progress = NULL;
 	po.later = &c->pending[i];
 	o->f = hr_facts_new();
 	r = o->f ? hr_probe_run(o->f, &po, &e) : -ENOMEM;
@@ -598,7 +598,7 @@ static int probe_second(const struct hr_netns *ns, size_t i, int enter_err, void
 
 	(void)ns;
 	if (enter_err == 0) {
-		hr_probe_finish(c->pending[i], c->po->quiet);
+		hr_probe_finish(c->pending[i], c->po->progress, c->po->progress_ud);
 		c->pending[i] = NULL;
 	}
 	return 0;

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "probe.h"
-#include "render.h"
 #include "snapshot.h"
 #include "kmsg.h"
 #include "sockdiag.h"
@@ -579,7 +578,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	if (r < 0)
 		goto fail;
 	if (o->interval_s > 0) {
-		hr_probe_wait_until(t1, o->interval_s, o->quiet);
+		hr_probe_wait_until(t1, o->interval_s, o->progress, o->progress_ud);
 		r = sample2(&s, err);
 		if (r < 0)
 			goto fail;

@@ -448,7 +448,7 @@ static hr_ruleset *load_rules(const struct hr_vet_opts *o, const char **why)
 json_t *hr_vet_audit(const struct hr_vet_opts *o, const char **why)
 {
 	const char *dirs[HR_VET_MAX_RULE_DIRS + 1] = {NULL};
-	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1, .quiet = true};
+	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1};
 	static struct hr_err e;
 	json_t *rep = NULL;
 	size_t i;
@@ -591,7 +591,7 @@ int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
  * values are set explicitly where it matters. NULL on ENOMEM. */
 static hr_facts *vet_probe(const struct hr_vet_opts *o)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false, .quiet = true};
+	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
