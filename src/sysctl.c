@@ -256,32 +256,6 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 	return 0;
 }
 
-int hr_netns_self(uint64_t *inode, bool *child)
-{
-	struct stat self, init;
-
-	if (stat("/proc/self/ns/net", &self) < 0)
-		return -errno;
-	*inode = (uint64_t)self.st_ino;
-	/* PID 1's netns is the initial one (in our PID namespace). */
-	if (stat("/proc/1/ns/net", &init) == 0) {
-		*child = self.st_ino != init.st_ino || self.st_dev != init.st_dev;
-		return 0;
-	}
-	/* PID 1 hidden from us (ptrace rules, a sandbox): net.core's global
-	 * table (net_core_table, with netdev_max_backlog) is registered for
-	 * init_net only, so its absence means a child netns. */
-	if (access("/proc/sys/net/core/netdev_max_backlog", F_OK) == 0) {
-		*child = false;
-		return 1;
-	}
-	if (errno == ENOENT && access("/proc/sys/net/core/somaxconn", F_OK) == 0) {
-		*child = true;
-		return 1;
-	}
-	return -errno;
-}
-
 /* Keys that live once per host even under net.*: registered only for
  * init_net (absent in a child netns) or read-only there (kernel-facts.md
  * "Namespaces" and "Conntrack"; net/core/sysctl_net_core.c net_core_table,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "netns.h"
 #include "probe.h"
 #include "rules.h"
 #include "sysctl.h"
