@@ -244,7 +244,7 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 
 		r = read_opt(o->persist_file, &old_file);
 		if (r < 0) {
-			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, strerror(-r));
+			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, hr_strerror(r));
 			json_decref(out);
 			return NULL;
 		}
@@ -608,7 +608,8 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 			r = hr_sysctl_read(root, key, &cur);
 			if (r < 0) {
 				json_array_append_new(json_object_get(res, "failed"),
-						      json_pack("{s:s, s:s}", "key", key, "error", hr_strerror(r)));
+						      json_pack("{s:s, s:s}", "key", key, "error",
+								hr_strerror_about(r, HR_ABOUT_KEY)));
 				ok = false;
 				continue;
 			}

@@ -250,7 +250,7 @@ static void load_rules(hr_ruleset *rs, const char *const *rule_dirs, struct hr_d
 		/* The engine names most problems itself; never leave one silent. */
 		if (r < 0 && r != -EBADMSG && d->n == before)
 			hr_diags_add(d, rule_dirs[i], 0, 0, false, "cannot read rules directory: %s",
-				     r == -ENOENT ? "no such directory" : hr_strerror(r));
+				     hr_strerror_about(r, HR_ABOUT_DIR));
 	}
 	hr_ruleset_check(rs, d);
 }

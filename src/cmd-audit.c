@@ -286,7 +286,7 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 
 	if (stat(dir, &st) < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir,
-			errno == ENOENT ? "no such directory" : strerror(errno));
+			hr_strerror_about(errno, HR_ABOUT_DIR));
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {

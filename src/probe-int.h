@@ -66,7 +66,8 @@ long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type
 int hr_probe_tree_open(const struct run *r, const char *abs, int flags);
 /* Reads a small regular file of the tree into r->buf. Length or -errno. */
 long hr_probe_read_tree(struct run *r, const char *abs);
-/* Words for a read failure, for operators (probe-specific wording). */
+/* Words for a read failure, for operators (util.c's words about a tree
+ * file, with the bound of the probe's reads). */
 const char *hr_probe_why(long err);
 /* Offset of the first byte the kernel would not print in a value, or -1. */
 long hr_probe_bad_byte(const char *v, size_t len);

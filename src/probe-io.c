@@ -3,7 +3,7 @@
  * make us read elsewhere), read with one buffer and closed; the words for
  * read failures; the text check for values; and the same rules for the
  * readers outside probe-*.c (hr_probe_open_regular, hr_probe_read_regular:
- * conntrack-read.c, kmsg.c). May call: libc and util.c (hr_strerror) only;
+ * conntrack-read.c, kmsg.c). May call: libc and util.c (hr_strerror_about) only;
  * called by every other probe file and by those readers. */
 #include "config.h"
 
@@ -189,28 +189,13 @@ long hr_probe_read_tree(struct run *r, const char *abs)
 	return read_fd(hr_probe_tree_open(r, abs, O_RDONLY | O_NONBLOCK), r->buf, true);
 }
 
-/* Words for a read failure, for operators (probe-specific wording). */
+/* Words for a read failure, for operators: util.c's words about a file of
+ * the probed tree, with the bound of the probe's reads named. */
 const char *hr_probe_why(long err)
 {
-	switch (-err) {
-	case ENOENT:
-		return "not found";
-	case ELOOP:
-		return "refused: a symlink";
-	case EXDEV:
-		return "refused: resolves outside the tree";
-	case EINVAL:
-		return "refused: not a regular file";
-	case EISDIR:
-		return "refused: a directory";
-	case EFBIG:
+	if (err == -EFBIG)
 		return "refused: larger than " HR_STR(HR_PROBE_MAX_VALUE_KIB) " KiB";
-	case EACCES:
-	case EPERM:
-		return "permission denied (write-only or unreadable)";
-	default:
-		return hr_strerror((int)err);
-	}
+	return hr_strerror_about((int)err, HR_ABOUT_TREE);
 }
 
 /* Checks a value is text the kernel could have printed: no NUL or control

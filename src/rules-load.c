@@ -664,7 +664,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		return rc;
 	}
 	if (rc < 0) {
-		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", strerror(-rc));
+		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", hr_strerror(rc));
 		return rc;
 	}
 	{

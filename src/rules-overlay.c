@@ -195,7 +195,7 @@ static int lookup_fact(struct evst *st, int slot, const char *name, int index, s
 			       whole.nfields == 1 ? "" : "s");
 	}
 	if (rc < 0)
-		return ev_fail(st, "%s: %s", name, strerror(-rc));
+		return ev_fail(st, "%s: %s", name, hr_strerror(rc));
 	from_hv(&hv, name, out);
 	if (index < NIDX - 1) {
 		st->fcache[ci] = *out;
@@ -244,7 +244,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		}
 		rc = hr_facts_item_get(st->f, (enum hr_coll)st->coll, st->item, name, &hv);
 		if (rc < 0)
-			return ev_fail(st, "%s: %s", name, rc == -ENOENT ? "no such field" : strerror(-rc));
+			return ev_fail(st, "%s: %s", name, rc == -ENOENT ? "no such field" : hr_strerror(rc));
 		from_hv(&hv, name, out);
 		if (out->t != HR_X_STR && st->ihave[st->coll] && st->iall[st->coll]) {
 			st->iall[st->coll][ci] = *out;

@@ -209,7 +209,7 @@ int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d)
 
 	if (!dh) {
 		rc = -errno;
-		hr_diags_add(d, dir, 0, 0, false, "cannot open rules directory: %s", strerror(-rc));
+		hr_diags_add(d, dir, 0, 0, false, "cannot open rules directory: %s", hr_strerror(rc));
 		return rc;
 	}
 	while ((de = readdir(dh))) {

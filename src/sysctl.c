@@ -207,14 +207,14 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 		return r;
 	r = hr_sysctl_file(root, key, file, sizeof(file));
 	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", key, hr_strerror(r));
+		hr_err_set(err, r, "%s: %s", key, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	/* O_TRUNC matters only for a temporary tree; /proc/sys ignores it. */
 	fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_TRUNC);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: open for writing: %s", key, hr_strerror(r));
+		hr_err_set(err, r, "%s: open for writing: %s", key, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	len = strlen(value);
@@ -234,17 +234,17 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 		r = -EIO;
 	if (r < 0) {
 		close(fd);
-		hr_err_set(err, r, "%s: write '%s': %s", key, value, hr_strerror(r));
+		hr_err_set(err, r, "%s: write '%s': %s", key, value, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	if (close(fd) < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: close after writing '%s': %s", key, value, hr_strerror(r));
+		hr_err_set(err, r, "%s: close after writing '%s': %s", key, value, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	r = hr_sysctl_read(root, key, &back);
 	if (r < 0) {
-		hr_err_set(err, r, "%s: read back: %s", key, hr_strerror(r));
+		hr_err_set(err, r, "%s: read back: %s", key, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	if (!hr_sysctl_equal(back, value)) {

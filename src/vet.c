@@ -340,7 +340,8 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (r < 0) {
-		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
+		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)"
+										 : hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	/* A key we may not write is refused only when the plan would write it:
@@ -356,7 +357,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
 		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
-		       blocked ? "; " : "", hr_strerror(r));
+		       blocked ? "; " : "", hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	{
@@ -667,7 +668,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 
 		if (r < 0)
 			note(p, "network namespace unknown (%s): global keys checked by presence only",
-			     strerror(-r));
+			     hr_strerror(r));
 	}
 	facts = vet_probe(o);
 	for (i = 0; i < n; i++)
