@@ -170,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(filled);
 	}
 	hr_expr_free(e);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	free(src);
 	return 0;
 }

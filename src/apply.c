@@ -518,14 +518,14 @@ static int enter_recorded_netns(const json_t *hdr, const char *id, struct hr_err
 		hr_err_set(err, -ESTALE,
 			   "transaction %s was applied in network namespace %s (inode %lld), which was deleted: %s is now another namespace (inode %llu); refused",
 			   id, name, (long long)want, name, (unsigned long long)l.v[0].ino);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		return -ESTALE;
 	}
 	r = hr_netns_enter(l.v[0].fd);
 	if (r < 0)
 		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name,
 			   hr_netns_enter_error(r));
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	return r;
 }
 

@@ -334,7 +334,7 @@ int hr_audit_facts(hr_facts *f, const char *const *rule_dirs, json_t **report, s
 		return -ENOMEM;
 	load_rules(rs, rule_dirs, &d);
 	ret = eval_report(rs, &d, f, report, err);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	hr_ruleset_free(rs);
 	return ret;
 }
@@ -597,7 +597,7 @@ out:
 	hr_netns_probe_clear(st, l->n);
 	free(st);
 	json_decref(globals);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	hr_ruleset_free(rs);
 	free(dirs);
 	free(v);

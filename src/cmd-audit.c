@@ -517,7 +517,7 @@ static int audit_exec(int argc, char **argv)
 		t0 = hr_now();
 		listed = hr_cmd_netns_list(&na, "audit", &l); /* prints why not */
 		r = listed ? hr_audit_run_netns(&o, &l, &report, &err) : -ENOENT;
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		if (r < 0) {
 			double dt = hr_now() - t0;
 

@@ -315,14 +315,14 @@ static int explain_exec(int argc, char **argv)
 		fprintf(stderr, "headroom explain: %s\n", err.msg);
 		hr_facts_free(f);
 		hr_ruleset_free(rs);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 		return HR_EXIT_USAGE;
 	}
 	for (i = 0; i < nassume; i++)
 		if (!assume(f, assumes[i])) {
 			hr_facts_free(f);
 			hr_ruleset_free(rs);
-			hr_diags_free(&d);
+			hr_diags_clear(&d);
 			return HR_EXIT_USAGE;
 		}
 	hr_err_clear(&err);
@@ -337,7 +337,7 @@ static int explain_exec(int argc, char **argv)
 	}
 	hr_facts_free(f);
 	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	return rc;
 }
 

@@ -460,7 +460,7 @@ static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe
 	}
 	hr_netns_probe_clear(st, l.n);
 	free(st);
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	json_decref(globals);
 	json_decref(tree);
 	if (report_failed(r, &err, rr))

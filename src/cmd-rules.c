@@ -120,7 +120,7 @@ static int rules_check(int argc, char **argv)
 	hr_render(stdout, arg_format, tree, check_text);
 	json_decref(tree);
 	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	return errors ? HR_EXIT_FAIL : HR_EXIT_OK;
 }
 
@@ -175,7 +175,7 @@ static int rules_list(int argc, char **argv)
 	hr_render(stdout, arg_format, tree, list_text);
 	json_decref(tree);
 	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	return HR_EXIT_OK;
 }
 

@@ -767,7 +767,7 @@ static int watch_exec(int argc, char **argv)
 
 		if (r == 0)
 			r = hr_netns_globals(&l, &w->globals, &err);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		if (r < 0 || hr_netns_enter_name(w->netns, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);
 			goto out;

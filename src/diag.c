@@ -72,7 +72,7 @@ json_t *hr_diags_json(const struct hr_diags *d)
 	return a;
 }
 
-void hr_diags_free(struct hr_diags *d)
+void hr_diags_clear(struct hr_diags *d)
 {
 	size_t i;
 

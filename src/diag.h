@@ -41,6 +41,6 @@ void hr_diags_print(FILE *out, const struct hr_diags *d);
  * [{file, line, column, level ("error" | "warning"), message}]. Owned; NULL on ENOMEM. */
 json_t *hr_diags_json(const struct hr_diags *d);
 /* Empties the list (frees its entries; d itself is the caller's). */
-void hr_diags_free(struct hr_diags *d);
+void hr_diags_clear(struct hr_diags *d);
 
 #endif

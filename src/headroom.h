@@ -2,7 +2,9 @@
  *
  * Ownership rule, kept everywhere: getters borrow; *_new and functions
  * returning char * / json_t * with "owned" in their comment return owned
- * memory; *_free(NULL) is a no-op.
+ * memory; *_free(p) frees the object p (and everything it owns), and
+ * *_free(NULL) is a no-op; *_clear(s) empties a struct the caller owns
+ * (frees what it holds, leaves it reusable) and does not free s.
  *
  * Error rule: lower layers return 0 (or a count) on success and -errno on
  * failure, and never print. Where a caller needs details (a file, a line,

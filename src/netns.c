@@ -339,7 +339,7 @@ int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err)
 	return 0;
 }
 
-void hr_netns_list_free(struct hr_netns_list *l)
+void hr_netns_list_clear(struct hr_netns_list *l)
 {
 	size_t i, j;
 
@@ -394,7 +394,7 @@ int hr_netns_enter_name(const char *name, struct hr_err *err)
 
 	if (r == 0 && (r = hr_netns_enter(l.v[0].fd)) < 0)
 		hr_err_set(err, r, "--netns %s: cannot enter it: %s", name, hr_netns_enter_error(r));
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	return r;
 }
 

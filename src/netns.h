@@ -65,8 +65,9 @@ int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err);
  * namespace found by --pid may have one). */
 void hr_netns_add_known_names(struct hr_netns_list *l);
 
-/* Closes the descriptors and frees the list (the struct itself is the caller's). */
-void hr_netns_list_free(struct hr_netns_list *l);
+/* Empties the list: closes the descriptors and frees the entries (the
+ * struct itself is the caller's). */
+void hr_netns_list_clear(struct hr_netns_list *l);
 
 /* Opens the calling thread's current network namespace (to come back to). fd or -errno. */
 int hr_netns_open_current(void);

@@ -132,7 +132,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 				l->rule_bad = true;
 				snprintf(l->first, sizeof(l->first), "%s:%d:%d: unclosed '{' in %s", l->file, line,
 					 col + (int)(p - s), what);
-				hr_rules_tmpl_free(t);
+				hr_rules_tmpl_clear(t);
 				return false;
 			}
 			body = strndup(p + 1, (size_t)(q - p - 1));
@@ -154,7 +154,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 					snprintf(l->first, sizeof(l->first), "%s:%d:%d: %s", l->file,
 						 l->d->v[before].line, l->d->v[before].col, l->d->v[before].msg);
 				l->rule_bad = true;
-				hr_rules_tmpl_free(t);
+				hr_rules_tmpl_clear(t);
 				return false;
 			}
 			p = q + 1;
@@ -163,7 +163,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 			size_t o = 0;
 
 			if (!buf) {
-				hr_rules_tmpl_free(t);
+				hr_rules_tmpl_clear(t);
 				return false;
 			}
 			while (*p) {
@@ -183,7 +183,7 @@ static bool ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct tmp
 		if (!np) {
 			free(part.lit);
 			hr_expr_free(part.e);
-			hr_rules_tmpl_free(t);
+			hr_rules_tmpl_clear(t);
 			return false;
 		}
 		t->p = np;
@@ -619,11 +619,11 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 		if (r.id && (old = hr_rules_find_rule(l->rs, r.id))) {
 			lerr(l, it, "duplicate rule id '%s' (first defined at %s:%d:%d)", r.id, old->file,
 			     old->line, old->col);
-			hr_rules_rule_free(&r);
+			hr_rules_rule_clear(&r);
 			continue;
 		}
 		if (!r.id) { /* nothing to report it under */
-			hr_rules_rule_free(&r);
+			hr_rules_rule_clear(&r);
 			continue;
 		}
 		r.file = strdup(l->file);
@@ -631,7 +631,7 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 			r.broken = strdup(l->first);
 		nr = hr_rules_grow(l->rs->rules, &l->rs->caprules, l->rs->nrules + 1, sizeof(*nr));
 		if (!nr) {
-			hr_rules_rule_free(&r);
+			hr_rules_rule_clear(&r);
 			continue;
 		}
 		l->rs->rules = nr;

@@ -277,7 +277,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 	return ev_fail(st, -EINVAL, "unbound name '%s'", name);
 }
 
-static void evst_free(struct evst *st)
+static void evst_clear(struct evst *st)
 {
 	free(st->fv);
 	free(st->lets);
@@ -314,7 +314,7 @@ int hr_rules_evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 	st->dcache = calloc(rs->nder + 1, sizeof(*st->dcache));
 	st->dgen = calloc(rs->nder + 1, sizeof(*st->dgen));
 	if (!st->lets || !st->fcache || !st->fhave || !st->dcache || !st->dgen) {
-		evst_free(st);
+		evst_clear(st);
 		return -ENOMEM;
 	}
 	st->fcache += NIDX;
@@ -342,7 +342,7 @@ void hr_rules_evst_done(struct evst *st)
 		st->fcache -= NIDX;
 		st->fhave -= NIDX;
 	}
-	evst_free(st);
+	evst_clear(st);
 }
 
 /* Parses an override's value like the facts model parses a sysctl. */

@@ -49,7 +49,7 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-void hr_rules_tmpl_free(struct tmpl *t)
+void hr_rules_tmpl_clear(struct tmpl *t)
 {
 	size_t i;
 
@@ -62,7 +62,7 @@ void hr_rules_tmpl_free(struct tmpl *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void hr_rules_rule_free(struct rule *r)
+void hr_rules_rule_clear(struct rule *r)
 {
 	size_t i, j;
 
@@ -83,7 +83,7 @@ void hr_rules_rule_free(struct rule *r)
 	free(r->metrics);
 	for (i = 0; i < 4; i++)
 		hr_expr_free(r->sev[i]);
-	hr_rules_tmpl_free(&r->message);
+	hr_rules_tmpl_clear(&r->message);
 	for (i = 0; i < r->nfixes; i++) {
 		struct fix *fx = &r->fixes[i];
 
@@ -91,10 +91,10 @@ void hr_rules_rule_free(struct rule *r)
 		hr_expr_free(fx->when);
 		for (j = 0; j < fx->nset; j++) {
 			free(fx->set[j].key);
-			hr_rules_tmpl_free(&fx->set[j].val);
+			hr_rules_tmpl_clear(&fx->set[j].val);
 		}
 		free(fx->set);
-		hr_rules_tmpl_free(&fx->text);
+		hr_rules_tmpl_clear(&fx->text);
 		for (j = 0; j < fx->nlets; j++)
 			hr_expr_free(fx->lets[j].e);
 		free(fx->lets);
@@ -112,7 +112,7 @@ void hr_ruleset_free(hr_ruleset *rs)
 	if (!rs)
 		return;
 	for (i = 0; i < rs->nrules; i++)
-		hr_rules_rule_free(&rs->rules[i]);
+		hr_rules_rule_clear(&rs->rules[i]);
 	free(rs->rules);
 	for (i = 0; i < rs->nder; i++) {
 		free(rs->der[i].name);
@@ -261,7 +261,7 @@ void hr_rules_ensure_checked(const hr_ruleset *rs)
 		struct hr_diags d = {NULL, 0};
 
 		hr_ruleset_check((hr_ruleset *)rs, &d);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 	}
 }
 

@@ -443,7 +443,7 @@ static hr_ruleset *load_rules(const struct hr_vet_opts *o, const char **why)
 		hr_ruleset_free(rs);
 		rs = NULL;
 	}
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	return rs;
 }
 

@@ -126,7 +126,7 @@ static int run(const char *src, struct hr_xval *v, char *err, size_t n)
 
 	if (!e) {
 		hr_diags_print(stderr, &d);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 		ck_abort_msg("'%s' did not compile", src);
 	}
 	memset(&x, 0, sizeof(x));
@@ -192,7 +192,7 @@ static void load_error(const char *src, const char *want, int col)
 	if (col)
 		ck_assert_msg(d.v[0].col == col, "'%s': column %d, want %d (%s)", src, d.v[0].col, col,
 			      d.v[0].msg);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 }
 
 START_TEST(test_numbers_units)
@@ -411,7 +411,7 @@ START_TEST(test_return_codes)
 	ck_assert_int_eq(hr_expr_bind(e, resolve, NULL, &d), -EBADMSG);
 	ck_assert_uint_eq(d.n, 2); /* the type error and the unknown name */
 	hr_expr_free(e);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	/* evaluation: -EINVAL for a type error, -EDOM for no numeric result */
 	ck_assert_int_eq(run("anystr * 2", &v, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(run("log2(zero)", &v, err, sizeof(err)), -EDOM);
@@ -472,7 +472,7 @@ START_TEST(test_syntax_errors)
 		ck_assert_ptr_null(compile("x1 + x2", &d));
 		ck_assert_int_eq(d.n, 2);
 		ck_assert_int_eq(d.v[1].col, 15);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 	}
 	ck_assert(boolean("s == \"say \\\"hi\\\"\"") == 0);
 }
