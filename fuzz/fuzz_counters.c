@@ -30,7 +30,7 @@ static const char *const files[] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hr_probe_opts o = {.interval_s = -1, .quiet = true};
+	struct hr_probe_opts o = {.interval_s = -1};
 	const uint8_t *p = data, *e = data + size, *ff;
 	struct hr_err err;
 	char path[4200];

@@ -244,7 +244,7 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 
 		r = read_opt(o->persist_file, &old_file);
 		if (r < 0) {
-			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, strerror(-r));
+			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, hr_strerror(r));
 			json_decref(out);
 			return NULL;
 		}
@@ -518,14 +518,14 @@ static int enter_recorded_netns(const json_t *hdr, const char *id, struct hr_err
 		hr_err_set(err, -ESTALE,
 			   "transaction %s was applied in network namespace %s (inode %lld), which was deleted: %s is now another namespace (inode %llu); refused",
 			   id, name, (long long)want, name, (unsigned long long)l.v[0].ino);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		return -ESTALE;
 	}
 	r = hr_netns_enter(l.v[0].fd);
 	if (r < 0)
 		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name,
 			   hr_netns_enter_error(r));
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	return r;
 }
 
@@ -608,7 +608,8 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 			r = hr_sysctl_read(root, key, &cur);
 			if (r < 0) {
 				json_array_append_new(json_object_get(res, "failed"),
-						      json_pack("{s:s, s:s}", "key", key, "error", hr_strerror(r)));
+						      json_pack("{s:s, s:s}", "key", key, "error",
+								hr_strerror_about(r, HR_ABOUT_KEY)));
 				ok = false;
 				continue;
 			}

@@ -27,8 +27,9 @@ struct hr_audit_opts {
 	size_t nrule_files;
 	bool no_default_rules;          /* skip the shipped rules directory */
 	double interval_s;              /* counter interval; < 0: the probe's default */
-	bool quiet;                     /* no progress line */
 	bool no_sockets;                /* the probe reads no sockets */
+	hr_probe_progress_fn progress;  /* the probe's wait between counter samples (probe.h); NULL: nothing */
+	void *progress_ud;
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
 	const hr_facts *globals;        /* the initial netns's sysctls (hr_netns_globals), filling a
 					 * child's absent global keys; NULL: none */

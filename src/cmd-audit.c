@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "persist.h"
 #include "cmd-netns.h"
 #include "render.h"
@@ -264,7 +265,7 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 
 	if (stat(dir, &st) < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir,
-			errno == ENOENT ? "no such directory" : strerror(errno));
+			hr_strerror_about(errno, HR_ABOUT_DIR));
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -335,7 +336,7 @@ static int audit_text_netns(FILE *out, const json_t *tree)
 		char title[1024];
 
 		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
-		hr_render_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
+		hr_fmt_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
 		if (json_object_get(json_object_get(sec, "summary"), "error"))
 			fprintf(out, "%s\n\n", str_or(json_object_get(sec, "summary"), "verdict", "UNKNOWN"));
 		else if (audit_text(out, sec) < 0)
@@ -400,7 +401,7 @@ static int audit_exec(int argc, char **argv)
 	double t0;
 	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
-	struct hr_audit_opts o = {.root = "", .interval_s = -1};
+	struct hr_audit_opts o = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample};
 	struct hr_err err = {0};
 	json_t *report = NULL;
 	hr_audit *a = NULL;
@@ -456,7 +457,7 @@ static int audit_exec(int argc, char **argv)
 			textfile = optarg;
 			break;
 		case 'q':
-			o.quiet = true;
+			o.progress = NULL;
 			break;
 		case 'L':
 			if (!hr_cmd_parse_log_window("audit", optarg, &o.log_window_s))
@@ -499,7 +500,7 @@ static int audit_exec(int argc, char **argv)
 		if (r == 0)
 			r = hr_audit_run_netns(a, &l, &report, &err);
 		hr_audit_free(a);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		if (r < 0) {
 			double dt = hr_now() - t0;
 

@@ -24,8 +24,8 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "netns.h"
-#include "render.h"
 #include "severity.h"
 #include "term.h"
 #include "watch.h"
@@ -679,7 +679,7 @@ static int watch_exec(int argc, char **argv)
 
 		if (r == 0)
 			r = hr_netns_globals(&l, &w->globals, &err);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		if (r < 0 || hr_netns_enter_name(w->netns, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);
 			goto out;
@@ -688,7 +688,6 @@ static int watch_exec(int argc, char **argv)
 	{
 		struct hr_audit_opts o = {.root = "",
 					  .interval_s = w->interval,
-					  .quiet = true,
 					  .rule_dirs = w->rule_dirs,
 					  .nrule_dirs = w->nrule_dirs,
 					  .no_default_rules = w->no_default_rules,

@@ -1,7 +1,8 @@
 /* facts-int.h: the facts model's insides, shared by its files only (not
  * installed, not for callers: they use facts.h).
  *
- *   facts.c          the model: lifetime, scalar facts, problems, lookups
+ *   facts.c          the model: lifetime, scalar facts, problems
+ *   facts-get.c      hr_facts_get: the lookup by name over the files below
  *   facts-sockets.c  streaming socket aggregation, TIME_WAIT histograms
  *   facts-ports.c    the ephemeral port model (ports.*)
  *   facts-items.c    sockets.* totals and the for_each collections

@@ -3,6 +3,7 @@
  *
  *   probe.c           orchestration: hr_probe_run, the file lists, the wait
  *   probe-io.c        opening and reading files of the live system or a tree
+ *                     (also for conntrack-read.c and kmsg.c, through probe.h)
  *   probe-sysctl.c    the sysctl directories and the keys the rules need
  *   probe-counters.c  sockstat{,6}, snmp, netstat counters and their rates
  *   probe-kernel.c    kernel identity (osrelease, boot_id) and the TIME_WAIT slab
@@ -75,7 +76,8 @@ long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type
 int hr_probe_tree_open(const struct run *r, const char *abs, int flags);
 /* Reads a small regular file of the tree into r->buf. Length or -errno. */
 long hr_probe_read_tree(struct run *r, const char *abs);
-/* Words for a read failure, for operators (probe-specific wording). */
+/* Words for a read failure, for operators (util.c's words about a tree
+ * file, with the bound of the probe's reads). */
 const char *hr_probe_why(long err);
 /* Offset of the first byte the kernel would not print in a value, or -1. */
 long hr_probe_bad_byte(const char *v, size_t len);

@@ -5,7 +5,7 @@
  * Owns: hr_ruleset_evaluate/_with/_opts, hr_rules_run_pass and the finding
  * JSON helpers. May call: rules-int.h (overlay and state of
  * rules-overlay.c, item_coll of rules-check.c, ensure_checked and
- * find_derived of rules.c), hr_expr_eval (expr.h), render.h (number and
+ * find_derived of rules.c), hr_expr_eval (expr.h), fmt.h (number and
  * duration formats). */
 #include "config.h"
 
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "fmt.h"
 #include "rules-int.h"
 
 /* Sets a not-evaluated outcome from an error or a missing value. */

@@ -268,9 +268,9 @@ struct outcome {
 /* Grows an array to hold need elements of size bytes (doubling); NULL on ENOMEM (v kept). */
 void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size);
 /* Frees a template's parts and source, leaving it empty. */
-void hr_rules_tmpl_free(struct tmpl *t);
+void hr_rules_tmpl_clear(struct tmpl *t);
 /* Frees everything a rule owns, leaving it zeroed. */
-void hr_rules_rule_free(struct rule *r);
+void hr_rules_rule_clear(struct rule *r);
 /* The rule with this id, or NULL. */
 struct rule *hr_rules_find_rule(const hr_ruleset *rs, const char *id);
 /* The derived fact of this name, or NULL. */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "probe.h"
-#include "render.h"
 #include "snapshot.h"
 #include "kmsg.h"
 #include "sockdiag.h"
@@ -81,7 +80,7 @@ static int make_parent(struct snap *s, const char *rel, struct hr_err *err)
 	*slash = '\0';
 	r = mkdirs(dir);
 	if (r < 0)
-		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dir, hr_strerror(r));
 	return r;
 }
 
@@ -103,7 +102,7 @@ static int copy_file(struct snap *s, const char *src, const char *dst_rel, struc
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (out < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dst, hr_strerror(r));
 		close(in);
 		return 1;
 	}
@@ -131,7 +130,7 @@ static int copy_file(struct snap *s, const char *src, const char *dst_rel, struc
 	if (close(out) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dst, hr_strerror(r));
 		return 1;
 	}
 	s->st->files++;
@@ -150,7 +149,7 @@ static int copy_one(struct snap *s, const char *abs, struct hr_err *err)
 	if (r == 1)
 		return err->code ? err->code : -EIO;
 	if (r < 0)
-		snap_note(s, abs, r == -ENOENT ? "not present here; not copied" : strerror(-r));
+		snap_note(s, abs, r == -ENOENT ? "not present here; not copied" : hr_strerror(r));
 	return 0;
 }
 
@@ -165,7 +164,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 	if (!d) {
 		if (errno == ENOENT && strstr(abs, "netfilter"))
 			return 0; /* conntrack not loaded: the probe says so */
-		snap_note(s, abs, strerror(errno));
+		snap_note(s, abs, hr_strerror(errno));
 		return 0;
 	}
 	if (snprintf(dst, sizeof(dst), "%s%s", s->tmp, abs) >= (int)sizeof(dst)) {
@@ -174,7 +173,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 	}
 	r = mkdirs(dst);
 	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dst, hr_strerror(r));
 		closedir(d);
 		return r;
 	}
@@ -192,7 +191,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 		/* Write-only keys (EACCES even for root) are not facts, root-only
 		 * ones are unreadable here: the probe says so; skip quietly. */
 		if (r < 0 && r != -EACCES)
-			snap_note(s, src, strerror(-r));
+			snap_note(s, src, hr_strerror(r));
 		r = 0;
 	}
 	closedir(d);
@@ -292,7 +291,7 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 		o.f[i] = fd < 0 ? NULL : fdopen(fd, "w");
 		if (!o.f[i]) {
 			r = -errno;
-			hr_err_set(err, r, "%s: %s", path[i], strerror(-r));
+			hr_err_set(err, r, "%s: %s", path[i], hr_strerror(r));
 			if (fd >= 0)
 				close(fd);
 			goto out;
@@ -347,14 +346,14 @@ static int write_text(struct snap *s, const char *rel, const char *text, struct 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 		return r;
 	}
 	r = hr_write_all(fd, text, strlen(text));
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (r < 0)
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 	else
 		s->st->files++;
 	return r;
@@ -381,7 +380,7 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 		return r;
 	}
 	n = hr_kmsg_copy("/dev/kmsg", fd);
@@ -389,11 +388,11 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 		n = -errno;
 	if (n == -EACCES || n == -EPERM || n == -ENOENT) {
 		unlink(path);
-		snap_note(s, "/dev/kmsg", n == -ENOENT ? "not present here; not copied" : strerror((int)-n));
+		snap_note(s, "/dev/kmsg", n == -ENOENT ? "not present here; not copied" : hr_strerror((int)n));
 		return 0;
 	}
 	if (n < 0) {
-		hr_err_set(err, (int)n, "%s: %s", path, strerror((int)-n));
+		hr_err_set(err, (int)n, "%s: %s", path, hr_strerror((int)n));
 		return (int)n;
 	}
 	s->st->files++;
@@ -460,7 +459,7 @@ static int check_target(const char *out, const char *tmp, bool force, struct hr_
 		}
 		e = dir_empty(out);
 		if (e < 0) {
-			hr_err_set(err, e, "%s: %s", out, strerror(-e));
+			hr_err_set(err, e, "%s: %s", out, hr_strerror(e));
 			return e;
 		}
 		if (e == 0 && !force) {
@@ -485,7 +484,7 @@ static int check_target(const char *out, const char *tmp, bool force, struct hr_
 		}
 		e = rm_tree(tmp);
 		if (e < 0) {
-			hr_err_set(err, e, "cannot remove %s: %s", tmp, strerror(-e));
+			hr_err_set(err, e, "cannot remove %s: %s", tmp, hr_strerror(e));
 			return e;
 		}
 	}
@@ -509,7 +508,7 @@ static int sample2(struct snap *s, struct hr_err *err)
 		if (r == 1)
 			return err->code ? err->code : -EIO;
 		if (r < 0)
-			snap_note(s, hr_probe_rate_files[i], strerror(-r));
+			snap_note(s, hr_probe_rate_files[i], hr_strerror(r));
 	}
 	return 0;
 }
@@ -548,7 +547,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	}
 	if (mkdir(tmp, 0755) < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", tmp, strerror(-r));
+		hr_err_set(err, r, "%s: %s", tmp, hr_strerror(r));
 		goto fail_nodir;
 	}
 	gmtime_r(&now, &tm);
@@ -579,7 +578,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	if (r < 0)
 		goto fail;
 	if (o->interval_s > 0) {
-		hr_probe_wait_until(t1, o->interval_s, o->quiet);
+		hr_probe_wait_until(t1, o->interval_s, o->progress, o->progress_ud);
 		r = sample2(&s, err);
 		if (r < 0)
 			goto fail;
@@ -597,13 +596,13 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		snprintf(old, sizeof(old), "%s.old.%ld", out, (long)getpid());
 		if (rename(out, old) < 0) {
 			r = -errno;
-			hr_err_set(err, r, "cannot move %s aside: %s", out, strerror(-r));
+			hr_err_set(err, r, "cannot move %s aside: %s", out, hr_strerror(r));
 			goto fail;
 		}
 	}
 	if (rename(tmp, out) < 0) {
 		r = -errno;
-		hr_err_set(err, r, "cannot rename %s to %s: %s", tmp, out, strerror(-r));
+		hr_err_set(err, r, "cannot rename %s to %s: %s", tmp, out, hr_strerror(r));
 		if (old[0])
 			rename(old, out);
 		goto fail;

@@ -15,12 +15,14 @@
 #define HR_SNAPSHOT_H
 
 #include "headroom.h"
+#include "probe.h"
 
 struct hr_snapshot_opts {
 	const char *out;    /* DIR */
 	double interval_s;  /* > 0: a second counter sample after this many seconds */
 	bool force;         /* replace an existing snapshot (only a headroom snapshot) */
-	bool quiet;         /* no progress line */
+	hr_probe_progress_fn progress; /* the wait for the second sample (probe.h); NULL: nothing */
+	void *progress_ud;
 	/* Called for each file not copied (write-only, missing, unreadable); may be NULL. */
 	void (*note)(void *ctx, const char *path, const char *msg);
 	void *ctx;

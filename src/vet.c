@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "netns.h"
 #include "probe.h"
 #include "rules.h"
 #include "sysctl.h"
@@ -340,7 +341,8 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (r < 0) {
-		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
+		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)"
+										 : hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	/* A key we may not write is refused only when the plan would write it:
@@ -356,7 +358,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
 		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
-		       blocked ? "; " : "", hr_strerror(r));
+		       blocked ? "; " : "", hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	{
@@ -429,7 +431,7 @@ static json_t *criticals(json_t *report)
 /* The audit context of the options: the caller's, or a new one (*own). */
 static const hr_audit *vet_audit_ctx(const struct hr_vet_opts *o, hr_audit **own, const char **why)
 {
-	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1, .quiet = true,
+	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1,
 				   .rule_dirs = o->rules_dirs, .nrule_dirs = o->nrules_dirs};
 
 	*own = NULL;
@@ -575,7 +577,7 @@ int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
  * values are set explicitly where it matters. NULL on ENOMEM. */
 static hr_facts *vet_probe(const struct hr_vet_opts *o)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false, .quiet = true};
+	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
@@ -656,7 +658,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 
 		if (r < 0)
 			note(p, "network namespace unknown (%s): global keys checked by presence only",
-			     strerror(-r));
+			     hr_strerror(r));
 	}
 	facts = vet_probe(o);
 	for (i = 0; i < n; i++)

@@ -77,7 +77,7 @@ static void teardown(void)
 /* Runs the probe on the tree (no sockets). */
 static hr_facts *probe(int expect)
 {
-	struct hr_probe_opts o = {.root = root, .interval_s = -1, .no_sockets = true, .quiet = true};
+	struct hr_probe_opts o = {.root = root, .interval_s = -1, .no_sockets = true};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
@@ -232,7 +232,7 @@ END_TEST
 START_TEST(test_nothing_usable)
 {
 	char empty[300];
-	struct hr_probe_opts o = {.root = empty, .interval_s = 0, .quiet = true};
+	struct hr_probe_opts o = {.root = empty, .interval_s = 0};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
@@ -248,6 +248,50 @@ START_TEST(test_nothing_usable)
 }
 END_TEST
 
+/* What the progress callback was told. */
+struct told {
+	int calls, after_end;
+	double first, last;
+	bool ended;
+};
+
+static void record(void *ud, double left_s)
+{
+	struct told *t = ud;
+
+	if (t->ended)
+		t->after_end++;
+	if (t->calls++ == 0)
+		t->first = left_s;
+	t->last = left_s;
+	t->ended = left_s <= 0;
+}
+
+/* The wait between samples prints nothing itself: it tells the caller's
+ * callback the seconds left, shrinking, then 0 once at the end. */
+START_TEST(test_wait_progress)
+{
+	struct told t = {0};
+	double t0 = hr_now();
+
+	hr_probe_wait_until(t0, 0.35, record, &t);
+	ck_assert_double_ge(hr_now() - t0, 0.35);
+	ck_assert_int_ge(t.calls, 4); /* about every 0.1 s, and the end */
+	ck_assert_double_le(t.first, 0.35);
+	ck_assert_double_gt(t.first, 0.2);
+	ck_assert_double_eq(t.last, 0);
+	ck_assert(t.ended);
+	ck_assert_int_eq(t.after_end, 0);
+	/* Nothing left to wait: only the end. */
+	memset(&t, 0, sizeof(t));
+	hr_probe_wait_until(hr_now() - 1, 0.5, record, &t);
+	ck_assert_int_eq(t.calls, 1);
+	ck_assert_double_eq(t.last, 0);
+	/* No callback: a silent wait. */
+	hr_probe_wait_until(hr_now(), 0.05, NULL, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -259,6 +303,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_second_sample);
 	tcase_add_test(tc, test_nothing_usable);
+	tcase_add_test(tc, test_wait_progress);
 	suite_add_tcase(s, tc);
 	return s;
 }
