@@ -22,6 +22,10 @@ for f in bin/headroom share/man/man8/headroom.8 share/man/man8/headroom-apply.8 
 	share/headroom/ansible/library/headroom_audit.py share/headroom/ansible/README.md; do
 	[ -e "$R/$f" ] || fail "make install DESTDIR did not install $f (have: $(cd "$R" && find . -type f | head -30))"
 done
+# No fault injection installed: tests/headroom-fi stays in the build tree and
+# the installed binary has none of its hooks (src/fault.h).
+! find "$R" -name 'headroom-fi*' | grep -q . || fail "make install installed the fault-injection build"
+! grep -a -q HEADROOM_TEST_ "$R/bin/headroom" || fail "the installed headroom contains the fault-injection hooks"
 nrules=$(ls "$T/src/rules" | grep -c '\.yaml$')
 [ "$(ls "$R/share/headroom/rules" | grep -c '\.yaml$')" -eq "$nrules" ] || fail "not every rule file was installed"
 # The systemd units, once the tree has them (monitor branch): installed, not enabled.
