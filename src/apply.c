@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "fault.h"
 #include "netns.h"
 #include "journal.h"
 #include "sysctl.h"
@@ -91,10 +92,10 @@ static int space_for(const char *file, const char *content, struct hr_err *err)
 	return 0;
 }
 
-/* Test-only crash hook (documented in apply.h and headroom-apply(8)). */
+/* Test-only crash hook (src/fault.h; a no-op outside tests/headroom-fi). */
 static void crash_point(int writes)
 {
-	const char *e = getenv("HEADROOM_TEST_CRASH_AFTER");
+	const char *e = HR_FAULT_ENV("HEADROOM_TEST_CRASH_AFTER");
 
 	if (e && *e && atoi(e) == writes)
 		raise(SIGKILL);
@@ -107,18 +108,18 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 {
 	bool ok = true;
 
-	const char *brk = getenv("HEADROOM_TEST_BREAK_RESTORE");
+	const char *brk = HR_FAULT_ENV("HEADROOM_TEST_BREAK_RESTORE");
 
 	while (n--) {
 		struct hr_err e = {0};
 		int r;
 
-		/* Test-only hook: a restore that fails, as when someone else makes
-		 * a key unwritable mid-transaction (cannot be staged otherwise:
+		/* Test-only hook (src/fault.h): a restore that fails, as when someone
+		 * else makes a key unwritable mid-transaction (cannot be staged otherwise:
 		 * restoring in reverse order always finds a state the kernel took). */
 		if (brk && !strcmp(brk, items[n]->key)) {
 			r = -EIO;
-			hr_err_set(&e, r, "%s: restore failed (HEADROOM_TEST_BREAK_RESTORE)", items[n]->key);
+			hr_err_set(&e, r, "%s: restore failed (injected fault)", items[n]->key);
 		} else {
 			r = hr_sysctl_write(root, items[n]->key, items[n]->old, &e);
 		}

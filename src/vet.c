@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "fault.h"
 #include "netns.h"
 #include "probe.h"
 #include "rules.h"
@@ -181,11 +182,12 @@ static bool allowed(const struct hr_vet_opts *o, const char *key)
 	return false;
 }
 
-/* Test-only hook: HEADROOM_TEST_SKIP_RANGE=KEY lets a value outside the
- * range table through, so tests can make the kernel reject a write. */
+/* Test-only hook (src/fault.h; always false outside tests/headroom-fi):
+ * HEADROOM_TEST_SKIP_RANGE=KEY lets a value outside the range table
+ * through, so tests can make the kernel reject a write. */
 static bool test_skip_range(const char *key)
 {
-	const char *e = getenv("HEADROOM_TEST_SKIP_RANGE");
+	const char *e = HR_FAULT_ENV("HEADROOM_TEST_SKIP_RANGE");
 
 	return e && !strcmp(e, key);
 }
