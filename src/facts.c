@@ -48,6 +48,7 @@ hr_facts *hr_facts_new(void)
 	f->capdests = 64;
 	f->dests = calloc(f->capdests, sizeof(*f->dests));
 	f->dest_list = calloc(f->capdests, sizeof(*f->dest_list));
+	hr_facts_clock_reset(f);
 	if (!f->ents || !f->dests || !f->dest_list) {
 		hr_facts_free(f);
 		return NULL;
@@ -365,6 +366,8 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 		return hr_facts_ports_get(f, name + 6, index, out);
 	if (!strncmp(name, "sockets.", 8))
 		return hr_facts_sockets_get(f, name + 8, index, out);
+	if (!strncmp(name, "probe.", 6))
+		return hr_facts_probe_get(f, name + 6, index, out);
 	e = hr_facts_ent_find(f, name);
 	if (!e) {
 		if (!hr_facts_name_known(name))
