@@ -272,6 +272,8 @@ int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_fac
 	json_object_set_new(summary, "not_evaluated", nots);
 	json_object_set_new(summary, "rule_errors", errors);
 	json_object_set_new(summary, "perfdata", perfdata(rs, sorted));
+	/* When the report was made and what its predictions count from (clock.h). */
+	json_object_set_new(summary, "clock", hr_facts_clock_json(f));
 	free(verdict);
 
 	*report = json_object();

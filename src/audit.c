@@ -229,8 +229,11 @@ int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_
 	return declare(a, f, a->o.globals, assumed, err);
 }
 
-int hr_audit_facts(const hr_audit *a, const hr_facts *f, json_t **report, struct hr_err *err)
+int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err)
 {
+	/* The moment the report is made: a live audit's predictions count from
+	 * it (clock.h); the probe's own end is earlier by the declared inputs. */
+	hr_facts_set_report(f, hr_stamp_now());
 	return hr_audit_report(a->rs, &a->d, f, report, err);
 }
 

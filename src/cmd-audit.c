@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "cmd.h"
 #include "fmt.h"
 #include "persist.h"
@@ -168,9 +169,21 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
 	size_t i, nok = 0, nshown = 0;
+	struct hr_clock clock;
 	json_t *fi;
 
 	fprintf(out, "%s\n\n", str_or(summary, "verdict", "UNKNOWN"));
+	hr_clock_from_json(json_object_get(summary, "clock"), &clock);
+	if (clock.capture) {
+		char at[48], ago[32];
+
+		if (isnan(clock.anchor_real))
+			fprintf(out, "Captured at an unknown time (the tree has no headroom/clock): times to exhaustion from what it saw count from the capture\n\n");
+		else
+			fprintf(out, "Captured at %s, %s ago: times to exhaustion from what it saw count from the capture, as if the load held since\n\n",
+				hr_fmt_utc(at, sizeof(at), clock.anchor_real),
+				hr_fmt_age(ago, sizeof(ago), clock.report_real - clock.anchor_real));
+	}
 	if (json_object_size(assumed)) {
 		const char *k;
 		json_t *v;

@@ -37,6 +37,8 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 		return hr_facts_ports_get(f, name + 6, index, out);
 	if (!strncmp(name, "sockets.", 8))
 		return hr_facts_sockets_get(f, name + 8, index, out);
+	if (!strncmp(name, "probe.", 6))
+		return hr_facts_probe_get(f, name + 6, index, out);
 	e = hr_facts_ent_find(f, name);
 	if (!e) {
 		if (!hr_facts_name_known(name))

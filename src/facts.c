@@ -48,6 +48,7 @@ hr_facts *hr_facts_new(void)
 	f->capdests = 64;
 	f->dests = calloc(f->capdests, sizeof(*f->dests));
 	f->dest_list = calloc(f->capdests, sizeof(*f->dest_list));
+	hr_facts_clock_reset(f);
 	if (!f->ents || !f->dests || !f->dest_list) {
 		hr_facts_free(f);
 		return NULL;

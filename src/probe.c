@@ -68,6 +68,7 @@ static void second_sample(struct run *r, const struct sample *s1, double t1)
 	size_t i;
 
 	memset(&s2, 0, sizeof(s2));
+	hr_probe_stamp(r, HR_SRC_COUNTERS2);
 	for (i = 0; hr_probe_rate_files[i]; i++)
 		hr_probe_rate_sample(r, "", hr_probe_rate_files[i], &s2);
 	hr_probe_rates(r, s1, &s2, hr_now() - t1, "");
@@ -90,6 +91,7 @@ void hr_probe_finish(hr_probe_pending *p, hr_probe_progress_fn progress, void *u
 	else
 		hr_probe_rates_missing(&r, "out of memory for the second counter sample");
 	hr_facts_set_meta(p->f, "", p->sockets ? "netlink sock_diag" : NULL, p->interval);
+	hr_facts_set_report(p->f, hr_stamp_now());
 	free(r.buf);
 	free(p);
 }
@@ -145,9 +147,13 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		}
 	}
 
-	/* Counters first: the interval runs while the rest is read. */
+	/* Counters first: the interval runs while the rest is read. Each
+	 * source is stamped as it is read: a live audit's predictions count
+	 * from the report, minus the age of what they were computed from. */
+	hr_probe_stamp(&r, HR_SRC_COUNTERS);
 	hr_probe_counters(&r, &s1);
 	t1 = hr_now();
+	hr_probe_stamp(&r, HR_SRC_SYSCTLS);
 	hr_probe_sysctls(&r);
 	hr_probe_kernel(&r);
 
@@ -155,6 +161,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	if (!o || !o->no_sockets) {
 		if (live) {
 			hr_probe_msgf(label, sizeof(label), "netlink sock_diag");
+			hr_probe_stamp(&r, HR_SRC_SOCKETS);
 			hr_probe_sockets_live(&r);
 		} else {
 			hr_probe_sockets_tree(&r, label, sizeof(label));
@@ -164,7 +171,9 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		{
 			struct hr_probe_tree tree = {rootbuf, tree_open, &r};
 
+			hr_probe_stamp(&r, HR_SRC_CONNTRACK);
 			hr_ct_probe_facts(f, &tree);
+			hr_probe_stamp(&r, HR_SRC_KMSG);
 			hr_kmsg_probe(f, &tree, o ? o->log_window_s : 0);
 		}
 	}
@@ -209,7 +218,10 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		interval = 0;
 		hr_probe_rates_missing(&r, "single counter sample (--interval 0): rates come from the TIME_WAIT age histogram");
 	}
+	if (!live)
+		hr_probe_tree_clock(&r);
 	hr_facts_set_meta(f, rootbuf, label[0] ? label : NULL, interval);
+	hr_facts_set_report(f, hr_stamp_now());
 	free(r.buf);
 	if (r.rootfd >= 0)
 		close(r.rootfd);

@@ -84,5 +84,9 @@ bool hr_probe_secret(const char *name);
  * "LOCAL_ADDRESS BACKLOG", the address as the tcp file prints it. */
 #define HR_PROBE_BACKLOGS "/headroom/backlogs"
 #define HR_PROBE_INTERVAL_FILE "/headroom/interval"
+/* When a snapshot read each source: lines "SOURCE REALTIME MONOTONIC"
+ * (clock.h's hr_src_names, seconds; '#' starts a comment). The capture's
+ * moment is its sockets' line: what the predictions of the tree count from. */
+#define HR_PROBE_CLOCK_FILE "/headroom/clock"
 
 #endif

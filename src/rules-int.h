@@ -19,7 +19,10 @@
 /* Name kinds the resolver gives the expression binder. */
 enum { K_FACT = 1, K_ITEM, K_LET, K_DERIVED, K_KERNEL };
 
-enum fmt { FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE, FMT_N };
+enum fmt {
+	FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE,
+	FMT_COUNTDOWN, FMT_N
+};
 extern const char *const hr_rules_fmt_names[FMT_N]; /* YAML spellings, in rules.c */
 
 
@@ -338,8 +341,6 @@ json_t *hr_rules_num_json(const struct hr_xval *v);
 json_t *hr_rules_subject_json(struct evst *st, const struct rule *r);
 /* The references of rule r as a JSON array. */
 json_t *hr_rules_refs_json(const struct rule *r);
-/* Fills the first choice whose when holds into buf; false when none does. */
-bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, size_t n);
 /* Builds the finding of an evaluated subject (lets of the base pass in st). */
 json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struct outcome *o);
 /* Makes the JSON values every finding of rule r shares. */

@@ -16,7 +16,8 @@
 
 #include "rules-int.h"
 
-const char *const hr_rules_fmt_names[FMT_N] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw", "num", "gauge"};
+const char *const hr_rules_fmt_names[FMT_N] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw", "num", "gauge",
+					       "countdown"};
 
 void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size)
 {

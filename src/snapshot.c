@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct snap {
 	struct hr_snapshot_stats *st;
 	const char *tmp;
 	char *buf;
+	struct hr_stamp at[HR_SRC_N]; /* when each source was read (DIR/headroom/clock) */
 };
 
 /* Reports a file not copied. */
@@ -374,6 +376,7 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 		r = make_parent(s, HR_KMSG_TREE_FILE, err);
 	if (r < 0)
 		return r;
+	s->at[HR_SRC_KMSG] = hr_stamp_now();
 	if (snprintf(path, sizeof(path), "%s%s", s->tmp, HR_KMSG_TREE_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "%.6f\n", (double)hr_kmsg_monotonic_us() / 1e6);
@@ -491,6 +494,21 @@ static int check_target(const char *out, const char *tmp, bool force, struct hr_
 	return 0;
 }
 
+/* DIR/headroom/clock: when each source was read, on both clocks. */
+static int write_clock(struct snap *s, struct hr_err *err)
+{
+	char text[1024];
+	size_t o;
+	int i;
+
+	o = (size_t)snprintf(text, sizeof(text), "# when each source was read: SOURCE CLOCK_REALTIME CLOCK_MONOTONIC (s)\n");
+	for (i = 0; i < HR_SRC_N && o < sizeof(text); i++)
+		if (!isnan(s->at[i].real))
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s %.6f %.6f\n", hr_src_names[i], s->at[i].real,
+					      s->at[i].mono);
+	return write_text(s, HR_PROBE_CLOCK_FILE, text, err);
+}
+
 /* Copies the rate counter files as the second sample. */
 static int sample2(struct snap *s, struct hr_err *err)
 {
@@ -517,7 +535,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		      struct hr_err *err)
 {
 	char out[4096], tmp[4200], old[4300], text[512];
-	struct snap s = {o, stats, tmp, NULL};
+	struct snap s = {.o = o, .st = stats, .tmp = tmp};
 	size_t i, n = strlen(o->out);
 	double t1 = 0;
 	time_t now = time(NULL);
@@ -525,6 +543,8 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	int r;
 
 	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < HR_SRC_N; i++)
+		s.at[i] = hr_stamp_unknown();
 	if (n == 0 || n >= sizeof(out)) {
 		hr_err_set(err, -EINVAL, "bad output directory '%s'", o->out);
 		return -EINVAL;
@@ -559,11 +579,14 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	/* Sockets first (their TIME_WAIT ages are relative to the moment the
 	 * kernel prints them, so they should be as close as possible to when
 	 * the snapshot was asked for), then the counters: the interval to the
-	 * second sample starts there. */
+	 * second sample starts there. The sockets' moment is the capture's:
+	 * what the predictions of the tree count from (DIR/headroom/clock). */
+	s.at[HR_SRC_SOCKETS] = hr_stamp_now();
 	r = write_sockets(&s, err);
 	if (r == 1) /* no sock_diag here: copy the kernel's files instead */
 		for (i = 0, r = 0; hr_probe_socket_files[i] && r == 0; i++)
 			r = copy_one(&s, hr_probe_socket_files[i], err);
+	s.at[HR_SRC_COUNTERS] = hr_stamp_now();
 	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
 		r = copy_one(&s, hr_probe_rate_files[i], err);
 	t1 = hr_now();
@@ -571,14 +594,17 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		if (!in_list(hr_probe_files[i], hr_probe_rate_files) &&
 		    !in_list(hr_probe_files[i], hr_probe_socket_files))
 			r = copy_one(&s, hr_probe_files[i], err);
+	s.at[HR_SRC_SYSCTLS] = hr_stamp_now();
 	for (i = 0; hr_probe_sysctl_dirs[i] && r == 0; i++)
 		r = copy_dir(&s, hr_probe_sysctl_dirs[i], err);
+	s.at[HR_SRC_CONNTRACK] = hr_stamp_now();
 	if (r == 0)
 		r = snap_conntrack_kmsg(&s, err);
 	if (r < 0)
 		goto fail;
 	if (o->interval_s > 0) {
 		hr_probe_wait_until(t1, o->interval_s, o->progress, o->progress_ud);
+		s.at[HR_SRC_COUNTERS2] = hr_stamp_now();
 		r = sample2(&s, err);
 		if (r < 0)
 			goto fail;
@@ -588,6 +614,10 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		if (r < 0)
 			goto fail;
 	}
+
+	r = write_clock(&s, err);
+	if (r < 0)
+		goto fail;
 
 	/* Into place: an empty DIR is replaced by rename(); a previous
 	 * snapshot (--force) is moved aside first and removed after. */

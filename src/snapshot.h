@@ -8,7 +8,8 @@
  * DIR/proc/net/stat/nf_conntrack and DIR/proc/net/nf_conntrack (when conntrack
  * is loaded), DIR/headroom/kmsg (the kernel log records, /dev/kmsg format) with
  * DIR/headroom/monotonic (CLOCK_MONOTONIC at capture) and DIR/headroom/kmsg-netns,
- * DIR/headroom/created; with an interval also DIR/headroom/interval and
+ * DIR/headroom/created, DIR/headroom/clock (when each source was read; the
+ * sockets' line is the capture's moment); with an interval also DIR/headroom/interval and
  * DIR/headroom/sample2/proc/net/{snmp,netstat}. Written into DIR.tmp and
  * renamed into place at the end, so a half snapshot is never called DIR. */
 #ifndef HR_SNAPSHOT_H

@@ -21,6 +21,7 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	audit | audit-* | workload) echo audit ;;
 	render | render-*) echo render ;;
 	fmt) echo fmt ;;
+	clock) echo clock ;;
 	sysctl) echo sysctl ;;
 	vet | journal | apply | persist | profile) echo apply ;;
 	watch | term) echo watch ;;

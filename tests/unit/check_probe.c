@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,44 @@ START_TEST(test_wait_progress)
 }
 END_TEST
 
+/* A snapshot's headroom/clock: each source's stamps, the capture's moment
+ * from its sockets' line; bad lines are problems naming the line, and the
+ * good ones still count. */
+START_TEST(test_tree_clock)
+{
+	hr_facts *f;
+	struct hr_stamp t;
+	struct hr_clock c;
+	char src[512];
+
+	put("headroom/clock", "# when each source was read\n"
+			      "sockets 1796666924.310400 50.000000\n"
+			      "\n"
+			      "conntrack 1796666924.560400 50.250000\n"
+			      "kmsg 1796666924.6 -\n"
+			      "counters 0 51\n"
+			      "bpf 1796666924.7 51\n"
+			      "sysctls 1796666924.7\n");
+	f = probe(0);
+	t = hr_facts_read(f, HR_SRC_SOCKETS);
+	ck_assert_double_eq_tol(t.real, 1796666924.3104, 1e-6);
+	ck_assert_double_eq(t.mono, 50);
+	ck_assert(isnan(hr_facts_read(f, HR_SRC_KMSG).mono));
+	ck_assert(isnan(hr_facts_read(f, HR_SRC_COUNTERS).real));
+	ck_assert_double_eq_tol(num(f, "probe.conntrack_age", -1), -0.25, 1e-9);
+	ck_assert_double_eq(num(f, "probe.sockets_age", -1), 0);
+	hr_facts_clock(f, &c);
+	ck_assert(c.capture);
+	ck_assert_double_eq_tol(c.anchor_real, 1796666924.3104, 1e-6);
+	snprintf(src, sizeof(src), "%s/headroom/clock", root);
+	ck_assert(problem(f, src, "line 6: REALTIME is not a time"));
+	ck_assert(problem(f, src, "line 7: unknown source"));
+	ck_assert(problem(f, src, "line 8: want SOURCE REALTIME MONOTONIC"));
+	ck_assert_uint_eq(hr_facts_problem_count(f), 3);
+	hr_facts_free(f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -304,6 +343,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_second_sample);
 	tcase_add_test(tc, test_nothing_usable);
 	tcase_add_test(tc, test_wait_progress);
+	tcase_add_test(tc, test_tree_clock);
 	suite_add_tcase(s, tc);
 	return s;
 }
