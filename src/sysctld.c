@@ -1,9 +1,10 @@
 /* sysctld.c: sysctl.d files as systemd-sysctl reads them: the lines, the
  * order of the options, glob expansion over the sysctl tree, the boot set.
- * May call: sysctl.c (key forms, files under a root), persist.c (the boot
- * set's files), util.c. */
+ * Below apply (persist.c's boot-override check reads the same set) and
+ * audit. May call: sysctl.c (key forms, files under a root), util.c. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -11,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bounds.h"
-#include "persist.h"
 #include "sysctl.h"
 #include "sysctld.h"
 
@@ -185,18 +186,80 @@ int hr_sysctld_read(struct hr_sysctld *d, const char *path, struct hr_err *err)
 	return r == -EILSEQ ? 0 : r;
 }
 
+/* systemd's CONF_PATHS("sysctl.d"), highest priority first. */
+static const char *const sysctl_dirs[] = {
+	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
+};
+
+/* qsort comparator of [basename, path] pairs by basename (systemd's order). */
+static int cmp_base(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_array_get(*(json_t *const *)a, 0));
+	const char *y = json_string_value(json_array_get(*(json_t *const *)b, 0));
+
+	return strcmp(x, y);
+}
+
+json_t *hr_sysctld_files(const char *config_root)
+{
+	json_t *seen = json_object(), *list = json_array(), *out = json_array(), **v, *x;
+	char path[PATH_MAX];
+	const char *base;
+	size_t i, n;
+
+	for (i = 0; i < HR_ARRAY_SIZE(sysctl_dirs); i++) {
+		DIR *d;
+		struct dirent *de;
+
+		hr_path_at(path, sizeof(path), config_root, sysctl_dirs[i]);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+			char full[2 * PATH_MAX];
+
+			if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") || json_object_get(seen, de->d_name))
+				continue;
+			snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+			json_object_set_new(seen, de->d_name, json_string(full));
+		}
+		closedir(d);
+	}
+	json_object_foreach(seen, base, x)
+		json_array_append_new(list, json_pack("[s, O]", base, x));
+	n = json_array_size(list);
+	v = calloc(n ? n : 1, sizeof(*v));
+	for (i = 0; v && i < n; i++)
+		v[i] = json_array_get(list, i);
+	if (v && n)
+		qsort(v, n, sizeof(*v), cmp_base);
+	for (i = 0; v && i < n; i++) {
+		const char *full = json_string_value(json_array_get(v[i], 1));
+		char target[PATH_MAX];
+		ssize_t k = readlink(full, target, sizeof(target) - 1);
+
+		/* A symlink to /dev/null masks the file (systemd conf-files). */
+		if (k > 0) {
+			target[k] = '\0';
+			if (!strcmp(target, "/dev/null"))
+				continue;
+		}
+		json_array_append_new(out, json_string(full));
+	}
+	free(v);
+	json_decref(seen);
+	json_decref(list);
+	return out;
+}
+
+
 int hr_sysctld_read_boot(struct hr_sysctld *d, const char *config_root, struct hr_err *err)
 {
-	json_t *files = hr_persist_files(config_root);
+	json_t *files = hr_sysctld_files(config_root);
 	size_t i, n = json_array_size(files);
-	char sysconf[PATH_MAX];
-	int r = 0;
+	int r = files ? 0 : -ENOMEM;
 
-	/* hr_persist_files ends with /etc/sysctl.conf (procps' --system reads
-	 * it last); systemd-sysctl reads only the sysctl.d directories. */
-	if (hr_path_at(sysconf, sizeof(sysconf), config_root, "/etc/sysctl.conf") == 0 && n &&
-	    !strcmp(json_string_value(json_array_get(files, n - 1)), sysconf))
-		n--;
 	if (n > HR_SYSCTLD_MAX_FILES) {
 		hr_err_set(err, -E2BIG, "%zu sysctl.d files under %s: more than " HR_STR(HR_SYSCTLD_MAX_FILES)
 			   " (see LIMITS)", n, config_root && *config_root ? config_root : "/");

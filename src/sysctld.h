@@ -6,10 +6,10 @@
  * explicitly is never set by a glob; several files in order, a later
  * assignment of a key with another value replacing the earlier one.
  *
- * The boot set is every sysctl.d file in systemd-sysctl's order: the
- * directories and precedence of hr_persist_files (persist.c), without
- * procps' extra /etc/sysctl.conf, which systemd-sysctl reads only through a
- * sysctl.d link to it (Debian's and Fedora's 99-sysctl.conf).
+ * The boot set is every sysctl.d file in systemd-sysctl's order
+ * (hr_sysctld_files), without procps' extra /etc/sysctl.conf, which
+ * systemd-sysctl reads only through a sysctl.d link to it (Debian's and
+ * Fedora's 99-sysctl.conf; persist.c adds it for the boot-override check).
  *
  * Lower layer: returns 0 or -errno and never prints; lines systemd-sysctl
  * would skip (not an assignment, a key that is no key) are kept as
@@ -62,6 +62,13 @@ int hr_sysctld_parse(struct hr_sysctld *d, const char *name, const char *text, s
 /* Reads one file (at most HR_SYSCTLD_MAX_FILE bytes) and adds its options.
  * 0, or -errno with err naming the file when it cannot be read. */
 int hr_sysctld_read(struct hr_sysctld *d, const char *path, struct hr_err *err);
+
+/* The sysctl.d files as systemd-sysctl orders them (owned JSON array of
+ * paths): every *.conf of config_root + /etc/sysctl.d, /run/sysctl.d,
+ * /usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /lib/sysctl.d ("" or NULL:
+ * /), sorted by basename; a basename in an earlier directory hides the
+ * later ones; a link to /dev/null masks it. NULL on ENOMEM. */
+json_t *hr_sysctld_files(const char *config_root);
 
 /* Reads the boot set under config_root ("" or NULL: /). A file that
  * cannot be read is a problem, as systemd-sysctl logs and goes on.

@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 hr_require_netns
+hr_need_fi
 
 ns=$(hr_ns sdapply)
 ref=$(hr_ns sdprocps)
@@ -39,8 +40,9 @@ values "$ns" >"$T/now"
 cmp -s "$T/before" "$T/now" || fail "a refused file changed keys: $(diff "$T/before" "$T/now")"
 
 # The kernel refusing the write itself (vetting's range check skipped by the
-# test hook): the four keys written before it are restored.
-rc=$(rc_of hr_in "$ns" env HEADROOM_TEST_SKIP_RANGE=net.ipv4.tcp_syn_retries "$HR_BIN" apply --state-dir "$S" \
+# HEADROOM_TEST_SKIP_RANGE hook of the test build $HR_FI_BIN, src/fault.h):
+# the four keys written before it are restored.
+rc=$(rc_of hr_in "$ns" env HEADROOM_TEST_SKIP_RANGE=net.ipv4.tcp_syn_retries "$HR_FI_BIN" apply --state-dir "$S" \
 	--sysctl-file "$T/five-bad.conf")
 assert_eq "$rc" 1 "the kernel rejects a write: $(cat "$T/out")"
 grep -q "^FAILED (transaction .*): net.ipv4.tcp_syn_retries: write '0': kernel rejected value" "$T/out" ||
