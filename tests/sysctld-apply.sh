@@ -11,6 +11,7 @@
 # systemd-sysctl's order (a masked basename, a shadowed one).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
+. "$(dirname "$0")/sysctld-lib.sh"
 hr_require_netns
 hr_need_fi
 
@@ -82,6 +83,20 @@ values "$ns" >"$T/now"
 cmp -s "$T/before" "$T/now" || fail "rollback --last left keys changed: $(diff "$T/before" "$T/now")"
 note "5 keys applied = sysctl -p, rolled back to $(tr '\n' ' ' <"$T/before")"
 
+# Commit confirmed, as a CM hook would run it: --confirm 1 and no confirm,
+# the watcher restores all five.
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/five.conf" --confirm 1 --detailed-exitcodes)
+assert_eq "$rc" 2 "apply --confirm 1: $(cat "$T/err")"
+grep -q "Rolls back in 1.0 s unless 'headroom confirm" "$T/out" || fail "--confirm output: $(cat "$T/out")"
+assert_eq "$(sysval "$ns" net.core.somaxconn)" 1025 "applied under --confirm"
+i=0
+while ! { values "$ns" | cmp -s "$T/before" -; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+values "$ns" >"$T/now"
+cmp -s "$T/before" "$T/now" || fail "--confirm without confirm left keys changed: $(diff "$T/before" "$T/now")"
+sleep 0.3
+grep -q '"by":"confirm-timeout"' "$S"/txn/*.journal || fail "journal: no confirm-timeout"
+note "--confirm 1 without confirm: all 5 keys back after $(awk -v i=$i 'BEGIN { printf "%.2f", i * 0.05 }') s of polling"
+
 # Refused before any write, each with FILE:LINE.
 printf 'net.ipv4.tcp_keepalive_time = 602\nnet.ipv4.tcp_tw_recycle = 1\nnet/ipv4/ip_local_port_range = 61000 32768\n' \
 	>"$T/never.conf"
@@ -104,7 +119,8 @@ R=$T/root
 mkdir -p "$R/etc/sysctl.d" "$R/usr/lib/sysctl.d" "$R/run/sysctl.d"
 printf 'net.ipv4.tcp_fin_timeout = 41\n' >"$R/etc/sysctl.d/10-a.conf"
 printf 'net.ipv4.tcp_fin_timeout = 99\nnet.core.somaxconn = 999\n' >"$R/usr/lib/sysctl.d/10-a.conf"
-printf 'net.ipv4.tcp_keepalive_time = 700\nnet.ipv4.tcp_fin_timeout = 42\n' >"$R/run/sysctl.d/20-b.conf"
+printf 'net.ipv4.tcp_keepalive_time = 700\nnet.ipv4.tcp_fin_timeout = 42\nnet.ipv4.conf.*.log_martians = 1\n-net.ipv4.conf.lo.log_martians\n' \
+	>"$R/run/sysctl.d/20-b.conf"
 printf 'net.ipv4.tcp_syn_retries = 3\n' >"$R/usr/lib/sysctl.d/30-m.conf"
 ln -s /dev/null "$R/etc/sysctl.d/30-m.conf"
 rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --system --config-root "$R" --detailed-exitcodes)
@@ -113,5 +129,15 @@ assert_eq "$(sysval "$ns" net.ipv4.tcp_fin_timeout)" 42 "fin_timeout: the later 
 assert_eq "$(sysval "$ns" net.ipv4.tcp_keepalive_time)" 700 "keepalive_time from /run"
 assert_eq "$(sysval "$ns" net.core.somaxconn)" "$(sed -n 's/^net.core.somaxconn=//p' "$T/before")" "the shadowed file was read"
 assert_eq "$(sysval "$ns" net.ipv4.tcp_syn_retries)" "$(sed -n 's/^net.ipv4.tcp_syn_retries=//p' "$T/before")" "the masked file was read"
-grep -q "^Plan the sysctl.d set: 2 changes" "$T/out" || fail "--system plan: $(cat "$T/out")"
+grep -q "^Plan the sysctl.d set: 4 changes" "$T/out" || fail "--system plan: $(cat "$T/out")"
+assert_eq "$(sysval "$ns" net.ipv4.conf.lo.log_martians)" 0 "the excluded key"
+# The same tree through the real systemd-sysctl, in a fresh namespace on a copy:
+# every key of the five and of conf.*.log_martians ends up the same.
+sdref=$(hr_ns sdsystem)
+sd_on_copy "$sdref" "$R" --prefix=/net 2>"$T/sd.err" || fail "systemd-sysctl on the copy: $(cat "$T/sd.err")"
+KEYS="$KEYS $(hr_in "$sdref" sysctl -N -a 2>/dev/null | grep '^net.ipv4.conf.*log_martians$' | tr '\n' ' ')"
+values "$ns" >"$T/system"
+values "$sdref" >"$T/systemd"
+cmp -s "$T/system" "$T/systemd" || fail "apply --system and systemd-sysctl differ: $(diff "$T/system" "$T/systemd")"
+note "apply --system = systemd-sysctl on the same tree on $(wc -l <"$T/system") keys"
 echo ok
