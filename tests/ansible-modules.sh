@@ -6,8 +6,8 @@
 # unchanged, a refused plan fails the task with headroom's reason, and
 # headroom_audit fails on a CRITICAL namespace; a sysctl.d file through
 # headroom_apply (sysctl_file) and a proposed one through headroom_audit
-# (assume_content) before it is written. The changed/failed counts are
-# read from ansible's PLAY RECAP and printed; each task's result comes from
+# (assume_content) before it is written, and the next boot (boot: true). The
+# changed/failed counts are read from ansible's PLAY RECAP and printed; each task's result comes from
 # the tree callback (one JSON file per host).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
@@ -204,4 +204,23 @@ assert_eq "$(task_get audit_file '[c["source"] for f in r["findings"] for c in f
 	/etc/sysctl.d/60-web.conf:2 "the finding names the proposed file's line"
 assert_eq "$(task_get audit_file 'r["what_if"]["files"]')" "['/etc/sysctl.d/60-web.conf']" "what_if files"
 assert_eq "$(sysval "$PLAY_NS" net.ipv4.ip_local_port_range)" "$range" "the audit wrote the range"
+
+# headroom_audit boot: true over a config root: the value the file above
+# set at runtime is lost at reboot unless a sysctl.d file persists it; the
+# one the tree persists is named with its FILE:LINE.
+mkdir -p "$T/croot/etc/sysctl.d"
+printf 'net.ipv4.tcp_keepalive_time = 620\n' >"$T/croot/etc/sysctl.d/60-web.conf"
+r=$(play audit_boot "    - headroom_audit:
+        binary: $HR_BIN
+        interval: 0
+        boot: true
+        config_root: $T/croot
+        fail_on: never")
+note "ansible audit of the next boot: $r"
+assert_eq "$r" "changed=0 failed=0" "audit boot recap"
+assert_eq "$(task_get audit_boot '[(d["runtime"], d["boot"], d["status"]) for d in r["boot"]["differences"] if d["key"] == "net.core.somaxconn"]')" \
+	"[('2000', '4096', 'not persisted: lost at reboot')]" "somaxconn lost at reboot"
+assert_eq "$(task_get audit_boot '[d["key"] for d in r["boot"]["differences"] if d["key"] == "net.ipv4.tcp_keepalive_time"]')" "[]" \
+	"the persisted keepalive_time is no difference"
+assert_eq "$(task_get audit_boot 'r["boot"]["files"]')" "['$T/croot/etc/sysctl.d/60-web.conf']" "boot files"
 echo ok
