@@ -8,7 +8,8 @@
 # systemd-sysctl sets from the same tree (run on a copy in a fresh network
 # namespace, mount namespace binding the tree): every sysctl of the report
 # compared, and the same files read; and 'runtime vs boot' lists the
-# runtime values that no file persists as lost at reboot.
+# runtime values that no file persists as lost at reboot. explain --boot
+# names the line (or the kernel default) each value comes from.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 . "$(dirname "$0")/sysctld-lib.sh"
@@ -84,4 +85,10 @@ grep -Eq '^  net.ipv4.tcp_fin_timeout +17 +-> +60 +not persisted: lost at reboot
 	fail "text 'runtime vs boot' does not list the lost value: $(cat "$T/boot.txt")"
 grep -Eq "^  net.ipv4.tcp_keepalive_time +1200 +-> +900 +set by $R/etc/sysctl.d/10-base.conf:1$" "$T/boot.txt" ||
 	fail "text 'runtime vs boot' does not name the file"
+# explain --boot: the rule over the boot view, each source the line or the default.
+hr_in "$ns" "$HR_BIN" explain keepalive.detection --boot --config-root "$R" --no-sockets >"$T/explain.txt"
+grep -Eq "^  net.ipv4.tcp_keepalive_time +900 +$R/etc/sysctl.d/10-base.conf:1$" "$T/explain.txt" ||
+	fail "explain --boot does not name the line: $(cat "$T/explain.txt")"
+grep -Eq "^  net.ipv4.tcp_keepalive_intvl +75 +kernel default \(not persisted\)$" "$T/explain.txt" ||
+	fail "explain --boot does not give the default of the lost value: $(cat "$T/explain.txt")"
 echo ok
