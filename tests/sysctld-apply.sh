@@ -5,10 +5,12 @@
 # FILE:LINE, no journal) or the kernel refuses the write (every key written
 # is restored); the same file without it is written and verified, equals
 # what procps 'sysctl -p FILE' sets in another namespace, and 'rollback
-# --last' restores all five. A '-key' line for a missing key is skipped and
-# said. tcp_tw_recycle and a reversed port range are refused with FILE:LINE
+# --last' restores all five; under --confirm without confirm the watcher
+# restores them. A '-key' line for a missing key is skipped and said.
+# tcp_tw_recycle and a reversed port range are refused with FILE:LINE
 # before any write. --system applies the sysctl.d set of a config root in
-# systemd-sysctl's order (a masked basename, a shadowed one).
+# systemd-sysctl's order (a masked basename, a shadowed one, a glob with an
+# exclusion) and equals the real systemd-sysctl run on a copy of the tree.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 . "$(dirname "$0")/sysctld-lib.sh"
