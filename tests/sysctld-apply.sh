@@ -7,8 +7,8 @@
 # what procps 'sysctl -p FILE' sets in another namespace, and 'rollback
 # --last' restores all five; under --confirm without confirm the watcher
 # restores them. A '-key' line for a missing key is skipped and said.
-# tcp_tw_recycle and a reversed port range are refused with FILE:LINE
-# before any write. --system applies the sysctl.d set of a config root in
+# tcp_tw_recycle, a reversed port range and a global key (from a child
+# namespace) are refused with FILE:LINE before any write. --system applies the sysctl.d set of a config root in
 # systemd-sysctl's order (a masked basename, a shadowed one, a glob with an
 # exclusion) and equals the real systemd-sysctl run on a copy of the tree.
 . "$(dirname "$0")/lib.sh"
@@ -100,14 +100,17 @@ grep -q '"by":"confirm-timeout"' "$S"/txn/*.journal || fail "journal: no confirm
 note "--confirm 1 without confirm: all 5 keys back after $(awk -v i=$i 'BEGIN { printf "%.2f", i * 0.05 }') s of polling"
 
 # Refused before any write, each with FILE:LINE.
-printf 'net.ipv4.tcp_keepalive_time = 602\nnet.ipv4.tcp_tw_recycle = 1\nnet/ipv4/ip_local_port_range = 61000 32768\n' \
+printf 'net.ipv4.tcp_keepalive_time = 602\nnet.ipv4.tcp_tw_recycle = 1\nnet/ipv4/ip_local_port_range = 61000 32768\nnet.core.netdev_max_backlog = 2000\n' \
 	>"$T/never.conf"
 n0=$(journals)
 rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/never.conf")
-assert_eq "$rc" 4 "tcp_tw_recycle and a reversed range"
+assert_eq "$rc" 4 "tcp_tw_recycle, a reversed range and a global key"
 grep -q "^  ! $T/never.conf:2: net.ipv4.tcp_tw_recycle: never set" "$T/out" || fail "tw_recycle: $(cat "$T/out")"
 grep -q "^  ! $T/never.conf:3: net.ipv4.ip_local_port_range: .*high end 32768 is below low end 61000" "$T/out" ||
 	fail "reversed range: $(cat "$T/out")"
+grep -q "^  ! $T/never.conf:4: net.core.netdev_max_backlog: global key: absent in a child network namespace" "$T/out" ||
+	fail "global key: $(cat "$T/out")"
+! hr_in "$ns" sysctl -q -w net.core.netdev_max_backlog=2000 2>/dev/null || fail "the kernel took a global key in the child"
 assert_eq "$(journals)" "$n0" "a refused file wrote a journal"
 assert_eq "$(sysval "$ns" net.ipv4.tcp_keepalive_time)" "$(sed -n 's/^net.ipv4.tcp_keepalive_time=//p' "$T/before")" \
 	"the acceptable line was written"
