@@ -107,15 +107,49 @@ static int compact(struct hr_sysctld *d)
 	return 0;
 }
 
+/* The offset of the first byte of s that is not well-formed UTF-8
+ * (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF),
+ * or -1 when all of it is. */
+static long utf8_bad_at(const unsigned char *s)
+{
+	const unsigned char *p = s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		unsigned long cp = n == 0 ? *p : n == 1 ? (*p & 0x1fu) : n == 2 ? (*p & 0x0fu) : (*p & 0x07u);
+		int k;
+
+		if (n < 0)
+			return (long)(p - s);
+		for (k = 1; k <= n; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				return (long)(p - s);
+			cp = (cp << 6) | (p[k] & 0x3fu);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)(p - s);
+		p += n + 1;
+	}
+	return -1;
+}
+
 /* One line (modified in place). 0 or -ENOMEM. */
 static int parse_line(struct hr_sysctld *d, char *l, const char *where)
 {
 	char *p = hr_strtrim(l), *value, key[HR_KEY_MAX];
 	struct hr_err e = {0};
+	long bad;
 	bool minus;
 
 	if (!*p || *p == '#' || *p == ';')
 		return 0;
+	/* Keys are ASCII and every report is JSON: a setting that is not
+	 * UTF-8 is named, never carried (a comment may be in any encoding). */
+	bad = utf8_bad_at((const unsigned char *)p);
+	if (bad >= 0)
+		return problem(d, where, "not UTF-8 text: byte 0x%02x at column %ld", (unsigned char)p[bad],
+			       (long)(p - l) + bad + 1);
 	value = strchr(p, '=');
 	if (value) {
 		*value++ = '\0';
@@ -158,6 +192,9 @@ int hr_sysctld_parse(struct hr_sysctld *d, const char *name, const char *text, s
 		snprintf(where, sizeof(where), "%s:%d", name, ++lineno);
 		if (memchr(p, '\0', ll)) {
 			r = problem(d, where, "a NUL byte: not a text file (the rest is not read)");
+			/* The lines before it stand, without the holes replaced ones left. */
+			if (r == 0)
+				r = compact(d);
 			return r < 0 ? r : -EILSEQ;
 		}
 		line = strndup(p, ll);

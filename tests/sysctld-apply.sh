@@ -118,6 +118,11 @@ printf 'net.ipv4.tcp_fin_timeout 30\n' >"$T/syntax.conf"
 rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/syntax.conf")
 assert_eq "$rc" 4 "a line that is no assignment"
 grep -q "refused (nothing written): $T/syntax.conf:1: not an assignment" "$T/err" || fail "syntax: $(cat "$T/err")"
+printf 'net.ipv4.tcp_fin_timeout = 3\351\n' >"$T/latin1.conf"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/latin1.conf" --format json)
+assert_eq "$rc" 4 "a value that is not UTF-8"
+grep -q "refused (nothing written): $T/latin1.conf:1: not UTF-8 text: byte 0xe9 at column 29" "$T/err" ||
+	fail "not UTF-8: $(cat "$T/err")"
 
 # --system: /etc shadows /usr/lib by basename, a /dev/null link masks, sorted by basename.
 R=$T/root

@@ -113,6 +113,12 @@ printf 'net.ipv4.tcp_fin_timeout = 30\nnet.ipv4.tcp_fin_timeout 30\n' >"$T/synta
 rc=$(rc_of A --assume-file "$T/syntax.conf")
 assert_eq "$rc" 3 "a line that is no assignment"
 grep -q "^headroom audit: --assume-file $T/syntax.conf:2: not an assignment" "$T/err" || fail "syntax: $(cat "$T/err")"
+# A value that is not UTF-8 (Latin-1 'e' acute): named, never dropped from the report.
+printf '# caf\351 is fine in a comment\nnet.ipv4.tcp_fin_timeout = 3\351\n' >"$T/latin1.conf"
+rc=$(rc_of A --assume-file "$T/latin1.conf" --format json)
+assert_eq "$rc" 3 "a value that is not UTF-8"
+grep -q "^headroom audit: --assume-file $T/latin1.conf:2: not UTF-8 text: byte 0xe9 at column 29" "$T/err" ||
+	fail "not UTF-8: $(cat "$T/err")"
 rc=$(rc_of A --assume-file "$T/none.conf")
 assert_eq "$rc" 3 "a missing file"
 grep -q "$T/none.conf: No such file or directory" "$T/err" || fail "missing file: $(cat "$T/err")"

@@ -40,6 +40,12 @@ static const struct {
 	{"net.core.somaxconn =\n", "net.core.somaxconn=@1", 0},
 	/* CRLF line ends. */
 	{"net.core.somaxconn = 7\r\n", "net.core.somaxconn=7@1", 0},
+	/* A setting that is not UTF-8 (a Latin-1 byte, an overlong '/', a
+	 * surrogate, a cut sequence) is a problem; a comment may be anything;
+	 * well-formed UTF-8 in a value is kept. */
+	{"# caf\xe9\nnet.core.somaxconn = 1\xb2\nnet/ipv4\xc0\xaftcp_x = 1\nkernel.x = \xed\xa0\x80\n"
+	 "kernel.y = \xe2\x82\nkernel.z = caf\xc3\xa9 \xf0\x9f\x98\x80\n",
+	 "kernel.z=caf\xc3\xa9 \xf0\x9f\x98\x80@6", 4},
 };
 
 /* The options as the "want" notation. */
@@ -71,20 +77,46 @@ START_TEST(test_lines)
 	ck_assert_uint_eq(d.nproblems, cases[_i].problems);
 	if (d.nproblems)
 		ck_assert_ptr_nonnull(strstr(d.problems[0].where, "t.conf:"));
+	/* Every problem goes into a report: JSON takes it whole. */
+	{
+		json_t *pj = hr_sysctld_problems_json(&d);
+
+		ck_assert_uint_eq(json_array_size(pj), d.nproblems);
+		json_decref(pj);
+	}
 	hr_sysctld_clear(&d);
 }
 END_TEST
 
-/* A NUL byte stops the file with a problem naming the line. */
+/* The column of the first byte that is not UTF-8 is named. */
+START_TEST(test_not_utf8)
+{
+	static const char text[] = "net.core.somaxconn = 1\xb2\n";
+	struct hr_sysctld d = {0};
+
+	ck_assert_int_eq(hr_sysctld_parse(&d, "l1.conf", text, sizeof(text) - 1), 0);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_uint_eq(d.nproblems, 1);
+	ck_assert_str_eq(d.problems[0].where, "l1.conf:1");
+	ck_assert_str_eq(d.problems[0].msg, "not UTF-8 text: byte 0xb2 at column 23");
+	hr_sysctld_clear(&d);
+}
+END_TEST
+
+/* A NUL byte stops the file with a problem naming the line; the lines
+ * before it stand, a replaced one leaving no hole. */
 START_TEST(test_nul)
 {
-	static const char text[] = "net.core.somaxconn = 1\nnet.x\0 = 2\nnet.y = 3\n";
+	static const char text[] = "net.core.somaxconn = 1\nnet.core.somaxconn = 5\nnet.x\0 = 2\nnet.y = 3\n";
 	struct hr_sysctld d = {0};
 
 	ck_assert_int_eq(hr_sysctld_parse(&d, "bin.conf", text, sizeof(text) - 1), -EILSEQ);
 	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.v[0].key, "net.core.somaxconn");
+	ck_assert_str_eq(d.v[0].value, "5");
+	ck_assert_str_eq(d.v[0].where, "bin.conf:2");
 	ck_assert_uint_eq(d.nproblems, 1);
-	ck_assert_str_eq(d.problems[0].where, "bin.conf:2");
+	ck_assert_str_eq(d.problems[0].where, "bin.conf:3");
 	hr_sysctld_clear(&d);
 }
 END_TEST
@@ -226,6 +258,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_lines, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_nul);
+	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_glob);
 	tcase_add_test(tc, test_files_order);
 	tcase_add_test(tc, test_boot);
