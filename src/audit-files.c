@@ -160,7 +160,7 @@ static bool kernel_refuses(const hr_facts *f, const char *root, bool child, cons
 		return true;
 	}
 	if (r < 0 && r != -ENOENT) {
-		snprintf(why, n, "%s", hr_strerror(r));
+		snprintf(why, n, "%s", hr_strerror_about(r, HR_ABOUT_KEY));
 		return true;
 	}
 	if ((hr_facts_get(f, key, -1, &v) == 0 || hr_facts_get(f, key, 0, &v) == 0) &&

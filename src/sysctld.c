@@ -215,7 +215,8 @@ int hr_sysctld_read(struct hr_sysctld *d, const char *path, struct hr_err *err)
 
 	if (r < 0) {
 		hr_err_set(err, r, "%s: %s", path,
-			   r == -EFBIG ? "larger than 1 MiB, the bound of a sysctl.d file (see LIMITS)" : strerror(-r));
+			   r == -EFBIG ? "larger than 1 MiB, the bound of a sysctl.d file (see LIMITS)"
+					  : hr_strerror_about(r, HR_ABOUT_FILE));
 		return r;
 	}
 	r = hr_sysctld_parse(d, path, text, len);
@@ -310,7 +311,7 @@ int hr_sysctld_read_boot(struct hr_sysctld *d, const char *config_root, struct h
 		r = hr_sysctld_read(d, path, &e);
 		/* systemd-sysctl logs a file it cannot open and goes on. */
 		if (r < 0 && r != -ENOMEM)
-			r = problem(d, path, "cannot read: %s", strerror(-r));
+			r = problem(d, path, "cannot read: %s", hr_strerror_about(r, HR_ABOUT_FILE));
 	}
 	json_decref(files);
 	if (r == -ENOMEM)

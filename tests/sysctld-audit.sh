@@ -121,7 +121,7 @@ grep -q "^headroom audit: --assume-file $T/latin1.conf:2: not UTF-8 text: byte 0
 	fail "not UTF-8: $(cat "$T/err")"
 rc=$(rc_of A --assume-file "$T/none.conf")
 assert_eq "$rc" 3 "a missing file"
-grep -q "$T/none.conf: No such file or directory" "$T/err" || fail "missing file: $(cat "$T/err")"
+grep -q "$T/none.conf: no such file" "$T/err" || fail "missing file: $(cat "$T/err")"
 
 # The bound of a file (1 MiB, src/bounds.h): at it a file is read, beyond it refused, named.
 head -c 1048576 /dev/zero | tr '\0' '#' >"$T/big.conf"

@@ -196,7 +196,7 @@ START_TEST(test_files_order)
 	hr_sysctld_set_free(v, n);
 	snprintf(a, sizeof(a), "%s/missing.conf", d);
 	ck_assert_int_eq(hr_sysctld_read(&s, a, &e), -ENOENT);
-	ck_assert_ptr_nonnull(strstr(e.msg, "missing.conf: No such file"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "missing.conf: no such file"));
 	hr_sysctld_clear(&s);
 	ut_rmtree(d);
 }
