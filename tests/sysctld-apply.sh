@@ -99,6 +99,16 @@ sleep 0.3
 grep -q '"by":"confirm-timeout"' "$S"/txn/*.journal || fail "journal: no confirm-timeout"
 note "--confirm 1 without confirm: all 5 keys back after $(awk -v i=$i 'BEGIN { printf "%.2f", i * 0.05 }') s of polling"
 
+# Repeatable, in order: a later file's line wins, and a key the two files
+# give the same value keeps the first line (systemd-sysctl's parse_file()).
+printf 'net.ipv4.tcp_fin_timeout = 33\nnet.core.somaxconn = 1500\n' >"$T/first.conf"
+printf 'net.core.somaxconn = 1500\nnet.ipv4.tcp_fin_timeout = 34\n' >"$T/second.conf"
+rc=$(rc_of "$HR_BIN" apply --netns "$ns" --state-dir "$S" --sysctl-file "$T/first.conf" --sysctl-file "$T/second.conf" \
+	--dry-run --detailed-exitcodes)
+assert_eq "$rc" 2 "dry run of two files: $(cat "$T/err")"
+grep -Eq "^  ~ net.ipv4.tcp_fin_timeout: .* -> +34 +$T/second.conf:2$" "$T/out" || fail "later file: $(cat "$T/out")"
+grep -Eq "^  ~ net.core.somaxconn: .* -> +1500 +$T/first.conf:2$" "$T/out" || fail "same value: $(cat "$T/out")"
+
 # Refused before any write, each with FILE:LINE.
 printf 'net.ipv4.tcp_keepalive_time = 602\nnet.ipv4.tcp_tw_recycle = 1\nnet/ipv4/ip_local_port_range = 61000 32768\nnet.core.netdev_max_backlog = 2000\n' \
 	>"$T/never.conf"
