@@ -257,7 +257,9 @@ json_t *hr_sysctld_files(const char *config_root)
 			size_t len = strlen(de->d_name);
 			char full[2 * PATH_MAX];
 
-			if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") || json_object_get(seen, de->d_name))
+			/* systemd's FOREACH_DIRENT skips hidden files (".x.conf"). */
+			if (len <= 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".conf") ||
+			    json_object_get(seen, de->d_name))
 				continue;
 			snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
 			json_object_set_new(seen, de->d_name, json_string(full));

@@ -64,7 +64,7 @@ int hr_sysctld_parse(struct hr_sysctld *d, const char *name, const char *text, s
 int hr_sysctld_read(struct hr_sysctld *d, const char *path, struct hr_err *err);
 
 /* The sysctl.d files as systemd-sysctl orders them (owned JSON array of
- * paths): every *.conf of config_root + /etc/sysctl.d, /run/sysctl.d,
+ * paths): every *.conf but hidden ones (".x.conf") of config_root + /etc/sysctl.d, /run/sysctl.d,
  * /usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /lib/sysctl.d ("" or NULL:
  * /), sorted by basename; a basename in an earlier directory hides the
  * later ones; a link to /dev/null masks it. NULL on ENOMEM. */

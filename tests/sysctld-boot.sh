@@ -2,8 +2,8 @@
 # audit --boot under --config-root: a sysctl.d tree with files in /etc,
 # /run, /usr/local/lib and /usr/lib, a basename /etc shadows, a masked
 # basename (/dev/null), a glob with an exclusion, a '-' line for a missing
-# key and an /etc/sysctl.conf no sysctl.d file links (systemd-sysctl does
-# not read it). The namespace audited has runtime values no file persists.
+# key, a hidden file (.hidden.conf) and an /etc/sysctl.conf no sysctl.d file
+# links (systemd-sysctl reads neither). The namespace audited has runtime values no file persists.
 # The boot view headroom reports must be exactly what the real
 # systemd-sysctl sets from the same tree (run on a copy in a fresh network
 # namespace, mount namespace binding the tree): every sysctl of the report
@@ -29,6 +29,7 @@ ln -s /dev/null "$R/etc/sysctl.d/50-masked.conf"
 printf 'net.ipv4.tcp_max_syn_backlog = 512\nnet/ipv4/ip_local_port_range = 20000 60999\n' \
 	>"$R/usr/local/lib/sysctl.d/60-local.conf"
 printf 'net.ipv4.tcp_fin_timeout = 5\n' >"$R/etc/sysctl.conf"
+printf 'net.ipv4.tcp_fin_timeout = 6\n' >"$R/etc/sysctl.d/.hidden.conf"
 
 # The namespace whose next boot is audited: runtime changes, two not persisted.
 ns=$(hr_ns boot)
