@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "fmt.h"
+#include "managers.h"
 #include "probe.h"
 #include "severity.h"
 #include "rules.h"
@@ -24,6 +25,7 @@ struct hr_audit {
 	struct hr_audit_opts o;
 	hr_ruleset *rs;
 	struct hr_diags d;
+	struct hr_managers *mg; /* the host's other managers: found on first use */
 };
 
 /* Counts whitespace-separated fields of a value and whether all are integers. */
@@ -174,6 +176,9 @@ void hr_audit_free(hr_audit *a)
 		return;
 	hr_ruleset_free(a->rs);
 	hr_diags_clear(&a->d);
+	if (a->mg)
+		hr_managers_clear(a->mg);
+	free(a->mg);
 	free(a);
 }
 
@@ -196,6 +201,70 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 	return hr_probe_run(f, &po, err);
 }
 
+const struct hr_managers *hr_audit_managers(const hr_audit *a)
+{
+	hr_audit *w = (hr_audit *)a; /* found once, on first use: a cache, not state */
+	const char *root = a->o.root && *a->o.root ? a->o.root : "";
+
+	if (!w->mg) {
+		w->mg = calloc(1, sizeof(*w->mg));
+		if (!w->mg || hr_managers_detect(w->mg, root, *root ? 0 : sysconf(_SC_NPROCESSORS_ONLN)) < 0) {
+			if (w->mg)
+				hr_managers_clear(w->mg);
+			free(w->mg);
+			w->mg = NULL;
+		}
+	}
+	return w->mg;
+}
+
+/* The managers as facts: managers.count, managers.list (one sentence per
+ * manager: what it sets) and managers.owner.KEY for each key one sets. */
+static int managers_facts(const hr_audit *a, hr_facts *f)
+{
+	const struct hr_managers *ms = hr_audit_managers(a);
+	const char *src = "/proc/PID/comm, the managers' configuration (headroom-audit(8) OTHER MANAGERS)";
+	char *list = NULL;
+	size_t i, j, len = 0;
+	FILE *b;
+	int r = 0;
+
+	if (!ms)
+		return hr_facts_set_missing(f, "managers.count", "out of memory");
+	if (!ms->read)
+		return hr_facts_set_missing(f, "managers.count", ms->why_not ? ms->why_not : "not read");
+	b = open_memstream(&list, &len);
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < ms->n; i++) {
+		const struct hr_manager *m = &ms->m[i];
+
+		fprintf(b, "%s%s (%s) sets ", i ? "; " : "", m->name, m->evidence);
+		for (j = 0; j < m->nkeys; j++) /* the values: JSON managers, explain */
+			fprintf(b, "%s%s", j ? ", " : "", m->keys[j].key);
+		if (!m->nkeys)
+			fputs("no key headroom could read", b);
+		for (j = 0; j < m->nkeys && r == 0; j++) {
+			char name[512], *d = hr_managers_describe(m, &m->keys[j]);
+
+			snprintf(name, sizeof(name), "managers.owner.%s", m->keys[j].key);
+			r = d ? (hr_managers_owner(ms, m->keys[j].key, NULL) == m ? hr_facts_set_str(f, name, d, src) : 0)
+			      : -ENOMEM;
+			free(d);
+		}
+	}
+	if (ms->notes)
+		fprintf(b, "%s(%s)", ms->n ? " " : "", ms->notes);
+	if (fclose(b) != 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = hr_facts_set_num(f, "managers.count", (double)ms->n, src);
+	if (r == 0)
+		r = hr_facts_set_str(f, "managers.list", list ? list : "", src);
+	free(list);
+	return r;
+}
+
 /* See hr_audit_declare; globals: the initial namespace's keys, or NULL. */
 static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed, struct hr_err *err)
 {
@@ -205,6 +274,11 @@ static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json
 
 	if (globals)
 		hr_netns_copy_globals(f, globals);
+	r = managers_facts(a, f);
+	if (r < 0) {
+		hr_err_set(err, r, "the other managers: %s", hr_strerror(r));
+		return r;
+	}
 	if (o->workload) {
 		r = hr_workload_load(f, o->workload, err);
 		if (r < 0)
@@ -250,10 +324,14 @@ json_t *hr_audit_explain(const hr_audit *a, const char *rule_id, const hr_facts 
 }
 
 /* Adds assumed, workload and facts to a report made by hr_audit_report. */
-static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t *assumed, const hr_facts *f)
+static void finish_report(const hr_audit *a, json_t *report, json_t *assumed, const hr_facts *f)
 {
+	const struct hr_audit_opts *o = &a->o;
+	const struct hr_managers *ms = hr_audit_managers(a);
 	json_t *s = json_object_get(report, "summary");
 
+	if (ms && ms->read)
+		json_object_set_new(report, "managers", hr_managers_json(ms));
 	json_object_set(s, "assumed", assumed);
 	json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
 	json_object_set_new(report, "facts", hr_facts_to_json(f));
@@ -279,7 +357,7 @@ int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 	hr_audit_facts(a, f, report, NULL);
 	r = 0;
 	if (*report)
-		finish_report(&a->o, *report, assumed, f);
+		finish_report(a, *report, assumed, f);
 	else
 		r = -ENOMEM;
 out:
@@ -343,7 +421,7 @@ static json_t *ns_section(const hr_audit *a, const hr_facts *globals, const stru
 	}
 	/* Identity first: it is what a reader of the section looks for. */
 	sec = json_pack("{s:o}", "netns", identity);
-	finish_report(&a->o, rep, assumed, st->f);
+	finish_report(a, rep, assumed, st->f);
 	json_object_update(sec, rep);
 	json_decref(rep);
 	json_decref(assumed);
