@@ -403,6 +403,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	}
 	p->items = it;
 	it += p->n++;
+	memset(it, 0, sizeof(*it));
 	it->key = strdup(s->key);
 	it->old = cur;
 	it->change = val != NULL;
