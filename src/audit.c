@@ -13,6 +13,7 @@
 
 #include "audit-int.h"
 #include "fmt.h"
+#include "managers.h"
 #include "probe.h"
 #include "severity.h"
 #include "sysctl.h"
@@ -26,6 +27,7 @@ struct hr_audit {
 	hr_ruleset *rs;
 	struct hr_diags d;
 	struct hr_audit_files *files; /* --assume-file, --boot (audit-files.c); NULL: none */
+	struct hr_managers *mg; /* the host's other managers: found on first use */
 };
 
 /* Counts whitespace-separated fields of a value and whether all are integers. */
@@ -191,6 +193,9 @@ void hr_audit_free(hr_audit *a)
 	hr_ruleset_free(a->rs);
 	hr_diags_clear(&a->d);
 	hr_audit_files_free(a->files);
+	if (a->mg)
+		hr_managers_clear(a->mg);
+	free(a->mg);
 	free(a);
 }
 
@@ -213,6 +218,70 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 	return hr_probe_run(f, &po, err);
 }
 
+const struct hr_managers *hr_audit_managers(const hr_audit *a)
+{
+	hr_audit *w = (hr_audit *)a; /* found once, on first use: a cache, not state */
+	const char *root = a->o.root && *a->o.root ? a->o.root : "";
+
+	if (!w->mg) {
+		w->mg = calloc(1, sizeof(*w->mg));
+		if (!w->mg || hr_managers_detect(w->mg, root, *root ? 0 : sysconf(_SC_NPROCESSORS_ONLN)) < 0) {
+			if (w->mg)
+				hr_managers_clear(w->mg);
+			free(w->mg);
+			w->mg = NULL;
+		}
+	}
+	return w->mg;
+}
+
+/* The managers as facts: managers.count, managers.list (one sentence per
+ * manager: what it sets) and managers.owner.KEY for each key one sets. */
+static int managers_facts(const hr_audit *a, hr_facts *f)
+{
+	const struct hr_managers *ms = hr_audit_managers(a);
+	const char *src = "/proc/PID/comm, the managers' configuration (headroom-audit(8) OTHER MANAGERS)";
+	char *list = NULL;
+	size_t i, j, len = 0;
+	FILE *b;
+	int r = 0;
+
+	if (!ms)
+		return hr_facts_set_missing(f, "managers.count", "out of memory");
+	if (!ms->read)
+		return hr_facts_set_missing(f, "managers.count", ms->why_not ? ms->why_not : "not read");
+	b = open_memstream(&list, &len);
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < ms->n; i++) {
+		const struct hr_manager *m = &ms->m[i];
+
+		fprintf(b, "%s%s (%s) sets ", i ? "; " : "", m->name, m->evidence);
+		for (j = 0; j < m->nkeys; j++) /* the values: JSON managers, explain */
+			fprintf(b, "%s%s", j ? ", " : "", m->keys[j].key);
+		if (!m->nkeys)
+			fputs("no key headroom could read", b);
+		for (j = 0; j < m->nkeys && r == 0; j++) {
+			char name[512], *d = hr_managers_describe(m, &m->keys[j]);
+
+			snprintf(name, sizeof(name), "managers.owner.%s", m->keys[j].key);
+			r = d ? (hr_managers_owner(ms, m->keys[j].key, NULL) == m ? hr_facts_set_str(f, name, d, src) : 0)
+			      : -ENOMEM;
+			free(d);
+		}
+	}
+	if (ms->notes)
+		fprintf(b, "%s(%s)", ms->n ? " " : "", ms->notes);
+	if (fclose(b) != 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = hr_facts_set_num(f, "managers.count", (double)ms->n, src);
+	if (r == 0)
+		r = hr_facts_set_str(f, "managers.list", list ? list : "", src);
+	free(list);
+	return r;
+}
+
 /* The declared inputs before the files: the initial namespace's keys
  * (globals, or NULL), the workload and --assume (each into assumed, an
  * object, unless NULL). */
@@ -225,6 +294,11 @@ static int declare_base(const hr_audit *a, hr_facts *f, const hr_facts *globals,
 
 	if (globals)
 		hr_netns_copy_globals(f, globals);
+	r = managers_facts(a, f);
+	if (r < 0) {
+		hr_err_set(err, r, "the other managers: %s", hr_strerror(r));
+		return r;
+	}
 	if (o->workload) {
 		r = hr_workload_load(f, o->workload, err);
 		if (r < 0)
@@ -298,10 +372,14 @@ json_t *hr_audit_explain(const hr_audit *a, const char *rule_id, const hr_facts 
 }
 
 /* Adds assumed, workload and facts to a report made by hr_audit_report. */
-static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t *assumed, const hr_facts *f)
+static void finish_report(const hr_audit *a, json_t *report, json_t *assumed, const hr_facts *f)
 {
+	const struct hr_audit_opts *o = &a->o;
+	const struct hr_managers *ms = hr_audit_managers(a);
 	json_t *s = json_object_get(report, "summary");
 
+	if (ms && ms->read)
+		json_object_set_new(report, "managers", hr_managers_json(ms));
 	json_object_set(s, "assumed", assumed);
 	json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
 	json_object_set_new(report, "facts", hr_facts_to_json(f));
@@ -329,7 +407,7 @@ static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, jso
 		} else {
 			if (parts)
 				hr_audit_files_report(a->rs, f, json_object_get(baseline, "findings"), *report, parts);
-			finish_report(&a->o, *report, assumed, f);
+			finish_report(a, *report, assumed, f);
 		}
 	}
 	json_decref(parts);

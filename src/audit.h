@@ -70,6 +70,12 @@ const struct hr_diags *hr_audit_diags(const hr_audit *a);
  * (err says why). */
 int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err);
 
+/* The host's other managers of sysctls (managers.h), found on first use
+ * (processes under the root, their configuration) and kept; NULL when out
+ * of memory. */
+struct hr_managers;
+const struct hr_managers *hr_audit_managers(const hr_audit *a);
+
 /* Probes with the context's options (root, interval, sockets, log window). */
 int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err);
 

@@ -319,9 +319,11 @@ static int apply_exec(int argc, char **argv)
 		{"netns", required_argument, NULL, 'N'},
 		{"sysctl-file", required_argument, NULL, 'y'},
 		{"system", no_argument, NULL, 'Y'},
+		{"strict-managers", no_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *netns_name = NULL;
+	bool strict_managers = false;
 	struct apply_args a = {0};
 	struct hr_vet_opts vo = {0};
 	struct hr_desired *settings = NULL;
@@ -369,6 +371,7 @@ static int apply_exec(int argc, char **argv)
 		case 'P': a.persist = true; break;
 		case 'F': a.persist_file = optarg; a.persist = true; break;
 		case 'C': a.config_root = optarg; break;
+		case 'M': strict_managers = true; break;
 		case 'S': arg_state_dir = optarg; break;
 		case 'R': arg_root = optarg; break;
 		case 'D': arg_profiles_dir = optarg; break;
@@ -423,6 +426,7 @@ static int apply_exec(int argc, char **argv)
 	vo.allow = a.allow;
 	vo.nallow = (size_t)a.nallow;
 	vo.whatif = true;
+	vo.strict_managers = strict_managers;
 	vo.rules_dirs = arg_rules_dirs;
 	vo.nrules_dirs = (size_t)arg_nrules_dirs;
 
@@ -534,6 +538,7 @@ const struct hr_cmd hr_cmd_apply = {
 		"  --system               every sysctl.d file in systemd-sysctl's order (under --config-root)\n"
 		"  --set KEY=VALUE        one setting (repeatable; overrides the profile, fixes and files)\n"
 		"  --allow KEY            accept a dangerous value of KEY (or a what-if rule id)\n"
+		"  --strict-managers      refuse a key another manager of the host sets (kube-proxy, TuneD...)\n"
 		"  --dry-run              print the plan as a diff, write nothing\n"
 		"  --confirm SECONDS      roll back after SECONDS unless 'headroom confirm' arrives\n"
 		"  --persist              also write /etc/sysctl.d/90-headroom.conf (atomically)\n"

@@ -14,6 +14,7 @@
 #include "rules.h"
 #include "sysctl.h"
 #include "severity.h"
+#include "managers.h"
 #include "vet.h"
 
 /* Appends a refusal (formatted reason). */
@@ -311,6 +312,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	}
 	p->items = it;
 	it += p->n++;
+	memset(it, 0, sizeof(*it));
 	it->key = strdup(s->key);
 	it->old = cur;
 	it->change = val != NULL;
@@ -558,6 +560,33 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 	return out;
 }
 
+/* Keys another manager of the host also sets: said on the item and in a
+ * note (it will undo the write), refused with --strict-managers. */
+static void vet_managers(struct hr_plan *p, const struct hr_vet_opts *o)
+{
+	hr_audit *own = NULL;
+	const char *why = NULL;
+	const hr_audit *a = vet_audit_ctx(o, &own, &why);
+	const struct hr_managers *ms = a ? hr_audit_managers(a) : NULL;
+	const struct hr_manager_key *k;
+	const struct hr_manager *m;
+	size_t i;
+
+	for (i = 0; ms && i < p->n; i++) {
+		struct hr_plan_item *it = &p->items[i];
+
+		if (!it->change || !(m = hr_managers_owner(ms, it->key, &k)) || !(it->managed_by = hr_managers_describe(m, k)))
+			continue;
+		if (o->strict_managers)
+			refuse(p, it->key, false, "%s; --strict-managers refuses a key another manager owns", it->managed_by);
+		else
+			note(p, "%s: %s will undo %s=%s (--strict-managers refuses)", it->key, it->managed_by, it->key, it->new);
+	}
+	if (!ms)
+		note(p, "the host's other managers were not looked for (%s)", why ? why : "out of memory");
+	hr_audit_free(own);
+}
+
 int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o)
 {
 	hr_facts *facts;
@@ -580,6 +609,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 		for (; k < p->nrefusals && s[i].where; k++)
 			p->refusals[k].where = strdup(s[i].where);
 	}
+	vet_managers(p, o);
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
 		json_t *created = hr_vet_whatif(p, o, facts, &why), *f;
@@ -629,6 +659,7 @@ void hr_plan_clear(struct hr_plan *p)
 		free(p->items[i].new);
 		free(p->items[i].why);
 		free(p->items[i].from);
+		free(p->items[i].managed_by);
 	}
 	free(p->items);
 	for (i = 0; i < p->nrefusals; i++) {
@@ -653,9 +684,9 @@ json_t *hr_plan_to_json(const struct hr_plan *p)
 		const struct hr_plan_item *it = &p->items[i];
 
 		if (it->change)
-			json_array_append_new(ch, json_pack("{s:s, s:s?, s:s, s:s, s:s}", "key", it->key,
-							    "old", it->old, "new", it->new, "why",
-							    it->why, "from", it->from));
+			json_array_append_new(ch, json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s*}", "key", it->key,
+							    "old", it->old, "new", it->new, "why", it->why,
+							    "from", it->from, "managed_by", it->managed_by));
 		else
 			json_array_append_new(un, json_pack("{s:s, s:s?, s:s}", "key", it->key, "value",
 							    it->old, "from", it->from));

@@ -19,6 +19,7 @@ struct hr_plan_item {
 	char *why;
 	char *from;
 	bool change; /* false: already right, no write */
+	char *managed_by; /* another manager of the host sets this key (managers.h): who, what, when */
 };
 
 /* One refusal: names the key (or the rule, for the what-if audit) and why. */
@@ -49,6 +50,7 @@ struct hr_vet_opts {
 	bool whatif;                /* run the what-if audit of the planned state */
 	const char *const *rules_dirs; /* --rules: loaded after the shipped rules */
 	size_t nrules_dirs;
+	bool strict_managers;       /* refuse keys another manager of the host sets */
 	const struct hr_audit *audit; /* the caller's audit context (rules loaded once), or
 				       * NULL: vet makes one from root and rules_dirs */
 };
