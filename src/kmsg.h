@@ -30,6 +30,9 @@
 /* Whether a tree's log was read in the initial network namespace: "initial",
  * "child" or "unknown" (absent: the log is taken as the tree's own). */
 #define HR_KMSG_TREE_NETNS "/headroom/kmsg-netns"
+/* The inode of the tree's own network namespace (decimal), so messages that
+ * name a namespace ("table full in netns 4026532304") are attributed. */
+#define HR_KMSG_TREE_NETNS_INO "/headroom/netns-inode"
 
 /* The messages matched, in a fixed order. */
 enum hr_kmsg_key {
@@ -47,7 +50,8 @@ const char *hr_kmsg_key_name(enum hr_kmsg_key k);
 const char *hr_kmsg_key_needle(enum hr_kmsg_key k);
 
 struct hr_kmsg_match {
-	uint64_t count;
+	uint64_t count;             /* every match counted (named here, or naming none) */
+	uint64_t named;             /* of them, those naming this namespace's inode */
 	uint64_t first_us, last_us; /* record timestamps */
 	char last[256];             /* text of the last match */
 };
@@ -65,6 +69,12 @@ struct hr_kmsg_scan {
 	bool (*listens)(void *ctx, unsigned port);
 	void *listens_ctx;
 	uint64_t syn_flood_elsewhere;
+	/* This namespace's inode (0: unknown). A message naming a namespace
+	 * ("... in netns N ...", nf_conntrack since 6.x for non-initial ones)
+	 * counts only when N is this one; the others are counted in
+	 * other_netns (and all of them when the inode is unknown). */
+	uint64_t self_ino;
+	uint64_t other_netns;
 	/* Set by hr_kmsg_read_file when a bound stopped the file: -E2BIG (a
 	 * line too long), -EILSEQ (a NUL byte), -EBADMSG (too many lines that
 	 * are not records), at line stop_line. */
@@ -84,6 +94,10 @@ int hr_kmsg_parse_record(const char *rec, size_t len, uint64_t *ts_us, const cha
 /* The port a "Possible SYN flooding on port ..." message names ("80",
  * "127.0.0.1:7777", "[::1]:80"), or -1. */
 int hr_kmsg_syn_flood_port(const char *msg, size_t len);
+/* The namespace inode a message names ("netns 4026532304"), or 0. */
+uint64_t hr_kmsg_netns_named(const char *msg, size_t len);
+/* The inode of this thread's network namespace, or -errno. */
+long long hr_kmsg_netns_self(void);
 /* Counts one record (ignored when outside the window). */
 void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len);
 /* Reads every record of /dev/kmsg (path) without blocking. 0 or -errno
