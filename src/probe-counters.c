@@ -322,7 +322,14 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 		return -ENAMETOOLONG;
 	n = hr_probe_read_tree(r, abs);
 	if (n < 0) {
-		hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
+		/* Older snapshots have no softnet_stat: its facts are missing
+		 * (the rule says why), not a problem of the tree. */
+		if (n == -ENOENT && layout == L_HEX) {
+			if (!*base)
+				hr_facts_set_missing(r->f, "softnet.Softnet.dropped",
+						     "no /proc/net/softnet_stat (a tree captured before headroom read it)");
+		} else
+			hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
 		return n;
 	}
 	if (hr_probe_bad_byte(r->buf, (size_t)n) >= 0) {
