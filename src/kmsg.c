@@ -186,9 +186,14 @@ void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, s
 				continue;
 			}
 		}
-		/* Named for another namespace (or one we cannot tell): not ours. */
+		/* Named for another namespace (or one we cannot tell): not ours;
+		 * naming none, in a log that is not this namespace's: neither. */
 		if (ino && ino != s->self_ino) {
 			s->other_netns++;
+			continue;
+		}
+		if (!ino && s->skip_unnamed) {
+			s->unnamed_skipped++;
 			continue;
 		}
 		if (ino)
@@ -308,6 +313,7 @@ void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *sou
 	hr_facts_set_num(f, "kernel.log.lost", (double)s->lost, source);
 	hr_facts_set_num(f, "kernel.log.syn_flood_elsewhere", (double)s->syn_flood_elsewhere, source);
 	hr_facts_set_num(f, "kernel.log.other_netns", (double)s->other_netns, source);
+	hr_facts_set_num(f, "kernel.log.unnamed_skipped", (double)s->unnamed_skipped, source);
 	if (s->self_ino)
 		hr_facts_set_num(f, "kernel.log.netns_inode", (double)s->self_ino, source);
 	else
@@ -453,13 +459,16 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 	struct hr_kmsg_scan s;
 	char why[256], text[64];
 	double now = -1;
-	int r, fd;
+	/* 1 initial, 0 child, -1 unknown, 2 not said (the tree's own log). */
+	int r, fd, this_ns = 2;
 
 	if (!t->root || !*t->root) {
 		long long ino = hr_kmsg_netns_self();
+		int init = hr_kmsg_netns_initial();
 
 		hr_kmsg_scan_init(&s, window_s, hr_kmsg_monotonic_us());
 		s.self_ino = ino > 0 ? (uint64_t)ino : 0;
+		s.skip_unnamed = init != 1;
 		scan_attach(&s, f);
 		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
 		if (r < 0) {
@@ -469,9 +478,8 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 			return;
 		}
 		hr_kmsg_to_facts(&s, f, "/dev/kmsg");
-		r = hr_kmsg_netns_initial();
-		if (r >= 0)
-			hr_facts_set_num(f, "kernel.log.this_netns", r, "/proc/self/ns/net vs /proc/1/ns/net");
+		if (init >= 0)
+			hr_facts_set_num(f, "kernel.log.this_netns", init, "/proc/self/ns/net vs /proc/1/ns/net");
 		else
 			hr_facts_set_missing(f, "kernel.log.this_netns",
 					     "cannot tell the network namespace (/proc/1/ns/net unreadable)");
@@ -502,6 +510,14 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 		else
 			hr_facts_add_problem(f, HR_KMSG_TREE_NETNS_INO, "not a namespace inode; messages naming a namespace are not attributed");
 	}
+	/* The log's scope: "initial" (or not said: given with the tree) lets
+	 * messages that name no namespace count; "child"/"unknown" do not. */
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
+		const char *scope = hr_strtrim(text);
+
+		this_ns = !strcmp(scope, "initial") ? 1 : !strcmp(scope, "child") ? 0 : -1;
+	}
+	s.skip_unnamed = this_ns != 1 && this_ns != 2;
 	scan_attach(&s, f);
 	fd = hr_probe_open_regular(t, HR_KMSG_TREE_FILE);
 	if (fd < 0 || hr_kmsg_read_file(&s, fd) < 0) {
@@ -517,15 +533,10 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 				     : s.stop == -E2BIG ? "longer than " HR_STR(HR_KMSG_MAX_LINE) " bytes"
 							: "binary data (a NUL byte)");
 	hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
-	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
-		const char *scope = hr_strtrim(text);
-
-		if (!strcmp(scope, "initial") || !strcmp(scope, "child"))
-			hr_facts_set_num(f, "kernel.log.this_netns", !strcmp(scope, "initial"), HR_KMSG_TREE_NETNS);
-		else
-			hr_facts_set_missing(f, "kernel.log.this_netns",
-					     "the snapshot could not tell its network namespace");
-	} else {
+	if (this_ns == 2)
 		hr_facts_set_num(f, "kernel.log.this_netns", 1, HR_KMSG_TREE_FILE " (given with the tree)");
-	}
+	else if (this_ns >= 0)
+		hr_facts_set_num(f, "kernel.log.this_netns", this_ns, HR_KMSG_TREE_NETNS);
+	else
+		hr_facts_set_missing(f, "kernel.log.this_netns", "the snapshot could not tell its network namespace");
 }

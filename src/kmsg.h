@@ -11,10 +11,12 @@
  * Matches the messages that name a limit and records, per message, the
  * count, the age of the first and last, and the last text as facts
  * "kernel.log.KEY.{count,first_age,last_age,last}". The log is global to
- * the host (not per network namespace): kernel.log.this_netns is 1 only
- * when it can be taken as this namespace's (read in the initial namespace,
- * or a tree that says so or does not say), and the rules count the
- * messages as evidence only then. Nothing is stored per record.
+ * the host (not per network namespace): a message that names a namespace
+ * ("netns N") counts for the namespace with inode N only; one that names
+ * none counts only where the log can be taken as this namespace's
+ * (kernel.log.this_netns 1: read in the initial namespace, or a tree that
+ * says so or does not say). kernel.log.KEY.count is what counts here.
+ * Nothing is stored per record.
  */
 #ifndef HR_KMSG_H
 #define HR_KMSG_H
@@ -50,7 +52,7 @@ const char *hr_kmsg_key_name(enum hr_kmsg_key k);
 const char *hr_kmsg_key_needle(enum hr_kmsg_key k);
 
 struct hr_kmsg_match {
-	uint64_t count;             /* every match counted (named here, or naming none) */
+	uint64_t count;             /* matches of this namespace: naming it, or naming none where the log is its own */
 	uint64_t named;             /* of them, those naming this namespace's inode */
 	uint64_t first_us, last_us; /* record timestamps */
 	char last[256];             /* text of the last match */
@@ -75,6 +77,11 @@ struct hr_kmsg_scan {
 	 * other_netns (and all of them when the inode is unknown). */
 	uint64_t self_ino;
 	uint64_t other_netns;
+	/* A message naming no namespace is this namespace's only where the log
+	 * is (the initial namespace): set in a child to count them in
+	 * unnamed_skipped instead. */
+	bool skip_unnamed;
+	uint64_t unnamed_skipped;
 	/* Set by hr_kmsg_read_file when a bound stopped the file: -E2BIG (a
 	 * line too long), -EILSEQ (a NUL byte), -EBADMSG (too many lines that
 	 * are not records), at line stop_line. */

@@ -6,7 +6,7 @@
 # touched), so the table cannot be filled here: the message goes into a
 # snapshot of a real namespace, whose headroom/netns-inode the snapshot
 # wrote. conntrack.table of that namespace must be CRITICAL and quote the
-# message; another namespace's snapshot with the same message stays OK; a
+# message (not a newer one naming no namespace); another namespace's snapshot with the same message stays OK; a
 # live probe in a namespace names its own inode (kernel.log.netns_inode),
 # inside it (ip netns exec) and from outside (--netns, setns).
 . "$(dirname "$0")/lib.sh"
@@ -50,8 +50,12 @@ snap() {
 	printf '4,999999,%s,-;nf_conntrack: nf_conntrack: table full in netns %s, dropping packet\n' "$us" "$3" >>"$2/headroom/kmsg"
 }
 
-# 1. The snapshot records its namespace; the message naming it counts.
+# 1. The snapshot records its namespace; the message naming it counts. A
+# later "table full" naming no namespace (an older kernel's text, or the
+# initial namespace's) is not this child's: the finding quotes the named one.
 snap "$a" "$T/a" "$ino_a"
+us=$(awk '{ printf "%d", ($1 - 2) * 1000000 }' "$T/a/headroom/monotonic")
+printf '4,1000000,%s,-;nf_conntrack: table full, dropping packet\n' "$us" >>"$T/a/headroom/kmsg"
 assert_eq "$(cat "$T/a/headroom/netns-inode")" "$ino_a" "headroom/netns-inode of the snapshot"
 case $(cat "$T/a/headroom/kmsg-netns") in child | unknown) ;; *) fail "a child namespace's snapshot says its log scope is $(cat "$T/a/headroom/kmsg-netns")" ;; esac
 lab_audit "$a" "$T/a.json" --root "$T/a" --interval 0

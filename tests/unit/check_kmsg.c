@@ -214,6 +214,17 @@ START_TEST(test_netns_named)
 	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].count, 2);
 	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].named, 1);
 	ck_assert_uint_eq(s.other_netns, 1);
+	/* Read in a child namespace: the message naming none is not ours. */
+	hr_kmsg_scan_init(&s, 60, 1000000);
+	s.self_ino = 4026532304ull;
+	s.skip_unnamed = true;
+	hr_kmsg_scan_add(&s, 900000, old, strlen(old));
+	hr_kmsg_scan_add(&s, 950000, full6, strlen(full6));
+	hr_kmsg_scan_add(&s, 990000, old, strlen(old));
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].count, 1);
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].last_us, 950000);
+	ck_assert_str_eq(s.m[HR_KMSG_CONNTRACK_FULL].last, full6);
+	ck_assert_uint_eq(s.unnamed_skipped, 2);
 	/* This namespace unknown: a named message is nobody's we can tell. */
 	hr_kmsg_scan_init(&s, 60, 1000000);
 	hr_kmsg_scan_add(&s, 900000, full6, strlen(full6));
