@@ -270,6 +270,8 @@ static long parse_softnet(struct counter_ctx *c, char *text)
 		lineno++;
 		if (!*hr_strtrim(line))
 			continue;
+		unsigned long long row_dropped = 0, cpu = rows;
+
 		for (p = line; *p; p = end) {
 			unsigned long long v;
 
@@ -285,14 +287,25 @@ static long parse_softnet(struct counter_ctx *c, char *text)
 				break;
 			}
 			col++;
+			if (col == 2)
+				row_dropped = v;
+			if (col == 13)
+				cpu = v; /* the CPU id, on kernels that print it */
 			for (i = 0; i < HR_ARRAY_SIZE(cols); i++)
 				if (cols[i].col == col) {
 					sum[i] += (double)v;
 					have[i] = true;
 				}
 		}
-		if (col > 0)
+		if (col > 0) {
+			/* Each CPU's drops too, for the rate of the worst one
+			 * (hr_probe_rates: rate.Softnet.dropped_max). */
+			char name[32];
+
+			hr_probe_msgf(name, sizeof(name), "dropped_cpu%llu", cpu);
+			counter(c, "Softnet", 7, name, strlen(name), (double)row_dropped);
 			rows++;
+		}
 	}
 	for (i = 0; i < HR_ARRAY_SIZE(cols); i++)
 		if (have[i]) {
@@ -451,6 +464,33 @@ static void rates_all(struct run *r, const struct sample *a, const struct sample
 	}
 }
 
+/* The CPU whose input queue dropped most between the samples:
+ * rate.Softnet.dropped_max and softnet.Softnet.dropped_max_cpu. */
+static void softnet_worst(struct run *r, const struct sample *a, const struct sample *b, double elapsed)
+{
+	size_t i, n = b->nall < HR_PROBE_MAXALL ? b->nall : HR_PROBE_MAXALL;
+	double best = -1, v0;
+	long cpu = -1;
+
+	for (i = 0; i < n; i++) {
+		const char *name = b->all[i].name;
+
+		if (strncmp(name, "Softnet.dropped_cpu", 19) || !sample_find(a, name, i, &v0) || b->all[i].v < v0)
+			continue;
+		if ((b->all[i].v - v0) / elapsed > best) {
+			best = (b->all[i].v - v0) / elapsed;
+			cpu = atol(name + 19);
+		}
+	}
+	if (cpu < 0)
+		return;
+	hr_facts_set_num(r->f, "rate.Softnet.dropped_max", best, F_SOFTNET " (the CPU that dropped most)");
+	if (best > 0)
+		hr_facts_set_num(r->f, "softnet.Softnet.dropped_max_cpu", (double)cpu, F_SOFTNET);
+	else
+		hr_facts_set_missing(r->f, "softnet.Softnet.dropped_max_cpu", "no CPU dropped during the interval");
+}
+
 /* Records the rates between two samples taken elapsed seconds apart. */
 void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *b, double elapsed,
 		  const char *base)
@@ -460,6 +500,7 @@ void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *
 	/* The interval the rates cover, for the messages that quote them. */
 	hr_facts_set_num(r->f, "probe.interval_s", elapsed, "time between the two counter samples");
 	rates_all(r, a, b, elapsed, base);
+	softnet_worst(r, a, b, elapsed);
 
 	for (i = 0; i < HR_PROBE_NRATES; i++) {
 		char name[128], src[4200];

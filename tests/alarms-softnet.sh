@@ -75,6 +75,7 @@ iv=$(lab_metric "$f" interval_s)
 awk -v r="$rate" -v i="$iv" -v d=$((d1 - d0)) 'BEGIN { x = r * i; exit !(x >= 1 && x <= d + 0.001) }' ||
 	fail "softnet drops in the audit ($rate/s x $iv s) not within 1..$((d1 - d0)) (the kernel's growth over the audit)"
 echo "$f" | grep -q "netdev_max_backlog" || fail "softnet.backlog does not name netdev_max_backlog: $f"
+assert_eq "$(lab_metric "$f" worst_cpu)" 1 "the CPU that dropped most (RPS steers to CPU 1)"
 assert_eq "$LAB_AUDIT_RC" 1 "exit status with softnet drops (WARNING)"
 c=$(lab_finding "$T/flood.json" counters.moved softnet.Softnet.dropped)
 assert_eq "$(lab_field "$c" 'f["severity"]')" ok "counters.moved on softnet dropped (softnet.backlog owns it)"
