@@ -93,8 +93,9 @@ void hr_probe_sysctls(struct run *r);
 void hr_probe_kernel(struct run *r);
 /* probe-sockets.c: sockets of a captured tree; label gets the source name. */
 void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz);
-/* probe-sockets.c: sockets of the live system via sock_diag. */
-void hr_probe_sockets_live(struct run *r);
+/* probe-sockets.c: sockets of the live system via sock_diag (TCP, idle
+ * times when idle, and UDP with their buffers). */
+void hr_probe_sockets_live(struct run *r, bool idle);
 /* probe-counters.c: a later sample of one rate file below base. Values read or -errno. */
 long hr_probe_rate_sample(struct run *r, const char *base, const char *file, struct sample *s);
 /* probe-counters.c: rates between two samples taken elapsed seconds apart. */

@@ -162,7 +162,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		if (live) {
 			hr_probe_msgf(label, sizeof(label), "netlink sock_diag");
 			hr_probe_stamp(&r, HR_SRC_SOCKETS);
-			hr_probe_sockets_live(&r);
+			hr_probe_sockets_live(&r, o && o->socket_idle);
 		} else {
 			hr_probe_sockets_tree(&r, label, sizeof(label));
 		}

@@ -21,6 +21,7 @@ struct hr_probe_opts {
 	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
 	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
+	bool socket_idle;   /* live: ask sock_diag for tcp_info (idle times; about 3x the bytes a socket) */
 	hr_probe_progress_fn progress; /* the wait between counter samples; NULL: nothing */
 	void *progress_ud;
 	double log_window_s; /* kernel log look-back, seconds; <= 0: the last hour */
