@@ -1,5 +1,6 @@
 /* probe-counters.c: the counter files (/proc/net/sockstat{,6} "Group: name
- * value" lines, snmp and netstat "Group: names" / "Group: values" pairs) as
+ * value" lines, snmp and netstat "Group: names" / "Group: values" pairs,
+ * snmp6 "Udp6RcvbufErrors value" lines) as
  * facts, the counters the rules need recorded as missing (with why), and
  * the per-second rates between two samples (live, or a tree's sample2).
  * May call: probe-io.c (through probe-int.h) and the facts setters. */
@@ -25,7 +26,7 @@ static const char *const want_counters[] = {
 
 /* The counter files sampled twice for rates (probe.h; the snapshot copies
  * them again as the tree's second sample). */
-const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
+const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, F_SNMP6, NULL};
 
 /* Counters turned into per-second rates over the interval. */
 static const char *const rate_counters[] = {
@@ -54,6 +55,9 @@ static bool parse_num(const char *p, const char *e, double *out)
 	*out = neg ? -(double)v : (double)v;
 	return true;
 }
+
+/* Layouts of the counter files. */
+enum { L_PAIRS, L_FLAT, L_SNMP6 };
 
 /* Callback for each counter: group ("Tcp"), name ("ActiveOpens"), value. */
 struct counter_ctx {
@@ -235,10 +239,44 @@ static long parse_flat(struct counter_ctx *c, char *text)
 	return n;
 }
 
+/* Parses /proc/net/snmp6's "Udp6RcvbufErrors 0" lines: the group is the
+ * name up to its first '6' (Ip6, Icmp6, Udp6, UdpLite6), so the counter is
+ * snmp6.Udp6.RcvbufErrors, its rate rate.Udp6.RcvbufErrors. */
+static long parse_snmp6(struct counter_ctx *c, char *text)
+{
+	char *cur = text;
+	unsigned long lineno = 0;
+	long n = 0;
+
+	while (cur && *cur) {
+		char *line = cur, *nl = strchr(cur, '\n');
+		const char *p, *e, *t1, *t2, *six;
+		size_t l1, l2;
+		double v;
+
+		if (nl)
+			*nl = '\0';
+		cur = nl ? nl + 1 : NULL;
+		lineno++;
+		p = line;
+		e = line + strlen(line);
+		if (!token(&p, e, &t1, &l1))
+			continue;
+		six = memchr(t1, '6', l1);
+		if (!token(&p, e, &t2, &l2) || !six || six + 1 >= t1 + l1 || !parse_num(t2, t2 + l2, &v)) {
+			hr_facts_add_problem(c->r->f, c->source, "line %lu: not 'Group6Name value'; skipped", lineno);
+			continue;
+		}
+		counter(c, t1, (size_t)(six + 1 - t1), six + 1, (size_t)(t1 + l1 - six - 1), v);
+		n++;
+	}
+	return n;
+}
+
 /* Reads one counter file (below base: "" for the tree itself, or the
  * second sample's directory) and feeds its counters. Returns values read or -errno. */
 static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
-			 const char *groups, bool flat, struct sample *s, bool record)
+			 const char *groups, int layout, struct sample *s, bool record)
 {
 	char path[4096], abs[512];
 	struct counter_ctx c = {r, prefix, groups, path, s, record};
@@ -248,6 +286,9 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 	    hr_probe_msgf(path, sizeof(path), "%s%s", r->root, abs) < 0)
 		return -ENAMETOOLONG;
 	n = hr_probe_read_tree(r, abs);
+	/* No snmp6 without IPv6 (and in trees made before it was read). */
+	if (n == -ENOENT && layout == L_SNMP6)
+		return 0;
 	if (n < 0) {
 		hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
 		return n;
@@ -256,7 +297,8 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 		hr_facts_add_problem(r->f, path, "not a text file; skipped");
 		return -EBADMSG;
 	}
-	n = flat ? parse_flat(&c, r->buf) : parse_pairs(&c, r->buf);
+	n = layout == L_FLAT ? parse_flat(&c, r->buf) : layout == L_SNMP6 ? parse_snmp6(&c, r->buf)
+								   : parse_pairs(&c, r->buf);
 	if (n == 0)
 		hr_facts_add_problem(r->f, path, "no counters found");
 	return n;
@@ -265,12 +307,13 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 /* The counter files: fact prefix, the groups kept, and their layout. */
 static const struct counter_file {
 	const char *file, *prefix, *groups;
-	bool flat;
+	int layout;
 } counter_files[] = {
-	{F_SOCKSTAT, "sockstat", NULL, true},
-	{F_SOCKSTAT6, "sockstat6", NULL, true},
-	{F_SNMP, "snmp", NULL, false},
-	{F_NETSTAT, "netstat", NULL, false},
+	{F_SOCKSTAT, "sockstat", NULL, L_FLAT},
+	{F_SOCKSTAT6, "sockstat6", NULL, L_FLAT},
+	{F_SNMP, "snmp", NULL, L_PAIRS},
+	{F_NETSTAT, "netstat", NULL, L_PAIRS},
+	{F_SNMP6, "snmp6", NULL, L_SNMP6},
 };
 
 /* A later sample of one rate file (live, or a tree's sample2 below base):
@@ -283,7 +326,7 @@ long hr_probe_rate_sample(struct run *r, const char *base, const char *file, str
 	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++)
 		if (!strcmp(counter_files[i].file, file))
 			return counter_file(r, base, file, counter_files[i].prefix, counter_files[i].groups,
-					    counter_files[i].flat, s, true);
+					    counter_files[i].layout, s, true);
 	return -ENOENT;
 }
 
@@ -300,7 +343,7 @@ void hr_probe_counters(struct run *r, struct sample *s)
 
 		r->counters_read = 0;
 		n = counter_file(r, "", files[i].file, files[i].prefix, files[i].groups,
-				 files[i].flat, s, true);
+				 files[i].layout, s, true);
 		hr_path_at(path, sizeof(path), r->root, files[i].file);
 		if (n < 0) {
 			hr_probe_msgf(why[i], sizeof(why[i]), "%s: %s", path, hr_probe_why(n));
@@ -358,9 +401,11 @@ static void rates_all(struct run *r, const struct sample *a, const struct sample
 			fixed = fixed || !strcmp(name, rate_counters[k]);
 		if (fixed || !sample_find(a, name, i, &v0) || b->all[i].v < v0)
 			continue;
-		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt). */
+		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt), snmp6's in "6". */
 		hr_probe_msgf(src, sizeof(src), "%s%s over %.3g s", base,
-			      dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT : F_SNMP,
+			      dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT
+			      : dot && dot > name && dot[-1] == '6'                ? F_SNMP6
+										   : F_SNMP,
 			      elapsed);
 		hr_probe_msgf(fact, sizeof(fact), "rate.%s", name);
 		hr_facts_set_num(r->f, fact, (b->all[i].v - v0) / elapsed, src);

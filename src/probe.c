@@ -21,7 +21,7 @@
 #include "probe-int.h"
 
 const char *const hr_probe_files[] = {
-	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_TCP, F_TCP6, F_SLAB, NULL,
+	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_SNMP6, F_TCP, F_TCP6, F_SLAB, NULL,
 };
 
 const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};

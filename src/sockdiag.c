@@ -1,4 +1,4 @@
-/* sockdiag.c: every TCP socket (IPv4 and IPv6) through NETLINK_SOCK_DIAG
+/* sockdiag.c: every TCP (and UDP) socket, IPv4 and IPv6, through NETLINK_SOCK_DIAG
  * (libmnl), streamed into the facts model, never stored.
  *
  * Four dumps on one netlink socket: LISTEN for AF_INET and AF_INET6 (the
@@ -11,7 +11,10 @@
  * 72-byte struct inet_diag_msg behind a 16-byte header; the kernel packs
  * about 370 of them in one 32 KiB skb (net/netlink/af_netlink.c caps a dump
  * skb near 32 KiB), so 1M sockets take about 2,700 recvmsg() calls and no
- * allocation at all here.
+ * allocation at all here. Asked for (hr_sockdiag_opts), the second pass
+ * also brings tcp_info (INET_DIAG_INFO, idle times: about 3x the bytes, so
+ * only when a rule can use them), and two more dumps bring every UDP
+ * socket with SKMEMINFO (buffer, drops); UDP sockets are usually few.
  */
 #include "config.h"
 

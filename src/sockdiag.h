@@ -1,4 +1,4 @@
-/* sockdiag.h: every TCP socket (IPv4 and IPv6) through NETLINK_SOCK_DIAG
+/* sockdiag.h: every TCP (and UDP) socket, IPv4 and IPv6, through NETLINK_SOCK_DIAG
  * (libmnl), streamed into the facts model, never stored. */
 #ifndef HR_SOCKDIAG_H
 #define HR_SOCKDIAG_H
