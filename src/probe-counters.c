@@ -69,17 +69,16 @@ struct counter_ctx {
 	bool record;             /* set facts */
 };
 
-/* Keeps a snmp/netstat counter in the sample's full list (every counter
- * gets a rate; sockstat values are levels, not counters). */
-static void sample_all(struct counter_ctx *c, const char *full, double v)
+/* Keeps a counter in the sample's full list (it gets a rate); source names
+ * where it came from, for the one problem when the list is full. */
+static void sample_put(struct run *r, const char *source, struct sample *s, const char *full, double v)
 {
-	struct sample *s = c->sample;
 	size_t n = strlen(full);
 
-	if (!strncmp(c->prefix, "sockstat", 8) || n >= sizeof(s->all[0].name))
+	if (n >= sizeof(s->all[0].name))
 		return;
 	if (s->nall == HR_PROBE_MAXALL) {
-		hr_facts_add_problem(c->r->f, c->source, "more than %d counters: %s and later get no rate",
+		hr_facts_add_problem(r->f, source, "more than %d counters: %s and later get no rate",
 				     HR_PROBE_MAXALL, full);
 		s->nall++; /* said once */
 		return;
@@ -88,6 +87,21 @@ static void sample_all(struct counter_ctx *c, const char *full, double v)
 		return;
 	memcpy(s->all[s->nall].name, full, n + 1);
 	s->all[s->nall++].v = v;
+}
+
+/* See probe-int.h: a counter read elsewhere (the neighbour tables) into the sample. */
+void hr_probe_sample_add(struct run *r, struct sample *s, const char *name, double v)
+{
+	sample_put(r, name, s, name, v);
+}
+
+/* Keeps a snmp/netstat counter in the sample's full list (every counter
+ * gets a rate; sockstat values are levels, not counters). */
+static void sample_all(struct counter_ctx *c, const char *full, double v)
+{
+	if (!strncmp(c->prefix, "sockstat", 8))
+		return;
+	sample_put(c->r, c->source, c->sample, full, v);
 }
 
 /* Records one counter as a fact and/or into the rate sample. */
@@ -401,9 +415,11 @@ static void rates_all(struct run *r, const struct sample *a, const struct sample
 			fixed = fixed || !strcmp(name, rate_counters[k]);
 		if (fixed || !sample_find(a, name, i, &v0) || b->all[i].v < v0)
 			continue;
-		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt), snmp6's in "6". */
+		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt), snmp6's
+		 * in "6"; neigh.* come from rtnetlink. */
 		hr_probe_msgf(src, sizeof(src), "%s%s over %.3g s", base,
-			      dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT
+			      !strncmp(name, "neigh.", 6)                          ? "netlink RTM_GETNEIGHTBL"
+			      : dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT
 			      : dot && dot > name && dot[-1] == '6'                ? F_SNMP6
 										   : F_SNMP,
 			      elapsed);
@@ -487,5 +503,6 @@ double hr_probe_tree_sample2(struct run *r, struct sample *s2, bool *present)
 	for (i = 0; hr_probe_rate_files[i]; i++)
 		if (hr_probe_rate_sample(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], s2) < 0)
 			return 0;
+	hr_probe_neigh(r, s2, HR_PROBE_SAMPLE2_DIR);
 	return iv;
 }
