@@ -223,6 +223,8 @@ void hr_facts_live_tcp(hr_facts *f, const struct hr_sock *s);
 /* facts-live.c: "sockets.keepalive_*" and "sockets.udp_*" (k without
  * "sockets."), hr_facts_get's convention; -ENOENT for other names. */
 int hr_facts_live_get(const hr_facts *f, const char *k, struct hr_value *out);
+/* facts-live.c: facts.sockets.keepalive (udp false) or facts.sockets.udp (owned). */
+json_t *hr_facts_live_json(const hr_facts *f, bool udp);
 
 /* facts-items.c: a "sockets.*" fact (k without the prefix); hr_facts_get's convention. */
 int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_value *out);

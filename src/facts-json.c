@@ -240,6 +240,8 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		json_object_set_new(s, "listeners", ll);
 		json_object_set_new(s, "listening_ports", pl);
 		json_object_set_new(s, "source", f->socket_source ? json_string(f->socket_source) : json_null());
+		json_object_set_new(s, "keepalive", hr_facts_live_json(f, false));
+		json_object_set_new(s, "udp", hr_facts_live_json(f, true));
 		json_object_set_new(root, "sockets", s);
 	} else {
 		json_object_set_new(root, "sockets", json_pack("{s:s}", "absent", "sockets not read"));

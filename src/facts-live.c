@@ -178,6 +178,27 @@ static int udp_get(const hr_facts *f, const char *k, struct hr_value *out)
 	return 0;
 }
 
+json_t *hr_facts_live_json(const hr_facts *f, bool udp)
+{
+	const struct live *v = &f->live;
+
+	if (!udp)
+		return json_pack("{s:I, s:I, s:I, s:o, s:o}", "with_timer", (json_int_t)v->est_ka, "without_timer",
+				 (json_int_t)v->est_noka, "other_timer", (json_int_t)v->est_busy, "idle_max_s",
+				 v->have_worst ? json_real(v->worst.idle_ms / 1000.0) : json_null(), "idle_longest",
+				 v->have_worst ? json_string(v->subject[0]) : json_null());
+	if (!v->udp_known)
+		return json_pack("{s:s}", "absent", "UDP sockets not read (live sock_diag only)");
+	return json_pack("{s:I, s:I, s:I, s:o}", "count", (json_int_t)v->udp, "connected", (json_int_t)v->udp_connected,
+			 "drops", (json_int_t)v->udp_drops, "most_drops",
+			 v->have_udp_worst ? json_pack("{s:s, s:i, s:I, s:I, s:I, s:I}", "subject", v->subject[1], "port",
+						       v->udp_worst.sport, "uid", (json_int_t)v->udp_worst.uid, "drops",
+						       (json_int_t)v->udp_worst.drops, "rcvbuf",
+						       (json_int_t)v->udp_worst.rcvbuf, "rmem",
+						       (json_int_t)v->udp_worst.rmem)
+					   : json_null());
+}
+
 int hr_facts_live_get(const hr_facts *f, const char *k, struct hr_value *out)
 {
 	if (!strncmp(k, "keepalive_", 10))
