@@ -77,9 +77,10 @@ hr_bg() {
 	HR_PIDS="$HR_PIDS $HR_LASTPID"
 }
 
-# Joins two namespaces with a veth pair: hr_link NS1 IP1 NS2 IP2 (IPs without prefix, /24).
+# Joins two namespaces with a veth pair: hr_link NS1 IP1 NS2 IP2 [DEV1 DEV2]
+# (IPs without prefix, /24; the devices v<pid>a and v<pid>b unless named).
 hr_link() {
-	local a=$1 ipa=$2 b=$3 ipb=$4 va="v$$a" vb="v$$b"
+	local a=$1 ipa=$2 b=$3 ipb=$4 va=${5:-v$$a} vb=${6:-v$$b}
 	ip link add "$va" netns "$a" type veth peer name "$vb" netns "$b"
 	ip -n "$a" addr add "$ipa/24" dev "$va"
 	ip -n "$b" addr add "$ipb/24" dev "$vb"
