@@ -105,6 +105,7 @@ void hr_facts_free(hr_facts *f)
 	free(f->dests);
 	free(f->dest_list);
 	free(f->listeners);
+	free(f->live.idle_noka);
 	free(f->inports);
 	free(f->port_index);
 	for (i = 0; i < f->nproblems; i++) {

@@ -31,11 +31,7 @@ S=$(hr_ns cts)
 HR_NS_LIST="$HR_NS_LIST $C $N $S"
 hr_link "$C" "$C_IP" "$N" "$N_IP1"
 out_dev="w$$b"
-ip link add "w$$a" netns "$S" type veth peer name "$out_dev" netns "$N"
-ip -n "$N" addr add "$N_IP2/24" dev "$out_dev"
-ip -n "$S" addr add "$S_IP/24" dev "w$$a"
-ip -n "$N" link set "$out_dev" up
-ip -n "$S" link set "w$$a" up
+hr_link "$S" "$S_IP" "$N" "$N_IP2" "w$$a" "$out_dev"
 ip -n "$C" route add default via "$N_IP1"
 lab_sysctl "$N" net.ipv4.ip_forward 1
 # Creation timestamps give exact entry ages (the rate); per namespace.
