@@ -22,15 +22,6 @@
 #include "journal.h"
 #include "sysctl.h"
 
-/* Wall clock in milliseconds since the epoch (deadlines survive a fork). */
-static int64_t now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* Reads a whole file, NULL when absent. 0, or -errno other than ENOENT. */
 static int read_opt(const char *path, char **out)
 {
@@ -135,95 +126,6 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 		}
 	}
 	return ok;
-}
-
-/* The detached watcher of --confirm: waits for the deadline, then rolls
- * back unless the transaction was confirmed (or rolled back) meanwhile. */
-static void watcher(const char *state_dir, const char *id, int64_t deadline_ms)
-{
-	struct hr_err e = {0};
-	json_t *r;
-
-	for (;;) {
-		int64_t left = deadline_ms - now_ms();
-		bool busy;
-		json_t *t;
-		const char *st;
-
-		if (left <= 0)
-			break;
-		usleep((useconds_t)(left > 100 ? 100 : left) * 1000);
-		t = hr_journal_peek(state_dir, id, &busy, &e);
-		/* Leave early only on a final status actually read: a transient
-		 * failure to read (EMFILE, ENOMEM) must not cancel the revert;
-		 * hr_rollback_run() re-checks the status under the lock anyway. */
-		st = t ? hr_txn_status(t, busy) : NULL;
-		if (st && strcmp(st, "awaiting-confirm") && strcmp(st, "in-progress")) {
-			json_decref(t);
-			_exit(0); /* confirmed, or rolled back by hand */
-		}
-		json_decref(t);
-		hr_err_clear(&e);
-	}
-	/* Wait for any apply or rollback in progress: its plan read the
-	 * values this one restores (the lock is released at _exit). */
-	hr_state_lock(state_dir, true, &e);
-	r = hr_rollback_run(state_dir, id, false, "confirm-timeout", &e);
-	json_decref(r);
-	_exit(0);
-}
-
-/* Double fork + setsid: the watcher survives the terminal and the caller,
- * stays in this network namespace, and holds no inherited descriptors.
- * Returns the watcher's pid or -errno. */
-static pid_t spawn_watcher(const char *state_dir, const char *id, int64_t deadline_ms)
-{
-	int pfd[2], status;
-	pid_t child, pid = -1;
-
-	if (pipe(pfd) < 0)
-		return -errno;
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		pid_t gc;
-		int fd, maxfd;
-
-		close(pfd[0]);
-		setsid();
-		signal(SIGHUP, SIG_IGN);
-		gc = fork();
-		if (gc != 0) {
-			if (gc > 0 && write(pfd[1], &gc, sizeof(gc)) != sizeof(gc))
-				_exit(1);
-			_exit(gc > 0 ? 0 : 1);
-		}
-		close(pfd[1]);
-		if (chdir("/") < 0)
-			_exit(1);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		maxfd = (int)sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < maxfd && fd < 4096; fd++)
-			close(fd);
-		watcher(state_dir, id, deadline_ms);
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &pid, sizeof(pid)) != sizeof(pid))
-		pid = -ECHILD;
-	close(pfd[0]);
-	waitpid(child, &status, 0);
-	return pid;
 }
 
 json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, struct hr_err *err)
@@ -395,9 +297,9 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	json_object_set_new(out, "outcome", json_string(outcome));
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (!failed && o->confirm_s > 0) {
-		int64_t deadline = now_ms() + (int64_t)llround(o->confirm_s * 1000);
+		int64_t deadline = hr_wall_ms() + (int64_t)llround(o->confirm_s * 1000);
 		char id[64];
-		pid_t w;
+		json_t *w;
 
 		snprintf(id, sizeof(id), "%s", hr_journal_id(j));
 		r = hr_journal_append(j, json_pack("{s:s, s:I, s:I}", "type", "confirm_wait", "deadline",
@@ -405,10 +307,14 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 						   (json_int_t)deadline));
 		hr_journal_close(j); /* the watcher must not inherit the lock */
 		j = NULL;
-		w = r == 0 ? spawn_watcher(o->state_dir, id, deadline) : -EIO;
-		if (w > 0 && hr_journal_open(o->state_dir, id, true, &j, NULL) == 0)
-			hr_journal_append(j, json_pack("{s:s, s:i}", "type", "watcher", "pid", (int)w));
-		if (w <= 0) {
+		w = r == 0 ? hr_confirm_arm(o->state_dir, id, deadline) : NULL;
+		if (w && hr_journal_open(o->state_dir, id, true, &j, NULL) == 0) {
+			json_t *ev = json_deep_copy(w);
+
+			json_object_set_new(ev, "type", json_string("watcher"));
+			hr_journal_append(j, ev);
+		}
+		if (!w) {
 			/* No revert could be armed: --confirm promises one, so undo
 			 * now rather than leave unconfirmed values behind. */
 			struct hr_err e = {0};
@@ -425,8 +331,12 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 				json_object_set_new(out, "rollback", rb);
 		} else {
 			json_object_set_new(out, "confirm_deadline_ms", json_integer((json_int_t)deadline));
-			json_object_set_new(out, "watcher_pid", json_integer(w));
+			if (json_object_get(w, "pid"))
+				json_object_set(out, "watcher_pid", json_object_get(w, "pid"));
+			else
+				json_object_set(out, "watcher_unit", json_object_get(w, "unit"));
 		}
+		json_decref(w);
 	}
 	hr_journal_close(j);
 	free(done);
@@ -540,7 +450,7 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	uint64_t netns = 0;
 	bool child;
 	size_t i, n;
-	int r;
+	int r, back = -1;
 
 	r = hr_journal_open(state_dir, id, true, &j, err);
 	if (r < 0)
@@ -554,8 +464,10 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	status = hr_txn_status(txn, false);
 	res = json_pack("{s:s, s:s, s:s, s:[], s:[], s:[], s:[], s:[]}", "txn", id, "by", by,
 			"status_before", status, "restored", "already", "left", "failed", "files");
-	if (!strcmp(by, "confirm-timeout") && strcmp(status, "awaiting-confirm")) {
-		/* Confirmed (or rolled back by hand) while the watcher slept. */
+	if ((!strcmp(by, "confirm-timeout") || !strcmp(by, "confirm-expired")) &&
+	    strcmp(status, "awaiting-confirm") && strcmp(status, "confirm-expired")) {
+		/* Confirmed (or rolled back by hand or by another headroom
+		 * process) while this one waited for the lock. */
 		json_object_set_new(res, "outcome", json_string("nothing-to-do"));
 		goto out;
 	}
@@ -571,6 +483,10 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	boot_now = hr_boot_id();
 	same_boot = !*root ? (boot_then && boot_now && !strcmp(boot_then, boot_now)) : true;
 	free(boot_now);
+	/* Callers go on after a rollback (every command first rolls back what
+	 * expired): come back to this namespace afterwards. */
+	if (same_boot && !*root && json_object_get(hdr, "netns_name"))
+		back = hr_netns_open_current();
 	if (same_boot && !*root && enter_recorded_netns(hdr, id, err) < 0) {
 		json_decref(res);
 		res = NULL;
@@ -643,39 +559,17 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 				       json_object_get(res, "restored"), "left", json_object_get(res, "left"),
 				       "failed", json_object_get(res, "failed")));
 out:
-	json_decref(txn);
-	hr_journal_close(j);
-	return res;
-}
-
-int hr_confirm_run(const char *state_dir, const char *id, struct hr_err *err)
-{
-	json_t *txn, *ev;
-	hr_journal *j;
-	json_int_t deadline = 0;
-	const char *status;
-	size_t i;
-	int r = hr_journal_open(state_dir, id, true, &j, err);
-
-	if (r < 0)
-		return r;
-	txn = hr_journal_read(j);
-	status = txn ? hr_txn_status(txn, false) : "unreadable";
-	json_array_foreach(json_object_get(txn, "events"), i, ev)
-		if (!strcmp(json_string_value(json_object_get(ev, "type")), "confirm_wait"))
-			deadline = json_integer_value(json_object_get(ev, "deadline_ms"));
-	if (strcmp(status, "awaiting-confirm") != 0) {
-		hr_err_set(err, -EALREADY, "transaction %s is not awaiting confirmation (status %s)", id, status);
-		r = -EALREADY;
-	} else if (now_ms() > deadline) {
-		hr_err_set(err, -ETIME, "transaction %s: confirm deadline passed; it is being rolled back", id);
-		r = -ETIME;
-	} else {
-		r = hr_journal_append(j, json_pack("{s:s}", "type", "confirmed"));
+	if (back >= 0) {
+		if (hr_netns_enter(back) < 0) {
+			/* Cannot happen short of a kernel refusing setns into our own
+			 * namespace; stop rather than act in the wrong one. */
+			abort();
+		}
+		close(back);
 	}
 	json_decref(txn);
 	hr_journal_close(j);
-	return r;
+	return res;
 }
 
 json_t *hr_apply_attention(const char *state_dir)

@@ -21,7 +21,7 @@
 
 struct apply_args {
 	const char *profile;
-	bool fix, dry_run, persist, detailed;
+	bool fix, dry_run, persist, detailed, force;
 	const char *sets[MAX_MULTI];
 	int nsets;
 	const char *allow[MAX_MULTI];
@@ -155,7 +155,11 @@ static int apply_text(FILE *out, const json_t *tree)
 				json_array_size(json_object_get(res, "written")) == 1 ? "" : "s",
 				json_object_get(res, "persisted") ? ", persisted to " : "",
 				json_object_get(res, "persisted") ? json_string_value(json_object_get(res, "persisted")) : "");
-			if (json_object_get(res, "confirm_deadline_ms"))
+			if (json_object_get(res, "watcher_unit"))
+				fprintf(out, "Rolls back in %.1f s unless 'headroom confirm %s' (watcher unit %s).\n",
+					json_number_value(json_object_get(tree, "confirm_s")), txn,
+					json_string_value(json_object_get(res, "watcher_unit")));
+			else if (json_object_get(res, "confirm_deadline_ms"))
 				fprintf(out, "Rolls back in %.1f s unless 'headroom confirm %s' (watcher pid %lld).\n",
 					json_number_value(json_object_get(tree, "confirm_s")), txn,
 					(long long)json_integer_value(json_object_get(res, "watcher_pid")));
@@ -234,6 +238,26 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 	return 0;
 }
 
+/* A transaction awaiting confirmation: a new one on top of it would leave
+ * its rollback keys changed by someone else. Prints the refusal; true
+ * when there is one. */
+static bool awaiting_confirm(const char *state_dir)
+{
+	static const char *const waiting[] = {"awaiting-confirm", NULL};
+	char *id = hr_apply_find(state_dir, waiting), when[48];
+	json_t *t;
+	bool busy;
+
+	if (!id)
+		return false;
+	t = hr_journal_peek(state_dir, id, &busy, NULL);
+	fprintf(stderr, "headroom apply: refused (nothing written): transaction %s is awaiting confirmation until %s: confirm it or roll it back first (or --force)\n",
+		id, hr_utc_text(when, sizeof(when), hr_txn_deadline_ms(t)));
+	json_decref(t);
+	free(id);
+	return true;
+}
+
 /* Parses the options, collects the settings, vets, and applies or prints the plan. */
 static int apply_exec(int argc, char **argv)
 {
@@ -255,6 +279,7 @@ static int apply_exec(int argc, char **argv)
 		{"detailed-exitcodes", no_argument, NULL, 'e'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"netns", required_argument, NULL, 'N'},
+		{"force", no_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *netns_name = NULL;
@@ -309,6 +334,7 @@ static int apply_exec(int argc, char **argv)
 				return HR_EXIT_USAGE;
 			break;
 		case 'e': a.detailed = true; break;
+		case 'O': a.force = true; break;
 		case 'v': arg_verbose++; break;
 		case 'N':
 			if (hr_netns_valid_name(optarg, &err) < 0) {
@@ -363,6 +389,11 @@ static int apply_exec(int argc, char **argv)
 		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
 		return HR_TX_REFUSED;
 	}
+	/* Before anything else: what passed its confirm deadline goes back. */
+	if (!a.dry_run)
+		hr_cmdtxn_expire("apply", arg_state_dir, true, NULL);
+	if (!a.dry_run && !a.force && awaiting_confirm(arg_state_dir))
+		return HR_TX_REFUSED;
 	if (hr_cmdtxn_warn_attention("apply", arg_state_dir) > 0 && !a.dry_run) {
 		fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first\n");
 		return HR_TX_REFUSED;
@@ -469,6 +500,7 @@ const struct hr_cmd hr_cmd_apply = {
 		"  --profiles DIR, --rules DIR   where profiles and rules are read\n"
 		"  --format FMT           text (default), json or yaml\n"
 		"  --detailed-exitcodes   0 nothing to change, 2 changed (dry run: would change)\n"
+		"  --force                apply although a transaction awaits confirmation\n"
 		"Exit: 0 ok, 1 failed and rolled back, 3 failed and rollback incomplete, 4 refused (nothing written).\n",
 	.flags = HR_CMD_NEEDS_ROOT | HR_CMD_WRITES,
 	.exec = apply_exec,

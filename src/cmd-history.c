@@ -114,6 +114,9 @@ static int history_exec(int argc, char **argv)
 		fprintf(stderr, "headroom history: %s\n", err.msg);
 		return HR_EXIT_FAIL;
 	}
+	/* What passed its confirm deadline goes back before it is listed. */
+	if (err.code == 0)
+		hr_cmdtxn_expire("history", arg_state_dir, false, NULL);
 	arr = json_array();
 	if (hr_journal_list(arg_state_dir, &ids, &n) == 0) {
 		for (i = 0; i < n; i++) {

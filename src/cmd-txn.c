@@ -1,6 +1,8 @@
 /* cmd-txn.c: shared printing of the transaction commands. */
 #include "config.h"
 
+#include <string.h>
+
 #include "apply.h"
 #include "cmd-txn.h"
 
@@ -16,6 +18,41 @@ size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir)
 			json_string_value(json_object_get(t, "txn")));
 	json_decref(a);
 	return n;
+}
+
+size_t hr_cmdtxn_expire(const char *cmd, const char *state_dir, bool have_lock, size_t *done)
+{
+	json_t *a = hr_confirm_expire(state_dir, "confirm-expired", have_lock), *x;
+	size_t i, failed = 0;
+
+	json_array_foreach(a, i, x) {
+		const char *txn = json_string_value(json_object_get(x, "txn"));
+		json_t *rb = json_object_get(x, "rollback");
+		const char *oc = json_string_value(json_object_get(rb, "outcome"));
+		char when[48], why[128];
+
+		if (json_is_true(json_object_get(x, "other_boot")))
+			snprintf(why, sizeof(why), "was awaiting confirmation when the machine went down (an earlier boot)");
+		else
+			snprintf(why, sizeof(why), "passed its confirm deadline (%s) unconfirmed",
+				 hr_utc_text(when, sizeof(when), json_integer_value(json_object_get(x, "deadline_ms"))));
+		if (!rb) {
+			fprintf(stderr, "headroom %s: transaction %s %s, and cannot be rolled back: %s\n", cmd, txn, why,
+				json_string_value(json_object_get(x, "error")));
+			failed++;
+			continue;
+		}
+		if (!strcmp(oc, "nothing-to-do"))
+			continue; /* its watcher (or another command) was first */
+		fprintf(stderr, "headroom %s: transaction %s %s: %s now\n", cmd, txn, why,
+			!strcmp(oc, "rolled-back") ? "rolled back" : "rollback INCOMPLETE");
+		hr_cmdtxn_print_rollback(stderr, rb);
+		failed += strcmp(oc, "rolled-back") != 0;
+		if (done)
+			++*done;
+	}
+	json_decref(a);
+	return failed;
 }
 
 void hr_cmdtxn_print_rollback(FILE *out, const json_t *res)

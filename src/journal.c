@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -507,40 +506,69 @@ json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struc
 	return t;
 }
 
+int64_t hr_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t hr_txn_deadline_ms(const json_t *txn)
+{
+	int64_t deadline = 0;
+	json_t *ev;
+	size_t i;
+
+	json_array_foreach(json_object_get(txn, "events"), i, ev) {
+		if (strcmp(json_string_value(json_object_get(ev, "type")), "confirm_wait"))
+			continue;
+		deadline = json_integer_value(json_object_get(ev, "deadline_ms"));
+		if (!deadline) /* a journal from before deadline_ms: whole seconds */
+			deadline = (int64_t)json_integer_value(json_object_get(ev, "deadline")) * 1000;
+	}
+	return deadline;
+}
+
+bool hr_txn_other_boot(const json_t *txn)
+{
+	const char *root = json_string_value(json_object_get(json_object_get(txn, "header"), "root"));
+	const char *then = json_string_value(json_object_get(json_object_get(txn, "header"), "boot_id"));
+	char *now;
+	bool other;
+
+	if (root && *root)
+		return false; /* a tree has no boot */
+	now = hr_boot_id();
+	other = then && now && strcmp(then, now);
+	free(now);
+	return other;
+}
+
 const char *hr_txn_status(const json_t *txn, bool busy)
 {
 	const char *status = NULL;
 	json_t *ev;
 	size_t i;
-	json_int_t deadline = 0, watcher = 0;
 
 	json_array_foreach(json_object_get(txn, "events"), i, ev) {
 		const char *type = json_string_value(json_object_get(ev, "type"));
 
 		if (!strcmp(type, "done") || !strcmp(type, "rollback"))
 			status = json_string_value(json_object_get(ev, "outcome"));
-		else if (!strcmp(type, "confirm_wait")) {
+		else if (!strcmp(type, "confirm_wait"))
 			status = "awaiting-confirm";
-			deadline = json_integer_value(json_object_get(ev, "deadline"));
-		} else if (!strcmp(type, "watcher"))
-			watcher = json_integer_value(json_object_get(ev, "pid"));
 		else if (!strcmp(type, "confirmed"))
 			status = "confirmed";
 	}
 	if (!status)
 		return busy ? "in-progress" : "interrupted";
-	if (!strcmp(status, "awaiting-confirm") && !busy) {
-		/* The watcher died with the boot it ran in: a transaction from an
-		 * earlier boot can never be reverted by it (and a pid from then
-		 * may name another process now). */
-		const char *then = json_string_value(json_object_get(json_object_get(txn, "header"), "boot_id"));
-		char *now = hr_boot_id();
-		bool other_boot = then && now && strcmp(then, now);
-
-		free(now);
-		if (other_boot || (time(NULL) > deadline + 5 && (watcher <= 0 || kill((pid_t)watcher, 0) < 0)))
-			return "confirm-expired";
-	}
+	/* The deadline is the journal's, not the watcher's: past it (or from an
+	 * earlier boot, which no watcher of then survived) the transaction is
+	 * expired whether or not a watcher still lives, and whichever headroom
+	 * process comes first rolls it back. */
+	if (!strcmp(status, "awaiting-confirm") && (hr_wall_ms() > hr_txn_deadline_ms(txn) || hr_txn_other_boot(txn)))
+		return "confirm-expired";
 	return status;
 }
 

@@ -61,9 +61,18 @@ json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struc
 /* Status of a transaction read by hr_journal_read/peek: "applied",
  * "awaiting-confirm", "confirmed", "failed-rolled-back",
  * "failed-rollback-incomplete", "rolled-back", "rollback-incomplete",
- * "in-progress", "interrupted" (needs rollback), "confirm-expired" (the
- * confirm deadline passed and nobody rolled back: needs rollback). */
+ * "in-progress", "interrupted" (needs rollback), "confirm-expired" (awaiting
+ * confirmation past its journaled deadline, or from an earlier boot: needs
+ * rollback, whether or not its watcher lives). */
 const char *hr_txn_status(const json_t *txn, bool busy);
+/* The confirm deadline of a transaction (wall clock, ms since the epoch),
+ * from its last confirm_wait record; 0 when it has none. */
+int64_t hr_txn_deadline_ms(const json_t *txn);
+/* True when a live transaction (not --root) was journaled in an earlier boot. */
+bool hr_txn_other_boot(const json_t *txn);
+/* The wall clock in milliseconds since the epoch (the unit of deadlines). */
+int64_t hr_wall_ms(void);
+
 /* True for statuses that leave keys needing a rollback. */
 bool hr_txn_status_needs_rollback(const char *status);
 
