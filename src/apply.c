@@ -18,20 +18,62 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "bounds.h"
 #include "netns.h"
 #include "journal.h"
 #include "sysctl.h"
 
-/* Reads a whole file, NULL when absent. 0, or -errno other than ENOENT. */
-static int read_opt(const char *path, char **out)
+/* Reads a whole file of at most max bytes, NULL when absent. 0, or
+ * -errno other than ENOENT (-EFBIG over max). */
+static int read_opt(const char *path, size_t max, char **out)
 {
-	int r = hr_read_file(path, out, NULL);
+	int r = hr_read_file_max(path, max, out, NULL);
 
 	if (r == -ENOENT) {
 		*out = NULL;
 		return 0;
 	}
 	return r;
+}
+
+/* Checks that every record of the transaction fits the journal's bounds
+ * (bounds.h) before the first write: its header (with the persisted file's
+ * old content), the persisted content's records, and the whole file.
+ * Over them the journal could not be read back, so the transaction is
+ * refused: -EMSGSIZE or -EFBIG, err saying which and by how much. */
+static int journal_fits(const json_t *header, const char *persist_file, const char *new_file, size_t reserve,
+			struct hr_err *err)
+{
+	size_t hlen = hr_journal_line_len(header) + HR_JOURNAL_TIME_LEN + 128; /* type, txn, time */
+	size_t plen = 0;
+
+	if (new_file) {
+		json_t *ev = json_pack("{s:s, s:s, s:s}", "type", "persist_intent", "file", persist_file, "content",
+				       new_file);
+
+		plen = hr_journal_line_len(ev) + HR_JOURNAL_TIME_LEN + 64; /* the txn id in the header line */
+		json_decref(ev);
+	}
+	if (hlen > HR_JOURNAL_MAX_LINE || plen > HR_JOURNAL_MAX_LINE) {
+		size_t len = hlen > plen ? hlen : plen;
+
+		if (persist_file)
+			hr_err_set(err, -EMSGSIZE,
+				   "cannot persist to %s: its %s content makes a journal line of %zu bytes, over the %d KiB a journal line may have (src/bounds.h)",
+				   persist_file, hlen > plen ? "current" : "new", len, HR_JOURNAL_MAX_LINE >> 10);
+		else
+			hr_err_set(err, -EMSGSIZE,
+				   "the plan makes a journal line of %zu bytes, over the %d KiB a journal line may have (src/bounds.h)",
+				   len, HR_JOURNAL_MAX_LINE >> 10);
+		return -EMSGSIZE;
+	}
+	if (reserve > HR_JOURNAL_MAX_FILE) {
+		hr_err_set(err, -EFBIG,
+			   "the transaction's journal could reach %zu bytes, over the %d MiB a journal may have (src/bounds.h)",
+			   reserve, HR_JOURNAL_MAX_FILE_MIB);
+		return -EFBIG;
+	}
+	return 0;
 }
 
 /* Content without comment lines (the header carries a timestamp). */
@@ -144,7 +186,11 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	if (o->persist_file) {
 		char *b1, *b2;
 
-		r = read_opt(o->persist_file, &old_file);
+		r = read_opt(o->persist_file, HR_PERSIST_MAX_FILE, &old_file);
+		if (r == -EFBIG)
+			hr_err_set(err, r,
+				   "cannot persist to %s: it is larger than %d KiB (the bound of a persisted file, which the journal keeps a copy of; src/bounds.h)",
+				   o->persist_file, HR_PERSIST_MAX_FILE >> 10);
 		if (r < 0) {
 			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, strerror(-r));
 			json_decref(out);
@@ -200,7 +246,9 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 				 (new_file ? strlen(new_file) : 0) * 2 + 8192;
 
 		free(hs);
-		r = o->persist_file && file_change ? space_for(o->persist_file, new_file, err) : 0;
+		r = journal_fits(header, file_change ? o->persist_file : NULL, file_change ? new_file : NULL, reserve, err);
+		if (r == 0 && o->persist_file && file_change)
+			r = space_for(o->persist_file, new_file, err);
 		if (r == 0)
 			r = hr_journal_begin_reserved(o->state_dir, header, reserve, &j, err);
 	}
@@ -368,13 +416,23 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 		if (!strcmp(type, "persisted") || !strcmp(type, "persist_intent"))
 			written = json_string_value(json_object_get(ev, "content"));
 	}
-	if (read_opt(file, &cur) < 0) {
+	/* Anything headroom wrote was journaled in one line: a file larger
+	 * than that is someone else's (left, unless force). */
+	r = read_opt(file, HR_JOURNAL_MAX_LINE, &cur);
+	if (r == -EFBIG && !force) {
+		json_array_append_new(json_object_get(res, "left"),
+				      json_pack("{s:s, s:s}", "file", file, "reason",
+						"larger than anything headroom writes: changed since by someone else (--force restores it)"));
+		*ok = false;
+		return;
+	}
+	if (r < 0 && r != -EFBIG) {
 		json_array_append_new(json_object_get(res, "failed"),
 				      json_pack("{s:s, s:s}", "file", file, "error", "unreadable"));
 		*ok = false;
 		return;
 	}
-	if ((!cur && !old) || (cur && old && !strcmp(cur, old))) {
+	if ((!cur && !old && r == 0) || (cur && old && !strcmp(cur, old))) {
 		json_array_append_new(json_object_get(res, "already"), json_pack("{s:s}", "file", file));
 		free(cur);
 		return;
@@ -554,10 +612,16 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	}
 	rollback_file(j, txn, force, res, &ok);
 	json_object_set_new(res, "outcome", json_string(ok ? "rolled-back" : "rollback-incomplete"));
-	hr_journal_append(j, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O}", "type", "rollback", "by", by,
-				       "outcome", ok ? "rolled-back" : "rollback-incomplete", "restored",
-				       json_object_get(res, "restored"), "left", json_object_get(res, "left"),
-				       "failed", json_object_get(res, "failed")));
+	r = hr_journal_append(j, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O}", "type", "rollback", "by", by,
+					   "outcome", ok ? "rolled-back" : "rollback-incomplete", "restored",
+					   json_object_get(res, "restored"), "left", json_object_get(res, "left"),
+					   "failed", json_object_get(res, "failed")));
+	/* The outcome is what the status is read from: when the details make
+	 * the line too long to be read back, record it without them (each
+	 * restore has its own line above). */
+	if (r == -EMSGSIZE)
+		hr_journal_append(j, json_pack("{s:s, s:s, s:s}", "type", "rollback", "by", by, "outcome",
+					       ok ? "rolled-back" : "rollback-incomplete"));
 out:
 	if (back >= 0) {
 		if (hr_netns_enter(back) < 0) {
@@ -581,12 +645,16 @@ json_t *hr_apply_attention(const char *state_dir)
 	if (hr_journal_list(state_dir, &ids, &n) < 0)
 		return out;
 	for (i = 0; i < n; i++) {
+		struct hr_err e = {0};
 		bool busy;
-		json_t *t = hr_journal_peek(state_dir, ids[i], &busy, NULL);
+		json_t *t = hr_journal_peek(state_dir, ids[i], &busy, &e);
 		const char *st = t ? hr_txn_status(t, busy) : NULL;
 
 		if (st && hr_txn_status_needs_rollback(st))
 			json_array_append_new(out, json_pack("{s:s, s:s}", "txn", ids[i], "status", st));
+		else if (!t && e.code != -ENOENT) /* ENOENT: removed meanwhile */
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "txn", ids[i], "status", "unreadable",
+							     "error", e.msg));
 		json_decref(t);
 		free(ids[i]);
 	}

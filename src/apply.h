@@ -98,7 +98,8 @@ void hr_confirm_unit_cmd(struct hr_watch_unit *u, const char *exe, const char *s
 char *hr_utc_text(char *buf, size_t n, int64_t ms);
 
 /* Transactions needing attention (interrupted, confirm expired, rollback
- * incomplete): owned array of {txn, status}. */
+ * incomplete), and journals that cannot be read (status "unreadable",
+ * error: the journal and why): owned array of {txn, status, error?}. */
 json_t *hr_apply_attention(const char *state_dir);
 
 /* The newest transaction id whose status is one of the given (NULL-terminated),

@@ -95,6 +95,13 @@
 /* One journal event line (one key's old and new value, JSON-escaped: the
  * values are HR_PROBE_MAX_VALUE at most, escaping can double them). */
 #define HR_JOURNAL_MAX_LINE (256 * 1024)
+/* The persisted sysctl.d file (apply --persist) as read before it is
+ * replaced: its old content is one journal line (the header) and its new
+ * one another, so it must fit a journal line with room for the plan and
+ * for escaping; 128 KiB is ~3,000 "key = value" lines. Each record's
+ * encoded length is also checked against HR_JOURNAL_MAX_LINE before the
+ * first write: headroom never writes a journal it cannot read back. */
+#define HR_PERSIST_MAX_FILE (128 * 1024)
 
 #include <stddef.h>
 

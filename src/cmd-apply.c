@@ -394,9 +394,16 @@ static int apply_exec(int argc, char **argv)
 		hr_cmdtxn_expire("apply", arg_state_dir, true, NULL);
 	if (!a.dry_run && !a.force && awaiting_confirm(arg_state_dir))
 		return HR_TX_REFUSED;
-	if (hr_cmdtxn_warn_attention("apply", arg_state_dir) > 0 && !a.dry_run) {
-		fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first\n");
-		return HR_TX_REFUSED;
+	{
+		size_t unreadable, n = hr_cmdtxn_warn_attention("apply", arg_state_dir, false, &unreadable);
+
+		/* An unreadable journal may hold keys to restore: only --force
+		 * goes ahead (the other statuses have 'headroom rollback'). */
+		if (n > 0 && !a.dry_run && !(a.force && n == unreadable)) {
+			fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first%s\n",
+				n == unreadable ? " (or --force)" : "");
+			return HR_TX_REFUSED;
+		}
 	}
 	/* One audit context for --fix's audit and the what-if: rules loaded once. */
 	{
@@ -500,7 +507,8 @@ const struct hr_cmd hr_cmd_apply = {
 		"  --profiles DIR, --rules DIR   where profiles and rules are read\n"
 		"  --format FMT           text (default), json or yaml\n"
 		"  --detailed-exitcodes   0 nothing to change, 2 changed (dry run: would change)\n"
-		"  --force                apply although a transaction awaits confirmation\n"
+		"  --force                apply although a transaction awaits confirmation or a\n"
+		"                         journal is unreadable\n"
 		"Exit: 0 ok, 1 failed and rolled back, 3 failed and rollback incomplete, 4 refused (nothing written).\n",
 	.flags = HR_CMD_NEEDS_ROOT | HR_CMD_WRITES,
 	.exec = apply_exec,

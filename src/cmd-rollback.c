@@ -94,6 +94,15 @@ static int rollback_exec(int argc, char **argv)
 	if (optind < argc) {
 		id = strdup(argv[optind]);
 	} else {
+		size_t unreadable;
+
+		/* Which transaction to undo is a guess when a journal cannot be
+		 * read: it may be that one. Say so and let the operator name one. */
+		hr_cmdtxn_warn_attention("rollback", arg_state_dir, true, &unreadable);
+		if (unreadable) {
+			fprintf(stderr, "headroom rollback: refused: name the transaction to roll back (headroom history); the unreadable journal above may be the one to undo\n");
+			return HR_TX_REFUSED;
+		}
 		/* An interrupted transaction comes first: it is what needs
 		 * finishing; then one awaiting confirmation (whose watcher may be
 		 * gone); then the newest. */

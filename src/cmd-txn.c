@@ -6,16 +6,27 @@
 #include "apply.h"
 #include "cmd-txn.h"
 
-size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir)
+size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir, bool unreadable_only, size_t *unreadable)
 {
 	json_t *a = hr_apply_attention(state_dir), *t;
 	size_t i, n = json_array_size(a);
 
-	json_array_foreach(a, i, t)
-		fprintf(stderr, "headroom %s: transaction %s is %s: complete it with 'headroom rollback %s'\n",
-			cmd, json_string_value(json_object_get(t, "txn")),
-			json_string_value(json_object_get(t, "status")),
-			json_string_value(json_object_get(t, "txn")));
+	if (unreadable)
+		*unreadable = 0;
+	json_array_foreach(a, i, t) {
+		const char *txn = json_string_value(json_object_get(t, "txn"));
+		const char *st = json_string_value(json_object_get(t, "status"));
+
+		if (!strcmp(st, "unreadable")) {
+			fprintf(stderr, "headroom %s: the journal of transaction %s is unreadable: %s; headroom cannot tell which keys it changed: check them by hand, then move %s/txn/%s.journal away\n",
+				cmd, txn, json_string_value(json_object_get(t, "error")), state_dir, txn);
+			if (unreadable)
+				++*unreadable;
+		} else if (!unreadable_only) {
+			fprintf(stderr, "headroom %s: transaction %s is %s: complete it with 'headroom rollback %s'\n",
+				cmd, txn, st, txn);
+		}
+	}
 	json_decref(a);
 	return n;
 }

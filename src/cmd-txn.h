@@ -17,8 +17,11 @@ enum {
 };
 
 /* Warns on stderr about transactions that need a rollback (interrupted by
- * a crash, confirm deadline passed unattended, incomplete). Returns how many. */
-size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir);
+ * a crash, confirm deadline passed unattended, incomplete) and journals
+ * that cannot be read (with the reason; unreadable_only: only those).
+ * Returns how many; *unreadable
+ * (optional) gets how many of them are unreadable journals. */
+size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir, bool unreadable_only, size_t *unreadable);
 
 /* Rolls back, before the command does anything else, every transaction
  * past its confirm deadline unconfirmed (or left awaiting confirmation by

@@ -167,6 +167,7 @@ static int check_file(int fd, const char *path, struct hr_err *err)
 /* Appends one event (borrowed) and fsyncs. */
 static int append_borrowed(hr_journal *j, json_t *event)
 {
+	struct stat st;
 	char *line;
 	size_t len;
 	int r;
@@ -177,12 +178,26 @@ static int append_borrowed(hr_journal *j, json_t *event)
 	if (!line)
 		return -ENOMEM;
 	len = strlen(line);
+	/* Never write what parse() would refuse to read back: a line over
+	 * its bound, or a file growing over its bound, makes the whole
+	 * journal unreadable. Callers check their records up front
+	 * (hr_journal_line_len); this is the last guard. */
+	if (len + 1 > HR_JOURNAL_MAX_LINE || (fstat(j->fd, &st) == 0 && (size_t)st.st_size + len + 1 > HR_JOURNAL_MAX_FILE)) {
+		free(line);
+		return len + 1 > HR_JOURNAL_MAX_LINE ? -EMSGSIZE : -EFBIG;
+	}
 	line[len] = '\n'; /* json_dumps NUL-terminates: overwrite with the newline */
 	r = hr_write_all(j->fd, line, len + 1);
 	free(line);
 	if (r == 0 && fsync(j->fd) < 0)
 		r = -errno;
 	return r;
+}
+
+size_t hr_journal_line_len(const json_t *event)
+{
+	/* json_dumpb with no buffer returns the size it needs. */
+	return event ? json_dumpb(event, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER) + 1 : 0;
 }
 
 int hr_journal_append(hr_journal *j, json_t *event)

@@ -40,8 +40,17 @@ int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t rese
 int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal **out,
 		    struct hr_err *err);
 /* Appends one event (the reference is taken: callers pass json_pack()
- * results; "time" is added) and fsyncs. 0 or -errno. */
+ * results; "time" is added) and fsyncs. 0 or -errno: -EMSGSIZE for a line
+ * over HR_JOURNAL_MAX_LINE, -EFBIG when the file would grow over
+ * HR_JOURNAL_MAX_FILE (bounds.h): nothing is written that could not be
+ * read back. */
 int hr_journal_append(hr_journal *j, json_t *event);
+/* The bytes an event takes as a journal line (its newline included, its
+ * "time" not: add HR_JOURNAL_TIME_LEN), to check records before a
+ * transaction starts. */
+size_t hr_journal_line_len(const json_t *event);
+#define HR_JOURNAL_TIME_LEN 32
+
 /* Re-reads the whole transaction: {"header": {...}, "events": [...]}
  * (owned); a torn last line (crash mid-append) is skipped. */
 json_t *hr_journal_read(hr_journal *j);

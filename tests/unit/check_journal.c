@@ -116,6 +116,32 @@ START_TEST(test_bounds)
 	t = hr_journal_peek(d, id, &busy, &e);
 	ck_assert_ptr_nonnull(t);
 	json_decref(t);
+	/* headroom itself never writes a line over the bound: the append is
+	 * refused, nothing is written, and the journal stays readable. */
+	{
+		char *big = malloc(HR_JOURNAL_MAX_LINE);
+		struct stat st0, st1;
+
+		memset(big, 'a', HR_JOURNAL_MAX_LINE - 1);
+		big[HR_JOURNAL_MAX_LINE - 1] = '\0';
+		ck_assert_int_eq(stat(path, &st0), 0);
+		ck_assert_int_eq(hr_journal_open(d, id, false, &j, &e), 0);
+		ck_assert_int_eq(hr_journal_append(j, json_pack("{s:s, s:s}", "type", "x", "v", big)), -EMSGSIZE);
+		big[HR_JOURNAL_MAX_LINE - 100] = '\0';
+		{
+			json_t *ev = json_pack("{s:s, s:s}", "type", "x", "v", big);
+
+			ck_assert_uint_le(hr_journal_line_len(ev) + HR_JOURNAL_TIME_LEN, HR_JOURNAL_MAX_LINE);
+			json_decref(ev);
+		}
+		hr_journal_close(j);
+		ck_assert_int_eq(stat(path, &st1), 0);
+		ck_assert_int_eq(st0.st_size, st1.st_size);
+		t = hr_journal_peek(d, id, &busy, &e);
+		ck_assert_ptr_nonnull(t);
+		json_decref(t);
+		free(big);
+	}
 	/* Line 2 is one byte over the line bound. */
 	f = fopen(path, "a");
 	ck_assert_ptr_nonnull(f);
