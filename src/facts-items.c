@@ -127,19 +127,21 @@ int hr_coll_from_name(const char *name)
 		return HR_COLL_LISTENING_PORTS;
 	if (!strcmp(name, "snat_tuples"))
 		return HR_COLL_SNAT_TUPLES;
+	if (!strcmp(name, "counters"))
+		return HR_COLL_COUNTERS;
 	return -1;
 }
 
 const char *hr_coll_name(enum hr_coll c)
 {
-	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples"};
+	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples", "counters"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
 
 const char *hr_coll_prefix(enum hr_coll c)
 {
-	static const char *const n[] = {"dest", "listener", "port", "snat"};
+	static const char *const n[] = {"dest", "listener", "port", "snat", "counter"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
@@ -179,6 +181,12 @@ static const char *const snat_fields[] = {
 	"oldest", "port_low", "port_high", "subject", NULL,
 };
 
+/* Fields of the rules' counter catalogue (rules-counters.c gives their values). */
+static const char *const counter_fields[] = {
+	"fact", "subject", "present", "failure", "meaning", "owner", "source", "total", "rate",
+	"owner_flagged", NULL,
+};
+
 const char *hr_snat_field_name(enum hr_snat_field k)
 {
 	return k < HR_SNAT_NFIELDS ? snat_fields[k] : NULL;
@@ -189,6 +197,7 @@ bool hr_facts_item_field_known(enum hr_coll c, const char *field)
 	const char *const *list = c == HR_COLL_DESTINATIONS   ? dest_fields
 				  : c == HR_COLL_LISTENERS    ? listener_fields
 				  : c == HR_COLL_SNAT_TUPLES  ? snat_fields
+				  : c == HR_COLL_COUNTERS     ? counter_fields
 							      : port_fields;
 	const char *pfx = hr_coll_prefix(c);
 	size_t n = strlen(pfx);

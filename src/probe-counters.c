@@ -23,6 +23,10 @@ static const char *const want_counters[] = {
 	"netstat.TcpExt.TCPReqQFullDrop", "netstat.TcpExt.TW", NULL,
 };
 
+/* The counter files sampled twice for rates (probe.h; the snapshot copies
+ * them again as the tree's second sample). */
+const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
+
 /* Counters turned into per-second rates over the interval. */
 static const char *const rate_counters[] = {
 	"Tcp.ActiveOpens", "Tcp.PassiveOpens", "TcpExt.TCPTimeWaitOverflow",
@@ -61,6 +65,27 @@ struct counter_ctx {
 	bool record;             /* set facts */
 };
 
+/* Keeps a snmp/netstat counter in the sample's full list (every counter
+ * gets a rate; sockstat values are levels, not counters). */
+static void sample_all(struct counter_ctx *c, const char *full, double v)
+{
+	struct sample *s = c->sample;
+	size_t n = strlen(full);
+
+	if (!strncmp(c->prefix, "sockstat", 8) || n >= sizeof(s->all[0].name))
+		return;
+	if (s->nall == HR_PROBE_MAXALL) {
+		hr_facts_add_problem(c->r->f, c->source, "more than %d counters: %s and later get no rate",
+				     HR_PROBE_MAXALL, full);
+		s->nall++; /* said once */
+		return;
+	}
+	if (s->nall > HR_PROBE_MAXALL)
+		return;
+	memcpy(s->all[s->nall].name, full, n + 1);
+	s->all[s->nall++].v = v;
+}
+
 /* Records one counter as a fact and/or into the rate sample. */
 static void counter(struct counter_ctx *c, const char *grp, size_t glen, const char *name,
 		    size_t nlen, double v)
@@ -69,12 +94,14 @@ static void counter(struct counter_ctx *c, const char *grp, size_t glen, const c
 	size_t i;
 
 	hr_probe_msgf(full, sizeof(full), "%.*s.%.*s", (int)glen, grp, (int)nlen, name);
-	if (c->sample)
+	if (c->sample) {
 		for (i = 0; i < HR_PROBE_NRATES; i++)
 			if (!strcmp(full, rate_counters[i])) {
 				c->sample->v[i] = v;
 				c->sample->have[i] = true;
 			}
+		sample_all(c, full, v);
+	}
 	if (c->record && (!c->groups || (strlen(c->groups) == glen && !memcmp(c->groups, grp, glen)))) {
 		char key[300];
 
@@ -242,8 +269,8 @@ static const struct counter_file {
 } counter_files[] = {
 	{F_SOCKSTAT, "sockstat", NULL, true},
 	{F_SOCKSTAT6, "sockstat6", NULL, true},
-	{F_SNMP, "snmp", "Tcp", false},
-	{F_NETSTAT, "netstat", "TcpExt", false},
+	{F_SNMP, "snmp", NULL, false},
+	{F_NETSTAT, "netstat", NULL, false},
 };
 
 /* A later sample of one rate file (live, or a tree's sample2 below base):
@@ -296,11 +323,59 @@ void hr_probe_counters(struct run *r, struct sample *s)
 	}
 }
 
+/* The value of counter name in sample a (hint: its index in the other
+ * sample, where it usually is), or false. */
+static bool sample_find(const struct sample *a, const char *name, size_t hint, double *v)
+{
+	size_t i, n = a->nall < HR_PROBE_MAXALL ? a->nall : HR_PROBE_MAXALL;
+
+	if (hint < n && !strcmp(a->all[hint].name, name)) {
+		*v = a->all[hint].v;
+		return true;
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(a->all[i].name, name)) {
+			*v = a->all[i].v;
+			return true;
+		}
+	return false;
+}
+
+/* The rate of every other snmp/netstat counter in both samples
+ * ("rate.Udp.RcvbufErrors"); a level that went down (Tcp.CurrEstab) has none. */
+static void rates_all(struct run *r, const struct sample *a, const struct sample *b, double elapsed,
+		      const char *base)
+{
+	size_t i, k, n = b->nall < HR_PROBE_MAXALL ? b->nall : HR_PROBE_MAXALL;
+
+	for (i = 0; i < n; i++) {
+		const char *name = b->all[i].name, *dot = strchr(name, '.');
+		char fact[128], src[4200];
+		bool fixed = false;
+		double v0;
+
+		for (k = 0; k < HR_PROBE_NRATES; k++)
+			fixed = fixed || !strcmp(name, rate_counters[k]);
+		if (fixed || !sample_find(a, name, i, &v0) || b->all[i].v < v0)
+			continue;
+		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt). */
+		hr_probe_msgf(src, sizeof(src), "%s%s over %.3g s", base,
+			      dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT : F_SNMP,
+			      elapsed);
+		hr_probe_msgf(fact, sizeof(fact), "rate.%s", name);
+		hr_facts_set_num(r->f, fact, (b->all[i].v - v0) / elapsed, src);
+	}
+}
+
 /* Records the rates between two samples taken elapsed seconds apart. */
 void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *b, double elapsed,
 		  const char *base)
 {
 	size_t i;
+
+	/* The interval the rates cover, for the messages that quote them. */
+	hr_facts_set_num(r->f, "probe.interval_s", elapsed, "time between the two counter samples");
+	rates_all(r, a, b, elapsed, base);
 
 	for (i = 0; i < HR_PROBE_NRATES; i++) {
 		char name[128], src[4200];

@@ -148,6 +148,16 @@ static json_t *source_json(struct evst *st, const char *name, bool item)
 	int rc;
 
 	json_object_set_new(o, "fact", json_string(name));
+	if (item && st->coll == HR_COLL_COUNTERS) { /* the catalogue's, not the facts' */
+		struct hr_xval v = {0};
+
+		if (hr_rules_counter_field(st, name, &v) < 0 || v.t == HR_X_MISSING)
+			json_object_set_new(o, "value", json_null());
+		else
+			json_object_set_new(o, "value", v.t == HR_X_STR ? json_string(v.str) : hr_rules_num_json(&v));
+		json_object_set_new(o, "source", json_string(v.source ? v.source : "rules counters:"));
+		return o;
+	}
 	if (item)
 		rc = hr_facts_item_get(st->f, (enum hr_coll)st->coll, st->item, name, &hv);
 	else if ((rc = hr_facts_get(st->f, name, -1, &hv)) == -EDOM)
@@ -294,11 +304,17 @@ json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, co
 	subjects = json_array();
 	hr_rules_rule_begin(&st, r);
 	if (!r->broken) {
-		n = r->coll >= 0 ? hr_facts_count(f, (enum hr_coll)r->coll) : 1;
+		n = r->coll >= 0 ? hr_rules_coll_count(rs, f, r->coll) : 1;
+		if (r->coll == HR_COLL_COUNTERS) { /* which owners spoke: the whole evaluation */
+			json_t *all = hr_ruleset_evaluate(rs, f);
+
+			hr_rules_counters_owners(&st, json_object_get(all, "findings"));
+			json_decref(all);
+		}
 		for (i = 0; i < n; i++) {
 			st.item = i;
 			if (subject && r->coll >= 0 &&
-			    strcmp(hr_facts_item_subject(f, (enum hr_coll)r->coll, i), subject))
+			    strcmp(hr_rules_item_subject(rs, f, r->coll, i), subject))
 				continue;
 			json_array_append_new(subjects, explain_subject(&st, r, c.names));
 		}

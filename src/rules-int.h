@@ -19,7 +19,10 @@
 /* Name kinds the resolver gives the expression binder. */
 enum { K_FACT = 1, K_ITEM, K_LET, K_DERIVED, K_KERNEL };
 
-enum fmt { FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE, FMT_N };
+enum fmt {
+	FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE,
+	FMT_COUNTDOWN, FMT_N
+};
 extern const char *const hr_rules_fmt_names[FMT_N]; /* YAML spellings, in rules.c */
 
 
@@ -118,6 +121,18 @@ struct derived {
 	bool bound;
 };
 
+/* One counter of the catalogue (counters: in a rule file): the items of
+ * for_each: counters. */
+struct counter {
+	char *fact;    /* "netstat.TcpExt.ListenOverflows" */
+	char *meaning; /* one sentence */
+	char *owner;   /* the rule that explains it when it moves, or NULL */
+	char *source;  /* kernel source reference */
+	char *file;
+	int line, col;
+	bool failure; /* it counts something that failed or was dropped */
+};
+
 /* A scalar fact referenced somewhere: one cache slot each. */
 struct fref {
 	char *name;
@@ -138,6 +153,8 @@ struct hr_ruleset {
 	size_t nloaded, caploaded;
 	char **excluded; /* real paths hr_ruleset_load_dir leaves out */
 	size_t nexcluded, capexcluded;
+	struct counter *counters; /* the counter catalogue, in load order */
+	size_t ncounters, capcounters;
 	bool checked;
 };
 
@@ -235,6 +252,9 @@ struct evst {
 	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[HR_SEV_N];
 	bool problems_only;
 	struct fixview *fv; /* room for the fixes of any rule */
+	/* Per catalogue counter: its owner has a finding at warning or above
+	 * (NULL: not known, before the other rules were evaluated). */
+	bool *owner_flagged;
 };
 
 /* Result of one pass over one subject. */
@@ -251,9 +271,9 @@ struct outcome {
 /* Grows an array to hold need elements of size bytes (doubling); NULL on ENOMEM (v kept). */
 void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size);
 /* Frees a template's parts and source, leaving it empty. */
-void hr_rules_tmpl_free(struct tmpl *t);
+void hr_rules_tmpl_clear(struct tmpl *t);
 /* Frees everything a rule owns, leaving it zeroed. */
-void hr_rules_rule_free(struct rule *r);
+void hr_rules_rule_clear(struct rule *r);
 /* The rule with this id, or NULL. */
 struct rule *hr_rules_find_rule(const hr_ruleset *rs, const char *id);
 /* The derived fact of this name, or NULL. */
@@ -284,6 +304,24 @@ int hr_rules_item_coll(const char *name);
 bool hr_rules_each_expr(hr_ruleset *rs, struct rule *r, struct hr_diags *d,
 			bool (*fn)(hr_ruleset *, struct rule *, const hr_expr *, struct hr_diags *));
 
+/* rules-counters.c */
+/* Reads a file's counters: list into the catalogue. */
+void hr_rules_counters_load(struct loader *l, yaml_node_t *n);
+/* Frees the catalogue. */
+void hr_rules_counters_free(hr_ruleset *rs);
+/* Cross-checks the catalogue (owners are rules, facts can exist, no counter
+ * twice); problems go to d. Returns the number of errors. */
+size_t hr_rules_counters_check(const hr_ruleset *rs, struct hr_diags *d);
+/* The items of collection c: the catalogue's size for counters, else the facts'. */
+size_t hr_rules_coll_count(const hr_ruleset *rs, const hr_facts *f, int c);
+/* The subject of item i of collection c (NULL when none). */
+const char *hr_rules_item_subject(const hr_ruleset *rs, const hr_facts *f, int c, size_t i);
+/* A counter.* field of the current item; 0, or -1 with the error in st. */
+int hr_rules_counter_field(struct evst *st, const char *name, struct hr_xval *out);
+/* Marks the counters whose owner has a finding at warning or above in
+ * findings (an array of finding objects); st->owner_flagged then owned. */
+void hr_rules_counters_owners(struct evst *st, const json_t *findings);
+
 /* rules-overlay.c */
 /* Prepares the evaluation state (caches sized for rs); 0 or -ENOMEM. */
 int hr_rules_evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f);
@@ -303,8 +341,6 @@ json_t *hr_rules_num_json(const struct hr_xval *v);
 json_t *hr_rules_subject_json(struct evst *st, const struct rule *r);
 /* The references of rule r as a JSON array. */
 json_t *hr_rules_refs_json(const struct rule *r);
-/* Fills the first choice whose when holds into buf; false when none does. */
-bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, size_t n);
 /* Builds the finding of an evaluated subject (lets of the base pass in st). */
 json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struct outcome *o);
 /* Makes the JSON values every finding of rule r shares. */

@@ -93,8 +93,12 @@ EOS
 		done <<EOS
 $trees
 EOS
+		# A tree given headroom/interval (and headroom/sample2/...) is
+		# audited with its second counter sample: its rates.
+		iv=0
+		[ ! -e "$T/tree.$n/headroom/interval" ] || iv=1 # the tree's own interval is used
 		# shellcheck disable=SC2086
-		au_audit "$T/r.$n.json" "$HR_BIN" audit --root "$T/tree.$n" --interval 0 $args
+		au_audit "$T/r.$n.json" "$HR_BIN" audit --root "$T/tree.$n" --interval "$iv" $args
 	else
 		# shellcheck disable=SC2086
 		au_audit "$T/r.$n.json" hr_in "$ns" "$HR_BIN" audit --interval 0 $args
