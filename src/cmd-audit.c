@@ -166,6 +166,7 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *counts = json_object_get(summary, "counts");
 	const json_t *nots = json_object_get(summary, "not_evaluated");
 	const json_t *errs = json_object_get(summary, "rule_errors");
+	const json_t *inputs = json_object_get(summary, "input_errors");
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
 	size_t i, nok = 0, nshown = 0;
@@ -233,6 +234,13 @@ static int audit_text(FILE *out, const json_t *tree)
 		fputc('\n', out);
 	}
 	hr_table_free(okt);
+	if (json_array_size(inputs)) {
+		fprintf(out, "Inputs refused or malformed (%zu): the rules did not see all they need\n",
+			json_array_size(inputs));
+		json_array_foreach(inputs, i, fi)
+			fprintf(out, "  %s: %s\n", str_or(fi, "source", "?"), str_or(fi, "message", ""));
+		fputc('\n', out);
+	}
 	if (json_array_size(nots)) {
 		fprintf(out, "Not evaluated (%zu)\n", json_array_size(nots));
 		json_array_foreach(nots, i, fi) {

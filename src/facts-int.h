@@ -82,6 +82,7 @@ struct inport {
 struct problem {
 	char *source;
 	char *message;
+	bool input; /* a required input refused or malformed (hr_facts_add_input_error) */
 };
 
 struct hr_facts {

@@ -63,7 +63,13 @@ struct counter_ctx {
 	const char *source;
 	struct sample *sample;   /* collects the rate counters, may be NULL */
 	bool record;             /* set facts */
+	bool required;           /* a file the rules need: its problems are input errors */
 };
+
+/* A problem of the file being read: an input error when the rules need it. */
+#define file_problem(c, ...)                                                      \
+	((c)->required ? hr_facts_add_input_error((c)->r->f, (c)->source, __VA_ARGS__) \
+		       : hr_facts_add_problem((c)->r->f, (c)->source, __VA_ARGS__))
 
 /* Keeps a snmp/netstat counter in the sample's full list (every counter
  * gets a rate; sockstat values are levels, not counters). */
@@ -144,7 +150,7 @@ static char *counter_line(struct counter_ctx *c, char **cur, unsigned long *line
 	(*lineno)++;
 	*colon = strchr(line, ':');
 	if (!*colon && *hr_strtrim(line))
-		hr_facts_add_problem(c->r->f, c->source, "line %lu: no 'Group:' prefix; skipped", *lineno);
+		file_problem(c, "line %lu: no 'Group:' prefix; skipped", *lineno);
 	return line;
 }
 
@@ -178,7 +184,7 @@ static long parse_pairs(struct counter_ctx *c, char *text)
 				if (!hok || !vok)
 					break;
 				if (!parse_num(vt, vt + vl, &v)) {
-					hr_facts_add_problem(c->r->f, c->source,
+					file_problem(c,
 							     "line %lu: %.*s %.*s: value '%.*s' is not a number; skipped",
 							     lineno, (int)glen, line, (int)hl, hn, (int)vl, vt);
 					continue;
@@ -187,14 +193,14 @@ static long parse_pairs(struct counter_ctx *c, char *text)
 				n++;
 			}
 			if (hok != vok)
-				hr_facts_add_problem(c->r->f, c->source,
+				file_problem(c,
 						     "lines %lu-%lu: %.*s has %s names than values (truncated?)",
 						     hdrno, lineno, (int)glen, line, hok ? "more" : "fewer");
 			hdr = NULL;
 		}
 	}
 	if (hdr)
-		hr_facts_add_problem(c->r->f, c->source, "line %lu: header without a value line (truncated?)",
+		file_problem(c, "line %lu: header without a value line (truncated?)",
 				     hdrno);
 	return n;
 }
@@ -216,13 +222,13 @@ static long parse_flat(struct counter_ctx *c, char *text)
 				double v;
 
 				if (!token(&p, e, &t2, &l2)) {
-					hr_facts_add_problem(c->r->f, c->source,
+					file_problem(c,
 							     "line %lu: '%.*s' has no value (truncated?)", lineno,
 							     (int)l1, t1);
 					break;
 				}
 				if (!parse_num(t2, t2 + l2, &v)) {
-					hr_facts_add_problem(c->r->f, c->source,
+					file_problem(c,
 							     "line %lu: %.*s %.*s: value '%.*s' is not a number; skipped",
 							     lineno, (int)(colon - line), line, (int)l1, t1, (int)l2, t2);
 					continue;
@@ -238,10 +244,10 @@ static long parse_flat(struct counter_ctx *c, char *text)
 /* Reads one counter file (below base: "" for the tree itself, or the
  * second sample's directory) and feeds its counters. Returns values read or -errno. */
 static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
-			 const char *groups, bool flat, struct sample *s, bool record)
+			 const char *groups, bool flat, bool required, struct sample *s, bool record)
 {
 	char path[4096], abs[512];
-	struct counter_ctx c = {r, prefix, groups, path, s, record};
+	struct counter_ctx c = {r, prefix, groups, path, s, record, required};
 	long n;
 
 	if (hr_probe_msgf(abs, sizeof(abs), "%s%s", base, file) < 0 ||
@@ -249,28 +255,29 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 		return -ENAMETOOLONG;
 	n = hr_probe_read_tree(r, abs);
 	if (n < 0) {
-		hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
+		file_problem(&c, "%s", hr_probe_why(n));
 		return n;
 	}
 	if (hr_probe_bad_byte(r->buf, (size_t)n) >= 0) {
-		hr_facts_add_problem(r->f, path, "not a text file; skipped");
+		file_problem(&c, "not a text file; skipped");
 		return -EBADMSG;
 	}
 	n = flat ? parse_flat(&c, r->buf) : parse_pairs(&c, r->buf);
 	if (n == 0)
-		hr_facts_add_problem(r->f, path, "no counters found");
+		file_problem(&c, "no counters found");
 	return n;
 }
 
-/* The counter files: fact prefix, the groups kept, and their layout. */
+/* The counter files: fact prefix, the groups kept, their layout, and
+ * whether the rules need them (sockstat6 is absent without IPv6). */
 static const struct counter_file {
 	const char *file, *prefix, *groups;
-	bool flat;
+	bool flat, required;
 } counter_files[] = {
-	{F_SOCKSTAT, "sockstat", NULL, true},
-	{F_SOCKSTAT6, "sockstat6", NULL, true},
-	{F_SNMP, "snmp", NULL, false},
-	{F_NETSTAT, "netstat", NULL, false},
+	{F_SOCKSTAT, "sockstat", NULL, true, true},
+	{F_SOCKSTAT6, "sockstat6", NULL, true, false},
+	{F_SNMP, "snmp", NULL, false, true},
+	{F_NETSTAT, "netstat", NULL, false, true},
 };
 
 /* A later sample of one rate file (live, or a tree's sample2 below base):
@@ -283,7 +290,7 @@ long hr_probe_rate_sample(struct run *r, const char *base, const char *file, str
 	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++)
 		if (!strcmp(counter_files[i].file, file))
 			return counter_file(r, base, file, counter_files[i].prefix, counter_files[i].groups,
-					    counter_files[i].flat, s, true);
+					    counter_files[i].flat, counter_files[i].required, s, true);
 	return -ENOENT;
 }
 
@@ -300,7 +307,7 @@ void hr_probe_counters(struct run *r, struct sample *s)
 
 		r->counters_read = 0;
 		n = counter_file(r, "", files[i].file, files[i].prefix, files[i].groups,
-				 files[i].flat, s, true);
+				 files[i].flat, files[i].required, s, true);
 		hr_path_at(path, sizeof(path), r->root, files[i].file);
 		if (n < 0) {
 			hr_probe_msgf(why[i], sizeof(why[i]), "%s: %s", path, hr_probe_why(n));
