@@ -187,6 +187,13 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	if (o->persist_file) {
 		char *b1, *b2;
 
+		/* As root, a file or directory another user could write would
+		 * decide what boot applies, and what rollback restores. */
+		r = hr_input_trusted(o->persist_file, "persist file", err);
+		if (r < 0) {
+			json_decref(out);
+			return NULL;
+		}
 		r = read_opt(o->persist_file, HR_PERSIST_MAX_FILE, &old_file);
 		if (r == -EFBIG)
 			hr_err_set(err, r,

@@ -122,8 +122,9 @@ int hr_bounds_getline(FILE *in, char *buf, size_t max, size_t *len);
 struct hr_err;
 /* Reads a whole YAML file of at most max bytes and checks its nesting
  * (HR_YAML_MAX_DEPTH). what names the kind of file in messages ("workload
- * file"). Returns 0 with an owned *text, or -errno with err set naming the
- * file (and line:col of a collection too deep). */
+ * file"). As root the file must be root's alone (hr_input_trusted, -EPERM).
+ * Returns 0 with an owned *text, or -errno with err set naming the file
+ * (and line:col of a collection too deep). */
 int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **text, size_t *len,
 			struct hr_err *err);
 

@@ -193,8 +193,9 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 		r = hr_profile_resolve(arg_profiles_dir ? arg_profiles_dir : hr_default_profiles_dir(),
 				       a->profile, &p, &err);
 		if (r < 0) {
-			fprintf(stderr, "headroom apply: %s\n", err.msg);
-			return HR_TX_FAILED;
+			/* Nothing was written: refused (4), not failed and rolled back (1). */
+			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			return HR_TX_REFUSED;
 		}
 		for (k = 0; k < p->nsettings; k++) {
 			add_setting(v, n, &p->settings[k]);
@@ -281,6 +282,7 @@ static int apply_exec(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"netns", required_argument, NULL, 'N'},
 		{"force", no_argument, NULL, 'O'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *netns_name = NULL;
@@ -299,6 +301,7 @@ static int apply_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:nf:v", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS: hr_trust_inputs(true); break;
 		case 'p': a.profile = optarg; break;
 		case 'x': a.fix = true; break;
 		case 's':
@@ -413,6 +416,15 @@ static int apply_exec(int argc, char **argv)
 		hr_audit *ctx = NULL;
 
 		hr_audit_new(&ao, &ctx, NULL); /* NULL (ENOMEM): vet tries its own and says why */
+		/* --fix acts on the rules loaded whole or not at all: a rule file
+		 * refused (another user could have written it) or broken must
+		 * not leave the fixes of the others to look complete. */
+		if (ctx && a.fix && hr_diags_errors(hr_audit_diags(ctx))) {
+			hr_diags_print(stderr, hr_audit_diags(ctx));
+			fprintf(stderr, "headroom apply: refused (nothing written): --fix needs every rule file loaded (above)\n");
+			hr_audit_free(ctx);
+			return HR_TX_REFUSED;
+		}
 		vo.audit = ctx;
 		rc = collect(&a, &vo, &settings, &nsettings, source, sizeof(source));
 		if (rc == 0 && hr_vet_plan(&plan, settings, nsettings, &vo) < 0)
@@ -506,6 +518,8 @@ const struct hr_cmd hr_cmd_apply = {
 		"  --root DIR             act on DIR/proc/sys instead of the live kernel (tests)\n"
 		"  --netns NAME           apply inside the 'ip netns' namespace NAME; rollback enters it again\n"
 		"  --profiles DIR, --rules DIR   where profiles and rules are read\n"
+		"  --trust-inputs         as root, use profile/rule/persist files or directories another\n"
+		"                         user could have written (refused otherwise: exit 4)\n"
 		"  --format FMT           text (default), json or yaml\n"
 		"  --detailed-exitcodes   0 nothing to change, 2 changed (dry run: would change)\n"
 		"  --force                apply although a transaction awaits confirmation or a\n"

@@ -416,6 +416,7 @@ static int audit_exec(int argc, char **argv)
 		{"netns", required_argument, NULL, 'n'},
 		{"pid", required_argument, NULL, 'p'},
 		{"all-netns", no_argument, NULL, 'A'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = NULL, *textfile = NULL;
@@ -431,6 +432,9 @@ static int audit_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:w:a:R:Ni:f:q", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'r':
 			o.root = optarg;
 			arg_root = optarg;
@@ -566,6 +570,8 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
 		"  --assume KEY=VALUE  what-if: evaluate as if the sysctl had this value (repeatable)\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
+		"  --trust-inputs      as root, use rule/profile/workload/persist files or directories\n"
+		"                      another user could have written (refused otherwise)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
 		"  --log-window S      kernel log messages of the last S seconds count (default 3600)\n"

@@ -216,6 +216,7 @@ static int explain_exec(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"no-sockets", no_argument, NULL, 'S'},
 		{"workload", required_argument, NULL, 'w'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *assumes[64], *subject = NULL;
@@ -229,6 +230,9 @@ static int explain_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:f:", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'R':
 			arg_root = o.root = optarg;
 			break;
@@ -318,6 +322,8 @@ const struct hr_cmd hr_cmd_explain = {
 	.summary = "Show how a rule reaches its verdict: every formula with the current values.",
 	.help = "  --root DIR            read a captured tree instead of the live system\n"
 		"  --rules DIR           also load DIR/*.yaml (repeatable)\n"
+		"  --trust-inputs        as root, use rule/profile/workload/persist files or directories\n"
+		"                        another user could have written (refused otherwise)\n"
 		"  --no-default-rules    do not load the shipped rules directory\n"
 		"  --assume KEY=VALUE    take this value for a fact (repeatable), e.g.\n"
 		"                        --assume net.ipv4.tcp_tw_reuse=1\n"

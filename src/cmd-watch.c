@@ -598,6 +598,7 @@ static int watch_exec(int argc, char **argv)
 		{"top", required_argument, NULL, 't'},
 		{"rules", required_argument, NULL, 'R'},
 		{"no-default-rules", no_argument, NULL, 'N'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	struct watch *w = calloc(1, sizeof(*w));
@@ -617,6 +618,9 @@ static int watch_exec(int argc, char **argv)
 		long v;
 
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'i':
 			if (!hr_cmd_parse_interval("watch", optarg, &w->interval))
 				goto out;
@@ -711,6 +715,8 @@ const struct hr_cmd hr_cmd_watch = {
 		"  --count N           N refreshes, one line each, then exit\n"
 		"  --top N             destinations followed between refreshes (default 8, at most 32)\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
+		"  --trust-inputs      as root, use rule/profile/workload/persist files or directories\n"
+		"                      another user could have written (refused otherwise)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"On a terminal: full screen, q quits (exit 0). Piped, --once or --count: one line per refresh;\n"
 		"exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN from the last refresh.\n",

@@ -637,6 +637,15 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	if (hr_rules_path_in(rs->loaded, rs->nloaded, path))
 		return 0; /* the same file twice (a directory given twice): once is enough */
 	rs->checked = false;
+	{
+		struct hr_err e = {0};
+
+		rc = hr_input_trusted(path, "rule file", &e);
+		if (rc < 0) {
+			hr_diags_add(d, path, 0, 0, false, "%s", e.msg);
+			return rc;
+		}
+	}
 	rc = hr_read_file_max(path, HR_RULES_MAX_FILE, &text, &len);
 	if (rc == -EFBIG) {
 		hr_diags_add(d, path, 0, 0, false, "larger than %d MiB (the bound of a rule file); not read",

@@ -26,7 +26,7 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	vet | journal | apply | confirm | persist | profile) echo apply ;;
 	watch | term) echo watch ;;
 	netns) echo netns ;;
-	util | bounds) echo util ;;
+	util | trust | bounds) echo util ;;
 	*) echo "" ;;
 	esac
 }
