@@ -338,11 +338,19 @@ static void print_rule_errors(const json_t *summary)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(errs, i, e)
-		fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
-			(long long)json_integer_value(json_object_get(e, "line")),
-			(long long)json_integer_value(json_object_get(e, "column")), str_or(e, "level", "error"),
-			str_or(e, "message", ""));
+	json_array_foreach(errs, i, e) {
+		char *line = NULL;
+		int n = asprintf(&line, "headroom audit: %s:%lld:%lld: %s: %s", str_or(e, "file", "?"),
+				 (long long)json_integer_value(json_object_get(e, "line")),
+				 (long long)json_integer_value(json_object_get(e, "column")),
+				 str_or(e, "level", "error"), str_or(e, "message", ""));
+
+		if (n > 0) {
+			hr_put_escaped(stderr, line, (size_t)n, false); /* a rule's text: escaped */
+			fputc('\n', stderr);
+		}
+		free(line);
+	}
 }
 
 /* The report of several namespaces: host verdict, then one section per

@@ -83,6 +83,13 @@ void hr_trust_inputs(bool on);
  * when write() returns 0). */
 int hr_write_all(int fd, const char *buf, size_t len);
 
+/* Writes len bytes of s to out as text safe for a terminal: control bytes
+ * (but tab, and newline when lines), DEL, C1 controls and bytes that are
+ * not UTF-8 become \\xNN, so nothing read from a tree, a rule or a log can
+ * move the cursor, retitle the window or answer for the user. Returns 0
+ * or -EIO. */
+int hr_put_escaped(FILE *out, const char *s, size_t len, bool lines);
+
 /* Trims leading and trailing whitespace in place; returns s. */
 char *hr_strtrim(char *s);
 /* Collapses runs of whitespace (tabs, spaces, newlines) into one space and

@@ -141,7 +141,7 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, 
 		hr_facts_set_sysctl_absent(r->f, key, "not read: a secret (key material)");
 		return;
 	}
-	n = hr_probe_read_small(dirfd, name, r->buf, check_type);
+	n = hr_probe_read_small(dirfd, name, r->buf, check_type, r->rootfd >= 0);
 	if (n < 0) {
 		/* Write-only sysctls (mode 0200) cannot be read even by root, and
 		 * root-only ones (0600) not by others: facts we cannot have, noted
@@ -165,15 +165,15 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, 
 			hr_facts_add_problem(r->f, src, "%s", what);
 		return;
 	}
-	bad = hr_probe_bad_byte(r->buf, (size_t)n);
+	bad = hr_probe_bad_value(r->buf, (size_t)n);
 	if (bad >= 0) {
 		char why[600];
 
-		hr_probe_msgf(why, sizeof(why), "%s: value is not text (byte 0x%02x at offset %ld)", src,
+		hr_probe_msgf(why, sizeof(why), "%s: value is not text on one line (byte 0x%02x at offset %ld)", src,
 			 (unsigned char)r->buf[bad], bad);
 		hr_facts_set_sysctl_absent(r->f, key, why);
 		(wi >= 0 ? hr_facts_add_input_error : hr_facts_add_problem)(
-			r->f, src, "value is not text (byte 0x%02x at offset %ld); key recorded as absent",
+			r->f, src, "value is not text on one line (byte 0x%02x at offset %ld); key recorded as absent",
 			(unsigned char)r->buf[bad], bad);
 		return;
 	}
