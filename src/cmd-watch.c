@@ -507,9 +507,12 @@ static int run_screen(struct watch *w)
 		return HR_AUDIT_UNKNOWN;
 	}
 	draw(w);
-	/* Resizes interrupt the main thread's poll(), never the worker's probe. */
+	/* Resizes, ^Z and fg interrupt the main thread's poll() (its handlers
+	 * give the terminal back and take it again), never the worker's probe. */
 	sigemptyset(&winch);
 	sigaddset(&winch, SIGWINCH);
+	sigaddset(&winch, SIGTSTP);
+	sigaddset(&winch, SIGCONT);
 	pthread_sigmask(SIG_BLOCK, &winch, &old);
 	r = pthread_create(&tid, NULL, worker_main, k);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
