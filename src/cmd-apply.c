@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,23 @@ static int apply_text(FILE *out, const json_t *tree)
 	return 0;
 }
 
+/* The last refusal or error told on standard error: the JSON or YAML of an
+ * apply that stops before it has a plan reports it too (not nothing). */
+static char said[HR_ERR_MAX];
+static bool rendered;
+
+/* Prints "headroom apply: MESSAGE" on standard error and keeps MESSAGE. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(said, sizeof(said), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "headroom apply: %s\n", said);
+}
+
 /* Collects the desired settings from --profile, --fix and --set. Returns
  * 0, or an exit code with the message printed. */
 static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, struct hr_desired **v,
@@ -194,7 +212,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 				       a->profile, &p, &err);
 		if (r < 0) {
 			/* Nothing was written: refused (4), not failed and rolled back (1). */
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			return HR_TX_REFUSED;
 		}
 		for (k = 0; k < p->nsettings; k++) {
@@ -211,8 +229,8 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 		size_t nf, k;
 
 		if (!rep) {
-			fprintf(stderr, "headroom apply: --fix needs an audit: %s\n", why ? why : "unavailable");
-			return HR_TX_FAILED;
+			say("refused (nothing written): --fix needs an audit: %s", why ? why : "unavailable");
+			return HR_TX_REFUSED;
 		}
 		r = hr_vet_fixes(rep, &fx, &nf);
 		json_decref(rep);
@@ -229,7 +247,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 
 		hr_err_clear(&err);
 		if (parse_set(a->sets[i], &s, &err) < 0) {
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			return HR_TX_REFUSED;
 		}
 		add_setting(v, n, &s);
@@ -253,7 +271,7 @@ static bool awaiting_confirm(const char *state_dir)
 	if (!id)
 		return false;
 	t = hr_journal_peek(state_dir, id, &busy, NULL);
-	fprintf(stderr, "headroom apply: refused (nothing written): transaction %s is awaiting confirmation until %s: confirm it or roll it back first (or --force)\n",
+	say("refused (nothing written): transaction %s is awaiting confirmation until %s: confirm it or roll it back first (or --force)",
 		id, hr_utc_text(when, sizeof(when), hr_txn_deadline_ms(t)));
 	json_decref(t);
 	free(id);
@@ -261,7 +279,7 @@ static bool awaiting_confirm(const char *state_dir)
 }
 
 /* Parses the options, collects the settings, vets, and applies or prints the plan. */
-static int apply_exec(int argc, char **argv)
+static int apply_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
@@ -307,7 +325,7 @@ static int apply_exec(int argc, char **argv)
 		case 's':
 		case 'a':
 			if ((c == 's' ? a.nsets : a.nallow) >= MAX_MULTI) {
-				fprintf(stderr, "headroom apply: at most %d --set/--allow\n", MAX_MULTI);
+				say("at most %d --set/--allow", MAX_MULTI);
 				return HR_EXIT_USAGE;
 			}
 			if (c == 's')
@@ -319,7 +337,7 @@ static int apply_exec(int argc, char **argv)
 		case 'c':
 			a.confirm_s = strtod(optarg, &end);
 			if (*end || end == optarg || !(a.confirm_s > 0 && a.confirm_s <= 86400)) {
-				fprintf(stderr, "headroom apply: --confirm takes seconds, 0 < S <= 86400 (got '%s')\n", optarg);
+				say("--confirm takes seconds, 0 < S <= 86400 (got '%s')", optarg);
 				return HR_EXIT_USAGE;
 			}
 			break;
@@ -342,7 +360,7 @@ static int apply_exec(int argc, char **argv)
 		case 'v': arg_verbose++; break;
 		case 'N':
 			if (hr_netns_valid_name(optarg, &err) < 0) {
-				fprintf(stderr, "headroom apply: %s\n", err.msg);
+				say("%s", err.msg);
 				return HR_EXIT_USAGE;
 			}
 			netns_name = optarg;
@@ -353,27 +371,27 @@ static int apply_exec(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (!a.profile && !a.fix && !a.nsets)) {
-		fprintf(stderr, "headroom apply: say what to apply: --profile NAME, --fix and/or --set KEY=VALUE\n");
+		say("say what to apply: --profile NAME, --fix and/or --set KEY=VALUE");
 		return HR_EXIT_USAGE;
 	}
 	if (netns_name) {
 		int er;
 
 		if (arg_root && *arg_root) {
-			fprintf(stderr, "headroom apply: --root and --netns exclude each other\n");
+			say("--root and --netns exclude each other");
 			return HR_EXIT_USAGE;
 		}
 		/* sysctl.d is applied to the initial namespace at boot, and a
 		 * namespace does not survive a reboot: nothing to persist to. */
 		if (a.persist) {
-			fprintf(stderr, "headroom apply: --persist cannot be used with --netns (files in sysctl.d set the initial namespace at boot; a namespace does not outlive a reboot)\n");
+			say("--persist cannot be used with --netns (files in sysctl.d set the initial namespace at boot; a namespace does not outlive a reboot)");
 			return HR_EXIT_USAGE;
 		}
 		/* Everything from here on, vetting, the what-if audit, the
 		 * writes and a --confirm watcher, runs inside the namespace. */
 		er = hr_netns_enter_name(netns_name, &err);
 		if (er < 0) {
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			return HR_TX_REFUSED;
 		}
 	}
@@ -386,11 +404,11 @@ static int apply_exec(int argc, char **argv)
 
 	/* The state dir is checked before anything else can be written. */
 	if (!a.dry_run && hr_state_check(arg_state_dir, true, &err) < 0) {
-		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+		say("refused (nothing written): %s", err.msg);
 		return HR_TX_REFUSED;
 	}
 	if (!a.dry_run && hr_state_lock(arg_state_dir, false, &err) < 0) {
-		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+		say("refused (nothing written): %s", err.msg);
 		return HR_TX_REFUSED;
 	}
 	/* Before anything else: what passed its confirm deadline goes back. */
@@ -404,7 +422,7 @@ static int apply_exec(int argc, char **argv)
 		/* An unreadable journal may hold keys to restore: only --force
 		 * goes ahead (the other statuses have 'headroom rollback'). */
 		if (n > 0 && !a.dry_run && !(a.force && n == unreadable)) {
-			fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first%s\n",
+			say("refused (nothing written): finish the transactions above first%s",
 				n == unreadable ? " (or --force)" : "");
 			return HR_TX_REFUSED;
 		}
@@ -421,7 +439,7 @@ static int apply_exec(int argc, char **argv)
 		 * not leave the fixes of the others to look complete. */
 		if (ctx && a.fix && hr_diags_errors(hr_audit_diags(ctx))) {
 			hr_diags_print(stderr, hr_audit_diags(ctx));
-			fprintf(stderr, "headroom apply: refused (nothing written): --fix needs every rule file loaded (above)\n");
+			say("refused (nothing written): --fix needs every rule file loaded (above)");
 			hr_audit_free(ctx);
 			return HR_TX_REFUSED;
 		}
@@ -481,7 +499,7 @@ static int apply_exec(int argc, char **argv)
 		res = hr_apply_run(&plan, &ao, &err);
 		if (!res) {
 			/* hr_apply_run fails only before its first write. */
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			rc = HR_TX_REFUSED;
 		} else {
 			oc = json_string_value(json_object_get(res, "outcome"));
@@ -494,10 +512,32 @@ static int apply_exec(int argc, char **argv)
 	}
 	json_object_set_new(tree, "exit_code", json_integer(rc));
 	hr_render_report(stdout, arg_format, tree, apply_text);
+	rendered = true;
 	json_decref(tree);
 	json_decref(res);
 	free(kv);
 	hr_plan_clear(&plan);
+	return rc;
+}
+
+/* apply_run, and for --format json/yaml a report also when it stopped
+ * before making a plan (an unknown profile, a refusal): {outcome
+ * ("refused" or "failed"), error, exit_code}, so a program reading the
+ * output is never left with nothing. */
+static int apply_exec(int argc, char **argv)
+{
+	int rc;
+
+	said[0] = '\0';
+	rendered = false;
+	rc = apply_run(argc, argv);
+	if (!rendered && rc != HR_TX_OK && rc != HR_EXIT_USAGE && strcmp(arg_format, "text")) {
+		json_t *t = json_pack("{s:s,s:s,s:i}", "outcome", rc == HR_TX_REFUSED ? "refused" : "failed",
+				      "error", said[0] ? said : "see standard error", "exit_code", rc);
+
+		hr_render_report(stdout, arg_format, t, NULL);
+		json_decref(t);
+	}
 	return rc;
 }
 
