@@ -117,6 +117,8 @@ struct derived {
 	int stype;
 	int state;      /* cycle search: 0 new, 1 on the path, 2 done */
 	unsigned colls; /* collections whose item fields it needs (transitively) */
+	int height;     /* derived facts evaluated nested for it, itself included */
+	int deeper;     /* the derived fact below it on its longest chain, or -1 */
 	bool bad;
 	bool bound;
 };
