@@ -75,6 +75,16 @@
 /* One expression (when:, derived values, fix values): the longest shipped
  * one is ~200 bytes; 16 KiB is a page of conditions. */
 #define HR_EXPR_MAX_LEN (16 * 1024)
+/* Expressions in one rule set, the {placeholders} of templates included:
+ * the shipped set has ~900; each parsed one costs ~700 bytes (measured: a
+ * file of 330,000 placeholders took 209 MiB), so 20,000 keep the loaded
+ * rules under ~15 MiB whatever the files hold. */
+#define HR_RULES_MAX_EXPRS 20000
+/* Rule files in one rule set, and their bytes together: the shipped set is
+ * 9 files, ~40 KiB. Each file's YAML document is freed before the next is
+ * read, so a file's ~35 MiB is paid once, not per file. */
+#define HR_RULES_MAX_FILES 256
+#define HR_RULES_MAX_TOTAL (4 * 1024 * 1024)
 
 /* --- profiles and workloads (headroom-profiles.5, headroom-audit.8) --- */
 

@@ -157,6 +157,9 @@ struct hr_ruleset {
 	size_t nexcluded, capexcluded;
 	struct counter *counters; /* the counter catalogue, in load order */
 	size_t ncounters, capcounters;
+	size_t nexprs;  /* expressions parsed, placeholders included (HR_RULES_MAX_EXPRS) */
+	size_t nbytes;  /* bytes of the rule files read (HR_RULES_MAX_TOTAL) */
+	size_t nfiles;  /* rule files read (HR_RULES_MAX_FILES) */
 	bool checked;
 };
 
@@ -172,6 +175,7 @@ struct loader {
 	struct hr_diags *d;
 	size_t errors; /* errors in this file */
 	bool rule_bad; /* the rule being read had an error */
+	bool full;     /* HR_RULES_MAX_EXPRS reached (said once per file) */
 	char first[1024]; /* its first error, for the stub */
 };
 
