@@ -144,7 +144,11 @@ void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz)
 			continue;
 		n = hr_procnet_listeners(p[i], r->f);
 		if (n < 0) {
-			if (n != -EBADMSG)
+			/* An empty tcp6 is a tree's way of saying "no IPv6" (as a
+			 * missing one is): a problem, not a refused input. */
+			if (i == 1 && n == -ENODATA)
+				hr_facts_add_problem(r->f, path[i], "read failed: %s", hr_probe_why(n));
+			else if (n != -EBADMSG)
 				hr_facts_add_input_error(r->f, path[i], "read failed: %s", hr_probe_why(n));
 			hr_procnet_close(p[i]);
 			p[i] = NULL;

@@ -86,4 +86,11 @@ case $rc in 0 | 1) ;; *) fail "a malformed key no rule needs made the audit exit
 jget "$T/unneeded.out" '[p["message"] for p in d["facts"]["problems"] if "tcp_ecn" in p["source"]]' >"$T/pr"
 grep -q "not text" "$T/pr" ||
 	fail "the malformed unneeded key is not a problem: $(jget "$T/unneeded.out" 'd["facts"]["problems"]')"
+# 8. An empty proc/net/tcp6 (a hand-made tree's "no IPv6", like a missing
+# one): a problem, not an input error.
+fresh
+: >"$T/r/proc/net/tcp6"
+rc=$(audit empty6)
+case $rc in 0 | 1) ;; *) fail "an empty tcp6 made the audit exit $rc: $(head -1 "$T/empty6.out")" ;; esac
+grep -q "Inputs refused" "$T/empty6.out" && fail "an empty tcp6 is an input error: $(cat "$T/empty6.out")"
 echo ok
