@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "cmd-txn.h"
+#include "journal.h"
 
 size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir, bool unreadable_only, size_t *unreadable)
 {
@@ -31,10 +32,22 @@ size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir, bool unr
 	return n;
 }
 
+/* Says that an empty journal was removed (hr_journal_sweep_empty). */
+static void say_swept(void *ud, const char *id)
+{
+	fprintf(stderr, "headroom %s: removed the empty journal of transaction %s: an apply was stopped between "
+			"creating it and its first record, before any write\n", (const char *)ud, id);
+}
+
 size_t hr_cmdtxn_expire(const char *cmd, const char *state_dir, bool have_lock, size_t *done)
 {
-	json_t *a = hr_confirm_expire(state_dir, "confirm-expired", have_lock), *x;
+	json_t *a, *x;
 	size_t i, failed = 0;
+
+	/* An apply killed before its journal's first record left an empty
+	 * journal and changed nothing: it goes, said, not listed unreadable. */
+	hr_journal_sweep_empty(state_dir, have_lock, say_swept, (void *)cmd);
+	a = hr_confirm_expire(state_dir, "confirm-expired", have_lock);
 
 	json_array_foreach(a, i, x) {
 		const char *txn = json_string_value(json_object_get(x, "txn"));

@@ -23,8 +23,9 @@ enum {
  * (optional) gets how many of them are unreadable journals. */
 size_t hr_cmdtxn_warn_attention(const char *cmd, const char *state_dir, bool unreadable_only, size_t *unreadable);
 
-/* Rolls back, before the command does anything else, every transaction
- * past its confirm deadline unconfirmed (or left awaiting confirmation by
+/* Removes the empty journals of applies killed before their first record
+ * (hr_journal_sweep_empty, said on stderr), then rolls back, before the
+ * command does anything else, every transaction past its confirm deadline unconfirmed (or left awaiting confirmation by
  * an earlier boot), saying so on stderr (hr_confirm_expire; have_lock: the
  * caller holds the state lock). Returns how many could not be rolled back
  * (they stay "confirm-expired" and hr_cmdtxn_warn_attention names them);

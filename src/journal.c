@@ -592,3 +592,40 @@ bool hr_txn_status_needs_rollback(const char *s)
 	return !strcmp(s, "interrupted") || !strcmp(s, "confirm-expired") ||
 	       !strcmp(s, "failed-rollback-incomplete") || !strcmp(s, "rollback-incomplete");
 }
+
+size_t hr_journal_sweep_empty(const char *state_dir, bool have_lock, void (*removed)(void *ud, const char *id),
+			      void *ud)
+{
+	char **ids, path[PATH_MAX + 80];
+	size_t n, i, done = 0;
+	int lock = -1;
+
+	if (!have_lock && (lock = hr_state_lock(state_dir, false, NULL)) < 0)
+		return 0; /* an apply or rollback is running: not now */
+	if (hr_journal_list(state_dir, &ids, &n) < 0)
+		n = 0, ids = NULL;
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/txn/%s.journal", state_dir, ids[i]);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+		    st.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0) {
+			done++;
+			if (removed)
+				removed(ud, ids[i]);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(ids[i]);
+	}
+	free(ids);
+	if (done) {
+		snprintf(path, sizeof(path), "%s/txn", state_dir);
+		fsync_dir(path);
+	}
+	if (lock >= 0)
+		close(lock);
+	return done;
+}

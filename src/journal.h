@@ -63,6 +63,14 @@ void hr_journal_close(hr_journal *j);
 
 /* Transaction ids in the state dir, oldest first (owned). */
 int hr_journal_list(const char *state_dir, char ***ids, size_t *n);
+/* Removes each journal an apply was killed in between creating it and its
+ * begin record: empty (0 bytes) and not locked. Nothing was written to the
+ * kernel then (the begin record is fsynced before the first write). Only
+ * with the state lock held (have_lock, or taken here without waiting:
+ * an apply running holds it and its journal may be empty for a moment).
+ * Calls removed(ud, id) for each. Returns how many. */
+size_t hr_journal_sweep_empty(const char *state_dir, bool have_lock, void (*removed)(void *ud, const char *id),
+			      void *ud);
 /* Reads a transaction without locking: owned {"header", "events"} and
  * *busy = someone holds its lock now. NULL with err on failure. */
 json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struct hr_err *err);

@@ -123,4 +123,14 @@ rc=$(rc_of hr_apply "$ns" rollback --state-dir "$S")
 assert_eq "$rc" 0 "rollback: $(cat "$T/err")"
 cmp -s "$P" "$T/p.before" || fail "persist file not restored"
 assert_eq "$(sysval "$ns" $K)" "$orig" "value restored"
+
+# An empty journal (an apply killed between creating it and its begin
+# record: nothing was written) is removed by the next command, which says
+# so; it is not left to block apply as unreadable.
+: >"$S/txn/20991231-235959-001.journal"
+chmod 0600 "$S/txn/20991231-235959-001.journal"
+hr_apply "$ns" history --state-dir "$S" >"$T/out" 2>"$T/err" || fail "history: $(cat "$T/err")"
+grep -q "removed the empty journal of transaction 20991231-235959-001" "$T/err" || fail "history did not say: $(cat "$T/err")"
+[ ! -e "$S/txn/20991231-235959-001.journal" ] || fail "the empty journal is still there"
+grep -q "20991231-235959-001" "$T/out" && fail "history lists the removed journal"
 echo ok
