@@ -70,7 +70,7 @@ int hr_read_file_max(const char *path, size_t max, char **out, size_t *len);
 /* As root (euid 0), checks an input that decides what root does (a rule
  * file or directory, a profile, a workload file, the persisted file):
  * path (it need not exist yet) and every directory above it must be owned
- * by root and not writable by group or others (a root-owned sticky
+ * by root (or the owner of the running binary) and not writable by group or others (a root-owned sticky
  * directory such as /tmp is fine); a symlink's target is held to the same.
  * what names the kind of input in the message ("profile"). 0 when trusted,
  * not root, or after hr_trust_inputs(true); -EPERM with err saying what

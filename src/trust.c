@@ -3,7 +3,9 @@
  * directories they are in must be ones no other user could have written:
  * owned by root, not writable by group or others. doas and sudo refuse
  * their configuration on the same terms; a sticky directory owned by root
- * (/tmp) may hold them, as only a file's owner can replace it there.
+ * (/tmp) may hold them, as only a file's owner can replace it there. The
+ * owner of the headroom binary itself counts as root (an uninstalled build
+ * run by root from a user's checkout: that user wrote the program too).
  * --trust-inputs (hr_trust_inputs) takes them as they are.
  * Owns: hr_trust_inputs, hr_input_trusted. May call: libc only. */
 #include "config.h"
@@ -24,11 +26,25 @@ void hr_trust_inputs(bool on)
 	trust_all = on;
 }
 
+/* The owner of the headroom binary being run: who could write the inputs
+ * of an uninstalled build (its source tree's rules/ and profiles/) could
+ * as well have written the program root runs, so that owner is trusted
+ * as root is. root when it cannot be told. */
+static uid_t exe_owner(void)
+{
+	static uid_t owner = (uid_t)-1;
+	struct stat st;
+
+	if (owner == (uid_t)-1)
+		owner = stat("/proc/self/exe", &st) == 0 && !(st.st_mode & 022) ? st.st_uid : 0;
+	return owner;
+}
+
 /* Why an object with st is not root's alone (into why), or false when it is.
  * dir: a directory, which may be sticky and world-writable if root owns it. */
 static bool foreign(const struct stat *st, bool dir, char *why, size_t n)
 {
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+	if (st->st_uid != 0 && st->st_uid != geteuid() && st->st_uid != exe_owner()) {
 		snprintf(why, n, "owned by uid %u, not root", (unsigned)st->st_uid);
 		return true;
 	}

@@ -58,6 +58,17 @@ hr_apply "$ns" rollback --state-dir "$S" --last >/dev/null 2>&1 || fail "rollbac
 assert_eq "$(sysval "$ns" $K)" "$orig" "rollback"
 rm -rf "$S"
 chmod 0755 "$P"
+# The owner of the headroom binary counts as root (an uninstalled build run
+# by root from a user's checkout: that user wrote the program too).
+mkdir -p "$T/bin"
+cp "$HR_BIN" "$T/bin/headroom"
+chown nobody "$T/bin/headroom" "$P/evil.yaml"
+rc=$(rc_of hr_in "$ns" "$T/bin/headroom" apply --state-dir "$S" --profile evil --profiles "$P" --dry-run)
+assert_eq "$rc" 0 "a profile owned by the binary's owner: exit code ($(cat "$T/err"))"
+rc=$(rc_of hr_apply "$ns" apply --state-dir "$S" --profile evil --profiles "$P" --dry-run)
+assert_eq "$rc" 4 "the same profile with root's binary"
+chown root "$P/evil.yaml"
+rm -rf "$S"
 
 # 2. A rule owned by nobody in a group-writable --rules directory: its fix
 # is not written by apply --fix, and audit is UNKNOWN naming it.
