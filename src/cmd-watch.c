@@ -582,7 +582,10 @@ static int run_lines(struct watch *w)
 			fprintf(stderr, "headroom watch: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
 			return HR_AUDIT_UNKNOWN;
 		}
-		printf("%s\n", hr_watch_line(&w->m, w->last_wall, buf, sizeof(buf)));
+		/* The top finding's words come from rules and trees: escaped. */
+		hr_watch_line(&w->m, w->last_wall, buf, sizeof(buf));
+		hr_put_escaped(stdout, buf, strlen(buf), false);
+		putchar('\n');
 		if (fflush(stdout) != 0) {
 			fprintf(stderr, "headroom watch: cannot write: %s\n", hr_strerror(-errno));
 			return HR_AUDIT_UNKNOWN;

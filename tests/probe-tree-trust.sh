@@ -121,5 +121,9 @@ EOF
 out rule audit --root "$T/r" --interval 0 --rules "$T/rules"
 grep -q 'look \\x1b\[2J\\x1b\[H here' "$T/rule.out" || fail "the rule's message is not shown escaped: $(grep -a look "$T/rule.out")"
 no_esc rule
-note "kernel log, tree path, rule message: escaped"
+# watch's line (piped): the top finding's words escaped too.
+hr_in "$ns" "$HR_BIN" watch --once --interval 0.1 --rules "$T/rules" >"$T/watch.out" 2>&1 || true
+grep -q 'x1b' "$T/watch.out" || fail "watch's line does not show the rule's words escaped: $(cat -v "$T/watch.out")"
+no_esc watch
+note "kernel log, tree path, rule message, watch's line: escaped"
 echo ok
