@@ -593,33 +593,47 @@ bool hr_txn_status_needs_rollback(const char *s)
 	       !strcmp(s, "failed-rollback-incomplete") || !strcmp(s, "rollback-incomplete");
 }
 
+/* Whether path is an empty journal nobody holds, and with remove, removes it. */
+static bool empty_unlocked(const char *path, bool remove)
+{
+	struct stat st;
+	bool yes;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && st.st_uid == geteuid() &&
+	      flock(fd, LOCK_EX | LOCK_NB) == 0 && (!remove || unlink(path) == 0);
+	close(fd);
+	return yes;
+}
+
 size_t hr_journal_sweep_empty(const char *state_dir, bool have_lock, void (*removed)(void *ud, const char *id),
 			      void *ud)
 {
 	char **ids, path[PATH_MAX + 80];
-	size_t n, i, done = 0;
+	size_t n, i, done = 0, found = 0;
 	int lock = -1;
 
-	if (!have_lock && (lock = hr_state_lock(state_dir, false, NULL)) < 0)
-		return 0; /* an apply or rollback is running: not now */
 	if (hr_journal_list(state_dir, &ids, &n) < 0)
 		n = 0, ids = NULL;
+	/* The state lock only when there is something to remove: a command
+	 * holding it even briefly would make an apply starting then refuse. */
 	for (i = 0; i < n; i++) {
-		struct stat st;
-		int fd;
-
 		snprintf(path, sizeof(path), "%s/txn/%s.journal", state_dir, ids[i]);
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
-		    st.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0) {
-			done++;
-			if (removed)
-				removed(ud, ids[i]);
-		}
-		if (fd >= 0)
-			close(fd);
-		free(ids[i]);
+		found += empty_unlocked(path, false);
 	}
+	if (found && (have_lock || (lock = hr_state_lock(state_dir, false, NULL)) >= 0))
+		for (i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/txn/%s.journal", state_dir, ids[i]);
+			if (empty_unlocked(path, true)) {
+				done++;
+				if (removed)
+					removed(ud, ids[i]);
+			}
+		}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
 	free(ids);
 	if (done) {
 		snprintf(path, sizeof(path), "%s/txn", state_dir);
