@@ -18,30 +18,63 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "bounds.h"
 #include "fault.h"
 #include "netns.h"
 #include "journal.h"
 #include "sysctl.h"
 
-/* Wall clock in milliseconds since the epoch (deadlines survive a fork). */
-static int64_t now_ms(void)
+/* Reads a whole file of at most max bytes, NULL when absent. 0, or
+ * -errno other than ENOENT (-EFBIG over max). */
+static int read_opt(const char *path, size_t max, char **out)
 {
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-/* Reads a whole file, NULL when absent. 0, or -errno other than ENOENT. */
-static int read_opt(const char *path, char **out)
-{
-	int r = hr_read_file(path, out, NULL);
+	int r = hr_read_file_max(path, max, out, NULL);
 
 	if (r == -ENOENT) {
 		*out = NULL;
 		return 0;
 	}
 	return r;
+}
+
+/* Checks that every record of the transaction fits the journal's bounds
+ * (bounds.h) before the first write: its header (with the persisted file's
+ * old content), the persisted content's records, and the whole file.
+ * Over them the journal could not be read back, so the transaction is
+ * refused: -EMSGSIZE or -EFBIG, err saying which and by how much. */
+static int journal_fits(const json_t *header, const char *persist_file, const char *new_file, size_t reserve,
+			struct hr_err *err)
+{
+	size_t hlen = hr_journal_line_len(header) + HR_JOURNAL_TIME_LEN + 128; /* type, txn, time */
+	size_t plen = 0;
+
+	if (new_file) {
+		json_t *ev = json_pack("{s:s, s:s, s:s}", "type", "persist_intent", "file", persist_file, "content",
+				       new_file);
+
+		plen = hr_journal_line_len(ev) + HR_JOURNAL_TIME_LEN + 64; /* the txn id in the header line */
+		json_decref(ev);
+	}
+	if (hlen > HR_JOURNAL_MAX_LINE || plen > HR_JOURNAL_MAX_LINE) {
+		size_t len = hlen > plen ? hlen : plen;
+
+		if (persist_file)
+			hr_err_set(err, -EMSGSIZE,
+				   "cannot persist to %s: its %s content makes a journal line of %zu bytes, over the %d KiB a journal line may have (src/bounds.h)",
+				   persist_file, hlen > plen ? "current" : "new", len, HR_JOURNAL_MAX_LINE >> 10);
+		else
+			hr_err_set(err, -EMSGSIZE,
+				   "the plan makes a journal line of %zu bytes, over the %d KiB a journal line may have (src/bounds.h)",
+				   len, HR_JOURNAL_MAX_LINE >> 10);
+		return -EMSGSIZE;
+	}
+	if (reserve > HR_JOURNAL_MAX_FILE) {
+		hr_err_set(err, -EFBIG,
+			   "the transaction's journal could reach %zu bytes, over the %d MiB a journal may have (src/bounds.h)",
+			   reserve, HR_JOURNAL_MAX_FILE_MIB);
+		return -EFBIG;
+	}
+	return 0;
 }
 
 /* Content without comment lines (the header carries a timestamp). */
@@ -138,95 +171,6 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 	return ok;
 }
 
-/* The detached watcher of --confirm: waits for the deadline, then rolls
- * back unless the transaction was confirmed (or rolled back) meanwhile. */
-static void watcher(const char *state_dir, const char *id, int64_t deadline_ms)
-{
-	struct hr_err e = {0};
-	json_t *r;
-
-	for (;;) {
-		int64_t left = deadline_ms - now_ms();
-		bool busy;
-		json_t *t;
-		const char *st;
-
-		if (left <= 0)
-			break;
-		usleep((useconds_t)(left > 100 ? 100 : left) * 1000);
-		t = hr_journal_peek(state_dir, id, &busy, &e);
-		/* Leave early only on a final status actually read: a transient
-		 * failure to read (EMFILE, ENOMEM) must not cancel the revert;
-		 * hr_rollback_run() re-checks the status under the lock anyway. */
-		st = t ? hr_txn_status(t, busy) : NULL;
-		if (st && strcmp(st, "awaiting-confirm") && strcmp(st, "in-progress")) {
-			json_decref(t);
-			_exit(0); /* confirmed, or rolled back by hand */
-		}
-		json_decref(t);
-		hr_err_clear(&e);
-	}
-	/* Wait for any apply or rollback in progress: its plan read the
-	 * values this one restores (the lock is released at _exit). */
-	hr_state_lock(state_dir, true, &e);
-	r = hr_rollback_run(state_dir, id, false, "confirm-timeout", &e);
-	json_decref(r);
-	_exit(0);
-}
-
-/* Double fork + setsid: the watcher survives the terminal and the caller,
- * stays in this network namespace, and holds no inherited descriptors.
- * Returns the watcher's pid or -errno. */
-static pid_t spawn_watcher(const char *state_dir, const char *id, int64_t deadline_ms)
-{
-	int pfd[2], status;
-	pid_t child, pid = -1;
-
-	if (pipe(pfd) < 0)
-		return -errno;
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (child == 0) {
-		pid_t gc;
-		int fd, maxfd;
-
-		close(pfd[0]);
-		setsid();
-		signal(SIGHUP, SIG_IGN);
-		gc = fork();
-		if (gc != 0) {
-			if (gc > 0 && write(pfd[1], &gc, sizeof(gc)) != sizeof(gc))
-				_exit(1);
-			_exit(gc > 0 ? 0 : 1);
-		}
-		close(pfd[1]);
-		if (chdir("/") < 0)
-			_exit(1);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		maxfd = (int)sysconf(_SC_OPEN_MAX);
-		for (fd = 3; fd < maxfd && fd < 4096; fd++)
-			close(fd);
-		watcher(state_dir, id, deadline_ms);
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &pid, sizeof(pid)) != sizeof(pid))
-		pid = -ECHILD;
-	close(pfd[0]);
-	waitpid(child, &status, 0);
-	return pid;
-}
-
 json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, struct hr_err *err)
 {
 	const struct hr_plan_item **done = NULL;
@@ -243,7 +187,18 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	if (o->persist_file) {
 		char *b1, *b2;
 
-		r = read_opt(o->persist_file, &old_file);
+		/* As root, a file or directory another user could write would
+		 * decide what boot applies, and what rollback restores. */
+		r = hr_input_trusted(o->persist_file, "persist file", err);
+		if (r < 0) {
+			json_decref(out);
+			return NULL;
+		}
+		r = read_opt(o->persist_file, HR_PERSIST_MAX_FILE, &old_file);
+		if (r == -EFBIG)
+			hr_err_set(err, r,
+				   "cannot persist to %s: it is larger than %d KiB (the bound of a persisted file, which the journal keeps a copy of; src/bounds.h)",
+				   o->persist_file, HR_PERSIST_MAX_FILE >> 10);
 		if (r < 0) {
 			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, hr_strerror(r));
 			json_decref(out);
@@ -299,7 +254,9 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 				 (new_file ? strlen(new_file) : 0) * 2 + 8192;
 
 		free(hs);
-		r = o->persist_file && file_change ? space_for(o->persist_file, new_file, err) : 0;
+		r = journal_fits(header, file_change ? o->persist_file : NULL, file_change ? new_file : NULL, reserve, err);
+		if (r == 0 && o->persist_file && file_change)
+			r = space_for(o->persist_file, new_file, err);
 		if (r == 0)
 			r = hr_journal_begin_reserved(o->state_dir, header, reserve, &j, err);
 	}
@@ -396,9 +353,9 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 	json_object_set_new(out, "outcome", json_string(outcome));
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (!failed && o->confirm_s > 0) {
-		int64_t deadline = now_ms() + (int64_t)llround(o->confirm_s * 1000);
+		int64_t deadline = hr_wall_ms() + (int64_t)llround(o->confirm_s * 1000);
 		char id[64];
-		pid_t w;
+		json_t *w;
 
 		snprintf(id, sizeof(id), "%s", hr_journal_id(j));
 		r = hr_journal_append(j, json_pack("{s:s, s:I, s:I}", "type", "confirm_wait", "deadline",
@@ -406,10 +363,14 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 						   (json_int_t)deadline));
 		hr_journal_close(j); /* the watcher must not inherit the lock */
 		j = NULL;
-		w = r == 0 ? spawn_watcher(o->state_dir, id, deadline) : -EIO;
-		if (w > 0 && hr_journal_open(o->state_dir, id, true, &j, NULL) == 0)
-			hr_journal_append(j, json_pack("{s:s, s:i}", "type", "watcher", "pid", (int)w));
-		if (w <= 0) {
+		w = r == 0 ? hr_confirm_arm(o->state_dir, id, deadline) : NULL;
+		if (w && hr_journal_open(o->state_dir, id, true, &j, NULL) == 0) {
+			json_t *ev = json_deep_copy(w);
+
+			json_object_set_new(ev, "type", json_string("watcher"));
+			hr_journal_append(j, ev);
+		}
+		if (!w) {
 			/* No revert could be armed: --confirm promises one, so undo
 			 * now rather than leave unconfirmed values behind. */
 			struct hr_err e = {0};
@@ -426,8 +387,12 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 				json_object_set_new(out, "rollback", rb);
 		} else {
 			json_object_set_new(out, "confirm_deadline_ms", json_integer((json_int_t)deadline));
-			json_object_set_new(out, "watcher_pid", json_integer(w));
+			if (json_object_get(w, "pid"))
+				json_object_set(out, "watcher_pid", json_object_get(w, "pid"));
+			else
+				json_object_set(out, "watcher_unit", json_object_get(w, "unit"));
 		}
+		json_decref(w);
 	}
 	hr_journal_close(j);
 	free(done);
@@ -459,13 +424,23 @@ static void rollback_file(hr_journal *j, json_t *txn, bool force, json_t *res, b
 		if (!strcmp(type, "persisted") || !strcmp(type, "persist_intent"))
 			written = json_string_value(json_object_get(ev, "content"));
 	}
-	if (read_opt(file, &cur) < 0) {
+	/* Anything headroom wrote was journaled in one line: a file larger
+	 * than that is someone else's (left, unless force). */
+	r = read_opt(file, HR_JOURNAL_MAX_LINE, &cur);
+	if (r == -EFBIG && !force) {
+		json_array_append_new(json_object_get(res, "left"),
+				      json_pack("{s:s, s:s}", "file", file, "reason",
+						"larger than anything headroom writes: changed since by someone else (--force restores it)"));
+		*ok = false;
+		return;
+	}
+	if (r < 0 && r != -EFBIG) {
 		json_array_append_new(json_object_get(res, "failed"),
 				      json_pack("{s:s, s:s}", "file", file, "error", "unreadable"));
 		*ok = false;
 		return;
 	}
-	if ((!cur && !old) || (cur && old && !strcmp(cur, old))) {
+	if ((!cur && !old && r == 0) || (cur && old && !strcmp(cur, old))) {
 		json_array_append_new(json_object_get(res, "already"), json_pack("{s:s}", "file", file));
 		free(cur);
 		return;
@@ -541,7 +516,7 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	uint64_t netns = 0;
 	bool child;
 	size_t i, n;
-	int r;
+	int r, back = -1;
 
 	r = hr_journal_open(state_dir, id, true, &j, err);
 	if (r < 0)
@@ -555,8 +530,10 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	status = hr_txn_status(txn, false);
 	res = json_pack("{s:s, s:s, s:s, s:[], s:[], s:[], s:[], s:[]}", "txn", id, "by", by,
 			"status_before", status, "restored", "already", "left", "failed", "files");
-	if (!strcmp(by, "confirm-timeout") && strcmp(status, "awaiting-confirm")) {
-		/* Confirmed (or rolled back by hand) while the watcher slept. */
+	if ((!strcmp(by, "confirm-timeout") || !strcmp(by, "confirm-expired")) &&
+	    strcmp(status, "awaiting-confirm") && strcmp(status, "confirm-expired")) {
+		/* Confirmed (or rolled back by hand or by another headroom
+		 * process) while this one waited for the lock. */
 		json_object_set_new(res, "outcome", json_string("nothing-to-do"));
 		goto out;
 	}
@@ -572,6 +549,10 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	boot_now = hr_boot_id();
 	same_boot = !*root ? (boot_then && boot_now && !strcmp(boot_then, boot_now)) : true;
 	free(boot_now);
+	/* Callers go on after a rollback (every command first rolls back what
+	 * expired): come back to this namespace afterwards. */
+	if (same_boot && !*root && json_object_get(hdr, "netns_name"))
+		back = hr_netns_open_current();
 	if (same_boot && !*root && enter_recorded_netns(hdr, id, err) < 0) {
 		json_decref(res);
 		res = NULL;
@@ -640,44 +621,28 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 	}
 	rollback_file(j, txn, force, res, &ok);
 	json_object_set_new(res, "outcome", json_string(ok ? "rolled-back" : "rollback-incomplete"));
-	hr_journal_append(j, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O}", "type", "rollback", "by", by,
-				       "outcome", ok ? "rolled-back" : "rollback-incomplete", "restored",
-				       json_object_get(res, "restored"), "left", json_object_get(res, "left"),
-				       "failed", json_object_get(res, "failed")));
+	r = hr_journal_append(j, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O}", "type", "rollback", "by", by,
+					   "outcome", ok ? "rolled-back" : "rollback-incomplete", "restored",
+					   json_object_get(res, "restored"), "left", json_object_get(res, "left"),
+					   "failed", json_object_get(res, "failed")));
+	/* The outcome is what the status is read from: when the details make
+	 * the line too long to be read back, record it without them (each
+	 * restore has its own line above). */
+	if (r == -EMSGSIZE)
+		hr_journal_append(j, json_pack("{s:s, s:s, s:s}", "type", "rollback", "by", by, "outcome",
+					       ok ? "rolled-back" : "rollback-incomplete"));
 out:
-	json_decref(txn);
-	hr_journal_close(j);
-	return res;
-}
-
-int hr_confirm_run(const char *state_dir, const char *id, struct hr_err *err)
-{
-	json_t *txn, *ev;
-	hr_journal *j;
-	json_int_t deadline = 0;
-	const char *status;
-	size_t i;
-	int r = hr_journal_open(state_dir, id, true, &j, err);
-
-	if (r < 0)
-		return r;
-	txn = hr_journal_read(j);
-	status = txn ? hr_txn_status(txn, false) : "unreadable";
-	json_array_foreach(json_object_get(txn, "events"), i, ev)
-		if (!strcmp(json_string_value(json_object_get(ev, "type")), "confirm_wait"))
-			deadline = json_integer_value(json_object_get(ev, "deadline_ms"));
-	if (strcmp(status, "awaiting-confirm") != 0) {
-		hr_err_set(err, -EALREADY, "transaction %s is not awaiting confirmation (status %s)", id, status);
-		r = -EALREADY;
-	} else if (now_ms() > deadline) {
-		hr_err_set(err, -ETIME, "transaction %s: confirm deadline passed; it is being rolled back", id);
-		r = -ETIME;
-	} else {
-		r = hr_journal_append(j, json_pack("{s:s}", "type", "confirmed"));
+	if (back >= 0) {
+		if (hr_netns_enter(back) < 0) {
+			/* Cannot happen short of a kernel refusing setns into our own
+			 * namespace; stop rather than act in the wrong one. */
+			abort();
+		}
+		close(back);
 	}
 	json_decref(txn);
 	hr_journal_close(j);
-	return r;
+	return res;
 }
 
 json_t *hr_apply_attention(const char *state_dir)
@@ -689,12 +654,16 @@ json_t *hr_apply_attention(const char *state_dir)
 	if (hr_journal_list(state_dir, &ids, &n) < 0)
 		return out;
 	for (i = 0; i < n; i++) {
+		struct hr_err e = {0};
 		bool busy;
-		json_t *t = hr_journal_peek(state_dir, ids[i], &busy, NULL);
+		json_t *t = hr_journal_peek(state_dir, ids[i], &busy, &e);
 		const char *st = t ? hr_txn_status(t, busy) : NULL;
 
 		if (st && hr_txn_status_needs_rollback(st))
 			json_array_append_new(out, json_pack("{s:s, s:s}", "txn", ids[i], "status", st));
+		else if (!t && e.code != -ENOENT) /* ENOENT: removed meanwhile */
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "txn", ids[i], "status", "unreadable",
+							     "error", e.msg));
 		json_decref(t);
 		free(ids[i]);
 	}

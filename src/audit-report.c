@@ -144,9 +144,25 @@ static json_t *perfdata(const hr_ruleset *rs, const json_t *findings)
 	return out;
 }
 
-/* The one-line verdict for the troubled operator, from the worst finding. */
+/* "SOURCE: MESSAGE" of the first input error, "; N more" for the others. */
+static void input_head(char *buf, size_t n, const json_t *inputs)
+{
+	const json_t *e = json_array_get(inputs, 0);
+	size_t more = json_array_size(inputs) - 1;
+	int k;
+
+	k = snprintf(buf, n, "input refused or malformed: %s: %s",
+		     json_string_value(json_object_get(e, "source")) ?: "?",
+		     json_string_value(json_object_get(e, "message")) ?: "?");
+	if (more && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, "; %zu more input%s", more, more == 1 ? "" : "s");
+}
+
+/* The one-line verdict for the troubled operator, from the worst finding;
+ * with no critical finding, an input refused or malformed comes first (the
+ * rules did not see the whole system). */
 static char *make_verdict(const json_t *findings, int status, const size_t *counts, size_t nerrors,
-			  size_t nrules, size_t nnot)
+			  size_t nrules, size_t nnot, const json_t *inputs)
 {
 	const json_t *top = json_array_get(findings, 0);
 	const char *rule = json_string_value(json_object_get(top, "rule"));
@@ -157,10 +173,13 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 	size_t others;
 
 	if (status == HR_AUDIT_UNKNOWN && !counts[0]) {
-		snprintf(head, sizeof(head), "%s",
-			 !nrules    ? "no rules could be loaded: nothing was checked"
-			 : nerrors ? "some rule files failed to load: the audit is incomplete"
-				   : "some rules failed while evaluating (see not evaluated): the audit is incomplete");
+		if (nrules && json_array_size(inputs))
+			input_head(head, sizeof(head), inputs);
+		else
+			snprintf(head, sizeof(head), "%s",
+				 !nrules    ? "no rules could be loaded: nothing was checked"
+				 : nerrors ? "some rule files failed to load: the audit is incomplete"
+					   : "some rules failed while evaluating (see not evaluated): the audit is incomplete");
 		if (counts[1])
 			snprintf(more, sizeof(more), "; %zu warning%s among the rest", counts[1],
 				 counts[1] == 1 ? "" : "s");
@@ -200,8 +219,12 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 		char *out;
 		char tail[160] = "";
 
+		if (json_array_size(inputs) && status == HR_AUDIT_CRITICAL)
+			snprintf(tail, sizeof(tail), "; %zu input%s refused or malformed", json_array_size(inputs),
+				 json_array_size(inputs) == 1 ? "" : "s");
 		if (nerrors)
-			snprintf(tail, sizeof(tail), "; %zu rule file error%s", nerrors, nerrors == 1 ? "" : "s");
+			snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "; %zu rule file error%s", nerrors,
+				 nerrors == 1 ? "" : "s");
 		if (nnot && status != HR_AUDIT_OK)
 			snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "; %zu not evaluated", nnot);
 		else if (nnot)
@@ -221,7 +244,7 @@ static json_t *diags_json(const struct hr_diags *d, size_t *nerrors)
 int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, json_t **report,
 		    struct hr_err *err)
 {
-	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots, *ne, *tables;
+	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots, *ne, *tables, *inputs;
 	size_t cnt[HR_SEV_N] = {0}, i, nerrors, nrules, nfailed = 0;
 	int status, ret = 0;
 	char *verdict;
@@ -249,15 +272,21 @@ int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_fac
 	json_array_foreach(nots, i, ne)
 		if (json_is_true(json_object_get(ne, "error")))
 			nfailed++;
+	/* An input the rules need, refused or malformed (a symlinked
+	 * proc/net/tcp, a sysctl that is not a number): what they did not
+	 * see may be the problem, so no OK or WARNING either. */
+	inputs = hr_facts_input_errors_json(f);
+	if (!inputs)
+		inputs = json_array();
 	if (cnt[0])
 		status = HR_AUDIT_CRITICAL;
-	else if (nerrors || nfailed || !nrules)
+	else if (nerrors || nfailed || !nrules || json_array_size(inputs))
 		status = HR_AUDIT_UNKNOWN;
 	else if (cnt[1])
 		status = HR_AUDIT_WARNING;
 	else
 		status = HR_AUDIT_OK;
-	verdict = make_verdict(sorted, status, cnt, nerrors, nrules, json_array_size(nots));
+	verdict = make_verdict(sorted, status, cnt, nerrors, nrules, json_array_size(nots), inputs);
 
 	/* verdict and status first: they are what a reader looks for. */
 	summary = json_object();
@@ -271,6 +300,7 @@ int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_fac
 	json_object_set_new(summary, "rules_loaded", json_integer((json_int_t)nrules));
 	json_object_set_new(summary, "not_evaluated", nots);
 	json_object_set_new(summary, "rule_errors", errors);
+	json_object_set_new(summary, "input_errors", inputs);
 	json_object_set_new(summary, "perfdata", perfdata(rs, sorted));
 	/* When the report was made and what its predictions count from (clock.h). */
 	json_object_set_new(summary, "clock", hr_facts_clock_json(f));

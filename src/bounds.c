@@ -68,7 +68,12 @@ int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *c
 int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **text, size_t *len,
 			struct hr_err *err)
 {
-	int r = hr_read_file_max(path, max, text, len), line, col;
+	int r = hr_input_trusted(path, what, err), line, col;
+
+	*text = NULL;
+	if (r < 0)
+		return r;
+	r = hr_read_file_max(path, max, text, len);
 
 	if (r == -EFBIG) {
 		hr_err_set(err, r, "%s: larger than %zu KiB (the bound of a %s); not read", path, max >> 10, what);

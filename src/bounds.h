@@ -55,8 +55,13 @@
 
 /* Outbound destinations (remote address, remote port) held one by one;
  * the rest are folded into one "other destinations" aggregate whose counts
- * still add up. 65,536 destinations cost ~10 MiB (one 128-byte aggregate
- * plus hash slots each) and are more than any rule needs to name one. */
+ * still add up. 65,536 destinations cost ~10 MiB in the facts model (one
+ * 128-byte aggregate plus hash slots each) and are more than any rule needs
+ * to name one. The reports built from them cost far more (measured at the
+ * bound, /usr/bin/time -v, x86-64): probe 190 MiB peak (the JSON tree of
+ * every held destination, ~2.5 KiB each), audit 445 MiB (that tree and a
+ * finding per destination per rule); streaming or compacting them is not
+ * done yet (issue 20, item 6). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */
@@ -75,6 +80,16 @@
 /* One expression (when:, derived values, fix values): the longest shipped
  * one is ~200 bytes; 16 KiB is a page of conditions. */
 #define HR_EXPR_MAX_LEN (16 * 1024)
+/* Expressions in one rule set, the {placeholders} of templates included:
+ * the shipped set has ~900; each parsed one costs ~700 bytes (measured: a
+ * file of 330,000 placeholders took 209 MiB), so 20,000 keep the loaded
+ * rules under ~15 MiB whatever the files hold. */
+#define HR_RULES_MAX_EXPRS 20000
+/* Rule files in one rule set, and their bytes together: the shipped set is
+ * 9 files, ~40 KiB. Each file's YAML document is freed before the next is
+ * read, so a file's ~35 MiB is paid once, not per file. */
+#define HR_RULES_MAX_FILES 256
+#define HR_RULES_MAX_TOTAL (4 * 1024 * 1024)
 
 /* --- profiles and workloads (headroom-profiles.5, headroom-audit.8) --- */
 
@@ -111,6 +126,13 @@
 /* One journal event line (one key's old and new value, JSON-escaped: the
  * values are HR_PROBE_MAX_VALUE at most, escaping can double them). */
 #define HR_JOURNAL_MAX_LINE (256 * 1024)
+/* The persisted sysctl.d file (apply --persist) as read before it is
+ * replaced: its old content is one journal line (the header) and its new
+ * one another, so it must fit a journal line with room for the plan and
+ * for escaping; 128 KiB is ~3,000 "key = value" lines. Each record's
+ * encoded length is also checked against HR_JOURNAL_MAX_LINE before the
+ * first write: headroom never writes a journal it cannot read back. */
+#define HR_PERSIST_MAX_FILE (128 * 1024)
 
 #include <stddef.h>
 
@@ -131,8 +153,9 @@ int hr_bounds_getline(FILE *in, char *buf, size_t max, size_t *len);
 struct hr_err;
 /* Reads a whole YAML file of at most max bytes and checks its nesting
  * (HR_YAML_MAX_DEPTH). what names the kind of file in messages ("workload
- * file"). Returns 0 with an owned *text, or -errno with err set naming the
- * file (and line:col of a collection too deep). */
+ * file"). As root the file must be root's alone (hr_input_trusted, -EPERM).
+ * Returns 0 with an owned *text, or -errno with err set naming the file
+ * (and line:col of a collection too deep). */
 int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **text, size_t *len,
 			struct hr_err *err);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@
 
 struct apply_args {
 	const char *profile;
-	bool fix, dry_run, persist, detailed;
+	bool fix, dry_run, persist, detailed, force;
 	const char *sets[MAX_MULTI];
 	int nsets;
 	const char *allow[MAX_MULTI];
@@ -212,7 +213,11 @@ static int apply_text(FILE *out, const json_t *tree)
 				json_array_size(json_object_get(res, "written")) == 1 ? "" : "s",
 				json_object_get(res, "persisted") ? ", persisted to " : "",
 				json_object_get(res, "persisted") ? json_string_value(json_object_get(res, "persisted")) : "");
-			if (json_object_get(res, "confirm_deadline_ms"))
+			if (json_object_get(res, "watcher_unit"))
+				fprintf(out, "Rolls back in %.1f s unless 'headroom confirm %s' (watcher unit %s).\n",
+					json_number_value(json_object_get(tree, "confirm_s")), txn,
+					json_string_value(json_object_get(res, "watcher_unit")));
+			else if (json_object_get(res, "confirm_deadline_ms"))
 				fprintf(out, "Rolls back in %.1f s unless 'headroom confirm %s' (watcher pid %lld).\n",
 					json_number_value(json_object_get(tree, "confirm_s")), txn,
 					(long long)json_integer_value(json_object_get(res, "watcher_pid")));
@@ -227,6 +232,23 @@ static int apply_text(FILE *out, const json_t *tree)
 								: "Rollback INCOMPLETE: the keys above marked NOT RESTORED keep the new value.");
 	}
 	return 0;
+}
+
+/* The last refusal or error told on standard error: the JSON or YAML of an
+ * apply that stops before it has a plan reports it too (not nothing). */
+static char said[HR_ERR_MAX];
+static bool rendered;
+
+/* Prints "headroom apply: MESSAGE" on standard error and keeps MESSAGE. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(said, sizeof(said), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "headroom apply: %s\n", said);
 }
 
 /* Collects the desired settings from --profile, --fix and --set. Returns
@@ -245,8 +267,9 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 		r = hr_profile_resolve(arg_profiles_dir ? arg_profiles_dir : hr_default_profiles_dir(),
 				       a->profile, &p, &err);
 		if (r < 0) {
-			fprintf(stderr, "headroom apply: %s\n", err.msg);
-			return HR_TX_FAILED;
+			/* Nothing was written: refused (4), not failed and rolled back (1). */
+			say("refused (nothing written): %s", err.msg);
+			return HR_TX_REFUSED;
 		}
 		for (k = 0; k < p->nsettings; k++) {
 			add_setting(v, n, &p->settings[k]);
@@ -262,8 +285,8 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 		size_t nf, k;
 
 		if (!rep) {
-			fprintf(stderr, "headroom apply: --fix needs an audit: %s\n", why ? why : "unavailable");
-			return HR_TX_FAILED;
+			say("refused (nothing written): --fix needs an audit: %s", why ? why : "unavailable");
+			return HR_TX_REFUSED;
 		}
 		r = hr_vet_fixes(rep, &fx, &nf);
 		json_decref(rep);
@@ -285,7 +308,7 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 
 		hr_err_clear(&err);
 		if (parse_set(a->sets[i], &s, &err) < 0) {
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			return HR_TX_REFUSED;
 		}
 		add_setting(v, n, &s);
@@ -296,8 +319,28 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 	return 0;
 }
 
+/* A transaction awaiting confirmation: a new one on top of it would leave
+ * its rollback keys changed by someone else. Prints the refusal; true
+ * when there is one. */
+static bool awaiting_confirm(const char *state_dir)
+{
+	static const char *const waiting[] = {"awaiting-confirm", NULL};
+	char *id = hr_apply_find(state_dir, waiting), when[48];
+	json_t *t;
+	bool busy;
+
+	if (!id)
+		return false;
+	t = hr_journal_peek(state_dir, id, &busy, NULL);
+	say("refused (nothing written): transaction %s is awaiting confirmation until %s: confirm it or roll it back first (or --force)",
+		id, hr_utc_text(when, sizeof(when), hr_txn_deadline_ms(t)));
+	json_decref(t);
+	free(id);
+	return true;
+}
+
 /* Parses the options, collects the settings, vets, and applies or prints the plan. */
-static int apply_exec(int argc, char **argv)
+static int apply_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
@@ -320,6 +363,8 @@ static int apply_exec(int argc, char **argv)
 		{"sysctl-file", required_argument, NULL, 'y'},
 		{"system", no_argument, NULL, 'Y'},
 		{"strict-managers", no_argument, NULL, 'M'},
+		{"force", no_argument, NULL, 'O'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *netns_name = NULL;
@@ -339,12 +384,13 @@ static int apply_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:nf:v", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS: hr_trust_inputs(true); break;
 		case 'p': a.profile = optarg; break;
 		case 'x': a.fix = true; break;
 		case 's':
 		case 'a':
 			if ((c == 's' ? a.nsets : a.nallow) >= MAX_MULTI) {
-				fprintf(stderr, "headroom apply: at most %d --set/--allow\n", MAX_MULTI);
+				say("at most %d --set/--allow", MAX_MULTI);
 				return HR_EXIT_USAGE;
 			}
 			if (c == 's')
@@ -364,7 +410,7 @@ static int apply_exec(int argc, char **argv)
 		case 'c':
 			a.confirm_s = strtod(optarg, &end);
 			if (*end || end == optarg || !(a.confirm_s > 0 && a.confirm_s <= 86400)) {
-				fprintf(stderr, "headroom apply: --confirm takes seconds, 0 < S <= 86400 (got '%s')\n", optarg);
+				say("--confirm takes seconds, 0 < S <= 86400 (got '%s')", optarg);
 				return HR_EXIT_USAGE;
 			}
 			break;
@@ -384,10 +430,11 @@ static int apply_exec(int argc, char **argv)
 				return HR_EXIT_USAGE;
 			break;
 		case 'e': a.detailed = true; break;
+		case 'O': a.force = true; break;
 		case 'v': arg_verbose++; break;
 		case 'N':
 			if (hr_netns_valid_name(optarg, &err) < 0) {
-				fprintf(stderr, "headroom apply: %s\n", err.msg);
+				say("%s", err.msg);
 				return HR_EXIT_USAGE;
 			}
 			netns_name = optarg;
@@ -398,27 +445,27 @@ static int apply_exec(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (!a.profile && !a.fix && !a.nsets && !a.nfiles && !a.system)) {
-		fprintf(stderr, "headroom apply: say what to apply: --profile NAME, --fix, --sysctl-file FILE, --system and/or --set KEY=VALUE\n");
+		say("say what to apply: --profile NAME, --fix, --sysctl-file FILE, --system and/or --set KEY=VALUE");
 		return HR_EXIT_USAGE;
 	}
 	if (netns_name) {
 		int er;
 
 		if (arg_root && *arg_root) {
-			fprintf(stderr, "headroom apply: --root and --netns exclude each other\n");
+			say("--root and --netns exclude each other");
 			return HR_EXIT_USAGE;
 		}
 		/* sysctl.d is applied to the initial namespace at boot, and a
 		 * namespace does not survive a reboot: nothing to persist to. */
 		if (a.persist) {
-			fprintf(stderr, "headroom apply: --persist cannot be used with --netns (files in sysctl.d set the initial namespace at boot; a namespace does not outlive a reboot)\n");
+			say("--persist cannot be used with --netns (files in sysctl.d set the initial namespace at boot; a namespace does not outlive a reboot)");
 			return HR_EXIT_USAGE;
 		}
 		/* Everything from here on, vetting, the what-if audit, the
 		 * writes and a --confirm watcher, runs inside the namespace. */
 		er = hr_netns_enter_name(netns_name, &err);
 		if (er < 0) {
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			return HR_TX_REFUSED;
 		}
 	}
@@ -432,16 +479,28 @@ static int apply_exec(int argc, char **argv)
 
 	/* The state dir is checked before anything else can be written. */
 	if (!a.dry_run && hr_state_check(arg_state_dir, true, &err) < 0) {
-		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+		say("refused (nothing written): %s", err.msg);
 		return HR_TX_REFUSED;
 	}
 	if (!a.dry_run && hr_state_lock(arg_state_dir, false, &err) < 0) {
-		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+		say("refused (nothing written): %s", err.msg);
 		return HR_TX_REFUSED;
 	}
-	if (hr_cmdtxn_warn_attention("apply", arg_state_dir) > 0 && !a.dry_run) {
-		fprintf(stderr, "headroom apply: refused (nothing written): finish the transactions above first\n");
+	/* Before anything else: what passed its confirm deadline goes back. */
+	if (!a.dry_run)
+		hr_cmdtxn_expire("apply", arg_state_dir, true, NULL);
+	if (!a.dry_run && !a.force && awaiting_confirm(arg_state_dir))
 		return HR_TX_REFUSED;
+	{
+		size_t unreadable, n = hr_cmdtxn_warn_attention("apply", arg_state_dir, false, &unreadable);
+
+		/* An unreadable journal may hold keys to restore: only --force
+		 * goes ahead (the other statuses have 'headroom rollback'). */
+		if (n > 0 && !a.dry_run && !(a.force && n == unreadable)) {
+			say("refused (nothing written): finish the transactions above first%s",
+				n == unreadable ? " (or --force)" : "");
+			return HR_TX_REFUSED;
+		}
 	}
 	/* One audit context for --fix's audit and the what-if: rules loaded once. */
 	{
@@ -450,6 +509,15 @@ static int apply_exec(int argc, char **argv)
 		hr_audit *ctx = NULL;
 
 		hr_audit_new(&ao, &ctx, NULL); /* NULL (ENOMEM): vet tries its own and says why */
+		/* --fix acts on the rules loaded whole or not at all: a rule file
+		 * refused (another user could have written it) or broken must
+		 * not leave the fixes of the others to look complete. */
+		if (ctx && a.fix && hr_diags_errors(hr_audit_diags(ctx))) {
+			hr_diags_print(stderr, hr_audit_diags(ctx));
+			say("refused (nothing written): --fix needs every rule file loaded (above)");
+			hr_audit_free(ctx);
+			return HR_TX_REFUSED;
+		}
 		vo.audit = ctx;
 		rc = collect(&a, &vo, &settings, &nsettings, source, sizeof(source));
 		if (rc == 0 && hr_vet_plan(&plan, settings, nsettings, &vo) < 0)
@@ -506,7 +574,7 @@ static int apply_exec(int argc, char **argv)
 		res = hr_apply_run(&plan, &ao, &err);
 		if (!res) {
 			/* hr_apply_run fails only before its first write. */
-			fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+			say("refused (nothing written): %s", err.msg);
 			rc = HR_TX_REFUSED;
 		} else {
 			oc = json_string_value(json_object_get(res, "outcome"));
@@ -519,10 +587,32 @@ static int apply_exec(int argc, char **argv)
 	}
 	json_object_set_new(tree, "exit_code", json_integer(rc));
 	hr_render_report(stdout, arg_format, tree, apply_text);
+	rendered = true;
 	json_decref(tree);
 	json_decref(res);
 	free(kv);
 	hr_plan_clear(&plan);
+	return rc;
+}
+
+/* apply_run, and for --format json/yaml a report also when it stopped
+ * before making a plan (an unknown profile, a refusal): {outcome
+ * ("refused" or "failed"), error, exit_code}, so a program reading the
+ * output is never left with nothing. */
+static int apply_exec(int argc, char **argv)
+{
+	int rc;
+
+	said[0] = '\0';
+	rendered = false;
+	rc = apply_run(argc, argv);
+	if (!rendered && rc != HR_TX_OK && rc != HR_EXIT_USAGE && strcmp(arg_format, "text")) {
+		json_t *t = json_pack("{s:s,s:s,s:i}", "outcome", rc == HR_TX_REFUSED ? "refused" : "failed",
+				      "error", said[0] ? said : "see standard error", "exit_code", rc);
+
+		hr_render_report(stdout, arg_format, t, NULL);
+		json_decref(t);
+	}
 	return rc;
 }
 
@@ -548,8 +638,12 @@ const struct hr_cmd hr_cmd_apply = {
 		"  --root DIR             act on DIR/proc/sys instead of the live kernel (tests)\n"
 		"  --netns NAME           apply inside the 'ip netns' namespace NAME; rollback enters it again\n"
 		"  --profiles DIR, --rules DIR   where profiles and rules are read\n"
+		"  --trust-inputs         as root, use profile/rule/persist files or directories another\n"
+		"                         user could have written (refused otherwise: exit 4)\n"
 		"  --format FMT           text (default), json or yaml\n"
 		"  --detailed-exitcodes   0 nothing to change, 2 changed (dry run: would change)\n"
+		"  --force                apply although a transaction awaits confirmation or a\n"
+		"                         journal is unreadable\n"
 		"Exit: 0 ok, 1 failed and rolled back, 3 failed and rollback incomplete, 4 refused (nothing written).\n",
 	.flags = HR_CMD_NEEDS_ROOT | HR_CMD_WRITES,
 	.exec = apply_exec,

@@ -255,6 +255,7 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *counts = json_object_get(summary, "counts");
 	const json_t *nots = json_object_get(summary, "not_evaluated");
 	const json_t *errs = json_object_get(summary, "rule_errors");
+	const json_t *inputs = json_object_get(summary, "input_errors");
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
 	size_t i, nok = 0, nshown = 0;
@@ -326,6 +327,13 @@ static int audit_text(FILE *out, const json_t *tree)
 		fputc('\n', out);
 	}
 	hr_table_free(okt);
+	if (json_array_size(inputs)) {
+		fprintf(out, "Inputs refused or malformed (%zu): the rules did not see all they need\n",
+			json_array_size(inputs));
+		json_array_foreach(inputs, i, fi)
+			fprintf(out, "  %s: %s\n", str_or(fi, "source", "?"), str_or(fi, "message", ""));
+		fputc('\n', out);
+	}
 	if (json_array_size(nots)) {
 		fprintf(out, "Not evaluated (%zu)\n", json_array_size(nots));
 		json_array_foreach(nots, i, fi) {
@@ -423,11 +431,19 @@ static void print_rule_errors(const json_t *summary)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(errs, i, e)
-		fprintf(stderr, "headroom audit: %s:%lld:%lld: %s: %s\n", str_or(e, "file", "?"),
-			(long long)json_integer_value(json_object_get(e, "line")),
-			(long long)json_integer_value(json_object_get(e, "column")), str_or(e, "level", "error"),
-			str_or(e, "message", ""));
+	json_array_foreach(errs, i, e) {
+		char *line = NULL;
+		int n = asprintf(&line, "headroom audit: %s:%lld:%lld: %s: %s", str_or(e, "file", "?"),
+				 (long long)json_integer_value(json_object_get(e, "line")),
+				 (long long)json_integer_value(json_object_get(e, "column")),
+				 str_or(e, "level", "error"), str_or(e, "message", ""));
+
+		if (n > 0) {
+			hr_put_escaped(stderr, line, (size_t)n, false); /* a rule's text: escaped */
+			fputc('\n', stderr);
+		}
+		free(line);
+	}
 }
 
 /* The report of several namespaces: host verdict, then one section per
@@ -504,6 +520,7 @@ static int audit_exec(int argc, char **argv)
 		{"assume-file", required_argument, NULL, 'F'},
 		{"boot", no_argument, NULL, 'B'},
 		{"config-root", required_argument, NULL, 'C'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = NULL, *textfile = NULL;
@@ -519,6 +536,9 @@ static int audit_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:w:a:R:Ni:f:q", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'r':
 			o.root = optarg;
 			arg_root = optarg;
@@ -675,6 +695,8 @@ const struct hr_cmd hr_cmd_audit = {
 		"                      systemd-sysctl order over today's values, with 'runtime vs boot'\n"
 		"  --config-root DIR   --boot reads DIR/etc/sysctl.d, DIR/run/sysctl.d, ... (default: --root or /)\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
+		"  --trust-inputs      as root, use rule/profile/workload/persist files or directories\n"
+		"                      another user could have written (refused otherwise)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
 		"  --log-window S      kernel log messages of the last S seconds count (default 3600)\n"

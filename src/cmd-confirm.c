@@ -21,6 +21,7 @@ static int confirm_exec(int argc, char **argv)
 	};
 	static const char *const waiting[] = {"awaiting-confirm", NULL};
 	struct hr_err err = {0};
+	size_t expired = 0;
 	char *id;
 	int c, r;
 
@@ -40,9 +41,13 @@ static int confirm_exec(int argc, char **argv)
 		fprintf(stderr, "headroom confirm: %s\n", err.msg);
 		return HR_EXIT_FAIL;
 	}
+	/* A transaction past its deadline is rolled back first (and said so):
+	 * confirming it now would keep values nobody vouched for in time. */
+	hr_cmdtxn_expire("confirm", arg_state_dir, false, &expired);
 	id = optind < argc ? strdup(argv[optind]) : hr_apply_find(arg_state_dir, waiting);
 	if (!id) {
-		fprintf(stderr, "headroom confirm: no transaction is awaiting confirmation\n");
+		fprintf(stderr, "headroom confirm: no transaction is awaiting confirmation%s\n",
+			expired ? " (the one above passed its deadline)" : "");
 		return HR_EXIT_FAIL;
 	}
 	r = hr_confirm_run(arg_state_dir, id, &err);
@@ -61,7 +66,8 @@ const struct hr_cmd hr_cmd_confirm = {
 	.usage = "[TXN] [--state-dir DIR]",
 	.summary = "Keep a transaction applied with --confirm before its deadline rolls it back.",
 	.help = "  TXN                  the transaction (default: the newest awaiting confirmation)\n"
-		"  --state-dir DIR      journal directory (default /var/lib/headroom)\n",
+		"  --state-dir DIR      journal directory (default /var/lib/headroom)\n"
+		"Past its deadline a transaction is rolled back, not confirmed (exit 1, said so).\n",
 	.flags = HR_CMD_NEEDS_ROOT | HR_CMD_WRITES,
 	.exec = confirm_exec,
 };

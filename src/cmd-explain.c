@@ -219,6 +219,7 @@ static int explain_exec(int argc, char **argv)
 		{"assume-file", required_argument, NULL, 'F'},
 		{"boot", no_argument, NULL, 'B'},
 		{"config-root", required_argument, NULL, 'C'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	const char *assumes[64], *subject = NULL;
@@ -232,6 +233,9 @@ static int explain_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:f:", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'R':
 			arg_root = o.root = optarg;
 			break;
@@ -328,6 +332,8 @@ const struct hr_cmd hr_cmd_explain = {
 	.summary = "Show how a rule reaches its verdict: every formula with the current values.",
 	.help = "  --root DIR            read a captured tree instead of the live system\n"
 		"  --rules DIR           also load DIR/*.yaml (repeatable)\n"
+		"  --trust-inputs        as root, use rule/profile/workload/persist files or directories\n"
+		"                        another user could have written (refused otherwise)\n"
 		"  --no-default-rules    do not load the shipped rules directory\n"
 		"  --assume KEY=VALUE    take this value for a fact (repeatable), e.g.\n"
 		"                        --assume net.ipv4.tcp_tw_reuse=1\n"

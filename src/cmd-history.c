@@ -49,18 +49,28 @@ static int history_text(FILE *out, const json_t *tree)
 		time_t tt = (time_t)json_integer_value(json_object_get(x, "time"));
 		const char *row[6];
 
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&tt));
-		snprintf(keys, sizeof(keys), "%zu", json_array_size(json_object_get(x, "entries")));
+		if (json_is_integer(json_object_get(x, "time")))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&tt));
+		else
+			snprintf(when, sizeof(when), "-");
+		if (json_object_get(x, "error"))
+			snprintf(keys, sizeof(keys), "-");
+		else
+			snprintf(keys, sizeof(keys), "%zu", json_array_size(json_object_get(x, "entries")));
 		row[0] = json_string_value(json_object_get(x, "txn"));
 		row[1] = when;
 		row[2] = keys;
 		row[3] = json_string_value(json_object_get(x, "status"));
 		row[4] = netns_text(ns, sizeof(ns), x);
-		row[5] = json_string_value(json_object_get(x, "source"));
+		row[5] = json_string_value(json_object_get(x, "source")) ?: "-";
 		hr_table_row(t, row);
 	}
 	hr_table_print(out, t, "", 1u << 2);
 	hr_table_free(t);
+	json_array_foreach(json_object_get(tree, "transactions"), i, x)
+		if (json_object_get(x, "error"))
+			fprintf(out, "%s: unreadable: %s\n", json_string_value(json_object_get(x, "txn")),
+				json_string_value(json_object_get(x, "error")));
 	if (arg_verbose)
 		json_array_foreach(json_object_get(tree, "transactions"), i, x) {
 			json_t *e;
@@ -115,11 +125,21 @@ static int history_exec(int argc, char **argv)
 		fprintf(stderr, "headroom history: %s\n", err.msg);
 		return HR_EXIT_FAIL;
 	}
+	/* What passed its confirm deadline goes back before it is listed. */
+	if (err.code == 0)
+		hr_cmdtxn_expire("history", arg_state_dir, false, NULL);
 	arr = json_array();
 	if (hr_journal_list(arg_state_dir, &ids, &n) == 0) {
 		for (i = 0; i < n; i++) {
+			struct hr_err e = {0};
 			bool busy;
-			json_t *t = hr_journal_peek(arg_state_dir, ids[i], &busy, NULL), *h;
+			json_t *t = hr_journal_peek(arg_state_dir, ids[i], &busy, &e), *h;
+
+			/* A journal that cannot be read is listed, never skipped:
+			 * it may be the transaction that needs undoing. */
+			if (!t && e.code != -ENOENT)
+				json_array_append_new(arr, json_pack("{s:s, s:n, s:s, s:[], s:s}", "txn", ids[i], "time",
+								     "status", "unreadable", "entries", "error", e.msg));
 
 			if (t) {
 				h = json_object_get(t, "header");
@@ -146,7 +166,7 @@ static int history_exec(int argc, char **argv)
 	hr_render(stdout, arg_format, tree, history_text);
 	json_decref(tree);
 	if (!strcmp(arg_format, "text"))
-		hr_cmdtxn_warn_attention("history", arg_state_dir);
+		hr_cmdtxn_warn_attention("history", arg_state_dir, false, NULL);
 	return 0;
 }
 

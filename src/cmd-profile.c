@@ -96,6 +96,7 @@ static int profile_exec(int argc, char **argv)
 	static const struct option opts[] = {
 		{"profiles", required_argument, NULL, 'P'},
 		{"format", required_argument, NULL, 'f'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	struct hr_err err = {0};
@@ -105,6 +106,9 @@ static int profile_exec(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'P':
 			arg_profiles_dir = optarg;
 			break;
@@ -171,6 +175,8 @@ const struct hr_cmd hr_cmd_profile = {
 	.help = "  list                 every profile in the profiles directory\n"
 		"  show NAME            NAME's settings after 'extends', each with the profile it comes from\n"
 		"  --profiles DIR       read profiles from DIR (default: the shipped profiles)\n"
+		"  --trust-inputs       as root, use rule/profile/workload/persist files or directories\n"
+		"                       another user could have written (refused otherwise)\n"
 		"  --format FMT         text (default), json or yaml\n",
 	.exec = profile_exec,
 };

@@ -24,6 +24,7 @@ static int rules_opts(int argc, char **argv, const char *sub)
 		{"no-default-rules", no_argument, NULL, 'N'},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -31,6 +32,9 @@ static int rules_opts(int argc, char **argv, const char *sub)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:f:h", opts, NULL)) != -1) {
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'r':
 			if (!hr_cmd_add_rules_dir(optarg))
 				return -1;
@@ -200,6 +204,8 @@ const struct hr_cmd hr_cmd_rules = {
 		"                        directories), or every rules directory; exit 1 on any error\n"
 		"  list                  the rules with their area, collection and place\n"
 		"  --rules DIR           also load DIR/*.yaml (repeatable; after the shipped rules)\n"
+		"  --trust-inputs        as root, use rule/profile/workload/persist files or directories\n"
+		"                        another user could have written (refused otherwise)\n"
 		"  --no-default-rules    do not load the shipped rules directory\n"
 		"  --format FMT          text (default), json or yaml\n"
 		"Rule format: headroom-rules(5).\n",

@@ -507,9 +507,12 @@ static int run_screen(struct watch *w)
 		return HR_AUDIT_UNKNOWN;
 	}
 	draw(w);
-	/* Resizes interrupt the main thread's poll(), never the worker's probe. */
+	/* Resizes, ^Z and fg interrupt the main thread's poll() (its handlers
+	 * give the terminal back and take it again), never the worker's probe. */
 	sigemptyset(&winch);
 	sigaddset(&winch, SIGWINCH);
+	sigaddset(&winch, SIGTSTP);
+	sigaddset(&winch, SIGCONT);
 	pthread_sigmask(SIG_BLOCK, &winch, &old);
 	r = pthread_create(&tid, NULL, worker_main, k);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -579,7 +582,10 @@ static int run_lines(struct watch *w)
 			fprintf(stderr, "headroom watch: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
 			return HR_AUDIT_UNKNOWN;
 		}
-		printf("%s\n", hr_watch_line(&w->m, w->last_wall, buf, sizeof(buf)));
+		/* The top finding's words come from rules and trees: escaped. */
+		hr_watch_line(&w->m, w->last_wall, buf, sizeof(buf));
+		hr_put_escaped(stdout, buf, strlen(buf), false);
+		putchar('\n');
 		if (fflush(stdout) != 0) {
 			fprintf(stderr, "headroom watch: cannot write: %s\n", hr_strerror(-errno));
 			return HR_AUDIT_UNKNOWN;
@@ -599,6 +605,7 @@ static int watch_exec(int argc, char **argv)
 		{"rules", required_argument, NULL, 'R'},
 		{"no-default-rules", no_argument, NULL, 'N'},
 		{"assume-file", required_argument, NULL, 'F'},
+		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{NULL, 0, NULL, 0},
 	};
 	struct watch *w = calloc(1, sizeof(*w));
@@ -619,6 +626,9 @@ static int watch_exec(int argc, char **argv)
 		long v;
 
 		switch (c) {
+		case HR_OPT_TRUST_INPUTS:
+			hr_trust_inputs(true);
+			break;
 		case 'i':
 			if (!hr_cmd_parse_interval("watch", optarg, &w->interval))
 				goto out;
@@ -719,6 +729,8 @@ const struct hr_cmd hr_cmd_watch = {
 		"  --count N           N refreshes, one line each, then exit\n"
 		"  --top N             destinations followed between refreshes (default 8, at most 32)\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
+		"  --trust-inputs      as root, use rule/profile/workload/persist files or directories\n"
+		"                      another user could have written (refused otherwise)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --assume-file FILE  watch as if the sysctl.d FILE were applied (repeatable; headroom-audit(8))\n"
 		"On a terminal: full screen, q quits (exit 0). Piped, --once or --count: one line per refresh;\n"

@@ -39,6 +39,10 @@ extern int arg_nrules_dirs;
 extern const char *arg_profiles_dir; /* --profiles DIR; NULL = default */
 extern const char *arg_state_dir;    /* --state-dir DIR; default /var/lib/headroom */
 
+/* getopt_long value of --trust-inputs, an option of every command that
+ * reads rules, profiles, workload or persist files (hr_trust_inputs). */
+#define HR_OPT_TRUST_INPUTS 0x100
+
 /* Validates and sets --format; prints an error and returns false on a bad value (main.c). */
 bool hr_cmd_set_format(const char *cmd, const char *value);
 /* Parses --interval SECONDS (0 to 3600); false (message printed) when invalid (cmd-probe.c). */

@@ -47,13 +47,19 @@ void hr_diags_print(FILE *out, const struct hr_diags *d)
 
 	for (i = 0; d && i < d->n; i++) {
 		const struct hr_diag *g = &d->v[i];
+		char *line = NULL;
+		int n;
 
+		/* The message quotes the file (a rule's own text): escaped. */
 		if (g->line > 0)
-			fprintf(out, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col,
-				g->warning ? "warning" : "error", g->msg ? g->msg : "");
+			n = asprintf(&line, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col,
+				     g->warning ? "warning" : "error", g->msg ? g->msg : "");
 		else
-			fprintf(out, "%s: %s: %s\n", g->file, g->warning ? "warning" : "error",
-				g->msg ? g->msg : "");
+			n = asprintf(&line, "%s: %s: %s\n", g->file, g->warning ? "warning" : "error",
+				     g->msg ? g->msg : "");
+		if (n > 0)
+			hr_put_escaped(out, line, (size_t)n - 1, false), fputc('\n', out);
+		free(line);
 	}
 }
 

@@ -103,6 +103,7 @@ struct live {
 struct problem {
 	char *source;
 	char *message;
+	bool input; /* a required input refused or malformed (hr_facts_add_input_error) */
 };
 
 struct hr_facts {

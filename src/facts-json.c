@@ -248,8 +248,9 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	}
 
 	for (i = 0; i < f->nproblems; i++)
-		json_array_append_new(problems, json_pack("{s:s,s:s}", "source", f->problems[i].source,
-							  "message", f->problems[i].message));
+		json_array_append_new(problems, json_pack("{s:s?,s:s?,s:b}", "source", f->problems[i].source,
+							  "message", f->problems[i].message, "input_error",
+							  f->problems[i].input));
 	json_object_set_new(root, "problems", problems);
 	return root;
 }

@@ -339,22 +339,51 @@ int hr_facts_set_missing(hr_facts *f, const char *name, const char *reason)
 	return e->missing ? 0 : -ENOMEM;
 }
 
-void hr_facts_add_problem(hr_facts *f, const char *source, const char *fmt, ...)
+/* Appends one problem; input: it is also an input error. */
+static void add_problem(hr_facts *f, bool input, const char *source, const char *fmt, va_list ap)
 {
 	struct problem *np;
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	np = realloc(f->problems, (f->nproblems + 1) * sizeof(*np));
 	if (!np)
 		return;
 	f->problems = np;
 	np[f->nproblems].source = strdup(source ? source : "");
 	np[f->nproblems].message = strdup(msg);
+	np[f->nproblems].input = input;
 	f->nproblems++;
+}
+
+void hr_facts_add_problem(hr_facts *f, const char *source, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_problem(f, false, source, fmt, ap);
+	va_end(ap);
+}
+
+void hr_facts_add_input_error(hr_facts *f, const char *source, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_problem(f, true, source, fmt, ap);
+	va_end(ap);
+}
+
+json_t *hr_facts_input_errors_json(const hr_facts *f)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; out && i < f->nproblems; i++)
+		if (f->problems[i].input)
+			json_array_append_new(out, json_pack("{s:s?,s:s?}", "source", f->problems[i].source,
+							     "message", f->problems[i].message));
+	return out;
 }
 
 size_t hr_facts_problem_count(const hr_facts *f)

@@ -143,6 +143,14 @@ int hr_facts_set_missing(hr_facts *f, const char *name, const char *reason);
 void hr_facts_add_problem(hr_facts *f, const char *source, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 size_t hr_facts_problem_count(const hr_facts *f);
+/* Notes that a required input was refused or malformed: one the rules
+ * cannot judge the system without (a socket table, a counter file, a
+ * sysctl a rule needs). A problem like the others, and also an input
+ * error: the audit over these facts is UNKNOWN (audit.h). */
+void hr_facts_add_input_error(hr_facts *f, const char *source, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The input errors, [{source, message}] in the order met (owned; NULL on ENOMEM). */
+json_t *hr_facts_input_errors_json(const hr_facts *f);
 
 /* Probe metadata: root ("" live), socket source ("netlink sock_diag",
  * "/proc/net/tcp"), counter interval in seconds (0 = single sample). */

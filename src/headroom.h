@@ -67,9 +67,28 @@ int hr_read_file(const char *path, char **out, size_t *len);
  * at most max + 1 of them (see src/bounds.h for the bounds). */
 int hr_read_file_max(const char *path, size_t max, char **out, size_t *len);
 
+/* As root (euid 0), checks an input that decides what root does (a rule
+ * file or directory, a profile, a workload file, the persisted file):
+ * path (it need not exist yet) and every directory above it must be owned
+ * by root (or the owner of the running binary) and not writable by group or others (a root-owned sticky
+ * directory such as /tmp is fine); a symlink's target is held to the same.
+ * what names the kind of input in the message ("profile"). 0 when trusted,
+ * not root, or after hr_trust_inputs(true); -EPERM with err saying what
+ * and why (trust.c). */
+int hr_input_trusted(const char *path, const char *what, struct hr_err *err);
+/* --trust-inputs: root takes inputs others could have written as they are. */
+void hr_trust_inputs(bool on);
+
 /* Writes all of buf (retrying short writes and EINTR). 0 or -errno (-EIO
  * when write() returns 0). */
 int hr_write_all(int fd, const char *buf, size_t len);
+
+/* Writes len bytes of s to out as text safe for a terminal: control bytes
+ * (but tab, and newline when lines), DEL, C1 controls and bytes that are
+ * not UTF-8 become \\xNN, so nothing read from a tree, a rule or a log can
+ * move the cursor, retitle the window or answer for the user. Returns 0
+ * or -EIO. */
+int hr_put_escaped(FILE *out, const char *s, size_t len, bool lines);
 
 /* Trims leading and trailing whitespace in place; returns s. */
 char *hr_strtrim(char *s);

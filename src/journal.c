@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -168,6 +167,7 @@ static int check_file(int fd, const char *path, struct hr_err *err)
 /* Appends one event (borrowed) and fsyncs. */
 static int append_borrowed(hr_journal *j, json_t *event)
 {
+	struct stat st;
 	char *line;
 	size_t len;
 	int r;
@@ -178,12 +178,26 @@ static int append_borrowed(hr_journal *j, json_t *event)
 	if (!line)
 		return -ENOMEM;
 	len = strlen(line);
+	/* Never write what parse() would refuse to read back: a line over
+	 * its bound, or a file growing over its bound, makes the whole
+	 * journal unreadable. Callers check their records up front
+	 * (hr_journal_line_len); this is the last guard. */
+	if (len + 1 > HR_JOURNAL_MAX_LINE || (fstat(j->fd, &st) == 0 && (size_t)st.st_size + len + 1 > HR_JOURNAL_MAX_FILE)) {
+		free(line);
+		return len + 1 > HR_JOURNAL_MAX_LINE ? -EMSGSIZE : -EFBIG;
+	}
 	line[len] = '\n'; /* json_dumps NUL-terminates: overwrite with the newline */
 	r = hr_write_all(j->fd, line, len + 1);
 	free(line);
 	if (r == 0 && fsync(j->fd) < 0)
 		r = -errno;
 	return r;
+}
+
+size_t hr_journal_line_len(const json_t *event)
+{
+	/* json_dumpb with no buffer returns the size it needs. */
+	return event ? json_dumpb(event, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER) + 1 : 0;
 }
 
 int hr_journal_append(hr_journal *j, json_t *event)
@@ -507,40 +521,69 @@ json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struc
 	return t;
 }
 
+int64_t hr_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t hr_txn_deadline_ms(const json_t *txn)
+{
+	int64_t deadline = 0;
+	json_t *ev;
+	size_t i;
+
+	json_array_foreach(json_object_get(txn, "events"), i, ev) {
+		if (strcmp(json_string_value(json_object_get(ev, "type")), "confirm_wait"))
+			continue;
+		deadline = json_integer_value(json_object_get(ev, "deadline_ms"));
+		if (!deadline) /* a journal from before deadline_ms: whole seconds */
+			deadline = (int64_t)json_integer_value(json_object_get(ev, "deadline")) * 1000;
+	}
+	return deadline;
+}
+
+bool hr_txn_other_boot(const json_t *txn)
+{
+	const char *root = json_string_value(json_object_get(json_object_get(txn, "header"), "root"));
+	const char *then = json_string_value(json_object_get(json_object_get(txn, "header"), "boot_id"));
+	char *now;
+	bool other;
+
+	if (root && *root)
+		return false; /* a tree has no boot */
+	now = hr_boot_id();
+	other = then && now && strcmp(then, now);
+	free(now);
+	return other;
+}
+
 const char *hr_txn_status(const json_t *txn, bool busy)
 {
 	const char *status = NULL;
 	json_t *ev;
 	size_t i;
-	json_int_t deadline = 0, watcher = 0;
 
 	json_array_foreach(json_object_get(txn, "events"), i, ev) {
 		const char *type = json_string_value(json_object_get(ev, "type"));
 
 		if (!strcmp(type, "done") || !strcmp(type, "rollback"))
 			status = json_string_value(json_object_get(ev, "outcome"));
-		else if (!strcmp(type, "confirm_wait")) {
+		else if (!strcmp(type, "confirm_wait"))
 			status = "awaiting-confirm";
-			deadline = json_integer_value(json_object_get(ev, "deadline"));
-		} else if (!strcmp(type, "watcher"))
-			watcher = json_integer_value(json_object_get(ev, "pid"));
 		else if (!strcmp(type, "confirmed"))
 			status = "confirmed";
 	}
 	if (!status)
 		return busy ? "in-progress" : "interrupted";
-	if (!strcmp(status, "awaiting-confirm") && !busy) {
-		/* The watcher died with the boot it ran in: a transaction from an
-		 * earlier boot can never be reverted by it (and a pid from then
-		 * may name another process now). */
-		const char *then = json_string_value(json_object_get(json_object_get(txn, "header"), "boot_id"));
-		char *now = hr_boot_id();
-		bool other_boot = then && now && strcmp(then, now);
-
-		free(now);
-		if (other_boot || (time(NULL) > deadline + 5 && (watcher <= 0 || kill((pid_t)watcher, 0) < 0)))
-			return "confirm-expired";
-	}
+	/* The deadline is the journal's, not the watcher's: past it (or from an
+	 * earlier boot, which no watcher of then survived) the transaction is
+	 * expired whether or not a watcher still lives, and whichever headroom
+	 * process comes first rolls it back. */
+	if (!strcmp(status, "awaiting-confirm") && (hr_wall_ms() > hr_txn_deadline_ms(txn) || hr_txn_other_boot(txn)))
+		return "confirm-expired";
 	return status;
 }
 
@@ -548,4 +591,55 @@ bool hr_txn_status_needs_rollback(const char *s)
 {
 	return !strcmp(s, "interrupted") || !strcmp(s, "confirm-expired") ||
 	       !strcmp(s, "failed-rollback-incomplete") || !strcmp(s, "rollback-incomplete");
+}
+
+/* Whether path is an empty journal nobody holds, and with remove, removes it. */
+static bool empty_unlocked(const char *path, bool remove)
+{
+	struct stat st;
+	bool yes;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && st.st_uid == geteuid() &&
+	      flock(fd, LOCK_EX | LOCK_NB) == 0 && (!remove || unlink(path) == 0);
+	close(fd);
+	return yes;
+}
+
+size_t hr_journal_sweep_empty(const char *state_dir, bool have_lock, void (*removed)(void *ud, const char *id),
+			      void *ud)
+{
+	char **ids, path[PATH_MAX + 80];
+	size_t n, i, done = 0, found = 0;
+	int lock = -1;
+
+	if (hr_journal_list(state_dir, &ids, &n) < 0)
+		n = 0, ids = NULL;
+	/* The state lock only when there is something to remove: a command
+	 * holding it even briefly would make an apply starting then refuse. */
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/txn/%s.journal", state_dir, ids[i]);
+		found += empty_unlocked(path, false);
+	}
+	if (found && (have_lock || (lock = hr_state_lock(state_dir, false, NULL)) >= 0))
+		for (i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/txn/%s.journal", state_dir, ids[i]);
+			if (empty_unlocked(path, true)) {
+				done++;
+				if (removed)
+					removed(ud, ids[i]);
+			}
+		}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	if (done) {
+		snprintf(path, sizeof(path), "%s/txn", state_dir);
+		fsync_dir(path);
+	}
+	if (lock >= 0)
+		close(lock);
+	return done;
 }

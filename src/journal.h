@@ -40,8 +40,17 @@ int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t rese
 int hr_journal_open(const char *state_dir, const char *id, bool wait, hr_journal **out,
 		    struct hr_err *err);
 /* Appends one event (the reference is taken: callers pass json_pack()
- * results; "time" is added) and fsyncs. 0 or -errno. */
+ * results; "time" is added) and fsyncs. 0 or -errno: -EMSGSIZE for a line
+ * over HR_JOURNAL_MAX_LINE, -EFBIG when the file would grow over
+ * HR_JOURNAL_MAX_FILE (bounds.h): nothing is written that could not be
+ * read back. */
 int hr_journal_append(hr_journal *j, json_t *event);
+/* The bytes an event takes as a journal line (its newline included, its
+ * "time" not: add HR_JOURNAL_TIME_LEN), to check records before a
+ * transaction starts. */
+size_t hr_journal_line_len(const json_t *event);
+#define HR_JOURNAL_TIME_LEN 32
+
 /* Re-reads the whole transaction: {"header": {...}, "events": [...]}
  * (owned); a torn last line (crash mid-append) is skipped. */
 json_t *hr_journal_read(hr_journal *j);
@@ -54,6 +63,14 @@ void hr_journal_close(hr_journal *j);
 
 /* Transaction ids in the state dir, oldest first (owned). */
 int hr_journal_list(const char *state_dir, char ***ids, size_t *n);
+/* Removes each journal an apply was killed in between creating it and its
+ * begin record: empty (0 bytes) and not locked. Nothing was written to the
+ * kernel then (the begin record is fsynced before the first write). Only
+ * with the state lock held (have_lock, or taken here without waiting:
+ * an apply running holds it and its journal may be empty for a moment).
+ * Calls removed(ud, id) for each. Returns how many. */
+size_t hr_journal_sweep_empty(const char *state_dir, bool have_lock, void (*removed)(void *ud, const char *id),
+			      void *ud);
 /* Reads a transaction without locking: owned {"header", "events"} and
  * *busy = someone holds its lock now. NULL with err on failure. */
 json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struct hr_err *err);
@@ -61,9 +78,18 @@ json_t *hr_journal_peek(const char *state_dir, const char *id, bool *busy, struc
 /* Status of a transaction read by hr_journal_read/peek: "applied",
  * "awaiting-confirm", "confirmed", "failed-rolled-back",
  * "failed-rollback-incomplete", "rolled-back", "rollback-incomplete",
- * "in-progress", "interrupted" (needs rollback), "confirm-expired" (the
- * confirm deadline passed and nobody rolled back: needs rollback). */
+ * "in-progress", "interrupted" (needs rollback), "confirm-expired" (awaiting
+ * confirmation past its journaled deadline, or from an earlier boot: needs
+ * rollback, whether or not its watcher lives). */
 const char *hr_txn_status(const json_t *txn, bool busy);
+/* The confirm deadline of a transaction (wall clock, ms since the epoch),
+ * from its last confirm_wait record; 0 when it has none. */
+int64_t hr_txn_deadline_ms(const json_t *txn);
+/* True when a live transaction (not --root) was journaled in an earlier boot. */
+bool hr_txn_other_boot(const json_t *txn);
+/* The wall clock in milliseconds since the epoch (the unit of deadlines). */
+int64_t hr_wall_ms(void);
+
 /* True for statuses that leave keys needing a rollback. */
 bool hr_txn_status_needs_rollback(const char *status);
 

@@ -18,8 +18,9 @@
 #include "sysctld.h"
 
 /* Parses one sysctl.d line into key and value (in place); false for
- * comments and blanks. A leading '-' (systemd: ignore failure) is dropped. */
-static bool parse_line(char *line, char **key, char **value)
+ * comments and blanks. A leading '-' (systemd-sysctl: a key missing at boot
+ * is not an error) is not part of the key: *dash says it was there. */
+static bool parse_line(char *line, char **key, char **value, bool *dash)
 {
 	char *eq, *k;
 
@@ -31,7 +32,8 @@ static bool parse_line(char *line, char **key, char **value)
 		return false;
 	*eq = '\0';
 	k = hr_strtrim(line);
-	if (*k == '-')
+	*dash = *k == '-';
+	if (*dash)
 		k++;
 	*key = k;
 	*value = hr_strtrim(eq + 1);
@@ -41,7 +43,7 @@ static bool parse_line(char *line, char **key, char **value)
 int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n, const char *txn,
 		      char **out)
 {
-	json_t *keys = json_object();
+	json_t *keys = json_object(), *dashed = json_object();
 	char *copy = old_content ? strdup(old_content) : NULL, *line, *save = NULL, *buf = NULL;
 	const char *k;
 	json_t *v;
@@ -53,9 +55,17 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 	*out = NULL;
 	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 		char *key, *value, norm[HR_KEY_MAX];
+		bool dash;
 
-		if (parse_line(line, &key, &value) && hr_sysctl_normalise(key, norm, sizeof(norm), NULL) == 0)
+		if (parse_line(line, &key, &value, &dash) && hr_sysctl_normalise(key, norm, sizeof(norm), NULL) == 0) {
 			json_object_set_new(keys, norm, json_string(value));
+			/* The '-' stays with its key, also when headroom sets it:
+			 * it changes what boot does when the key is missing. */
+			if (dash)
+				json_object_set_new(dashed, norm, json_true());
+			else
+				json_object_del(dashed, norm);
+		}
 	}
 	free(copy);
 	for (i = 0; i < n; i++) {
@@ -67,6 +77,7 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 	f = open_memstream(&buf, &len);
 	if (!f) {
 		json_decref(keys);
+		json_decref(dashed);
 		return -ENOMEM;
 	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -74,8 +85,9 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
 		   "# Managed file: 'headroom apply --persist' rewrites it, 'headroom rollback' restores it.\n",
 		txn ? txn : "-", stamp);
 	json_object_foreach(keys, k, v)
-		fprintf(f, "%s = %s\n", k, json_string_value(v));
+		fprintf(f, "%s%s = %s\n", json_object_get(dashed, k) ? "-" : "", k, json_string_value(v));
 	json_decref(keys);
+	json_decref(dashed);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -ENOMEM;
@@ -115,11 +127,46 @@ void hr_persist_sweep(const char *path)
 	closedir(d);
 }
 
+/* The file a path names once its symlinks are followed (a sysctl.d entry
+ * is often a link into a configuration repository): into out, also when
+ * the last link dangles. 0, or -ELOOP after 40 links, -ENAMETOOLONG. */
+static int link_target(const char *path, char *out, size_t n)
+{
+	char cur[PATH_MAX], link[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	int hops;
+
+	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
+		return -ENAMETOOLONG;
+	for (hops = 0; lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+		ssize_t k = readlink(cur, link, sizeof(link) - 1);
+
+		if (hops == 40)
+			return -ELOOP;
+		if (k < 0)
+			return -errno;
+		link[k] = '\0';
+		snprintf(dir, sizeof(dir), "%s", cur);
+		if (link[0] == '/')
+			snprintf(cur, sizeof(cur), "%s", link);
+		else if (snprintf(cur, sizeof(cur), "%s/%s", dirname(dir), link) >= (int)sizeof(cur))
+			return -ENAMETOOLONG;
+	}
+	return snprintf(out, n, "%s", cur) < (int)n ? 0 : -ENAMETOOLONG;
+}
+
 int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 {
-	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX];
+	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
 	int fd, r = 0;
 
+	/* A symlink stays: its target is what is written (or removed). */
+	r = link_target(path, target, sizeof(target));
+	if (r < 0) {
+		hr_err_set(err, r, "cannot follow %s: %s", path, hr_strerror(r));
+		return r;
+	}
+	path = target;
 	snprintf(copy, sizeof(copy), "%s", path);
 	snprintf(dir, sizeof(dir), "%s", dirname(copy));
 	hr_persist_sweep(path);
@@ -202,12 +249,13 @@ json_t *hr_persist_conflicts(const char *config_root, const char *persist_path, 
 		/* strtok_r skips empty lines, so count newlines by hand. */
 		for (line = buf; line && *line; line = save) {
 			char *key, *value, norm[HR_KEY_MAX];
+			bool dash;
 
 			save = strchr(line, '\n');
 			if (save)
 				*save++ = '\0';
 			lineno++;
-			if (!parse_line(line, &key, &value) || hr_sysctl_normalise(key, norm, sizeof(norm), NULL) < 0)
+			if (!parse_line(line, &key, &value, &dash) || hr_sysctl_normalise(key, norm, sizeof(norm), NULL) < 0)
 				continue;
 			for (j = 0; j < n; j++)
 				if (!strcmp(norm, kv[j].key) && !hr_sysctl_equal(value, kv[j].value))

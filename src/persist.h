@@ -23,9 +23,10 @@ struct hr_kv {
 int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n, const char *txn,
 		      char **out);
 
-/* Replaces path by content atomically; content NULL removes the file.
- * 0; 1 when the file is in place but the directory fsync failed (err says
- * so); or -errno with nothing changed (err names the step). */
+/* Replaces path by content atomically; content NULL removes the file. A
+ * symlink is kept: the file it points to is replaced (or removed), in that
+ * file's directory. 0; 1 when the file is in place but the directory fsync
+ * failed (err says so); or -errno with nothing changed (err names the step). */
 int hr_persist_write(const char *path, const char *content, struct hr_err *err);
 /* Removes PATH.headroom-tmp.PID files whose writer is gone (what a crash
  * between creating the temporary file and renaming it leaves). Quiet. */

@@ -67,7 +67,13 @@ struct counter_ctx {
 	const char *source;
 	struct sample *sample;   /* collects the rate counters, may be NULL */
 	bool record;             /* set facts */
+	bool required;           /* a file the rules need: its problems are input errors */
 };
+
+/* A problem of the file being read: an input error when the rules need it. */
+#define file_problem(c, ...)                                                      \
+	((c)->required ? hr_facts_add_input_error((c)->r->f, (c)->source, __VA_ARGS__) \
+		       : hr_facts_add_problem((c)->r->f, (c)->source, __VA_ARGS__))
 
 /* Keeps a counter in the sample's full list (it gets a rate); source names
  * where it came from, for the one problem when the list is full. */
@@ -162,7 +168,7 @@ static char *counter_line(struct counter_ctx *c, char **cur, unsigned long *line
 	(*lineno)++;
 	*colon = strchr(line, ':');
 	if (!*colon && *hr_strtrim(line))
-		hr_facts_add_problem(c->r->f, c->source, "line %lu: no 'Group:' prefix; skipped", *lineno);
+		file_problem(c, "line %lu: no 'Group:' prefix; skipped", *lineno);
 	return line;
 }
 
@@ -196,7 +202,7 @@ static long parse_pairs(struct counter_ctx *c, char *text)
 				if (!hok || !vok)
 					break;
 				if (!parse_num(vt, vt + vl, &v)) {
-					hr_facts_add_problem(c->r->f, c->source,
+					file_problem(c,
 							     "line %lu: %.*s %.*s: value '%.*s' is not a number; skipped",
 							     lineno, (int)glen, line, (int)hl, hn, (int)vl, vt);
 					continue;
@@ -205,14 +211,14 @@ static long parse_pairs(struct counter_ctx *c, char *text)
 				n++;
 			}
 			if (hok != vok)
-				hr_facts_add_problem(c->r->f, c->source,
+				file_problem(c,
 						     "lines %lu-%lu: %.*s has %s names than values (truncated?)",
 						     hdrno, lineno, (int)glen, line, hok ? "more" : "fewer");
 			hdr = NULL;
 		}
 	}
 	if (hdr)
-		hr_facts_add_problem(c->r->f, c->source, "line %lu: header without a value line (truncated?)",
+		file_problem(c, "line %lu: header without a value line (truncated?)",
 				     hdrno);
 	return n;
 }
@@ -234,13 +240,13 @@ static long parse_flat(struct counter_ctx *c, char *text)
 				double v;
 
 				if (!token(&p, e, &t2, &l2)) {
-					hr_facts_add_problem(c->r->f, c->source,
+					file_problem(c,
 							     "line %lu: '%.*s' has no value (truncated?)", lineno,
 							     (int)l1, t1);
 					break;
 				}
 				if (!parse_num(t2, t2 + l2, &v)) {
-					hr_facts_add_problem(c->r->f, c->source,
+					file_problem(c,
 							     "line %lu: %.*s %.*s: value '%.*s' is not a number; skipped",
 							     lineno, (int)(colon - line), line, (int)l1, t1, (int)l2, t2);
 					continue;
@@ -295,7 +301,7 @@ static long parse_softnet(struct counter_ctx *c, char *text)
 				break;
 			v = strtoull(p, &end, 16);
 			if (end == p || (*end && *end != ' ' && *end != '\t')) {
-				hr_facts_add_problem(c->r->f, c->source, "line %lu: column %d is not hex; row skipped",
+				file_problem(c, "line %lu: column %d is not hex; row skipped",
 						     lineno, col + 1);
 				col = -1;
 				break;
@@ -360,7 +366,7 @@ static long parse_snmp6(struct counter_ctx *c, char *text)
 			continue;
 		six = memchr(t1, '6', l1);
 		if (!token(&p, e, &t2, &l2) || !six || six + 1 >= t1 + l1 || !parse_num(t2, t2 + l2, &v)) {
-			hr_facts_add_problem(c->r->f, c->source, "line %lu: not 'Group6Name value'; skipped", lineno);
+			file_problem(c, "line %lu: not 'Group6Name value'; skipped", lineno);
 			continue;
 		}
 		counter(c, t1, (size_t)(six + 1 - t1), six + 1, (size_t)(t1 + l1 - six - 1), v);
@@ -372,10 +378,10 @@ static long parse_snmp6(struct counter_ctx *c, char *text)
 /* Reads one counter file (below base: "" for the tree itself, or the
  * second sample's directory) and feeds its counters. Returns values read or -errno. */
 static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
-			 const char *groups, int layout, struct sample *s, bool record)
+			 const char *groups, int layout, bool required, struct sample *s, bool record)
 {
 	char path[4096], abs[512];
-	struct counter_ctx c = {r, prefix, groups, path, s, record};
+	struct counter_ctx c = {r, prefix, groups, path, s, record, required};
 	long n;
 
 	if (hr_probe_msgf(abs, sizeof(abs), "%s%s", base, file) < 0 ||
@@ -393,11 +399,11 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 				hr_facts_set_missing(r->f, "softnet.Softnet.dropped",
 						     "no /proc/net/softnet_stat (a tree captured before headroom read it)");
 		} else
-			hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
+			file_problem(&c, "%s", hr_probe_why(n));
 		return n;
 	}
 	if (hr_probe_bad_byte(r->buf, (size_t)n) >= 0) {
-		hr_facts_add_problem(r->f, path, "not a text file; skipped");
+		file_problem(&c, "not a text file; skipped");
 		return -EBADMSG;
 	}
 	n = layout == L_FLAT    ? parse_flat(&c, r->buf)
@@ -405,7 +411,7 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 	    : layout == L_SNMP6 ? parse_snmp6(&c, r->buf)
 				: parse_pairs(&c, r->buf);
 	if (n == 0)
-		hr_facts_add_problem(r->f, path, "no counters found");
+		file_problem(&c, "no counters found");
 	return n;
 }
 
@@ -413,13 +419,14 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 static const struct counter_file {
 	const char *file, *prefix, *groups;
 	int layout;
+	bool required; /* the rules need it (sockstat6 and snmp6 are absent without IPv6) */
 } counter_files[] = {
-	{F_SOCKSTAT, "sockstat", NULL, L_FLAT},
-	{F_SOCKSTAT6, "sockstat6", NULL, L_FLAT},
-	{F_SNMP, "snmp", NULL, L_PAIRS},
-	{F_NETSTAT, "netstat", NULL, L_PAIRS},
-	{F_SOFTNET, "softnet", NULL, L_HEX},
-	{F_SNMP6, "snmp6", NULL, L_SNMP6},
+	{F_SOCKSTAT, "sockstat", NULL, L_FLAT, true},
+	{F_SOCKSTAT6, "sockstat6", NULL, L_FLAT, false},
+	{F_SNMP, "snmp", NULL, L_PAIRS, true},
+	{F_NETSTAT, "netstat", NULL, L_PAIRS, true},
+	{F_SOFTNET, "softnet", NULL, L_HEX, false},
+	{F_SNMP6, "snmp6", NULL, L_SNMP6, false},
 };
 
 /* A later sample of one rate file (live, or a tree's sample2 below base):
@@ -432,7 +439,7 @@ long hr_probe_rate_sample(struct run *r, const char *base, const char *file, str
 	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++)
 		if (!strcmp(counter_files[i].file, file))
 			return counter_file(r, base, file, counter_files[i].prefix, counter_files[i].groups,
-					    counter_files[i].layout, s, true);
+					    counter_files[i].layout, counter_files[i].required, s, true);
 	return -ENOENT;
 }
 
@@ -449,7 +456,7 @@ void hr_probe_counters(struct run *r, struct sample *s)
 
 		r->counters_read = 0;
 		n = counter_file(r, "", files[i].file, files[i].prefix, files[i].groups,
-				 files[i].layout, s, true);
+				 files[i].layout, files[i].required, s, true);
 		hr_path_at(path, sizeof(path), r->root, files[i].file);
 		if (n < 0) {
 			hr_probe_msgf(why[i], sizeof(why[i]), "%s: %s", path, hr_probe_why(n));

@@ -76,10 +76,12 @@ struct sample {
  * not worth a compiler warning); returns -ENAMETOOLONG when it happened. */
 int hr_probe_msgf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Reads a sysctl file named relative to an open directory into buf
- * (VALBUF bytes); a symlink is refused. Length or -errno. */
-long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type);
+ * (VALBUF bytes); a symlink is refused; tree: a captured tree's file, a
+ * regular file with one link checked before it is opened. Length or -errno. */
+long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type, bool tree);
 /* Opens abs ("/proc/net/snmp") in the tree being probed, never through a
- * symlink or outside the tree. fd or -errno. */
+ * symlink or outside the tree; under --root a file only when it is a
+ * regular file with one link, checked before it is opened. fd or -errno. */
 int hr_probe_tree_open(const struct run *r, const char *abs, int flags);
 /* Reads a small regular file of the tree into r->buf. Length or -errno. */
 long hr_probe_read_tree(struct run *r, const char *abs);
@@ -88,6 +90,9 @@ long hr_probe_read_tree(struct run *r, const char *abs);
 const char *hr_probe_why(long err);
 /* Offset of the first byte the kernel would not print in a value, or -1. */
 long hr_probe_bad_byte(const char *v, size_t len);
+/* A single value (sysctl, osrelease): one line of printable ASCII (tabs
+ * allowed), a newline only at its end. Offset of the first bad byte, or -1. */
+long hr_probe_bad_value(const char *v, size_t len);
 
 /* ---- the readers, in the order hr_probe_run calls them */
 

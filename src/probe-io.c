@@ -105,13 +105,65 @@ static long read_fd(int fd, char *buf, bool check_type)
 	return read_fd_at_most(fd, buf, check_type, false);
 }
 
-/* Reads a sysctl file named relative to an open directory; a symlink is
- * refused (ELOOP) and a FIFO does not block (O_NONBLOCK). */
-long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type)
+/* A captured tree's file, looked at before it is opened: pathfd is an
+ * O_PATH descriptor of it (nothing opened: a device node is not armed, a
+ * FIFO's writer not woken). fstat must show a regular file with one link
+ * (a hard link to /etc/shadow is that file under another name, not a
+ * capture); only then is it opened for reading, through /proc/self/fd so
+ * that it is the same inode. Without /proc, dirfd/name are opened again
+ * and must be the same inode. Closes pathfd; fd or -errno (-ELOOP a
+ * symlink, -EISDIR, -EINVAL not a regular file, -EMLINK a hard link). */
+static int open_checked(int pathfd, int dirfd, const char *name, int flags)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st, st2;
+	char self[64];
+	int fd, r = 0;
 
-	return read_fd_at_most(fd < 0 ? -errno : fd, buf, check_type, true);
+	if (pathfd < 0)
+		return -errno;
+	if (fstat(pathfd, &st) < 0)
+		r = -errno;
+	else if (S_ISLNK(st.st_mode))
+		r = -ELOOP;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (st.st_nlink != 1)
+		r = -EMLINK;
+	if (r < 0) {
+		close(pathfd);
+		return r;
+	}
+	flags = (flags & ~(O_PATH | O_NOFOLLOW | O_DIRECTORY)) | O_CLOEXEC;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pathfd);
+	fd = open(self, flags);
+	if (fd < 0 && errno == ENOENT) {
+		fd = openat(dirfd, name, flags | O_NOFOLLOW);
+		if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
+			close(fd);
+			errno = ESTALE;
+			fd = -1;
+		}
+	}
+	r = fd < 0 ? -errno : fd;
+	close(pathfd);
+	return r;
+}
+
+/* Reads a sysctl file named relative to an open directory; a symlink is
+ * refused (ELOOP) and a FIFO does not block (O_NONBLOCK). In a captured
+ * tree the file is checked before it is opened (open_checked). */
+long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type, bool tree)
+{
+	int fd;
+
+	if (tree)
+		fd = open_checked(openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), dirfd, name,
+				  O_RDONLY | O_NONBLOCK);
+	else
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	return read_fd_at_most(fd < 0 && !tree ? -errno : fd, buf, check_type, true);
 }
 
 /* Opens abs ("/proc/net/snmp") in the tree being probed. Live, it is the
@@ -119,16 +171,20 @@ long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type
  * one). Under --root every component must resolve below the root without
  * a symlink (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, Linux 5.6), so
  * a hostile tree cannot make the probe read and print files elsewhere;
- * older kernels refuse a symlink at the last component only. fd or -errno. */
+ * older kernels refuse a symlink at the last component only. A file (not
+ * O_DIRECTORY) of a tree is opened with O_PATH first and must be a regular
+ * file with one link (open_checked). fd or -errno. */
 int hr_probe_tree_open(const struct run *r, const char *abs, int flags)
 {
-	int fd;
+	int fd, oflags = flags;
 
 	flags |= O_CLOEXEC | O_NOFOLLOW;
 	if (r->rootfd < 0) {
 		fd = open(abs, flags);
 		return fd < 0 ? -errno : fd;
 	}
+	if (!(flags & O_DIRECTORY))
+		flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 #ifdef SYS_openat2
 	{
 		struct open_how how = {
@@ -141,11 +197,15 @@ int hr_probe_tree_open(const struct run *r, const char *abs, int flags)
 		fd = (int)syscall(SYS_openat2, r->rootfd, abs + 1, &how, sizeof(how));
 		/* ENOSYS: kernel < 5.6 (or valgrind); EPERM: a seccomp filter
 		 * that does not know openat2. Fall back to openat. */
-		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-			return fd < 0 ? -errno : fd;
+		if (fd < 0 && errno != ENOSYS && errno != EPERM)
+			return -errno;
+		if (fd >= 0)
+			return flags & O_PATH ? open_checked(fd, r->rootfd, abs + 1, oflags) : fd;
 	}
 #endif
 	fd = openat(r->rootfd, abs + 1, flags);
+	if (fd >= 0 && (flags & O_PATH))
+		return open_checked(fd, r->rootfd, abs + 1, oflags);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -162,9 +222,14 @@ int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
 
 		if (hr_path_at(path, sizeof(path), t->root, abs) < 0)
 			return -ENAMETOOLONG;
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
+		if (t->root && *t->root) {
+			fd = open_checked(open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), AT_FDCWD, path,
+					  O_RDONLY | O_NONBLOCK);
+		} else {
+			fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				fd = -errno;
+		}
 	}
 	if (fd < 0)
 		return fd;
@@ -196,6 +261,24 @@ const char *hr_probe_why(long err)
 	if (err == -EFBIG)
 		return "refused: larger than " HR_STR(HR_PROBE_MAX_VALUE_KIB) " KiB";
 	return hr_strerror_about((int)err, HR_ABOUT_TREE);
+}
+
+/* Checks a single value (a sysctl, osrelease, boot_id) is what the kernel
+ * prints: one line of printable ASCII (tabs in vectors), a newline only at
+ * its end. Returns the offset of the first byte that is not, or -1. */
+long hr_probe_bad_value(const char *v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '\n' && i + 1 == len)
+			break;
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			return (long)i;
+	}
+	return -1;
 }
 
 /* Checks a value is text the kernel could have printed: no NUL or control

@@ -18,7 +18,7 @@ static void kernel_str(struct run *r, const char *name, const char *file)
 	if (hr_path_at(path, sizeof(path), r->root, file) < 0)
 		return;
 	n = hr_probe_read_tree(r, file);
-	if (n >= 0 && hr_probe_bad_byte(r->buf, (size_t)n) < 0 && *hr_strtrim(r->buf)) {
+	if (n >= 0 && hr_probe_bad_value(r->buf, (size_t)n) < 0 && *hr_strtrim(r->buf)) {
 		hr_facts_set_str(r->f, name, hr_strtrim(r->buf), path);
 		r->usable++;
 		return;
@@ -27,9 +27,9 @@ static void kernel_str(struct run *r, const char *name, const char *file)
 		char why[4200];
 
 		hr_probe_msgf(why, sizeof(why), "%s: %s", path,
-			 n < 0 ? hr_probe_why(n) : "value is empty or not text");
+			 n < 0 ? hr_probe_why(n) : "value is empty or not text on one line");
 		hr_facts_set_missing(r->f, name, why);
-		hr_facts_add_problem(r->f, path, "%s", n < 0 ? hr_probe_why(n) : "value is empty or not text");
+		hr_facts_add_problem(r->f, path, "%s", n < 0 ? hr_probe_why(n) : "value is empty or not text on one line");
 	}
 }
 

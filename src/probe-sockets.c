@@ -128,9 +128,10 @@ void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz)
 			continue;
 		p[i] = hr_procnet_open_fd(hr_probe_tree_open(r, files[i], O_RDONLY | O_NONBLOCK), path[i], fams[i], &err);
 		if (!p[i]) {
-			/* No tcp6 is normal on a box without IPv6. */
+			/* No tcp6 is normal on a box without IPv6; every kernel
+			 * has tcp, and a table refused hides its sockets. */
 			if (!(i == 1 && err == -ENOENT))
-				hr_facts_add_problem(r->f, path[i], "%s", hr_probe_why(err));
+				hr_facts_add_input_error(r->f, path[i], "%s", hr_probe_why(err));
 			continue;
 		}
 		opened++;
@@ -143,8 +144,12 @@ void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz)
 			continue;
 		n = hr_procnet_listeners(p[i], r->f);
 		if (n < 0) {
-			if (n != -EBADMSG)
+			/* An empty tcp6 is a tree's way of saying "no IPv6" (as a
+			 * missing one is): a problem, not a refused input. */
+			if (i == 1 && n == -ENODATA)
 				hr_facts_add_problem(r->f, path[i], "read failed: %s", hr_probe_why(n));
+			else if (n != -EBADMSG)
+				hr_facts_add_input_error(r->f, path[i], "read failed: %s", hr_probe_why(n));
 			hr_procnet_close(p[i]);
 			p[i] = NULL;
 			opened--;
@@ -158,7 +163,7 @@ void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz)
 			continue;
 		n = hr_procnet_rest(p[i], r->f);
 		if (n < 0)
-			hr_facts_add_problem(r->f, path[i], "read failed: %s (sockets after this point not counted)",
+			hr_facts_add_input_error(r->f, path[i], "read failed: %s (sockets after this point not counted)",
 					     hr_probe_why(n));
 		else
 			total += n;
@@ -178,7 +183,7 @@ void hr_probe_sockets_live(struct run *r, bool idle)
 	long n = hr_sockdiag_dump_opts(r->f, &o, &e);
 
 	if (n < 0) {
-		hr_facts_add_problem(r->f, "sockets", "%s", e.msg[0] ? e.msg : hr_strerror((int)n));
+		hr_facts_add_input_error(r->f, "sockets", "%s", e.msg[0] ? e.msg : hr_strerror((int)n));
 		return;
 	}
 	hr_facts_sockets_done(r->f);

@@ -143,7 +143,7 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, 
 		hr_facts_set_sysctl_absent(r->f, key, "not read: a secret (key material)");
 		return;
 	}
-	n = hr_probe_read_small(dirfd, name, r->buf, check_type);
+	n = hr_probe_read_small(dirfd, name, r->buf, check_type, r->rootfd >= 0);
 	if (n < 0) {
 		/* Write-only sysctls (mode 0200) cannot be read even by root, and
 		 * root-only ones (0600) not by others: facts we cannot have, noted
@@ -161,19 +161,22 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, 
 		}
 		hr_probe_msgf(why, sizeof(why), "%s: %s", src, what);
 		hr_facts_set_sysctl_absent(r->f, key, why);
-		if (!hidden || wi >= 0)
+		if (wi >= 0)
+			hr_facts_add_input_error(r->f, src, "%s", what);
+		else if (!hidden)
 			hr_facts_add_problem(r->f, src, "%s", what);
 		return;
 	}
-	bad = hr_probe_bad_byte(r->buf, (size_t)n);
+	bad = hr_probe_bad_value(r->buf, (size_t)n);
 	if (bad >= 0) {
 		char why[600];
 
-		hr_probe_msgf(why, sizeof(why), "%s: value is not text (byte 0x%02x at offset %ld)", src,
+		hr_probe_msgf(why, sizeof(why), "%s: value is not text on one line (byte 0x%02x at offset %ld)", src,
 			 (unsigned char)r->buf[bad], bad);
 		hr_facts_set_sysctl_absent(r->f, key, why);
-		hr_facts_add_problem(r->f, src, "value is not text (byte 0x%02x at offset %ld); key recorded as absent",
-				     (unsigned char)r->buf[bad], bad);
+		(wi >= 0 ? hr_facts_add_input_error : hr_facts_add_problem)(
+			r->f, src, "value is not text on one line (byte 0x%02x at offset %ld); key recorded as absent",
+			(unsigned char)r->buf[bad], bad);
 		return;
 	}
 	if (hr_facts_set_sysctl(r->f, key, r->buf, src) < 0)
@@ -188,8 +191,8 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, 
 			char why[600], *val = hr_ws_normalise(r->buf);
 
 			hr_probe_msgf(why, sizeof(why), "%s: value '%.60s' is %s", src, val ? val : "", e);
-			hr_facts_add_problem(r->f, src, "value '%.60s' is %s; key recorded as absent",
-					     val ? val : "", e);
+			hr_facts_add_input_error(r->f, src, "value '%.60s' is %s; key recorded as absent",
+						 val ? val : "", e);
 			free(val);
 			hr_facts_set_sysctl_absent(r->f, key, why);
 			return;
@@ -238,8 +241,9 @@ static void sysctl_dir(struct sysctl_pass *sp, size_t di)
 			/* ipv6.disable=1, or a tree captured before IPv6 keys were read. */
 			hr_probe_msgf(why[di], sizeof(why[di]), "IPv6 not enabled (no %s)", path);
 		} else {
+			/* Refused: the keys the rules need from it are not seen. */
 			hr_probe_msgf(why[di], sizeof(why[di]), "not read: %s: %s", path, hr_probe_why(-e));
-			hr_facts_add_problem(r->f, path, "%s", hr_probe_why(-e));
+			hr_facts_add_input_error(r->f, path, "%s", hr_probe_why(-e));
 		}
 		sp->dir_err[di] = why[di];
 		return;
@@ -259,10 +263,12 @@ static void sysctl_dir(struct sysctl_pass *sp, size_t di)
 			sysctl_file(sp, dirfd(d), dirpath, kp, de->d_name, true);
 			break;
 		default: {
-			char src[4096];
+			char src[4096], key[512];
 
 			hr_probe_msgf(src, sizeof(src), "%s/%s", path, de->d_name);
-			hr_facts_add_problem(r->f, src, "refused: not a regular file");
+			hr_probe_msgf(key, sizeof(key), "%s.%s", kp, de->d_name);
+			(want_index(key) >= 0 ? hr_facts_add_input_error : hr_facts_add_problem)(
+				r->f, src, "refused: not a regular file");
 			break;
 		}
 		}

@@ -373,7 +373,7 @@ static void bad_line(hr_procnet *p, hr_facts *f, const char *why)
 	if (p->nbad > PN_MAX_REPORTED || !f)
 		return;
 	snprintf(src, sizeof(src), "%s:%lu", p->label, p->line);
-	hr_facts_add_problem(f, src, "%s; line skipped", why);
+	hr_facts_add_input_error(f, src, "%s; line skipped", why);
 }
 
 /* Gives up on the rest of the file after a bound was hit, with one
@@ -386,7 +386,7 @@ static void stop(hr_procnet *p, hr_facts *f, const char *l, size_t len, const ch
 	if (!f)
 		return;
 	snprintf(src, sizeof(src), "%s:%lu", p->label, p->line);
-	hr_facts_add_problem(f, src, "%s%s; rest of the file not read (not a /proc/net/tcp file?)", why,
+	hr_facts_add_input_error(f, src, "%s%s; rest of the file not read (not a /proc/net/tcp file?)", why,
 			     memchr(l, '\0', len) ? " (binary data: a NUL byte)" : "");
 }
 
@@ -413,7 +413,7 @@ static int header(hr_procnet *p, hr_facts *f)
 
 		snprintf(src, sizeof(src), "%s:1", p->label);
 		if (f)
-			hr_facts_add_problem(f, src, "not a /proc/net/tcp header line");
+			hr_facts_add_input_error(f, src, "not a /proc/net/tcp header line");
 		return -EBADMSG;
 	}
 	return 0;
@@ -480,7 +480,7 @@ static long feed(hr_procnet *p, hr_facts *f, bool listen_only,
 		p->line++;
 	}
 	if ((!listen_only || p->stopped) && p->nbad > PN_MAX_REPORTED && f)
-		hr_facts_add_problem(f, p->label, "%lu more malformed lines skipped (not listed)",
+		hr_facts_add_input_error(f, p->label, "%lu more malformed lines skipped (not listed)",
 				     p->nbad - PN_MAX_REPORTED);
 	return n;
 }

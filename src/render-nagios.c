@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
@@ -73,10 +74,16 @@ static void nagios_perf(FILE *out, const char *prefix, const json_t *report, boo
  * newlines (start the long output) replaced. */
 static void nagios_text(FILE *out, const char *verdict)
 {
-	const char *p;
+	char *t = strdup(verdict ? verdict : "UNKNOWN"), *p;
 
-	for (p = verdict ? verdict : "UNKNOWN"; *p; p++)
-		fputc(*p == '|' ? '/' : *p == '\n' ? ' ' : *p, out);
+	if (!t)
+		return;
+	for (p = t; *p; p++)
+		if (*p == '|' || *p == '\n')
+			*p = *p == '|' ? '/' : ' ';
+	/* A tree's path or a rule's words: no control bytes (hr_put_escaped). */
+	hr_put_escaped(out, t, strlen(t), false);
+	free(t);
 }
 
 int hr_render_nagios_line(FILE *out, const char *verdict, const json_t *report)

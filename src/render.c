@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -127,8 +129,23 @@ int hr_render_report(FILE *out, const char *format, const json_t *tree,
 	const char *k;
 	int r;
 
-	if (strcmp(format, "json") && strcmp(format, "yaml") && text_fn)
-		return text_fn(out, tree);
+	if (strcmp(format, "json") && strcmp(format, "yaml") && text_fn) {
+		/* Text for people: everything in it (paths and values of a tree,
+		 * rule messages, kernel log lines) written escaped. */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (!m)
+			return -ENOMEM;
+		r = text_fn(m, tree);
+		if (fclose(m) != 0 && r >= 0)
+			r = -ENOMEM;
+		if (r >= 0)
+			r = hr_put_escaped(out, buf, len, true);
+		free(buf);
+		return r;
+	}
 	/* schema_version first: a consumer checks it before anything else. */
 	v = json_pack("{s:i}", "schema_version", HR_SCHEMA_VERSION);
 	if (!v)

@@ -219,11 +219,33 @@ static void add_dref(void *ud, const char *name, int kind, int slot)
 	nv[r->n++] = slot;
 }
 
-/* Depth-first search for cycles; computes the collections each derived needs. */
+/* Reports a derived fact whose longest chain of derived facts is longer
+ * than evaluation nests them (HR_EXPR_MAX_DEPTH; "nested deeper than 64
+ * levels" there): the chain, its first names. */
+static void too_deep(hr_ruleset *rs, struct derived *dv, struct hr_diags *d)
+{
+	char chain[900] = "";
+	int j = (int)(dv - rs->der), k;
+
+	for (k = 0; j >= 0 && k < 8; k++, j = rs->der[j].deeper) {
+		strncat(chain, rs->der[j].name, sizeof(chain) - strlen(chain) - 9);
+		strncat(chain, " -> ", sizeof(chain) - strlen(chain) - 1);
+	}
+	strncat(chain, "...", sizeof(chain) - strlen(chain) - 1);
+	hr_diags_add(d, dv->file, dv->line, dv->col, false,
+		     "derived fact '%s' nests more than %d derived facts (a chain or cycle that long fails "
+		     "evaluation): %s", dv->name, HR_EXPR_MAX_DEPTH, chain);
+	dv->bad = true;
+}
+
+/* Depth-first search for cycles; computes the collections each derived
+ * needs and its height (the nesting evaluation will need). A path deeper
+ * than 1024 is not followed: its height is then over the bound anyway. */
 static void derived_visit(hr_ruleset *rs, int i, int *path, int depth, struct hr_diags *d)
 {
 	struct derived *dv = &rs->der[i];
 	struct dref refs = {rs, NULL, 0, 0};
+	bool below_bad = false;
 	size_t k;
 
 	if (dv->state == 2)
@@ -244,18 +266,34 @@ static void derived_visit(hr_ruleset *rs, int i, int *path, int depth, struct hr
 		hr_diags_add(d, dv->file, dv->line, dv->col, false, "cycle in derived facts: %s", chain);
 		return;
 	}
-	if (depth >= 1024)
+	if (depth >= 1024) {
+		rs->der[path[depth - 1]].height = HR_EXPR_MAX_DEPTH + 1024;
 		return;
+	}
 	dv->state = 1;
+	dv->height = 1;
+	dv->deeper = -1;
 	path[depth] = i;
 	hr_expr_foreach_name(dv->e, add_dref, &refs);
 	for (k = 0; k < refs.n; k++) {
+		struct derived *c = &rs->der[refs.v[k]];
+
 		derived_visit(rs, refs.v[k], path, depth + 1, d);
-		rs->der[i].colls |= rs->der[refs.v[k]].colls;
-		if (rs->der[refs.v[k]].bad)
-			rs->der[i].bad = true;
+		rs->der[i].colls |= c->colls;
+		if (c->bad)
+			below_bad = true;
+		if (c->height + 1 > rs->der[i].height) {
+			rs->der[i].height = c->height + 1;
+			rs->der[i].deeper = refs.v[k];
+		}
 	}
 	free(refs.v);
+	/* Reported once, where the chain first gets too long; those above
+	 * it are bad through it. */
+	if (below_bad)
+		rs->der[i].bad = true;
+	else if (!rs->der[i].bad && rs->der[i].height > HR_EXPR_MAX_DEPTH)
+		too_deep(rs, &rs->der[i], d);
 	rs->der[i].state = 2;
 }
 

@@ -145,6 +145,12 @@ static void fmt_value(const struct evst *st, const struct hr_xval *v, int fmt, e
 		snprintf(out, n, "%s", v->num ? "yes" : "no");
 		return;
 	}
+	/* NaN and infinities (inf - inf, an overflow) in words, never
+	 * "-nan%"; durations and countdowns say "never" themselves. */
+	if (!isfinite(v->num) && fmt != FMT_DURATION && fmt != FMT_COUNTDOWN && fmt != FMT_GAUGE) {
+		snprintf(out, n, "%s", isnan(v->num) ? "unknown" : v->num > 0 ? "infinite" : "-infinite");
+		return;
+	}
 	switch (fmt) {
 	case FMT_INT:
 		/* A sysctl value is never grouped: "65535", not "65,535". */

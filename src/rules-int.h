@@ -117,6 +117,8 @@ struct derived {
 	int stype;
 	int state;      /* cycle search: 0 new, 1 on the path, 2 done */
 	unsigned colls; /* collections whose item fields it needs (transitively) */
+	int height;     /* derived facts evaluated nested for it, itself included */
+	int deeper;     /* the derived fact below it on its longest chain, or -1 */
 	bool bad;
 	bool bound;
 };
@@ -155,6 +157,9 @@ struct hr_ruleset {
 	size_t nexcluded, capexcluded;
 	struct counter *counters; /* the counter catalogue, in load order */
 	size_t ncounters, capcounters;
+	size_t nexprs;  /* expressions parsed, placeholders included (HR_RULES_MAX_EXPRS) */
+	size_t nbytes;  /* bytes of the rule files read (HR_RULES_MAX_TOTAL) */
+	size_t nfiles;  /* rule files read (HR_RULES_MAX_FILES) */
 	bool checked;
 };
 
@@ -170,6 +175,7 @@ struct loader {
 	struct hr_diags *d;
 	size_t errors; /* errors in this file */
 	bool rule_bad; /* the rule being read had an error */
+	bool full;     /* HR_RULES_MAX_EXPRS reached (said once per file) */
 	char first[1024]; /* its first error, for the stub */
 };
 

@@ -62,6 +62,27 @@ static void ypos(const yaml_node_t *n, int *line, int *col)
 		(*line)++;
 }
 
+/* Counts one more expression of the rule set; false (the rule is bad, the
+ * bound said once per file) beyond HR_RULES_MAX_EXPRS. */
+static bool expr_room(struct loader *l, int line, int col)
+{
+	if (l->rs->nexprs < HR_RULES_MAX_EXPRS) {
+		l->rs->nexprs++;
+		return true;
+	}
+	if (!l->full)
+		hr_diags_add(l->d, l->file, line, col, false,
+			     "more than %d expressions and placeholders in the rule set (the bound, src/bounds.h); "
+			     "the rules from here on are not loaded", HR_RULES_MAX_EXPRS);
+	l->full = true;
+	l->errors++;
+	if (!l->rule_bad)
+		snprintf(l->first, sizeof(l->first), "%s:%d:%d: over the bound of expressions in a rule set",
+			 l->file, line, col);
+	l->rule_bad = true;
+	return false;
+}
+
 /* Parses the expression in a scalar node. */
 hr_expr *hr_rules_yexpr(struct loader *l, yaml_node_t *n, const char *what)
 {
@@ -73,6 +94,8 @@ hr_expr *hr_rules_yexpr(struct loader *l, yaml_node_t *n, const char *what)
 	if (!s)
 		return NULL;
 	ypos(n, &line, &col);
+	if (!expr_room(l, line, col))
+		return NULL;
 	e = hr_expr_parse(s, l->file, line, col, l->d);
 	if (!e) {
 		l->errors++;
@@ -118,6 +141,10 @@ bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct t
 				l->rule_bad = true;
 				snprintf(l->first, sizeof(l->first), "%s:%d:%d: unclosed '{' in %s", l->file, line,
 					 col + (int)(p - s), what);
+				hr_rules_tmpl_clear(t);
+				return false;
+			}
+			if (!expr_room(l, line, col + (int)(p - s))) {
 				hr_rules_tmpl_clear(t);
 				return false;
 			}
@@ -637,6 +664,20 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	if (hr_rules_path_in(rs->loaded, rs->nloaded, path))
 		return 0; /* the same file twice (a directory given twice): once is enough */
 	rs->checked = false;
+	{
+		struct hr_err e = {0};
+
+		rc = hr_input_trusted(path, "rule file", &e);
+		if (rc < 0) {
+			hr_diags_add(d, path, 0, 0, false, "%s", e.msg);
+			return rc;
+		}
+	}
+	if (rs->nfiles >= HR_RULES_MAX_FILES) {
+		hr_diags_add(d, path, 0, 0, false, "more than %d rule files in the rule set (the bound); not read",
+			     HR_RULES_MAX_FILES);
+		return -E2BIG;
+	}
 	rc = hr_read_file_max(path, HR_RULES_MAX_FILE, &text, &len);
 	if (rc == -EFBIG) {
 		hr_diags_add(d, path, 0, 0, false, "larger than %d MiB (the bound of a rule file); not read",
@@ -647,6 +688,15 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", hr_strerror(rc));
 		return rc;
 	}
+	if (rs->nbytes + len > HR_RULES_MAX_TOTAL) {
+		hr_diags_add(d, path, 0, 0, false,
+			     "the rule files together would be larger than %d MiB (the bound of a rule set); not read",
+			     HR_RULES_MAX_TOTAL >> 20);
+		free(text);
+		return -EFBIG;
+	}
+	rs->nfiles++;
+	rs->nbytes += len;
 	{
 		int dl, dc;
 

@@ -203,12 +203,18 @@ static int cmp_strp(const void *a, const void *b)
 
 int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d)
 {
-	DIR *dh = opendir(dir);
+	struct hr_err e = {0};
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
-	int rc = 0;
+	int rc = hr_input_trusted(dir, "rules directory", &e);
+	DIR *dh;
 
+	if (rc < 0) {
+		hr_diags_add(d, dir, 0, 0, false, "%s", e.msg);
+		return rc;
+	}
+	dh = opendir(dir);
 	if (!dh) {
 		rc = -errno;
 		hr_diags_add(d, dir, 0, 0, false, "cannot open rules directory: %s", hr_strerror(rc));

@@ -1,6 +1,7 @@
 /* term.c: the terminal of the full-screen watch: raw keyboard and the
- * alternate screen, restored on exit and on fatal signals; resizes noted
- * for the drawing loop. Owns: hr_term_*. May call: libc only. */
+ * alternate screen, restored on exit and on fatal signals, given back on
+ * SIGTSTP and taken again on SIGCONT; resizes (and a continue) noted for
+ * the drawing loop's full redraw. Owns: hr_term_*. May call: libc only. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,8 +17,8 @@
 #define ENTER_SEQ "\033[?1049h\033[?25l\033[H\033[2J"
 #define LEAVE_SEQ "\033[0m\033[?25h\033[?1049l"
 
-static struct termios saved_tio;
-static volatile sig_atomic_t term_active, got_winch;
+static struct termios saved_tio, raw_tio;
+static volatile sig_atomic_t term_active, got_winch, suspended;
 
 /* Leaves the alternate screen and restores the saved terminal modes.
  * Async-signal-safe (write, tcsetattr): the fatal-signal handler calls it. */
@@ -47,6 +48,46 @@ static void on_winch(int sig)
 	got_winch = 1;
 }
 
+/* SIGTSTP (^Z, kill -TSTP): give the shell its terminal back (main screen,
+ * the saved modes), then stop as the default action would. */
+static void on_tstp(int sig)
+{
+	sigset_t s;
+	int saved = errno;
+
+	if (term_active) {
+		hr_term_restore();
+		suspended = 1;
+	}
+	signal(sig, SIG_DFL);
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	raise(sig); /* stops here; SIGCONT goes on below */
+	signal(sig, on_tstp);
+	errno = saved;
+}
+
+/* SIGCONT (fg, bg, kill -CONT; also after SIGSTOP, which cannot be
+ * caught): raw keyboard and the alternate screen again, and a full redraw
+ * (as after a resize: the shell drew over the screen meanwhile). */
+static void on_cont(int sig)
+{
+	ssize_t w;
+	int saved = errno;
+
+	(void)sig;
+	if (suspended || term_active) {
+		suspended = 0;
+		term_active = 1;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw_tio);
+		w = write(STDOUT_FILENO, ENTER_SEQ, sizeof(ENTER_SEQ) - 1);
+		(void)w;
+		got_winch = 1;
+	}
+	errno = saved;
+}
+
 /* Raw keyboard (no echo, no line buffering, reads never block) and the alternate screen. */
 int hr_term_enter(void)
 {
@@ -63,11 +104,17 @@ int hr_term_enter(void)
 		sigaction(fatal[i], &sa, NULL);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, NULL);
+	sa.sa_handler = on_cont;
+	sigaction(SIGCONT, &sa, NULL);
 	raw = saved_tio;
 	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | IEXTEN);
 	raw.c_iflag &= ~(tcflag_t)(IXON | ICRNL);
 	raw.c_cc[VMIN] = 0;
 	raw.c_cc[VTIME] = 0;
+	raw_tio = raw;
 	term_active = 1;
 	atexit(hr_term_restore);
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) < 0) {

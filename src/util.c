@@ -64,6 +64,8 @@ static const struct {
 	{EXDEV, HR_ABOUT_TREE, "refused: resolves outside the tree"},
 	{EINVAL, HR_ABOUT_TREE, "refused: not a regular file"},
 	{EISDIR, HR_ABOUT_TREE, "refused: a directory"},
+	{EMLINK, HR_ABOUT_TREE, "refused: a hard link (the file has other names: not a capture)"},
+	{ESTALE, HR_ABOUT_TREE, "refused: replaced while it was opened"},
 	{EACCES, HR_ABOUT_TREE, "permission denied (write-only or unreadable)"},
 	{EPERM, HR_ABOUT_TREE, "permission denied (write-only or unreadable)"},
 	/* A file or a directory the user named. */
@@ -306,4 +308,62 @@ bool hr_format_valid(const char *fmt)
 bool hr_isatty(int fd)
 {
 	return isatty(fd) == 1;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes) that is not a
+ * C1 control (U+0080..U+009F), or 0. Overlong forms and surrogates are not
+ * valid. */
+static size_t utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t k, i;
+	uint32_t cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < 0xa0 || (k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return k;
+}
+
+int hr_put_escaped(FILE *out, const char *s, size_t len, bool lines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t k = 1;
+
+		if (c >= 0x80)
+			k = utf8_ok(p + i, len - i);
+		else if ((c >= 0x20 && c < 0x7f) || c == '\t' || (lines && c == '\n'))
+			k = 1;
+		else
+			k = 0;
+		if (k) {
+			i += k;
+			run += k;
+			continue;
+		}
+		fwrite(p + i - run, 1, run, out);
+		run = 0;
+		fprintf(out, "\\x%02x", c);
+		i++;
+	}
+	fwrite(p + i - run, 1, run, out);
+	return ferror(out) ? -EIO : 0;
 }

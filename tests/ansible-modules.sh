@@ -3,7 +3,8 @@
 # ansible-playbook against localhost (connection: local), run inside a network
 # namespace this test made, with headroom's state dir under $T: check mode
 # writes nothing, a real run writes and verifies (changed=1), a second run is
-# unchanged, a refused plan fails the task with headroom's reason, and
+# unchanged, a refused plan and an unknown profile fail the task with
+# headroom's reason (refused, exit 4, nothing written), and
 # headroom_audit fails on a CRITICAL namespace; a sysctl.d file through
 # headroom_apply (sysctl_file) and a proposed one through headroom_audit
 # (assume_content) before it is written, and the next boot (boot: true). The
@@ -114,6 +115,22 @@ grep -q "fatal: \[localhost\]: FAILED!.*net.ipv4.tcp_tw_reuse: 5 is outside 0..2
 	fail "ansible's output does not show headroom's reason: $(cat "$T/refused.out")"
 assert_eq "$(sysval "$ns" net.core.somaxconn)" 4096 "refused plan wrote somaxconn"
 assert_eq "$(ls "$S/txn" | wc -l)" 1 "journals after the refused plan"
+
+# An unknown profile: refused with nothing written (exit 4), and the module
+# says so, not "every key written was restored".
+r=$(play noprofile "    - headroom_apply:
+        profile: nosuch
+        binary: $HR_BIN
+        state_dir: $S")
+note "ansible unknown profile: $r"
+assert_eq "$r" "changed=0 failed=1" "unknown profile recap"
+assert_eq "$(task_get noprofile 'r["exit_code"]')" 4 "unknown profile: headroom's exit code"
+assert_eq "$(task_get noprofile 'r["outcome"]')" refused "unknown profile: outcome"
+msg=$(task_get noprofile 'r["msg"]')
+echo "$msg" | grep -q "refused the plan (nothing written): .*unknown profile 'nosuch'" ||
+	fail "unknown profile message: $msg"
+! echo "$msg" | grep -q "restored" || fail "unknown profile: the module speaks of restoring: $msg"
+assert_eq "$(ls "$S/txn" | wc -l)" 1 "journals after the unknown profile"
 
 # Audit, in a fresh namespace (defaults, not the tuned one): OK passes, a
 # declared workload that exhausts the ports is CRITICAL and fails the task

@@ -95,8 +95,10 @@ for case in "selfish:profile 'selfish' extends itself: selfish -> selfish" \
 	"nowhy:nowhy.yaml:4:23: setting 'net.core.somaxconn' needs both 'value' and 'why'" \
 	"../../etc/passwd:must be \[a-z0-9_-\] (a name, not a path)"; do
 	name=${case%%:*}; pat=${case#*:}
+	# Refused with nothing written: 4 (headroom-apply(8)), not 1 ("failed
+	# and rolled back", which the Ansible module reports as restored).
 	rc=$(rc_of ha --profiles "$P" --profile "$name")
-	assert_eq "$rc" 1 "profile $name: exit"
+	assert_eq "$rc" 4 "profile $name: exit"
 	grep -q -- "$pat" "$T/err" || fail "profile $name: no '$pat' in: $(cat "$T/err")"
 	rc=$(rc_of "$HR_BIN" profile show --profiles "$P" "$name")
 	assert_eq "$rc" 1 "profile show $name"

@@ -2,6 +2,10 @@
 # Every test writes sysctls only inside namespaces it made (hr_ns) or in a
 # temporary tree (--root); state dirs and persist files are under $T.
 S="$T/state"
+# The --confirm watcher is the double-forked one here even where systemd is
+# PID 1: the suite starts no systemd units (the systemd-run command line is
+# checked by tests/unit/check_journal).
+export HEADROOM_CONFIRM_WATCHER=fork
 
 # hr_apply NS ARGS...: headroom with the temp state dir, inside NS.
 hr_apply() { local ns=$1; shift; hr_in "$ns" "$HR_BIN" "$@"; }

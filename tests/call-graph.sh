@@ -25,10 +25,10 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	clock) echo clock ;;
 	sysctl | sysctl-range) echo sysctl ;;
 	sysctld) echo sysctld ;;
-	vet | journal | apply | persist | profile) echo apply ;;
+	vet | journal | apply | confirm | persist | profile) echo apply ;;
 	watch | term) echo watch ;;
 	netns | netns-*) echo netns ;;
-	util | bounds) echo util ;;
+	util | trust | bounds) echo util ;;
 	*) echo "" ;;
 	esac
 }

@@ -47,7 +47,8 @@ note "lintian: $errors errors, $warnings warnings"
 grep '^[EW]: ' "$T/lintian.out" | sed 's/^/#   /' || true
 assert_eq "$errors" 0 "lintian errors"
 
-# Contents: binary, data, man pages, Ansible modules; no enabled unit.
+# Contents: binary, data, man pages, Ansible modules; no enabling link (the
+# postinst enables headroom-unconfirmed.service, below).
 dpkg-deb -c "$deb" >"$T/contents"
 for f in ./usr/bin/headroom ./usr/share/headroom/rules/ ./usr/share/headroom/profiles/web-server.yaml \
 	./usr/share/man/man8/headroom.8.gz ./usr/share/headroom/ansible/library/headroom_apply.py; do
@@ -63,7 +64,7 @@ zcat "$T/unpacked/usr/share/man/man8/headroom.8.gz" | grep -q '^\.I /usr/share/h
 ! grep -a -q HEADROOM_TEST_ "$T/unpacked/usr/bin/headroom" || fail "the packaged headroom has the fault-injection hooks"
 # The monitor's units, once the tree has them: shipped where dh_installsystemd registers them.
 if [ -f "$T/headroom-0.1.0/systemd/headroom-textfile.timer" ]; then
-	for u in headroom-textfile.service headroom-textfile.timer; do
+	for u in headroom-textfile.service headroom-textfile.timer headroom-unconfirmed.service; do
 		grep -q " ./lib/systemd/system/$u$" "$T/contents" || fail "the package lacks /lib/systemd/system/$u"
 	done
 fi
@@ -71,10 +72,12 @@ fi
 # Installed: the binary works from / in a fresh namespace (a verdict, exit 0-3).
 apt_dpkg install "$deb" >"$T/dpkg.log" 2>&1 || fail "installing $deb: $(cat "$T/dpkg.log")"
 dpkg-query -W -f '${Status}' headroom | grep -q "install ok installed" || fail "headroom is not installed: $(cat "$T/dpkg.log")"
-# The maintainer scripts enable no unit (dh_installsystemd --no-enable
-# --no-start): deb-systemd-helper would have made a *.wants/ link.
+# The maintainer scripts enable one unit, the boot step of --confirm
+# (headroom-unconfirmed.service, wanted by sysinit.target), and none of the
+# monitor's (dh_installsystemd --no-enable --no-start): deb-systemd-helper
+# makes a *.wants/ link for what it enables.
 wants=$(ls -d /etc/systemd/system/*.wants/headroom* 2>/dev/null || true)
-[ -z "$wants" ] || fail "installing the package enabled: $wants"
+assert_eq "$wants" /etc/systemd/system/sysinit.target.wants/headroom-unconfirmed.service "units enabled by the package"
 ns=$(hr_ns deb)
 rc=0
 (cd / && hr_in "$ns" /usr/bin/headroom audit --interval 0) >"$T/audit" 2>&1 || rc=$?

@@ -40,7 +40,7 @@ echo banana >"$T/r/proc/sys/net/ipv4/tcp_tw_reuse"
 printf '1\001\002\n' >"$T/r/proc/sys/net/core/somaxconn"
 run garbage
 has garbage "proc/sys/net/ipv4/tcp_tw_reuse" "'banana' is not an integer"
-has garbage "proc/sys/net/core/somaxconn" "not text (byte 0x01"
+has garbage "proc/sys/net/core/somaxconn" "not text on one line (byte 0x01"
 jget "$T/garbage.json" 'd["facts"]["sysctls"]["net.ipv4.tcp_tw_reuse"]["absent"]' | grep -q banana ||
 	fail "garbage value not recorded as absent with the reason"
 jget "$T/garbage.json" 'd["facts"]["sysctls"]["net.ipv4.ip_local_port_range"]["fields"]' | grep -q '^\[[0-9]*, [0-9]*\]$' ||

@@ -7,6 +7,7 @@
 
 #include "apply-unit.h"
 #include "bounds.h"
+#include "apply.h"
 #include "journal.h"
 
 START_TEST(test_state_dir)
@@ -115,6 +116,32 @@ START_TEST(test_bounds)
 	t = hr_journal_peek(d, id, &busy, &e);
 	ck_assert_ptr_nonnull(t);
 	json_decref(t);
+	/* headroom itself never writes a line over the bound: the append is
+	 * refused, nothing is written, and the journal stays readable. */
+	{
+		char *big = malloc(HR_JOURNAL_MAX_LINE);
+		struct stat st0, st1;
+
+		memset(big, 'a', HR_JOURNAL_MAX_LINE - 1);
+		big[HR_JOURNAL_MAX_LINE - 1] = '\0';
+		ck_assert_int_eq(stat(path, &st0), 0);
+		ck_assert_int_eq(hr_journal_open(d, id, false, &j, &e), 0);
+		ck_assert_int_eq(hr_journal_append(j, json_pack("{s:s, s:s}", "type", "x", "v", big)), -EMSGSIZE);
+		big[HR_JOURNAL_MAX_LINE - 100] = '\0';
+		{
+			json_t *ev = json_pack("{s:s, s:s}", "type", "x", "v", big);
+
+			ck_assert_uint_le(hr_journal_line_len(ev) + HR_JOURNAL_TIME_LEN, HR_JOURNAL_MAX_LINE);
+			json_decref(ev);
+		}
+		hr_journal_close(j);
+		ck_assert_int_eq(stat(path, &st1), 0);
+		ck_assert_int_eq(st0.st_size, st1.st_size);
+		t = hr_journal_peek(d, id, &busy, &e);
+		ck_assert_ptr_nonnull(t);
+		json_decref(t);
+		free(big);
+	}
 	/* Line 2 is one byte over the line bound. */
 	f = fopen(path, "a");
 	ck_assert_ptr_nonnull(f);
@@ -163,6 +190,62 @@ START_TEST(test_reserve)
 }
 END_TEST
 
+/* The confirm deadline is the journal's: awaiting confirmation before it,
+ * expired after it whatever became of the watcher, and expired when the
+ * journal is from an earlier boot. */
+START_TEST(test_confirm_status)
+{
+	json_t *t = json_pack("{s:{s:s, s:s}, s:[{s:s, s:s}, {s:s, s:I}, {s:s, s:i}]}", "header", "root", "",
+			      "boot_id", "x", "events", "type", "done", "outcome", "applied", "type",
+			      "confirm_wait", "deadline_ms", (json_int_t)(hr_wall_ms() + 60000), "type", "watcher",
+			      "pid", 999999);
+	char *boot = hr_boot_id();
+	json_t *hdr = json_object_get(t, "header");
+
+	ck_assert_ptr_nonnull(boot);
+	json_object_set_new(hdr, "boot_id", json_string(boot));
+	ck_assert_str_eq(hr_txn_status(t, false), "awaiting-confirm");
+	/* The watcher's pid names no process: still awaiting until the deadline. */
+	ck_assert(!hr_txn_other_boot(t));
+	json_object_set_new(json_array_get(json_object_get(t, "events"), 1), "deadline_ms",
+			    json_integer((json_int_t)(hr_wall_ms() - 1)));
+	ck_assert_str_eq(hr_txn_status(t, false), "confirm-expired");
+	ck_assert(hr_txn_status_needs_rollback("confirm-expired"));
+	/* Another boot: expired even before the deadline. */
+	json_object_set_new(json_array_get(json_object_get(t, "events"), 1), "deadline_ms",
+			    json_integer((json_int_t)(hr_wall_ms() + 60000)));
+	json_object_set_new(hdr, "boot_id", json_string("00000000-0000-0000-0000-000000000000"));
+	ck_assert(hr_txn_other_boot(t));
+	ck_assert_str_eq(hr_txn_status(t, false), "confirm-expired");
+	/* A tree (--root) has no boot. */
+	json_object_set_new(hdr, "root", json_string("/tmp/tree"));
+	ck_assert_str_eq(hr_txn_status(t, false), "awaiting-confirm");
+	json_decref(t);
+	free(boot);
+}
+END_TEST
+
+/* The watcher's transient unit (the suite starts none): its own unit named
+ * after the transaction, in the caller's network namespace, running
+ * 'rollback --at-deadline' with the absolute state directory. */
+START_TEST(test_confirm_unit)
+{
+	struct hr_watch_unit u;
+	const char *want[] = {"systemd-run", "--quiet", "--collect", "--service-type=exec",
+			      "--unit=headroom-confirm-20260101-000000-001",
+			      "--description=headroom: roll back transaction 20260101-000000-001 unless confirmed",
+			      "--property=NetworkNamespacePath=/proc/4242/ns/net", "--", "/usr/bin/headroom",
+			      "rollback", "--at-deadline", "--state-dir", "/var/lib/headroom", "20260101-000000-001",
+			      NULL};
+	size_t i;
+
+	hr_confirm_unit_cmd(&u, "/usr/bin/headroom", "/var/lib/headroom", "20260101-000000-001", 4242);
+	for (i = 0; want[i]; i++)
+		ck_assert_str_eq(u.argv[i], want[i]);
+	ck_assert_ptr_null(u.argv[i]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("journal");
@@ -172,6 +255,8 @@ int main(void)
 	tcase_add_test(tc, test_txn);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_reserve);
+	tcase_add_test(tc, test_confirm_status);
+	tcase_add_test(tc, test_confirm_unit);
 	suite_add_tcase(s, tc);
 	return ut_run(s);
 }

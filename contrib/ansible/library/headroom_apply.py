@@ -234,7 +234,7 @@ def failure_message(rc, tree, err):
     refusals = tree.get("plan", {}).get("refusals", [])
     if rc == RC_REFUSED:
         why = "; ".join((r["where"] + ": " if r.get("where") else "") + (r.get("reason") or r.get("key", ""))
-                        for r in refusals) or err.strip()
+                        for r in refusals) or tree.get("error") or err.strip()
         return "headroom apply refused the plan (nothing written): %s" % why
     if rc == RC_FAILED:
         return "headroom apply failed, every key written was restored and verified: %s" % (

@@ -1,0 +1,127 @@
+/* trust.c: as root, the inputs that decide what root writes (rule files,
+ * profiles, workload files, the persisted sysctl.d file) and the
+ * directories they are in must be ones no other user could have written:
+ * owned by root, not writable by group or others. doas and sudo refuse
+ * their configuration on the same terms; a sticky directory owned by root
+ * (/tmp) may hold them, as only a file's owner can replace it there. The
+ * owner of the headroom binary itself counts as root (an uninstalled build
+ * run by root from a user's checkout: that user wrote the program too).
+ * --trust-inputs (hr_trust_inputs) takes them as they are.
+ * Owns: hr_trust_inputs, hr_input_trusted. May call: libc only. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "headroom.h"
+
+static bool trust_all;
+
+void hr_trust_inputs(bool on)
+{
+	trust_all = on;
+}
+
+/* The owner of the headroom binary being run: who could write the inputs
+ * of an uninstalled build (its source tree's rules/ and profiles/) could
+ * as well have written the program root runs, so that owner is trusted
+ * as root is. root when it cannot be told. */
+static uid_t exe_owner(void)
+{
+	static uid_t owner = (uid_t)-1;
+	struct stat st;
+
+	if (owner == (uid_t)-1)
+		owner = stat("/proc/self/exe", &st) == 0 && !(st.st_mode & 022) ? st.st_uid : 0;
+	return owner;
+}
+
+/* Why an object with st is not root's alone (into why), or false when it is.
+ * dir: a directory, which may be sticky and world-writable if root owns it. */
+static bool foreign(const struct stat *st, bool dir, char *why, size_t n)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid() && st->st_uid != exe_owner()) {
+		snprintf(why, n, "owned by uid %u, not root", (unsigned)st->st_uid);
+		return true;
+	}
+	if ((st->st_mode & 022) && !(dir && (st->st_mode & S_ISVTX) && st->st_uid == 0)) {
+		snprintf(why, n, "writable by %s (mode %04o)",
+			 (st->st_mode & 022) == 022 ? "group and others"
+			 : (st->st_mode & 002)      ? "others"
+						    : "group",
+			 (unsigned)(st->st_mode & 07777));
+		return true;
+	}
+	return false;
+}
+
+/* Checks every directory from path's parent up to "/" (path absolute,
+ * modified in place); the first foreign one into bad/why. */
+static bool chain_foreign(char *path, char *bad, size_t bn, char *why, size_t wn)
+{
+	struct stat st;
+	char *slash;
+
+	for (;;) {
+		slash = strrchr(path, '/');
+		if (!slash)
+			return false;
+		if (slash == path)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(path, &st) == 0 && foreign(&st, true, why, wn)) {
+			snprintf(bad, bn, "%s", path);
+			return true;
+		}
+		if (slash == path)
+			return false;
+	}
+}
+
+/* path made absolute against the working directory, into buf. */
+static int absolute(const char *path, char *buf, size_t n)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return snprintf(buf, n, "%s", path) < (int)n ? 0 : -ENAMETOOLONG;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return snprintf(buf, n, "%s/%s", cwd, path) < (int)n ? 0 : -ENAMETOOLONG;
+}
+
+int hr_input_trusted(const char *path, const char *what, struct hr_err *err)
+{
+	char abs[PATH_MAX], real[PATH_MAX], bad[PATH_MAX], why[96];
+	const char *where = NULL;
+	struct stat st;
+	bool dir;
+
+	if (trust_all || geteuid() != 0)
+		return 0;
+	if (absolute(path, abs, sizeof(abs)) < 0)
+		return 0; /* the open that follows names the problem */
+	if (stat(abs, &st) == 0) {
+		dir = S_ISDIR(st.st_mode);
+		if (foreign(&st, dir, why, sizeof(why)))
+			where = path;
+		/* Through a symlink: the directories of the file itself too. */
+		else if (realpath(abs, real) && strcmp(real, abs) &&
+			 chain_foreign(real, bad, sizeof(bad), why, sizeof(why)))
+			where = bad;
+	}
+	if (!where && chain_foreign(abs, bad, sizeof(bad), why, sizeof(why)))
+		where = bad;
+	if (!where)
+		return 0;
+	hr_err_set(err, -EPERM,
+		   "refusing %s %s: %s%s is %s; as root headroom uses no input another user could have written "
+		   "(chown root and chmod go-w it, or --trust-inputs)",
+		   what, path, where == path ? "it" : "its directory ", where == path ? "" : where, why);
+	return -EPERM;
+}
