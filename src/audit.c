@@ -303,6 +303,13 @@ static int declare_base(const hr_audit *a, hr_facts *f, const hr_facts *globals,
 		hr_err_set(err, r, "the other managers: %s", hr_strerror(r));
 		return r;
 	}
+	if (o->declare_fn) {
+		r = o->declare_fn(o->declare_ud, f);
+		if (r < 0) {
+			hr_err_set(err, r, "declared facts: %s", hr_strerror(r));
+			return r;
+		}
+	}
 	if (o->workload) {
 		r = hr_workload_load(f, o->workload, err);
 		if (r < 0)

@@ -31,6 +31,9 @@ struct hr_audit_opts {
 	hr_probe_progress_fn progress;  /* the probe's wait between counter samples (probe.h); NULL: nothing */
 	void *progress_ud;
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
+	int (*declare_fn)(void *ud, hr_facts *f); /* more declared facts, after the managers (the
+						 * command's: drift from the journals); NULL: none */
+	void *declare_ud;
 	const hr_facts *globals;        /* the initial netns's sysctls (hr_netns_globals), filling a
 					 * child's absent global keys; NULL: none */
 	const char *const *assume_files; /* --assume-file FILE: sysctl.d files applied as a what-if, in

@@ -10,8 +10,10 @@
 #include "apply.h"
 #include "cmd-txn.h"
 #include "cmd.h"
+#include "drift.h"
 #include "fmt.h"
 #include "journal.h"
+#include "netns.h"
 #include "render.h"
 
 /* The network namespace a transaction was applied in, for people: its
@@ -71,6 +73,17 @@ static int history_text(FILE *out, const json_t *tree)
 		if (json_object_get(x, "error"))
 			fprintf(out, "%s: unreadable: %s\n", json_string_value(json_object_get(x, "txn")),
 				json_string_value(json_object_get(x, "error")));
+	/* Keys applied in this namespace and boot whose value changed since. */
+	if (json_array_size(json_object_get(tree, "drift"))) {
+		fprintf(out, "\nChanged since headroom applied them (here, this boot):\n");
+		json_array_foreach(json_object_get(tree, "drift"), i, x) {
+			char *d = hr_drift_describe(x);
+
+			fprintf(out, "  %s\n", d ? d : "?");
+			free(d);
+		}
+	} else if (json_is_string(json_object_get(tree, "drift_unknown")))
+		fprintf(out, "\nDrift not checked: %s\n", json_string_value(json_object_get(tree, "drift_unknown")));
 	if (arg_verbose)
 		json_array_foreach(json_object_get(tree, "transactions"), i, x) {
 			json_t *e;
@@ -163,6 +176,20 @@ static int history_exec(int argc, char **argv)
 		free(ids);
 	}
 	tree = json_pack("{s:s, s:o}", "state_dir", arg_state_dir, "transactions", arr);
+	{
+		uint64_t self = 0;
+		bool child;
+		const char *why = NULL;
+		json_t *drift = hr_netns_self(&self, &child) < 0 ? NULL
+			      : hr_drift(arg_state_dir, self, hr_drift_get_live, NULL, &why);
+
+		/* drift: the keys applied here (this namespace, this boot) whose
+		 * value has changed since, newest transaction first. */
+		if (drift)
+			json_object_set_new(tree, "drift", drift);
+		else
+			json_object_set_new(tree, "drift_unknown", json_string(why ? why : "this network namespace is unknown"));
+	}
 	hr_render(stdout, arg_format, tree, history_text);
 	json_decref(tree);
 	if (!strcmp(arg_format, "text"))

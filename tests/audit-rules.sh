@@ -10,6 +10,9 @@
 # Case syntax (one directive per line, '#' comments):
 #   case NAME
 #   requires PROC_SYS_KEY         skip the case when the key is absent here
+#   applied KEY=VALUE             headroom apply --set KEY=VALUE inside the namespace
+#                                 (its own state dir, audited with --state-dir), before
+#                                 the sysctl lines
 #   sysctl KEY=VALUE              sysctl -w inside the namespace
 #   workload YAML-LINE            a line of the --workload file
 #   assume KEY=VALUE              --assume
@@ -56,6 +59,15 @@ run_case() {
 	fi
 	ns=$(hr_ns "c$n")
 	HR_NS_LIST="$HR_NS_LIST $ns" # hr_ns ran in a subshell
+	mkdir -p "$T/state.$n"
+	chmod 700 "$T/state.$n"
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		hr_in "$ns" "$HR_BIN" apply --state-dir "$T/state.$n" --set "$line" >/dev/null ||
+			fail "case $name: headroom apply --set $line"
+	done <<EOS
+$applies
+EOS
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		hr_in "$ns" sysctl -qw "$line" >/dev/null || fail "case $name: sysctl -w $line"
@@ -102,7 +114,7 @@ EOS
 		au_audit "$T/r.$n.json" "$HR_BIN" audit --root "$T/tree.$n" --interval "$iv" $args
 	else
 		# shellcheck disable=SC2086
-		au_audit "$T/r.$n.json" hr_in "$ns" "$HR_BIN" audit --interval 0 $args
+		au_audit "$T/r.$n.json" hr_in "$ns" "$HR_BIN" audit --interval 0 --state-dir "$T/state.$n" $args
 	fi
 	# shellcheck disable=SC2086
 	au_check "$T/r.$n.json" $expects || {
@@ -130,10 +142,12 @@ for file in ${HR_CASES:-"$CASES"/*.cases}; do
 		case $directive in
 		case)
 			run_case
-			name=$1 requires="" sysctls="" workload="" assumes="" listens="" trees="" expects=""
+			name=$1 requires="" applies="" sysctls="" workload="" assumes="" listens="" trees="" expects=""
 			;;
 		requires) requires="$requires $1" ;;
 		sysctl) sysctls="$sysctls${line#sysctl }
+" ;;
+		applied) applies="$applies${line#applied }
 " ;;
 		workload) workload="$workload${line#*workload }
 " ;;

@@ -25,7 +25,7 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	clock) echo clock ;;
 	sysctl | sysctl-range) echo sysctl ;;
 	sysctld) echo sysctld ;;
-	vet | journal | apply | confirm | persist | profile) echo apply ;;
+	vet | journal | apply | confirm | drift | persist | profile) echo apply ;;
 	watch | term) echo watch ;;
 	netns | netns-*) echo netns ;;
 	util | trust | bounds) echo util ;;
