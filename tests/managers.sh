@@ -117,6 +117,25 @@ f = [x for x in r["findings"] if x["rule"] == "managers.others"][0]
 assert f["severity"] == "info" and "tuned (process tuned, pid 4242, profile custom" in f["message"], f
 print("# tree: TuneD profile custom (includes throughput-performance): %d keys" % len(keys))
 PY
+# kube-proxy in the tree and a conntrack table 95% full: the fix says to
+# raise the maximum in kube-proxy's configuration, not with a sysctl it undoes.
+mkdir -p "$T/tree/proc/4244"
+printf 'kube-proxy\n' >"$T/tree/proc/4244/comm"
+echo 100000 >"$T/tree/proc/sys/net/netfilter/nf_conntrack_max"
+echo 95000 >"$T/tree/proc/sys/net/netfilter/nf_conntrack_count"
+"$HR_BIN" audit -q --root "$T/tree" --format json >"$T/k.json" || true
+python3 - "$T/k.json" <<'PY' || fail "conntrack.table's fix under kube-proxy"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = [x for x in r["findings"] if x["rule"] == "conntrack.table"][0]
+assert f["severity"] == "critical", f["severity"]
+texts = [x["text"] for x in f["fixes"]]
+assert any("where it is set: kube-proxy (process kube-proxy, pid 4244) sets net.netfilter.nf_conntrack_max" in t for t in texts), texts
+assert not any(x.get("kind") == "sysctl" and "net.netfilter.nf_conntrack_max" in json.dumps(x.get("set", {})) for x in f["fixes"]), f["fixes"]
+print("# conntrack.table under kube-proxy: the fix goes through kube-proxy's configuration")
+PY
+rm -rf "$T/tree/proc/4244"
+
 # A tree without a process list: not evaluated, said why.
 rm -rf "$T/tree/proc/4242"
 "$HR_BIN" audit -q --root "$T/tree" --format json >"$T/t2.json" || true
