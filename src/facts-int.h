@@ -121,7 +121,20 @@ struct hr_facts {
 	struct snat_item *snat; /* source-NAT tuples (conntrack.c), bounded there */
 	size_t nsnat, capsnat;
 	char *snat_source;
+
+	struct fail_item *fails; /* connect() failures of the eBPF trace (facts-trace.c) */
+	size_t nfails, capfails;
 };
+
+/* A stored connect_failures item (facts-trace.c). */
+struct fail_item {
+	char *str[6]; /* subject, dest, host, error, comm, cgroup */
+	double v[8];  /* port, errno, pid, cgroup_id, netns, count, rate, seconds */
+};
+/* facts-trace.c: the connect_failures items, for facts-items.c. */
+int hr_facts_fail_get(const hr_facts *f, size_t i, const char *k, struct hr_value *out);
+extern const char *const hr_facts_fail_fields[];
+void hr_facts_fails_free(hr_facts *f);
 
 /* A stored snat_tuples item. */
 struct snat_item {

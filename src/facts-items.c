@@ -129,19 +129,22 @@ int hr_coll_from_name(const char *name)
 		return HR_COLL_SNAT_TUPLES;
 	if (!strcmp(name, "counters"))
 		return HR_COLL_COUNTERS;
+	if (!strcmp(name, "connect_failures"))
+		return HR_COLL_CONNECT_FAILURES;
 	return -1;
 }
 
 const char *hr_coll_name(enum hr_coll c)
 {
-	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples", "counters"};
+	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples", "counters",
+					   "connect_failures"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
 
 const char *hr_coll_prefix(enum hr_coll c)
 {
-	static const char *const n[] = {"dest", "listener", "port", "snat", "counter"};
+	static const char *const n[] = {"dest", "listener", "port", "snat", "counter", "fail"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
@@ -157,6 +160,8 @@ size_t hr_facts_count(const hr_facts *f, enum hr_coll c)
 		return f->ninports;
 	case HR_COLL_SNAT_TUPLES:
 		return f->nsnat;
+	case HR_COLL_CONNECT_FAILURES:
+		return f->nfails;
 	default:
 		return 0;
 	}
@@ -198,6 +203,7 @@ bool hr_facts_item_field_known(enum hr_coll c, const char *field)
 				  : c == HR_COLL_LISTENERS    ? listener_fields
 				  : c == HR_COLL_SNAT_TUPLES  ? snat_fields
 				  : c == HR_COLL_COUNTERS     ? counter_fields
+				  : c == HR_COLL_CONNECT_FAILURES ? hr_facts_fail_fields
 							      : port_fields;
 	const char *pfx = hr_coll_prefix(c);
 	size_t n = strlen(pfx);
@@ -242,6 +248,8 @@ const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i)
 	}
 	if (c == HR_COLL_SNAT_TUPLES)
 		return f->snat[i].subject;
+	if (c == HR_COLL_CONNECT_FAILURES)
+		return f->fails[i].str[0] ? f->fails[i].str[0] : "?";
 	snprintf(mf->subject, sizeof(mf->subject), "%u", f->inports[i].port);
 	return mf->subject;
 }
@@ -436,5 +444,7 @@ int hr_facts_item_get(const hr_facts *f, enum hr_coll c, size_t i, const char *f
 		return listener_item(f, i, field, out);
 	if (c == HR_COLL_SNAT_TUPLES)
 		return snat_item(f, i, field, out);
+	if (c == HR_COLL_CONNECT_FAILURES)
+		return hr_facts_fail_get(f, i, field, out);
 	return port_item(f, i, field, out);
 }

@@ -86,12 +86,15 @@ enum hr_coll {
 	HR_COLL_LISTENING_PORTS,
 	HR_COLL_SNAT_TUPLES,
 	HR_COLL_COUNTERS,
+	HR_COLL_CONNECT_FAILURES,
 	HR_COLL_N
 };
-/* "destinations", "listeners", "listening_ports", "snat_tuples", "counters" -> enum, or -1. */
+/* "destinations", "listeners", "listening_ports", "snat_tuples", "counters",
+ * "connect_failures" -> enum, or -1. */
 int hr_coll_from_name(const char *name);
 const char *hr_coll_name(enum hr_coll c);
-/* The field prefix items of a collection use in expressions: "dest", "listener", "port". */
+/* The field prefix items of a collection use in expressions: "dest", "listener", "port",
+ * "snat", "counter", "fail" (each starts with its own letter: rules-overlay.c relies on it). */
 const char *hr_coll_prefix(enum hr_coll c);
 
 typedef struct hr_facts hr_facts;
@@ -195,6 +198,23 @@ struct hr_snat_tuple {
 const char *hr_snat_field_name(enum hr_snat_field k);
 /* Adds a tuple (copied) to the snat_tuples collection. 0 or -ENOMEM. */
 int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const char *source);
+
+/* ---- connect() failures seen by the eBPF trace (trace.c; facts-trace.c) ---- */
+
+/* One item of the connect_failures collection: a process's failed
+ * connect() calls toward one destination with one errno. Strings are
+ * copied; NULL strings read as missing. */
+struct hr_connect_failure {
+	const char *subject; /* "curl[4242]->10.0.0.2:5774 EADDRNOTAVAIL" */
+	const char *dest;    /* "10.0.0.2:5774" */
+	const char *host;
+	const char *error;   /* "EADDRNOTAVAIL" */
+	const char *comm;
+	const char *cgroup;  /* cgroup v2 path while the process lives, else NULL */
+	double port, err, pid, cgroup_id, netns, count, rate, seconds;
+};
+/* Adds an item to connect_failures. 0 or -ENOMEM. */
+int hr_facts_add_connect_failure(hr_facts *f, const struct hr_connect_failure *c, const char *source);
 
 /* ---- lookups for the rules engine ---- */
 
