@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "probe.h"
 #include "severity.h"
+#include "trace.h"
 #include "rules.h"
 #include "workload.h"
 
@@ -259,10 +260,31 @@ static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t 
 	json_object_set_new(report, "facts", hr_facts_to_json(f));
 }
 
+/* --trace: the eBPF evidence of this namespace for trace_s into f; the
+ * evidence with traced: true, or {traced: false, why} (owned). */
+static json_t *audit_trace(const hr_audit *a, hr_facts *f)
+{
+	struct hr_trace_opts to = {.seconds = a->o.trace_s, .netns = hr_trace_netns_self(),
+				   .progress = a->o.trace_progress};
+	struct hr_err terr = {0};
+	json_t *ev = NULL;
+	int r = hr_trace_run(&to, &ev, &terr);
+
+	if (r < 0) {
+		const char *why = terr.msg[0] ? terr.msg : hr_strerror(r);
+
+		hr_trace_facts(NULL, why, f);
+		return json_pack("{s:b, s:s}", "traced", 0, "why", why);
+	}
+	hr_trace_facts(ev, NULL, f);
+	json_object_set_new(ev, "traced", json_true());
+	return ev;
+}
+
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 {
 	hr_facts *f = hr_facts_new();
-	json_t *assumed = json_object();
+	json_t *assumed = json_object(), *trace = NULL;
 	int r;
 
 	*report = NULL;
@@ -271,6 +293,8 @@ int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 		goto out;
 	}
 	r = hr_audit_probe(a, f, err);
+	if (r == 0 && a->o.trace_s > 0)
+		trace = audit_trace(a, f);
 	if (r == 0)
 		r = hr_audit_declare(a, f, assumed, err);
 	if (r < 0)
@@ -278,11 +302,15 @@ int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 	/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
 	hr_audit_facts(a, f, report, NULL);
 	r = 0;
-	if (*report)
+	if (*report) {
 		finish_report(&a->o, *report, assumed, f);
-	else
+		if (trace)
+			json_object_set(*report, "trace", trace);
+	} else {
 		r = -ENOMEM;
+	}
 out:
+	json_decref(trace);
 	json_decref(assumed);
 	hr_facts_free(f);
 	return r;

@@ -33,6 +33,9 @@ struct hr_audit_opts {
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
 	const hr_facts *globals;        /* the initial netns's sysctls (hr_netns_globals), filling a
 					 * child's absent global keys; NULL: none */
+	double trace_s;                 /* --trace SECONDS: the eBPF evidence (trace.h) of this
+					 * namespace as trace.* facts and the report's "trace"; 0: none */
+	hr_probe_progress_fn trace_progress; /* told the time left while tracing; NULL: nothing */
 };
 
 /* One audit context: made once from the options (the rules loaded and
@@ -76,8 +79,10 @@ int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_
  * all (err says why; *report is still set, status UNKNOWN). */
 int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err);
 
-/* The whole audit: probe, declared inputs, rules; the report gets the
- * assumptions, the workload and "facts" too. Returns 0 with *report set,
+/* The whole audit: probe, the trace (with trace_s: what it saw, or in
+ * "trace": {traced: false, why} the one reason it could not), declared
+ * inputs, rules; the report gets the assumptions, the workload and
+ * "facts" too. Returns 0 with *report set,
  * or -errno with err set when the probe or the workload is unusable. */
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err);
 
