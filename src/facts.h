@@ -205,7 +205,7 @@ int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const ch
  * connect() calls toward one destination with one errno. Strings are
  * copied; NULL strings read as missing. */
 struct hr_connect_failure {
-	const char *subject; /* "curl[4242]->10.0.0.2:5774 EADDRNOTAVAIL" */
+	const char *subject; /* "curl[4242]->10.0.0.2:5774/EADDRNOTAVAIL" */
 	const char *dest;    /* "10.0.0.2:5774" */
 	const char *host;
 	const char *error;   /* "EADDRNOTAVAIL" */

@@ -314,7 +314,7 @@ static json_t *read_fails(int fd, double secs, uint64_t now_ns)
 		memcpy(comm, key.comm, 16);
 		comm[16] = '\0';
 		en = errno_name((int)key.err, ebuf, sizeof(ebuf));
-		snprintf(subj, sizeof(subj), "%s[%u]->%s %s", comm, key.pid, dest, en);
+		snprintf(subj, sizeof(subj), "%s[%u]->%s/%s", comm, key.pid, dest, en);
 		o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:i, s:I, s:s, s:I, s:o, s:o, s:o, s:f, s:f}", "subject", subj,
 			      "destination", dest, "host", host, "port", (int)key.dst.port, "netns",
 			      (json_int_t)key.dst.netns, "error", en, "errno", (int)key.err, "pid", (json_int_t)key.pid,
@@ -517,6 +517,35 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 }
 
 #endif
+
+void hr_trace_tree(hr_facts *f, const struct hr_probe_tree *t)
+{
+	static const char path[] = "/headroom/trace.json";
+	char *buf = malloc(HR_TRACE_TREE_MAX);
+	json_error_t je;
+	json_t *ev;
+	long n;
+
+	if (!buf)
+		return;
+	n = hr_probe_read_regular(t, path, buf, HR_TRACE_TREE_MAX);
+	if (n < 0) {
+		if (n != -ENOENT)
+			hr_facts_add_problem(f, "headroom/trace.json", "%s", hr_strerror((int)n));
+		free(buf);
+		return;
+	}
+	ev = json_loadb(buf, (size_t)n, 0, &je);
+	free(buf);
+	if (!json_is_object(ev) || !json_is_object(json_object_get(ev, "totals"))) {
+		hr_facts_add_problem(f, "headroom/trace.json", "%d:%d: %s", je.line, je.column,
+				     ev ? "not a trace (no totals)" : je.text);
+		json_decref(ev);
+		return;
+	}
+	hr_trace_facts(ev, NULL, f);
+	json_decref(ev);
+}
 
 /* Sets a number from an evidence object's member (when it is one). */
 static void set_from(hr_facts *f, const char *fact, const json_t *o, const char *key, const char *src)

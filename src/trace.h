@@ -47,6 +47,13 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
  * 0 or -ENOMEM. */
 int hr_trace_facts(const json_t *ev, const char *why, hr_facts *f);
 
+/* A captured tree's trace: DIR/headroom/trace.json, the evidence as
+ * `headroom trace --format json` writes it (at most HR_TRACE_TREE_MAX
+ * bytes), into facts as hr_trace_facts does. Absent: nothing; unreadable
+ * or malformed: a problem recorded in the facts. */
+#define HR_TRACE_TREE_MAX (4 << 20)
+void hr_trace_tree(hr_facts *f, const struct hr_probe_tree *t);
+
 /* trace-reasons.c: one sentence saying what a drop reason means, by its
  * name without the SKB_DROP_REASON_ prefix ("NO_SOCKET"); NULL if none. */
 const char *hr_trace_drop_meaning(const char *name);
