@@ -46,6 +46,17 @@ static const char *num_text(char *buf, size_t n, const json_t *o, const char *ke
 	return hr_fmt_num(buf, n, json_number_value(v), true);
 }
 
+/* An identifier (pid, namespace inode) as text: no thousands separators. */
+static const char *id_text(char *buf, size_t n, const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		return "-";
+	snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
 /* "EADDRNOTAVAIL 35, ECONNREFUSED 2" of an object of counts; "-" if empty. */
 static const char *counts_text(char *buf, size_t n, const json_t *o)
 {
@@ -100,13 +111,13 @@ static void table(FILE *out, const char *title, const char *const *head, int nco
 static void fail_row(const json_t *it, char c[][64])
 {
 	snprintf(c[0], 64, "%s", str_or(it, "comm", "?"));
-	num_text(c[1], 64, it, "pid");
+	id_text(c[1], 64, it, "pid");
 	snprintf(c[2], 64, "%s", str_or(it, "destination", "?"));
 	snprintf(c[3], 64, "%s", str_or(it, "error", "?"));
 	num_text(c[4], 64, it, "count");
 	num_text(c[5], 64, it, "rate");
 	snprintf(c[6], 64, "%s", str_or(it, "cgroup", "-"));
-	num_text(c[7], 64, it, "netns");
+	id_text(c[7], 64, it, "netns");
 }
 
 /* The columns destinations and listeners share: subject, opens, rate,

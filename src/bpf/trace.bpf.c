@@ -255,6 +255,23 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 			__sync_fetch_and_add(&l->opens, 1);
 		return 0;
 	}
+	if (oldstate == ST_SYN_SENT && newstate == ST_CLOSE &&
+	    !BPF_CORE_READ((const struct tcp_sock *)sk, segs_out)) {
+		/* connect() set SYN_SENT, then found no local port
+		 * (inet_hash_connect() failed: EADDRNOTAVAIL) and closed
+		 * without sending a segment: not an open. It is counted as a
+		 * connect() failure at sys_exit instead. */
+		struct tr_dest *d;
+
+		if (bpf_map_delete_elem(&socks, &key) == 0) {
+			total_add(TR_T_ACTIVE_OPENS, (__u64)-1);
+			sk_peer(sk, &ep);
+			d = get_or_zero(&dests, &ep, &zero_dest);
+			if (d)
+				__sync_fetch_and_add(&d->opens, (__u64)-1);
+		}
+		return 0;
+	}
 	s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
 		return 0;
