@@ -129,7 +129,8 @@ struct hr_facts {
 /* A stored connect_failures item (facts-trace.c). */
 struct fail_item {
 	char *str[6]; /* subject, dest, host, error, comm, cgroup */
-	double v[8];  /* port, errno, pid, cgroup_id, netns, count, rate, seconds */
+	double v[9];  /* port, errno, pid, cgroup_id, netns, count, rate, seconds, processes */
+	double pid_count; /* the failures of pid (the process with the most) */
 };
 /* facts-trace.c: the connect_failures items, for facts-items.c. */
 int hr_facts_fail_get(const hr_facts *f, size_t i, const char *k, struct hr_value *out);

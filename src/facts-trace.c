@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,19 +15,54 @@
  * (struct fail_item.v order). */
 const char *const hr_facts_fail_fields[] = {
 	"subject", "dest", "host", "error", "comm", "cgroup",
-	"port", "errno", "pid", "cgroup_id", "netns", "count", "rate", "seconds", NULL,
+	"port", "errno", "pid", "cgroup_id", "netns", "count", "rate", "seconds", "processes", NULL,
 };
 #define NSTR 6
-#define NNUM 8
+#define NNUM 9
+enum { V_PID = 2, V_CGROUP_ID, V_NETNS, V_COUNT, V_RATE, V_SECONDS, V_PROCESSES };
+
+/* Two optional strings are the same (both NULL counts as the same). */
+static bool same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The item of c's program, destination and errno, or NULL. */
+static struct fail_item *find(const hr_facts *f, const struct hr_connect_failure *c)
+{
+	size_t i;
+
+	for (i = 0; i < f->nfails; i++) {
+		struct fail_item *it = &f->fails[i];
+
+		if (same(it->str[1], c->dest) && same(it->str[3], c->error) && same(it->str[4], c->comm) &&
+		    it->v[V_CGROUP_ID] == c->cgroup_id && it->v[V_NETNS] == c->netns)
+			return it;
+	}
+	return NULL;
+}
 
 int hr_facts_add_connect_failure(hr_facts *f, const struct hr_connect_failure *c, const char *source)
 {
-	const char *s[NSTR] = {c->subject, c->dest, c->host, c->error, c->comm, c->cgroup};
-	const double v[NNUM] = {c->port, c->err, c->pid, c->cgroup_id, c->netns, c->count, c->rate, c->seconds};
-	struct fail_item *it;
+	const double v[NNUM] = {c->port, c->err, c->pid, c->cgroup_id, c->netns, c->count, c->rate, c->seconds, 1};
+	char subject[256];
+	const char *s[NSTR] = {subject, c->dest, c->host, c->error, c->comm, c->cgroup};
+	struct fail_item *it = find(f, c);
 	int i;
 
 	(void)source;
+	if (it) {
+		it->v[V_COUNT] += c->count;
+		it->v[V_RATE] += c->rate;
+		it->v[V_PROCESSES] += 1;
+		if (c->count > it->pid_count) {
+			it->pid_count = c->count;
+			it->v[V_PID] = c->pid;
+		}
+		return 0;
+	}
+	snprintf(subject, sizeof(subject), "%s->%s/%s", c->comm ? c->comm : "?", c->dest ? c->dest : "?",
+		 c->error ? c->error : "?");
 	if (f->nfails == f->capfails) {
 		size_t cap = f->capfails ? f->capfails * 2 : 16;
 		struct fail_item *n = realloc(f->fails, cap * sizeof(*n));
@@ -45,6 +81,7 @@ int hr_facts_add_connect_failure(hr_facts *f, const struct hr_connect_failure *c
 			return -ENOMEM;
 		}
 	memcpy(it->v, v, sizeof(v));
+	it->pid_count = c->count;
 	f->nfails++;
 	return 0;
 }

@@ -201,11 +201,10 @@ int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const ch
 
 /* ---- connect() failures seen by the eBPF trace (trace.c; facts-trace.c) ---- */
 
-/* One item of the connect_failures collection: a process's failed
- * connect() calls toward one destination with one errno. Strings are
- * copied; NULL strings read as missing. */
+/* One process's failed connect() calls toward one destination with one
+ * errno, as the trace counted them. Strings are copied; NULL strings read
+ * as missing. */
 struct hr_connect_failure {
-	const char *subject; /* "curl[4242]->10.0.0.2:5774/EADDRNOTAVAIL" */
 	const char *dest;    /* "10.0.0.2:5774" */
 	const char *host;
 	const char *error;   /* "EADDRNOTAVAIL" */
@@ -213,7 +212,12 @@ struct hr_connect_failure {
 	const char *cgroup;  /* cgroup v2 path while the process lives, else NULL */
 	double port, err, pid, cgroup_id, netns, count, rate, seconds;
 };
-/* Adds an item to connect_failures. 0 or -ENOMEM. */
+/* Adds to connect_failures: one item per program (comm, cgroup, namespace),
+ * destination and errno, subject "curl->10.0.0.2:5774/EADDRNOTAVAIL" (no
+ * pid: one process per request would make an item per request, and the
+ * subject is a Prometheus label). Processes of one item are summed
+ * (fail.count, fail.rate), counted (fail.processes), and fail.pid is the
+ * one with the most failures. 0 or -ENOMEM. */
 int hr_facts_add_connect_failure(hr_facts *f, const struct hr_connect_failure *c, const char *source);
 
 /* ---- lookups for the rules engine ---- */

@@ -26,18 +26,6 @@ static const struct {
 };
 #define NERRNOS (sizeof(errnos) / sizeof(errnos[0]))
 
-/* The name of an errno connect() returned ("EADDRNOTAVAIL", or "errno N"). */
-static const char *errno_name(int e, char *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < NERRNOS; i++)
-		if (errnos[i].err == e)
-			return errnos[i].name;
-	snprintf(buf, n, "errno %d", e);
-	return buf;
-}
-
 uint32_t hr_trace_netns_self(void)
 {
 	struct stat st;
@@ -55,6 +43,18 @@ uint32_t hr_trace_netns_self(void)
 
 #include "bpf/trace.h"
 #include "bpf/trace.skel.h"
+
+/* The name of an errno connect() returned ("EADDRNOTAVAIL", or "errno N"). */
+static const char *errno_name(int e, char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < NERRNOS; i++)
+		if (errnos[i].err == e)
+			return errnos[i].name;
+	snprintf(buf, n, "errno %d", e);
+	return buf;
+}
 
 bool hr_trace_built(void)
 {
@@ -588,7 +588,6 @@ int hr_trace_facts(const json_t *ev, const char *why, hr_facts *f)
 	fails = json_object_get(ev, "connect_failures");
 	json_array_foreach(fails, i, it) {
 		struct hr_connect_failure c = {
-			.subject = json_string_value(json_object_get(it, "subject")),
 			.dest = json_string_value(json_object_get(it, "destination")),
 			.host = json_string_value(json_object_get(it, "host")),
 			.error = json_string_value(json_object_get(it, "error")),

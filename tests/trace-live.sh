@@ -173,7 +173,7 @@ fi = [x for x in d['findings'] if x['rule'] == 'trace.connect-failing']
 assert len(fi) == 1, fi
 fi = fi[0]
 assert fi['severity'] == 'critical', fi
-assert fi['subject'] == 'python3[$pid]->10.77.0.2:5774/EADDRNOTAVAIL', fi
+assert fi['subject'] == 'python3->10.77.0.2:5774/EADDRNOTAVAIL', fi
 m = fi['message']
 assert m.startswith('confirmed: 50 connect() calls by python3 (pid $pid) failed with EADDRNOTAVAIL toward 10.77.0.2:5774'), m
 assert tr['maps'] == {'destinations': 4096, 'listeners': 1024, 'connect_failures': 4096, 'sockets': 65536, 'connect_calls': 8192, 'drop_reasons': 512}, tr['maps']
