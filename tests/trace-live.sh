@@ -8,8 +8,9 @@
 #      handshakes; the server side's RSTs sent and NO_SOCKET drops (with
 #      their sentence) in a trace of the server namespace.
 #   2. a 400-port range used up toward one destination: exactly 400 opens,
-#      then exactly 50 EADDRNOTAVAIL; audit --trace names the process and the
-#      destination in a CRITICAL finding.
+#      then exactly 50 EADDRNOTAVAIL from python3 and 10 from curl run 10
+#      times (curl's own count: exit 7); audit --trace names each program,
+#      its pid and the destination in a CRITICAL finding.
 #   3. who closed first and lifetimes: 20 connections closed by the client,
 #      20 by the server.
 #   4. a quiet namespace: nothing counted.
@@ -51,7 +52,8 @@ c_ino=$(ip netns exec "$C" stat -L -c %i /proc/self/ns/net)
 note "client namespace inode $c_ino"
 
 cat >"$T/client.py" <<'EOF'
-# client.py MODE HOST PORT N: N connect() calls; prints "pid ok failed errno-name".
+# client.py MODE HOST PORT N [HOLD_S]: N connect() calls; prints "pid ok
+# failed errno-names", then keeps the held connections HOLD_S seconds.
 import errno, os, socket, sys, time
 mode, host, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 held, ok, failed, names = [], 0, 0, set()
@@ -74,7 +76,7 @@ for i in range(n):
         s.close()
 print(os.getpid(), ok, failed, ",".join(sorted(names)))
 sys.stdout.flush()
-time.sleep(0.5)
+time.sleep(float(sys.argv[5]) if len(sys.argv) > 5 else 0.5)
 EOF
 cat >"$T/server.py" <<'EOF'
 # server.py PORT MODE: accepts; "hold" keeps every connection, "wait-eof"
@@ -149,35 +151,51 @@ grep -Eq "^  python3 +[0-9]+ +10\.77\.0\.2:9 +ECONNREFUSED +3 " "$T/t1.txt" || f
 grep -q "^Drop reasons (" "$T/t1.txt" || fail "drop reasons section: $(cat "$T/t1.txt")"
 wait_unloaded || fail "programs still loaded after the text trace"
 
-# 2. 400 ports toward one destination: 400 opens, then EADDRNOTAVAIL.
+# 2. 400 ports toward one destination: 400 opens, then EADDRNOTAVAIL, from
+# python3 (one process) and from curl (one process per request, like a
+# shell loop): each program one finding, curl's 10 processes counted.
+hr_need_tool curl curl
 hr_in "$C" sysctl -qw net.ipv4.ip_local_port_range="40000 40399"
 hr_bg "$S" python3 "$T/server.py" 5774 hold
 srv=$HR_LASTPID
 sleep 0.5
-hr_bg "$C" "$HR_BIN" audit -q --interval 0 --trace 5 --format json >"$T/a2.json"
+hr_bg "$C" "$HR_BIN" audit -q --interval 0 --trace 6 --format json >"$T/a2.json"
 a2=$HR_LASTPID
 wait_attached
-hr_in "$C" python3 "$T/client.py" hold 10.77.0.2 5774 450 >"$T/c2.out"
-wait "$a2" || [ $? -le 2 ] || fail "audit --trace failed"
+hr_bg "$C" python3 "$T/client.py" hold 10.77.0.2 5774 450 4 >"$T/c2.out"
+i=0
+while [ ! -s "$T/c2.out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 read -r pid ok failed names <"$T/c2.out"
 assert_eq "$ok/$failed/$names" "400/50/EADDRNOTAVAIL" "the client's own count"
+curl_failed=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	rc=0
+	hr_in "$C" curl -s -o /dev/null --max-time 2 http://10.77.0.2:5774/ || rc=$?
+	[ "$rc" -eq 7 ] && curl_failed=$((curl_failed + 1))
+done
+assert_eq "$curl_failed" 10 "curl's own count of failed connections (exit 7)"
+wait "$a2" || [ $? -le 2 ] || fail "audit --trace failed"
 jq_py "$T/a2.json" "
 tr = d['trace']
 assert tr['traced'] is True, tr
 f = [x for x in tr['connect_failures'] if x['pid'] == $pid]
 assert len(f) == 1 and f[0]['error'] == 'EADDRNOTAVAIL' and f[0]['count'] == 50, f
+cf = [x for x in tr['connect_failures'] if x['comm'] == 'curl']
+assert len(cf) == 10 and all(x['count'] == 1 and x['error'] == 'EADDRNOTAVAIL' for x in cf), cf
 dd = [x for x in tr['destinations'] if x['subject'] == '10.77.0.2:5774'][0]
 assert dd['opens'] == 400 and dd['established'] == 400, dd
-assert dd['connect_failures'] == {'EADDRNOTAVAIL': 50}, dd
-fi = [x for x in d['findings'] if x['rule'] == 'trace.connect-failing']
-assert len(fi) == 1, fi
-fi = fi[0]
-assert fi['severity'] == 'critical', fi
-assert fi['subject'] == 'python3->10.77.0.2:5774/EADDRNOTAVAIL', fi
-m = fi['message']
+assert dd['connect_failures'] == {'EADDRNOTAVAIL': 60}, dd
+fi = {x['subject']: x for x in d['findings'] if x['rule'] == 'trace.connect-failing'}
+assert sorted(fi) == ['curl->10.77.0.2:5774/EADDRNOTAVAIL', 'python3->10.77.0.2:5774/EADDRNOTAVAIL'], sorted(fi)
+p, c = fi['python3->10.77.0.2:5774/EADDRNOTAVAIL'], fi['curl->10.77.0.2:5774/EADDRNOTAVAIL']
+assert p['severity'] == c['severity'] == 'critical', (p, c)
+m = p['message']
 assert m.startswith('confirmed: 50 connect() calls by python3 (pid $pid) failed with EADDRNOTAVAIL toward 10.77.0.2:5774'), m
+m = c['message']
+assert m.startswith('confirmed: 10 connect() calls by curl (pid ') and '; 10 processes of that name) failed with EADDRNOTAVAIL toward 10.77.0.2:5774' in m, m
+assert c['metrics']['processes'] == 10 and c['metrics']['failures'] == 10, c['metrics']
 assert tr['maps'] == {'destinations': 4096, 'listeners': 1024, 'connect_failures': 4096, 'sockets': 65536, 'connect_calls': 8192, 'drop_reasons': 512}, tr['maps']
-" || fail "EADDRNOTAVAIL evidence and finding (above)"
+" || fail "EADDRNOTAVAIL evidence and findings (above)"
 kill "$srv" 2>/dev/null || true
 hr_in "$C" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 wait_unloaded || fail "programs still loaded after audit --trace"
