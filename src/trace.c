@@ -423,6 +423,19 @@ static json_t *map_sizes(void)
 			 "connect_calls", TR_MAX_CALLS, "drop_reasons", TR_MAX_REASONS);
 }
 
+/* True when the running kernel's BTF has a function of that name. */
+static bool kernel_has_func(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool r;
+
+	if (libbpf_get_error(btf))
+		return false;
+	r = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return r;
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -431,8 +444,29 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Opens, loads and attaches the collector into *skel (destroyed by the
+ * caller either way), connect() seen by fexit or by the syscall
+ * tracepoints. 0 or -errno. */
+static int open_load(const struct hr_trace_opts *o, bool fexit, struct trace_bpf **skel)
+{
+	int rc;
+
+	*skel = trace_bpf__open();
+	if (!*skel)
+		return errno ? -errno : -ENOMEM;
+	(*skel)->rodata->targ_netns = o->netns;
+	bpf_program__set_autoload((*skel)->progs.on_sys_enter, !fexit);
+	bpf_program__set_autoload((*skel)->progs.on_sys_exit, !fexit);
+	bpf_program__set_autoload((*skel)->progs.on_connect, fexit);
+	rc = trace_bpf__load(*skel);
+	if (!rc)
+		rc = trace_bpf__attach(*skel);
+	return rc < 0 ? rc : rc ? -EINVAL : 0;
+}
+
 int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
 {
+	json_t *via = json_object();
 	struct trace_bpf *skel = NULL;
 	__u64 *buf = NULL;
 	uint64_t now;
@@ -452,19 +486,17 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 		hr_err_set(err, -ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
-	skel = trace_bpf__open();
-	if (!skel) {
-		rc = -errno;
-		hr_err_set(err, rc, "opening the eBPF collector failed: %s", libbpf_last[0] ? libbpf_last : strerror(-rc));
-		goto out;
+	/* connect(): fexit on __sys_connect where the kernel has it and lets
+	 * it attach (needs trampolines: ftrace), else the raw syscall
+	 * tracepoints (which run for every system call). */
+	rc = open_load(o, kernel_has_func("__sys_connect"), &skel);
+	if (rc && rc != -ENOMEM) {
+		trace_bpf__destroy(skel);
+		rc = open_load(o, false, &skel);
 	}
-	skel->rodata->targ_netns = o->netns;
-	rc = trace_bpf__load(skel);
-	if (!rc)
-		rc = trace_bpf__attach(skel);
 	if (rc) {
-		rc = rc < 0 ? rc : -errno;
-		if (rc == -EPERM || rc == -EACCES)
+		/* EACCES is the verifier refusing a program: libbpf says why. */
+		if (rc == -EPERM)
 			hr_err_set(err, -EPERM,
 				   "permission denied loading eBPF programs (needs root, or CAP_BPF and CAP_PERFMON)");
 		else
@@ -472,6 +504,9 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 				   libbpf_last[0] ? libbpf_last : strerror(-rc));
 		goto out;
 	}
+	json_object_set_new(via, "connect", json_string(bpf_program__autoload(skel->progs.on_connect)
+									? "fexit/__sys_connect"
+									: "tp_btf/sys_enter+sys_exit"));
 	t0 = hr_now();
 	hr_probe_wait_until(t0, o->seconds, o->progress, o->progress_ud);
 	secs = hr_now() - t0;
@@ -492,9 +527,12 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 	json_object_set_new(ev, "connect_failures", read_fails(bpf_map__fd(skel->maps.fails), secs, now));
 	json_object_set_new(ev, "drops", read_drops(bpf_map__fd(skel->maps.drops), secs, buf, ncpu));
 	json_object_set_new(ev, "maps", map_sizes());
+	json_object_set_new(ev, "attached", via);
+	via = NULL;
 	*out = ev;
 	rc = 0;
 out:
+	json_decref(via);
 	trace_bpf__destroy(skel);
 	free(buf);
 	return rc;
@@ -507,8 +545,29 @@ bool hr_trace_built(void)
 	return false;
 }
 
+/* Opens, loads and attaches the collector into *skel (destroyed by the
+ * caller either way), connect() seen by fexit or by the syscall
+ * tracepoints. 0 or -errno. */
+static int open_load(const struct hr_trace_opts *o, bool fexit, struct trace_bpf **skel)
+{
+	int rc;
+
+	*skel = trace_bpf__open();
+	if (!*skel)
+		return errno ? -errno : -ENOMEM;
+	(*skel)->rodata->targ_netns = o->netns;
+	bpf_program__set_autoload((*skel)->progs.on_sys_enter, !fexit);
+	bpf_program__set_autoload((*skel)->progs.on_sys_exit, !fexit);
+	bpf_program__set_autoload((*skel)->progs.on_connect, fexit);
+	rc = trace_bpf__load(*skel);
+	if (!rc)
+		rc = trace_bpf__attach(*skel);
+	return rc < 0 ? rc : rc ? -EINVAL : 0;
+}
+
 int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
 {
+	json_t *via = json_object();
 	(void)o;
 	*out = NULL;
 	hr_err_set(err, -ENOTSUP, "this headroom was built without eBPF (configure --disable-bpf, or libbpf, "

@@ -29,18 +29,20 @@ if ! "$HR_BIN" trace -q 0.1 >/dev/null 2>"$T/probe.err"; then
 fi
 
 # Our programs, by the names bpftool shows (the kernel keeps 15 characters, bpftool the BTF name).
-ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|sys_enter|sys_exit|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
+ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|sys_enter|sys_exit|connect|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
 # Waits (at most 5 s) until none of our programs is loaded.
 wait_unloaded() {
 	local i=0
 	while [ "$(ours)" -ne 0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ "$(ours)" -eq 0 ]
 }
-# Waits (at most 20 s) until a trace has attached (all seven programs loaded).
+# Waits (at most 20 s) until N collectors (default 1) have attached: the
+# skeleton attaches in program order and kfree_skb's link comes last.
+attached() { bpftool link show 2>/dev/null | grep -c "tp 'kfree_skb'" || true; }
 wait_attached() {
-	local i=0
-	while [ "$(ours)" -lt 7 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-	[ "$(ours)" -ge 7 ] || fail "the collector did not attach within 20 s"
+	local i=0 n=${1:-1}
+	while [ "$(attached)" -lt "$n" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(attached)" -ge "$n" ] || fail "the collector did not attach within 20 s"
 }
 wait_unloaded || skip "another headroom trace is running on this host"
 pinned_before=$(ls -R /sys/fs/bpf 2>/dev/null | wc -l)
@@ -106,9 +108,7 @@ hr_bg "$C" "$HR_BIN" trace -q --format json 4 >"$T/t1.json"
 t1=$HR_LASTPID
 hr_bg "$S" "$HR_BIN" trace -q --format json 4 >"$T/t1s.json"
 t1s=$HR_LASTPID
-i=0
-while [ "$(ours)" -lt 14 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(ours)" -ge 14 ] || fail "the two collectors did not attach within 20 s"
+wait_attached 2
 hr_in "$C" python3 "$T/client.py" once 10.77.0.2 9 7 >"$T/c1.out"
 wait "$t1" || fail "trace in the client namespace failed"
 wait "$t1s" || fail "trace in the server namespace failed"
@@ -128,6 +128,14 @@ assert (dd['opens'], dd['failed_handshakes'], dd['rst_received'], dd['connect_fa
 assert d['totals']['connect_failures']['ECONNREFUSED'] == 7, d['totals']
 assert d['netns'] == $c_ino
 " || fail "ECONNREFUSED evidence (above)"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	python3 -c '
+import json, sys, jsonschema
+s = json.load(open(sys.argv[1]))
+for f in sys.argv[2:]:
+    jsonschema.validate(json.load(open(f)), {**s, "$ref": "#/$defs/trace"})
+' "$HR_SRCDIR/docs/schema/headroom.schema.json" "$T/t1.json" "$T/t1s.json" || fail "trace JSON against the schema"
+fi
 jq_py "$T/t1s.json" "
 t = d['totals']
 assert t['rst_sent'] == 7, t

@@ -5,11 +5,13 @@
  * space reads the maps once at the end of the interval; nothing wakes it
  * per event.
  *
- * Attach points are BTF tracepoints (tp_btf): they need no tracefs (not
- * mounted on every machine). connect() is seen at the raw syscall
+ * Attach points are BTF tracepoints (tp_btf) and one fexit: they need no
+ * tracefs (not mounted on every machine). connect() is seen as
+ * __sys_connect() returns (fexit: arguments and result at once, only for
+ * connect()); where the kernel has no such function, at the raw syscall
  * tracepoints sys_enter/sys_exit (the events syscalls:sys_enter_connect
  * and sys_exit_connect are made from these), filtered on the syscall
- * number first, so other syscalls cost one comparison.
+ * number first. The loader chooses (src/trace.c).
  *
  * targ_netns (set by the loader before load): only events of that network
  * namespace (inode) are counted; 0 counts every namespace. */
@@ -32,10 +34,10 @@ const volatile __u32 targ_netns = 0;
 
 #if defined(__TARGET_ARCH_x86)
 #define NR_CONNECT 42
-#define SYSCALL_NR(regs) BPF_CORE_READ((regs), orig_ax)
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_CONNECT 203
-#define SYSCALL_NR(regs) BPF_CORE_READ((regs), syscallno)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
 #else
 #error "trace.bpf.c: connect()'s syscall number is known for x86 and arm64 only"
 #endif
@@ -78,8 +80,12 @@ struct {
 	__type(value, struct tr_fail);
 } fails SEC(".maps");
 
+/* Per socket born while tracing: birth time and who closed first (key:
+ * the socket's address; deleted at CLOSE). Per-CPU LRU lists
+ * (BPF_F_NO_COMMON_LRU): no lock shared by all CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, TR_MAX_SOCKS);
 	__type(key, __u64);
 	__type(value, struct tr_sock);
@@ -123,22 +129,26 @@ static __always_inline void *get_or_zero(void *map, const void *key, const void 
 static const struct tr_dest zero_dest;
 static const struct tr_listener zero_listener;
 
+/* The socket helpers below read through BTF pointers directly (the
+ * tp_btf arguments are trusted): plain loads, relocated by CO-RE, no
+ * helper call per field. */
+
 /* The network namespace inode of a socket. */
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
 /* The remote (peer) endpoint of a socket. */
 static __always_inline void sk_peer(const struct sock *sk, struct tr_ep *ep)
 {
 	__builtin_memset(ep, 0, sizeof(*ep));
-	ep->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	ep->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ep->family = sk->__sk_common.skc_family;
+	ep->port = __builtin_bswap16(sk->__sk_common.skc_dport);
 	if (ep->family == AF_INET6)
 		BPF_CORE_READ_INTO(&ep->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	else
-		BPF_CORE_READ_INTO((__u32 *)ep->addr, sk, __sk_common.skc_daddr);
+		*(__u32 *)ep->addr = sk->__sk_common.skc_daddr;
 	ep->netns = sk_netns(sk);
 }
 
@@ -146,12 +156,12 @@ static __always_inline void sk_peer(const struct sock *sk, struct tr_ep *ep)
 static __always_inline void sk_local(const struct sock *sk, struct tr_ep *ep)
 {
 	__builtin_memset(ep, 0, sizeof(*ep));
-	ep->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	ep->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ep->family = sk->__sk_common.skc_family;
+	ep->port = sk->__sk_common.skc_num;
 	if (ep->family == AF_INET6)
 		BPF_CORE_READ_INTO(&ep->addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 	else
-		BPF_CORE_READ_INTO((__u32 *)ep->addr, sk, __sk_common.skc_rcv_saddr);
+		*(__u32 *)ep->addr = sk->__sk_common.skc_rcv_saddr;
 	ep->netns = sk_netns(sk);
 }
 
@@ -216,15 +226,17 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 	struct tr_sock *s;
 	struct tr_ep ep;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !wanted(sk_netns(sk)))
+	if (sk->sk_protocol != IPPROTO_TCP || !wanted(sk_netns(sk)))
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (oldstate == ST_CLOSE && newstate == ST_SYN_SENT) {
-		struct tr_sock n = {.born_ns = now};
 		struct tr_dest *d;
 
 		total_add(TR_T_ACTIVE_OPENS, 1);
-		bpf_map_update_elem(&socks, &key, &n, BPF_ANY);
+		struct tr_sock n = {.born_ns = now};
+
+		if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
+			total_add(TR_T_LOST, 1);
 		sk_peer(sk, &ep);
 		d = get_or_zero(&dests, &ep, &zero_dest);
 		if (d)
@@ -244,11 +256,13 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 		return 0;
 	}
 	if (oldstate == ST_SYN_RECV && newstate == ST_ESTABLISHED) {
-		struct tr_sock n = {.born_ns = now, .passive = 1, .established = 1};
 		struct tr_listener *l;
 
 		total_add(TR_T_PASSIVE_OPENS, 1);
-		bpf_map_update_elem(&socks, &key, &n, BPF_ANY);
+		struct tr_sock n = {.born_ns = now, .passive = 1, .established = 1};
+
+		if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
+			total_add(TR_T_LOST, 1);
 		sk_local(sk, &ep);
 		l = get_or_zero(&listeners, &ep, &zero_listener);
 		if (l)
@@ -310,74 +324,73 @@ static __always_inline __u32 task_netns(void)
 	return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
 }
 
-/* sys_enter for connect(): the destination, from the caller's sockaddr. */
+/* The destination of a connect() from the caller's sockaddr (user
+ * memory). 0, or -1 when it is not IPv4 or IPv6 or cannot be read. */
+static __always_inline int read_sockaddr(const void *uaddr, long len, struct tr_ep *ep)
+{
+	struct sockaddr_in6 sa = {};
+
+	__builtin_memset(ep, 0, sizeof(*ep));
+	if (len < (long)sizeof(struct sockaddr_in))
+		return -1;
+	if (bpf_probe_read_user(&sa, len < (long)sizeof(sa) ? sizeof(struct sockaddr_in) : sizeof(sa), uaddr))
+		return -1;
+	ep->family = sa.sin6_family;
+	ep->port = __builtin_bswap16(sa.sin6_port);
+	if (sa.sin6_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&sa;
+
+		__builtin_memcpy(ep->addr, &s4->sin_addr.s_addr, 4);
+	} else if (sa.sin6_family == AF_INET6) {
+		__builtin_memcpy(ep->addr, &sa.sin6_addr, 16);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* sys_enter for connect() (the fallback): the destination, kept per thread
+ * until sys_exit. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-	struct sockaddr_in6 sa = {};
-	struct tr_call c = {};
+	struct tr_call c;
 	__u32 tid, ns;
-	const void *uaddr;
-	long len;
 
 	if (id != NR_CONNECT)
 		return 0;
 	ns = task_netns();
 	if (!wanted(ns))
 		return 0;
-	uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-	len = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	if (len < (long)sizeof(struct sockaddr_in))
+	if (read_sockaddr((const void *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs), &c.dst))
 		return 0;
-	if (bpf_probe_read_user(&sa, len < (long)sizeof(sa) ? sizeof(struct sockaddr_in) : sizeof(sa), uaddr))
-		return 0;
-	c.dst.family = sa.sin6_family;
-	c.dst.port = __builtin_bswap16(sa.sin6_port);
 	c.dst.netns = ns;
-	if (sa.sin6_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)&sa;
-
-		__builtin_memcpy(c.dst.addr, &s4->sin_addr.s_addr, 4);
-	} else if (sa.sin6_family == AF_INET6) {
-		__builtin_memcpy(c.dst.addr, &sa.sin6_addr, 16);
-	} else {
-		return 0;
-	}
 	tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
 	return 0;
 }
 
-/* sys_exit for connect(): a failure is counted per destination, per
- * errno and per (process, destination, errno). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+/* A connect() that returned ret toward dst: a failure is counted per
+ * destination, per errno and per (process, destination, errno). */
+static __always_inline void count_connect(const struct tr_ep *dst, long ret)
 {
 	struct tr_fail_key k = {};
-	struct tr_call *c;
 	struct tr_dest *d;
 	struct tr_fail *fv;
 	__u64 id, now;
-	__u32 tid, slot;
+	__u32 slot;
 
-	if (SYSCALL_NR(regs) != NR_CONNECT)
-		return 0;
-	id = bpf_get_current_pid_tgid();
-	tid = (__u32)id;
-	c = bpf_map_lookup_elem(&calls, &tid);
-	if (!c)
-		return 0;
-	k.dst = c->dst;
-	bpf_map_delete_elem(&calls, &tid);
 	total_add(TR_T_CONNECT_CALLS, 1);
 	if (ret >= 0 || ret == -EINPROGRESS)
-		return 0;
+		return;
 	slot = errno_slot(-ret);
 	total_add(TR_T_CONNECT_FAILED, 1);
 	total_add(TR_T_FAIL_BY_ERRNO + slot, 1);
+	k.dst = *dst;
 	d = get_or_zero(&dests, &k.dst, &zero_dest);
 	if (d && slot < TR_E_N)
 		__sync_fetch_and_add(&d->fail[slot], 1);
+	id = bpf_get_current_pid_tgid();
 	k.pid = id >> 32;
 	k.err = -ret;
 	k.cgroup = bpf_get_current_cgroup_id();
@@ -391,11 +404,46 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		fv = bpf_map_lookup_elem(&fails, &k);
 		if (!fv) {
 			total_add(TR_T_LOST, 1);
-			return 0;
+			return;
 		}
 	}
 	__sync_fetch_and_add(&fv->count, 1);
 	fv->last_ns = now;
+}
+
+/* sys_exit for connect() (the fallback, with sys_enter above). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct tr_call *c;
+	struct tr_ep dst;
+	__u32 tid;
+
+	if (SYSCALL_NR(regs) != NR_CONNECT)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	c = bpf_map_lookup_elem(&calls, &tid);
+	if (!c)
+		return 0;
+	dst = c->dst;
+	bpf_map_delete_elem(&calls, &tid);
+	count_connect(&dst, ret);
+	return 0;
+}
+
+/* connect() as __sys_connect() returns: its arguments and result at once,
+ * and only for connect() (the loader uses this when the kernel has the
+ * function, else sys_enter/sys_exit, which run for every system call). */
+SEC("fexit/__sys_connect")
+int BPF_PROG(on_connect, int fd, struct sockaddr *uservaddr, int addrlen, int ret)
+{
+	struct tr_ep dst;
+	__u32 ns = task_netns();
+
+	if (!wanted(ns) || read_sockaddr(uservaddr, addrlen, &dst))
+		return 0;
+	dst.netns = ns;
+	count_connect(&dst, ret);
 	return 0;
 }
 
@@ -496,10 +544,10 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	if (targ_netns) {
 		__u32 ns = 0;
 
-		dev = BPF_CORE_READ(skb, dev);
-		sk = BPF_CORE_READ(skb, sk);
+		dev = skb->dev;
+		sk = skb->sk;
 		if (dev)
-			ns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+			ns = dev->nd_net.net->ns.inum;
 		else if (sk)
 			ns = sk_netns(sk);
 		if (ns != targ_netns)

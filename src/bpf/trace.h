@@ -10,8 +10,8 @@
 #define TR_MAX_DESTS 4096     /* per destination (outbound) and per peer (RSTs) */
 #define TR_MAX_LISTENERS 1024 /* per local listener */
 #define TR_MAX_FAILS 4096     /* connect() failures per (process, destination, errno) */
-#define TR_MAX_SOCKS 65536    /* sockets alive now: birth time and who closed first */
-#define TR_MAX_CALLS 8192     /* connect() calls in progress (one per thread) */
+#define TR_MAX_SOCKS 65536    /* sockets born while tracing, until they close */
+#define TR_MAX_CALLS 8192     /* connect() calls in progress, one per thread (fallback only) */
 #define TR_MAX_REASONS 512    /* drop reasons (enum skb_drop_reason; 130 on 6.18) */
 
 /* The errnos connect() failures are counted by; the rest go to TR_E_OTHER. */
@@ -88,7 +88,7 @@ struct tr_fail {
 	__u64 first_ns, last_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 };
 
-/* A socket alive now (key: its address in the kernel). */
+/* A socket born while tracing (key: its address in the kernel). */
 struct tr_sock {
 	__u64 born_ns;
 	__u8 passive;  /* accepted (per listener) rather than connected */
