@@ -545,29 +545,8 @@ bool hr_trace_built(void)
 	return false;
 }
 
-/* Opens, loads and attaches the collector into *skel (destroyed by the
- * caller either way), connect() seen by fexit or by the syscall
- * tracepoints. 0 or -errno. */
-static int open_load(const struct hr_trace_opts *o, bool fexit, struct trace_bpf **skel)
-{
-	int rc;
-
-	*skel = trace_bpf__open();
-	if (!*skel)
-		return errno ? -errno : -ENOMEM;
-	(*skel)->rodata->targ_netns = o->netns;
-	bpf_program__set_autoload((*skel)->progs.on_sys_enter, !fexit);
-	bpf_program__set_autoload((*skel)->progs.on_sys_exit, !fexit);
-	bpf_program__set_autoload((*skel)->progs.on_connect, fexit);
-	rc = trace_bpf__load(*skel);
-	if (!rc)
-		rc = trace_bpf__attach(*skel);
-	return rc < 0 ? rc : rc ? -EINVAL : 0;
-}
-
 int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
 {
-	json_t *via = json_object();
 	(void)o;
 	*out = NULL;
 	hr_err_set(err, -ENOTSUP, "this headroom was built without eBPF (configure --disable-bpf, or libbpf, "
