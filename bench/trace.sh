@@ -5,7 +5,8 @@
 #      client-closed loopback connections as fast as it can (PAR in flight,
 #      4 destinations), RUNS (default 5) rounds alternating without and with
 #      `headroom trace` running in the namespace; medians of connections/s
-#      and their ratio. With tracing, the traced opens must equal tcpgen's
+#      and their ratio, and of tcpgen's CPU time (user+sys, both ends of
+#      every connection run in it), steadier on a shared machine. With tracing, the traced opens must equal tcpgen's
 #      connected count (exact counting, no sampling).
 #   2. memory: the collector's maps (bpftool map show: memlock) and the
 #      peak RSS of `headroom trace` (GNU time) with 4 and with DESTS
@@ -47,23 +48,26 @@ detached() { i=0; while [ "$(ours)" -ne 0 ] && [ $i -lt 200 ]; do sleep 0.05; i=
 dests() { seq 1 "$1" | sed "s/^/127.1.${2:-0}./; s/\$/:7001/" | paste -sd, -; }
 # fill N [K [COUNT]]: one tcpgen run toward dests N K; prints its key=value line.
 fill() {
-	ip netns exec "$NS" "$TCPGEN" fill --connect "$(dests "$1" "${2:-0}")" --count "${3:-$COUNT}" \
+	ip netns exec "$NS" /usr/bin/time -f "%S %U" -o "$W/cpu" "$TCPGEN" fill --connect "$(dests "$1" "${2:-0}")" --count "${3:-$COUNT}" \
 		--parallel "$PAR" --serve --duration 60 --quiet
 }
 kv() { sed -n "s/.*[ ^]$1=\([^ ]*\).*/\1/p"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-: >"$W/off"; : >"$W/on"
+: >"$W/off"; : >"$W/on"; : >"$W/cpuoff"; : >"$W/cpuon"
+cpu() { awk '{ print $1 + $2 }' "$W/cpu"; }
 r=0
 while [ $r -lt "$RUNS" ]; do
 	r=$((r + 1))
 	fill 4 | kv achieved_rate >>"$W/off"
+	cpu >>"$W/cpuoff"
 	sleep 1
 	ip netns exec "$NS" "$HR_BIN" trace -q --format json 30 >"$W/trace.json" &
 	TR=$!
 	attached
 	fill 4 >"$W/fill.out"
 	kv achieved_rate <"$W/fill.out" >>"$W/on"
+	cpu >>"$W/cpuon"
 	kill "$TR" 2>/dev/null || true # SIGTERM: a background job ignores SIGINT
 	wait "$TR" 2>/dev/null || true
 	TR=""
@@ -72,6 +76,8 @@ while [ $r -lt "$RUNS" ]; do
 done
 off=$(median <"$W/off")
 on=$(median <"$W/on")
+cpuoff=$(median <"$W/cpuoff")
+cpuon=$(median <"$W/cpuon")
 
 # Exactness: a full trace of one fill (the trace ends by itself here).
 ip netns exec "$NS" "$HR_BIN" trace -q --format json 6 >"$W/exact.json" &
@@ -112,11 +118,15 @@ tcpgen fill, $COUNT client-closed connections per round, $PAR in flight,
 4 destinations; $RUNS rounds alternating without and with \`headroom trace\`
 running in the namespace (medians).
 
-| | connections/s |
-|---|---|
-| without tracing | $off |
-| with tracing | $on |
-| cost | $(awk -v a="$off" -v b="$on" 'BEGIN { printf "%.1f%%", (a - b) / a * 100 }') |
+| | connections/s | tcpgen CPU s (user+sys, both ends) |
+|---|---|---|
+| without tracing | $off | $cpuoff |
+| with tracing | $on | $cpuon |
+| cost | $(awk -v a="$off" -v b="$on" 'BEGIN { printf "%.1f%%", (a - b) / a * 100 }') | $(awk -v a="$cpuoff" -v b="$cpuon" 'BEGIN { printf "%.1f%%", (b - a) / a * 100 }') |
+
+Every round of the same run: connections/s without $(tr '\n' ' ' <"$W/off")and with $(tr '\n' ' ' <"$W/on");
+CPU without $(tr '\n' ' ' <"$W/cpuoff")and with $(tr '\n' ' ' <"$W/cpuon")(the machine is shared: throughput
+moves with the neighbours' load, CPU time per connection much less).
 
 Exact counting: tcpgen connected $connected, the trace counted $opens opens.
 

@@ -12,7 +12,8 @@
 #      times (curl's own count: exit 7); audit --trace names each program,
 #      its pid and the destination in a CRITICAL finding.
 #   3. who closed first and lifetimes: 20 connections closed by the client,
-#      20 by the server.
+#      20 by the server; audit --trace --format prometheus's new connections
+#      per destination (no pid labels).
 #   4. a quiet namespace: nothing counted.
 #   5. unprivileged: not traced, one line why; the audit still runs.
 # Around all of it: no program of ours stays loaded and nothing is pinned
@@ -214,10 +215,18 @@ hr_bg "$S" python3 "$T/server.py" 5776 close
 sleep 0.5
 hr_bg "$C" "$HR_BIN" trace -q --format json 4 >"$T/t3.json"
 t3=$HR_LASTPID
-wait_attached
+hr_bg "$C" "$HR_BIN" audit -q --interval 0 --trace 4 --format prometheus >"$T/a3.prom"
+a3=$HR_LASTPID
+wait_attached 2
 hr_in "$C" python3 "$T/client.py" client-closes 10.77.0.2 5775 20 >/dev/null
 hr_in "$C" python3 "$T/client.py" server-closes 10.77.0.2 5776 20 >/dev/null
 wait "$t3" || fail "trace 3 failed"
+wait "$a3" || [ $? -le 2 ] || fail "audit --trace --format prometheus failed"
+# Prometheus: new connections per destination, exactly (20 in the 4 s), no pid label.
+grep -Eq '^headroom_trace_new_connections_per_second\{destination="10\.77\.0\.2:5775"\} 4\.9[0-9]*$|^headroom_trace_new_connections_per_second\{destination="10\.77\.0\.2:5775"\} 5(\.0*)?$' "$T/a3.prom" ||
+	fail "prometheus: $(grep headroom_trace "$T/a3.prom")"
+grep -q '^headroom_trace_seconds 4' "$T/a3.prom" || fail "prometheus: no headroom_trace_seconds"
+! grep -q 'pid=' "$T/a3.prom" || fail "prometheus: a pid label"
 jq_py "$T/t3.json" "
 by = {x['subject']: x for x in d['destinations']}
 a, b = by['10.77.0.2:5775'], by['10.77.0.2:5776']
