@@ -14,7 +14,8 @@
 #   3. who closed first and lifetimes: 20 connections closed by the client,
 #      20 by the server; audit --trace --format prometheus's new connections
 #      per destination (no pid labels).
-#   4. a quiet namespace: nothing counted.
+#   4. a quiet namespace: nothing counted; snapshot --trace of it, whose
+#      trace audit --root reads.
 #   5. unprivileged: not traced, one line why; the audit still runs.
 # Around all of it: no program of ours stays loaded and nothing is pinned
 # (bpftool prog before/after), and the maps have the sizes headroom-trace(8)
@@ -245,6 +246,16 @@ t = d['totals']
 assert t['connect_calls'] == 0 and t['active_opens'] == 0 and t['rst_sent'] == 0 and t['lost'] == 0, t
 assert d['destinations'] == [] and d['connect_failures'] == [] and d['listeners'] == [], d
 " || fail "the quiet namespace saw something (above)"
+# A capture with its trace: snapshot --trace, then audit --root reads it.
+hr_in "$Q" "$HR_BIN" snapshot -q -o "$T/snap" --trace 1 || fail "snapshot --trace failed"
+[ -s "$T/snap/headroom/trace.json" ] || fail "snapshot --trace wrote no headroom/trace.json"
+rc=0
+"$HR_BIN" audit -q --root "$T/snap" --format json >"$T/snap.json" || rc=$?
+[ "$rc" -le 2 ] || fail "audit --root of the traced capture: exit $rc"
+jq_py "$T/snap.json" "
+t = d['facts']['other']
+assert t['trace.connect_calls']['value'] == 0 and t['trace.seconds']['value'] >= 1, t
+" || fail "the capture's trace facts (above)"
 
 # 5. Unprivileged: not traced, one line why; the audit runs without it.
 if command -v setpriv >/dev/null; then
