@@ -260,9 +260,10 @@ static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t 
 	json_object_set_new(report, "facts", hr_facts_to_json(f));
 }
 
-/* --trace: the eBPF evidence of this namespace for trace_s into f; the
- * evidence with traced: true, or {traced: false, why} (owned). */
-static json_t *audit_trace(const hr_audit *a, hr_facts *f)
+/* --trace: the eBPF evidence of this namespace for trace_s, before the
+ * probe, so that the sockets the probe dumps are those the trace ended
+ * with; the evidence with traced: true, or {traced: false, why} (owned). */
+static json_t *audit_trace(const hr_audit *a)
 {
 	struct hr_trace_opts to = {.seconds = a->o.trace_s, .netns = hr_trace_netns_self(),
 				   .progress = a->o.trace_progress};
@@ -270,13 +271,8 @@ static json_t *audit_trace(const hr_audit *a, hr_facts *f)
 	json_t *ev = NULL;
 	int r = hr_trace_run(&to, &ev, &terr);
 
-	if (r < 0) {
-		const char *why = terr.msg[0] ? terr.msg : hr_strerror(r);
-
-		hr_trace_facts(NULL, why, f);
-		return json_pack("{s:b, s:s}", "traced", 0, "why", why);
-	}
-	hr_trace_facts(ev, NULL, f);
+	if (r < 0)
+		return json_pack("{s:b, s:s}", "traced", 0, "why", terr.msg[0] ? terr.msg : hr_strerror(r));
 	json_object_set_new(ev, "traced", json_true());
 	return ev;
 }
@@ -292,9 +288,13 @@ int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 		r = -ENOMEM;
 		goto out;
 	}
+	if (a->o.trace_s > 0)
+		trace = audit_trace(a);
 	r = hr_audit_probe(a, f, err);
-	if (r == 0 && a->o.trace_s > 0)
-		trace = audit_trace(a, f);
+	/* After the probe: the trace's destinations join the sockets'. */
+	if (r == 0 && trace)
+		hr_trace_facts(json_is_true(json_object_get(trace, "traced")) ? trace : NULL,
+			       json_string_value(json_object_get(trace, "why")), f);
 	if (r == 0)
 		r = hr_audit_declare(a, f, assumed, err);
 	if (r < 0)

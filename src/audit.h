@@ -79,9 +79,9 @@ int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_
  * all (err says why; *report is still set, status UNKNOWN). */
 int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err);
 
-/* The whole audit: probe, the trace (with trace_s: what it saw, or in
- * "trace": {traced: false, why} the one reason it could not), declared
- * inputs, rules; the report gets the assumptions, the workload and
+/* The whole audit: the trace (with trace_s: what it saw, or in "trace":
+ * {traced: false, why} the one reason it could not), then the probe (the
+ * sockets as the trace ended), declared inputs, rules; the report gets the assumptions, the workload and
  * "facts" too. Returns 0 with *report set,
  * or -errno with err set when the probe or the workload is unusable. */
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err);

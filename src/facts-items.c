@@ -170,7 +170,8 @@ size_t hr_facts_count(const hr_facts *f, enum hr_coll c)
 static const char *const dest_fields[] = {
 	"host", "port", "subject", "loopback", "in_use", "timewait", "established", "syn_sent",
 	"fin_wait", "close_wait", "born_1s", "born_5s", "born_10s", "born_30s", "born_60s",
-	"rate", "rate_observed", "rate_declared", "rate_window", "declared", "local_closes", NULL,
+	"rate", "rate_observed", "rate_declared", "rate_window", "declared", "local_closes", "trace_rate",
+	"trace_port_failures", NULL,
 };
 static const char *const listener_fields[] = {
 	"host", "port", "subject", "loopback", "queue", "backlog", "observed", "established",
@@ -314,6 +315,12 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 		hr_val_num(out, win, src);
 	else if (!strcmp(k, "declared"))
 		hr_val_bool(out, d->declared, src);
+	else if (!strcmp(k, "trace_rate") || !strcmp(k, "trace_port_failures")) {
+		if (!f->traced)
+			hr_val_missing(out, "not traced (audit --trace SECONDS)");
+		else
+			hr_val_num(out, !d->traced ? 0 : k[6] == 'r' ? d->trace_rate : d->trace_port_failures, "eBPF trace");
+	}
 	else if (!strcmp(k, "local_closes"))
 		/* Observed TIME_WAIT here means this side closed first. */
 		hr_val_bool(out, d->declared ? d->declared_local_closes || d->states[HR_TIME_WAIT] > 0

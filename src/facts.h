@@ -174,6 +174,13 @@ uint64_t hr_facts_state_count(const hr_facts *f, int state);
  * larger rate counts. host is an IP literal. 0 or -EINVAL (bad address). */
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
 			  const char *source);
+/* The eBPF trace's count for a destination the sockets showed (host an IP
+ * literal): new connections per second and connect() failures for want
+ * of a port (EADDRNOTAVAIL, EADDRINUSE, EAGAIN), as dest.trace_rate and
+ * dest.trace_port_failures; every other destination reads 0 for them once
+ * any is given (host NULL: only that a trace was made). 0, -EINVAL (bad
+ * address) or -ENOENT (no such destination: not added). */
+int hr_facts_trace_dest(hr_facts *f, const char *host, uint16_t port, double rate, double port_failures);
 /* Declares inbound load on a local port (rate/s, and whether the server closes first). */
 int hr_facts_declare_inbound(hr_facts *f, uint16_t port, double rate, bool server_closes,
 			     const char *source);

@@ -623,6 +623,18 @@ int hr_trace_facts(const json_t *ev, const char *why, hr_facts *f)
 		snprintf(name, sizeof(name), "trace.failed.%s", errnos[i].name);
 		set_from(f, name, byerr, errnos[i].name, src);
 	}
+	json_array_foreach(json_object_get(ev, "destinations"), i, it) {
+		const json_t *cf = json_object_get(it, "connect_failures");
+		double pf = json_number_value(json_object_get(cf, "EADDRNOTAVAIL")) +
+			    json_number_value(json_object_get(cf, "EADDRINUSE")) +
+			    json_number_value(json_object_get(cf, "EAGAIN"));
+		const char *host = json_string_value(json_object_get(it, "host"));
+
+		if (host)
+			hr_facts_trace_dest(f, host, (uint16_t)json_integer_value(json_object_get(it, "port")),
+					    json_number_value(json_object_get(it, "rate")), pf);
+	}
+	hr_facts_trace_dest(f, NULL, 0, 0, 0);
 	fails = json_object_get(ev, "connect_failures");
 	json_array_foreach(fails, i, it) {
 		struct hr_connect_failure c = {

@@ -10,7 +10,8 @@
 #   2. a 400-port range used up toward one destination: exactly 400 opens,
 #      then exactly 50 EADDRNOTAVAIL from python3 and 10 from curl run 10
 #      times (curl's own count: exit 7); audit --trace names each program,
-#      its pid and the destination in a CRITICAL finding.
+#      its pid and the destination in a CRITICAL finding, and the port
+#      exhaustion finding takes the traced rate and says "confirmed: 60".
 #   3. who closed first and lifetimes: 20 connections closed by the client,
 #      20 by the server; audit --trace --format prometheus's new connections
 #      per destination (no pid labels).
@@ -204,6 +205,11 @@ assert m.startswith('confirmed: 50 connect() calls by python3 (pid $pid) failed 
 m = c['message']
 assert m.startswith('confirmed: 10 connect() calls by curl (pid ') and '; 10 processes of that name) failed with EADDRNOTAVAIL toward 10.77.0.2:5774' in m, m
 assert c['metrics']['processes'] == 10 and c['metrics']['failures'] == 10, c['metrics']
+# The port exhaustion finding takes the traced rate and says it is confirmed.
+px = [x for x in d['findings'] if x['rule'] == 'ports.timewait-exhaustion' and x['subject'] == '10.77.0.2:5774']
+assert len(px) == 1, px
+assert abs(px[0]['metrics']['rate_per_s'] - dd['rate']) < 1e-6, (px[0]['metrics'], dd['rate'])
+assert '/s (traced) closed by this side' in px[0]['message'] and '; confirmed: 60 connect() calls failed for want of a port while traced' in px[0]['message'], px[0]['message']
 assert tr['maps'] == {'destinations': 4096, 'listeners': 1024, 'connect_failures': 4096, 'sockets': 65536, 'connect_calls': 8192, 'drop_reasons': 512}, tr['maps']
 " || fail "EADDRNOTAVAIL evidence and findings (above)"
 kill "$srv" 2>/dev/null || true
