@@ -17,6 +17,7 @@
 #include "probe.h"
 #include "severity.h"
 #include "sysctl.h"
+#include "trace.h"
 #include "rules.h"
 #include "workload.h"
 
@@ -427,17 +428,44 @@ static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, jso
 	return r;
 }
 
+/* --trace: the eBPF evidence of this namespace for trace_s, before the
+ * probe, so that the sockets the probe dumps are those the trace ended
+ * with; the evidence with traced: true, or {traced: false, why} (owned). */
+static json_t *audit_trace(const hr_audit *a)
+{
+	struct hr_trace_opts to = {.seconds = a->o.trace_s, .netns = hr_trace_netns_self(),
+				   .progress = a->o.trace_progress};
+	struct hr_err terr = {0};
+	json_t *ev = NULL;
+	int r = hr_trace_run(&to, &ev, &terr);
+
+	if (r < 0)
+		return json_pack("{s:b, s:s}", "traced", 0, "why", terr.msg[0] ? terr.msg : hr_strerror(r));
+	json_object_set_new(ev, "traced", json_true());
+	return ev;
+}
+
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 {
 	hr_facts *f = hr_facts_new();
+	json_t *trace = NULL;
 	int r;
 
 	*report = NULL;
 	if (!f)
 		return -ENOMEM;
+	if (a->o.trace_s > 0)
+		trace = audit_trace(a);
 	r = hr_audit_probe(a, f, err);
+	/* After the probe: the trace's destinations join the sockets'. */
+	if (r == 0 && trace)
+		hr_trace_facts(json_is_true(json_object_get(trace, "traced")) ? trace : NULL,
+			       json_string_value(json_object_get(trace, "why")), f);
 	if (r == 0)
 		r = evaluate(a, f, a->o.globals, report, err);
+	if (r == 0 && *report && trace)
+		json_object_set(*report, "trace", trace);
+	json_decref(trace);
 	hr_facts_free(f);
 	return r;
 }

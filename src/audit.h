@@ -41,6 +41,9 @@ struct hr_audit_opts {
 	size_t nassume_files;
 	bool boot;                      /* --boot: the state the next boot produces (audit-files.c) */
 	const char *config_root;        /* where --boot finds etc/sysctl.d...; NULL: root */
+	double trace_s;                 /* --trace SECONDS: the eBPF evidence (trace.h) of this
+					 * namespace as trace.* facts and the report's "trace"; 0: none */
+	hr_probe_progress_fn trace_progress; /* told the time left while tracing; NULL: nothing */
 };
 
 /* One audit context: made once from the options (the rules loaded and
@@ -97,8 +100,10 @@ int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_
  * all (err says why; *report is still set, status UNKNOWN). */
 int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err);
 
-/* The whole audit: probe, declared inputs, rules; the report gets the
- * assumptions, the workload and "facts" too. Returns 0 with *report set,
+/* The whole audit: the trace (with trace_s: what it saw, or in "trace":
+ * {traced: false, why} the one reason it could not), then the probe (the
+ * sockets as the trace ended), declared inputs, rules; the report gets the assumptions, the workload and
+ * "facts" too. Returns 0 with *report set,
  * or -errno with err set when the probe or the workload is unusable. */
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err);
 

@@ -249,6 +249,29 @@ static void print_boot(FILE *out, const json_t *b)
 }
 
 /* The text report: verdict, port gauges, findings by severity, the rest. */
+/* With --trace, one line: what the trace saw, or why there is none. */
+static void print_trace_line(FILE *out, const json_t *tr)
+{
+	const json_t *tot = json_object_get(tr, "totals");
+
+	if (!tr)
+		return;
+	if (!json_is_true(json_object_get(tr, "traced"))) {
+		fprintf(out, "Not traced: %s\n\n", str_or(tr, "why", "unknown reason"));
+		return;
+	}
+	fprintf(out, "Traced %.1f s with eBPF: %lld connect() calls, %lld failed; %.1f new connections/s out, %.1f/s accepted; "
+		     "%lld RSTs sent, %lld received; %lld drops\n\n",
+		json_number_value(json_object_get(tr, "seconds")),
+		(long long)json_integer_value(json_object_get(tot, "connect_calls")),
+		(long long)json_integer_value(json_object_get(tot, "connect_failed")),
+		json_number_value(json_object_get(tot, "active_opens_rate")),
+		json_number_value(json_object_get(tot, "passive_opens_rate")),
+		(long long)json_integer_value(json_object_get(tot, "rst_sent")),
+		(long long)json_integer_value(json_object_get(tot, "rst_received")),
+		(long long)json_integer_value(json_object_get(tot, "drops")));
+}
+
 static int audit_text(FILE *out, const json_t *tree)
 {
 	const json_t *findings = json_object_get(tree, "findings");
@@ -288,6 +311,7 @@ static int audit_text(FILE *out, const json_t *tree)
 		print_whatif(out, json_object_get(summary, "what_if"));
 	if (json_object_get(summary, "boot"))
 		print_boot(out, json_object_get(summary, "boot"));
+	print_trace_line(out, json_object_get(tree, "trace"));
 	print_tables(out, json_object_get(tree, "tables"));
 	{
 		/* Beyond HR_FACTS_MAX_DESTS the facts fold destinations: say so. */
@@ -589,13 +613,15 @@ static int audit_exec(int argc, char **argv)
 		{"config-root", required_argument, NULL, 'C'},
 		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
 		{"state-dir", required_argument, NULL, 'S'},
+		{"trace", required_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = NULL, *textfile = NULL;
 	double t0;
 	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
-	struct hr_audit_opts o = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample};
+	struct hr_audit_opts o = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample,
+				  .trace_progress = hr_fmt_progress_trace};
 	struct hr_err err = {0};
 	json_t *report = NULL;
 	hr_audit *a = NULL;
@@ -661,6 +687,11 @@ static int audit_exec(int argc, char **argv)
 			break;
 		case 'q':
 			o.progress = NULL;
+			o.trace_progress = NULL;
+			break;
+		case 'E':
+			if (!hr_cmd_parse_trace_seconds("audit", optarg, &o.trace_s))
+				return HR_AUDIT_UNKNOWN;
 			break;
 		case 'S':
 			arg_state_dir = optarg;
@@ -695,6 +726,12 @@ static int audit_exec(int argc, char **argv)
 	/* With --textfile the file is the output; stdout only with --format. */
 	if (!format)
 		format = textfile ? NULL : arg_format;
+	if (o.trace_s > 0 && (*o.root || hr_cmd_netns_wanted(&na))) {
+		fprintf(stderr, "headroom audit: --trace traces this system's own namespace; it cannot be combined "
+				"with --root, --netns, --pid or --all-netns (run it inside: ip netns exec NAME headroom "
+				"audit --trace S)\n");
+		return HR_AUDIT_UNKNOWN;
+	}
 	if (hr_cmd_netns_wanted(&na)) {
 		struct hr_netns_list l = {0};
 
@@ -756,7 +793,7 @@ static int audit_exec(int argc, char **argv)
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
 	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--assume-file FILE]... [--boot [--config-root DIR]] [--rules DIR]... "
-		 "[--interval S] [--log-window S] [--netns NAME | --pid PID]... [--all-netns] "
+		 "[--interval S] [--log-window S] [--trace S] [--netns NAME | --pid PID]... [--all-netns] "
 		 "[--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
@@ -774,6 +811,8 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"
 		"  --log-window S      kernel log messages of the last S seconds count (default 3600)\n"
+		"  --trace S           also trace with eBPF for S seconds: connect() failures per process and\n"
+		"                      destination, new connections/s, resets, drops (trace.* facts, rules/trace.yaml)\n"
 		"  --format FMT        text (default), json, yaml, prometheus (text exposition)\n"
 		"                      or nagios (verdict | perfdata, one line)\n"
 		"  --textfile DIR      write DIR/headroom.prom atomically (node_exporter textfile\n"

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "fmt.h"
 #include "snapshot.h"
+#include "trace.h"
 
 /* Defined in cmd-probe.c: --interval parsing shared by probe and snapshot. */
 
@@ -17,6 +20,34 @@ static void snapshot_note(void *ctx, const char *path, const char *msg)
 	fprintf(stderr, "headroom snapshot: %s: %s\n", path, msg);
 }
 
+/* --trace S: the eBPF evidence of this namespace into DIR/headroom/trace.json
+ * (what audit --root reads), written to a temporary name and renamed. A
+ * trace that cannot run is one line on stderr; the snapshot stands. */
+static void snapshot_trace(const char *dir, double secs, bool quiet)
+{
+	struct hr_trace_opts to = {.seconds = secs, .netns = hr_trace_netns_self(),
+				   .progress = quiet ? NULL : hr_fmt_progress_trace};
+	char path[4096], tmp[4200];
+	struct hr_err err = {0};
+	json_t *ev = NULL;
+	int r = hr_trace_run(&to, &ev, &err);
+
+	if (r < 0) {
+		fprintf(stderr, "headroom snapshot: not traced: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/headroom/trace.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(ev, tmp, JSON_INDENT(1)) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "headroom snapshot: cannot write %s\n", path);
+		unlink(tmp);
+	} else if (!quiet) {
+		printf("headroom snapshot: traced %.3g s into %s\n", json_number_value(json_object_get(ev, "seconds")),
+		       path);
+	}
+	json_decref(ev);
+}
+
 /* Parses the options and writes the snapshot. */
 static int snapshot_exec(int argc, char **argv)
 {
@@ -25,12 +56,14 @@ static int snapshot_exec(int argc, char **argv)
 		{"interval", required_argument, NULL, 'i'},
 		{"force", no_argument, NULL, 'F'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"trace", required_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	struct hr_snapshot_opts so = {.note = snapshot_note, .progress = hr_fmt_progress_sample};
 	struct hr_snapshot_stats st;
 	struct hr_err err = {0};
 	bool quiet = false;
+	double trace_s = 0;
 	int c, r;
 
 	optind = 1;
@@ -49,6 +82,10 @@ static int snapshot_exec(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			so.progress = NULL;
+			break;
+		case 'E':
+			if (!hr_cmd_parse_trace_seconds("snapshot", optarg, &trace_s))
+				return HR_EXIT_USAGE;
 			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_snapshot);
@@ -83,15 +120,18 @@ static int snapshot_exec(int argc, char **argv)
 			printf(" (%lu not copied, see above)", st.skipped);
 		printf("\n");
 	}
+	if (trace_s > 0)
+		snapshot_trace(so.out, trace_s, quiet);
 	return HR_EXIT_OK;
 }
 
 const struct hr_cmd hr_cmd_snapshot = {
 	.name = "snapshot",
-	.usage = "-o DIR [--interval SECONDS] [--force] [--quiet]",
+	.usage = "-o DIR [--interval SECONDS] [--trace SECONDS] [--force] [--quiet]",
 	.summary = "Capture what probe reads from the live system into a tree for 'probe --root'.",
 	.help = "  -o, --output DIR    where to write (refused when it exists and is not empty)\n"
 		"  --interval SECONDS  also take a second counter sample this much later (rates)\n"
+		"  --trace SECONDS     also trace with eBPF into DIR/headroom/trace.json (audit --root reads it)\n"
 		"  --force             replace an existing headroom snapshot at DIR\n"
 		"  --quiet             no progress line and no summary\n",
 	.flags = 0,

@@ -65,6 +65,9 @@ bool hr_cmd_sysctld_option(const char *cmd, int c, const char *arg, struct hr_au
 extern const struct hr_cmd hr_cmd_probe, hr_cmd_snapshot, hr_cmd_audit, hr_cmd_explain,
 	hr_cmd_rules, hr_cmd_profile, hr_cmd_apply, hr_cmd_confirm, hr_cmd_rollback,
 	hr_cmd_history, hr_cmd_help, hr_cmd_version;
-extern const struct hr_cmd hr_cmd_watch;
+extern const struct hr_cmd hr_cmd_watch, hr_cmd_trace;
+/* Parses a trace interval in seconds (more than 0, at most 3600); false
+ * (message printed) when invalid (cmd-trace.c). */
+bool hr_cmd_parse_trace_seconds(const char *cmd, const char *s, double *out);
 
 #endif

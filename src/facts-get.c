@@ -15,7 +15,7 @@
 static const char *const known_prefixes[] = {
 	"net.", "kernel.", "snmp.", "snmp6.", "netstat.", "sockstat.", "rate.", "slab.",
 	"sockets.", "ports.", "workload.", "probe.", "conntrack.", "managers.", "resolv.", "softnet.",
-	"neigh.", "host.", "drift.", NULL,
+	"neigh.", "host.", "drift.", "trace.", NULL,
 };
 
 /* See facts.h: a name in one of those namespaces. */

@@ -47,6 +47,9 @@ struct dest {
 	bool declared;
 	bool declared_local_closes;
 	char *declared_source;
+	bool traced;                /* seen by the eBPF trace (trace_* below) */
+	double trace_rate;          /* new connections/s the trace counted */
+	double trace_port_failures; /* connect() failures for want of a port in the trace */
 };
 
 /* A hash slot: the key inline, so a lookup touches one small array that
@@ -144,7 +147,32 @@ struct hr_facts {
 	struct snat_item *snat; /* source-NAT tuples (conntrack.c), bounded there */
 	size_t nsnat, capsnat;
 	char *snat_source;
+
+	bool traced;             /* an eBPF trace was added (dest.trace_* are 0, not missing) */
+	struct trace_dest *tdests; /* the trace's destinations, for destinations declared later */
+	size_t ntdests, captdests;
+	struct fail_item *fails; /* connect() failures of the eBPF trace (facts-trace.c) */
+	size_t nfails, capfails;
 };
+
+/* A destination the eBPF trace counted (facts-sockets.c). */
+struct trace_dest {
+	int family;
+	uint8_t addr[16];
+	uint16_t port;
+	double rate, port_failures;
+};
+
+/* A stored connect_failures item (facts-trace.c). */
+struct fail_item {
+	char *str[6]; /* subject, dest, host, error, comm, cgroup */
+	double v[9];  /* port, errno, pid, cgroup_id, netns, count, rate, seconds, processes */
+	double pid_count; /* the failures of pid (the process with the most) */
+};
+/* facts-trace.c: the connect_failures items, for facts-items.c. */
+int hr_facts_fail_get(const hr_facts *f, size_t i, const char *k, struct hr_value *out);
+extern const char *const hr_facts_fail_fields[];
+void hr_facts_fails_free(hr_facts *f);
 
 /* A stored snat_tuples item. */
 struct snat_item {

@@ -139,19 +139,22 @@ int hr_coll_from_name(const char *name)
 		return HR_COLL_SNAT_TUPLES;
 	if (!strcmp(name, "counters"))
 		return HR_COLL_COUNTERS;
+	if (!strcmp(name, "connect_failures"))
+		return HR_COLL_CONNECT_FAILURES;
 	return -1;
 }
 
 const char *hr_coll_name(enum hr_coll c)
 {
-	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples", "counters"};
+	static const char *const n[] = {"destinations", "listeners", "listening_ports", "snat_tuples", "counters",
+					   "connect_failures"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
 
 const char *hr_coll_prefix(enum hr_coll c)
 {
-	static const char *const n[] = {"dest", "listener", "port", "snat", "counter"};
+	static const char *const n[] = {"dest", "listener", "port", "snat", "counter", "fail"};
 
 	return c < HR_COLL_N ? n[c] : "?";
 }
@@ -167,6 +170,8 @@ size_t hr_facts_count(const hr_facts *f, enum hr_coll c)
 		return f->ninports;
 	case HR_COLL_SNAT_TUPLES:
 		return f->nsnat;
+	case HR_COLL_CONNECT_FAILURES:
+		return f->nfails;
 	default:
 		return 0;
 	}
@@ -175,7 +180,8 @@ size_t hr_facts_count(const hr_facts *f, enum hr_coll c)
 static const char *const dest_fields[] = {
 	"host", "port", "subject", "loopback", "in_use", "timewait", "established", "syn_sent",
 	"fin_wait", "close_wait", "born_1s", "born_5s", "born_10s", "born_30s", "born_60s",
-	"rate", "rate_observed", "rate_declared", "rate_window", "declared", "local_closes", NULL,
+	"rate", "rate_observed", "rate_declared", "rate_window", "declared", "local_closes", "trace_rate",
+	"trace_port_failures", NULL,
 };
 static const char *const listener_fields[] = {
 	"host", "port", "subject", "loopback", "queue", "backlog", "observed", "established",
@@ -208,6 +214,7 @@ bool hr_facts_item_field_known(enum hr_coll c, const char *field)
 				  : c == HR_COLL_LISTENERS    ? listener_fields
 				  : c == HR_COLL_SNAT_TUPLES  ? snat_fields
 				  : c == HR_COLL_COUNTERS     ? counter_fields
+				  : c == HR_COLL_CONNECT_FAILURES ? hr_facts_fail_fields
 							      : port_fields;
 	const char *pfx = hr_coll_prefix(c);
 	size_t n = strlen(pfx);
@@ -252,6 +259,8 @@ const char *hr_facts_item_subject(const hr_facts *f, enum hr_coll c, size_t i)
 	}
 	if (c == HR_COLL_SNAT_TUPLES)
 		return f->snat[i].subject;
+	if (c == HR_COLL_CONNECT_FAILURES)
+		return f->fails[i].str[0] ? f->fails[i].str[0] : "?";
 	snprintf(mf->subject, sizeof(mf->subject), "%u", f->inports[i].port);
 	return mf->subject;
 }
@@ -316,6 +325,12 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 		hr_val_num(out, win, src);
 	else if (!strcmp(k, "declared"))
 		hr_val_bool(out, d->declared, src);
+	else if (!strcmp(k, "trace_rate") || !strcmp(k, "trace_port_failures")) {
+		if (!f->traced)
+			hr_val_missing(out, "not traced (audit --trace SECONDS)");
+		else
+			hr_val_num(out, !d->traced ? 0 : k[6] == 'r' ? d->trace_rate : d->trace_port_failures, "eBPF trace");
+	}
 	else if (!strcmp(k, "local_closes"))
 		/* Observed TIME_WAIT here means this side closed first. */
 		hr_val_bool(out, d->declared ? d->declared_local_closes || d->states[HR_TIME_WAIT] > 0
@@ -446,5 +461,7 @@ int hr_facts_item_get(const hr_facts *f, enum hr_coll c, size_t i, const char *f
 		return listener_item(f, i, field, out);
 	if (c == HR_COLL_SNAT_TUPLES)
 		return snat_item(f, i, field, out);
+	if (c == HR_COLL_CONNECT_FAILURES)
+		return hr_facts_fail_get(f, i, field, out);
 	return port_item(f, i, field, out);
 }

@@ -81,8 +81,10 @@ static int dests_grow(hr_facts *f)
 	return 0;
 }
 
-/* Finds or creates the aggregate of a destination. */
-static struct dest *dest_get(hr_facts *f, int family, uint64_t ka, uint64_t kb, uint16_t port)
+/* Finds the aggregate of a destination; NULL when there is none (*slot:
+ * where a new one would go). */
+static struct dest *dest_find(hr_facts *f, int family, uint64_t ka, uint64_t kb, uint16_t port,
+			      struct dslot **slot)
 {
 	struct dest *d = f->last_dest;
 	uint32_t pf = (uint32_t)port << 8 | (uint32_t)(family & 0xff);
@@ -96,6 +98,19 @@ static struct dest *dest_get(hr_facts *f, int family, uint64_t ka, uint64_t kb, 
 	for (sl = &f->dests[i]; sl->idx; sl = &f->dests[i = (i + 1) & mask])
 		if (sl->ka == ka && sl->kb == kb && sl->pf == pf)
 			return f->last_dest = f->dest_list[sl->idx - 1];
+	*slot = sl;
+	return NULL;
+}
+
+/* Finds or creates the aggregate of a destination. */
+static struct dest *dest_get(hr_facts *f, int family, uint64_t ka, uint64_t kb, uint16_t port)
+{
+	uint32_t pf = (uint32_t)port << 8 | (uint32_t)(family & 0xff);
+	struct dslot *sl = NULL;
+	struct dest *d = dest_find(f, family, ka, kb, port, &sl);
+
+	if (d)
+		return d;
 	/* Only a new destination reaches the bound check: the lookups above,
 	 * the per-socket hot path, are unchanged. */
 	if (f->ndests >= HR_FACTS_MAX_DESTS) {
@@ -383,6 +398,23 @@ static int parse_host(const char *host, int *family, uint8_t *addr)
 	return -EINVAL;
 }
 
+/* Gives d what the trace counted toward it, if the trace saw it. */
+static void trace_apply(const hr_facts *f, struct dest *d)
+{
+	size_t i;
+
+	for (i = 0; i < f->ntdests; i++) {
+		const struct trace_dest *t = &f->tdests[i];
+
+		if (t->family == d->family && t->port == d->port && !memcmp(t->addr, d->addr, 16)) {
+			d->traced = true;
+			d->trace_rate = t->rate;
+			d->trace_port_failures = t->port_failures;
+			return;
+		}
+	}
+}
+
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
 			  const char *source)
 {
@@ -403,12 +435,47 @@ int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double r
 		return -ENOMEM;
 	if (d == &f->other)
 		return -ENOSPC; /* beyond HR_FACTS_MAX_DESTS: cannot be named one by one */
+	if (!d->traced)
+		trace_apply(f, d);
 	if (!d->declared || rate > d->declared_rate)
 		d->declared_rate = rate;
 	d->declared = true;
 	d->declared_local_closes = local_closes;
 	free(d->declared_source);
 	d->declared_source = strdup(source ? source : "workload");
+	return 0;
+}
+
+int hr_facts_trace_dest(hr_facts *f, const char *host, uint16_t port, double rate, double port_failures)
+{
+	struct dslot *sl = NULL;
+	struct trace_dest *t;
+	uint64_t ka, kb;
+	uint8_t addr[16];
+	struct dest *d;
+	int family;
+
+	f->traced = true;
+	if (!host)
+		return 0;
+	if (parse_host(host, &family, addr) < 0)
+		return -EINVAL;
+	/* Kept for a destination declared later (the workload comes after the
+	 * probe, which reads a captured tree's trace). */
+	if (grow_room((void **)&f->tdests, &f->captdests, f->ntdests, sizeof(*f->tdests)) < 0)
+		return -ENOMEM;
+	t = &f->tdests[f->ntdests++];
+	t->family = family;
+	memcpy(t->addr, addr, 16);
+	t->port = port;
+	t->rate = rate;
+	t->port_failures = port_failures;
+	memcpy(&ka, addr, 8);
+	memcpy(&kb, addr + 8, 8);
+	d = f->capdests ? dest_find(f, family, ka, kb, port, &sl) : NULL;
+	if (!d)
+		return -ENOENT;
+	trace_apply(f, d);
 	return 0;
 }
 

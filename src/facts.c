@@ -98,6 +98,8 @@ void hr_facts_free(hr_facts *f)
 		free(f->snat[i].subject);
 	free(f->snat);
 	free(f->snat_source);
+	hr_facts_fails_free(f);
+	free(f->tdests);
 	for (i = 0; i < f->ndests; i++) {
 		free(f->dest_list[i]->declared_source);
 		free(f->dest_list[i]);

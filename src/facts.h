@@ -93,12 +93,15 @@ enum hr_coll {
 	HR_COLL_LISTENING_PORTS,
 	HR_COLL_SNAT_TUPLES,
 	HR_COLL_COUNTERS,
+	HR_COLL_CONNECT_FAILURES,
 	HR_COLL_N
 };
-/* "destinations", "listeners", "listening_ports", "snat_tuples", "counters" -> enum, or -1. */
+/* "destinations", "listeners", "listening_ports", "snat_tuples", "counters",
+ * "connect_failures" -> enum, or -1. */
 int hr_coll_from_name(const char *name);
 const char *hr_coll_name(enum hr_coll c);
-/* The field prefix items of a collection use in expressions: "dest", "listener", "port". */
+/* The field prefix items of a collection use in expressions: "dest", "listener", "port",
+ * "snat", "counter", "fail" (each starts with its own letter: rules-overlay.c relies on it). */
 const char *hr_coll_prefix(enum hr_coll c);
 
 typedef struct hr_facts hr_facts;
@@ -201,6 +204,13 @@ uint64_t hr_facts_state_count(const hr_facts *f, int state);
  * larger rate counts. host is an IP literal. 0 or -EINVAL (bad address). */
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
 			  const char *source);
+/* The eBPF trace's count for a destination the sockets showed (host an IP
+ * literal): new connections per second and connect() failures for want
+ * of a port (EADDRNOTAVAIL, EADDRINUSE, EAGAIN), as dest.trace_rate and
+ * dest.trace_port_failures; every other destination reads 0 for them once
+ * any is given (host NULL: only that a trace was made). 0, -EINVAL (bad
+ * address) or -ENOENT (no such destination: not added). */
+int hr_facts_trace_dest(hr_facts *f, const char *host, uint16_t port, double rate, double port_failures);
 /* Declares inbound load on a local port (rate/s, and whether the server closes first). */
 int hr_facts_declare_inbound(hr_facts *f, uint16_t port, double rate, bool server_closes,
 			     const char *source);
@@ -225,6 +235,27 @@ struct hr_snat_tuple {
 const char *hr_snat_field_name(enum hr_snat_field k);
 /* Adds a tuple (copied) to the snat_tuples collection. 0 or -ENOMEM. */
 int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const char *source);
+
+/* ---- connect() failures seen by the eBPF trace (trace.c; facts-trace.c) ---- */
+
+/* One process's failed connect() calls toward one destination with one
+ * errno, as the trace counted them. Strings are copied; NULL strings read
+ * as missing. */
+struct hr_connect_failure {
+	const char *dest;    /* "10.0.0.2:5774" */
+	const char *host;
+	const char *error;   /* "EADDRNOTAVAIL" */
+	const char *comm;
+	const char *cgroup;  /* cgroup v2 path while the process lives, else NULL */
+	double port, err, pid, cgroup_id, netns, count, rate, seconds;
+};
+/* Adds to connect_failures: one item per program (comm, cgroup, namespace),
+ * destination and errno, subject "curl->10.0.0.2:5774/EADDRNOTAVAIL" (no
+ * pid: one process per request would make an item per request, and the
+ * subject is a Prometheus label). Processes of one item are summed
+ * (fail.count, fail.rate), counted (fail.processes), and fail.pid is the
+ * one with the most failures. 0 or -ENOMEM. */
+int hr_facts_add_connect_failure(hr_facts *f, const struct hr_connect_failure *c, const char *source);
 
 /* ---- lookups for the rules engine ---- */
 

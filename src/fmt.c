@@ -203,6 +203,15 @@ static void progress_done(void)
 	progress_shown = false;
 }
 
+void hr_fmt_progress_trace(void *ud, double left_s)
+{
+	(void)ud;
+	if (left_s > 0)
+		progress("headroom: tracing, %.1f s left", left_s);
+	else
+		progress_done();
+}
+
 void hr_fmt_progress_sample(void *ud, double left_s)
 {
 	(void)ud;

@@ -37,5 +37,7 @@ void hr_fmt_section(FILE *out, const char *title, const char *status);
  * counter sample in N.N s" rewritten while left_s > 0, cleared at 0. ud is
  * unused. */
 void hr_fmt_progress_sample(void *ud, double left_s);
+/* The same for the eBPF trace's interval: "headroom: tracing, N.N s left". */
+void hr_fmt_progress_trace(void *ud, double left_s);
 
 #endif

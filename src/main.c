@@ -15,7 +15,7 @@ const char *arg_state_dir = "/var/lib/headroom";
 
 const struct hr_cmd *const hr_commands[] = {
 	&hr_cmd_probe,   &hr_cmd_audit,    &hr_cmd_explain, &hr_cmd_rules,   &hr_cmd_snapshot,
-	&hr_cmd_profile, &hr_cmd_apply,    &hr_cmd_confirm, &hr_cmd_rollback, &hr_cmd_history, &hr_cmd_watch,
+	&hr_cmd_profile, &hr_cmd_apply,    &hr_cmd_confirm, &hr_cmd_rollback, &hr_cmd_history, &hr_cmd_watch, &hr_cmd_trace,
 	&hr_cmd_help,    &hr_cmd_version,  NULL,
 };
 

@@ -18,6 +18,7 @@
 
 #include "conntrack.h"
 #include "kmsg.h"
+#include "trace.h"
 #include "probe-int.h"
 
 const char *const hr_probe_files[] = {
@@ -178,6 +179,9 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 			hr_ct_probe_facts(f, &tree);
 			hr_probe_stamp(&r, HR_SRC_KMSG);
 			hr_kmsg_probe(f, &tree, o ? o->log_window_s : 0);
+			/* A tree may carry a trace (DIR/headroom/trace.json). */
+			if (!live)
+				hr_trace_tree(f, &tree);
 		}
 	}
 

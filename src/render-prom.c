@@ -328,6 +328,50 @@ static void prom_now(FILE *out)
 	fprintf(out, "headroom_audit_timestamp_seconds %.3f\n", hr_stamp_now().real);
 }
 
+/* The eBPF trace of audit --trace (report "trace"): the traced seconds, and
+ * per destination its new connections per second and its connect()
+ * failures by errno. Labels are destinations and errno names, never pids or
+ * commands, so series come and go with destinations only. */
+static void prom_trace(FILE *out, const json_t *tr)
+{
+	const json_t *d;
+	size_t i;
+
+	if (!json_is_true(json_object_get(tr, "traced")))
+		return;
+	prom_header(out, "headroom_trace_seconds", "gauge", "Length of the eBPF trace the audit added (audit --trace)");
+	fprintf(out, "headroom_trace_seconds ");
+	prom_value(out, json_object_get(tr, "seconds"));
+	fputc('\n', out);
+	prom_header(out, "headroom_trace_new_connections_per_second", "gauge",
+		    "Connections started per second toward each destination during the trace (counted, not estimated)");
+	json_array_foreach(json_object_get(tr, "destinations"), i, d) {
+		if (!json_integer_value(json_object_get(d, "opens")))
+			continue;
+		fputs("headroom_trace_new_connections_per_second{destination=\"", out);
+		prom_escape(out, json_string_value(json_object_get(d, "subject")), true);
+		fputs("\"} ", out);
+		prom_value(out, json_object_get(d, "rate"));
+		fputc('\n', out);
+	}
+	prom_header(out, "headroom_trace_connect_failures", "gauge",
+		    "connect() calls that failed toward each destination during the trace, by errno");
+	json_array_foreach(json_object_get(tr, "destinations"), i, d) {
+		const char *err;
+		json_t *n;
+
+		json_object_foreach(json_object_get(d, "connect_failures"), err, n) {
+			fputs("headroom_trace_connect_failures{destination=\"", out);
+			prom_escape(out, json_string_value(json_object_get(d, "subject")), true);
+			fprintf(out, "\",errno=\"");
+			prom_escape(out, err, true);
+			fputs("\"} ", out);
+			prom_value(out, n);
+			fputc('\n', out);
+		}
+	}
+}
+
 int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 {
 	struct prom_part part = {report, ""};
@@ -346,6 +390,7 @@ int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 		return ferror(out) ? -EIO : 0;
 	}
 	prom_parts(out, &part, 1, false);
+	prom_trace(out, json_object_get(report, "trace"));
 	return ferror(out) ? -EIO : 0;
 }
 

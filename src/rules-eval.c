@@ -433,7 +433,8 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 		nne = 1;
 	} else if (r->coll >= 0) {
 		n = hr_rules_coll_count(st->rs, st->f, r->coll);
-		if (!n && r->coll != HR_COLL_COUNTERS && !hr_facts_have_sockets(st->f)) {
+		if (!n && r->coll != HR_COLL_COUNTERS && r->coll != HR_COLL_CONNECT_FAILURES &&
+		    !hr_facts_have_sockets(st->f)) {
 			add_not_evaluated(ne, r, json_null(), "sockets not read (no subjects to check)", false);
 			nne = 1;
 		} else if (n && scalar_needs_missing(st, r, why, sizeof(why))) {

@@ -404,7 +404,7 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 			const char *s = hr_rules_yscalar(l, v, "for_each");
 
 			if (s && (r->coll = hr_coll_from_name(s)) < 0)
-				hr_rules_lerr(l, v, "for_each must be destinations, listeners, listening_ports or snat_tuples, not '%s'", s);
+				hr_rules_lerr(l, v, "for_each must be destinations, listeners, listening_ports, snat_tuples or connect_failures, not '%s'", s);
 		} else if (!strcmp(key, "needs")) {
 			if (v->type == YAML_SCALAR_NODE) {
 				hr_rules_lerr(l, v, "needs must be a list: [fact, ...]");

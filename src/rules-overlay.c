@@ -226,7 +226,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return 0;
 	case K_ITEM:
 		/* Binding checked the collection; the prefixes differ in their first letter. */
-		if (st->coll < 0 || name[0] != "dlpsc"[st->coll]) /* dest, listener, port, snat, counter */
+		if (st->coll < 0 || name[0] != "dlpscf"[st->coll]) /* dest, listener, port, snat, counter, fail */
 			return ev_fail(st, -EINVAL, "'%s' is not available here", name);
 		if (st->coll == HR_COLL_COUNTERS) /* the catalogue's, not the facts' */
 			return hr_rules_counter_field(st, name, out);

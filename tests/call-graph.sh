@@ -12,7 +12,7 @@ ls "$objdir"/*.o >/dev/null 2>&1 || skip "no objects in $objdir"
 subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	case $1 in
 	main | cmd | cmd-*) echo cmd ;;
-	probe | probe-* | sockdiag | procnet | snapshot | conntrack | conntrack-* | kmsg) echo probe ;;
+	probe | probe-* | sockdiag | procnet | snapshot | conntrack | conntrack-* | kmsg | trace | trace-*) echo probe ;;
 	facts | facts-*) echo facts ;;
 	expr-*) echo expr ;;
 	diag) echo diag ;;
