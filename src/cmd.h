@@ -70,4 +70,10 @@ extern const struct hr_cmd hr_cmd_watch, hr_cmd_trace;
  * (message printed) when invalid (cmd-trace.c). */
 bool hr_cmd_parse_trace_seconds(const char *cmd, const char *s, double *out);
 
+/* cmd-drift.c: hr_audit_opts.declare_fn of audit: drift.count and
+ * drift.list from the journals of arg_state_dir (NULL ud: this process's
+ * namespace; else one of many, its inode from the facts). */
+struct hr_facts;
+int hr_cmd_drift_declare(void *ud, struct hr_facts *f);
+
 #endif
