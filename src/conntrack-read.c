@@ -121,8 +121,11 @@ int hr_ct_stat_get(const struct hr_ct_stat *st, const char *name, uint64_t *out)
 int hr_ct_stat_read(hr_facts *f, const struct hr_probe_tree *t)
 {
 	static const char label[] = "/proc/net/stat/nf_conntrack";
-	/* One row of about 160 bytes per CPU. */
-	const size_t cap = 4 << 20;
+	/* One row of about 160 bytes per possible CPU: 64 KiB (from the heap,
+	 * under malloc's mmap threshold) hold about 400; a bigger machine gets
+	 * the 4 MiB bound (26,000 CPUs) and reads the file a second time. A
+	 * 4 MiB buffer every time was an mmap, a munmap and their faults. */
+	size_t cap = 64 << 10;
 	struct hr_ct_stat st;
 	const char *why = NULL;
 	char *text = malloc(cap), name[64];
@@ -132,6 +135,16 @@ int hr_ct_stat_read(hr_facts *f, const struct hr_probe_tree *t)
 	if (!text)
 		return -ENOMEM;
 	n = hr_probe_read_regular(t, label, text, cap);
+	if (n == -EFBIG) {
+		char *big = realloc(text, cap = 4 << 20);
+
+		if (!big) {
+			free(text);
+			return -ENOMEM;
+		}
+		text = big;
+		n = hr_probe_read_regular(t, label, text, cap);
+	}
 	if (n < 0) {
 		free(text);
 		return (int)n;

@@ -54,7 +54,9 @@ struct dest_tuple {
  * dense array (index + 1; 0 = empty), grown on demand: an empty or small
  * table costs a few pages, not cap x 500 bytes of zeroed tuples (which the
  * walk in hr_ct_agg_to_facts then faulted in: a quarter of a quiet probe).
- * The facts are written in slot order, as before. */
+ * The slot tables are made with the first entry (a namespace that tracks
+ * nothing never touches them). The facts are written in slot order, as
+ * before. */
 struct hr_ct_agg {
 	size_t max, cap; /* cap: slots of each open-addressing table (2 x max, power of 2) */
 	double tw_timeout;
@@ -76,12 +78,6 @@ hr_ct_agg *hr_ct_agg_new(size_t max_tuples, double tw_timeout_s)
 	for (a->cap = 2; a->cap < 2 * a->max; a->cap *= 2)
 		;
 	a->tw_timeout = tw_timeout_s > 0 ? tw_timeout_s : 120;
-	a->nat_slot = calloc(a->cap, sizeof(*a->nat_slot));
-	a->dst_slot = calloc(a->cap, sizeof(*a->dst_slot));
-	if (!a->nat_slot || !a->dst_slot) {
-		hr_ct_agg_free(a);
-		return NULL;
-	}
 	return a;
 }
 
@@ -203,11 +199,18 @@ static void windows_add(uint64_t *w, double age)
 
 void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 {
-	struct dest_tuple *d;
-	struct nat_tuple *t;
+	struct dest_tuple *d = NULL;
+	struct nat_tuple *t = NULL;
 	bool closing = e->proto == IPPROTO_TCP &&
 		       (e->tcp_state == HR_CT_TCP_TIME_WAIT || e->tcp_state == HR_CT_TCP_CLOSE);
+	bool slots;
 
+	if (!a->nat_slot && !a->dst_slot) {
+		a->nat_slot = calloc(a->cap, sizeof(*a->nat_slot));
+		a->dst_slot = calloc(a->cap, sizeof(*a->dst_slot));
+	}
+	/* Out of memory for the tables: every entry counted, as folded. */
+	slots = a->nat_slot && a->dst_slot;
 	a->entries++;
 	if (e->proto == IPPROTO_TCP)
 		a->by_proto_tcp++;
@@ -215,7 +218,8 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 		a->by_proto_udp++;
 	else
 		a->by_proto_other++;
-	d = dst_get(a, e);
+	if (slots)
+		d = dst_get(a, e);
 	if (d)
 		d->count++;
 	else
@@ -223,7 +227,8 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	if (!e->snat)
 		return;
 	a->snat_entries++;
-	t = nat_get(a, e);
+	if (slots)
+		t = nat_get(a, e);
 	if (!t) {
 		a->nat_folded++;
 		return;
@@ -410,7 +415,7 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 	hr_facts_set_num(f, "conntrack.snat.entries", (double)a->snat_entries, source);
 	hr_facts_set_num(f, "conntrack.snat.tuples", (double)a->nnat, source);
 	hr_facts_set_num(f, "conntrack.snat.folded_entries", (double)a->nat_folded, source);
-	for (i = 0; i < a->cap && (a->nnat || a->ndst); i++) {
+	for (i = 0; i < a->cap && a->nat_slot && a->dst_slot; i++) {
 		if (a->nat_slot[i]) {
 			const struct nat_tuple *t = &a->nat[a->nat_slot[i] - 1];
 
