@@ -82,7 +82,7 @@ for s, label in (("quiet", "quiet"), ("sockets", "%s sockets each" % sockets)):
 
 # watch.
 out += ["", "| watch --interval 1 --count %s (quiet namespace) | wall s | CPU s | CPU per refresh ms | "
-        "% of one core (goal < 2%%) |" % watch_n, "|---|---:|---:|---:|---:|"]
+        "%% of one core (goal < 2%%) |" % watch_n, "|---|---:|---:|---:|---:|"]
 for b in builds:
     p = os.path.join(work, "watch." + b)
     if not os.path.exists(p) or not open(p).read().split():

@@ -144,11 +144,11 @@ nsround() {
 				b=$1; shift
 				for ns in "$@"; do nsenter --net="/run/netns/$ns" "$b" audit --interval 0 --format json >/dev/null || [ $? -le 3 ]; done
 			' sh "$(bin $b)" $names
-			echo "$set $b separate $NS_COUNT $(cat "$W/t")" >>"$W/ns.txt"
+			echo "$set $b separate $NS_COUNT $(tail -n 1 "$W/t")" >>"$W/ns.txt"
 			/usr/bin/time -f '%e %U %S' -o "$W/t" "$(bin $b)" audit --all-netns --interval 0 --format json \
 				>"$W/all.json" || true
 			cnt=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["namespaces"]))' "$W/all.json")
-			echo "$set $b all $cnt $(cat "$W/t")" >>"$W/ns.txt"
+			echo "$set $b all $cnt $(tail -n 1 "$W/t")" >>"$W/ns.txt"
 		done
 		r=$((r + 1))
 	done

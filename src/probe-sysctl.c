@@ -164,17 +164,32 @@ struct sysctl_pass {
 	bool seen[HR_ARRAY_SIZE(wants)];
 	const char *dir_err[HR_ARRAY_SIZE(hr_probe_sysctl_dirs)];
 	struct fd_batch fds;
+	/* The directory being walked: its wanted keys (most directories have
+	 * none, so most files are compared with nothing). */
+	int dir_wants[HR_ARRAY_SIZE(wants)];
+	int ndir_wants;
 };
 
-/* Finds a wanted key's index, or -1. */
-static int want_index(const char *key)
+/* Finds a wanted key of the directory being walked, or -1. */
+static int want_index(const struct sysctl_pass *sp, const char *key)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < HR_ARRAY_SIZE(wants); i++)
-		if (!strcmp(wants[i].key, key))
-			return (int)i;
+	for (i = 0; i < sp->ndir_wants; i++)
+		if (!strcmp(wants[sp->dir_wants[i]].key, key))
+			return sp->dir_wants[i];
 	return -1;
+}
+
+/* Lists the wanted keys directly in the directory of key prefix kp. */
+static void want_dir(struct sysctl_pass *sp, const char *kp)
+{
+	size_t i, n = strlen(kp);
+
+	sp->ndir_wants = 0;
+	for (i = 0; i < HR_ARRAY_SIZE(wants); i++)
+		if (!strncmp(wants[i].key, kp, n) && wants[i].key[n] == '.' && !strchr(wants[i].key + n + 1, '.'))
+			sp->dir_wants[sp->ndir_wants++] = (int)i;
 }
 
 /* Checks a wanted key's shape ("one integer", "three integers"); NULL when fine. */
@@ -193,8 +208,26 @@ static const char *shape_error(const struct want *w, const struct hr_value *v)
 	}
 }
 
-/* Records one sysctl file (name in the directory dirfd, key prefix kp). */
-static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, const char *kp,
+/* buf = a sep b, cut to n - 1 bytes (as hr_probe_msgf would: about 400
+ * keys a probe, where its vsnprintf showed in the profile). */
+static void join(char *buf, size_t n, const char *a, char sep, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > n - 1)
+		la = n - 1;
+	memcpy(buf, a, la);
+	if (la < n - 1)
+		buf[la++] = sep;
+	if (lb > n - 1 - la)
+		lb = n - 1 - la;
+	memcpy(buf + la, b, lb);
+	buf[la + lb] = '\0';
+}
+
+/* Records one sysctl file (name in the directory dirfd, key prefix kp,
+ * source prefix dsrc: root and directory path). */
+static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dsrc, const char *kp,
 			const char *name, bool check_type)
 {
 	struct run *r = sp->r;
@@ -202,9 +235,9 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dirpath, 
 	long n, bad;
 	int wi;
 
-	hr_probe_msgf(key, sizeof(key), "%s.%s", kp, name);
-	hr_probe_msgf(src, sizeof(src), "%s%s/%s", r->root, dirpath, name);
-	wi = want_index(key);
+	join(key, sizeof(key), kp, '.', name);
+	join(src, sizeof(src), dsrc, '/', name);
+	wi = want_index(sp, key);
 	if (wi >= 0)
 		sp->seen[wi] = true;
 	if (hr_probe_secret(name)) {
@@ -284,6 +317,7 @@ static void sysctl_dir(struct sysctl_pass *sp, size_t di)
 	for (i = 0; kp[i]; i++)
 		if (kp[i] == '/')
 			kp[i] = '.';
+	want_dir(sp, kp);
 	if (hr_path_at(path, sizeof(path), r->root, dirpath) < 0)
 		return;
 	dfd = hr_probe_tree_open(r, dirpath, O_RDONLY | O_DIRECTORY);
@@ -318,14 +352,14 @@ static void sysctl_dir(struct sysctl_pass *sp, size_t di)
 			continue;
 		switch (de->d_type) {
 		case DT_REG:
-			sysctl_file(sp, dirfd(d), dirpath, kp, de->d_name, false);
+			sysctl_file(sp, dirfd(d), path, kp, de->d_name, false);
 			break;
 		case DT_DIR:
 			break; /* conf/, neigh/, route/: not top-level keys */
 		case DT_UNKNOWN:
 		case DT_LNK:
 			/* Let open/fstat decide (a symlink is refused). */
-			sysctl_file(sp, dirfd(d), dirpath, kp, de->d_name, true);
+			sysctl_file(sp, dirfd(d), path, kp, de->d_name, true);
 			break;
 		default: {
 			char src[4096];
