@@ -133,6 +133,15 @@ static void fd_batch_add(struct fd_batch *b, int fd)
 	b->fd[b->n++] = fd;
 }
 
+/* A first read of a sysctl asks for this much. proc_sys_call_handler()
+ * allocates and zeroes a kernel buffer of the size asked for (count + 1),
+ * so asking for VALBUF (64 KiB) every time cost an order-5 page allocation
+ * and 128 KiB of zeroing per key: half the time of the sysctl reads. A
+ * value this long or longer is read again from offset 0 with VALBUF (no
+ * net sysctl we know of is; a proc_dointvec value cannot be continued with
+ * a second read, so it must come whole). */
+#define FIRST_READ 1023
+
 /* Reads a sysctl file that readdir says is regular: openat and one read (a
  * /proc/sys file hands its whole value to one read(), proc_sys_call_handler();
  * a regular file of a tree is short only at its end), the descriptor left
@@ -147,8 +156,12 @@ static long read_regular_key(int dirfd, const char *name, char *buf, struct fd_b
 		return -errno;
 	fd_batch_add(b, fd);
 	do
-		k = read(fd, buf, VALBUF - 1);
+		k = read(fd, buf, FIRST_READ);
 	while (k < 0 && errno == EINTR);
+	if (k == FIRST_READ)
+		do
+			k = pread(fd, buf, VALBUF - 1, 0);
+		while (k < 0 && errno == EINTR);
 	if (k < 0)
 		return -errno;
 	if (k == VALBUF - 1)
