@@ -10,7 +10,9 @@
 #   1. quiet: one new network namespace, nothing in it. RUNS (default 20)
 #      interleaved rounds, each one hyperfine run of every command in an
 #      order rotated every round, after an untimed round: floor, ss -tan,
-#      probe and audit --interval 0 of both builds. Median wall time and
+#      `headroom --version` (starting the process: what every run pays
+#      before it looks at anything), probe and audit --interval 0 of both
+#      builds. Median wall time and
 #      median CPU time (user + system) per command; the ratios to the floor.
 #   2. namespaces: NS_COUNT (default 100) new namespaces, quiet, then each
 #      holding PAIRS (default 500) connected loopback pairs (1,001 sockets).
@@ -85,6 +87,7 @@ echo "bench/cost.sh: quiet namespace, $RUNS rounds"
 : >"$W/cmds"
 printf 'floor\t%s\n' "$W/sockfloor" >>"$W/cmds"
 printf 'ss -tan\tss -tan\n' >>"$W/cmds"
+printf 'start\t%s --version\n' "$HR_BIN" >>"$W/cmds"
 for b in $builds; do
 	printf 'probe %s\t%s probe --interval 0\n' "$b" "$(bin $b)" >>"$W/cmds"
 	printf 'audit %s\t%s audit --interval 0\n' "$b" "$(bin $b)" >>"$W/cmds"
