@@ -64,13 +64,18 @@ make -s -C "$top" src/headroom >/dev/null
 cc -O2 -Wall -Wextra -o "$W/sockfloor" "$top/bench/sockfloor.c"
 cc -O2 -Wall -Wextra -o "$W/machine" "$top/bench/machine.c"
 BEFORE=""
+before_desc=""
+after_desc="$(git -C "$top" rev-parse --short HEAD)$(git -C "$top" diff --quiet HEAD -- src || echo ' with uncommitted changes')"
 if [ -n "${BEFORE_BIN:-}" ]; then
 	BEFORE=$BEFORE_BIN
+	before_desc=$BEFORE_BIN
 elif [ "${BEFORE_REF:-main}" != none ]; then
 	ref=${BEFORE_REF:-main}
-	echo "bench/cost.sh: building $ref ($(git -C "$top" rev-parse --short "$ref")) in $W/before"
+	# The commit, fixed now: the branch may move during the run.
+	before_desc="$(git -C "$top" rev-parse --short "$ref") ($ref)"
+	echo "bench/cost.sh: building $before_desc in $W/before"
 	mkdir "$W/before"
-	git -C "$top" archive "$ref" | tar -x -C "$W/before"
+	git -C "$top" archive "$(git -C "$top" rev-parse "$ref")" | tar -x -C "$W/before"
 	(cd "$W/before" && autoreconf -fi >/dev/null 2>&1 && ./configure -q >/dev/null && make -s src/headroom >/dev/null 2>&1) ||
 		die "building $ref failed (see $W/before; KEEP=1 keeps it)"
 	BEFORE=$W/before/src/headroom
@@ -178,9 +183,6 @@ cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 machine="$(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(hyperfine --version), $(ss -V 2>&1 | head -n 1)"
 hashes="tcp_ehash_entries $(sysctl -n net.ipv4.tcp_ehash_entries 2>/dev/null || echo n/a), nf_conntrack_buckets $(cat /proc/sys/net/netfilter/nf_conntrack_buckets 2>/dev/null || echo n/a), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null || echo n/a), TIME_WAIT on the machine $(awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo 2>/dev/null || echo n/a)"
 load="load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-before_desc=""
-[ -n "$BEFORE" ] && before_desc=${BEFORE_BIN:+$BEFORE_BIN}
-[ -n "$BEFORE" ] && [ -z "$before_desc" ] && before_desc="$(git -C "$top" rev-parse --short "${BEFORE_REF:-main}") (${BEFORE_REF:-main})"
 python3 "$top/bench/cost-report.py" "$W" "$machine" "$hashes" "$("$W/machine")" "$load" "$builds" "$NS_COUNT" \
-	"$PAIRS" "$sockets" "$WATCH_N" "$before_desc" "$(git -C "$top" rev-parse --short HEAD)" \
+	"$PAIRS" "$sockets" "$WATCH_N" "$before_desc" "$after_desc" \
 	"$([ "${DOC:-1}" = 1 ] && echo "$top/docs/PERFORMANCE.md")"
