@@ -6,6 +6,7 @@
  * formatted and its source filled with values. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,7 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 		if (!strcmp(names[i].name, name)) {
 			if (indexed) {
 				snprintf(msg, n, "'%s' cannot be indexed", name);
-				return -1;
+				return -EINVAL;
 			}
 			*kind = K_VAL;
 			*slot = (int)i;
@@ -90,7 +91,7 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 	 * with "unknown" are refused, to keep the binder's error path. */
 	if (!strncmp(name, "unknown", 7)) {
 		snprintf(msg, n, "unknown name '%s'", name);
-		return -1;
+		return -ENOENT;
 	}
 	*kind = indexed ? K_VEC : K_VAL;
 	*slot = (int)(hash(name) % (sizeof(names) / sizeof(names[0])));
@@ -106,7 +107,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 	case K_VEC:
 		if (index < 0 || index > 1) {
 			hr_xctx_fail(x, "index %d out of range for %s (2 fields)", index, name);
-			return -1;
+			return -EDOM;
 		}
 		out->t = HR_X_NUM;
 		out->num = vec[index];
@@ -118,7 +119,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return 0;
 	case K_BAD:
 		hr_xctx_fail(x, "lookup failed");
-		return -1;
+		return -EIO;
 	}
 	if (slot < 0 || (size_t)slot >= sizeof(names) / sizeof(names[0]))
 		abort(); /* the binder handed back a slot it was never given */
@@ -169,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(filled);
 	}
 	hr_expr_free(e);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	free(src);
 	return 0;
 }

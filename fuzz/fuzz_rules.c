@@ -100,6 +100,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	return 0;
 }

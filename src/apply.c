@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "fault.h"
 #include "netns.h"
 #include "journal.h"
 #include "sysctl.h"
@@ -91,10 +92,10 @@ static int space_for(const char *file, const char *content, struct hr_err *err)
 	return 0;
 }
 
-/* Test-only crash hook (documented in apply.h and headroom-apply(8)). */
+/* Test-only crash hook (src/fault.h; a no-op outside tests/headroom-fi). */
 static void crash_point(int writes)
 {
-	const char *e = getenv("HEADROOM_TEST_CRASH_AFTER");
+	const char *e = HR_FAULT_ENV("HEADROOM_TEST_CRASH_AFTER");
 
 	if (e && *e && atoi(e) == writes)
 		raise(SIGKILL);
@@ -107,18 +108,18 @@ static bool restore_keys(hr_journal *j, const char *root, const struct hr_plan_i
 {
 	bool ok = true;
 
-	const char *brk = getenv("HEADROOM_TEST_BREAK_RESTORE");
+	const char *brk = HR_FAULT_ENV("HEADROOM_TEST_BREAK_RESTORE");
 
 	while (n--) {
 		struct hr_err e = {0};
 		int r;
 
-		/* Test-only hook: a restore that fails, as when someone else makes
-		 * a key unwritable mid-transaction (cannot be staged otherwise:
+		/* Test-only hook (src/fault.h): a restore that fails, as when someone
+		 * else makes a key unwritable mid-transaction (cannot be staged otherwise:
 		 * restoring in reverse order always finds a state the kernel took). */
 		if (brk && !strcmp(brk, items[n]->key)) {
 			r = -EIO;
-			hr_err_set(&e, r, "%s: restore failed (HEADROOM_TEST_BREAK_RESTORE)", items[n]->key);
+			hr_err_set(&e, r, "%s: restore failed (injected fault)", items[n]->key);
 		} else {
 			r = hr_sysctl_write(root, items[n]->key, items[n]->old, &e);
 		}
@@ -244,7 +245,7 @@ json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, str
 
 		r = read_opt(o->persist_file, &old_file);
 		if (r < 0) {
-			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, strerror(-r));
+			hr_err_set(err, r, "cannot read %s: %s", o->persist_file, hr_strerror(r));
 			json_decref(out);
 			return NULL;
 		}
@@ -518,14 +519,14 @@ static int enter_recorded_netns(const json_t *hdr, const char *id, struct hr_err
 		hr_err_set(err, -ESTALE,
 			   "transaction %s was applied in network namespace %s (inode %lld), which was deleted: %s is now another namespace (inode %llu); refused",
 			   id, name, (long long)want, name, (unsigned long long)l.v[0].ino);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		return -ESTALE;
 	}
 	r = hr_netns_enter(l.v[0].fd);
 	if (r < 0)
 		hr_err_set(err, r, "transaction %s: cannot enter network namespace %s: %s", id, name,
 			   hr_netns_enter_error(r));
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	return r;
 }
 
@@ -608,7 +609,8 @@ json_t *hr_rollback_run(const char *state_dir, const char *id, bool force, const
 			r = hr_sysctl_read(root, key, &cur);
 			if (r < 0) {
 				json_array_append_new(json_object_get(res, "failed"),
-						      json_pack("{s:s, s:s}", "key", key, "error", hr_strerror(r)));
+						      json_pack("{s:s, s:s}", "key", key, "error",
+								hr_strerror_about(r, HR_ABOUT_KEY)));
 				ok = false;
 				continue;
 			}

@@ -33,10 +33,11 @@ struct hr_apply_opts {
  * or NULL (err set) when nothing could start (journal not writable):
  * then nothing was written.
  *
- * Test-only hook: HEADROOM_TEST_CRASH_AFTER=K makes the process SIGKILL
- * itself right after its K-th kernel write (K=0: after the journal is
- * written, before any write), to prove crash recovery;
- * HEADROOM_TEST_BREAK_RESTORE=KEY makes the restore of KEY fail. */
+ * Test-only hooks, compiled only into tests/headroom-fi (src/fault.h):
+ * HEADROOM_TEST_CRASH_AFTER=K makes the process SIGKILL itself right after
+ * its K-th kernel write (K=0: after the journal is written, before any
+ * write), to prove crash recovery; HEADROOM_TEST_BREAK_RESTORE=KEY makes
+ * the restore of KEY fail. */
 json_t *hr_apply_run(const struct hr_plan *p, const struct hr_apply_opts *o, struct hr_err *err);
 
 /* Rolls a transaction back: every key (in reverse order) still at its new

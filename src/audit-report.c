@@ -214,20 +214,8 @@ static char *make_verdict(const json_t *findings, int status, const size_t *coun
 
 static json_t *diags_json(const struct hr_diags *d, size_t *nerrors)
 {
-	json_t *a = json_array();
-	size_t i;
-
-	*nerrors = 0;
-	for (i = 0; i < d->n; i++) {
-		const struct hr_diag *x = &d->v[i];
-
-		json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:s,s:s}", "file", x->file ? x->file : "",
-						   "line", x->line, "column", x->col, "level",
-						   x->warning ? "warning" : "error", "message", x->msg ? x->msg : ""));
-		if (!x->warning)
-			(*nerrors)++;
-	}
-	return a;
+	*nerrors = hr_diags_errors(d);
+	return hr_diags_json(d);
 }
 
 int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, json_t **report,
@@ -284,6 +272,8 @@ int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_fac
 	json_object_set_new(summary, "not_evaluated", nots);
 	json_object_set_new(summary, "rule_errors", errors);
 	json_object_set_new(summary, "perfdata", perfdata(rs, sorted));
+	/* When the report was made and what its predictions count from (clock.h). */
+	json_object_set_new(summary, "clock", hr_facts_clock_json(f));
 	free(verdict);
 
 	*report = json_object();

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fmt.h"
 #include "probe.h"
 #include "severity.h"
 #include "rules.h"
@@ -132,7 +133,7 @@ static void load_rules(hr_audit *a)
 		/* The engine names most problems itself; never leave one silent. */
 		if (r < 0 && r != -EBADMSG && a->d.n == before)
 			hr_diags_add(&a->d, dir, 0, 0, false, "cannot read rules directory: %s",
-				     r == -ENOENT ? "no such directory" : hr_strerror(r));
+				     hr_strerror_about(r, HR_ABOUT_DIR));
 	}
 	for (i = 0; i < o->nrule_files; i++)
 		hr_ruleset_load_file(a->rs, o->rule_files[i], &a->d);
@@ -172,7 +173,7 @@ void hr_audit_free(hr_audit *a)
 	if (!a)
 		return;
 	hr_ruleset_free(a->rs);
-	hr_diags_free(&a->d);
+	hr_diags_clear(&a->d);
 	free(a);
 }
 
@@ -188,8 +189,9 @@ const struct hr_diags *hr_audit_diags(const hr_audit *a)
 
 int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.root = a->o.root, .interval_s = a->o.interval_s, .quiet = a->o.quiet,
-				   .no_sockets = a->o.no_sockets, .log_window_s = a->o.log_window_s};
+	struct hr_probe_opts po = {.root = a->o.root, .interval_s = a->o.interval_s, .progress = a->o.progress,
+				   .progress_ud = a->o.progress_ud, .no_sockets = a->o.no_sockets,
+				   .log_window_s = a->o.log_window_s};
 
 	return hr_probe_run(f, &po, err);
 }
@@ -227,8 +229,11 @@ int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_
 	return declare(a, f, a->o.globals, assumed, err);
 }
 
-int hr_audit_facts(const hr_audit *a, const hr_facts *f, json_t **report, struct hr_err *err)
+int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err)
 {
+	/* The moment the report is made: a live audit's predictions count from
+	 * it (clock.h); the probe's own end is earlier by the declared inputs. */
+	hr_facts_set_report(f, hr_stamp_now());
 	return hr_audit_report(a->rs, &a->d, f, report, err);
 }
 
@@ -408,7 +413,8 @@ static json_t *host_summary(const struct section *v, size_t n)
 
 int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t **report, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.interval_s = a->o.interval_s, .quiet = a->o.quiet,
+	struct hr_probe_opts po = {.interval_s = a->o.interval_s, .progress = a->o.progress,
+				   .progress_ud = a->o.progress_ud,
 				   .log_window_s = a->o.log_window_s};
 	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
 	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));

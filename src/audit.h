@@ -27,8 +27,9 @@ struct hr_audit_opts {
 	size_t nrule_files;
 	bool no_default_rules;          /* skip the shipped rules directory */
 	double interval_s;              /* counter interval; < 0: the probe's default */
-	bool quiet;                     /* no progress line */
 	bool no_sockets;                /* the probe reads no sockets */
+	hr_probe_progress_fn progress;  /* the probe's wait between counter samples (probe.h); NULL: nothing */
+	void *progress_ud;
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
 	const hr_facts *globals;        /* the initial netns's sysctls (hr_netns_globals), filling a
 					 * child's absent global keys; NULL: none */
@@ -69,10 +70,11 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err);
 int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_err *err);
 
 /* Evaluates the rules over f into an owned report {findings (sorted by
- * severity), tables (when a rule declares one), summary} in *report.
- * Returns 0, or -ENOENT when no rule is loaded at all (err says why;
- * *report is still set, status UNKNOWN). */
-int hr_audit_facts(const hr_audit *a, const hr_facts *f, json_t **report, struct hr_err *err);
+ * severity), tables (when a rule declares one), summary} in *report,
+ * first stamping f's report moment (now: what a live audit's predictions
+ * count from, clock.h). Returns 0, or -ENOENT when no rule is loaded at
+ * all (err says why; *report is still set, status UNKNOWN). */
+int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err);
 
 /* The whole audit: probe, declared inputs, rules; the report gets the
  * assumptions, the workload and "facts" too. Returns 0 with *report set,

@@ -76,7 +76,7 @@ int hr_bounds_read_yaml(const char *path, size_t max, const char *what, char **t
 	}
 	if (r < 0) {
 		hr_err_set(err, r, "%s: cannot read %s: %s", path, what,
-			   r == -ENOENT ? "no such file" : hr_strerror(r));
+			   hr_strerror_about(r, HR_ABOUT_FILE));
 		return r;
 	}
 	r = hr_yaml_check_depth(*text, *len, HR_YAML_MAX_DEPTH, &line, &col);

@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "cmd-txn.h"
+#include "fmt.h"
 #include "journal.h"
 #include "audit.h"
 #include "cmd.h"
@@ -369,7 +370,7 @@ static int apply_exec(int argc, char **argv)
 	}
 	/* One audit context for --fix's audit and the what-if: rules loaded once. */
 	{
-		struct hr_audit_opts ao = {.root = arg_root, .interval_s = -1, .quiet = true,
+		struct hr_audit_opts ao = {.root = arg_root, .interval_s = -1,
 					   .rule_dirs = vo.rules_dirs, .nrule_dirs = vo.nrules_dirs};
 		hr_audit *ctx = NULL;
 

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "persist.h"
 #include "cmd-netns.h"
 #include "render.h"
@@ -167,9 +169,21 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
 	size_t i, nok = 0, nshown = 0;
+	struct hr_clock clock;
 	json_t *fi;
 
 	fprintf(out, "%s\n\n", str_or(summary, "verdict", "UNKNOWN"));
+	hr_clock_from_json(json_object_get(summary, "clock"), &clock);
+	if (clock.capture) {
+		char at[48], ago[32];
+
+		if (isnan(clock.anchor_real))
+			fprintf(out, "Captured at an unknown time (the tree has no headroom/clock): times to exhaustion from what it saw count from the capture\n\n");
+		else
+			fprintf(out, "Captured at %s, %s ago: times to exhaustion from what it saw count from the capture, as if the load held since\n\n",
+				hr_fmt_utc(at, sizeof(at), clock.anchor_real),
+				hr_fmt_age(ago, sizeof(ago), clock.report_real - clock.anchor_real));
+	}
 	if (json_object_size(assumed)) {
 		const char *k;
 		json_t *v;
@@ -264,7 +278,7 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 
 	if (stat(dir, &st) < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir,
-			errno == ENOENT ? "no such directory" : strerror(errno));
+			hr_strerror_about(errno, HR_ABOUT_DIR));
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -335,7 +349,7 @@ static int audit_text_netns(FILE *out, const json_t *tree)
 		char title[1024];
 
 		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
-		hr_render_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
+		hr_fmt_section(out, title, str_or(json_object_get(sec, "summary"), "status", "UNKNOWN"));
 		if (json_object_get(json_object_get(sec, "summary"), "error"))
 			fprintf(out, "%s\n\n", str_or(json_object_get(sec, "summary"), "verdict", "UNKNOWN"));
 		else if (audit_text(out, sec) < 0)
@@ -400,7 +414,7 @@ static int audit_exec(int argc, char **argv)
 	double t0;
 	struct hr_cmd_netns_args na = {0};
 	const char *assume[MAX_ASSUME];
-	struct hr_audit_opts o = {.root = "", .interval_s = -1};
+	struct hr_audit_opts o = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample};
 	struct hr_err err = {0};
 	json_t *report = NULL;
 	hr_audit *a = NULL;
@@ -456,7 +470,7 @@ static int audit_exec(int argc, char **argv)
 			textfile = optarg;
 			break;
 		case 'q':
-			o.quiet = true;
+			o.progress = NULL;
 			break;
 		case 'L':
 			if (!hr_cmd_parse_log_window("audit", optarg, &o.log_window_s))
@@ -499,7 +513,7 @@ static int audit_exec(int argc, char **argv)
 		if (r == 0)
 			r = hr_audit_run_netns(a, &l, &report, &err);
 		hr_audit_free(a);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		if (r < 0) {
 			double dt = hr_now() - t0;
 

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "render.h"
 #include "rules.h"
 
@@ -219,7 +220,7 @@ static int explain_exec(int argc, char **argv)
 	};
 	const char *assumes[64], *subject = NULL;
 	int nassume = 0, c, rc;
-	struct hr_audit_opts o = {.root = "", .interval_s = -1};
+	struct hr_audit_opts o = {.root = "", .interval_s = -1, .progress = hr_fmt_progress_sample};
 	struct hr_err err = {0, ""};
 	hr_audit *a = NULL;
 	hr_facts *f;

@@ -10,6 +10,7 @@
 #include "apply.h"
 #include "cmd-txn.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "journal.h"
 #include "render.h"
 

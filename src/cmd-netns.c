@@ -61,7 +61,7 @@ bool hr_cmd_netns_list(const struct hr_cmd_netns_args *a, const char *cmd, struc
 		r = hr_netns_add_all(l, &err);
 	if (r < 0) {
 		fprintf(stderr, "headroom %s: %s\n", cmd, err.msg[0] ? err.msg : hr_strerror(r));
-		hr_netns_list_free(l);
+		hr_netns_list_clear(l);
 		return false;
 	}
 	if (a->npids && !a->all)

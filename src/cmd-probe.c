@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "cmd-netns.h"
 #include "facts.h"
+#include "fmt.h"
 #include "probe.h"
 #include "render.h"
 
@@ -397,7 +398,7 @@ static int probe_text_netns(FILE *out, const json_t *tree)
 		const char *e = json_string_value(json_object_get(sec, "error"));
 
 		hr_cmd_netns_title(title, sizeof(title), json_object_get(sec, "netns"));
-		hr_render_section(out, title, NULL);
+		hr_fmt_section(out, title, NULL);
 		if (e)
 			fprintf(out, "not probed: %s\n", e);
 		else if (probe_text(out, sec) < 0)
@@ -460,7 +461,7 @@ static int probe_netns(const struct hr_cmd_netns_args *na, const struct hr_probe
 	}
 	hr_netns_probe_clear(st, l.n);
 	free(st);
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	hr_facts_free(globals);
 	json_decref(tree);
 	if (report_failed(r, &err, rr))
@@ -487,7 +488,7 @@ static int probe_exec(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct hr_cmd_netns_args na = {0};
-	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1};
+	struct hr_probe_opts po = {.root = arg_root, .interval_s = -1, .progress = hr_fmt_progress_sample};
 	struct hr_err err = {0};
 	hr_facts *f;
 	json_t *tree;
@@ -512,7 +513,7 @@ static int probe_exec(int argc, char **argv)
 				return HR_EXIT_USAGE;
 			break;
 		case 'q':
-			po.quiet = true;
+			po.progress = NULL;
 			break;
 		case 'L':
 			if (!hr_cmd_parse_log_window("probe", optarg, &po.log_window_s))

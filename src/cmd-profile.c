@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fmt.h"
 #include "profile.h"
 #include "render.h"
 
@@ -123,7 +124,7 @@ static int profile_exec(int argc, char **argv)
 
 		c = hr_profile_names(profiles_dir(), &names, &n);
 		if (c < 0) {
-			fprintf(stderr, "headroom profile: %s: %s\n", profiles_dir(), hr_strerror(c));
+			fprintf(stderr, "headroom profile: %s: %s\n", profiles_dir(), hr_strerror_about(c, HR_ABOUT_DIR));
 			json_decref(arr);
 			return HR_EXIT_FAIL;
 		}

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "render.h"
 #include "rules.h"
 
@@ -51,18 +52,6 @@ static int rules_opts(int argc, char **argv, const char *sub)
 	return optind;
 }
 
-static json_t *diags_json(const struct hr_diags *d)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:s,s:s}", "file", d->v[i].file, "line",
-						   d->v[i].line, "col", d->v[i].col, "severity",
-						   d->v[i].warning ? "warning" : "error", "message", d->v[i].msg));
-	return a;
-}
-
 static int check_text(FILE *out, const json_t *tree)
 {
 	size_t i;
@@ -75,10 +64,10 @@ static int check_text(FILE *out, const json_t *tree)
 
 		if (line > 0)
 			fprintf(out, "%s:%lld:%lld: ", file, (long long)line,
-				(long long)json_integer_value(json_object_get(g, "col")));
+				(long long)json_integer_value(json_object_get(g, "column")));
 		else
 			fprintf(out, "%s: ", file);
-		fprintf(out, "%s: %s\n", json_string_value(json_object_get(g, "severity")),
+		fprintf(out, "%s: %s\n", json_string_value(json_object_get(g, "level")),
 			json_string_value(json_object_get(g, "message")));
 	}
 	fprintf(out, "%lld rule%s checked (%lld sound), %lld error%s\n",
@@ -127,7 +116,7 @@ static int rules_check(int argc, char **argv)
 	for (i = 0; i < hr_ruleset_count(rs); i++)
 		sound += !hr_ruleset_rule_error(rs, i);
 	errors = hr_diags_errors(d);
-	tree = json_pack("{s:o,s:i,s:i,s:i}", "diagnostics", diags_json(d), "rules",
+	tree = json_pack("{s:o,s:i,s:i,s:i}", "diagnostics", hr_diags_json(d), "rules",
 			 (int)hr_ruleset_count(rs), "sound", (int)sound, "errors", (int)errors);
 	hr_render(stdout, arg_format, tree, check_text);
 	json_decref(tree);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "render.h"
+#include "fmt.h"
 #include "snapshot.h"
 
 /* Defined in cmd-probe.c: --interval parsing shared by probe and snapshot. */
@@ -27,9 +27,10 @@ static int snapshot_exec(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
-	struct hr_snapshot_opts so = {.note = snapshot_note};
+	struct hr_snapshot_opts so = {.note = snapshot_note, .progress = hr_fmt_progress_sample};
 	struct hr_snapshot_stats st;
 	struct hr_err err = {0};
+	bool quiet = false;
 	int c, r;
 
 	optind = 1;
@@ -46,7 +47,8 @@ static int snapshot_exec(int argc, char **argv)
 			so.force = true;
 			break;
 		case 'q':
-			so.quiet = true;
+			quiet = true;
+			so.progress = NULL;
 			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_snapshot);
@@ -70,7 +72,7 @@ static int snapshot_exec(int argc, char **argv)
 		fprintf(stderr, "headroom snapshot: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
 		return HR_EXIT_FAIL;
 	}
-	if (!so.quiet) {
+	if (!quiet) {
 		char b[64];
 
 		printf("headroom snapshot: wrote %s: %lu files, %s bytes", so.out, st.files,

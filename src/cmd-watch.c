@@ -24,8 +24,8 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "netns.h"
-#include "render.h"
 #include "severity.h"
 #include "term.h"
 #include "watch.h"
@@ -186,22 +186,6 @@ static const char *rank_name(int rank)
 	return sev < 0 ? "UNKNOWN" : hr_sev_upper(hr_sev_names[sev]);
 }
 
-/* Seconds for the table: "12.3 s", "not heading there" (infinite), "-" (unknown). */
-static const char *fmt_tte(char *buf, size_t n, double s)
-{
-	if (isnan(s))
-		snprintf(buf, n, "-");
-	else if (isinf(s))
-		snprintf(buf, n, "not heading there");
-	else if (s < 120)
-		snprintf(buf, n, "%.1f s", s);
-	else if (s < 7200)
-		snprintf(buf, n, "%.0f min", s / 60);
-	else
-		snprintf(buf, n, "%.1f h", s / 3600);
-	return buf;
-}
-
 static const char *fmt_n(char *buf, size_t n, double v)
 {
 	if (isnan(v))
@@ -273,10 +257,10 @@ static void draw_dests(struct watch *w, struct screen *s, int max_rows)
 		seg(s, A_NONE, "  %-22s ", d->subject);
 		seg(s, d->rank == 0 ? A_RED : d->rank == 1 ? A_YELLOW : A_NONE, "%-29s", g);
 		seg(s, A_NONE, " %-11s %-9s %-10s ", used, gr, rate);
-		seg(s, d->rank <= 1 ? A_BOLD : A_NONE, "%-17s", fmt_tte(tte, sizeof(tte), d->tte_rule_s));
+		seg(s, d->rank <= 1 ? A_BOLD : A_NONE, "%-17s", hr_watch_fmt_tte(tte, sizeof(tte), hr_watch_tte_at(m, d, hr_now())));
 		seg(s, A_NONE, " %s", isnan(d->growth_per_s)   ? "-"
 				      : isinf(d->tte_trend_s) ? "not growing"
-							      : fmt_tte(trend, sizeof(trend), d->tte_trend_s));
+							      : hr_watch_fmt_tte(trend, sizeof(trend), d->tte_trend_s));
 		line_end(s);
 	}
 	if (!m->ndests)
@@ -284,7 +268,7 @@ static void draw_dests(struct watch *w, struct screen *s, int max_rows)
 		     m->socket_source[0] ? "" : " (sockets not read)");
 	line(s, A_NONE, "  GROWTH/S: change in the destination's sockets since the last refresh (%s dumps); "
 			"NEW CONN/S: TIME_WAIT ages (the rule's rate); "
-			"EXHAUSTED IN: the rule's estimate; TREND: free ports / GROWTH/S",
+			"EXHAUSTED IN: the rule's estimate, counting down; TREND: free ports / GROWTH/S",
 	     m->socket_source[0] ? m->socket_source : "socket");
 }
 
@@ -404,12 +388,13 @@ static void draw(struct watch *w)
 	if (!m->refreshes) {
 		line(s, A_NONE, "First probe: sampling the counters over %g s...", w->interval);
 	} else {
-		/* The verdict on up to two rows. */
-		size_t cut = verdict_cut(m->verdict, (size_t)s->cols);
+		/* The verdict on up to two rows, its countdown moved to now. */
+		char v[HR_WATCH_TEXT + 64];
+		size_t cut = verdict_cut(hr_watch_verdict_at(m, hr_now(), v, sizeof(v)), (size_t)s->cols);
 
-		line(s, status_attr(m->status), "%.*s", (int)cut, m->verdict);
-		if (m->verdict[cut])
-			line(s, status_attr(m->status), "  %s", m->verdict + cut);
+		line(s, status_attr(m->status), "%.*s", (int)cut, v);
+		if (v[cut])
+			line(s, status_attr(m->status), "  %s", v + cut);
 		else
 			line(s, A_NONE, "%s", "");
 		/* Rows: header 3, dests 3 + n, tables 4 + listeners, findings 1 + n. */
@@ -535,9 +520,16 @@ static int run_screen(struct watch *w)
 	}
 	for (;;) {
 		struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = k->notify[0], .events = POLLIN}};
-		bool redraw = false;
+		bool redraw, down;
+		int pr;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+		/* A time to exhaustion on screen counts down between refreshes. */
+		pthread_mutex_lock(&k->mu);
+		down = hr_watch_counting(&w->m, hr_now());
+		pthread_mutex_unlock(&k->mu);
+		pr = poll(p, 2, down ? 100 : -1);
+		redraw = pr == 0;
+		if (pr < 0 && errno != EINTR) {
 			r = -errno;
 			hr_term_restore();
 			fprintf(stderr, "headroom watch: poll: %s\n", hr_strerror(r));
@@ -679,7 +671,7 @@ static int watch_exec(int argc, char **argv)
 
 		if (r == 0)
 			r = hr_netns_globals(&l, &w->globals, &err);
-		hr_netns_list_free(&l);
+		hr_netns_list_clear(&l);
 		if (r < 0 || hr_netns_enter_name(w->netns, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);
 			goto out;
@@ -688,7 +680,6 @@ static int watch_exec(int argc, char **argv)
 	{
 		struct hr_audit_opts o = {.root = "",
 					  .interval_s = w->interval,
-					  .quiet = true,
 					  .rule_dirs = w->rule_dirs,
 					  .nrule_dirs = w->nrule_dirs,
 					  .no_default_rules = w->no_default_rules,

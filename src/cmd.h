@@ -11,7 +11,8 @@ enum {
 	HR_CMD_WRITES = 1 << 1,     /* changes state somewhere */
 };
 
-/* Exit codes shared by commands that do not define their own convention. */
+/* Exit codes shared by commands that do not define their own convention (audit and
+ * watch, monitoring checks, exit 3 UNKNOWN on usage errors instead; headroom(8)). */
 enum { HR_EXIT_OK = 0, HR_EXIT_FAIL = 1, HR_EXIT_USAGE = 64 };
 
 struct hr_cmd {
@@ -31,20 +32,21 @@ const struct hr_cmd *hr_cmd_find(const char *name, bool *ambiguous);
 /* Prints "usage: headroom NAME USAGE" and the option help to f. */
 void hr_cmd_usage(FILE *f, const struct hr_cmd *c);
 
-/* Options shared by several commands (defined in main.c). */
+/* Options shared by several commands (the variables are defined in main.c). */
 #define HR_MAX_RULE_DIRS 16
 extern const char *arg_rules_dirs[HR_MAX_RULE_DIRS]; /* --rules DIR (repeatable); none = default */
 extern int arg_nrules_dirs;
 extern const char *arg_profiles_dir; /* --profiles DIR; NULL = default */
 extern const char *arg_state_dir;    /* --state-dir DIR; default /var/lib/headroom */
 
-/* Validates and sets --format; prints an error and returns false on a bad value. */
+/* Validates and sets --format; prints an error and returns false on a bad value (main.c). */
 bool hr_cmd_set_format(const char *cmd, const char *value);
-/* Parses --interval SECONDS (>= 0); false (message printed) when invalid. */
+/* Parses --interval SECONDS (0 to 3600); false (message printed) when invalid (cmd-probe.c). */
 bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
-/* Parses --log-window SECONDS (more than 0, at most 30 days); false (message printed) when invalid. */
+/* Parses --log-window SECONDS (more than 0, at most 30 days); false (message printed)
+ * when invalid (cmd-probe.c). */
 bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out);
-/* Adds a --rules directory; false (message printed) when there are too many. */
+/* Adds a --rules directory; false (message printed) when there are too many (main.c). */
 bool hr_cmd_add_rules_dir(const char *dir);
 
 extern const struct hr_cmd hr_cmd_probe, hr_cmd_snapshot, hr_cmd_audit, hr_cmd_explain,

@@ -437,7 +437,7 @@ long hr_ct_dump(hr_ct_agg *a, struct hr_err *err)
 	h = nfct_open(CONNTRACK, 0);
 	if (!h) {
 		r = errno ? -errno : -EPROTONOSUPPORT;
-		hr_err_set(err, r, "ctnetlink: cannot open: %s", strerror(-r));
+		hr_err_set(err, r, "ctnetlink: cannot open: %s", hr_strerror(r));
 		return r;
 	}
 	nfct_callback_register(h, NFCT_T_ALL, dump_cb, &c);
@@ -445,7 +445,7 @@ long hr_ct_dump(hr_ct_agg *a, struct hr_err *err)
 	if (r < 0) {
 		r = errno ? -errno : -EIO;
 		nfct_close(h);
-		hr_err_set(err, r, "ctnetlink: dump: %s%s", strerror(-r),
+		hr_err_set(err, r, "ctnetlink: dump: %s%s", hr_strerror(r),
 			   r == -EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
 		return r;
 	}
@@ -511,9 +511,7 @@ void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s
 
 		snprintf(why, sizeof(why), "/proc/net/stat/nf_conntrack: %s",
 			 r == -ENOENT ? "absent (nf_conntrack not loaded, or not captured)"
-			 : r == -EINVAL ? "refused: not a regular file"
-			 : r == -ELOOP ? "refused: a symlink"
-				      : strerror(-r));
+				      : hr_strerror_about(r, HR_ABOUT_TREE));
 		hr_facts_set_missing(f, "conntrack.stat.insert_failed", why);
 		hr_facts_set_missing(f, "conntrack.stat.drop", why);
 		hr_facts_set_missing(f, "conntrack.stat.early_drop", why);
@@ -553,11 +551,13 @@ void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s
 		if (fd >= 0 && (n = hr_ct_read_procfile(a, fd, "/proc/net/nf_conntrack", f)) >= 0) {
 			hr_ct_agg_to_facts(a, f, "/proc/net/nf_conntrack");
 		} else {
+			char refused[160];
 			const char *why = live ? "nf_conntrack_netlink not loaded (headroom does not load modules) "
 						 "and no /proc/net/nf_conntrack"
-					  : fd == -EINVAL ? "/proc/net/nf_conntrack refused: not a regular file"
-					  : fd == -ELOOP  ? "/proc/net/nf_conntrack refused: a symlink"
-							  : "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)";
+					  : fd < 0 && fd != -ENOENT ? refused
+								    : "/proc/net/nf_conntrack not in the tree (no conntrack entries captured)";
+
+			snprintf(refused, sizeof(refused), "/proc/net/nf_conntrack %s", hr_strerror_about(fd, HR_ABOUT_TREE));
 
 			hr_facts_set_missing(f, "conntrack.entries", why);
 			hr_facts_set_missing(f, "conntrack.snat.tuples", why);

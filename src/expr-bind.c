@@ -2,9 +2,10 @@
  * resolver, with the load-time static type checks, and walks over the
  * bound names.
  * Owns: hr_expr_bind, hr_expr_foreach_name, hr_expr_is_name. May call:
- * expr-int.h (AST, token and function tables), hr_diags_add (rules.h). */
+ * expr-int.h (AST, token and function tables), hr_diags_add (diag.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -160,7 +161,7 @@ int hr_expr_bind(hr_expr *e, hr_expr_resolver resolve, void *ud, struct hr_diags
 	struct binder b = {e, resolve, ud, d, false};
 	int t = bind_node(&b, e->root);
 
-	return b.failed ? -1 : t;
+	return b.failed ? -EBADMSG : t;
 }
 
 void hr_expr_foreach_name(const hr_expr *e, void (*fn)(void *ud, const char *name, int kind, int slot),

@@ -2,15 +2,17 @@
  * lookup callback without allocating (arithmetic, comparisons with versions,
  * short-circuit logic, ?? and the built-in functions), with located errors.
  * Owns: hr_expr_eval, hr_expr_eval_name, hr_xctx_fail, hr_xval_truth. May
- * call: expr-int.h only. */
+ * call: expr-int.h, and facts.c's hr_kernel_version_cmp (version compares). */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "expr-int.h"
+#include "facts.h"
 
 void hr_xctx_fail(struct hr_xctx *x, const char *fmt, ...)
 {
@@ -24,10 +26,11 @@ void hr_xctx_fail(struct hr_xctx *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Records an error located at node i of e. */
-static int fail_at(struct hr_xctx *x, const hr_expr *e, int i, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail_at(struct hr_xctx *x, const hr_expr *e, int i, const char *fmt, ...)
+/* Records an error located at node i of e; returns err (-EINVAL: a value
+ * of the wrong type, -EDOM: no numeric result, or a lookup's -errno). */
+static int fail_at(struct hr_xctx *x, const hr_expr *e, int i, int err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int fail_at(struct hr_xctx *x, const hr_expr *e, int i, int err, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -36,7 +39,7 @@ static int fail_at(struct hr_xctx *x, const hr_expr *e, int i, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	hr_xctx_fail(x, "%s at %s:%d:%d", msg, e->file, e->line, e->col + e->n[i].start);
-	return -1;
+	return err;
 }
 
 static const char *vtype_word(enum hr_xtype t)
@@ -52,14 +55,18 @@ static const char *vtype_word(enum hr_xtype t)
 
 static int ev(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out);
 
-/* Truth of a value as a condition: 1 true, 0 false, 2 missing, -1 error. */
+/* A condition's three values (missing: cannot decide). */
+enum { TV_FALSE = 0, TV_TRUE = 1, TV_MISSING = 2 };
+
+/* Truth of a value as a condition: TV_TRUE, TV_FALSE, TV_MISSING, or
+ * -EINVAL (not a condition; x->err set). */
 static int truth(const hr_expr *e, int i, struct hr_xctx *x, const struct hr_xval *v)
 {
 	switch (v->t) {
-	case HR_X_BOOL: return v->num != 0;
-	case HR_X_NULL: return 0;
-	case HR_X_MISSING: return 2;
-	default: return fail_at(x, e, i, "a condition is %s here (use a comparison)", vtype_word(v->t));
+	case HR_X_BOOL: return v->num != 0 ? TV_TRUE : TV_FALSE;
+	case HR_X_NULL: return TV_FALSE;
+	case HR_X_MISSING: return TV_MISSING;
+	default: return fail_at(x, e, i, -EINVAL, "a condition is %s here (use a comparison)", vtype_word(v->t));
 	}
 }
 
@@ -68,9 +75,11 @@ int hr_xval_truth(const struct hr_xval *v, struct hr_xctx *x, const hr_expr *e, 
 	int r = truth(e, e->root, x, v);
 
 	if (r < 0)
-		return -1;
-	*t = r == 1;
-	return r == 2 ? 1 : 0;
+		return r;
+	if (r == TV_MISSING)
+		return -ENODATA;
+	*t = r == TV_TRUE;
+	return 0;
 }
 
 static void set_num(struct hr_xval *v, double n)
@@ -95,34 +104,35 @@ static void set_null(struct hr_xval *v)
 	v->source = NULL;
 }
 
-/* Adds the location of node i to the message of a failed lookup. Not
- * inlined: its buffer would make every evaluation frame large. */
-static __attribute__((noinline)) int lookup_failed(const hr_expr *e, int i, struct hr_xctx *x)
+/* Adds the location of node i to the message of a failed lookup (its
+ * -errno err is returned). Not inlined: its buffer would make every
+ * evaluation frame large. */
+static __attribute__((noinline)) int lookup_failed(const hr_expr *e, int i, struct hr_xctx *x, int err)
 {
 	char msg[sizeof(x->err)];
 
 	memcpy(msg, x->err, sizeof(msg));
 	x->failed = false;
-	return fail_at(x, e, i, "%s", msg);
+	return fail_at(x, e, i, err, "%s", msg);
 }
 
 /* Looks up a name node (with its index, if any). */
 int hr_expr_eval_name(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 {
 	const struct node *n = &e->n[i];
-	int index = -1;
+	int index = -1, r;
 
 	if (n->b >= 0) {
 		struct hr_xval iv;
 
-		if (ev(e, n->b, x, &iv) < 0)
-			return -1;
+		if ((r = ev(e, n->b, x, &iv)) < 0)
+			return r;
 		if (iv.t == HR_X_MISSING) {
 			*out = iv;
 			return 0;
 		}
 		if (iv.t != HR_X_NUM || iv.num < 0 || iv.num != floor(iv.num) || iv.num > 64)
-			return fail_at(x, e, n->b, "index of %s must be a whole number from 0, not %s", n->str,
+			return fail_at(x, e, n->b, -EINVAL, "index of %s must be a whole number from 0, not %s", n->str,
 				       iv.t == HR_X_NUM ? "that" : vtype_word(iv.t));
 		index = (int)iv.num;
 	}
@@ -132,8 +142,8 @@ int hr_expr_eval_name(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval
 		return 0;
 	}
 	memset(out, 0, sizeof(*out));
-	if (x->lookup(x, n->kind, n->slot, n->str, index, out) < 0)
-		return lookup_failed(e, i, x);
+	if ((r = x->lookup(x, n->kind, n->slot, n->str, index, out)) < 0)
+		return lookup_failed(e, i, x, r);
 	return 0;
 }
 
@@ -159,16 +169,16 @@ static int ev_cmp(const hr_expr *e, int i, struct hr_xctx *x, int t, const struc
 				   : -hr_kernel_version_cmp(b->str, a->str, &ok);
 
 		if (!ok)
-			return fail_at(x, e, i, "cannot compare kernel versions '%s' and '%s'", a->str, b->str);
+			return fail_at(x, e, i, -EINVAL, "cannot compare kernel versions '%s' and '%s'", a->str, b->str);
 		c = r;
 	} else if (a->t == HR_X_STR && b->t == HR_X_STR) {
 		if (t != T_EQ && t != T_NE)
-			return fail_at(x, e, i, "strings compare only with == and !=");
+			return fail_at(x, e, i, -EINVAL, "strings compare only with == and !=");
 		c = strcmp(a->str, b->str);
 	} else if (a->t == HR_X_STR || b->t == HR_X_STR) {
-		return fail_at(x, e, i, "cannot compare %s with %s", vtype_word(a->t), vtype_word(b->t));
+		return fail_at(x, e, i, -EINVAL, "cannot compare %s with %s", vtype_word(a->t), vtype_word(b->t));
 	} else if ((a->t == HR_X_BOOL || b->t == HR_X_BOOL) && t != T_EQ && t != T_NE) {
-		return fail_at(x, e, i, "%s needs numbers, not a condition", hr_expr_op_text(t));
+		return fail_at(x, e, i, -EINVAL, "%s needs numbers, not a condition", hr_expr_op_text(t));
 	} else {
 		c = a->num < b->num ? -1 : a->num > b->num ? 1 : 0;
 		if (isnan(a->num) || isnan(b->num))
@@ -185,17 +195,21 @@ static int ev_cmp(const hr_expr *e, int i, struct hr_xctx *x, int t, const struc
 	return 0;
 }
 
-/* Checks a value for arithmetic: 0 number, 1 missing/null (out set), -1 error. */
+/* Checks a value for arithmetic: 0 when it is a number, or when it is
+ * missing or null (then *done: out is that value, the result); -EINVAL
+ * otherwise (x->err set). */
 static int arith_arg(const hr_expr *e, int i, struct hr_xctx *x, const char *what,
-		     const struct hr_xval *v, struct hr_xval *out)
+		     const struct hr_xval *v, struct hr_xval *out, bool *done)
 {
+	*done = false;
 	if (v->t == HR_X_NUM)
 		return 0;
 	if (v->t == HR_X_MISSING || v->t == HR_X_NULL) {
 		*out = *v;
-		return 1;
+		*done = true;
+		return 0;
 	}
-	return fail_at(x, e, i, "%s needs numbers, not %s", what, vtype_word(v->t));
+	return fail_at(x, e, i, -EINVAL, "%s needs numbers, not %s", what, vtype_word(v->t));
 }
 
 /* Not inlined: its argument array would make every ev() frame large. */
@@ -203,11 +217,12 @@ static __attribute__((noinline)) int ev_call(const hr_expr *e, int i, struct hr_
 {
 	const struct node *n = &e->n[i];
 	double v[64], r;
+	bool done;
 	int k, rc;
 
 	if (n->sub == F_PRESENT) {
-		if (ev(e, e->args[n->a], x, out) < 0)
-			return -1;
+		if ((rc = ev(e, e->args[n->a], x, out)) < 0)
+			return rc;
 		set_bool(out, out->t != HR_X_MISSING);
 		return 0;
 	}
@@ -215,11 +230,9 @@ static __attribute__((noinline)) int ev_call(const hr_expr *e, int i, struct hr_
 		struct hr_xval a;
 		int ai = e->args[n->a + k];
 
-		if (ev(e, ai, x, &a) < 0)
-			return -1;
-		rc = arith_arg(e, ai, x, hr_expr_fns[n->sub].name, &a, out);
-		if (rc)
-			return rc < 0 ? -1 : 0;
+		if ((rc = ev(e, ai, x, &a)) < 0 ||
+		    (rc = arith_arg(e, ai, x, hr_expr_fns[n->sub].name, &a, out, &done)) < 0 || done)
+			return rc;
 		v[k] = a.num;
 	}
 	switch (n->sub) {
@@ -231,7 +244,7 @@ static __attribute__((noinline)) int ev_call(const hr_expr *e, int i, struct hr_
 		break;
 	case F_LOG2:
 		if (!(v[0] > 0))
-			return fail_at(x, e, i, "log2() of a number <= 0");
+			return fail_at(x, e, i, -EDOM, "log2() of a number <= 0");
 		r = log2(v[0]);
 		break;
 	case F_FLOOR: r = floor(v[0]); break;
@@ -241,11 +254,11 @@ static __attribute__((noinline)) int ev_call(const hr_expr *e, int i, struct hr_
 	case F_POW: r = pow(v[0], v[1]); break;
 	default: /* F_CLAMP */
 		if (v[1] > v[2])
-			return fail_at(x, e, i, "clamp(): low bound above high bound");
+			return fail_at(x, e, i, -EDOM, "clamp(): low bound above high bound");
 		r = v[0] < v[1] ? v[1] : v[0] > v[2] ? v[2] : v[0];
 	}
 	if (isnan(r))
-		return fail_at(x, e, i, "%s() has no numeric result here", hr_expr_fns[n->sub].name);
+		return fail_at(x, e, i, -EDOM, "%s() has no numeric result here", hr_expr_fns[n->sub].name);
 	set_num(out, r);
 	return 0;
 }
@@ -254,6 +267,7 @@ static int ev(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 {
 	const struct node *n = &e->n[i];
 	struct hr_xval a, b;
+	bool done;
 	int ta, tb, rc;
 
 	switch (n->op) {
@@ -275,17 +289,14 @@ static int ev(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 	case N_NAME:
 		return hr_expr_eval_name(e, i, x, out);
 	case N_NEG:
-		if (ev(e, n->a, x, &a) < 0)
-			return -1;
-		rc = arith_arg(e, n->a, x, "'-'", &a, out);
-		if (rc)
-			return rc < 0 ? -1 : 0;
+		if ((rc = ev(e, n->a, x, &a)) < 0 || (rc = arith_arg(e, n->a, x, "'-'", &a, out, &done)) < 0 || done)
+			return rc;
 		set_num(out, -a.num);
 		return 0;
 	case N_NOT:
-		if (ev(e, n->a, x, &a) < 0 || (ta = truth(e, n->a, x, &a)) < 0)
-			return -1;
-		if (ta == 2)
+		if ((rc = ev(e, n->a, x, &a)) < 0 || (rc = ta = truth(e, n->a, x, &a)) < 0)
+			return rc;
+		if (ta == TV_MISSING)
 			*out = a;
 		else
 			set_bool(out, !ta);
@@ -296,34 +307,34 @@ static int ev(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 		 * when the other side does not decide the result. */
 		bool decide = n->op == N_OR; /* the value that decides alone */
 
-		if (ev(e, n->a, x, &a) < 0 || (ta = truth(e, n->a, x, &a)) < 0)
-			return -1;
+		if ((rc = ev(e, n->a, x, &a)) < 0 || (rc = ta = truth(e, n->a, x, &a)) < 0)
+			return rc;
 		if (ta == (int)decide) {
 			set_bool(out, decide);
 			return 0;
 		}
-		if (ev(e, n->b, x, &b) < 0 || (tb = truth(e, n->b, x, &b)) < 0)
-			return -1;
+		if ((rc = ev(e, n->b, x, &b)) < 0 || (rc = tb = truth(e, n->b, x, &b)) < 0)
+			return rc;
 		if (tb == (int)decide)
 			set_bool(out, decide);
-		else if (ta == 2)
+		else if (ta == TV_MISSING)
 			*out = a;
-		else if (tb == 2)
+		else if (tb == TV_MISSING)
 			*out = b;
 		else
 			set_bool(out, !decide);
 		return 0;
 	}
 	case N_COAL:
-		if (ev(e, n->a, x, out) < 0)
-			return -1;
+		if ((rc = ev(e, n->a, x, out)) < 0)
+			return rc;
 		if (out->t == HR_X_MISSING || out->t == HR_X_NULL)
 			return ev(e, n->b, x, out);
 		return 0;
 	case N_COND:
-		if (ev(e, n->c, x, &a) < 0 || (ta = truth(e, n->c, x, &a)) < 0)
-			return -1;
-		if (ta == 2) {
+		if ((rc = ev(e, n->c, x, &a)) < 0 || (rc = ta = truth(e, n->c, x, &a)) < 0)
+			return rc;
+		if (ta == TV_MISSING) {
 			*out = a;
 			return 0;
 		}
@@ -331,31 +342,29 @@ static int ev(const hr_expr *e, int i, struct hr_xctx *x, struct hr_xval *out)
 	case N_CALL:
 		return ev_call(e, i, x, out);
 	default: /* N_BIN */
-		if (ev(e, n->a, x, &a) < 0 || ev(e, n->b, x, &b) < 0)
-			return -1;
+		if ((rc = ev(e, n->a, x, &a)) < 0 || (rc = ev(e, n->b, x, &b)) < 0)
+			return rc;
 		if (hr_expr_is_cmp(n->sub))
 			return ev_cmp(e, i, x, n->sub, &a, &b, out);
 		if (a.t == HR_X_MISSING || b.t == HR_X_MISSING) {
 			*out = a.t == HR_X_MISSING ? a : b;
 			return 0;
 		}
-		rc = arith_arg(e, n->a, x, hr_expr_op_text(n->sub), &a, out);
-		if (!rc)
-			rc = arith_arg(e, n->b, x, hr_expr_op_text(n->sub), &b, out);
-		if (rc)
-			return rc < 0 ? -1 : 0;
+		if ((rc = arith_arg(e, n->a, x, hr_expr_op_text(n->sub), &a, out, &done)) < 0 || done ||
+		    (rc = arith_arg(e, n->b, x, hr_expr_op_text(n->sub), &b, out, &done)) < 0 || done)
+			return rc;
 		switch (n->sub) {
 		case T_PLUS: set_num(out, a.num + b.num); break;
 		case T_MINUS: set_num(out, a.num - b.num); break;
 		case T_STAR: set_num(out, a.num * b.num); break;
 		case T_SLASH:
 			if (b.num == 0)
-				return fail_at(x, e, n->b, "division by zero");
+				return fail_at(x, e, n->b, -EDOM, "division by zero");
 			set_num(out, a.num / b.num);
 			break;
 		default:
 			if (b.num == 0)
-				return fail_at(x, e, n->b, "division by zero (%%)");
+				return fail_at(x, e, n->b, -EDOM, "division by zero (%%)");
 			set_num(out, fmod(a.num, b.num));
 		}
 		return 0;

@@ -2,7 +2,7 @@
  * tokens (numbers with units, strings, names, keywords, operators) and
  * reports located syntax errors for the parser.
  * Owns: hr_expr_lex, hr_expr_perr, the token names. May call: expr-int.h,
- * hr_diags_add (rules.h). */
+ * hr_diags_add (diag.h). */
 #include "config.h"
 
 #include <ctype.h>

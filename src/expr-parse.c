@@ -5,6 +5,7 @@
  * hr_expr_fns. May call: the lexer (hr_expr_lex, hr_expr_perr; expr-int.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@ const struct hr_expr_fn hr_expr_fns[F_COUNT] = {
 	[F_CLAMP] = {"clamp", 3, 3},
 };
 
-/* Appends a node; returns its index or -1 (ENOMEM, too deep). */
+/* Appends a node; returns its index, or -ENOMEM, or -EBADMSG (too deep, or
+ * an error was already reported). Every parse_* function returns a node
+ * index or -errno the same way, with the error reported by hr_expr_perr. */
 static int mk(struct parser *p, enum op op, int start, int end, int a, int b, int c)
 {
 	hr_expr *e = p->e;
@@ -28,14 +31,14 @@ static int mk(struct parser *p, enum op op, int start, int end, int a, int b, in
 	int kids[3] = {a, b, c};
 
 	if (p->failed)
-		return -1;
+		return -EBADMSG;
 	if (e->nn == e->capn) {
 		int ncap = e->capn ? e->capn * 2 : 8;
 		struct node *nv = realloc(e->n, (size_t)ncap * sizeof(*nv));
 
 		if (!nv) {
 			hr_expr_perr(p, start, "out of memory");
-			return -1;
+			return -ENOMEM;
 		}
 		e->n = nv;
 		e->capn = ncap;
@@ -49,7 +52,7 @@ static int mk(struct parser *p, enum op op, int start, int end, int a, int b, in
 				depth = e->n[e->args[a + k]].depth;
 	if (depth + 1 > HR_EXPR_MAX_DEPTH) {
 		hr_expr_perr(p, start, "expression nested deeper than %d levels", HR_EXPR_MAX_DEPTH);
-		return -1;
+		return -EBADMSG;
 	}
 	n = &e->n[e->nn];
 	memset(n, 0, sizeof(*n));
@@ -100,7 +103,7 @@ static int parse_call(struct parser *p, int start, const char *name)
 			f = (int)i;
 	if (f < 0) {
 		hr_expr_perr(p, start, "unknown function '%s'", name);
-		return -1;
+		return -EBADMSG;
 	}
 	hr_expr_lex(p); /* '(' */
 	if (p->t != T_RP)
@@ -108,10 +111,10 @@ static int parse_call(struct parser *p, int start, const char *name)
 			int a = parse_cond(p);
 
 			if (a < 0)
-				return -1;
+				return a;
 			if (na == (int)HR_ARRAY_SIZE(args)) {
 				hr_expr_perr(p, p->e->n[a].start, "too many arguments");
-				return -1;
+				return -EBADMSG;
 			}
 			args[na++] = a;
 			if (p->t != T_COMMA)
@@ -120,16 +123,16 @@ static int parse_call(struct parser *p, int start, const char *name)
 		}
 	if (p->t != T_RP) {
 		expect(p, T_RP, "after the arguments");
-		return -1;
+		return -EBADMSG;
 	}
 	if (na < hr_expr_fns[f].min || (hr_expr_fns[f].max >= 0 && na > hr_expr_fns[f].max)) {
 		hr_expr_perr(p, start, "%s() takes %d%s argument%s, got %d", name, hr_expr_fns[f].min,
 		     hr_expr_fns[f].max < 0 ? " or more" : "", hr_expr_fns[f].min == 1 ? "" : "s", na);
-		return -1;
+		return -EBADMSG;
 	}
 	if (f == F_PRESENT && p->e->n[args[0]].op != N_NAME) {
 		hr_expr_perr(p, p->e->n[args[0]].start, "present() takes a fact name");
-		return -1;
+		return -EBADMSG;
 	}
 	if (p->e->nargsv + na > p->e->capargs) {
 		int ncap = (p->e->nargsv + na) * 2;
@@ -137,7 +140,7 @@ static int parse_call(struct parser *p, int start, const char *name)
 
 		if (!nv) {
 			hr_expr_perr(p, start, "out of memory");
-			return -1;
+			return -ENOMEM;
 		}
 		p->e->args = nv;
 		p->e->capargs = ncap;
@@ -146,7 +149,7 @@ static int parse_call(struct parser *p, int start, const char *name)
 		p->e->args[p->e->nargsv + k] = args[k];
 	k = mk(p, N_CALL, start, p->tend, p->e->nargsv, na, -1);
 	if (k < 0)
-		return -1;
+		return k;
 	p->e->nargsv += na;
 	p->e->n[k].sub = (uint8_t)f;
 	hr_expr_lex(p); /* ')' */
@@ -197,7 +200,7 @@ static int parse_primary(struct parser *p)
 		k = mk(p, N_NAME, start, end, -1, -1, -1);
 		if (k < 0) {
 			free(name);
-			return -1;
+			return k;
 		}
 		p->e->n[k].str = name;
 		return k;
@@ -205,14 +208,14 @@ static int parse_primary(struct parser *p)
 	case T_LP:
 		hr_expr_lex(p);
 		k = parse_cond(p);
-		if (k < 0 || !expect(p, T_RP, "to close '('"))
-			return -1;
+		if (k >= 0 && !expect(p, T_RP, "to close '('"))
+			return -EBADMSG;
 		return k;
 	case T_ERR:
-		return -1;
+		return -EBADMSG;
 	default:
 		hr_expr_perr(p, start, "expected a value, found %s", hr_expr_tok_names[p->t]);
-		return -1;
+		return -EBADMSG;
 	}
 }
 
@@ -225,18 +228,18 @@ static int parse_postfix(struct parser *p)
 
 		if (p->e->n[k].op != N_NAME || p->e->n[k].b >= 0) {
 			hr_expr_perr(p, start, "only a fact name can be indexed ([i] selects a field of a vector sysctl)");
-			return -1;
+			return -EBADMSG;
 		}
 		hr_expr_lex(p);
 		if (!enter(p))
-			return -1;
+			return -EBADMSG;
 		idx = parse_cond(p);
 		p->depth--;
 		if (idx < 0)
-			return -1;
+			return idx;
 		if (p->t != T_RB) {
 			expect(p, T_RB, "to close '['");
-			return -1;
+			return -EBADMSG;
 		}
 		p->e->n[k].b = idx;
 		p->e->n[k].end = p->tend;
@@ -246,14 +249,14 @@ static int parse_postfix(struct parser *p)
 }
 
 /* Reads a prefix operator ('-', 'not') and its operand, parsed by sub one
- * nesting level deeper; returns the operand's node or -1. */
+ * nesting level deeper; returns the operand's node or -errno. */
 static int parse_prefixed(struct parser *p, int (*sub)(struct parser *))
 {
 	int k;
 
 	hr_expr_lex(p);
 	if (!enter(p))
-		return -1;
+		return -EBADMSG;
 	k = sub(p);
 	p->depth--;
 	return k;
@@ -266,7 +269,7 @@ static int parse_unary(struct parser *p)
 	if (p->t != T_MINUS)
 		return parse_postfix(p);
 	if ((k = parse_prefixed(p, parse_unary)) < 0)
-		return -1;
+		return k;
 	/* Fold "-5" into a literal so "-5s" stays a number. */
 	if (p->e->n[k].op == N_NUM && p->e->n[k].start == start + 1) {
 		p->e->n[k].num = -p->e->n[k].num;
@@ -298,7 +301,7 @@ static int parse_binary(struct parser *p, int level)
 		int k, r;
 
 		if (l < 0)
-			return -1;
+			return l;
 		for (k = 0; k < 4 && levels[level][k] != T_EOF; k++)
 			if (levels[level][k] == t)
 				break;
@@ -307,10 +310,10 @@ static int parse_binary(struct parser *p, int level)
 		hr_expr_lex(p);
 		r = parse_level(p, level + 1);
 		if (r < 0)
-			return -1;
+			return r;
 		k = mk(p, N_BIN, p->e->n[l].start, p->e->n[r].end, l, r, -1);
 		if (k < 0)
-			return -1;
+			return k;
 		p->e->n[k].sub = (uint8_t)t;
 		l = k;
 	}
@@ -326,10 +329,10 @@ static int parse_cmp(struct parser *p)
 	hr_expr_lex(p);
 	r = parse_binary(p, 0);
 	if (r < 0)
-		return -1;
+		return r;
 	if (hr_expr_is_cmp(p->t)) {
 		hr_expr_perr(p, p->tstart, "comparisons do not chain (write 'a < b and b < c')");
-		return -1;
+		return -EBADMSG;
 	}
 	k = mk(p, N_BIN, p->e->n[l].start, p->e->n[r].end, l, r, -1);
 	if (k >= 0)
@@ -344,7 +347,7 @@ static int parse_not(struct parser *p)
 	if (p->t != T_NOT)
 		return parse_cmp(p);
 	if ((k = parse_prefixed(p, parse_not)) < 0)
-		return -1;
+		return k;
 	return mk(p, N_NOT, start, p->e->n[k].end, k, -1, -1);
 }
 
@@ -361,7 +364,7 @@ static int parse_logic(struct parser *p, enum tok t)
 		hr_expr_lex(p);
 		r = next == T_EOF ? parse_not(p) : parse_logic(p, next);
 		if (r < 0)
-			return -1;
+			return r;
 		l = mk(p, op, p->e->n[l].start, p->e->n[r].end, l, r, -1);
 	}
 	return l;
@@ -372,17 +375,17 @@ static int parse_cond(struct parser *p)
 	int c, a, b, k;
 
 	if (!enter(p))
-		return -1;
+		return -EBADMSG;
 	c = parse_logic(p, T_COAL);
 	if (c >= 0 && p->t == T_QUEST) {
 		hr_expr_lex(p);
 		a = parse_cond(p);
 		if (a < 0 || !expect(p, T_COLON, "in 'c ? a : b'")) {
 			p->depth--;
-			return -1;
+			return a < 0 ? a : -EBADMSG;
 		}
 		b = parse_cond(p);
-		k = b < 0 ? -1 : mk(p, N_COND, p->e->n[c].start, p->e->n[b].end, a, b, c);
+		k = b < 0 ? b : mk(p, N_COND, p->e->n[c].start, p->e->n[b].end, a, b, c);
 		p->depth--;
 		return k;
 	}

@@ -8,8 +8,8 @@
 #ifndef HR_EXPR_H
 #define HR_EXPR_H
 
+#include "diag.h"
 #include "headroom.h"
-#include "rules.h"
 
 /* Nesting limit: parentheses, calls, unary operators, operator chains. */
 #define HR_EXPR_MAX_DEPTH 64
@@ -43,13 +43,15 @@ const char *hr_expr_source(const hr_expr *e);
 void hr_expr_where(const hr_expr *e, const char **file, int *line, int *col);
 
 /* Resolves a name for binding: sets *kind (> 0, caller-defined), *slot and
- * *stype; returns 0, or -1 with msg filled ("unknown fact 'x'"). indexed
- * is true when the name is followed by [i]. */
+ * *stype; returns 0, or -errno (-ENOENT: no such name, -EINVAL: not usable
+ * here) with msg filled ("unknown fact 'x'"). indexed is true when the name
+ * is followed by [i]. */
 typedef int (*hr_expr_resolver)(void *ud, const char *name, bool indexed, int *kind, int *slot,
 				enum hr_stype *stype, char *msg, size_t n);
 
 /* Binds every name of e through resolve and type-checks the tree. Returns
- * the static type of e, or -1 after adding diagnostics (every error found). */
+ * the static type of e (enum hr_stype, >= 0), or -EBADMSG after adding
+ * diagnostics (every error found). */
 int hr_expr_bind(hr_expr *e, hr_expr_resolver resolve, void *ud, struct hr_diags *d);
 
 /* Calls fn for each name reference in e (after binding), in source order. */
@@ -59,7 +61,7 @@ void hr_expr_foreach_name(const hr_expr *e, void (*fn)(void *ud, const char *nam
 bool hr_expr_is_name(const hr_expr *e, const char **name);
 
 /* Evaluation context. lookup returns 0 with *out set (possibly MISSING),
- * or -1 after calling hr_xctx_fail(). */
+ * or -errno after calling hr_xctx_fail(). */
 struct hr_xctx {
 	int (*lookup)(struct hr_xctx *x, int kind, int slot, const char *name, int index,
 		      struct hr_xval *out);
@@ -77,12 +79,14 @@ struct hr_xctx {
 void hr_xctx_fail(struct hr_xctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Evaluates e. Returns 0 with *out (MISSING when a fact was missing and not
- * caught by ??, present() or short-circuit), or -1 with x->err set. */
+ * caught by ??, present() or short-circuit), or -errno with x->err set:
+ * -EINVAL a value of the wrong type, -EDOM no numeric result (division by
+ * zero, log2 of 0), or the lookup's own -errno. */
 int hr_expr_eval(const hr_expr *e, struct hr_xctx *x, struct hr_xval *out);
 
 /* The truth of v as a condition (null is false): returns 0 with *truth
- * set, 1 when v is MISSING (cannot decide), -1 on a type error (a number
- * or a string; x->err set, located at e). */
+ * set, -ENODATA when v is MISSING (cannot decide; *truth unchanged), or
+ * -EINVAL on a type error (a number or a string; x->err set, located at e). */
 int hr_xval_truth(const struct hr_xval *v, struct hr_xctx *x, const hr_expr *e, bool *truth);
 
 /* The source with every name replaced by its current value, e.g.

@@ -1,11 +1,13 @@
 /* facts-int.h: the facts model's insides, shared by its files only (not
  * installed, not for callers: they use facts.h).
  *
- *   facts.c          the model: lifetime, scalar facts, problems, lookups
+ *   facts.c          the model: lifetime, scalar facts, problems
+ *   facts-get.c      hr_facts_get: the lookup by name over the files below
  *   facts-sockets.c  streaming socket aggregation, TIME_WAIT histograms
  *   facts-ports.c    the ephemeral port model (ports.*)
  *   facts-items.c    sockets.* totals and the for_each collections
  *   facts-json.c     the report tree's "facts" object
+ *   facts-clock.c    when each source was read, probe.*_age, the report's clock
  *
  * Every file includes this header and nothing of the others; the socket
  * hot path (hr_facts_add_socket) stays in one file with its helpers, and
@@ -128,6 +130,8 @@ struct hr_facts {
 
 	char *root, *socket_source;
 	double interval_s;
+	struct hr_stamp read[HR_SRC_N]; /* when each source was read (facts-clock.c) */
+	struct hr_stamp report;         /* when the report is made */
 	char subject[160];
 
 	struct snat_item *snat; /* source-NAT tuples (conntrack.c), bounded there */
@@ -208,6 +212,13 @@ struct hr_portfacts {
 void hr_facts_ports_current(const hr_facts *f, struct hr_portfacts *pm);
 /* facts-ports.c: a "ports.*" fact (k without the prefix); hr_facts_get's convention. */
 int hr_facts_ports_get(const hr_facts *f, const char *k, int index, struct hr_value *out);
+
+/* facts-clock.c: every stamp unknown (hr_facts_new). */
+void hr_facts_clock_reset(hr_facts *f);
+/* facts-clock.c: a "probe.*" fact (k without the prefix); hr_facts_get's convention. */
+int hr_facts_probe_get(const hr_facts *f, const char *k, int index, struct hr_value *out);
+/* facts-clock.c: facts.probe.read {source: {at, unix, monotonic}} (owned). */
+json_t *hr_facts_read_json(const hr_facts *f);
 
 /* facts-items.c: a "sockets.*" fact (k without the prefix); hr_facts_get's convention. */
 int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_value *out);

@@ -125,6 +125,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	json_object_set_new(src, "root", json_string(f->root ? f->root : ""));
 	json_object_set_new(src, "sockets", f->socket_source ? json_string(f->socket_source) : json_null());
 	json_object_set_new(src, "interval_s", num_or_null(f->interval_s));
+	json_object_set_new(src, "read", hr_facts_read_json(f));
 	json_object_set_new(root, "probe", src);
 	json_object_set_new(root, "kernel", kernel);
 	json_object_set_new(root, "sysctls", sysctls);

@@ -1,9 +1,9 @@
 /* facts.c: the facts model itself: its lifetime, the scalar facts
  * (sysctls, counters, rates, strings) in one hash table, problems and probe
- * metadata, and hr_facts_get(), which answers scalar names here and hands
- * "ports.*" to facts-ports.c and "sockets.*" to facts-items.c. Kernel
- * version comparison lives here too. May call: facts-int.h (facts-ports.c,
- * facts-items.c) and util.c (hr_ws_normalise). */
+ * metadata. Kernel version comparison lives here too. The bottom of the
+ * facts files: they call it, it calls none of them (hr_facts_get, which
+ * hands names to facts-ports.c and facts-items.c, is in facts-get.c).
+ * May call: util.c (hr_ws_normalise). */
 #include "config.h"
 
 #include <ctype.h>
@@ -50,6 +50,7 @@ hr_facts *hr_facts_new(void)
 	f->capdests = 64;
 	f->dests = calloc(f->capdests, sizeof(*f->dests));
 	f->dest_list = calloc(f->capdests, sizeof(*f->dest_list));
+	hr_facts_clock_reset(f);
 	if (!f->slots || !f->ents || !f->dests || !f->dest_list) {
 		hr_facts_free(f);
 		return NULL;
@@ -358,58 +359,6 @@ void hr_facts_set_meta(hr_facts *f, const char *root, const char *socket_source,
 	f->root = strdup(root ? root : "");
 	f->socket_source = socket_source ? strdup(socket_source) : NULL;
 	f->interval_s = interval_s;
-}
-
-/* ---------------------------------------------------------------- lookups */
-
-static const char *const known_prefixes[] = {
-	"net.", "kernel.", "snmp.", "netstat.", "sockstat.", "rate.", "slab.",
-	"sockets.", "ports.", "workload.", "probe.", "conntrack.", NULL,
-};
-
-bool hr_facts_name_known(const char *name)
-{
-	int i;
-
-	for (i = 0; known_prefixes[i]; i++)
-		if (!strncmp(name, known_prefixes[i], strlen(known_prefixes[i])))
-			return name[strlen(known_prefixes[i])] != '\0';
-	return false;
-}
-
-int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value *out)
-{
-	const struct entry *e;
-
-	if (!strncmp(name, "ports.", 6))
-		return hr_facts_ports_get(f, name + 6, index, out);
-	if (!strncmp(name, "sockets.", 8))
-		return hr_facts_sockets_get(f, name + 8, index, out);
-	e = hr_facts_ent_find(f, name);
-	if (!e) {
-		if (!hr_facts_name_known(name))
-			return -ENOENT;
-		hr_val_missing(out, !strncmp(name, "net.", 4) ? "absent on this kernel" : "not read");
-		return 0;
-	}
-	if (e->missing) {
-		hr_val_missing(out, e->missing);
-		return 0;
-	}
-	if (e->is_num) {
-		if (index < 0 && e->nfields > 1)
-			return -EDOM;
-		if (index >= e->nfields)
-			return -EDOM;
-		hr_val_num(out, e->fields[index < 0 ? 0 : index], e->source);
-		out->nfields = e->nfields;
-		out->str = e->raw;
-		return 0;
-	}
-	if (index > 0)
-		return -EDOM;
-	hr_val_str(out, e->raw, e->source);
-	return 0;
 }
 
 /* ---------------------------------------------------------------- kernel */

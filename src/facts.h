@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 
+#include "clock.h"
 #include "headroom.h"
 
 /* TCP states as numbered by the kernel (include/net/tcp_states.h). */
@@ -129,6 +130,26 @@ size_t hr_facts_problem_count(const hr_facts *f);
 /* Probe metadata: root ("" live), socket source ("netlink sock_diag",
  * "/proc/net/tcp"), counter interval in seconds (0 = single sample). */
 void hr_facts_set_meta(hr_facts *f, const char *root, const char *socket_source, double interval_s);
+
+/* ---- when each source was read (clock.h; facts-clock.c) ---- */
+
+/* Records when source s was read: a live probe stamps both clocks, a
+ * captured tree gives what its DIR/headroom/clock says. */
+void hr_facts_set_read(hr_facts *f, enum hr_src s, struct hr_stamp t);
+/* When source s was read (NAN on both clocks when not recorded). */
+struct hr_stamp hr_facts_read(const hr_facts *f, enum hr_src s);
+/* Records the moment the report over f is made: what a live audit's
+ * predictions count from (the probe sets its own end; the audit sets it
+ * again just before the rules run). */
+void hr_facts_set_report(hr_facts *f, struct hr_stamp t);
+/* The clock of a report over f (clock.h): live or a capture, the anchor. */
+void hr_facts_clock(const hr_facts *f, struct hr_clock *c);
+/* The report's summary.clock (owned): counts_from ("report" or "capture"),
+ * at / at_unix_ms (the anchor; null when a tree does not say), age_s
+ * (report minus anchor), report_at / report_unix_ms / report_monotonic_ms,
+ * and read_age_s {source: anchor minus its reading} for every source
+ * stamped. Times in integer milliseconds (JSON reals here carry 10 digits). */
+json_t *hr_facts_clock_json(const hr_facts *f);
 
 /* ---- sockets (streaming aggregation) ---- */
 

@@ -2,7 +2,9 @@
  *
  * Ownership rule, kept everywhere: getters borrow; *_new and functions
  * returning char * / json_t * with "owned" in their comment return owned
- * memory; *_free(NULL) is a no-op.
+ * memory; *_free(p) frees the object p (and everything it owns), and
+ * *_free(NULL) is a no-op; *_clear(s) empties a struct the caller owns
+ * (frees what it holds, leaves it reusable) and does not free s.
  *
  * Error rule: lower layers return 0 (or a count) on success and -errno on
  * failure, and never print. Where a caller needs details (a file, a line,
@@ -31,7 +33,20 @@ void hr_err_set(struct hr_err *e, int code, const char *fmt, ...)
 /* Clears an error record. */
 void hr_err_clear(struct hr_err *e);
 
-/* The one place that maps errno values to words for operators. */
+/* What a failure was about: the words for one errno differ (ENOENT is
+ * "unknown key (not on this kernel)" for a sysctl key, "not found" for a
+ * file of a probed tree, "no such directory" for a directory). */
+enum hr_about {
+	HR_ABOUT_ANY = 0, /* a file, a socket, a system call: the general words */
+	HR_ABOUT_KEY,     /* a sysctl key (reading, vetting, writing one) */
+	HR_ABOUT_TREE,    /* a file of the tree being probed (live or --root) */
+	HR_ABOUT_FILE,    /* an input file the user named (rules, profile, workload) */
+	HR_ABOUT_DIR,     /* a directory the user named */
+};
+/* The one place that maps errno values to words for operators (util.c's
+ * table): err (negative or positive) about what failed. Static string. */
+const char *hr_strerror_about(int err, enum hr_about about);
+/* The general words: hr_strerror_about(err, HR_ABOUT_ANY). */
 const char *hr_strerror(int err);
 
 /* Global options shared by commands (set by main.c / cmd-*.c). */

@@ -66,12 +66,12 @@ static int check_dir(const char *dir, bool create, struct hr_err *err)
 	if (lstat(dir, &st) < 0) {
 		if (errno != ENOENT || !create) {
 			int r = -errno;
-			hr_err_set(err, r, "state directory %s: %s", dir, strerror(-r));
+			hr_err_set(err, r, "state directory %s: %s", dir, hr_strerror(r));
 			return r;
 		}
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			int r = -errno;
-			hr_err_set(err, r, "cannot create state directory %s: %s", dir, strerror(-r));
+			hr_err_set(err, r, "cannot create state directory %s: %s", dir, hr_strerror(r));
 			return r;
 		} else {
 			/* Make the new entry durable: a journal inside a directory
@@ -132,7 +132,7 @@ int hr_state_lock(const char *state_dir, bool wait, struct hr_err *err)
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "lock %s: %s", path, strerror(-r));
+		hr_err_set(err, r, "lock %s: %s", path, hr_strerror(r));
 		return r;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0 && wait && errno == EINTR)
@@ -232,7 +232,7 @@ int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t rese
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST) {
 			r = -errno;
-			hr_err_set(err, r, "cannot create journal %s: %s", path, strerror(-r));
+			hr_err_set(err, r, "cannot create journal %s: %s", path, hr_strerror(r));
 			return r;
 		}
 	}
@@ -252,7 +252,7 @@ int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t rese
 	if (reserve && fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)reserve) < 0 && errno != EOPNOTSUPP &&
 	    errno != ENOSYS) {
 		r = -errno;
-		hr_err_set(err, r, "cannot reserve %zu bytes for journal %s: %s", reserve, path, strerror(-r));
+		hr_err_set(err, r, "cannot reserve %zu bytes for journal %s: %s", reserve, path, hr_strerror(r));
 		unlink(path);
 		close(fd);
 		return r;
@@ -267,7 +267,7 @@ int hr_journal_begin_reserved(const char *state_dir, json_t *header, size_t rese
 	if (r == 0)
 		r = fsync_dir(dir);
 	if (r < 0) {
-		hr_err_set(err, r, "cannot write journal %s: %s", path, strerror(-r));
+		hr_err_set(err, r, "cannot write journal %s: %s", path, hr_strerror(r));
 		unlink(path);
 		hr_journal_close(j);
 		return r;
@@ -310,7 +310,7 @@ static int open_checked(const char *state_dir, const char *id, char *path, size_
 		else if (r == -ENOENT)
 			hr_err_set(err, r, "no transaction %s (see headroom history)", id);
 		else
-			hr_err_set(err, r, "journal %s: %s", path, strerror(-r));
+			hr_err_set(err, r, "journal %s: %s", path, hr_strerror(r));
 		return r;
 	}
 	r = check_file(fd, path, err);
@@ -368,7 +368,7 @@ static json_t *parse(const char *path, const char **why, char *why_buf, size_t w
 	*why = "no readable begin record";
 	if (r < 0) {
 		*why = r == -EFBIG ? "larger than " HR_STR(HR_JOURNAL_MAX_FILE_MIB) " MiB (the bound of a journal)"
-				   : strerror(-r);
+				   : hr_strerror(r);
 		return NULL;
 	}
 	out = json_object();

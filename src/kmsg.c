@@ -414,7 +414,7 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 		scan_attach(&s, f);
 		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
 		if (r < 0) {
-			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", strerror(-r),
+			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", hr_strerror(r),
 				 r == -EACCES || r == -EPERM ? " (run as root, or kernel.dmesg_restrict = 0)" : "");
 			all_missing(f, why);
 			return;
@@ -449,9 +449,7 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 	if (fd < 0 || hr_kmsg_read_file(&s, fd) < 0) {
 		snprintf(why, sizeof(why), HR_KMSG_TREE_FILE " %s",
 			 fd == -ENOENT ? "not in the tree (kernel log not captured)"
-			 : fd == -EINVAL ? "refused: not a regular file"
-			 : fd == -ELOOP ? "refused: a symlink"
-			 : fd < 0 ? strerror(-fd) : "unreadable");
+			 : fd < 0 ? hr_strerror_about(fd, HR_ABOUT_TREE) : "unreadable");
 		all_missing(f, why);
 		return;
 	}

@@ -339,7 +339,7 @@ int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err)
 	return 0;
 }
 
-void hr_netns_list_free(struct hr_netns_list *l)
+void hr_netns_list_clear(struct hr_netns_list *l)
 {
 	size_t i, j;
 
@@ -394,7 +394,7 @@ int hr_netns_enter_name(const char *name, struct hr_err *err)
 
 	if (r == 0 && (r = hr_netns_enter(l.v[0].fd)) < 0)
 		hr_err_set(err, r, "--netns %s: cannot enter it: %s", name, hr_netns_enter_error(r));
-	hr_netns_list_free(&l);
+	hr_netns_list_clear(&l);
 	return r;
 }
 
@@ -407,6 +407,33 @@ int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino)
 	*dev = (uint64_t)st.st_dev;
 	*ino = (uint64_t)st.st_ino;
 	return 0;
+}
+
+/* See netns.h: this process's namespace, and whether it is a child one. */
+int hr_netns_self(uint64_t *inode, bool *child)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return -errno;
+	*inode = (uint64_t)self.st_ino;
+	/* PID 1's netns is the initial one (in our PID namespace). */
+	if (stat("/proc/1/ns/net", &init) == 0) {
+		*child = self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+		return 0;
+	}
+	/* PID 1 hidden from us (ptrace rules, a sandbox): net.core's global
+	 * table (net_core_table, with netdev_max_backlog) is registered for
+	 * init_net only, so its absence means a child netns. */
+	if (access("/proc/sys/net/core/netdev_max_backlog", F_OK) == 0) {
+		*child = false;
+		return 1;
+	}
+	if (errno == ENOENT && access("/proc/sys/net/core/somaxconn", F_OK) == 0) {
+		*child = true;
+		return 1;
+	}
+	return -errno;
 }
 
 json_t *hr_netns_identity(const struct hr_netns *ns)
@@ -435,7 +462,7 @@ json_t *hr_netns_identity(const struct hr_netns *ns)
 /* Reads the sysctls of the namespace the caller is in (see hr_netns_globals). */
 static int read_globals(hr_facts **out, struct hr_err *err)
 {
-	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true, .quiet = true};
+	struct hr_probe_opts po = {.root = "", .interval_s = 0, .no_sockets = true};
 	hr_facts *f = hr_facts_new();
 	int r;
 
@@ -549,7 +576,7 @@ static int probe_first(const struct hr_netns *ns, size_t i, int enter_err, void 
 	}
 	o->entered = true;
 	po.root = "";
-	po.quiet = true;
+	po.progress = NULL;
 	po.later = &c->pending[i];
 	o->f = hr_facts_new();
 	r = o->f ? hr_probe_run(o->f, &po, &e) : -ENOMEM;
@@ -565,7 +592,7 @@ static int probe_second(const struct hr_netns *ns, size_t i, int enter_err, void
 
 	(void)ns;
 	if (enter_err == 0) {
-		hr_probe_finish(c->pending[i], c->po->quiet);
+		hr_probe_finish(c->pending[i], c->po->progress, c->po->progress_ud);
 		c->pending[i] = NULL;
 	}
 	return 0;

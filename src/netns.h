@@ -65,8 +65,9 @@ int hr_netns_add_all(struct hr_netns_list *l, struct hr_err *err);
  * namespace found by --pid may have one). */
 void hr_netns_add_known_names(struct hr_netns_list *l);
 
-/* Closes the descriptors and frees the list (the struct itself is the caller's). */
-void hr_netns_list_free(struct hr_netns_list *l);
+/* Empties the list: closes the descriptors and frees the entries (the
+ * struct itself is the caller's). */
+void hr_netns_list_clear(struct hr_netns_list *l);
 
 /* Opens the calling thread's current network namespace (to come back to). fd or -errno. */
 int hr_netns_open_current(void);
@@ -90,6 +91,12 @@ int hr_netns_enter_name(const char *name, struct hr_err *err);
 
 /* Identity of fd's namespace (st_dev, st_ino of the nsfs file). 0 or -errno. */
 int hr_netns_fd_id(int fd, uint64_t *dev, uint64_t *ino);
+
+/* Network namespace of this process: inode of /proc/self/ns/net, and
+ * whether it differs from PID 1's (a child netns). 0, 1 when PID 1's was
+ * unreadable and the answer comes from the presence of init_net-only keys,
+ * or -errno. */
+int hr_netns_self(uint64_t *inode, bool *child);
 
 /* The namespace's identity as JSON (owned): {inode, dev, initial, names[],
  * processes, pids[{pid, comm, runtime, container}]}. */

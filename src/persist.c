@@ -125,7 +125,7 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 	if (!content) {
 		if (unlink(path) < 0 && errno != ENOENT) {
 			r = -errno;
-			hr_err_set(err, r, "cannot remove %s: %s", path, strerror(-r));
+			hr_err_set(err, r, "cannot remove %s: %s", path, hr_strerror(r));
 			return r;
 		}
 		goto sync_dir;
@@ -135,7 +135,7 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "cannot create %s: %s", tmp, strerror(-r));
+		hr_err_set(err, r, "cannot create %s: %s", tmp, hr_strerror(r));
 		return r;
 	}
 	r = hr_write_all(fd, content, strlen(content));
@@ -146,7 +146,7 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0) {
-		hr_err_set(err, r, "cannot write %s: %s", path, strerror(-r));
+		hr_err_set(err, r, "cannot write %s: %s", path, hr_strerror(r));
 		unlink(tmp);
 		return r;
 	}
@@ -157,7 +157,7 @@ sync_dir:
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0) {
 		hr_err_set(err, -errno, "%s is in place, but fsync of directory %s failed: %s", path,
-			   dir, strerror(errno));
+			   dir, hr_strerror(errno));
 		r = 1;
 	}
 	if (fd >= 0)

@@ -23,6 +23,10 @@ static const char *const want_counters[] = {
 	"netstat.TcpExt.TCPReqQFullDrop", "netstat.TcpExt.TW", NULL,
 };
 
+/* The counter files sampled twice for rates (probe.h; the snapshot copies
+ * them again as the tree's second sample). */
+const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
+
 /* Counters turned into per-second rates over the interval. */
 static const char *const rate_counters[] = {
 	"Tcp.ActiveOpens", "Tcp.PassiveOpens", "TcpExt.TCPTimeWaitOverflow",

@@ -3,10 +3,12 @@
  *
  *   probe.c           orchestration: hr_probe_run, the file lists, the wait
  *   probe-io.c        opening and reading files of the live system or a tree
+ *                     (also for conntrack-read.c and kmsg.c, through probe.h)
  *   probe-sysctl.c    the sysctl directories and the keys the rules need
  *   probe-counters.c  sockstat{,6}, snmp, netstat counters and their rates
  *   probe-kernel.c    kernel identity (osrelease, boot_id) and the TIME_WAIT slab
  *   probe-sockets.c   sockets: sock_diag live, /proc/net/tcp{,6} of a tree
+ *   probe-clock.c     when each source was read (live stamps, a tree's headroom/clock)
  *
  * Every file includes this header and no other probe file's. Only probe.c
  * calls the readers; the readers call probe-io.c and the facts setters
@@ -75,7 +77,8 @@ long hr_probe_read_small(int dirfd, const char *name, char *buf, bool check_type
 int hr_probe_tree_open(const struct run *r, const char *abs, int flags);
 /* Reads a small regular file of the tree into r->buf. Length or -errno. */
 long hr_probe_read_tree(struct run *r, const char *abs);
-/* Words for a read failure, for operators (probe-specific wording). */
+/* Words for a read failure, for operators (util.c's words about a tree
+ * file, with the bound of the probe's reads). */
 const char *hr_probe_why(long err);
 /* Offset of the first byte the kernel would not print in a value, or -1. */
 long hr_probe_bad_byte(const char *v, size_t len);
@@ -101,5 +104,11 @@ void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *
 void hr_probe_rates_missing(struct run *r, const char *why);
 /* probe-counters.c: a tree's second sample; its interval (0: none usable). */
 double hr_probe_tree_sample2(struct run *r, struct sample *s2, bool *present);
+
+/* probe-clock.c: a live probe stamps source s as read now (a tree: nothing). */
+void hr_probe_stamp(struct run *r, enum hr_src s);
+/* probe-clock.c: a tree's DIR/headroom/clock into the facts; its absence is
+ * no problem (an older snapshot: the report says the time is unknown). */
+void hr_probe_tree_clock(struct run *r);
 
 #endif

@@ -1,8 +1,10 @@
 /* probe-io.c: how the probe reads: every file opened once with O_NOFOLLOW,
  * under --root through openat2 RESOLVE_BENEATH (a captured tree must not
  * make us read elsewhere), read with one buffer and closed; the words for
- * read failures; the text check for values. May call: libc and util.c
- * (hr_strerror) only; called by every other probe file. */
+ * read failures; the text check for values; and the same rules for the
+ * readers outside probe-*.c (hr_probe_open_regular, hr_probe_read_regular:
+ * conntrack-read.c, kmsg.c). May call: libc and util.c (hr_strerror_about) only;
+ * called by every other probe file and by those readers. */
 #include "config.h"
 
 #include <errno.h>
@@ -31,15 +33,51 @@ int hr_probe_msgf(char *buf, size_t n, const char *fmt, ...)
 	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
-/* Reads a small open file into buf, NUL-terminated, and closes it. With
- * check_type, refuses anything that is not a regular file (EINVAL/EISDIR).
+/* Reads an open file into buf (n bytes), NUL-terminated, and closes it.
  * With one_read, a short read is the end: a /proc/sys file hands its whole
  * value to one read() (proc_sys_call_handler()), a regular file is short
- * only at its end; this saves the read() that returns 0 on ~300 keys.
- * Returns the length or -errno (-EFBIG when it does not fit). */
-static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
+ * only at its end; this saves the read() that returns 0 on ~300 keys. A
+ * file that fills buf is -EFBIG; with exact, only when one more byte follows.
+ * Returns the length or -errno. */
+static long read_all(int fd, char *buf, size_t n, bool one_read, bool exact)
 {
 	size_t used = 0;
+	long r;
+
+	for (;;) {
+		ssize_t k = read(fd, buf + used, n - 1 - used);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (k == 0)
+			break;
+		used += (size_t)k;
+		if (used == n - 1) {
+			char c;
+
+			k = exact ? read(fd, &c, 1) : 1;
+			close(fd);
+			return k > 0 ? -EFBIG : (long)(buf[used] = '\0', used);
+		}
+		if (one_read)
+			break;
+	}
+	close(fd);
+	buf[used] = '\0';
+	return (long)used;
+}
+
+/* Reads a small open file into buf (VALBUF bytes), NUL-terminated, and
+ * closes it (see read_all). With check_type, refuses anything that is not
+ * a regular file (EINVAL/EISDIR). Returns the length or -errno (-EFBIG
+ * when it does not fit). */
+static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
+{
 	long r;
 
 	if (fd < 0)
@@ -58,29 +96,7 @@ static long read_fd_at_most(int fd, char *buf, bool check_type, bool one_read)
 			return r;
 		}
 	}
-	for (;;) {
-		ssize_t k = read(fd, buf + used, VALBUF - 1 - used);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		if (k == 0)
-			break;
-		used += (size_t)k;
-		if (used == VALBUF - 1) {
-			close(fd);
-			return -EFBIG;
-		}
-		if (one_read)
-			break;
-	}
-	close(fd);
-	buf[used] = '\0';
-	return (long)used;
+	return read_all(fd, buf, VALBUF, one_read, false);
 }
 
 /* Reads a small open file (see read_fd_at_most), to its end. */
@@ -133,34 +149,53 @@ int hr_probe_tree_open(const struct run *r, const char *abs, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* See probe.h: a tree's file, as a reader outside probe-*.c opens it. */
+int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
+{
+	struct stat st;
+	int fd;
+
+	if (t->open) {
+		fd = t->open(t->ctx, abs, O_RDONLY | O_NONBLOCK);
+	} else {
+		char path[4096];
+
+		if (hr_path_at(path, sizeof(path), t->root, abs) < 0)
+			return -ENAMETOOLONG;
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* See probe.h: such a file read whole. */
+long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n)
+{
+	int fd = hr_probe_open_regular(t, abs);
+
+	return fd < 0 ? fd : read_all(fd, buf, n, false, true);
+}
+
 /* Reads a small file of the tree (see tree_open) into r->buf. */
 long hr_probe_read_tree(struct run *r, const char *abs)
 {
 	return read_fd(hr_probe_tree_open(r, abs, O_RDONLY | O_NONBLOCK), r->buf, true);
 }
 
-/* Words for a read failure, for operators (probe-specific wording). */
+/* Words for a read failure, for operators: util.c's words about a file of
+ * the probed tree, with the bound of the probe's reads named. */
 const char *hr_probe_why(long err)
 {
-	switch (-err) {
-	case ENOENT:
-		return "not found";
-	case ELOOP:
-		return "refused: a symlink";
-	case EXDEV:
-		return "refused: resolves outside the tree";
-	case EINVAL:
-		return "refused: not a regular file";
-	case EISDIR:
-		return "refused: a directory";
-	case EFBIG:
+	if (err == -EFBIG)
 		return "refused: larger than " HR_STR(HR_PROBE_MAX_VALUE_KIB) " KiB";
-	case EACCES:
-	case EPERM:
-		return "permission denied (write-only or unreadable)";
-	default:
-		return hr_strerror((int)err);
-	}
+	return hr_strerror_about((int)err, HR_ABOUT_TREE);
 }
 
 /* Checks a value is text the kernel could have printed: no NUL or control

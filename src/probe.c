@@ -3,29 +3,27 @@
  * facts model, in an order that lets the counter interval run while the
  * rest is read; the lists of what it reads (for the snapshot); the wait
  * between counter samples. Problems with single files are recorded and the
- * probe goes on; nothing is spawned. May call: the readers declared in
- * probe-int.h (probe-sysctl.c, probe-counters.c, probe-kernel.c,
- * probe-sockets.c, probe-io.c), the facts and render.c (progress line). */
+ * probe goes on; nothing is spawned, nothing printed (the wait between
+ * samples is told to the caller's progress callback). May call: the readers
+ * declared in probe-int.h (probe-sysctl.c, probe-counters.c, probe-kernel.c,
+ * probe-sockets.c, probe-io.c), conntrack-read.c, kmsg.c and the facts. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conntrack.h"
 #include "kmsg.h"
 #include "probe-int.h"
-#include "render.h"
 
 const char *const hr_probe_files[] = {
 	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_TCP, F_TCP6, F_SLAB, NULL,
 };
 
-const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
 const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
 
 /* hr_probe_tree.open for the readers outside probe-*.c: the probe's opener. */
@@ -34,66 +32,8 @@ static int tree_open(void *ctx, const char *abs, int flags)
 	return hr_probe_tree_open(ctx, abs, flags);
 }
 
-int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs)
-{
-	struct stat st;
-	int fd;
-
-	if (t->open) {
-		fd = t->open(t->ctx, abs, O_RDONLY | O_NONBLOCK);
-	} else {
-		char path[4096];
-
-		if (hr_path_at(path, sizeof(path), t->root, abs) < 0)
-			return -ENAMETOOLONG;
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
-}
-
-long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char *buf, size_t n)
-{
-	int fd = hr_probe_open_regular(t, abs);
-	size_t len = 0;
-
-	if (fd < 0)
-		return fd;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, n - 1 - len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			k = -errno;
-			close(fd);
-			return k;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len == n - 1) {
-			char c;
-
-			k = read(fd, &c, 1);
-			close(fd);
-			return k > 0 ? -EFBIG : (long)(buf[len] = '\0', len);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (long)len;
-}
-
 /* See probe.h: the wait between two counter samples. */
-void hr_probe_wait_until(double t0, double interval, bool quiet)
+void hr_probe_wait_until(double t0, double interval, hr_probe_progress_fn progress, void *ud)
 {
 	for (;;) {
 		double left = t0 + interval - hr_now();
@@ -101,16 +41,16 @@ void hr_probe_wait_until(double t0, double interval, bool quiet)
 
 		if (left <= 0)
 			break;
-		if (!quiet)
-			hr_progress("headroom: second counter sample in %.1f s", left);
+		if (progress)
+			progress(ud, left);
 		if (left > 0.1)
 			left = 0.1;
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)(left * 1e9);
 		nanosleep(&ts, NULL);
 	}
-	if (!quiet)
-		hr_progress_done();
+	if (progress)
+		progress(ud, 0);
 }
 
 /* A live probe's second counter sample, left for hr_probe_finish. */
@@ -128,12 +68,13 @@ static void second_sample(struct run *r, const struct sample *s1, double t1)
 	size_t i;
 
 	memset(&s2, 0, sizeof(s2));
+	hr_probe_stamp(r, HR_SRC_COUNTERS2);
 	for (i = 0; hr_probe_rate_files[i]; i++)
 		hr_probe_rate_sample(r, "", hr_probe_rate_files[i], &s2);
 	hr_probe_rates(r, s1, &s2, hr_now() - t1, "");
 }
 
-void hr_probe_finish(hr_probe_pending *p, bool quiet)
+void hr_probe_finish(hr_probe_pending *p, hr_probe_progress_fn progress, void *ud)
 {
 	struct run r;
 
@@ -144,12 +85,13 @@ void hr_probe_finish(hr_probe_pending *p, bool quiet)
 	r.root = "";
 	r.rootfd = -1;
 	r.buf = malloc(VALBUF);
-	hr_probe_wait_until(p->t1, p->interval, quiet);
+	hr_probe_wait_until(p->t1, p->interval, progress, ud);
 	if (r.buf)
 		second_sample(&r, &p->s1, p->t1);
 	else
 		hr_probe_rates_missing(&r, "out of memory for the second counter sample");
 	hr_facts_set_meta(p->f, "", p->sockets ? "netlink sock_diag" : NULL, p->interval);
+	hr_facts_set_report(p->f, hr_stamp_now());
 	free(r.buf);
 	free(p);
 }
@@ -165,7 +107,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	struct sample s1, s2;
 	char rootbuf[4096], label[4200];
 	const char *root = o && o->root ? o->root : "";
-	bool live, quiet = o && o->quiet, sample2 = false;
+	bool live, sample2 = false;
 	double interval = o ? o->interval_s : -1, t1 = 0;
 	size_t n;
 
@@ -205,9 +147,13 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		}
 	}
 
-	/* Counters first: the interval runs while the rest is read. */
+	/* Counters first: the interval runs while the rest is read. Each
+	 * source is stamped as it is read: a live audit's predictions count
+	 * from the report, minus the age of what they were computed from. */
+	hr_probe_stamp(&r, HR_SRC_COUNTERS);
 	hr_probe_counters(&r, &s1);
 	t1 = hr_now();
+	hr_probe_stamp(&r, HR_SRC_SYSCTLS);
 	hr_probe_sysctls(&r);
 	hr_probe_kernel(&r);
 
@@ -215,6 +161,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	if (!o || !o->no_sockets) {
 		if (live) {
 			hr_probe_msgf(label, sizeof(label), "netlink sock_diag");
+			hr_probe_stamp(&r, HR_SRC_SOCKETS);
 			hr_probe_sockets_live(&r);
 		} else {
 			hr_probe_sockets_tree(&r, label, sizeof(label));
@@ -224,7 +171,9 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		{
 			struct hr_probe_tree tree = {rootbuf, tree_open, &r};
 
+			hr_probe_stamp(&r, HR_SRC_CONNTRACK);
 			hr_ct_probe_facts(f, &tree);
+			hr_probe_stamp(&r, HR_SRC_KMSG);
 			hr_kmsg_probe(f, &tree, o ? o->log_window_s : 0);
 		}
 	}
@@ -245,7 +194,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 			hr_probe_rates_missing(&r, "out of memory for the second counter sample");
 		}
 	} else if (live && interval > 0) {
-		hr_probe_wait_until(t1, interval, quiet);
+		hr_probe_wait_until(t1, interval, o ? o->progress : NULL, o ? o->progress_ud : NULL);
 		second_sample(&r, &s1, t1);
 	} else if (!live && !(o && o->interval_s == 0)) {
 		char base[4096];
@@ -269,7 +218,10 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		interval = 0;
 		hr_probe_rates_missing(&r, "single counter sample (--interval 0): rates come from the TIME_WAIT age histogram");
 	}
+	if (!live)
+		hr_probe_tree_clock(&r);
 	hr_facts_set_meta(f, rootbuf, label[0] ? label : NULL, interval);
+	hr_facts_set_report(f, hr_stamp_now());
 	free(r.buf);
 	if (r.rootfd >= 0)
 		close(r.rootfd);

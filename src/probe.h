@@ -11,11 +11,18 @@
 
 typedef struct hr_probe_pending hr_probe_pending;
 
+/* Told while the probe waits between two counter samples: left_s seconds
+ * still to wait (> 0, about every 0.1 s), then 0 once when the wait is over.
+ * The probe prints nothing itself: a command passes fmt.h's
+ * hr_fmt_progress_sample for the progress line, or NULL. */
+typedef void (*hr_probe_progress_fn)(void *ud, double left_s);
+
 struct hr_probe_opts {
 	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
 	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
-	bool quiet;         /* no progress line even on a terminal */
+	hr_probe_progress_fn progress; /* the wait between counter samples; NULL: nothing */
+	void *progress_ud;
 	double log_window_s; /* kernel log look-back, seconds; <= 0: the last hour */
 	/* Live with an interval: do not wait; *later gets the pending second
 	 * sample for hr_probe_finish (NULL when there is none to take), so
@@ -32,7 +39,7 @@ struct hr_probe_tree {
 	void *ctx;
 };
 /* Opens abs ("/proc/net/nf_conntrack") of the tree for reading, without
- * blocking, as a regular file. fd, or -errno (-EINVAL: not a regular file,
+ * blocking, as a regular file (probe-io.c). fd, or -errno (-EINVAL: not a regular file,
  * e.g. a FIFO planted in a tree). */
 int hr_probe_open_regular(const struct hr_probe_tree *t, const char *abs);
 /* Reads such a file whole into buf (n bytes, NUL-terminated). Length, or
@@ -45,16 +52,16 @@ long hr_probe_read_regular(const struct hr_probe_tree *t, const char *abs, char 
 int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err);
 
 /* Takes a pending second counter sample (opts.later) once the interval
- * since the first has passed, waiting for the rest of it (with a progress
- * line unless quiet), in the network namespace of the first; records the
- * rates in the facts and frees p. NULL is a no-op. */
-void hr_probe_finish(hr_probe_pending *p, bool quiet);
+ * since the first has passed, waiting for the rest of it (telling progress,
+ * when not NULL), in the network namespace of the first; records the rates
+ * in the facts and frees p. NULL is a no-op. */
+void hr_probe_finish(hr_probe_pending *p, hr_probe_progress_fn progress, void *ud);
 /* Drops a pending sample without taking it (the rates stay unset). */
 void hr_probe_pending_free(hr_probe_pending *p);
 
-/* Sleeps until t0 + interval (hr_now() clock), with a progress line on a
- * terminal unless quiet: the wait between two counter samples. */
-void hr_probe_wait_until(double t0, double interval, bool quiet);
+/* Sleeps until t0 + interval (hr_now() clock), telling progress (when not
+ * NULL) what is left: the wait between two counter samples. */
+void hr_probe_wait_until(double t0, double interval, hr_probe_progress_fn progress, void *ud);
 
 /* What the probe reads, for `headroom snapshot` (paths below the root):
  * directories whose top-level regular files are sysctls, NULL-terminated. */
@@ -77,5 +84,9 @@ bool hr_probe_secret(const char *name);
  * "LOCAL_ADDRESS BACKLOG", the address as the tcp file prints it. */
 #define HR_PROBE_BACKLOGS "/headroom/backlogs"
 #define HR_PROBE_INTERVAL_FILE "/headroom/interval"
+/* When a snapshot read each source: lines "SOURCE REALTIME MONOTONIC"
+ * (clock.h's hr_src_names, seconds; '#' starts a comment). The capture's
+ * moment is its sockets' line: what the predictions of the tree count from. */
+#define HR_PROBE_CLOCK_FILE "/headroom/clock"
 
 #endif

@@ -297,7 +297,7 @@ int hr_profile_load_file(const char *path, struct hr_profile **out, struct hr_er
 	r = hr_bounds_read_yaml(path, HR_PROFILE_MAX_FILE, "profile", &text, &len, err);
 	if (r < 0) {
 		if (r != -EFBIG && r != -EBADMSG)
-			hr_err_set(err, r, "%s: %s", path, strerror(-r)); /* the wording before the bounds */
+			hr_err_set(err, r, "%s: %s", path, hr_strerror(r)); /* the wording before the bounds */
 		return r;
 	}
 	p = calloc(1, sizeof(*p));

@@ -215,6 +215,51 @@ static void prom_name(FILE *out, const char *family, const char *lbl)
 		fprintf(out, "%s ", family);
 }
 
+/* A time of a report's summary.clock (integer milliseconds), or NULL. */
+static const json_t *prom_clock_ms(const json_t *report, const char *key)
+{
+	const json_t *v = json_object_get(json_object_get(json_object_get(report, "summary"), "clock"), key);
+
+	return json_is_integer(v) ? v : NULL;
+}
+
+/* One gauge family of Unix times from each part's summary.clock key,
+ * left out when no part has one. */
+static void prom_time_family(FILE *out, const struct prom_part *parts, size_t nparts, const char *family,
+			     const char *key, const char *help)
+{
+	size_t pi;
+	bool any = false;
+
+	for (pi = 0; pi < nparts; pi++)
+		any |= prom_clock_ms(parts[pi].report, key) != NULL;
+	if (!any)
+		return;
+	prom_header(out, family, "gauge", help);
+	for (pi = 0; pi < nparts; pi++) {
+		const json_t *v = prom_clock_ms(parts[pi].report, key);
+
+		if (!v)
+			continue;
+		prom_name(out, family, parts[pi].lbl);
+		fprintf(out, "%" JSON_INTEGER_FORMAT ".%03d\n", json_integer_value(v) / 1000,
+			(int)(json_integer_value(v) % 1000));
+	}
+}
+
+/* When each part's report was made, and the moment its predictions count
+ * from (clock.h): a query ages a time to exhaustion with them. Gauges, not
+ * sample timestamps: node_exporter's textfile collector refuses those. */
+static void prom_clock(FILE *out, const struct prom_part *parts, size_t nparts)
+{
+	prom_time_family(out, parts, nparts, "headroom_audit_timestamp_seconds", "report_unix_ms",
+			 "When the audit's report was made (Unix time)");
+	prom_time_family(out, parts, nparts, "headroom_audit_capture_timestamp_seconds", "at_unix_ms",
+			 "The moment every time to exhaustion counts from (Unix time): the report itself for a "
+			 "live audit, the capture for --root (left out when the tree does not say); the time left "
+			 "now is that time minus (time() - headroom_audit_capture_timestamp_seconds)");
+}
+
 /* The families every part has (status, findings by severity, rules loaded,
  * severity of each finding, rule metrics), HELP and TYPE once each. With
  * status false, headroom_audit_status is left to the caller. */
@@ -236,6 +281,7 @@ static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, 
 								     : (long long)HR_AUDIT_UNKNOWN);
 		}
 	}
+	prom_clock(out, parts, nparts);
 	prom_header(out, "headroom_audit_findings", "gauge",
 		    "Findings of the audit by severity (not_evaluated: rules that could not be evaluated)");
 	for (pi = 0; pi < nparts; pi++)

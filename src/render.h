@@ -1,5 +1,6 @@
 /* render.h: one report tree (a jansson json_t), rendered for machines
- * (JSON, YAML: every key of the tree) or for people (text, per command). */
+ * (JSON, YAML: every key of the tree) or for people (text, per command,
+ * with the helpers of fmt.h). */
 #ifndef HR_RENDER_H
 #define HR_RENDER_H
 
@@ -50,31 +51,5 @@ int hr_render_nagios_line(FILE *out, const char *verdict, const json_t *report);
  * and each namespace's perfdata with its labels as 'NS::label' (NS: first
  * `ip netns` name, else the inode). 0 or -EIO. (render-nagios.c) */
 int hr_render_nagios_netns(FILE *out, const json_t *report);
-
-/* A gauge for a ratio where it matters: "[#########-----------]  45.0%".
- * ratio may exceed 1 (the bar is full and the figure shows it). Returns buf. */
-char *hr_gauge(char *buf, size_t n, double ratio, int width);
-
-/* Formats a number for people: integers without decimals, others with up to
- * 3 significant decimals, thousands separated by ',' when group is set. */
-char *hr_fmt_num(char *buf, size_t n, double v, bool group);
-/* Formats seconds for people: "924.6 s (15 min 24.6 s)". */
-char *hr_fmt_duration(char *buf, size_t n, double seconds);
-
-/* Aligned text tables: add rows of cells, then print with column widths. */
-struct hr_table;
-struct hr_table *hr_table_new(int ncols);
-/* Adds a row; the cells are copied. Right-align columns flagged in right_mask. */
-void hr_table_row(struct hr_table *t, const char *const *cells);
-void hr_table_print(FILE *out, const struct hr_table *t, const char *indent, unsigned right_mask);
-void hr_table_free(struct hr_table *t);
-
-/* A section title for a report of several parts (one per network
- * namespace): "=== TITLE: STATUS ===" and a blank line. */
-void hr_render_section(FILE *out, const char *title, const char *status);
-
-/* Progress line on a terminal (stderr) for waits over a second; no-op otherwise. */
-void hr_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void hr_progress_done(void);
 
 #endif

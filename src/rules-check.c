@@ -66,7 +66,7 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 	if (b->r && (s = hr_rules_let_slot(b->r, name)) >= 0) {
 		if ((size_t)s >= b->visible) {
 			snprintf(msg, n, "let '%s' is used before it is defined (lets are evaluated in order)", name);
-			return -1;
+			return -EINVAL;
 		}
 		*kind = K_LET;
 		*slot = s;
@@ -88,12 +88,12 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 	if ((c = hr_rules_item_coll(name)) >= 0) {
 		if (!hr_facts_item_field_known((enum hr_coll)c, name)) {
 			snprintf(msg, n, "unknown field '%s' of %s", name, hr_coll_name((enum hr_coll)c));
-			return -1;
+			return -ENOENT;
 		}
 		if (b->r && b->r->coll != c) {
 			snprintf(msg, n, "'%s' is only available in a rule with for_each: %s", name,
 				 hr_coll_name((enum hr_coll)c));
-			return -1;
+			return -EINVAL;
 		}
 		if (b->d)
 			b->d->colls |= 1u << c;
@@ -106,14 +106,14 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 		*kind = K_FACT;
 		*slot = slot_of(&b->rs->facts, &b->rs->nfacts, &b->rs->capfacts, name);
 		*st = HR_S_ANY;
-		return *slot < 0 ? (snprintf(msg, n, "out of memory"), -1) : 0;
+		return *slot < 0 ? (snprintf(msg, n, "out of memory"), -ENOMEM) : 0;
 	}
 	snprintf(msg, n, "unknown name '%s' (not a fact, a let name of this rule or a derived fact)", name);
-	return -1;
+	return -ENOENT;
 noindex:
 	if (indexed) {
 		snprintf(msg, n, "'%s' cannot be indexed (only vector sysctls can)", name);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -5,7 +5,7 @@
  * Owns: hr_ruleset_evaluate/_with/_opts, hr_rules_run_pass and the finding
  * JSON helpers. May call: rules-int.h (overlay and state of
  * rules-overlay.c, item_coll of rules-check.c, ensure_checked and
- * find_derived of rules.c), hr_expr_eval (expr.h), render.h (number and
+ * find_derived of rules.c), hr_expr_eval (expr.h), fmt.h (number and
  * duration formats). */
 #include "config.h"
 
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "fmt.h"
 #include "rules-int.h"
 
 /* Sets a not-evaluated outcome from an error or a missing value. */
@@ -123,9 +123,16 @@ static void bput(char *buf, size_t n, size_t *len, const char *s)
 	buf[*len] = '\0';
 }
 
+/* Where a template is filled: a sentence (message, fix, headline), a
+ * sysctl value (numbers never grouped) or a table cell (a countdown short). */
+enum where { IN_TEXT, IN_SETTING, IN_CELL };
+
 /* Formats one value for a template. */
-static void fmt_value(const struct hr_xval *v, int fmt, bool setting, char *out, size_t n)
+static void fmt_value(const struct evst *st, const struct hr_xval *v, int fmt, enum where in, char *out, size_t n)
 {
+	bool setting = in == IN_SETTING;
+	struct hr_clock c;
+
 	if (v->t == HR_X_MISSING || v->t == HR_X_NULL) {
 		snprintf(out, n, "unknown");
 		return;
@@ -152,12 +159,20 @@ static void fmt_value(const struct hr_xval *v, int fmt, bool setting, char *out,
 	case FMT_NUM: hr_fmt_num(out, n, v->num, !setting); break;
 	/* A 20-cell bar and the percentage of a ratio (0..1; above 1 shows full). */
 	case FMT_GAUGE: hr_gauge(out, n, v->num, 20); break;
+	/* A time to exhaustion: from the report, or the capture (clock.h). */
+	case FMT_COUNTDOWN:
+		hr_facts_clock(st->f, &c);
+		if (in == IN_CELL)
+			hr_fmt_countdown_short(out, n, v->num, &c);
+		else
+			hr_fmt_countdown(out, n, v->num, &c);
+		break;
 	default: hr_num_shortest(out, n, v->num);
 	}
 }
 
 /* Fills a template into buf; an expression that fails shows as "?". */
-static void fill_tmpl(struct evst *st, const struct tmpl *t, bool setting, char *buf, size_t n)
+static void fill_tmpl(struct evst *st, const struct tmpl *t, enum where in, char *buf, size_t n)
 {
 	size_t len = 0, i;
 
@@ -175,12 +190,13 @@ static void fill_tmpl(struct evst *st, const struct tmpl *t, bool setting, char 
 			bput(buf, n, &len, "?");
 			continue;
 		}
-		fmt_value(&v, t->p[i].fmt, setting, tmp, sizeof(tmp));
+		fmt_value(st, &v, t->p[i].fmt, in, tmp, sizeof(tmp));
 		bput(buf, n, &len, tmp);
 	}
 }
 
-bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, size_t n)
+/* The first choice of c whose when holds, filled into buf (in: where it goes). */
+static bool fill_choice(struct evst *st, const struct choices *c, enum where in, char *buf, size_t n)
 {
 	size_t i;
 
@@ -191,7 +207,7 @@ bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, s
 			st->x.failed = false;
 			continue;
 		}
-		fill_tmpl(st, &c->v[i].text, false, buf, n);
+		fill_tmpl(st, &c->v[i].text, in, buf, n);
 		return true;
 	}
 	return false;
@@ -206,13 +222,13 @@ static void present_json(struct evst *st, const struct rule *r, int sev, json_t 
 	json_t *row;
 	size_t i;
 
-	if (sev > HR_SEV_INFO && hr_rules_fill_choice(st, &p->headline, buf, sizeof(buf)))
+	if (sev > HR_SEV_INFO && fill_choice(st, &p->headline, IN_TEXT, buf, sizeof(buf)))
 		json_object_set_new(fd, "headline", json_string(buf));
 	if (!p->ncols)
 		return;
 	row = json_array();
 	for (i = 0; i < p->ncols; i++) {
-		if (!hr_rules_fill_choice(st, &p->cells[i], buf, sizeof(buf)))
+		if (!fill_choice(st, &p->cells[i], IN_CELL, buf, sizeof(buf)))
 			buf[0] = '\0';
 		json_array_append_new(row, json_string(buf));
 	}
@@ -245,9 +261,9 @@ static bool fix_prepare(struct evst *st, const struct fix *fx, struct fixview *f
 			return false;
 		}
 	}
-	fill_tmpl(st, &fx->text, false, fv->text, sizeof(fv->text));
+	fill_tmpl(st, &fx->text, IN_TEXT, fv->text, sizeof(fv->text));
 	for (j = 0; j < fx->nset && j < MAX_SET; j++) {
-		fill_tmpl(st, &fx->set[j].val, true, fv->vals[j], sizeof(fv->vals[j]));
+		fill_tmpl(st, &fx->set[j].val, IN_SETTING, fv->vals[j], sizeof(fv->vals[j]));
 		fv->ov[j].key = fx->set[j].key;
 		fv->ov[j].raw = fv->vals[j];
 		hr_rules_ov_parse(&fv->ov[j]);
@@ -320,7 +336,7 @@ json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struc
 	json_object_set(fd, "severity", st->jsev[o->sev]);
 	json_object_set_new(fd, "subject", hr_rules_subject_json(st, r));
 	if (r->message.n)
-		fill_tmpl(st, &r->message, false, msg, sizeof(msg));
+		fill_tmpl(st, &r->message, IN_TEXT, msg, sizeof(msg));
 	else
 		snprintf(msg, sizeof(msg), "%s", r->title);
 	json_object_set_new(fd, "message", json_string(msg));

@@ -19,7 +19,10 @@
 /* Name kinds the resolver gives the expression binder. */
 enum { K_FACT = 1, K_ITEM, K_LET, K_DERIVED, K_KERNEL };
 
-enum fmt { FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE, FMT_N };
+enum fmt {
+	FMT_DEFAULT, FMT_INT, FMT_1F, FMT_2F, FMT_3F, FMT_PCT, FMT_DURATION, FMT_RAW, FMT_NUM, FMT_GAUGE,
+	FMT_COUNTDOWN, FMT_N
+};
 extern const char *const hr_rules_fmt_names[FMT_N]; /* YAML spellings, in rules.c */
 
 
@@ -268,9 +271,9 @@ struct outcome {
 /* Grows an array to hold need elements of size bytes (doubling); NULL on ENOMEM (v kept). */
 void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size);
 /* Frees a template's parts and source, leaving it empty. */
-void hr_rules_tmpl_free(struct tmpl *t);
+void hr_rules_tmpl_clear(struct tmpl *t);
 /* Frees everything a rule owns, leaving it zeroed. */
-void hr_rules_rule_free(struct rule *r);
+void hr_rules_rule_clear(struct rule *r);
 /* The rule with this id, or NULL. */
 struct rule *hr_rules_find_rule(const hr_ruleset *rs, const char *id);
 /* The derived fact of this name, or NULL. */
@@ -338,8 +341,6 @@ json_t *hr_rules_num_json(const struct hr_xval *v);
 json_t *hr_rules_subject_json(struct evst *st, const struct rule *r);
 /* The references of rule r as a JSON array. */
 json_t *hr_rules_refs_json(const struct rule *r);
-/* Fills the first choice whose when holds into buf; false when none does. */
-bool hr_rules_fill_choice(struct evst *st, const struct choices *c, char *buf, size_t n);
 /* Builds the finding of an evaluated subject (lets of the base pass in st). */
 json_t *hr_rules_finding_json(struct evst *st, const struct rule *r, const struct outcome *o);
 /* Makes the JSON values every finding of rule r shares. */

@@ -118,7 +118,7 @@ bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct t
 				l->rule_bad = true;
 				snprintf(l->first, sizeof(l->first), "%s:%d:%d: unclosed '{' in %s", l->file, line,
 					 col + (int)(p - s), what);
-				hr_rules_tmpl_free(t);
+				hr_rules_tmpl_clear(t);
 				return false;
 			}
 			body = strndup(p + 1, (size_t)(q - p - 1));
@@ -140,7 +140,7 @@ bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct t
 					snprintf(l->first, sizeof(l->first), "%s:%d:%d: %s", l->file,
 						 l->d->v[before].line, l->d->v[before].col, l->d->v[before].msg);
 				l->rule_bad = true;
-				hr_rules_tmpl_free(t);
+				hr_rules_tmpl_clear(t);
 				return false;
 			}
 			p = q + 1;
@@ -149,7 +149,7 @@ bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct t
 			size_t o = 0;
 
 			if (!buf) {
-				hr_rules_tmpl_free(t);
+				hr_rules_tmpl_clear(t);
 				return false;
 			}
 			while (*p) {
@@ -169,7 +169,7 @@ bool hr_rules_ytmpl(struct loader *l, yaml_node_t *n, const char *what, struct t
 		if (!np) {
 			free(part.lit);
 			hr_expr_free(part.e);
-			hr_rules_tmpl_free(t);
+			hr_rules_tmpl_clear(t);
 			return false;
 		}
 		t->p = np;
@@ -599,11 +599,11 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 		if (r.id && (old = hr_rules_find_rule(l->rs, r.id))) {
 			hr_rules_lerr(l, it, "duplicate rule id '%s' (first defined at %s:%d:%d)", r.id, old->file,
 			     old->line, old->col);
-			hr_rules_rule_free(&r);
+			hr_rules_rule_clear(&r);
 			continue;
 		}
 		if (!r.id) { /* nothing to report it under */
-			hr_rules_rule_free(&r);
+			hr_rules_rule_clear(&r);
 			continue;
 		}
 		r.file = strdup(l->file);
@@ -611,7 +611,7 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 			r.broken = strdup(l->first);
 		nr = hr_rules_grow(l->rs->rules, &l->rs->caprules, l->rs->nrules + 1, sizeof(*nr));
 		if (!nr) {
-			hr_rules_rule_free(&r);
+			hr_rules_rule_clear(&r);
 			continue;
 		}
 		l->rs->rules = nr;
@@ -644,7 +644,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		return rc;
 	}
 	if (rc < 0) {
-		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", strerror(-rc));
+		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", hr_strerror(rc));
 		return rc;
 	}
 	{

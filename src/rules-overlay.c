@@ -17,8 +17,8 @@
 
 #include "rules-int.h"
 
-static int ev_fail(struct evst *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ev_fail(struct evst *st, const char *fmt, ...)
+static int ev_fail(struct evst *st, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int ev_fail(struct evst *st, int err, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -27,7 +27,7 @@ static int ev_fail(struct evst *st, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	hr_xctx_fail(&st->x, "%s", msg);
-	return -1;
+	return err;
 }
 
 /* Converts a facts-model value; name is the persistent name for a missing one. */
@@ -76,15 +76,15 @@ static int ov_value(struct evst *st, const struct override *o, const char *name,
 	out->source = st->ovsrc;
 	if (!o->num) {
 		if (index > 0)
-			return ev_fail(st, "index %d out of range for %s (1 field)", index, name);
+			return ev_fail(st, -EDOM, "index %d out of range for %s (1 field)", index, name);
 		out->t = HR_X_STR;
 		out->str = o->raw;
 		return 0;
 	}
 	if (index < 0 && o->nfields > 1)
-		return ev_fail(st, "%s is a vector of %d fields: use %s[i]", name, o->nfields, name);
+		return ev_fail(st, -EDOM, "%s is a vector of %d fields: use %s[i]", name, o->nfields, name);
 	if (index >= o->nfields)
-		return ev_fail(st, "index %d out of range for %s (%d fields)", index, name, o->nfields);
+		return ev_fail(st, -EDOM, "index %d out of range for %s (%d fields)", index, name, o->nfields);
 	out->t = HR_X_NUM;
 	out->num = o->fields[index < 0 ? 0 : index];
 	return 0;
@@ -105,7 +105,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 	memset(out, 0, sizeof(*out));
 	if (r) {
 		if (!r->num || r->nfields != 2)
-			return ev_fail(st, "net.ipv4.ip_local_port_range override '%s' is not two numbers", r->raw);
+			return ev_fail(st, -EINVAL, "net.ipv4.ip_local_port_range override '%s' is not two numbers", r->raw);
 		lo = (long)r->fields[0];
 		hi = (long)r->fields[1];
 	} else {
@@ -130,7 +130,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 		long p;
 
 		if (hr_facts_item_get(st->f, HR_COLL_LISTENING_PORTS, st->item, "port.number", &hv) < 0)
-			return ev_fail(st, "port.number: no such field");
+			return ev_fail(st, -ENOENT, "port.number: no such field");
 		p = (long)hv.num;
 		out->t = HR_X_BOOL;
 		out->num = !strcmp(name, "port.in_range") ? (p >= lo && p <= hi)
@@ -142,7 +142,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 		struct hr_ports m;
 
 		if (hr_facts_ports_model(st->f, lo, hi, reslist, &m) < 0)
-			return ev_fail(st, "net.ipv4.ip_local_port_range %ld %ld is not a valid range (0..65535, low <= high)",
+			return ev_fail(st, -EINVAL, "net.ipv4.ip_local_port_range %ld %ld is not a valid range (0..65535, low <= high)",
 				       lo, hi);
 		out->t = HR_X_NUM;
 		out->source = st->ovsrc;
@@ -159,7 +159,7 @@ static int ov_ports(struct evst *st, const char *name, struct hr_xval *out)
 		else if (!strcmp(name, "ports.usable"))
 			out->num = (double)m.usable;
 		else
-			return ev_fail(st, "no such fact '%s'", name);
+			return ev_fail(st, -ENOENT, "no such fact '%s'", name);
 	}
 	return 0;
 }
@@ -183,19 +183,19 @@ static int lookup_fact(struct evst *st, int slot, const char *name, int index, s
 	}
 	rc = hr_facts_get(st->f, name, index, &hv);
 	if (rc == -ENOENT)
-		return ev_fail(st, "no such fact '%s'", name);
+		return ev_fail(st, -ENOENT, "no such fact '%s'", name);
 	if (rc == -EDOM) {
 		struct hr_value whole;
 
 		if (hr_facts_get(st->f, name, 0, &whole) < 0)
 			whole.nfields = 1;
 		if (index < 0)
-			return ev_fail(st, "%s is a vector of %d fields: use %s[i]", name, whole.nfields, name);
-		return ev_fail(st, "index %d out of range for %s (%d field%s)", index, name, whole.nfields,
+			return ev_fail(st, rc, "%s is a vector of %d fields: use %s[i]", name, whole.nfields, name);
+		return ev_fail(st, rc, "index %d out of range for %s (%d field%s)", index, name, whole.nfields,
 			       whole.nfields == 1 ? "" : "s");
 	}
 	if (rc < 0)
-		return ev_fail(st, "%s: %s", name, strerror(-rc));
+		return ev_fail(st, rc, "%s: %s", name, hr_strerror(rc));
 	from_hv(&hv, name, out);
 	if (index < NIDX - 1) {
 		st->fcache[ci] = *out;
@@ -221,13 +221,13 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return rc;
 	case K_LET:
 		if ((size_t)slot >= st->nlets_done)
-			return ev_fail(st, "let '%s' used before it has a value", name);
+			return ev_fail(st, -EINVAL, "let '%s' used before it has a value", name);
 		*out = st->lets[slot];
 		return 0;
 	case K_ITEM:
 		/* Binding checked the collection; the prefixes differ in their first letter. */
 		if (st->coll < 0 || name[0] != "dlpsc"[st->coll]) /* dest, listener, port, snat, counter */
-			return ev_fail(st, "'%s' is not available here", name);
+			return ev_fail(st, -EINVAL, "'%s' is not available here", name);
 		if (st->coll == HR_COLL_COUNTERS) /* the catalogue's, not the facts' */
 			return hr_rules_counter_field(st, name, out);
 		if (st->ov_ports && st->coll == HR_COLL_LISTENING_PORTS &&
@@ -246,7 +246,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		}
 		rc = hr_facts_item_get(st->f, (enum hr_coll)st->coll, st->item, name, &hv);
 		if (rc < 0)
-			return ev_fail(st, "%s: %s", name, rc == -ENOENT ? "no such field" : strerror(-rc));
+			return ev_fail(st, rc, "%s: %s", name, rc == -ENOENT ? "no such field" : hr_strerror(rc));
 		from_hv(&hv, name, out);
 		if (out->t != HR_X_STR && st->ihave[st->coll] && st->iall[st->coll]) {
 			st->iall[st->coll][ci] = *out;
@@ -265,21 +265,21 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 			return 0;
 		}
 		if (st->depth >= HR_EXPR_MAX_DEPTH)
-			return ev_fail(st, "derived facts nested deeper than %d levels", HR_EXPR_MAX_DEPTH);
+			return ev_fail(st, -ELOOP, "derived facts nested deeper than %d levels", HR_EXPR_MAX_DEPTH);
 		st->depth++;
 		rc = hr_expr_eval(d->e, x, out);
 		st->depth--;
 		if (rc < 0)
-			return -1;
+			return rc;
 		st->dcache[slot] = *out;
 		st->dgen[slot] = key;
 		return 0;
 	}
 	}
-	return ev_fail(st, "unbound name '%s'", name);
+	return ev_fail(st, -EINVAL, "unbound name '%s'", name);
 }
 
-static void evst_free(struct evst *st)
+static void evst_clear(struct evst *st)
 {
 	free(st->fv);
 	free(st->lets);
@@ -317,7 +317,7 @@ int hr_rules_evst_init(struct evst *st, const hr_ruleset *rs, const hr_facts *f)
 	st->dcache = calloc(rs->nder + 1, sizeof(*st->dcache));
 	st->dgen = calloc(rs->nder + 1, sizeof(*st->dgen));
 	if (!st->lets || !st->fcache || !st->fhave || !st->dcache || !st->dgen) {
-		evst_free(st);
+		evst_clear(st);
 		return -ENOMEM;
 	}
 	st->fcache += NIDX;
@@ -345,7 +345,7 @@ void hr_rules_evst_done(struct evst *st)
 		st->fcache -= NIDX;
 		st->fhave -= NIDX;
 	}
-	evst_free(st);
+	evst_clear(st);
 }
 
 /* Parses an override's value like the facts model parses a sysctl. */

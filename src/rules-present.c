@@ -21,7 +21,7 @@ void hr_rules_choices_clear(struct choices *c)
 
 	for (i = 0; i < c->n; i++) {
 		hr_expr_free(c->v[i].when);
-		hr_rules_tmpl_free(&c->v[i].text);
+		hr_rules_tmpl_clear(&c->v[i].text);
 	}
 	free(c->v);
 	memset(c, 0, sizeof(*c));
@@ -93,7 +93,7 @@ static void load_one_choice(struct loader *l, yaml_node_t *n, const char *what, 
 	nv = have_text ? realloc(c->v, (c->n + 1) * sizeof(*nv)) : NULL;
 	if (!nv) {
 		hr_expr_free(ch.when);
-		hr_rules_tmpl_free(&ch.text);
+		hr_rules_tmpl_clear(&ch.text);
 		return;
 	}
 	c->v = nv;

@@ -1,17 +1,16 @@
-/* rules.c: the rules engine's core: diagnostics, the hr_ruleset and its
+/* rules.c: the rules engine's core: the hr_ruleset and its
  * rules (lifetime, accessors, listing), the set of files loaded or left out,
  * and loading whole directories.
- * Owns: hr_diags_*, hr_ruleset_new/free/count/rule_id/rule_error/list/
+ * Owns: hr_ruleset_new/free/count/rule_id/rule_error/list/
  * exclude/load_dir/load_std and the shared helpers grow, free, find and
  * path_*. May call: rules-int.h, hr_ruleset_load_file (rules-load.c),
- * hr_ruleset_check (rules-check.c), hr_expr_free (expr.h). Contract:
+ * hr_ruleset_check (rules-check.c), hr_expr_free (expr.h), diag.c. Contract:
  * docs/RULES-FORMAT.md, src/rules.h. */
 #include "config.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,73 +19,8 @@
 
 #include "rules-int.h"
 
-const char *const hr_rules_fmt_names[FMT_N] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw", "num", "gauge"};
-
-/* ------------------------------------------------------------ diagnostics */
-
-void hr_diags_add(struct hr_diags *d, const char *file, int line, int col, bool warning,
-		  const char *fmt, ...)
-{
-	struct hr_diag *nv;
-	char msg[1024];
-	va_list ap;
-
-	if (!d)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
-	if (!nv)
-		return;
-	d->v = nv;
-	nv[d->n].file = strdup(file ? file : "");
-	nv[d->n].line = line;
-	nv[d->n].col = col;
-	nv[d->n].warning = warning;
-	nv[d->n].msg = strdup(msg);
-	d->n++;
-}
-
-size_t hr_diags_errors(const struct hr_diags *d)
-{
-	size_t i, n = 0;
-
-	for (i = 0; d && i < d->n; i++)
-		n += !d->v[i].warning;
-	return n;
-}
-
-void hr_diags_print(FILE *out, const struct hr_diags *d)
-{
-	size_t i;
-
-	for (i = 0; d && i < d->n; i++) {
-		const struct hr_diag *g = &d->v[i];
-
-		if (g->line > 0)
-			fprintf(out, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col,
-				g->warning ? "warning" : "error", g->msg ? g->msg : "");
-		else
-			fprintf(out, "%s: %s: %s\n", g->file, g->warning ? "warning" : "error",
-				g->msg ? g->msg : "");
-	}
-}
-
-void hr_diags_free(struct hr_diags *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	for (i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	d->v = NULL;
-	d->n = 0;
-}
+const char *const hr_rules_fmt_names[FMT_N] = {"", "int", "1f", "2f", "3f", "pct", "duration", "raw", "num", "gauge",
+					       "countdown"};
 
 void *hr_rules_grow(void *v, size_t *cap, size_t need, size_t size)
 {
@@ -118,7 +52,7 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-void hr_rules_tmpl_free(struct tmpl *t)
+void hr_rules_tmpl_clear(struct tmpl *t)
 {
 	size_t i;
 
@@ -131,7 +65,7 @@ void hr_rules_tmpl_free(struct tmpl *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void hr_rules_rule_free(struct rule *r)
+void hr_rules_rule_clear(struct rule *r)
 {
 	size_t i, j;
 
@@ -152,7 +86,7 @@ void hr_rules_rule_free(struct rule *r)
 	free(r->metrics);
 	for (i = 0; i < 4; i++)
 		hr_expr_free(r->sev[i]);
-	hr_rules_tmpl_free(&r->message);
+	hr_rules_tmpl_clear(&r->message);
 	hr_rules_present_clear(&r->present);
 	for (i = 0; i < r->nfixes; i++) {
 		struct fix *fx = &r->fixes[i];
@@ -161,10 +95,10 @@ void hr_rules_rule_free(struct rule *r)
 		hr_expr_free(fx->when);
 		for (j = 0; j < fx->nset; j++) {
 			free(fx->set[j].key);
-			hr_rules_tmpl_free(&fx->set[j].val);
+			hr_rules_tmpl_clear(&fx->set[j].val);
 		}
 		free(fx->set);
-		hr_rules_tmpl_free(&fx->text);
+		hr_rules_tmpl_clear(&fx->text);
 		for (j = 0; j < fx->nlets; j++)
 			hr_expr_free(fx->lets[j].e);
 		free(fx->lets);
@@ -182,7 +116,7 @@ void hr_ruleset_free(hr_ruleset *rs)
 	if (!rs)
 		return;
 	for (i = 0; i < rs->nrules; i++)
-		hr_rules_rule_free(&rs->rules[i]);
+		hr_rules_rule_clear(&rs->rules[i]);
 	free(rs->rules);
 	for (i = 0; i < rs->nder; i++) {
 		free(rs->der[i].name);
@@ -294,7 +228,7 @@ int hr_ruleset_load_dir(hr_ruleset *rs, const char *dir, struct hr_diags *d)
 
 	if (!dh) {
 		rc = -errno;
-		hr_diags_add(d, dir, 0, 0, false, "cannot open rules directory: %s", strerror(-rc));
+		hr_diags_add(d, dir, 0, 0, false, "cannot open rules directory: %s", hr_strerror(rc));
 		return rc;
 	}
 	while ((de = readdir(dh))) {
@@ -332,7 +266,7 @@ void hr_rules_ensure_checked(const hr_ruleset *rs)
 		struct hr_diags d = {NULL, 0};
 
 		hr_ruleset_check((hr_ruleset *)rs, &d);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 	}
 }
 

@@ -8,29 +8,8 @@
 
 #include <jansson.h>
 
+#include "diag.h"
 #include "facts.h"
-
-/* One diagnostic from loading or linting rules. */
-struct hr_diag {
-	char *file; /* as given to the loader */
-	int line;   /* 1-based; 0 when unknown */
-	int col;    /* 1-based; 0 when unknown */
-	bool warning; /* false: an error (the rule is not loaded) */
-	char *msg;
-};
-
-struct hr_diags {
-	struct hr_diag *v;
-	size_t n;
-};
-
-/* Appends a diagnostic (strings copied). */
-void hr_diags_add(struct hr_diags *d, const char *file, int line, int col, bool warning,
-		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-size_t hr_diags_errors(const struct hr_diags *d);
-/* Prints "file:line:col: error: msg" lines. */
-void hr_diags_print(FILE *out, const struct hr_diags *d);
-void hr_diags_free(struct hr_diags *d);
 
 typedef struct hr_ruleset hr_ruleset;
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include "probe.h"
-#include "render.h"
 #include "snapshot.h"
 #include "kmsg.h"
 #include "sockdiag.h"
@@ -30,6 +30,7 @@ struct snap {
 	struct hr_snapshot_stats *st;
 	const char *tmp;
 	char *buf;
+	struct hr_stamp at[HR_SRC_N]; /* when each source was read (DIR/headroom/clock) */
 };
 
 /* Reports a file not copied. */
@@ -81,7 +82,7 @@ static int make_parent(struct snap *s, const char *rel, struct hr_err *err)
 	*slash = '\0';
 	r = mkdirs(dir);
 	if (r < 0)
-		hr_err_set(err, r, "%s: %s", dir, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dir, hr_strerror(r));
 	return r;
 }
 
@@ -103,7 +104,7 @@ static int copy_file(struct snap *s, const char *src, const char *dst_rel, struc
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (out < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dst, hr_strerror(r));
 		close(in);
 		return 1;
 	}
@@ -131,7 +132,7 @@ static int copy_file(struct snap *s, const char *src, const char *dst_rel, struc
 	if (close(out) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dst, hr_strerror(r));
 		return 1;
 	}
 	s->st->files++;
@@ -150,7 +151,7 @@ static int copy_one(struct snap *s, const char *abs, struct hr_err *err)
 	if (r == 1)
 		return err->code ? err->code : -EIO;
 	if (r < 0)
-		snap_note(s, abs, r == -ENOENT ? "not present here; not copied" : strerror(-r));
+		snap_note(s, abs, r == -ENOENT ? "not present here; not copied" : hr_strerror(r));
 	return 0;
 }
 
@@ -165,7 +166,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 	if (!d) {
 		if (errno == ENOENT && strstr(abs, "netfilter"))
 			return 0; /* conntrack not loaded: the probe says so */
-		snap_note(s, abs, strerror(errno));
+		snap_note(s, abs, hr_strerror(errno));
 		return 0;
 	}
 	if (snprintf(dst, sizeof(dst), "%s%s", s->tmp, abs) >= (int)sizeof(dst)) {
@@ -174,7 +175,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 	}
 	r = mkdirs(dst);
 	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", dst, strerror(-r));
+		hr_err_set(err, r, "%s: %s", dst, hr_strerror(r));
 		closedir(d);
 		return r;
 	}
@@ -192,7 +193,7 @@ static int copy_dir(struct snap *s, const char *abs, struct hr_err *err)
 		/* Write-only keys (EACCES even for root) are not facts, root-only
 		 * ones are unreadable here: the probe says so; skip quietly. */
 		if (r < 0 && r != -EACCES)
-			snap_note(s, src, strerror(-r));
+			snap_note(s, src, hr_strerror(r));
 		r = 0;
 	}
 	closedir(d);
@@ -292,7 +293,7 @@ static int write_sockets(struct snap *s, struct hr_err *err)
 		o.f[i] = fd < 0 ? NULL : fdopen(fd, "w");
 		if (!o.f[i]) {
 			r = -errno;
-			hr_err_set(err, r, "%s: %s", path[i], strerror(-r));
+			hr_err_set(err, r, "%s: %s", path[i], hr_strerror(r));
 			if (fd >= 0)
 				close(fd);
 			goto out;
@@ -347,14 +348,14 @@ static int write_text(struct snap *s, const char *rel, const char *text, struct 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 		return r;
 	}
 	r = hr_write_all(fd, text, strlen(text));
 	if (close(fd) < 0 && !r)
 		r = -errno;
 	if (r < 0)
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 	else
 		s->st->files++;
 	return r;
@@ -375,13 +376,14 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 		r = make_parent(s, HR_KMSG_TREE_FILE, err);
 	if (r < 0)
 		return r;
+	s->at[HR_SRC_KMSG] = hr_stamp_now();
 	if (snprintf(path, sizeof(path), "%s%s", s->tmp, HR_KMSG_TREE_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	snprintf(text, sizeof(text), "%.6f\n", (double)hr_kmsg_monotonic_us() / 1e6);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", path, strerror(-r));
+		hr_err_set(err, r, "%s: %s", path, hr_strerror(r));
 		return r;
 	}
 	n = hr_kmsg_copy("/dev/kmsg", fd);
@@ -389,11 +391,11 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 		n = -errno;
 	if (n == -EACCES || n == -EPERM || n == -ENOENT) {
 		unlink(path);
-		snap_note(s, "/dev/kmsg", n == -ENOENT ? "not present here; not copied" : strerror((int)-n));
+		snap_note(s, "/dev/kmsg", n == -ENOENT ? "not present here; not copied" : hr_strerror((int)n));
 		return 0;
 	}
 	if (n < 0) {
-		hr_err_set(err, (int)n, "%s: %s", path, strerror((int)-n));
+		hr_err_set(err, (int)n, "%s: %s", path, hr_strerror((int)n));
 		return (int)n;
 	}
 	s->st->files++;
@@ -460,7 +462,7 @@ static int check_target(const char *out, const char *tmp, bool force, struct hr_
 		}
 		e = dir_empty(out);
 		if (e < 0) {
-			hr_err_set(err, e, "%s: %s", out, strerror(-e));
+			hr_err_set(err, e, "%s: %s", out, hr_strerror(e));
 			return e;
 		}
 		if (e == 0 && !force) {
@@ -485,11 +487,26 @@ static int check_target(const char *out, const char *tmp, bool force, struct hr_
 		}
 		e = rm_tree(tmp);
 		if (e < 0) {
-			hr_err_set(err, e, "cannot remove %s: %s", tmp, strerror(-e));
+			hr_err_set(err, e, "cannot remove %s: %s", tmp, hr_strerror(e));
 			return e;
 		}
 	}
 	return 0;
+}
+
+/* DIR/headroom/clock: when each source was read, on both clocks. */
+static int write_clock(struct snap *s, struct hr_err *err)
+{
+	char text[1024];
+	size_t o;
+	int i;
+
+	o = (size_t)snprintf(text, sizeof(text), "# when each source was read: SOURCE CLOCK_REALTIME CLOCK_MONOTONIC (s)\n");
+	for (i = 0; i < HR_SRC_N && o < sizeof(text); i++)
+		if (!isnan(s->at[i].real))
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s %.6f %.6f\n", hr_src_names[i], s->at[i].real,
+					      s->at[i].mono);
+	return write_text(s, HR_PROBE_CLOCK_FILE, text, err);
 }
 
 /* Copies the rate counter files as the second sample. */
@@ -509,7 +526,7 @@ static int sample2(struct snap *s, struct hr_err *err)
 		if (r == 1)
 			return err->code ? err->code : -EIO;
 		if (r < 0)
-			snap_note(s, hr_probe_rate_files[i], strerror(-r));
+			snap_note(s, hr_probe_rate_files[i], hr_strerror(r));
 	}
 	return 0;
 }
@@ -518,7 +535,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		      struct hr_err *err)
 {
 	char out[4096], tmp[4200], old[4300], text[512];
-	struct snap s = {o, stats, tmp, NULL};
+	struct snap s = {.o = o, .st = stats, .tmp = tmp};
 	size_t i, n = strlen(o->out);
 	double t1 = 0;
 	time_t now = time(NULL);
@@ -526,6 +543,8 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	int r;
 
 	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < HR_SRC_N; i++)
+		s.at[i] = hr_stamp_unknown();
 	if (n == 0 || n >= sizeof(out)) {
 		hr_err_set(err, -EINVAL, "bad output directory '%s'", o->out);
 		return -EINVAL;
@@ -548,7 +567,7 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	}
 	if (mkdir(tmp, 0755) < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: %s", tmp, strerror(-r));
+		hr_err_set(err, r, "%s: %s", tmp, hr_strerror(r));
 		goto fail_nodir;
 	}
 	gmtime_r(&now, &tm);
@@ -560,11 +579,14 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	/* Sockets first (their TIME_WAIT ages are relative to the moment the
 	 * kernel prints them, so they should be as close as possible to when
 	 * the snapshot was asked for), then the counters: the interval to the
-	 * second sample starts there. */
+	 * second sample starts there. The sockets' moment is the capture's:
+	 * what the predictions of the tree count from (DIR/headroom/clock). */
+	s.at[HR_SRC_SOCKETS] = hr_stamp_now();
 	r = write_sockets(&s, err);
 	if (r == 1) /* no sock_diag here: copy the kernel's files instead */
 		for (i = 0, r = 0; hr_probe_socket_files[i] && r == 0; i++)
 			r = copy_one(&s, hr_probe_socket_files[i], err);
+	s.at[HR_SRC_COUNTERS] = hr_stamp_now();
 	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
 		r = copy_one(&s, hr_probe_rate_files[i], err);
 	t1 = hr_now();
@@ -572,14 +594,17 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		if (!in_list(hr_probe_files[i], hr_probe_rate_files) &&
 		    !in_list(hr_probe_files[i], hr_probe_socket_files))
 			r = copy_one(&s, hr_probe_files[i], err);
+	s.at[HR_SRC_SYSCTLS] = hr_stamp_now();
 	for (i = 0; hr_probe_sysctl_dirs[i] && r == 0; i++)
 		r = copy_dir(&s, hr_probe_sysctl_dirs[i], err);
+	s.at[HR_SRC_CONNTRACK] = hr_stamp_now();
 	if (r == 0)
 		r = snap_conntrack_kmsg(&s, err);
 	if (r < 0)
 		goto fail;
 	if (o->interval_s > 0) {
-		hr_probe_wait_until(t1, o->interval_s, o->quiet);
+		hr_probe_wait_until(t1, o->interval_s, o->progress, o->progress_ud);
+		s.at[HR_SRC_COUNTERS2] = hr_stamp_now();
 		r = sample2(&s, err);
 		if (r < 0)
 			goto fail;
@@ -590,6 +615,10 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 			goto fail;
 	}
 
+	r = write_clock(&s, err);
+	if (r < 0)
+		goto fail;
+
 	/* Into place: an empty DIR is replaced by rename(); a previous
 	 * snapshot (--force) is moved aside first and removed after. */
 	old[0] = '\0';
@@ -597,13 +626,13 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 		snprintf(old, sizeof(old), "%s.old.%ld", out, (long)getpid());
 		if (rename(out, old) < 0) {
 			r = -errno;
-			hr_err_set(err, r, "cannot move %s aside: %s", out, strerror(-r));
+			hr_err_set(err, r, "cannot move %s aside: %s", out, hr_strerror(r));
 			goto fail;
 		}
 	}
 	if (rename(tmp, out) < 0) {
 		r = -errno;
-		hr_err_set(err, r, "cannot rename %s to %s: %s", tmp, out, strerror(-r));
+		hr_err_set(err, r, "cannot rename %s to %s: %s", tmp, out, hr_strerror(r));
 		if (old[0])
 			rename(old, out);
 		goto fail;

@@ -8,19 +8,22 @@
  * DIR/proc/net/stat/nf_conntrack and DIR/proc/net/nf_conntrack (when conntrack
  * is loaded), DIR/headroom/kmsg (the kernel log records, /dev/kmsg format) with
  * DIR/headroom/monotonic (CLOCK_MONOTONIC at capture) and DIR/headroom/kmsg-netns,
- * DIR/headroom/created; with an interval also DIR/headroom/interval and
+ * DIR/headroom/created, DIR/headroom/clock (when each source was read; the
+ * sockets' line is the capture's moment); with an interval also DIR/headroom/interval and
  * DIR/headroom/sample2/proc/net/{snmp,netstat}. Written into DIR.tmp and
  * renamed into place at the end, so a half snapshot is never called DIR. */
 #ifndef HR_SNAPSHOT_H
 #define HR_SNAPSHOT_H
 
 #include "headroom.h"
+#include "probe.h"
 
 struct hr_snapshot_opts {
 	const char *out;    /* DIR */
 	double interval_s;  /* > 0: a second counter sample after this many seconds */
 	bool force;         /* replace an existing snapshot (only a headroom snapshot) */
-	bool quiet;         /* no progress line */
+	hr_probe_progress_fn progress; /* the wait for the second sample (probe.h); NULL: nothing */
+	void *progress_ud;
 	/* Called for each file not copied (write-only, missing, unreadable); may be NULL. */
 	void (*note)(void *ctx, const char *path, const char *msg);
 	void *ctx;

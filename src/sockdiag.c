@@ -150,13 +150,6 @@ static bool sd_clear_intr(void *buf, size_t len)
 	return seen;
 }
 
-/* errno in words for netlink failures: hr_strerror() speaks of sysctl keys
- * ("unknown key"), which would mislead here. */
-static const char *sd_strerror(int err)
-{
-	return strerror(err < 0 ? -err : err);
-}
-
 static const char *sd_family_name(int family)
 {
 	return family == AF_INET6 ? "IPv6" : family == AF_INET ? "IPv4" : "IPv4 and IPv6";
@@ -207,7 +200,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
 		hr_err_set(err, ret, "netlink sock_diag: sending the %s TCP dump request: %s",
-			   sd_family_name(family), sd_strerror(-ret));
+			   sd_family_name(family), hr_strerror(ret));
 		return ret;
 	}
 	c->done_err = 0;
@@ -227,7 +220,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 					   sd_family_name(family));
 			else
 				hr_err_set(err, ret, "netlink sock_diag: receiving the %s TCP dump: %s",
-					   sd_family_name(family), sd_strerror(-ret));
+					   sd_family_name(family), hr_strerror(ret));
 			return ret;
 		}
 		if (len == 0) {
@@ -261,7 +254,7 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 			if (ret == 0)
 				ret = -EPROTO;
 			hr_err_set(err, ret, "netlink sock_diag: %s TCP dump failed: %s%s",
-				   sd_family_name(family), sd_strerror(-ret),
+				   sd_family_name(family), hr_strerror(ret),
 				   ret == -ENOENT || ret == -EOPNOTSUPP
 					   ? " (kernel without inet_diag/tcp_diag support?)"
 					   : "");
@@ -297,7 +290,7 @@ long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, st
 	if (!nl) {
 		ret = -errno;
 		hr_err_set(err, ret, "netlink sock_diag: cannot open a NETLINK_SOCK_DIAG socket: %s",
-			   sd_strerror(-ret));
+			   hr_strerror(ret));
 		free(buf);
 		return ret;
 	}
@@ -307,7 +300,7 @@ long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, st
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		hr_err_set(err, ret, "netlink sock_diag: cannot bind the netlink socket: %s",
-			   sd_strerror(-ret));
+			   hr_strerror(ret));
 		goto out;
 	}
 	ret = sd_dump_one(nl, buf, AF_UNSPEC, all, &c, &interrupted, err);

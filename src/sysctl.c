@@ -207,14 +207,14 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 		return r;
 	r = hr_sysctl_file(root, key, file, sizeof(file));
 	if (r < 0) {
-		hr_err_set(err, r, "%s: %s", key, hr_strerror(r));
+		hr_err_set(err, r, "%s: %s", key, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	/* O_TRUNC matters only for a temporary tree; /proc/sys ignores it. */
 	fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_TRUNC);
 	if (fd < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: open for writing: %s", key, hr_strerror(r));
+		hr_err_set(err, r, "%s: open for writing: %s", key, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	len = strlen(value);
@@ -234,17 +234,17 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 		r = -EIO;
 	if (r < 0) {
 		close(fd);
-		hr_err_set(err, r, "%s: write '%s': %s", key, value, hr_strerror(r));
+		hr_err_set(err, r, "%s: write '%s': %s", key, value, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	if (close(fd) < 0) {
 		r = -errno;
-		hr_err_set(err, r, "%s: close after writing '%s': %s", key, value, hr_strerror(r));
+		hr_err_set(err, r, "%s: close after writing '%s': %s", key, value, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	r = hr_sysctl_read(root, key, &back);
 	if (r < 0) {
-		hr_err_set(err, r, "%s: read back: %s", key, hr_strerror(r));
+		hr_err_set(err, r, "%s: read back: %s", key, hr_strerror_about(r, HR_ABOUT_KEY));
 		return r;
 	}
 	if (!hr_sysctl_equal(back, value)) {
@@ -254,32 +254,6 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 	}
 	free(back);
 	return 0;
-}
-
-int hr_netns_self(uint64_t *inode, bool *child)
-{
-	struct stat self, init;
-
-	if (stat("/proc/self/ns/net", &self) < 0)
-		return -errno;
-	*inode = (uint64_t)self.st_ino;
-	/* PID 1's netns is the initial one (in our PID namespace). */
-	if (stat("/proc/1/ns/net", &init) == 0) {
-		*child = self.st_ino != init.st_ino || self.st_dev != init.st_dev;
-		return 0;
-	}
-	/* PID 1 hidden from us (ptrace rules, a sandbox): net.core's global
-	 * table (net_core_table, with netdev_max_backlog) is registered for
-	 * init_net only, so its absence means a child netns. */
-	if (access("/proc/sys/net/core/netdev_max_backlog", F_OK) == 0) {
-		*child = false;
-		return 1;
-	}
-	if (errno == ENOENT && access("/proc/sys/net/core/somaxconn", F_OK) == 0) {
-		*child = true;
-		return 1;
-	}
-	return -errno;
 }
 
 /* Keys that live once per host even under net.*: registered only for

@@ -52,12 +52,6 @@ int hr_sysctl_write(const char *root, const char *key, const char *value, struct
 /* True when two values are equal after whitespace normalisation. */
 bool hr_sysctl_equal(const char *a, const char *b);
 
-/* Network namespace of this process: inode of /proc/self/ns/net, and
- * whether it differs from PID 1's (a child netns). 0, 1 when PID 1's was
- * unreadable and the answer comes from the presence of init_net-only keys,
- * or -errno. */
-int hr_netns_self(uint64_t *inode, bool *child);
-
 /* True when a key is not per network namespace: absent or read-only in a
  * child netns, or outside net.* entirely (vm.*, kernel.*, fs.* change
  * the whole host). */

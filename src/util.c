@@ -41,42 +41,63 @@ void hr_err_clear(struct hr_err *e)
 	e->msg[0] = '\0';
 }
 
-/* Maps errno to the words an operator needs (STYLE: one place for this). */
-const char *hr_strerror(int err)
+/* errno in words for operators: the one place (STYLE). The same number
+ * means different things depending on what failed, so each row says what
+ * it is about; a row about HR_ABOUT_ANY serves every kind, and what no row
+ * names gets the C library's words. */
+static const struct {
+	int err;
+	enum hr_about about;
+	const char *words;
+} errno_words[] = {
+	/* A sysctl key (sysctl.c, vet.c, apply.c): STYLE's wording. */
+	{ENOENT, HR_ABOUT_KEY, "unknown key (not on this kernel)"},
+	{EPERM, HR_ABOUT_KEY, "permission denied on key"},
+	{EACCES, HR_ABOUT_KEY, "permission denied on key"},
+	{EROFS, HR_ABOUT_KEY, "permission denied on key"},
+	{EINVAL, HR_ABOUT_KEY, "kernel rejected value"},
+	{ENOTDIR, HR_ABOUT_KEY, "not a key (a directory)"},
+	{EISDIR, HR_ABOUT_KEY, "not a key (a directory)"},
+	/* A file of the tree being probed, opened the probe's way (probe-io.c). */
+	{ENOENT, HR_ABOUT_TREE, "not found"},
+	{ELOOP, HR_ABOUT_TREE, "refused: a symlink"},
+	{EXDEV, HR_ABOUT_TREE, "refused: resolves outside the tree"},
+	{EINVAL, HR_ABOUT_TREE, "refused: not a regular file"},
+	{EISDIR, HR_ABOUT_TREE, "refused: a directory"},
+	{EACCES, HR_ABOUT_TREE, "permission denied (write-only or unreadable)"},
+	{EPERM, HR_ABOUT_TREE, "permission denied (write-only or unreadable)"},
+	/* A file or a directory the user named. */
+	{ENOENT, HR_ABOUT_FILE, "no such file"},
+	{ENOENT, HR_ABOUT_DIR, "no such directory"},
+	/* Anything. */
+	{0, HR_ABOUT_ANY, "success"},
+	{ELOOP, HR_ABOUT_ANY, "refused: path is a symlink"},
+	{ENAMETOOLONG, HR_ABOUT_ANY, "path too long"},
+	{ENOMEM, HR_ABOUT_ANY, "out of memory"},
+	{EBADMSG, HR_ABOUT_ANY, "malformed content"},
+	{ENODATA, HR_ABOUT_ANY, "no data"},
+	{EFBIG, HR_ABOUT_ANY, "larger than its bound (see LIMITS in the man page)"},
+	{EEXIST, HR_ABOUT_ANY, "already exists"},
+};
+
+const char *hr_strerror_about(int err, enum hr_about about)
 {
+	size_t i;
+
 	if (err < 0)
 		err = -err;
-	switch (err) {
-	case 0:
-		return "success";
-	case ENOENT:
-		return "unknown key (not on this kernel)";
-	case EPERM:
-	case EACCES:
-	case EROFS:
-		return "permission denied on key";
-	case EINVAL:
-		return "kernel rejected value";
-	case ENOTDIR:
-	case EISDIR:
-		return "not a key (a directory)";
-	case ELOOP:
-		return "refused: path is a symlink";
-	case ENAMETOOLONG:
-		return "path too long";
-	case ENOMEM:
-		return "out of memory";
-	case EBADMSG:
-		return "malformed content";
-	case ENODATA:
-		return "no data";
-	case EFBIG:
-		return "larger than its bound (see LIMITS in the man page)";
-	case EEXIST:
-		return "already exists";
-	default:
-		return strerror(err);
-	}
+	for (i = 0; i < HR_ARRAY_SIZE(errno_words); i++)
+		if (errno_words[i].err == err && errno_words[i].about == about)
+			return errno_words[i].words;
+	for (i = 0; about != HR_ABOUT_ANY && i < HR_ARRAY_SIZE(errno_words); i++)
+		if (errno_words[i].err == err && errno_words[i].about == HR_ABOUT_ANY)
+			return errno_words[i].words;
+	return strerror(err);
+}
+
+const char *hr_strerror(int err)
+{
+	return hr_strerror_about(err, HR_ABOUT_ANY);
 }
 
 int hr_path_at(char *buf, size_t n, const char *root, const char *abs_path)

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "audit.h"
+#include "fault.h"
+#include "netns.h"
 #include "probe.h"
 #include "rules.h"
 #include "sysctl.h"
@@ -180,11 +182,12 @@ static bool allowed(const struct hr_vet_opts *o, const char *key)
 	return false;
 }
 
-/* Test-only hook: HEADROOM_TEST_SKIP_RANGE=KEY lets a value outside the
- * range table through, so tests can make the kernel reject a write. */
+/* Test-only hook (src/fault.h; always false outside tests/headroom-fi):
+ * HEADROOM_TEST_SKIP_RANGE=KEY lets a value outside the range table
+ * through, so tests can make the kernel reject a write. */
 static bool test_skip_range(const char *key)
 {
-	const char *e = getenv("HEADROOM_TEST_SKIP_RANGE");
+	const char *e = HR_FAULT_ENV("HEADROOM_TEST_SKIP_RANGE");
 
 	return e && !strcmp(e, key);
 }
@@ -340,7 +343,8 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (r < 0) {
-		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)" : hr_strerror(r));
+		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)"
+										 : hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	/* A key we may not write is refused only when the plan would write it:
@@ -356,7 +360,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
 		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
-		       blocked ? "; " : "", hr_strerror(r));
+		       blocked ? "; " : "", hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	{
@@ -429,7 +433,7 @@ static json_t *criticals(json_t *report)
 /* The audit context of the options: the caller's, or a new one (*own). */
 static const hr_audit *vet_audit_ctx(const struct hr_vet_opts *o, hr_audit **own, const char **why)
 {
-	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1, .quiet = true,
+	struct hr_audit_opts ao = {.root = o->root, .interval_s = -1,
 				   .rule_dirs = o->rules_dirs, .nrule_dirs = o->nrules_dirs};
 
 	*own = NULL;
@@ -575,7 +579,7 @@ int hr_vet_fixes(const json_t *report, struct hr_desired **out, size_t *n)
  * values are set explicitly where it matters. NULL on ENOMEM. */
 static hr_facts *vet_probe(const struct hr_vet_opts *o)
 {
-	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false, .quiet = true};
+	struct hr_probe_opts po = {.root = o->root, .interval_s = 0, .no_sockets = false};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
@@ -656,7 +660,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 
 		if (r < 0)
 			note(p, "network namespace unknown (%s): global keys checked by presence only",
-			     strerror(-r));
+			     hr_strerror(r));
 	}
 	facts = vet_probe(o);
 	for (i = 0; i < n; i++)

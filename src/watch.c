@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "severity.h"
 #include "watch.h"
 
@@ -239,6 +240,75 @@ static void update_marks(struct hr_watch *w, const json_t *findings, time_t wall
 	free(next);
 }
 
+/* Where the verdict says when the top finding's time to exhaustion runs
+ * out (the phrase clock.h makes, the countdown format of the rule's
+ * headline), so the view can count it down. The time is the metric the
+ * top finding's rule declares as its time_left (present: watch). */
+static void find_countdown(struct hr_watch *w, const json_t *summary, const json_t *top, const hr_ruleset *rs,
+			   double now)
+{
+	struct hr_clock c;
+	char phrase[256];
+	const char *at;
+	const char *const *role = NULL;
+	long ri = rs ? hr_ruleset_index(rs, json_string_value(json_object_get(top, "rule")) ?: "") : -ENOENT;
+	double s = ri >= 0 && hr_ruleset_watch(rs, (size_t)ri, &role)
+			   ? num(json_object_get(top, "metrics"), role[HR_WATCH_TIME_LEFT])
+			   : NAN;
+
+	w->cd_len = 0;
+	hr_clock_from_json(json_object_get(summary, "clock"), &c);
+	w->t_report = isnan(c.report_mono) ? now : c.report_mono;
+	if (c.capture || !isfinite(s) || s <= 0)
+		return;
+	hr_fmt_countdown(phrase, sizeof(phrase), s, &c);
+	at = strstr(w->verdict, phrase);
+	if (at) {
+		w->cd_off = (size_t)(at - w->verdict);
+		w->cd_len = strlen(phrase);
+		w->cd_s = s;
+	}
+}
+
+double hr_watch_tte_at(const struct hr_watch *w, const struct hr_watch_dest *d, double now)
+{
+	double left = d->tte_rule_s - (now - w->t_report);
+
+	return isfinite(d->tte_rule_s) && left < 0 ? 0 : isfinite(d->tte_rule_s) ? left : d->tte_rule_s;
+}
+
+const char *hr_watch_fmt_tte(char *buf, size_t n, double s)
+{
+	if (isnan(s) || isinf(s))
+		snprintf(buf, n, "%s", isnan(s) ? "-" : "not heading there");
+	return isnan(s) || isinf(s) ? buf : hr_fmt_age(buf, n, s);
+}
+
+bool hr_watch_counting(const struct hr_watch *w, double now)
+{
+	size_t i;
+
+	for (i = 0; i < w->ndests; i++)
+		if (isfinite(w->dests[i].tte_rule_s) && hr_watch_tte_at(w, &w->dests[i], now) > 0)
+			return true;
+	return w->cd_len && w->cd_s - (now - w->t_report) > 0;
+}
+
+char *hr_watch_verdict_at(const struct hr_watch *w, double now, char *buf, size_t n)
+{
+	struct hr_clock live = {false, NAN, NAN, NAN};
+	char phrase[256];
+	double left = w->cd_s - (now - w->t_report);
+
+	if (!w->cd_len) {
+		snprintf(buf, n, "%s", w->verdict);
+		return buf;
+	}
+	hr_fmt_countdown(phrase, sizeof(phrase), left > 0 ? left : 0, &live);
+	snprintf(buf, n, "%.*s%s%s", (int)w->cd_off, w->verdict, phrase, w->verdict + w->cd_off + w->cd_len);
+	return buf;
+}
+
 /* Conntrack drops from the probed facts: drop + early_drop of
  * /proc/net/stat/nf_conntrack summed over CPUs; NAN when absent, the
  * facts' reason then copied into why (the model keeps no report pointer). */
@@ -281,6 +351,7 @@ void hr_watch_update(struct hr_watch *w, const json_t *report, const hr_ruleset 
 		snprintf(w->status, sizeof(w->status), "UNKNOWN");
 	w->exit_code = hr_audit_exit_code(report);
 	copy_str(w->verdict, sizeof(w->verdict), summary, "verdict");
+	find_countdown(w, summary, top, rs, now);
 	w->top_rule[0] = w->top_subject[0] = '\0';
 	/* The worst finding (the audit sorts them; the first of the worst in any case). */
 	json_array_foreach(findings, i, fi)

@@ -74,6 +74,7 @@ struct hr_watch {
 	/* ---- what the next refresh compares against ---- */
 	unsigned long refreshes; /* reports seen */
 	double t_mono;           /* hr_now() of the current report */
+	double t_report;         /* CLOCK_MONOTONIC its times to exhaustion count from (summary.clock) */
 	double elapsed_s;        /* since the previous report (0 first time) */
 	size_t top;              /* destinations to follow (1..HR_WATCH_MAX_DESTS) */
 
@@ -81,6 +82,8 @@ struct hr_watch {
 	char status[16];               /* "CRITICAL" */
 	int exit_code;                 /* 0..3 like audit */
 	char verdict[HR_WATCH_TEXT];   /* the audit's verdict line */
+	size_t cd_off, cd_len;         /* its countdown phrase ("in 8.2 s"); cd_len 0: none */
+	double cd_s;                   /* the time that phrase says, from t_report */
 	char top_rule[HR_WATCH_SUBJECT], top_subject[HR_WATCH_SUBJECT]; /* worst finding, "" if all ok */
 	size_t ndests;
 	size_t dests_total;            /* destinations in the report (ndests of them followed) */
@@ -109,6 +112,17 @@ void hr_watch_init(struct hr_watch *w, size_t top);
  * report was made, wall its wall-clock time (for the HH:MM:SS marks). The
  * conntrack drops are the facts' conntrack.stat.drop + early_drop. */
 void hr_watch_update(struct hr_watch *w, const json_t *report, const hr_ruleset *rs, double now, time_t wall);
+
+/* A destination's time to exhaustion at now (hr_now()): the rule's,
+ * counted down since the report; 0 once passed; INFINITY and NAN kept. */
+double hr_watch_tte_at(const struct hr_watch *w, const struct hr_watch_dest *d, double now);
+/* Seconds for the view: "12.3 s", "4 min", "2.0 h", "not heading there"
+ * (infinite), "-" (unknown). Returns buf. */
+const char *hr_watch_fmt_tte(char *buf, size_t n, double s);
+/* True while a time to exhaustion of the frame is still counting down at now. */
+bool hr_watch_counting(const struct hr_watch *w, double now);
+/* The verdict with its countdown phrase counted down to now, into buf. */
+char *hr_watch_verdict_at(const struct hr_watch *w, double now, char *buf, size_t n);
 
 /* The greppable one-line form of the frame (no newline) into buf:
  * "2026-12-02T14:50:01+0000 CRITICAL top=RULE@SUBJECT key=value ... verdict=\"...\"".

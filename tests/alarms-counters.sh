@@ -44,7 +44,7 @@ f=$(lab_finding "$T/fire.json" counters.moved snmp.Udp.NoPorts)
 assert_eq "$(lab_field "$f" 'f["severity"]')" warning "counters.moved snmp.Udp.NoPorts severity"
 rate=$(lab_metric "$f" rate_per_s)
 iv=$(lab_metric "$f" interval_s)
-total=$(lab_metric "$f" total)
+total=$(lab_metric "$f" count_total)
 awk -v r="$rate" -v i="$iv" -v d=$((n1 - n0)) 'BEGIN { x = r * i; exit !(x >= 0.999 && x <= d + 0.001) }' ||
 	fail "NoPorts delta in the audit ($rate/s x $iv s) not within 1..$((n1 - n0)) (the kernel's growth over the audit)"
 [ "$total" -ge "$n0" ] && [ "$total" -le "$n1" ] || fail "NoPorts since boot $total not within $n0..$n1"
@@ -61,7 +61,7 @@ h=$(lab_counter "$ns2" Udp NoPorts)
 lab_audit "$ns2" "$T/hist.json" --interval 1
 f=$(lab_finding "$T/hist.json" counters.moved snmp.Udp.NoPorts)
 assert_eq "$(lab_field "$f" 'f["severity"]')" info "NoPorts counted before the interval"
-assert_eq "$(lab_metric "$f" total)" "$h" "NoPorts since boot (the kernel's count)"
+assert_eq "$(lab_metric "$f" count_total)" "$h" "NoPorts since boot (the kernel's count)"
 assert_eq "$(lab_metric "$f" rate_per_s)" 0 "NoPorts rate after the sender stopped"
 assert_eq "$LAB_AUDIT_RC" 0 "exit status with history only"
 

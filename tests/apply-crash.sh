@@ -1,11 +1,13 @@
 #!/bin/sh
 # Crash at every step: the test-only hook HEADROOM_TEST_CRASH_AFTER=K makes
 # apply SIGKILL itself after K kernel writes (K=0: right after the journal).
-# The next command detects the interrupted transaction; rollback restores
-# every original value.
+# The hook is only in the test build $HR_FI_BIN (src/fault.h); the release
+# binary ignores it, and it is the release binary that detects the
+# interrupted transaction and whose rollback restores every original value.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 hr_require_netns
+hr_need_fi
 ns=$(hr_ns crash)
 set -- net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=1000 net.ipv4.tcp_fin_timeout=30 \
 	"net.ipv4.ip_local_port_range=20000 50001"
@@ -17,7 +19,7 @@ before=$(orig "$@")
 k=0
 while [ $k -le $n ]; do
 	rc=0
-	eval "env HEADROOM_TEST_CRASH_AFTER=$k ip netns exec '$ns' '$HR_BIN' apply --state-dir '$S' $args" \
+	eval "env HEADROOM_TEST_CRASH_AFTER=$k ip netns exec '$ns' '$HR_FI_BIN' apply --state-dir '$S' $args" \
 		>"$T/out" 2>&1 || rc=$?
 	assert_eq "$rc" 137 "k=$k: killed by SIGKILL"
 	# Exactly k keys changed when the process died.
@@ -37,4 +39,16 @@ while [ $k -le $n ]; do
 	k=$((k + 1))
 done
 note "crash after 0..$n writes: all $((n + 1)) recovered by rollback"
+
+# The release binary has no hook: with the same variable it applies the
+# whole plan and exits 0; then it rolls it back.
+rc=0
+eval "env HEADROOM_TEST_CRASH_AFTER=1 ip netns exec '$ns' '$HR_BIN' apply --state-dir '$S' $args" >"$T/out" 2>&1 || rc=$?
+assert_eq "$rc" 0 "src/headroom ignores HEADROOM_TEST_CRASH_AFTER ($(cat "$T/out"))"
+changed=0
+for kv in "$@"; do [ "$(sysval "$ns" "${kv%%=*}")" = "${kv#*=}" ] && changed=$((changed + 1)); done
+assert_eq "$changed" "$n" "src/headroom with the hook variable: every key applied"
+rc=$(rc_of hr_apply "$ns" rollback --state-dir "$S")
+assert_eq "$rc" 0 "rollback of the full apply ($(cat "$T/out" "$T/err"))"
+assert_eq "$(orig "$@")" "$before" "originals restored after the full apply"
 echo ok

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 hr_require_netns
+hr_need_fi
 ns=$(hr_ns fail)
 tw=$(sysval $ns net.ipv4.tcp_tw_reuse)
 sc=$(sysval $ns net.core.somaxconn)
@@ -17,8 +18,15 @@ grep -q "net.ipv4.ip_local_port_range: high end 30000 is below low end 40000" "$
 	fail "refusal text: $(cat "$T/out")"
 no_txn
 
-# With the test-only hook the write reaches the kernel, which rejects it (EINVAL).
+# The release binary has no hook (src/fault.h): the variable changes nothing.
 rc=$(rc_of env HEADROOM_TEST_SKIP_RANGE=net.ipv4.ip_local_port_range ip netns exec "$ns" "$HR_BIN" apply \
+	--state-dir "$S" --set net.ipv4.tcp_tw_reuse=1 --set "net.ipv4.ip_local_port_range=40000 30000")
+assert_eq "$rc" 4 "src/headroom ignores HEADROOM_TEST_SKIP_RANGE"
+no_txn "src/headroom wrote a journal under HEADROOM_TEST_SKIP_RANGE"
+
+# With the test-only hook ($HR_FI_BIN) the write reaches the kernel, which
+# rejects it (EINVAL).
+rc=$(rc_of env HEADROOM_TEST_SKIP_RANGE=net.ipv4.ip_local_port_range ip netns exec "$ns" "$HR_FI_BIN" apply \
 	--state-dir "$S" --format json --set net.ipv4.tcp_tw_reuse=1 --set net.core.somaxconn=1000 \
 	--set "net.ipv4.ip_local_port_range=40000 30000")
 assert_eq "$rc" 1 "kernel rejection: exit 1"
@@ -38,7 +46,7 @@ hr_apply "$ns" history --state-dir "$S" | grep -q "failed-rolled-back" || fail "
 # The restore itself fails (test-only hook): exit 3, the key named, and
 # 'headroom rollback' completes it afterwards.
 rc=$(rc_of env HEADROOM_TEST_SKIP_RANGE=net.ipv4.ip_local_port_range HEADROOM_TEST_BREAK_RESTORE=net.ipv4.tcp_tw_reuse \
-	ip netns exec "$ns" "$HR_BIN" apply --state-dir "$S" --set net.ipv4.tcp_tw_reuse=1 --set net.core.somaxconn=1000 \
+	ip netns exec "$ns" "$HR_FI_BIN" apply --state-dir "$S" --set net.ipv4.tcp_tw_reuse=1 --set net.core.somaxconn=1000 \
 	--set "net.ipv4.ip_local_port_range=40000 30000")
 assert_eq "$rc" 3 "restore failure: exit 3"
 grep -q "NOT RESTORED net.ipv4.tcp_tw_reuse" "$T/out" || fail "incomplete key not named: $(cat "$T/out")"

@@ -5,6 +5,12 @@ S="$T/state"
 
 # hr_apply NS ARGS...: headroom with the temp state dir, inside NS.
 hr_apply() { local ns=$1; shift; hr_in "$ns" "$HR_BIN" "$@"; }
+# hr_need_fi: $HR_FI_BIN, headroom with the HEADROOM_TEST_* fault hooks
+# (src/fault.h), is built; make check builds it. Missing, the test fails:
+# src/headroom ignores the hooks, so nothing else can stand in for it.
+hr_need_fi() {
+	[ -x "$HR_FI_BIN" ] || fail "$HR_FI_BIN is missing: 'make check' (or 'make tests/headroom-fi') builds it"
+}
 # sysval NS KEY: a sysctl's value inside NS, whitespace-normalised.
 sysval() { hr_in "$1" sysctl -n "$2" | tr -s ' \t' '  '; }
 # rc_of CMD...: runs CMD and prints its exit code (never fails the test).

@@ -3,10 +3,12 @@
 # keys written before it are restored in reverse order and verified, the
 # keys after it are never touched, exit 1, and the journal records each step.
 # The refused value is real: a reversed ip_local_port_range, which the
-# kernel answers with EINVAL (vetting is told to let it through).
+# kernel answers with EINVAL (vetting is told to let it through by the
+# HEADROOM_TEST_SKIP_RANGE hook of the test build $HR_FI_BIN, src/fault.h).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
 hr_require_netns
+hr_need_fi
 ns=$(hr_ns rej)
 good=(net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=1000 net.ipv4.tcp_fin_timeout=30 net.ipv4.tcp_keepalive_time=600
 	net.ipv4.tcp_syn_retries=4)
@@ -22,7 +24,7 @@ while [ $p -le $K ]; do
 	args=()
 	for kv in "${plan[@]}"; do args+=(--set "$kv"); done
 	rm -rf "$S"
-	rc=$(rc_of env HEADROOM_TEST_SKIP_RANGE=net.ipv4.ip_local_port_range ip netns exec "$ns" "$HR_BIN" apply \
+	rc=$(rc_of env HEADROOM_TEST_SKIP_RANGE=net.ipv4.ip_local_port_range ip netns exec "$ns" "$HR_FI_BIN" apply \
 		--state-dir "$S" --format json "${args[@]}")
 	assert_eq "$rc" 1 "position $p: exit"
 	assert_eq "$(jget "$T/out" 'd["result"]["outcome"]')" failed-rolled-back "position $p: outcome"

@@ -118,9 +118,15 @@ PY
 rc=0
 "$HR_BIN" audit --root "$T/seed" >"$T/seed.txt" 2>&1 || rc=$?
 assert_eq "$rc" 2 "exit code of the text report"
-head -1 "$T/seed.txt" | grep -q "^CRITICAL: connections to $DEST run out of local ports in " ||
+# A captured tree counts from its capture, and says when that was.
+head -1 "$T/seed.txt" | grep -q "^CRITICAL: connections to $DEST run out of local ports [0-9.,]* s after the capture at 20" ||
 	fail "verdict line: $(head -1 "$T/seed.txt")"
 grep -q "^  $DEST *\[#" "$T/seed.txt" || fail "no port gauge for $DEST"
+# The port table's EXHAUSTED IN cell (the rule's countdown, short) says so too,
+# and a line under the verdict says when the capture was.
+grep -Eq "^  $DEST +\[#.* s\)? after the capture *\$" "$T/seed.txt" ||
+	fail "port row: $(grep "^  $DEST" "$T/seed.txt")"
+grep -q "^Captured at 20[0-9-]*T[0-9:.]*Z, [0-9.]* s ago: " "$T/seed.txt" || fail "no capture line"
 grep -qi "tw_recycle=\|tcp_fin_timeout=" "$T/seed.txt" && fail "text advises tw_recycle or fin_timeout"
 
 # --assume: the same tree, as if tcp_tw_reuse were 1.

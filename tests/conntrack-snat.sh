@@ -67,6 +67,7 @@ run() {
 	sleep "$at"
 	lab_audit "$N" "$T/$name.json" --interval 0 --workload "$T/$name.wl"
 	audit_t0=$LAB_AUDIT_T0
+	audit_t1=$LAB_AUDIT_T1
 	# The same moment captured as a tree (entries in the procfs format).
 	hr_in "$N" "$HR_BIN" snapshot -q -o "$T/$name.snap" || fail "snapshot in the NAT namespace"
 	lab_wait_pid "$pid" $((dur + 10)) "tcpgen client ($name)"
@@ -76,6 +77,8 @@ run() {
 	# The audit's moment on tcpgen's own clock (its times count from its
 	# start, which a loaded machine may delay after the shell's t_start).
 	audit_at=$(lab_calc "$audit_t0 - $(lab_kv "$T/$name.out" t0_unix)")
+	# seconds_to_exhaustion counts from the report: read when the audit returned.
+	audit_end=$(lab_calc "$audit_t1 - $(lab_kv "$T/$name.out" t0_unix)")
 	note "$name: tcpgen started $(lab_calc "$(lab_kv "$T/$name.out" t0_unix) - $t_start") s after the shell asked"
 }
 
@@ -84,13 +87,13 @@ run run1 40000-40099 12 3
 f=$(lab_finding "$T/run1.json" nat.snat-ports)
 [ -n "$f" ] || fail "audit reports no nat.snat-ports in the NAT namespace: $(head -c 400 "$T/run1.json")"
 assert_eq "$(lab_field "$f" 'f["severity"]')" critical "nat.snat-ports severity"
-case $(lab_field "$f" 'f["message"]') in *"out of ports in "*" s at this pace"*) ;; *) fail "run 1 message gives no time to exhaustion: $(lab_field "$f" 'f["message"]')" ;; esac
+case $(lab_field "$f" 'f["message"]') in *"at this pace, out of ports in "*" s"*) ;; *) fail "run 1 message gives no time to exhaustion: $(lab_field "$f" 'f["message"]')" ;; esac
 tte=$(lab_metric "$f" seconds_to_exhaustion)
 rate=$(lab_metric "$f" rate_per_s)
 held=$(lab_metric "$f" ports_held)
 usable=$(lab_metric "$f" ports_usable)
 assert_eq "$usable" 100 "ports_usable (declared snat_port_range)"
-t_pred=$(lab_calc "$audit_at + $tte")
+t_pred=$(lab_calc "$audit_end + $tte")
 [ "$(lab_kv "$T/run1.out" failed)" -gt 0 ] || fail "run 1: no failed connection with $usable SNAT ports"
 t_obs=$(lab_kv "$T/run1.out" first_failed_attempt_s)
 lab_result "conntrack-snat: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_round "$audit_at") s: rate $(lab_round "$rate" 1)/s, $held of $usable ports held, seconds_to_exhaustion $(lab_round "$tte") s]"

@@ -54,6 +54,13 @@ for f in ./usr/bin/headroom ./usr/share/headroom/rules/ ./usr/share/headroom/pro
 	grep -q " $f" "$T/contents" || fail "the package lacks $f"
 done
 ! grep -q 'wants/headroom' "$T/contents" || fail "the package enables a systemd unit"
+# The man pages name the package's data directory (generated from man/*.in),
+# and neither the fault-injection build nor its hooks are packaged.
+dpkg-deb -x "$deb" "$T/unpacked"
+zcat "$T/unpacked/usr/share/man/man8/headroom.8.gz" | grep -q '^\.I /usr/share/headroom/rules$' ||
+	fail "the packaged headroom(8) does not name /usr/share/headroom/rules"
+! grep -q 'headroom-fi' "$T/contents" || fail "the package ships the fault-injection build"
+! grep -a -q HEADROOM_TEST_ "$T/unpacked/usr/bin/headroom" || fail "the packaged headroom has the fault-injection hooks"
 # The monitor's units, once the tree has them: shipped where dh_installsystemd registers them.
 if [ -f "$T/headroom-0.1.0/systemd/headroom-textfile.timer" ]; then
 	for u in headroom-textfile.service headroom-textfile.timer; do

@@ -22,6 +22,18 @@ for f in bin/headroom share/man/man8/headroom.8 share/man/man8/headroom-apply.8 
 	share/headroom/ansible/library/headroom_audit.py share/headroom/ansible/README.md; do
 	[ -e "$R/$f" ] || fail "make install DESTDIR did not install $f (have: $(cd "$R" && find . -type f | head -30))"
 done
+# No fault injection installed: tests/headroom-fi stays in the build tree and
+# the installed binary has none of its hooks (src/fault.h).
+! find "$R" -name 'headroom-fi*' | grep -q . || fail "make install installed the fault-injection build"
+! grep -a -q HEADROOM_TEST_ "$R/bin/headroom" || fail "the installed headroom contains the fault-injection hooks"
+# The man pages name the data directory of this prefix (generated from
+# man/*.in): headroom(8) FILES, headroom-rules(5), headroom-profiles(5).
+grep -q "^\.I $P/share/headroom/rules\$" "$R/share/man/man8/headroom.8" ||
+	fail "installed headroom(8) does not name $P/share/headroom/rules: $(grep -A3 '^\.SH FILES' "$R/share/man/man8/headroom.8")"
+grep -q "^\.I $P/share/headroom/rules/\*\.yaml\$" "$R/share/man/man5/headroom-rules.5" || fail "installed headroom-rules(5) path"
+grep -q "^\.I $P/share/headroom/profiles/NAME\.yaml\$" "$R/share/man/man5/headroom-profiles.5" ||
+	fail "installed headroom-profiles(5) path"
+! grep -l '@[a-z]*@' "$R"/share/man/man*/* || fail "unsubstituted @...@ in an installed man page"
 nrules=$(ls "$T/src/rules" | grep -c '\.yaml$')
 [ "$(ls "$R/share/headroom/rules" | grep -c '\.yaml$')" -eq "$nrules" ] || fail "not every rule file was installed"
 # The systemd units, once the tree has them (monitor branch): installed, not enabled.

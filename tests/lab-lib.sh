@@ -155,12 +155,14 @@ lab_kv() {
 }
 
 # Runs 'headroom audit --format json ARGS' inside NS into FILE; records the
-# start time in LAB_AUDIT_T0. Exit 0/1/2 are verdicts; 3 or more is an error.
+# start time in LAB_AUDIT_T0 and the moment it returned (its answer in hand)
+# in LAB_AUDIT_T1. Exit 0/1/2 are verdicts; 3 or more is an error.
 lab_audit() {
 	local ns=$1 out=$2 rc=0
 	shift 2
 	LAB_AUDIT_T0=$(lab_now)
 	hr_in "$ns" "$HR_BIN" audit --format json "$@" >"$out" 2>"$out.err" || rc=$?
+	LAB_AUDIT_T1=$(lab_now)
 	LAB_AUDIT_RC=$rc
 	[ "$rc" -le 2 ] || fail "headroom audit failed (exit $rc): $(head -c 600 "$out.err")"
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out" 2>/dev/null ||

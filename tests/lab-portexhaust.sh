@@ -35,14 +35,16 @@ rate_pred=$(lab_metric "$f" rate_per_s)
 usable=$(lab_metric "$f" ports_usable)
 inuse=$(lab_metric "$f" ports_in_use)
 audit_t0=$LAB_AUDIT_T0
+# seconds_to_exhaustion counts from the report: read when the audit returned.
+audit_t1=$LAB_AUDIT_T1
 lab_wait_pid "$pid" 40 "tcpgen client (run 1)"
 note "run 1: $(tail -n 1 "$T/run1.out")"
 # On tcpgen's own clock: its times count from its start, not the shell's.
 t_start=$(lab_kv "$T/run1.out" t0_unix)
-t_pred=$(lab_calc "$audit_t0 - $t_start + $tte")
+t_pred=$(lab_calc "$audit_t1 - $t_start + $tte")
 [ "$(lab_kv "$T/run1.out" eaddrnotavail)" -gt 0 ] || fail "run 1: no EADDRNOTAVAIL at $R conn/s with 200 ports"
 t_obs=$(lab_kv "$T/run1.out" first_eaddrnotavail_s)
-lab_result "scenario 1: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit at $(lab_round "$(lab_calc "$audit_t0 - $t_start")") s: rate $(lab_round "$rate_pred" 1)/s, $inuse of $usable ports in use, seconds_to_exhaustion $(lab_round "$tte") s]"
+lab_result "scenario 1: predicted T=$(lab_round "$t_pred") s, observed T=$(lab_round "$t_obs") s (diff $(lab_pct "$t_pred" "$t_obs")%) [audit from $(lab_round "$(lab_calc "$audit_t0 - $t_start")") s to $(lab_round "$(lab_calc "$audit_t1 - $t_start")") s: rate $(lab_round "$rate_pred" 1)/s, $inuse of $usable ports in use, seconds_to_exhaustion $(lab_round "$tte") s]"
 tol=$(lab_calc "$t_obs * 0.15 + 1")
 awk -v p="$t_pred" -v o="$t_obs" -v t="$tol" 'BEGIN { d = p - o; if (d < 0) d = -d; exit !(d <= t) }' ||
 	fail "predicted exhaustion at $t_pred s, observed at $t_obs s: more than 15% + 1 s apart"

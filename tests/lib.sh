@@ -5,6 +5,7 @@ set -eu
 export LC_ALL=C
 : "${HR_BIN:=$(cd "$(dirname "$0")/.." && pwd)/src/headroom}"
 : "${HR_TESTBIN:=$(cd "$(dirname "$0")" && pwd)}"
+: "${HR_FI_BIN:=$HR_TESTBIN/headroom-fi}"
 : "${HR_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/hr-test.XXXXXX")
 HR_NS_LIST=""

@@ -83,6 +83,11 @@ def fam(metric):
 s = rep["summary"]
 if get("headroom_audit_status") != s["exit_code"]: die("status %s != exit_code %s" % (get("headroom_audit_status"), s["exit_code"]))
 if not get("headroom_audit_duration_seconds") > 0: die("duration")
+# The moment every time to exhaustion counts from: the snapshot's capture.
+clk = rep["summary"]["clock"]
+if clk["counts_from"] != "capture" or get("headroom_audit_capture_timestamp_seconds") != clk["at_unix_ms"] / 1000:
+    die("capture time %s, the report's clock %r" % (get("headroom_audit_capture_timestamp_seconds"), clk))
+if not get("headroom_audit_timestamp_seconds") >= clk["at_unix_ms"] / 1000: die("report time before the capture")
 for k, v in s["counts"].items():
     if get("headroom_audit_findings", severity=k) != v: die("findings %s" % k)
 sevnum = {"ok": 0, "info": 1, "warning": 2, "critical": 3}
@@ -125,8 +130,10 @@ assert_eq "$rc" "$AU_RC" "exit code with --textfile"
 [ ! -s "$T/tf.out" ] || fail "--textfile without --format printed on stdout"
 assert_eq "$(ls -A "$T/tf")" "headroom.prom" "files in the textfile directory"
 assert_eq "$(stat -c %a "$T/tf/headroom.prom")" 644 "mode of headroom.prom (node_exporter runs as another user)"
-grep -v '^headroom_audit_duration_seconds ' "$T/tf/headroom.prom" >"$T/tf.cmp"
-grep -v '^headroom_audit_duration_seconds ' "$T/a.prom" >"$T/a.cmp"
+# Two audits: their durations and report times differ, nothing else (the
+# capture's time, what the predictions count from, is the same).
+grep -Ev '^headroom_audit_(duration|timestamp)_seconds ' "$T/tf/headroom.prom" >"$T/tf.cmp"
+grep -Ev '^headroom_audit_(duration|timestamp)_seconds ' "$T/a.prom" >"$T/a.cmp"
 cmp -s "$T/tf.cmp" "$T/a.cmp" || fail "--textfile content differs from --format prometheus"
 promtool check metrics <"$T/tf/headroom.prom" || fail "promtool on the textfile"
 # Replaced, not appended, on the next run.

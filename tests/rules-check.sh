@@ -29,6 +29,17 @@ grep -q '^11 rules checked (3 sound), 12 errors$' "$T/out" || fail "summary: $(t
 "$HR_BIN" rules check --no-default-rules --rules "$FX/rules-bad" --format json >"$T/out.json" || true
 assert_eq "$(jget "$T/out.json" 'd["errors"]')" 12 "json error count"
 assert_eq "$(jget "$T/out.json" '[g["line"] for g in d["diagnostics"] if "severty" in g["message"]][0]')" 14 "json line"
+# one shape for diagnostics everywhere: rules check's are audit's summary.rule_errors
+assert_eq "$(jget "$T/out.json" 'sorted(set(k for g in d["diagnostics"] for k in g))')" \
+	"['column', 'file', 'level', 'line', 'message']" "diagnostic keys"
+assert_eq "$(jget "$T/out.json" '[g["column"] for g in d["diagnostics"] if "severty" in g["message"]][0]')" 5 "json column"
+mkdir -p "$T/tiny/proc/sys/net/ipv4"
+echo 1 >"$T/tiny/proc/sys/net/ipv4/tcp_tw_reuse"
+"$HR_BIN" audit --root "$T/tiny" --no-default-rules --rules "$FX/rules-bad" --format json >"$T/audit.json" 2>/dev/null || true
+python3 -c 'import json, sys
+a = json.load(open(sys.argv[1]))["summary"]["rule_errors"]
+c = json.load(open(sys.argv[2]))["diagnostics"]
+assert a == c and len(a) == 12, (a, c)' "$T/audit.json" "$T/out.json" || fail "audit rule_errors differ from rules check diagnostics"
 
 # a FILE alone, then in the context of a directory holding its derived fact
 mkdir "$T/ctx"

@@ -2,7 +2,8 @@
 # headroom watch on a real terminal (tmux, 120x40) inside a namespace whose
 # ports are being exhausted: the screen (alternate screen, raw keyboard)
 # shows the destination, a gauge of ports in use that rises between two
-# captures and a time to exhaustion that falls; a too-small terminal gets a
+# captures and a time to exhaustion that falls, also between refreshes (it
+# counts down with the clock, table and verdict); a too-small terminal gets a
 # clear message and a resize back redraws the view; q quits with exit 0 and
 # the terminal restored (main screen, cooked mode, the shell prompt back);
 # SIGTERM restores it too.
@@ -66,6 +67,23 @@ awk -v a="$tte1" -v b="$tte2" 'BEGIN { exit !(a + 0 == a && b + 0 == b && b < a)
 g1=$(grep -F "$WATCH_DEST" "$T/screen1" | grep -o '\[[#-]*\]' | tr -cd '#' | wc -c)
 g2=$(grep -F "$WATCH_DEST" "$T/screen2" | grep -o '\[[#-]*\]' | tr -cd '#' | wc -c)
 [ "$g2" -ge "$g1" ] || fail "the gauge fell: $g1 then $g2 marks"
+
+# Between refreshes the countdown moves with the clock: the time to
+# exhaustion in the table and in the verdict fall by the time between two
+# captures of the same refresh (the interval is 3 s).
+verdict_tte() { pane | sed -n 's/.*run out of local ports in \([0-9.]*\) s.*/\1/p' | head -n 1; }
+r3=$(( $(refresh_no) + 1 ))
+wait_pane " refresh $r3 at "
+ta=$(date +%s.%N); set -- $(dest_row); ca=$2; va=$(verdict_tte)
+sleep 1.5
+tb=$(date +%s.%N); set -- $(dest_row); cb=$2; vb=$(verdict_tte)
+assert_eq "$(refresh_no)" "$r3" "refresh between the two captures"
+note "within refresh $r3, $(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.2f", b - a }') s apart: exhausted in $ca s -> $cb s, the verdict's $va s -> $vb s"
+for pair in "$ca $cb" "$va $vb"; do
+	set -- $pair
+	awk -v a="$1" -v b="$2" -v ta="$ta" -v tb="$tb" 'BEGIN { d = (a - b) - (tb - ta); exit !(a + 0 == a && b + 0 == b && d < 0.4 && d > -0.4) }' ||
+		fail "the countdown did not move with the clock between refreshes: '$1' then '$2' s, $(awk -v a="$ta" -v b="$tb" 'BEGIN { print b - a }') s apart"
+done
 
 # Too small: a clear message, then the view again after a resize back
 # (SIGWINCH), each within a second (the interval is 3 s).

@@ -119,9 +119,11 @@ START_TEST(test_seed_declared)
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(s, "verdict")),
 				     "CRITICAL: connections to 10.0.0.2:5774 run out of local ports in 39.8 s"));
 	/* The port rule's presentation: its row in the ports table, its perfdata. */
+	/* A declared load alone (no socket to it) counts from now, not from a reading. */
 	ck_assert_str_eq(json_string_value(json_object_get(pf, "headline")),
-			 "connections to 10.0.0.2:5774 run out of local ports in 39.8 s (710 new connections/s, "
-			 "42,600 ports needed, 28,232 usable)");
+			 "connections to 10.0.0.2:5774 run out of local ports in 39.8 s from now, at the declared load "
+			 "(710 new connections/s, 42,600 ports needed, 28,232 usable)");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(s, "clock"), "counts_from")), "report");
 	ck_assert_ptr_null(json_object_get(pf, "row")); /* moved into the table */
 	{
 		const json_t *t = json_array_get(json_object_get(rep, "tables"), 0);
@@ -132,6 +134,7 @@ START_TEST(test_seed_declared)
 		ck_assert_str_eq(json_string_value(json_object_get(t, "id")), "ports");
 		ck_assert_str_eq(json_string_value(json_object_get(row, "subject")), "10.0.0.2:5774");
 		ck_assert_str_eq(json_string_value(json_array_get(json_object_get(row, "cells"), 5)), "0.66x");
+		ck_assert_str_eq(json_string_value(json_array_get(json_object_get(row, "cells"), 6)), "39.8 s from now");
 		json_array_foreach(json_object_get(s, "perfdata"), i, p)
 			if (!strcmp(json_string_value(json_object_get(p, "label")), "port_seconds_to_exhaustion")) {
 				ck_assert(fabs(json_number_value(json_object_get(p, "value")) - 28232.0 / 710) < 1e-9);

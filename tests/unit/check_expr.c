@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 		if (!strcmp(names[i].name, name)) {
 			if (indexed) {
 				snprintf(msg, n, "'%s' cannot be indexed", name);
-				return -1;
+				return -EINVAL;
 			}
 			*kind = K_VAL;
 			*slot = (int)i;
@@ -71,7 +72,7 @@ static int resolve(void *ud, const char *name, bool indexed, int *kind, int *slo
 			return 0;
 		}
 	snprintf(msg, n, "unknown name '%s'", name);
-	return -1;
+	return -ENOENT;
 }
 
 static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int index, struct hr_xval *out)
@@ -82,7 +83,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 	case K_VEC:
 		if (index < 0 || index > 1) {
 			hr_xctx_fail(x, "index %d out of range for %s (2 fields)", index, name);
-			return -1;
+			return -EDOM;
 		}
 		out->t = HR_X_NUM;
 		out->num = vec[index];
@@ -94,7 +95,7 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		return 0;
 	case K_BAD:
 		hr_xctx_fail(x, "lookup failed");
-		return -1;
+		return -EIO;
 	}
 	out->t = names[slot].t;
 	out->num = names[slot].num;
@@ -125,7 +126,7 @@ static int run(const char *src, struct hr_xval *v, char *err, size_t n)
 
 	if (!e) {
 		hr_diags_print(stderr, &d);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 		ck_abort_msg("'%s' did not compile", src);
 	}
 	memset(&x, 0, sizeof(x));
@@ -191,7 +192,7 @@ static void load_error(const char *src, const char *want, int col)
 	if (col)
 		ck_assert_msg(d.v[0].col == col, "'%s': column %d, want %d (%s)", src, d.v[0].col, col,
 			      d.v[0].msg);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 }
 
 START_TEST(test_numbers_units)
@@ -387,12 +388,56 @@ START_TEST(test_type_errors)
 }
 END_TEST
 
+/* The expression code returns 0 or -errno like every lower layer. */
+START_TEST(test_return_codes)
+{
+	struct hr_diags d = {NULL, 0};
+	struct hr_xctx x;
+	struct hr_xval v;
+	char err[512];
+	bool truth = false;
+	hr_expr *e;
+	const char *const cases[] = {"t", "net.ipv4.tcp_rto_max_ms > 1", "zero"};
+	const int want[] = {0, -ENODATA, -EINVAL};
+	size_t i;
+
+	/* binding: the static type, or -EBADMSG with diagnostics */
+	e = hr_expr_parse("a + 1", "t.yaml", 3, 10, &d);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(hr_expr_bind(e, resolve, NULL, &d), HR_S_NUM);
+	hr_expr_free(e);
+	e = hr_expr_parse("\"x\" * nosuch", "t.yaml", 3, 10, &d);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(hr_expr_bind(e, resolve, NULL, &d), -EBADMSG);
+	ck_assert_uint_eq(d.n, 2); /* the type error and the unknown name */
+	hr_expr_free(e);
+	hr_diags_clear(&d);
+	/* evaluation: -EINVAL for a type error, -EDOM for no numeric result */
+	ck_assert_int_eq(run("anystr * 2", &v, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(run("log2(zero)", &v, err, sizeof(err)), -EDOM);
+	ck_assert_int_eq(run("net.ipv4.ip_local_port_range[1 + 1]", &v, err, sizeof(err)), -EDOM);
+	/* truth: 0 with the value, -ENODATA when missing, -EINVAL when not a condition */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e = hr_expr_parse(cases[i], "t.yaml", 3, 10, &d);
+		ck_assert_int_ge(hr_expr_bind(e, resolve, NULL, &d), 0);
+		memset(&x, 0, sizeof(x));
+		x.lookup = lookup;
+		ck_assert_int_eq(hr_expr_eval(e, &x, &v), 0);
+		ck_assert_int_eq(hr_xval_truth(&v, &x, e, &truth), want[i]);
+		if (i == 0)
+			ck_assert(truth);
+		hr_expr_free(e);
+	}
+	ck_assert_uint_eq(d.n, 0);
+}
+END_TEST
+
 START_TEST(test_division_by_zero)
 {
 	struct hr_xval v;
 	char err[512];
 
-	ck_assert_int_lt(run("a / zero", &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(run("a / zero", &v, err, sizeof(err)), -EDOM);
 	/* located: t.yaml line 3, the expression starts at column 10, zero at offset 4 */
 	ck_assert_str_eq(err, "division by zero at t.yaml:3:14");
 	eval_error("a % zero", "division by zero");
@@ -400,7 +445,7 @@ START_TEST(test_division_by_zero)
 	ck_assert_double_eq(num("7 % 4"), 3);
 	ck_assert_double_eq(num("a / 0.5"), 2);
 	/* a failing lookup is an error too, located at the name */
-	ck_assert_int_lt(run("1 + bad", &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(run("1 + bad", &v, err, sizeof(err)), -EIO); /* the lookup's own code */
 	ck_assert_str_eq(err, "lookup failed at t.yaml:3:14");
 }
 END_TEST
@@ -427,7 +472,7 @@ START_TEST(test_syntax_errors)
 		ck_assert_ptr_null(compile("x1 + x2", &d));
 		ck_assert_int_eq(d.n, 2);
 		ck_assert_int_eq(d.v[1].col, 15);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 	}
 	ck_assert(boolean("s == \"say \\\"hi\\\"\"") == 0);
 }
@@ -546,6 +591,7 @@ static Suite *expr_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_numbers_units);
+	tcase_add_test(tc, test_return_codes);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_missing_short_circuit);
 	tcase_add_test(tc, test_coalesce_null);

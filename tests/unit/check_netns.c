@@ -79,6 +79,25 @@ START_TEST(test_current)
 }
 END_TEST
 
+/* hr_netns_self: this process's namespace, child or not compared with PID 1's. */
+START_TEST(test_self)
+{
+	struct stat self, init;
+	uint64_t ino = 0;
+	bool child = true;
+	int r = hr_netns_self(&ino, &child);
+
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return; /* no /proc here */
+	ck_assert_int_ge(r, 0);
+	ck_assert_uint_eq(ino, (uint64_t)self.st_ino);
+	if (stat("/proc/1/ns/net", &init) == 0) {
+		ck_assert_int_eq(r, 0);
+		ck_assert(child == (self.st_ino != init.st_ino || self.st_dev != init.st_dev));
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("netns");
@@ -87,6 +106,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_cgroup);
 	tcase_add_test(tc, test_current);
+	tcase_add_test(tc, test_self);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ static void teardown(void)
 /* Runs the probe on the tree (no sockets). */
 static hr_facts *probe(int expect)
 {
-	struct hr_probe_opts o = {.root = root, .interval_s = -1, .no_sockets = true, .quiet = true};
+	struct hr_probe_opts o = {.root = root, .interval_s = -1, .no_sockets = true};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
@@ -166,9 +167,9 @@ START_TEST(test_counters)
 	snprintf(src, sizeof(src), "%s/proc/net/snmp", root);
 	ck_assert_int_eq(hr_facts_get(f, "snmp.Tcp.ActiveOpens", -1, &v), 0);
 	ck_assert_str_eq(v.source, src);
-	/* Only the Tcp and TcpExt groups of snmp/netstat. */
-	missing(f, "snmp.Ip.Forwarding");
-	missing(f, "netstat.IpExt.InNoRoutes");
+	/* Every group of snmp/netstat (the counter catalogue reads Ip, Udp, IpExt...). */
+	ck_assert_double_eq(num(f, "snmp.Ip.Forwarding", -1), 1);
+	ck_assert_double_eq(num(f, "netstat.IpExt.InNoRoutes", -1), 0);
 	/* Counters of interest the files lack: missing with the file named. */
 	ck_assert_ptr_nonnull(strstr(missing(f, "netstat.TcpExt.TCPReqQFullDrop"), "not in "));
 	/* Single sample under --root without a second sample: rates missing, said why. */
@@ -232,7 +233,7 @@ END_TEST
 START_TEST(test_nothing_usable)
 {
 	char empty[300];
-	struct hr_probe_opts o = {.root = empty, .interval_s = 0, .quiet = true};
+	struct hr_probe_opts o = {.root = empty, .interval_s = 0};
 	struct hr_err e = {0};
 	hr_facts *f = hr_facts_new();
 
@@ -248,6 +249,88 @@ START_TEST(test_nothing_usable)
 }
 END_TEST
 
+/* What the progress callback was told. */
+struct told {
+	int calls, after_end;
+	double first, last;
+	bool ended;
+};
+
+static void record(void *ud, double left_s)
+{
+	struct told *t = ud;
+
+	if (t->ended)
+		t->after_end++;
+	if (t->calls++ == 0)
+		t->first = left_s;
+	t->last = left_s;
+	t->ended = left_s <= 0;
+}
+
+/* The wait between samples prints nothing itself: it tells the caller's
+ * callback the seconds left, shrinking, then 0 once at the end. */
+START_TEST(test_wait_progress)
+{
+	struct told t = {0};
+	double t0 = hr_now();
+
+	hr_probe_wait_until(t0, 0.35, record, &t);
+	ck_assert_double_ge(hr_now() - t0, 0.35);
+	ck_assert_int_ge(t.calls, 4); /* about every 0.1 s, and the end */
+	ck_assert_double_le(t.first, 0.35);
+	ck_assert_double_gt(t.first, 0.2);
+	ck_assert_double_eq(t.last, 0);
+	ck_assert(t.ended);
+	ck_assert_int_eq(t.after_end, 0);
+	/* Nothing left to wait: only the end. */
+	memset(&t, 0, sizeof(t));
+	hr_probe_wait_until(hr_now() - 1, 0.5, record, &t);
+	ck_assert_int_eq(t.calls, 1);
+	ck_assert_double_eq(t.last, 0);
+	/* No callback: a silent wait. */
+	hr_probe_wait_until(hr_now(), 0.05, NULL, NULL);
+}
+END_TEST
+
+/* A snapshot's headroom/clock: each source's stamps, the capture's moment
+ * from its sockets' line; bad lines are problems naming the line, and the
+ * good ones still count. */
+START_TEST(test_tree_clock)
+{
+	hr_facts *f;
+	struct hr_stamp t;
+	struct hr_clock c;
+	char src[512];
+
+	put("headroom/clock", "# when each source was read\n"
+			      "sockets 1796666924.310400 50.000000\n"
+			      "\n"
+			      "conntrack 1796666924.560400 50.250000\n"
+			      "kmsg 1796666924.6 -\n"
+			      "counters 0 51\n"
+			      "bpf 1796666924.7 51\n"
+			      "sysctls 1796666924.7\n");
+	f = probe(0);
+	t = hr_facts_read(f, HR_SRC_SOCKETS);
+	ck_assert_double_eq_tol(t.real, 1796666924.3104, 1e-6);
+	ck_assert_double_eq(t.mono, 50);
+	ck_assert(isnan(hr_facts_read(f, HR_SRC_KMSG).mono));
+	ck_assert(isnan(hr_facts_read(f, HR_SRC_COUNTERS).real));
+	ck_assert_double_eq_tol(num(f, "probe.conntrack_age", -1), -0.25, 1e-9);
+	ck_assert_double_eq(num(f, "probe.sockets_age", -1), 0);
+	hr_facts_clock(f, &c);
+	ck_assert(c.capture);
+	ck_assert_double_eq_tol(c.anchor_real, 1796666924.3104, 1e-6);
+	snprintf(src, sizeof(src), "%s/headroom/clock", root);
+	ck_assert(problem(f, src, "line 6: REALTIME is not a time"));
+	ck_assert(problem(f, src, "line 7: unknown source"));
+	ck_assert(problem(f, src, "line 8: want SOURCE REALTIME MONOTONIC"));
+	ck_assert_uint_eq(hr_facts_problem_count(f), 3);
+	hr_facts_free(f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -259,6 +342,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_second_sample);
 	tcase_add_test(tc, test_nothing_usable);
+	tcase_add_test(tc, test_wait_progress);
+	tcase_add_test(tc, test_tree_clock);
 	suite_add_tcase(s, tc);
 	return s;
 }

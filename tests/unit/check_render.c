@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check-run.h"
+#include "fmt.h"
 #include "render.h"
 
 START_TEST(test_fmt_num)

@@ -66,6 +66,32 @@ START_TEST(test_prom_escapes_and_nulls)
 }
 END_TEST
 
+/* The report's clock as gauges: a live report (both times the same
+ * moment), a tree that does not say when it was captured (no capture
+ * gauge), milliseconds exact. */
+START_TEST(test_prom_clock)
+{
+	json_t *r = report();
+	json_t *sum = json_object_get(r, "summary");
+	char *s;
+
+	json_object_set_new(sum, "clock", json_pack("{s:s,s:I,s:I}", "counts_from", "capture", "at_unix_ms",
+						    (json_int_t)1796666930005LL, "report_unix_ms",
+						    (json_int_t)1796666942812LL));
+	s = render(hr_render_prometheus, NULL, r);
+	ck_assert_msg(strstr(s, "\nheadroom_audit_timestamp_seconds 1796666942.812\n"), "report time:\n%s", s);
+	ck_assert_msg(strstr(s, "\n# TYPE headroom_audit_capture_timestamp_seconds gauge\n"
+				"headroom_audit_capture_timestamp_seconds 1796666930.005\n"), "capture time:\n%s", s);
+	free(s);
+	json_object_set_new(json_object_get(sum, "clock"), "at_unix_ms", json_null());
+	s = render(hr_render_prometheus, NULL, r);
+	ck_assert_msg(strstr(s, "\nheadroom_audit_timestamp_seconds 1796666942.812\n"), "report time:\n%s", s);
+	ck_assert_msg(!strstr(s, "headroom_audit_capture_timestamp_seconds"), "an unknown capture printed:\n%s", s);
+	free(s);
+	json_decref(r);
+}
+END_TEST
+
 START_TEST(test_prom_no_report)
 {
 	char *s = render(hr_render_prometheus, NULL, NULL);
@@ -103,6 +129,9 @@ static json_t *netns_report(void)
 				"status", "UNKNOWN", "exit_code", 3, "error", "x");
 
 	json_object_set_new(sec, "netns", id);
+	json_object_set_new(json_object_get(sec, "summary"), "clock",
+			    json_pack("{s:s,s:I,s:I}", "counts_from", "report", "at_unix_ms", (json_int_t)1796666942812LL,
+				      "report_unix_ms", (json_int_t)1796666942812LL));
 	return json_pack("{s:{s:s,s:s,s:i,s:i},s:[o,o]}", "host", "verdict", "CRITICAL: worst: a\"b=c'", "status",
 			 "CRITICAL", "exit_code", 2, "namespaces", 2, "namespaces", sec, bad);
 }
@@ -148,6 +177,10 @@ START_TEST(test_prom_netns)
 	snprintf(want, sizeof(want), "headroom_audit_rules_loaded{%s}", ns2);
 	ck_assert_msg(!strstr(s, want), "rules_loaded of a failed namespace:\n%s", s);
 	ck_assert_int_eq(count(s, "\nheadroom_audit_findings{"), 5);
+	/* Each namespace's own clock: the one that could not be entered has none. */
+	snprintf(want, sizeof(want), "\nheadroom_audit_capture_timestamp_seconds{%s} 1796666942.812\n", ns1);
+	ck_assert_msg(strstr(s, want), "no %s in\n%s", want, s);
+	ck_assert_int_eq(count(s, "\nheadroom_audit_timestamp_seconds{"), 1);
 	ck_assert_msg(!strstr(s, "\nheadroom_audit_status 2"), "an unlabelled audit status:\n%s", s);
 	free(s);
 	json_decref(r);
@@ -172,6 +205,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_prom_escapes_and_nulls);
+	tcase_add_test(tc, test_prom_clock);
 	tcase_add_test(tc, test_prom_no_report);
 	tcase_add_test(tc, test_nagios_line);
 	tcase_add_test(tc, test_prom_netns);

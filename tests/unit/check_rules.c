@@ -164,7 +164,7 @@ START_TEST(test_bad_files)
 	json_decref(res);
 	hr_ruleset_free(rs);
 	hr_facts_free(f);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 }
 END_TEST
 
@@ -321,7 +321,7 @@ static void load_error(const char *text, int line, int col, const char *msg)
 
 	has_diag(&d, "t.yaml", line, col, msg);
 	hr_ruleset_free(rs);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 }
 
 START_TEST(test_load_errors)
@@ -372,7 +372,7 @@ START_TEST(test_load_errors)
 		hr_ruleset_load_file(rs, write_rules("u.yaml", "derived:\n  a: \"2\"\n"), &d);
 		has_diag(&d, "u.yaml", 2, 3, "derived fact 'a' defined twice (first at");
 		hr_ruleset_free(rs);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 		unlink(write_rules("u.yaml", ""));
 	}
 	load_error("rules: {}\n", 1, 8, "rules (a list of rules) must be a list");
@@ -390,7 +390,7 @@ START_TEST(test_load_errors)
 		ck_assert_int_eq(hr_diags_errors(&d), 1);
 		ck_assert_ptr_nonnull(strstr(d.v[0].msg, "more than one YAML document"));
 		hr_ruleset_free(rs);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 	}
 	{ /* an unreadable file */
 		struct hr_diags d = {NULL, 0};
@@ -400,7 +400,7 @@ START_TEST(test_load_errors)
 		ck_assert_int_eq(hr_ruleset_load_dir(rs, "/nonexistent", &d), -ENOENT);
 		ck_assert_int_eq(hr_diags_errors(&d), 2);
 		hr_ruleset_free(rs);
-		hr_diags_free(&d);
+		hr_diags_clear(&d);
 	}
 }
 END_TEST
@@ -419,7 +419,7 @@ static json_t *eval_text(const char *text)
 	res = hr_ruleset_evaluate(rs, f);
 	hr_ruleset_free(rs);
 	hr_facts_free(f);
-	hr_diags_free(&d);
+	hr_diags_clear(&d);
 	return res;
 }
 

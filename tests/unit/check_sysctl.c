@@ -121,6 +121,36 @@ START_TEST(test_value_bound)
 }
 END_TEST
 
+/* One place maps errno to words: about a key STYLE's words, about a tree
+ * file the probe's, otherwise the general ones (never key words). */
+START_TEST(test_errno_words)
+{
+	char *d = ut_tmpdir();
+	struct hr_err e = {0};
+
+	ck_assert_str_eq(hr_strerror_about(-ENOENT, HR_ABOUT_KEY), "unknown key (not on this kernel)");
+	ck_assert_str_eq(hr_strerror_about(ENOENT, HR_ABOUT_KEY), "unknown key (not on this kernel)");
+	ck_assert_str_eq(hr_strerror_about(-EROFS, HR_ABOUT_KEY), "permission denied on key");
+	ck_assert_str_eq(hr_strerror_about(-EINVAL, HR_ABOUT_KEY), "kernel rejected value");
+	ck_assert_str_eq(hr_strerror_about(-EXDEV, HR_ABOUT_TREE), "refused: resolves outside the tree");
+	ck_assert_str_eq(hr_strerror_about(-ENOENT, HR_ABOUT_DIR), "no such directory");
+	ck_assert_str_eq(hr_strerror_about(-ENOENT, HR_ABOUT_FILE), "no such file");
+	/* What a kind does not name falls back to the general words... */
+	ck_assert_str_eq(hr_strerror_about(-ENOMEM, HR_ABOUT_TREE), "out of memory");
+	ck_assert_str_eq(hr_strerror_about(-EACCES, HR_ABOUT_FILE), strerror(EACCES));
+	/* ...which are never about keys. */
+	ck_assert_str_eq(hr_strerror(-ENOENT), strerror(ENOENT));
+	ck_assert_str_eq(hr_strerror(-EACCES), strerror(EACCES));
+	ck_assert_str_eq(hr_strerror(-EINVAL), strerror(EINVAL));
+	ck_assert_str_eq(hr_strerror(-EFBIG), "larger than its bound (see LIMITS in the man page)");
+	/* A real write to a key this tree does not have. */
+	ut_write(d, "proc/sys/net/ipv4/tcp_tw_reuse", "2\n");
+	ck_assert_int_eq(hr_sysctl_write(d, "net.ipv4.tcp_no_such_key", "1", &e), -ENOENT);
+	ck_assert_str_eq(e.msg, "net.ipv4.tcp_no_such_key: open for writing: unknown key (not on this kernel)");
+	ut_rmtree(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sysctl");
@@ -130,6 +160,7 @@ int main(void)
 	tcase_add_test(tc, test_path_and_values);
 	tcase_add_test(tc, test_tree_rw);
 	tcase_add_test(tc, test_value_bound);
+	tcase_add_test(tc, test_errno_words);
 	suite_add_tcase(s, tc);
 	return ut_run(s);
 }

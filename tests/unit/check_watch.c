@@ -116,6 +116,46 @@ START_TEST(test_top_bounded_and_growth)
 }
 END_TEST
 
+/* The countdown between refreshes: a destination's time and the verdict's
+ * phrase count down from the report's monotonic time (summary.clock), stop
+ * at 0; without a clock, from the update's own time. The phrase's time is
+ * the top finding's time_left, as its rule declares (present: watch). */
+START_TEST(test_countdown)
+{
+	struct hr_watch *w = calloc(1, sizeof(*w));
+	json_t *r;
+	char v[HR_WATCH_TEXT + 64], b[32];
+
+	hr_watch_init(w, 8);
+	/* 150 of 200 in use at 10/s: 5 s left at the report. */
+	r = report(2, 150, 5, "critical", "CRITICAL: connections to 10.0.0.1:80 run out of local ports in 5 s (10 new connections/s)");
+	json_object_set_new(json_object_get(r, "summary"), "clock",
+			    json_pack("{s:s,s:I}", "counts_from", "report", "report_monotonic_ms", (json_int_t)1000000));
+	hr_watch_update(w, r, shipped(), 1000.2, 0);
+	ck_assert_double_eq(w->t_report, 1000);
+	ck_assert_double_eq_tol(hr_watch_tte_at(w, &w->dests[0], 1002), 3, 1e-9);
+	ck_assert_double_eq(hr_watch_tte_at(w, &w->dests[0], 1007), 0);
+	ck_assert(isinf(hr_watch_tte_at(w, &w->dests[1], 1002)));
+	ck_assert(hr_watch_counting(w, 1004.9));
+	ck_assert(!hr_watch_counting(w, 1005.1));
+	ck_assert_str_eq(hr_watch_verdict_at(w, 1002.5, v, sizeof(v)),
+			 "CRITICAL: connections to 10.0.0.1:80 run out of local ports in 2.5 s (10 new connections/s)");
+	ck_assert_str_eq(hr_watch_verdict_at(w, 1009, v, sizeof(v)),
+			 "CRITICAL: connections to 10.0.0.1:80 run out of local ports now (10 new connections/s)");
+	ck_assert_str_eq(hr_watch_fmt_tte(b, sizeof(b), 2.5), "2.5 s");
+	ck_assert_str_eq(hr_watch_fmt_tte(b, sizeof(b), INFINITY), "not heading there");
+	json_decref(r);
+	/* No clock in the report, and a verdict without the phrase: left as it is. */
+	r = report(2, 150, 5, "critical", "CRITICAL: x");
+	hr_watch_update(w, r, shipped(), 2000, 0);
+	ck_assert_double_eq(w->t_report, 2000);
+	ck_assert_str_eq(hr_watch_verdict_at(w, 2003, v, sizeof(v)), "CRITICAL: x");
+	ck_assert_double_eq_tol(hr_watch_tte_at(w, &w->dests[0], 2003), 2, 1e-9);
+	json_decref(r);
+	free(w);
+}
+END_TEST
+
 START_TEST(test_marks)
 {
 	struct hr_watch *w = calloc(1, sizeof(*w));
@@ -242,6 +282,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_top_bounded_and_growth);
+	tcase_add_test(tc, test_countdown);
 	tcase_add_test(tc, test_marks);
 	tcase_add_test(tc, test_line);
 	tcase_add_test(tc, test_ct_drops);
