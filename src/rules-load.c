@@ -628,7 +628,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	char *text = NULL;
 	size_t len = 0;
 	const char *base;
-	int rc;
+	int rc, dl, dc;
 
 	memset(&l, 0, sizeof(l));
 	l.rs = rs;
@@ -647,19 +647,6 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		hr_diags_add(d, path, 0, 0, false, "cannot read: %s", hr_strerror(rc));
 		return rc;
 	}
-	{
-		int dl, dc;
-
-		rc = hr_yaml_check_depth(text, len, HR_YAML_MAX_DEPTH, &dl, &dc);
-		if (rc < 0) {
-			if (rc == -E2BIG)
-				hr_diags_add(d, path, dl, dc, false,
-					     "nested deeper than %d levels (the bound of a rule file); not read",
-					     HR_YAML_MAX_DEPTH);
-			free(text);
-			return rc == -E2BIG ? -EBADMSG : rc;
-		}
-	}
 	base = strrchr(path, '/');
 	l.area = strdup(base ? base + 1 : path);
 	if (l.area && strchr(l.area, '.'))
@@ -670,7 +657,12 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &l.doc)) {
+	/* One pass: the nesting bound is checked as the document is built. */
+	rc = hr_yaml_load(&parser, &l.doc, HR_YAML_MAX_DEPTH, &dl, &dc);
+	if (rc == -E2BIG)
+		hr_diags_add(d, path, dl, dc, false, "nested deeper than %d levels (the bound of a rule file); not read",
+			     HR_YAML_MAX_DEPTH);
+	if (rc == 0) {
 		char ctx[200] = "";
 
 		if (parser.context)
@@ -678,10 +670,12 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 				 (int)parser.context_mark.line + 1, (int)parser.context_mark.column + 1);
 		hr_diags_add(d, path, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
 			     false, "bad YAML: %s%s", parser.problem ? parser.problem : "syntax error", ctx);
+	}
+	if (rc != 1) {
 		yaml_parser_delete(&parser);
 		free(text);
 		free(l.area);
-		return -EBADMSG;
+		return rc == 0 || rc == -E2BIG ? -EBADMSG : rc;
 	}
 	hr_rules_path_add(&rs->loaded, &rs->nloaded, &rs->caploaded, path);
 	root = yaml_document_get_root_node(&l.doc);
