@@ -9,7 +9,9 @@
 #
 #   1. quiet: one new network namespace, nothing in it. RUNS (default 20)
 #      interleaved rounds, each one hyperfine run of every command in an
-#      order rotated every round, after an untimed round: floor, ss -tan,
+#      order rotated every round, after an untimed round: floor, the floor
+#      in one request (`sockfloor one`: both families with one walk of the
+#      established hash, as headroom asks; a second reference), ss -tan,
 #      `headroom --version` (starting the process: what every run pays
 #      before it looks at anything), probe and audit --interval 0 of both
 #      builds. Median wall time and
@@ -91,6 +93,7 @@ ip -n "$Q" link set lo up
 echo "bench/cost.sh: quiet namespace, $RUNS rounds"
 : >"$W/cmds"
 printf 'floor\t%s\n' "$W/sockfloor" >>"$W/cmds"
+printf 'floor one\t%s one\n' "$W/sockfloor" >>"$W/cmds"
 printf 'ss -tan\tss -tan\n' >>"$W/cmds"
 printf 'start\t%s --version\n' "$HR_BIN" >>"$W/cmds"
 for b in $builds; do
