@@ -524,7 +524,7 @@ void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s
 		 * make the kernel load the modules. */
 		hr_facts_set_missing(f, "conntrack.entries", "nf_conntrack not loaded (nothing is tracked)");
 		hr_facts_set_missing(f, "conntrack.snat.tuples", "nf_conntrack not loaded (nothing is tracked)");
-		ct_skipped(f, "nf_conntrack not loaded: nothing is tracked, no ctnetlink dump");
+		ct_skipped(f, "nf_conntrack not loaded, no ctnetlink dump");
 	} else if (live && ct_count_read(f, &count_from) == 0) {
 		/* Nothing tracked in this namespace: the dump would still walk
 		 * the whole global conntrack hash (ctnetlink_dump_table() visits
@@ -535,7 +535,7 @@ void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s
 
 		snprintf(src, sizeof(src), "%s 0 (no ctnetlink dump)", count_from);
 		hr_ct_agg_to_facts(a, f, src);
-		ct_skipped(f, "this network namespace tracks nothing (nf_conntrack_count 0): no ctnetlink dump");
+		ct_skipped(f, "nf_conntrack_count 0 in this network namespace, no ctnetlink dump");
 	} else if (live && ctnetlink_present()) {
 		n = hr_ct_dump(a, &err);
 		if (n >= 0) {

@@ -4,8 +4,8 @@
 # find the same as before where they do; sysctls are read whole.
 # 1. A namespace that tracks nothing (nf_conntrack_count 0): strace of
 #    `headroom probe` shows no NETLINK_NETFILTER socket and no ctnetlink
-#    request; the facts say the dump was skipped and why, conntrack.entries
-#    is 0; the sockets come from one sock_diag request (TCPDIAG_GETSOCK,
+#    request; the facts say the dump was skipped and why (the text output:
+#    "not tracked here"), conntrack.entries is 0; the sockets come from one sock_diag request (TCPDIAG_GETSOCK,
 #    both families).
 # 2. A NAT namespace (nftables masquerade, client ns -> NAT ns -> server ns
 #    over veth) holding 12 connections to one server port and 5 to another,
@@ -59,6 +59,9 @@ assert c["conntrack.snat.tuples"]["value"] == 0
 assert c["conntrack.top_destination"].get("absent") == "no tracked connections", c["conntrack.top_destination"]
 print("# quiet namespace: %s" % skip)
 PY
+hr_in "$Q" "$HR_BIN" probe --interval 0 >"$T/q.txt" || fail "text probe in the quiet namespace failed"
+grep -q '^  not tracked here: nf_conntrack_count 0 in this network namespace, no ctnetlink dump$' "$T/q.txt" ||
+	fail "the text probe does not say conntrack is not tracked here: $(grep -A1 '^Conntrack' "$T/q.txt")"
 
 # 2. A NAT namespace with held connections.
 C_IP=10.199.1.1 N_IP1=10.199.1.2 N_IP2=10.199.2.1 S_IP=10.199.2.2
