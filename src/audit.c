@@ -24,6 +24,9 @@ struct hr_audit {
 	struct hr_audit_opts o;
 	hr_ruleset *rs;
 	struct hr_diags d;
+	/* Live: the kernel log kept open across runs (watch's refreshes read
+	 * only what is new; the namespaces of one run read it once). */
+	hr_kmsg_log *klog;
 };
 
 /* Counts whitespace-separated fields of a value and whether all are integers. */
@@ -164,6 +167,8 @@ int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *e
 		}
 	}
 	load_rules(a);
+	if (!o->root || !*o->root)
+		a->klog = hr_kmsg_log_new(); /* NULL: each probe reads the whole log */
 	*out = a;
 	return 0;
 }
@@ -174,6 +179,7 @@ void hr_audit_free(hr_audit *a)
 		return;
 	hr_ruleset_free(a->rs);
 	hr_diags_clear(&a->d);
+	hr_kmsg_log_free(a->klog);
 	free(a);
 }
 
@@ -191,7 +197,7 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 {
 	struct hr_probe_opts po = {.root = a->o.root, .interval_s = a->o.interval_s, .progress = a->o.progress,
 				   .progress_ud = a->o.progress_ud, .no_sockets = a->o.no_sockets,
-				   .log_window_s = a->o.log_window_s};
+				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog};
 
 	return hr_probe_run(f, &po, err);
 }
@@ -415,7 +421,7 @@ int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t 
 {
 	struct hr_probe_opts po = {.interval_s = a->o.interval_s, .progress = a->o.progress,
 				   .progress_ud = a->o.progress_ud,
-				   .log_window_s = a->o.log_window_s};
+				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog};
 	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
 	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));
 	hr_facts *globals = NULL;
