@@ -11,10 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "audit-int.h"
 #include "fmt.h"
+#include "managers.h"
 #include "probe.h"
 #include "severity.h"
+#include "sysctl.h"
 #include "rules.h"
 #include "workload.h"
 
@@ -24,6 +26,8 @@ struct hr_audit {
 	struct hr_audit_opts o;
 	hr_ruleset *rs;
 	struct hr_diags d;
+	struct hr_audit_files *files; /* --assume-file, --boot (audit-files.c); NULL: none */
+	struct hr_managers *mg; /* the host's other managers: found on first use */
 	/* Live: the kernel log kept open across runs (watch's refreshes read
 	 * only what is new; the namespaces of one run read it once). */
 	hr_kmsg_log *klog;
@@ -84,8 +88,7 @@ int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err)
 	struct hr_value v;
 	const char *raw;
 	char *val;
-	bool all_int;
-	int r, n;
+	int r;
 
 	r = assume_split(kv, key, sizeof(key), &raw, err);
 	if (r < 0)
@@ -106,16 +109,25 @@ int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err)
 	val = hr_ws_normalise(raw);
 	if (!val)
 		return -ENOMEM;
-	n = count_fields(val, &all_int);
-	if (v.type == HR_V_NUM && v.nfields >= 1 && (n != v.nfields || !all_int)) {
-		hr_err_set(err, -EINVAL, "--assume %s=%s: want %d whole number%s like the current '%s'", key,
-			   val, v.nfields, v.nfields == 1 ? "" : "s", v.str ? v.str : "value");
-		free(val);
-		return -EINVAL;
-	}
-	r = hr_facts_set_sysctl(f, key, val, "--assume");
+	r = hr_audit_shape_check(&v, "--assume ", key, val, err);
+	if (r == 0)
+		r = hr_facts_set_sysctl(f, key, val, "--assume");
 	free(val);
 	return r;
+}
+
+int hr_audit_shape_check(const struct hr_value *v, const char *what, const char *key, const char *val,
+			 struct hr_err *err)
+{
+	bool all_int;
+	int n = count_fields(val, &all_int);
+
+	if (v->type == HR_V_NUM && v->nfields >= 1 && (n != v->nfields || !all_int)) {
+		hr_err_set(err, -EINVAL, "%s%s=%s: want %d whole number%s like the current '%s'", what, key, val,
+			   v->nfields, v->nfields == 1 ? "" : "s", v->str ? v->str : "value");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Loads the rules of the options into a's ruleset: the shipped directory
@@ -166,6 +178,12 @@ int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *e
 			return r;
 		}
 	}
+	if (hr_audit_files_new(o, &a->files, err) < 0) {
+		int r = err->code ? err->code : -ENOMEM;
+
+		hr_audit_free(a);
+		return r;
+	}
 	load_rules(a);
 	if (!o->root || !*o->root)
 		a->klog = hr_kmsg_log_new(); /* NULL: each probe reads the whole log */
@@ -179,6 +197,10 @@ void hr_audit_free(hr_audit *a)
 		return;
 	hr_ruleset_free(a->rs);
 	hr_diags_clear(&a->d);
+	hr_audit_files_free(a->files);
+	if (a->mg)
+		hr_managers_clear(a->mg);
+	free(a->mg);
 	hr_kmsg_log_free(a->klog);
 	free(a);
 }
@@ -202,8 +224,75 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 	return hr_probe_run(f, &po, err);
 }
 
-/* See hr_audit_declare; globals: the initial namespace's keys, or NULL. */
-static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed, struct hr_err *err)
+const struct hr_managers *hr_audit_managers(const hr_audit *a)
+{
+	hr_audit *w = (hr_audit *)a; /* found once, on first use: a cache, not state */
+	const char *root = a->o.root && *a->o.root ? a->o.root : "";
+
+	if (!w->mg) {
+		w->mg = calloc(1, sizeof(*w->mg));
+		if (!w->mg || hr_managers_detect(w->mg, root, *root ? 0 : sysconf(_SC_NPROCESSORS_ONLN)) < 0) {
+			if (w->mg)
+				hr_managers_clear(w->mg);
+			free(w->mg);
+			w->mg = NULL;
+		}
+	}
+	return w->mg;
+}
+
+/* The managers as facts: managers.count, managers.list (one sentence per
+ * manager: what it sets) and managers.owner.KEY for each key one sets. */
+static int managers_facts(const hr_audit *a, hr_facts *f)
+{
+	const struct hr_managers *ms = hr_audit_managers(a);
+	const char *src = "/proc/PID/comm, the managers' configuration (headroom-audit(8) OTHER MANAGERS)";
+	char *list = NULL;
+	size_t i, j, len = 0;
+	FILE *b;
+	int r = 0;
+
+	if (!ms)
+		return hr_facts_set_missing(f, "managers.count", "out of memory");
+	if (!ms->read)
+		return hr_facts_set_missing(f, "managers.count", ms->why_not ? ms->why_not : "not read");
+	b = open_memstream(&list, &len);
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < ms->n; i++) {
+		const struct hr_manager *m = &ms->m[i];
+
+		fprintf(b, "%s%s (%s) sets ", i ? "; " : "", m->name, m->evidence);
+		for (j = 0; j < m->nkeys; j++) /* the values: JSON managers, explain */
+			fprintf(b, "%s%s", j ? ", " : "", m->keys[j].key);
+		if (!m->nkeys)
+			fputs("no key headroom could read", b);
+		for (j = 0; j < m->nkeys && r == 0; j++) {
+			char name[512], *d = hr_managers_describe(m, &m->keys[j]);
+
+			snprintf(name, sizeof(name), "managers.owner.%s", m->keys[j].key);
+			r = d ? (hr_managers_owner(ms, m->keys[j].key, NULL) == m ? hr_facts_set_str(f, name, d, src) : 0)
+			      : -ENOMEM;
+			free(d);
+		}
+	}
+	if (ms->notes)
+		fprintf(b, "%s(%s)", ms->n ? " " : "", ms->notes);
+	if (fclose(b) != 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = hr_facts_set_num(f, "managers.count", (double)ms->n, src);
+	if (r == 0)
+		r = hr_facts_set_str(f, "managers.list", list ? list : "", src);
+	free(list);
+	return r;
+}
+
+/* The declared inputs before the files: the initial namespace's keys
+ * (globals, or NULL), the workload and --assume (each into assumed, an
+ * object, unless NULL). */
+static int declare_base(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed,
+			struct hr_err *err)
 {
 	const struct hr_audit_opts *o = &a->o;
 	size_t i;
@@ -211,6 +300,11 @@ static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json
 
 	if (globals)
 		hr_netns_copy_globals(f, globals);
+	r = managers_facts(a, f);
+	if (r < 0) {
+		hr_err_set(err, r, "the other managers: %s", hr_strerror(r));
+		return r;
+	}
 	if (o->workload) {
 		r = hr_workload_load(f, o->workload, err);
 		if (r < 0)
@@ -230,9 +324,37 @@ static int declare(const hr_audit *a, hr_facts *f, const hr_facts *globals, json
 	return 0;
 }
 
+/* The sysctl.d files over f (boot view, --assume-file), then --assume
+ * again: the command line wins. *parts as hr_audit_files_apply. */
+static int declare_files(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t **parts,
+			 struct hr_err *err)
+{
+	bool child = globals != NULL;
+	uint64_t ino;
+	size_t i;
+	int r;
+
+	if ((!a->o.root || !*a->o.root) && !child && hr_netns_self(&ino, &child) < 0)
+		child = false;
+	r = hr_audit_files_apply(a->files, a->o.root, child, f, parts);
+	if (r < 0) {
+		hr_err_set(err, r, "out of memory");
+		return r;
+	}
+	for (i = 0; i < a->o.nassume && r == 0; i++)
+		r = hr_audit_assume(f, a->o.assume[i], err);
+	return r;
+}
+
 int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_err *err)
 {
-	return declare(a, f, a->o.globals, assumed, err);
+	json_t *parts = NULL;
+	int r = declare_base(a, f, a->o.globals, assumed, err);
+
+	if (r == 0 && a->files)
+		r = declare_files(a, f, a->o.globals, &parts, err);
+	json_decref(parts);
+	return r;
 }
 
 int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_err *err)
@@ -256,40 +378,61 @@ json_t *hr_audit_explain(const hr_audit *a, const char *rule_id, const hr_facts 
 }
 
 /* Adds assumed, workload and facts to a report made by hr_audit_report. */
-static void finish_report(const struct hr_audit_opts *o, json_t *report, json_t *assumed, const hr_facts *f)
+static void finish_report(const hr_audit *a, json_t *report, json_t *assumed, const hr_facts *f)
 {
+	const struct hr_audit_opts *o = &a->o;
+	const struct hr_managers *ms = hr_audit_managers(a);
 	json_t *s = json_object_get(report, "summary");
 
+	if (ms && ms->read)
+		json_object_set_new(report, "managers", hr_managers_json(ms));
 	json_object_set(s, "assumed", assumed);
 	json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
 	json_object_set_new(report, "facts", hr_facts_to_json(f));
 }
 
+/* Declares the inputs over probed facts and evaluates them into a
+ * finished report (*report, owned): with files, the findings before them
+ * are the baseline their new critical findings are told against. globals:
+ * the initial namespace's keys for a child, or NULL. 0 or -errno (err). */
+static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t **report, struct hr_err *err)
+{
+	json_t *assumed = json_object(), *baseline = NULL, *parts = NULL;
+	int r = declare_base(a, f, globals, assumed, err);
+
+	*report = NULL;
+	if (r == 0 && a->files) {
+		baseline = hr_ruleset_evaluate(a->rs, f);
+		r = declare_files(a, f, globals, &parts, err);
+	}
+	if (r == 0) {
+		/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
+		hr_audit_facts(a, f, report, NULL);
+		if (!*report) {
+			r = -ENOMEM;
+		} else {
+			if (parts)
+				hr_audit_files_report(a->rs, f, json_object_get(baseline, "findings"), *report, parts);
+			finish_report(a, *report, assumed, f);
+		}
+	}
+	json_decref(parts);
+	json_decref(baseline);
+	json_decref(assumed);
+	return r;
+}
+
 int hr_audit_run(const hr_audit *a, json_t **report, struct hr_err *err)
 {
 	hr_facts *f = hr_facts_new();
-	json_t *assumed = json_object();
 	int r;
 
 	*report = NULL;
-	if (!f) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!f)
+		return -ENOMEM;
 	r = hr_audit_probe(a, f, err);
 	if (r == 0)
-		r = hr_audit_declare(a, f, assumed, err);
-	if (r < 0)
-		goto out;
-	/* No rules at all is reported in the summary (UNKNOWN), not as a failure. */
-	hr_audit_facts(a, f, report, NULL);
-	r = 0;
-	if (*report)
-		finish_report(&a->o, *report, assumed, f);
-	else
-		r = -ENOMEM;
-out:
-	json_decref(assumed);
+		r = evaluate(a, f, a->o.globals, report, err);
 	hr_facts_free(f);
 	return r;
 }
@@ -332,27 +475,19 @@ struct section {
 static json_t *ns_section(const hr_audit *a, const hr_facts *globals, const struct hr_netns *ns,
 			  struct hr_netns_probe *st)
 {
-	json_t *identity = hr_netns_identity(ns), *assumed, *rep = NULL, *sec;
+	json_t *identity = hr_netns_identity(ns), *rep = NULL, *sec;
 	struct hr_err e = {0};
 	int r;
 
 	if (st->error[0])
 		return failed_section(identity, st->entered ? "probe failed" : "cannot enter the namespace", st->error);
-	assumed = json_object();
-	r = declare(a, st->f, globals, assumed, &e);
-	if (r == 0)
-		hr_audit_facts(a, st->f, &rep, NULL);
-	if (!rep) {
-		json_decref(assumed);
-		return failed_section(identity, r < 0 ? "audit failed" : "out of memory",
-				      e.msg[0] ? e.msg : hr_strerror(r < 0 ? r : -ENOMEM));
-	}
+	r = evaluate(a, st->f, globals, &rep, &e);
+	if (r < 0)
+		return failed_section(identity, "audit failed", e.msg[0] ? e.msg : hr_strerror(r));
 	/* Identity first: it is what a reader of the section looks for. */
 	sec = json_pack("{s:o}", "netns", identity);
-	finish_report(&a->o, rep, assumed, st->f);
 	json_object_update(sec, rep);
 	json_decref(rep);
-	json_decref(assumed);
 	return sec;
 }
 

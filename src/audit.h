@@ -33,6 +33,11 @@ struct hr_audit_opts {
 	double log_window_s;            /* kernel log look-back; <= 0: the last hour */
 	const hr_facts *globals;        /* the initial netns's sysctls (hr_netns_globals), filling a
 					 * child's absent global keys; NULL: none */
+	const char *const *assume_files; /* --assume-file FILE: sysctl.d files applied as a what-if, in
+					  * order (later lines win), nassume_files of them */
+	size_t nassume_files;
+	bool boot;                      /* --boot: the state the next boot produces (audit-files.c) */
+	const char *config_root;        /* where --boot finds etc/sysctl.d...; NULL: root */
 };
 
 /* One audit context: made once from the options (the rules loaded and
@@ -45,7 +50,11 @@ typedef struct hr_audit hr_audit;
 
 /* Makes the context. Rule-file problems do not fail it: they are kept
  * (hr_audit_diags) and reported in every report's summary.rule_errors.
- * Returns 0, -EINVAL for a malformed --assume (err names it) or -ENOMEM. */
+ * The --assume-file files are read here, and with --boot the sysctl.d set
+ * and the kernel's defaults (hr_netns_fresh_sysctls, live system only).
+ * Returns 0, -EINVAL for a malformed --assume or a line of an
+ * --assume-file that is no assignment (err names FILE:LINE), -errno for a
+ * file that cannot be read, or -ENOMEM. */
 int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *err);
 void hr_audit_free(hr_audit *a);
 
@@ -61,12 +70,21 @@ const struct hr_diags *hr_audit_diags(const hr_audit *a);
  * (err says why). */
 int hr_audit_assume(hr_facts *f, const char *kv, struct hr_err *err);
 
+/* The host's other managers of sysctls (managers.h), found on first use
+ * (processes under the root, their configuration) and kept; NULL when out
+ * of memory. */
+struct hr_managers;
+const struct hr_managers *hr_audit_managers(const hr_audit *a);
+
 /* Probes with the context's options (root, interval, sockets, log window). */
 int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err);
 
 /* Adds what the options declare to probed facts: the initial namespace's
- * global keys, the workload file and the assumptions (each assumption
- * also into assumed, an object, unless NULL). 0 or -errno (err). */
+ * global keys, the workload file, the boot view (--boot), the
+ * --assume-file settings (each with its FILE:LINE as the source), and the
+ * assumptions last (each also into assumed, an object, unless NULL).
+ * Lines the kernel would reject are left out (the audit's report lists
+ * them). 0 or -errno (err). */
 int hr_audit_declare(const hr_audit *a, hr_facts *f, json_t *assumed, struct hr_err *err);
 
 /* Evaluates the rules over f into an owned report {findings (sorted by

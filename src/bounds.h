@@ -86,6 +86,22 @@
  * destination or listener of the facts model. */
 #define HR_WORKLOAD_MAX_ENTRIES 4096
 
+/* --- sysctl.d files (headroom-audit.8, headroom-apply.8) --- */
+
+/* One sysctl.d file (--assume-file, --sysctl-file, the boot set): the
+ * files distributions ship are a few hundred bytes to a few KiB; 1 MiB is
+ * tens of thousands of assignments (systemd-sysctl bounds one line at
+ * 1 MiB, LONG_LINE_MAX). */
+#define HR_SYSCTLD_MAX_FILE (1024 * 1024)
+/* Files of the boot set (every sysctl.d directory together): a host has
+ * a few dozen; each is read whole. */
+#define HR_SYSCTLD_MAX_FILES 4096
+
+/* What the child reading a new network namespace's sysctls sends back
+ * (netns-fresh.c): a few hundred keys of at most HR_PROBE_MAX_VALUE each
+ * in the directories read; 16 MiB is far above that. */
+#define HR_NETNS_FRESH_MAX (16 * 1024 * 1024)
+
 /* --- journal (headroom-apply.8) --- */
 
 /* One transaction journal: a few hundred bytes per key changed, so 16 MiB

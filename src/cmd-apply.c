@@ -17,6 +17,7 @@
 #include "netns.h"
 #include "render.h"
 #include "sysctl.h"
+#include "sysctld.h"
 
 #define MAX_MULTI 64
 
@@ -30,6 +31,9 @@ struct apply_args {
 	double confirm_s;
 	const char *persist_file;
 	const char *config_root;
+	const char *files[MAX_MULTI]; /* --sysctl-file, in order */
+	int nfiles;
+	bool system;                  /* --system: the boot set of sysctl.d */
 };
 
 /* Adds or replaces (by key) a setting: later sources override earlier ones. */
@@ -77,6 +81,57 @@ static int parse_set(const char *arg, struct hr_desired *s, struct hr_err *err)
 	return r;
 }
 
+/* The settings of sysctl.d files (--sysctl-file, --system) as systemd-sysctl
+ * would write them: globs expanded over this namespace's keys, a later line
+ * winning; each setting's from and where is its FILE:LINE, a '-' line is
+ * optional. Returns 0, or an exit code with the message printed. */
+static int collect_files(const struct apply_args *a, struct hr_desired **v, size_t *n, char *source,
+			 size_t srclen)
+{
+	const char *croot = a->config_root ? a->config_root : arg_root;
+	struct hr_sysctld d = {0};
+	struct hr_sysctld_set *sets = NULL;
+	struct hr_err err = {0};
+	size_t nsets = 0, i;
+	int k, r = 0;
+
+	for (k = 0; k < a->nfiles && r == 0; k++)
+		r = hr_sysctld_read(&d, a->files[k], &err);
+	if (r == 0 && a->system)
+		r = hr_sysctld_read_boot(&d, croot, &err);
+	for (i = 0; r == 0 && i < d.nproblems; i++)
+		fprintf(stderr, "headroom apply: refused (nothing written): %s: %s\n", d.problems[i].where, d.problems[i].msg);
+	if (r == 0 && d.nproblems)
+		r = -EINVAL;
+	else if (r < 0)
+		fprintf(stderr, "headroom apply: refused (nothing written): %s\n", err.msg);
+	if (r == 0)
+		r = hr_sysctld_expand(&d, arg_root, &sets, &nsets);
+	for (i = 0; r == 0 && i < nsets; i++) {
+		struct hr_desired s = {.op = HR_OP_SET, .optional = sets[i].ignore_failure};
+
+		s.key = strdup(sets[i].key);
+		s.value = hr_ws_normalise(sets[i].value);
+		s.from = strdup(sets[i].where);
+		s.where = strdup(sets[i].where);
+		if (asprintf(&s.why, "set in %s%s%s", sets[i].where, sets[i].glob ? " by the glob " : "",
+			     sets[i].glob ? sets[i].glob : "") < 0)
+			s.why = NULL;
+		if (!s.key || !s.value || !s.from || !s.where || !s.why || add_setting(v, n, &s) < 0) {
+			hr_desired_clear(&s);
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0)
+		snprintf(source + strlen(source), srclen - strlen(source), "%s%s%s%s", *source ? " + " : "",
+			 a->nfiles == 1 && !a->system ? "sysctl file " : a->nfiles ? "sysctl files" : "",
+			 a->nfiles == 1 && !a->system ? a->files[0] : "",
+			 a->system ? (a->nfiles ? " + the sysctl.d set" : "the sysctl.d set") : "");
+	hr_sysctld_set_free(sets, nsets);
+	hr_sysctld_clear(&d);
+	return r == 0 ? 0 : r == -ENOMEM ? HR_TX_FAILED : HR_TX_REFUSED;
+}
+
 /* Text rendering of the plan and (when present) the outcome. */
 static int apply_text(FILE *out, const json_t *tree)
 {
@@ -122,7 +177,8 @@ static int apply_text(FILE *out, const json_t *tree)
 	if (json_array_size(json_object_get(plan, "refusals"))) {
 		fprintf(out, "Refused (nothing written):\n");
 		json_array_foreach(json_object_get(plan, "refusals"), i, x)
-			fprintf(out, "  ! %s: %s\n", json_string_value(json_object_get(x, "key")),
+			fprintf(out, "  ! %s%s%s: %s\n", json_string_value(json_object_get(x, "where")) ?: "",
+				json_object_get(x, "where") ? ": " : "", json_string_value(json_object_get(x, "key")),
 				json_string_value(json_object_get(x, "reason")));
 	}
 	x = json_object_get(tree, "persist");
@@ -219,6 +275,11 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 		snprintf(source + strlen(source), srclen - strlen(source), "%sfixes of %zu finding setting%s",
 			 *source ? " + " : "", nf, nf == 1 ? "" : "s");
 	}
+	if (a->nfiles || a->system) {
+		r = collect_files(a, v, n, source, srclen);
+		if (r)
+			return r;
+	}
 	for (i = 0; i < a->nsets; i++) {
 		struct hr_desired s;
 
@@ -256,9 +317,13 @@ static int apply_exec(int argc, char **argv)
 		{"detailed-exitcodes", no_argument, NULL, 'e'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"netns", required_argument, NULL, 'N'},
+		{"sysctl-file", required_argument, NULL, 'y'},
+		{"system", no_argument, NULL, 'Y'},
+		{"strict-managers", no_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *netns_name = NULL;
+	bool strict_managers = false;
 	struct apply_args a = {0};
 	struct hr_vet_opts vo = {0};
 	struct hr_desired *settings = NULL;
@@ -287,6 +352,14 @@ static int apply_exec(int argc, char **argv)
 			else
 				a.allow[a.nallow++] = optarg;
 			break;
+		case 'y':
+			if (a.nfiles >= MAX_MULTI) {
+				fprintf(stderr, "headroom apply: at most %d --sysctl-file\n", MAX_MULTI);
+				return HR_EXIT_USAGE;
+			}
+			a.files[a.nfiles++] = optarg;
+			break;
+		case 'Y': a.system = true; break;
 		case 'n': a.dry_run = true; break;
 		case 'c':
 			a.confirm_s = strtod(optarg, &end);
@@ -298,6 +371,7 @@ static int apply_exec(int argc, char **argv)
 		case 'P': a.persist = true; break;
 		case 'F': a.persist_file = optarg; a.persist = true; break;
 		case 'C': a.config_root = optarg; break;
+		case 'M': strict_managers = true; break;
 		case 'S': arg_state_dir = optarg; break;
 		case 'R': arg_root = optarg; break;
 		case 'D': arg_profiles_dir = optarg; break;
@@ -323,8 +397,8 @@ static int apply_exec(int argc, char **argv)
 			return HR_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (!a.profile && !a.fix && !a.nsets)) {
-		fprintf(stderr, "headroom apply: say what to apply: --profile NAME, --fix and/or --set KEY=VALUE\n");
+	if (optind != argc || (!a.profile && !a.fix && !a.nsets && !a.nfiles && !a.system)) {
+		fprintf(stderr, "headroom apply: say what to apply: --profile NAME, --fix, --sysctl-file FILE, --system and/or --set KEY=VALUE\n");
 		return HR_EXIT_USAGE;
 	}
 	if (netns_name) {
@@ -352,6 +426,7 @@ static int apply_exec(int argc, char **argv)
 	vo.allow = a.allow;
 	vo.nallow = (size_t)a.nallow;
 	vo.whatif = true;
+	vo.strict_managers = strict_managers;
 	vo.rules_dirs = arg_rules_dirs;
 	vo.nrules_dirs = (size_t)arg_nrules_dirs;
 
@@ -453,17 +528,22 @@ static int apply_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_apply = {
 	.name = "apply",
-	.usage = "--profile NAME | --fix | --set KEY=VALUE ... [--dry-run] [--confirm S] [--persist] [--netns NAME] [options]",
+	.usage = "--profile NAME | --fix | --sysctl-file FILE | --system | --set KEY=VALUE ... [--dry-run] [--confirm S] [--persist] [--netns NAME] [options]",
 	.summary = "Plan, vet and apply sysctl settings as one transaction that can be rolled back.",
 	.help = "  --profile NAME         the settings of a profile (see 'headroom profile list')\n"
 		"  --fix                  per critical/warning finding, its first sysctl fix that resolves it\n"
-		"  --set KEY=VALUE        one setting (repeatable; overrides the profile and fixes)\n"
+		"  --sysctl-file FILE     the settings of a sysctl.d FILE (repeatable, in order; '-key' lines\n"
+		"                         are skipped when the kernel would refuse them): 'sysctl -p FILE'\n"
+		"                         as one vetted transaction\n"
+		"  --system               every sysctl.d file in systemd-sysctl's order (under --config-root)\n"
+		"  --set KEY=VALUE        one setting (repeatable; overrides the profile, fixes and files)\n"
 		"  --allow KEY            accept a dangerous value of KEY (or a what-if rule id)\n"
+		"  --strict-managers      refuse a key another manager of the host sets (kube-proxy, TuneD...)\n"
 		"  --dry-run              print the plan as a diff, write nothing\n"
 		"  --confirm SECONDS      roll back after SECONDS unless 'headroom confirm' arrives\n"
 		"  --persist              also write /etc/sysctl.d/90-headroom.conf (atomically)\n"
 		"  --persist-file PATH    persist to PATH instead (implies --persist)\n"
-		"  --config-root DIR      look for sysctl.d files under DIR (default: --root)\n"
+		"  --config-root DIR      look for sysctl.d files (--system, --persist) under DIR (default: --root)\n"
 		"  --state-dir DIR        journal directory (default /var/lib/headroom)\n"
 		"  --root DIR             act on DIR/proc/sys instead of the live kernel (tests)\n"
 		"  --netns NAME           apply inside the 'ip netns' namespace NAME; rollback enters it again\n"

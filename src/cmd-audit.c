@@ -126,6 +126,11 @@ static void print_finding(FILE *out, const json_t *fi)
 	fprintf(out, "%-8s  %s%s%s\n", hr_sev_upper(str_or(fi, "severity", NULL)), str_or(fi, "rule", "?"),
 		subject ? "  " : "", subject ? subject : "");
 	fprintf(out, "  %s\n", str_or(fi, "message", ""));
+	json_array_foreach(json_object_get(fi, "changed_by"), i, x)
+		fprintf(out, "  %s %s: %s = %s (now %s)\n", i ? "          " : "Changed by", str_or(x, "source", "?"),
+			str_or(x, "key", "?"), str_or(x, "value", "?"), str_or(x, "was", "unknown"));
+	if (json_is_true(json_object_get(fi, "new_critical")))
+		fprintf(out, "  New: not critical without the declared files\n");
 	if (json_array_size(fixes)) {
 		fprintf(out, "  Fixes, in the order to consider them:\n");
 		json_array_foreach(fixes, i, x) {
@@ -155,6 +160,90 @@ static void print_finding(FILE *out, const json_t *fi)
 			fprintf(out, "%s %s", i ? ";" : "", json_string_value(x) ? json_string_value(x) : "");
 		fputc('\n', out);
 	}
+	fputc('\n', out);
+}
+
+/* The lines of sysctl.d files the kernel would refuse, and the critical
+ * findings the files create (what: "creates" or "at boot"). */
+static void print_refused(FILE *out, const json_t *part, const char *what)
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(part, "rejected"), i, x)
+		fprintf(out, "  %s %s: %s%s = %s: %s%s\n", json_is_true(json_object_get(x, "ignored")) ? "skipped " : "REJECTED",
+			str_or(x, "where", "?"), json_is_true(json_object_get(x, "ignored")) ? "-" : "", str_or(x, "key", "?"),
+			str_or(x, "value", "?"), str_or(x, "reason", "?"),
+			json_is_true(json_object_get(x, "ignored")) ? " (its '-' prefix ignores the failure)" : "");
+	json_array_foreach(json_object_get(part, "new_critical"), i, x) {
+		const json_t *c;
+		size_t k;
+
+		fprintf(out, "  %s critical %s%s%s", what, str_or(x, "rule", "?"), json_object_get(x, "subject") ? " " : "",
+			str_or(x, "subject", ""));
+		json_array_foreach(json_object_get(x, "changed_by"), k, c)
+			fprintf(out, "%s%s", k ? ", " : " (", str_or(c, "source", "?"));
+		fprintf(out, "%s\n", json_array_size(json_object_get(x, "changed_by")) ? ")" : "");
+	}
+}
+
+/* --assume-file: what the files change, refuse and create. */
+static void print_whatif(FILE *out, const json_t *w)
+{
+	struct hr_table *t = hr_table_new(5);
+	const json_t *x;
+	size_t i;
+
+	fprintf(out, "What-if (nothing changed):");
+	json_array_foreach(json_object_get(w, "files"), i, x)
+		fprintf(out, "%s %s", i ? "," : "", json_string_value(x));
+	fputc('\n', out);
+	json_array_foreach(json_object_get(w, "settings"), i, x) {
+		const char *row[] = {str_or(x, "key", "?"), str_or(x, "was", "-"), "->", str_or(x, "value", "?"),
+				     str_or(x, "where", "?")};
+
+		hr_table_row(t, row);
+	}
+	hr_table_print(out, t, "  ", 0);
+	hr_table_free(t);
+	print_refused(out, w, "creates");
+	fputc('\n', out);
+}
+
+/* --boot: the runtime values boot changes, and what it refuses and creates. */
+static void print_boot(FILE *out, const json_t *b)
+{
+	const json_t *diffs = json_object_get(b, "differences"), *x;
+	struct hr_table *t = hr_table_new(5);
+	size_t i;
+
+	fprintf(out, "Next boot: %zu sysctl.d file%s under %s set %lld key%s; kernel defaults: %s\n",
+		json_array_size(json_object_get(b, "files")), json_array_size(json_object_get(b, "files")) == 1 ? "" : "s",
+		str_or(b, "config_root", "/"), (long long)json_integer_value(json_object_get(b, "keys_set")),
+		json_integer_value(json_object_get(b, "keys_set")) == 1 ? "" : "s",
+		json_is_string(json_object_get(b, "defaults")) ? "read in a new network namespace"
+							       : str_or(b, "defaults_unknown", "unknown"));
+	fprintf(out, "Runtime vs boot (%zu key%s differ%s)\n", json_array_size(diffs), json_array_size(diffs) == 1 ? "" : "s",
+		json_array_size(diffs) == 1 ? "s" : "");
+	json_array_foreach(diffs, i, x) {
+		char why[1200];
+		const char *row[] = {str_or(x, "key", "?"), str_or(x, "runtime", "?"), "->", str_or(x, "boot", "?"), why};
+
+		if (json_is_string(json_object_get(x, "where")))
+			snprintf(why, sizeof(why), "set by %s", str_or(x, "where", "?"));
+		else
+			snprintf(why, sizeof(why), "%s", str_or(x, "status", "?"));
+		hr_table_row(t, row);
+	}
+	hr_table_print(out, t, "  ", 0);
+	hr_table_free(t);
+	if (json_integer_value(json_object_get(b, "unknown_defaults")))
+		fprintf(out, "  %lld other key%s: no file sets them and their boot default is not known (kept as now)\n",
+			(long long)json_integer_value(json_object_get(b, "unknown_defaults")),
+			json_integer_value(json_object_get(b, "unknown_defaults")) == 1 ? "" : "s");
+	json_array_foreach(json_object_get(b, "problems"), i, x)
+		fprintf(out, "  ignored by systemd-sysctl: %s: %s\n", str_or(x, "where", "?"), str_or(x, "problem", "?"));
+	print_refused(out, b, "at boot:");
 	fputc('\n', out);
 }
 
@@ -193,6 +282,10 @@ static int audit_text(FILE *out, const json_t *tree)
 			fprintf(out, " %s=%s", k, json_string_value(v) ? json_string_value(v) : "?");
 		fprintf(out, "\n\n");
 	}
+	if (json_object_get(summary, "what_if"))
+		print_whatif(out, json_object_get(summary, "what_if"));
+	if (json_object_get(summary, "boot"))
+		print_boot(out, json_object_get(summary, "boot"));
 	print_tables(out, json_object_get(tree, "tables"));
 	{
 		/* Beyond HR_FACTS_MAX_DESTS the facts fold destinations: say so. */
@@ -408,6 +501,9 @@ static int audit_exec(int argc, char **argv)
 		{"netns", required_argument, NULL, 'n'},
 		{"pid", required_argument, NULL, 'p'},
 		{"all-netns", no_argument, NULL, 'A'},
+		{"assume-file", required_argument, NULL, 'F'},
+		{"boot", no_argument, NULL, 'B'},
+		{"config-root", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = NULL, *textfile = NULL;
@@ -469,6 +565,12 @@ static int audit_exec(int argc, char **argv)
 		case 'T':
 			textfile = optarg;
 			break;
+		case 'F':
+		case 'B':
+		case 'C':
+			if (!hr_cmd_sysctld_option("audit", c, optarg, &o))
+				return HR_AUDIT_UNKNOWN;
+			break;
 		case 'q':
 			o.progress = NULL;
 			break;
@@ -491,6 +593,10 @@ static int audit_exec(int argc, char **argv)
 		fprintf(stderr, "headroom audit: unexpected argument '%s'\n", argv[optind]);
 		return HR_AUDIT_UNKNOWN;
 	}
+	if (o.config_root && !o.boot) {
+		fprintf(stderr, "headroom audit: --config-root is where --boot reads sysctl.d; give --boot too\n");
+		return HR_AUDIT_UNKNOWN;
+	}
 	o.assume = assume;
 	o.rule_dirs = arg_rules_dirs;
 	o.nrule_dirs = (size_t)arg_nrules_dirs;
@@ -503,6 +609,11 @@ static int audit_exec(int argc, char **argv)
 
 		if (*o.root) {
 			fprintf(stderr, "headroom audit: --root audits a captured tree; it cannot be combined with --netns, --pid or --all-netns\n");
+			return HR_AUDIT_UNKNOWN;
+		}
+		/* sysctl.d sets the initial namespace at boot; a namespace does not outlive a reboot. */
+		if (o.boot) {
+			fprintf(stderr, "headroom audit: --boot audits this namespace's next boot; it cannot be combined with --netns, --pid or --all-netns\n");
 			return HR_AUDIT_UNKNOWN;
 		}
 		bool listed;
@@ -550,13 +661,19 @@ static int audit_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
-	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--rules DIR]... "
+	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--assume-file FILE]... [--boot [--config-root DIR]] [--rules DIR]... "
 		 "[--interval S] [--log-window S] [--netns NAME | --pid PID]... [--all-netns] "
 		 "[--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
 		"  --assume KEY=VALUE  what-if: evaluate as if the sysctl had this value (repeatable)\n"
+		"  --assume-file FILE  what-if: as if the sysctl.d FILE were applied (repeatable, in order);\n"
+		"                      findings name the FILE:LINE they depend on; a line the kernel would\n"
+		"                      reject makes the audit CRITICAL\n"
+		"  --boot              audit the state the next boot produces: the sysctl.d files in\n"
+		"                      systemd-sysctl order over today's values, with 'runtime vs boot'\n"
+		"  --config-root DIR   --boot reads DIR/etc/sysctl.d, DIR/run/sysctl.d, ... (default: --root or /)\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
 		"  --interval S        sample counters over S seconds for rates (0: one sample)\n"

@@ -216,6 +216,9 @@ static int explain_exec(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"no-sockets", no_argument, NULL, 'S'},
 		{"workload", required_argument, NULL, 'w'},
+		{"assume-file", required_argument, NULL, 'F'},
+		{"boot", no_argument, NULL, 'B'},
+		{"config-root", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *assumes[64], *subject = NULL;
@@ -245,6 +248,12 @@ static int explain_exec(int argc, char **argv)
 				return HR_EXIT_USAGE;
 			}
 			assumes[nassume++] = optarg;
+			break;
+		case 'F':
+		case 'B':
+		case 'C':
+			if (!hr_cmd_sysctld_option("explain", c, optarg, &o))
+				return HR_EXIT_USAGE;
 			break;
 		case 's':
 			subject = optarg;
@@ -313,7 +322,8 @@ static int explain_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_explain = {
 	.name = "explain",
-	.usage = "RULE [--root DIR] [--workload FILE] [--rules DIR]... [--assume KEY=VALUE]... [--subject S] "
+	.usage = "RULE [--root DIR] [--workload FILE] [--rules DIR]... [--assume KEY=VALUE]... [--assume-file FILE]... "
+		 "[--boot [--config-root DIR]] [--subject S] "
 		 "[--format FMT]",
 	.summary = "Show how a rule reaches its verdict: every formula with the current values.",
 	.help = "  --root DIR            read a captured tree instead of the live system\n"
@@ -321,6 +331,10 @@ const struct hr_cmd hr_cmd_explain = {
 		"  --no-default-rules    do not load the shipped rules directory\n"
 		"  --assume KEY=VALUE    take this value for a fact (repeatable), e.g.\n"
 		"                        --assume net.ipv4.tcp_tw_reuse=1\n"
+		"  --assume-file FILE    take the settings of a sysctl.d FILE (repeatable); the\n"
+		"                        sources name each one's FILE:LINE\n"
+		"  --boot                the values the next boot sets (sysctl.d, headroom-audit(8))\n"
+		"  --config-root DIR     where --boot finds etc/sysctl.d, run/sysctl.d, ...\n"
 		"  --workload FILE       declare load to expect (headroom-audit(8)), e.g. a\n"
 		"                        destination's connection rate before any traffic\n"
 		"  --subject S           only this subject of a for_each rule (\"10.0.0.2:5774\")\n"

@@ -598,9 +598,11 @@ static int watch_exec(int argc, char **argv)
 		{"top", required_argument, NULL, 't'},
 		{"rules", required_argument, NULL, 'R'},
 		{"no-default-rules", no_argument, NULL, 'N'},
+		{"assume-file", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	struct watch *w = calloc(1, sizeof(*w));
+	struct hr_audit_opts files = {0}; /* --assume-file */
 	struct hr_err err = {0};
 	size_t top = HR_WATCH_DEFAULT_DESTS;
 	bool lines;
@@ -652,6 +654,10 @@ static int watch_exec(int argc, char **argv)
 		case 'N':
 			w->no_default_rules = true;
 			break;
+		case 'F':
+			if (!hr_cmd_sysctld_option("watch", c, optarg, &files))
+				goto out;
+			break;
 		default:
 			hr_cmd_usage(stderr, &hr_cmd_watch);
 			goto out;
@@ -683,7 +689,9 @@ static int watch_exec(int argc, char **argv)
 					  .rule_dirs = w->rule_dirs,
 					  .nrule_dirs = w->nrule_dirs,
 					  .no_default_rules = w->no_default_rules,
-					  .globals = w->globals};
+					  .globals = w->globals,
+					  .assume_files = files.assume_files,
+					  .nassume_files = files.nassume_files};
 
 		if (hr_audit_new(&o, &w->audit, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);
@@ -703,7 +711,7 @@ out:
 
 const struct hr_cmd hr_cmd_watch = {
 	.name = "watch",
-	.usage = "[--interval S] [--netns NAME] [--once | --count N] [--top N] [--rules DIR]...",
+	.usage = "[--interval S] [--netns NAME] [--once | --count N] [--top N] [--rules DIR]... [--assume-file FILE]...",
 	.summary = "Live view: the audit redrawn every S seconds, with what moved since the last refresh.",
 	.help = "  --interval S        seconds between refreshes, also the counter interval (default 1, min 0.01)\n"
 		"  --netns NAME        watch the network namespace NAME (ip netns) instead of this one\n"
@@ -712,6 +720,7 @@ const struct hr_cmd hr_cmd_watch = {
 		"  --top N             destinations followed between refreshes (default 8, at most 32)\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
 		"  --no-default-rules  do not load the shipped rules\n"
+		"  --assume-file FILE  watch as if the sysctl.d FILE were applied (repeatable; headroom-audit(8))\n"
 		"On a terminal: full screen, q quits (exit 0). Piped, --once or --count: one line per refresh;\n"
 		"exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN from the last refresh.\n",
 	.exec = watch_exec,

@@ -48,6 +48,15 @@ bool hr_cmd_parse_interval(const char *cmd, const char *s, double *out);
 bool hr_cmd_parse_log_window(const char *cmd, const char *s, double *out);
 /* Adds a --rules directory; false (message printed) when there are too many (main.c). */
 bool hr_cmd_add_rules_dir(const char *dir);
+/* --assume-file FILE of audit, explain and watch (in order). */
+#define HR_MAX_ASSUME_FILES 64
+extern const char *arg_assume_files[HR_MAX_ASSUME_FILES];
+extern size_t arg_nassume_files;
+struct hr_audit_opts;
+/* Takes one of the sysctl.d options of an audit into o: c is 'F'
+ * (--assume-file FILE, repeatable), 'B' (--boot) or 'C' (--config-root DIR).
+ * false (message printed, naming cmd) when there are too many files. */
+bool hr_cmd_sysctld_option(const char *cmd, int c, const char *arg, struct hr_audit_opts *o);
 
 extern const struct hr_cmd hr_cmd_probe, hr_cmd_snapshot, hr_cmd_audit, hr_cmd_explain,
 	hr_cmd_rules, hr_cmd_profile, hr_cmd_apply, hr_cmd_confirm, hr_cmd_rollback,

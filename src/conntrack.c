@@ -65,7 +65,7 @@ struct hr_ct_agg {
 	struct dest_tuple *dst;
 	size_t nnat, ndst, capnat, capdst;
 	uint64_t entries, snat_entries, nat_folded, dst_folded;
-	uint64_t by_proto_tcp, by_proto_udp, by_proto_other;
+	uint64_t by_proto_tcp, by_proto_udp, by_proto_other, by_dns;
 };
 
 hr_ct_agg *hr_ct_agg_new(size_t max_tuples, double tw_timeout_s)
@@ -215,7 +215,7 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	if (e->proto == IPPROTO_TCP)
 		a->by_proto_tcp++;
 	else if (e->proto == IPPROTO_UDP)
-		a->by_proto_udp++;
+		a->by_proto_udp++, a->by_dns += e->odport == 53;
 	else
 		a->by_proto_other++;
 	if (slots)
@@ -409,6 +409,7 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 	hr_facts_set_num(f, "conntrack.entries", (double)a->entries, source);
 	hr_facts_set_num(f, "conntrack.entries_tcp", (double)a->by_proto_tcp, source);
 	hr_facts_set_num(f, "conntrack.entries_udp", (double)a->by_proto_udp, source);
+	hr_facts_set_num(f, "conntrack.entries_dns", (double)a->by_dns, source);
 	hr_facts_set_num(f, "conntrack.destinations", (double)a->ndst, source);
 	hr_facts_set_num(f, "conntrack.destinations_folded_entries", (double)a->dst_folded, source);
 	hr_facts_set_num(f, "conntrack.tuples_max", (double)a->max, source);

@@ -14,7 +14,7 @@
 /* The namespaces of fact names (facts.h). */
 static const char *const known_prefixes[] = {
 	"net.", "kernel.", "snmp.", "netstat.", "sockstat.", "rate.", "slab.",
-	"sockets.", "ports.", "workload.", "probe.", "conntrack.", NULL,
+	"sockets.", "ports.", "workload.", "probe.", "conntrack.", "managers.", "resolv.", NULL,
 };
 
 /* See facts.h: a name in one of those namespaces. */

@@ -283,6 +283,35 @@ size_t hr_facts_fill_sysctls(hr_facts *dst, const hr_facts *src, bool (*want)(co
 	return n;
 }
 
+int hr_facts_sysctl(const hr_facts *f, const char *key, const char **raw, const char **missing,
+		    const char **source)
+{
+	const struct entry *e = hr_facts_ent_find(f, key);
+
+	if (!e || !e->is_sysctl)
+		return -ENOENT;
+	*raw = e->raw;
+	*missing = e->missing;
+	if (source)
+		*source = e->source;
+	return 0;
+}
+
+int hr_facts_each_sysctl(const hr_facts *f,
+			 int (*fn)(void *ud, const char *key, const char *raw, const char *source), void *ud)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < f->capents; i++) {
+		const struct entry *e = &f->ents[i];
+
+		if (e->name && e->is_sysctl && !e->missing && e->raw && (r = fn(ud, e->name, e->raw, e->source)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason)
 {
 	struct entry *e = ent_fresh(f, key);

@@ -112,6 +112,16 @@ int hr_facts_set_sysctl(hr_facts *f, const char *key, const char *raw, const cha
  * how many were copied. */
 size_t hr_facts_fill_sysctls(hr_facts *dst, const hr_facts *src, bool (*want)(const char *key),
 			     const char *note);
+/* A recorded sysctl: its raw text (NULL when absent) or why it is absent
+ * (*missing), and its source (optional). 0, or -ENOENT when the probe never
+ * recorded the key (it was outside the directories read). Borrowed. */
+int hr_facts_sysctl(const hr_facts *f, const char *key, const char **raw, const char **missing,
+		    const char **source);
+/* Calls fn for every sysctl with a value (not the absent ones), in no
+ * particular order, until fn returns non-zero (then returned). The model
+ * must not be changed meanwhile. */
+int hr_facts_each_sysctl(const hr_facts *f,
+			 int (*fn)(void *ud, const char *key, const char *raw, const char *source), void *ud);
 /* Records that a sysctl is absent, with the reason ("absent on this kernel"). */
 int hr_facts_set_sysctl_absent(hr_facts *f, const char *key, const char *reason);
 /* Records a numeric fact: counters "snmp.Tcp.ActiveOpens", "netstat.TcpExt.ListenOverflows",

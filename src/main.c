@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cmd.h"
 
 const char *arg_rules_dirs[HR_MAX_RULE_DIRS];
@@ -69,6 +70,30 @@ bool hr_cmd_add_rules_dir(const char *dir)
 	}
 	arg_rules_dirs[arg_nrules_dirs++] = dir;
 	return true;
+}
+
+const char *arg_assume_files[HR_MAX_ASSUME_FILES];
+size_t arg_nassume_files;
+
+bool hr_cmd_sysctld_option(const char *cmd, int c, const char *arg, struct hr_audit_opts *o)
+{
+	switch (c) {
+	case 'F':
+		if (arg_nassume_files >= HR_MAX_ASSUME_FILES) {
+			fprintf(stderr, "headroom %s: at most %d --assume-file\n", cmd, HR_MAX_ASSUME_FILES);
+			return false;
+		}
+		arg_assume_files[arg_nassume_files++] = arg;
+		o->assume_files = arg_assume_files;
+		o->nassume_files = arg_nassume_files;
+		return true;
+	case 'B':
+		o->boot = true;
+		return true;
+	default:
+		o->config_root = arg;
+		return true;
+	}
 }
 
 static void list_commands(FILE *f)

@@ -486,7 +486,7 @@ static bool global_net_key(const char *key)
 
 size_t hr_netns_copy_globals(hr_facts *f, const hr_facts *g)
 {
-	return g ? hr_facts_fill_sysctls(f, g, global_net_key, "initial network namespace: a global key") : 0;
+	return g ? hr_facts_fill_sysctls(f, g, global_net_key, HR_NETNS_GLOBAL_NOTE) : 0;
 }
 
 int hr_netns_globals(const struct hr_netns_list *l, hr_facts **out, struct hr_err *err)

@@ -119,7 +119,8 @@ int hr_netns_globals(const struct hr_netns_list *l, hr_facts **out, struct hr_er
 
 /* Sets in f every global net.* key of g (hr_netns_globals; NULL: none)
  * that f lacks, facts to facts, with the source marked as the initial
- * namespace's. Returns how many. */
+ * namespace's ("SOURCE (" HR_NETNS_GLOBAL_NOTE ")"). Returns how many. */
+#define HR_NETNS_GLOBAL_NOTE "initial network namespace: a global key"
 size_t hr_netns_copy_globals(hr_facts *f, const hr_facts *g);
 
 /* Calls fn inside each namespace of l in order (enter_err: 0, or the
@@ -146,5 +147,18 @@ struct hr_netns_probe {
 int hr_netns_probe_all(const struct hr_netns_list *l, const struct hr_probe_opts *po, struct hr_netns_probe *out,
 		       struct hr_err *err);
 void hr_netns_probe_clear(struct hr_netns_probe *v, size_t n);
+
+/* The values a new network namespace starts with, which for a key per
+ * namespace are the kernel's defaults (what it has at boot before any
+ * sysctl.d file): a child process unshares a network namespace and reads
+ * every writable top-level key of dirs (absolute /proc/sys paths) and each
+ * of keys (dotted); secrets are never read. Sets each in out as a sysctl
+ * with source, except the keys a new namespace does not take from the
+ * kernel's defaults (global keys; those copied from the initial namespace
+ * at creation: tcp_rmem, tcp_wmem, the congestion control, the conf.*
+ * trees per net.core.devconf_inherit_init_net). Returns how many were set,
+ * or -errno (-EPERM: no CAP_SYS_ADMIN to make a namespace) with err. */
+int hr_netns_fresh_sysctls(const char *const *dirs, const char *const *keys, size_t nkeys, hr_facts *out,
+			   const char *source, struct hr_err *err);
 
 #endif

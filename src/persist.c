@@ -15,6 +15,7 @@
 
 #include "persist.h"
 #include "sysctl.h"
+#include "sysctld.h"
 
 /* Parses one sysctl.d line into key and value (in place); false for
  * comments and blanks. A leading '-' (systemd: ignore failure) is dropped. */
@@ -165,74 +166,16 @@ sync_dir:
 	return r;
 }
 
-/* systemd's CONF_PATHS("sysctl.d"), highest priority first. */
-static const char *const sysctl_dirs[] = {
-	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
-};
-
-/* qsort comparator of [basename, path] pairs by basename (systemd's order). */
-static int cmp_base(const void *a, const void *b)
-{
-	const char *x = json_string_value(json_array_get(*(json_t *const *)a, 0));
-	const char *y = json_string_value(json_array_get(*(json_t *const *)b, 0));
-
-	return strcmp(x, y);
-}
-
 json_t *hr_persist_files(const char *config_root)
 {
-	json_t *seen = json_object(), *list = json_array(), *out = json_array(), **v, *x;
+	json_t *out = hr_sysctld_files(config_root);
 	char path[PATH_MAX];
-	const char *base;
-	size_t i, n;
 	struct stat st;
 
-	for (i = 0; i < HR_ARRAY_SIZE(sysctl_dirs); i++) {
-		DIR *d;
-		struct dirent *de;
-
-		hr_path_at(path, sizeof(path), config_root, sysctl_dirs[i]);
-		d = opendir(path);
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			size_t len = strlen(de->d_name);
-			char full[2 * PATH_MAX];
-
-			if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") || json_object_get(seen, de->d_name))
-				continue;
-			snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
-			json_object_set_new(seen, de->d_name, json_string(full));
-		}
-		closedir(d);
-	}
-	json_object_foreach(seen, base, x)
-		json_array_append_new(list, json_pack("[s, O]", base, x));
-	n = json_array_size(list);
-	v = calloc(n ? n : 1, sizeof(*v));
-	for (i = 0; v && i < n; i++)
-		v[i] = json_array_get(list, i);
-	if (v && n)
-		qsort(v, n, sizeof(*v), cmp_base);
-	for (i = 0; v && i < n; i++) {
-		const char *full = json_string_value(json_array_get(v[i], 1));
-		char target[PATH_MAX];
-		ssize_t k = readlink(full, target, sizeof(target) - 1);
-
-		/* A symlink to /dev/null masks the file (systemd conf-files). */
-		if (k > 0) {
-			target[k] = '\0';
-			if (!strcmp(target, "/dev/null"))
-				continue;
-		}
-		json_array_append_new(out, json_string(full));
-	}
-	free(v);
+	/* procps' sysctl --system reads /etc/sysctl.conf last. */
 	hr_path_at(path, sizeof(path), config_root, "/etc/sysctl.conf");
-	if (stat(path, &st) == 0)
+	if (out && stat(path, &st) == 0)
 		json_array_append_new(out, json_string(path));
-	json_decref(seen);
-	json_decref(list);
 	return out;
 }
 

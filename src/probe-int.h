@@ -9,6 +9,7 @@
  *   probe-kernel.c    kernel identity (osrelease, boot_id) and the TIME_WAIT slab
  *   probe-sockets.c   sockets: sock_diag live, /proc/net/tcp{,6} of a tree
  *   probe-clock.c     when each source was read (live stamps, a tree's headroom/clock)
+ *   probe-resolv.c    the resolver configuration (/etc/resolv.conf)
  *
  * Every file includes this header and no other probe file's. Only probe.c
  * calls the readers; the readers call probe-io.c and the facts setters
@@ -30,6 +31,7 @@
 #define F_TCP "/proc/net/tcp"
 #define F_TCP6 "/proc/net/tcp6"
 #define F_SLAB "/sys/kernel/slab/tw_sock_TCP/object_size"
+#define F_RESOLV "/etc/resolv.conf"
 
 /* Sysctl values and counter files are small: the bound and its reason are
  * HR_PROBE_MAX_VALUE's (bounds.h). */
@@ -91,6 +93,8 @@ void hr_probe_counters(struct run *r, struct sample *s);
 void hr_probe_sysctls(struct run *r);
 /* probe-kernel.c: kernel.osrelease, kernel.boot_id, the TIME_WAIT slab size. */
 void hr_probe_kernel(struct run *r);
+/* probe-resolv.c: /etc/resolv.conf's nameservers and options. */
+void hr_probe_resolv(struct run *r);
 /* probe-sockets.c: sockets of a captured tree; label gets the source name. */
 void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz);
 /* probe-sockets.c: sockets of the live system via sock_diag. */

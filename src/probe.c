@@ -21,7 +21,7 @@
 #include "probe-int.h"
 
 const char *const hr_probe_files[] = {
-	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_TCP, F_TCP6, F_SLAB, NULL,
+	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_TCP, F_TCP6, F_SLAB, F_RESOLV, NULL,
 };
 
 const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
@@ -156,6 +156,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	hr_probe_stamp(&r, HR_SRC_SYSCTLS);
 	hr_probe_sysctls(&r);
 	hr_probe_kernel(&r);
+	hr_probe_resolv(&r);
 
 	label[0] = '\0';
 	if (!o || !o->no_sockets) {

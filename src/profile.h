@@ -20,6 +20,8 @@ struct hr_desired {
 	char *from;   /* profile name, "--set", or "fix RULE (SUBJECT)" */
 	char *where;  /* "profiles/web-server.yaml:12:5" or NULL */
 	char *overrides; /* after resolve: the profile whose value this one replaced, or NULL */
+	bool optional;   /* a sysctl.d line with '-': a key the kernel would refuse (absent,
+			  * read-only, out of range) is skipped with a note instead */
 };
 
 struct hr_profile {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "render.h"
 #include "severity.h"
 
@@ -319,6 +320,14 @@ static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, 
 	prom_rule_metrics(out, parts, nparts);
 }
 
+/* No report (audit not possible): when this was said, so a stale textfile
+ * and an UNKNOWN one are told apart (headroom:audit_age_seconds). */
+static void prom_now(FILE *out)
+{
+	prom_header(out, "headroom_audit_timestamp_seconds", "gauge", "When the audit's report was made (Unix time)");
+	fprintf(out, "headroom_audit_timestamp_seconds %.3f\n", hr_stamp_now().real);
+}
+
 int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 {
 	struct prom_part part = {report, ""};
@@ -332,8 +341,10 @@ int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 	prom_header(out, "headroom_audit_duration_seconds", "gauge",
 		    "Wall-clock time of the audit: probe, counter interval and rules");
 	fprintf(out, "headroom_audit_duration_seconds %.6f\n", duration_s);
-	if (!report)
+	if (!report) {
+		prom_now(out);
 		return ferror(out) ? -EIO : 0;
+	}
 	prom_parts(out, &part, 1, false);
 	return ferror(out) ? -EIO : 0;
 }
@@ -401,8 +412,10 @@ int hr_render_prometheus_netns(FILE *out, const json_t *report, double duration_
 	prom_header(out, "headroom_audit_duration_seconds", "gauge",
 		    "Wall-clock time of the audit: probe, counter interval and rules");
 	fprintf(out, "headroom_audit_duration_seconds %.6f\n", duration_s);
-	if (!report)
+	if (!report) {
+		prom_now(out);
 		goto out;
+	}
 	prom_header(out, "headroom_host_namespaces", "gauge", "Network namespaces audited");
 	fprintf(out, "headroom_host_namespaces %zu\n", n);
 	json_array_foreach(nss, i, sec) {

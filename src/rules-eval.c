@@ -179,7 +179,7 @@ static void fill_tmpl(struct evst *st, const struct tmpl *t, enum where in, char
 	buf[0] = '\0';
 	for (i = 0; i < t->n; i++) {
 		struct hr_xval v;
-		char tmp[256];
+		char tmp[2048]; /* a placeholder may be as long as the message */
 
 		if (t->p[i].lit) {
 			bput(buf, n, &len, t->p[i].lit);

@@ -140,6 +140,18 @@ static bool collect_expr(hr_ruleset *rs, struct rule *r, const hr_expr *e, struc
 	return true;
 }
 
+/* The names a rule reads (an owned object name -> kind), through derived values. */
+static json_t *rule_names(const hr_ruleset *rs, const struct rule *r)
+{
+	struct collect c = {.rs = rs, .names = json_object()};
+
+	c.seen = calloc(rs->nder + 1, sizeof(bool));
+	if (!r->broken && c.names && c.seen)
+		hr_rules_each_expr((hr_ruleset *)rs, (struct rule *)r, (struct hr_diags *)(void *)&c, collect_expr);
+	free(c.seen);
+	return c.names;
+}
+
 /* The value and source of one fact (or item field of the current subject). */
 static json_t *source_json(struct evst *st, const char *name, bool item)
 {
@@ -263,9 +275,8 @@ json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, co
 				   const char *subject, struct hr_err *err)
 {
 	const struct rule *r;
-	struct collect c;
 	struct evst st;
-	json_t *o, *subjects, *sources, *kind;
+	json_t *o, *subjects, *sources, *kind, *names;
 	const char *key;
 	size_t n, i;
 	char where[1200];
@@ -294,12 +305,7 @@ json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, co
 	json_object_set_new(o, "definition", definition_json(r));
 	json_object_set_new(o, "references", hr_rules_refs_json(r));
 
-	c.rs = rs;
-	c.names = json_object();
-	c.seen = calloc(rs->nder + 1, sizeof(bool));
-	if (!r->broken && c.seen)
-		hr_rules_each_expr((hr_ruleset *)rs, (struct rule *)r, (struct hr_diags *)(void *)&c, collect_expr);
-	free(c.seen);
+	names = rule_names(rs, r);
 
 	subjects = json_array();
 	hr_rules_rule_begin(&st, r);
@@ -316,19 +322,37 @@ json_t *hr_ruleset_explain_subject(const hr_ruleset *rs, const char *rule_id, co
 			if (subject && r->coll >= 0 &&
 			    strcmp(hr_rules_item_subject(rs, f, r->coll, i), subject))
 				continue;
-			json_array_append_new(subjects, explain_subject(&st, r, c.names));
+			json_array_append_new(subjects, explain_subject(&st, r, names));
 		}
 	}
 	hr_rules_rule_end(&st);
 	json_object_set_new(o, "subjects", subjects);
 	sources = json_array();
-	json_object_foreach(c.names, key, kind)
+	json_object_foreach(names, key, kind)
 		if (json_integer_value(kind) == K_FACT || json_integer_value(kind) == K_KERNEL)
 			json_array_append_new(sources, source_json(&st, key, false));
 	json_object_set_new(o, "sources", sources);
-	json_decref(c.names);
+	json_decref(names);
 	hr_rules_evst_done(&st);
 	return o;
+}
+
+json_t *hr_ruleset_rule_facts(const hr_ruleset *rs, const char *rule_id)
+{
+	const struct rule *r;
+	json_t *out = json_array(), *names, *kind;
+	const char *key;
+
+	hr_rules_ensure_checked(rs);
+	r = hr_rules_find_rule(rs, rule_id);
+	if (!r || !out)
+		return out;
+	names = rule_names(rs, r);
+	json_object_foreach(names, key, kind)
+		if (json_integer_value(kind) == K_FACT)
+			json_array_append_new(out, json_string(key));
+	json_decref(names);
+	return out;
 }
 
 json_t *hr_ruleset_explain(const hr_ruleset *rs, const char *rule_id, const hr_facts *f,

@@ -104,6 +104,12 @@ struct hr_eval_opts {
  * as read-only (deep-copy before editing). */
 json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const struct hr_eval_opts *o);
 
+/* The facts a rule reads (through the derived values it uses), as an
+ * owned array of names ("net.ipv4.ip_local_port_range", "ports.usable"):
+ * empty for an unknown or broken rule. What an audit uses to say which
+ * declared input a finding depends on. */
+json_t *hr_ruleset_rule_facts(const hr_ruleset *rs, const char *rule_id);
+
 /* The explanation of one rule: its definition, each let/severity formula
  * with the current values filled in (per subject), and its sources.
  * Owned object, or NULL when no such rule (then *err is set). */

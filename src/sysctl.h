@@ -49,6 +49,16 @@ int hr_sysctl_value_check(const char *key, const char *value, struct hr_err *err
  * the key and the step. */
 int hr_sysctl_write(const char *root, const char *key, const char *value, struct hr_err *err);
 
+/* Checks a value against the kernel's accepted range for known keys
+ * (sysctl-range.c: integer bounds, vector arity, port range order and its
+ * floor ip_unprivileged_port_start, read under root). 0, or
+ * -EINVAL/-ERANGE with err naming the key and the bound. Unknown keys pass. */
+int hr_sysctl_range(const char *root, const char *key, const char *value, struct hr_err *err);
+
+/* Splits a value into at most max integer fields (spaces or tabs between
+ * them). The count, or -EINVAL (not integers, or too many), -ENOMEM. */
+int hr_sysctl_int_fields(const char *value, int64_t *f, int max);
+
 /* True when two values are equal after whitespace normalisation. */
 bool hr_sysctl_equal(const char *a, const char *b);
 

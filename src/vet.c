@@ -14,124 +14,8 @@
 #include "rules.h"
 #include "sysctl.h"
 #include "severity.h"
+#include "managers.h"
 #include "vet.h"
-
-/* Integer bounds of known keys, per field (net/ipv4/sysctl_net_ipv4.c,
- * net/core/sysctl_net_core.c, include/net/tcp.h). A stricter bound than
- * the kernel's is marked "headroom". */
-struct range {
-	const char *key;
-	int nfields;
-	int64_t min, max;
-	const char *src;
-};
-
-static const struct range ranges[] = {
-	{"net.ipv4.tcp_tw_reuse", 1, 0, 2, "0 off, 1 on, 2 loopback only (proc_dou8vec_minmax)"},
-	{"net.ipv4.tcp_tw_reuse_delay", 1, 1, 60000, "ms, 1..60000 (6.14+)"},
-	{"net.ipv4.tcp_timestamps", 1, 0, 2, "0, 1, 2 (no random offset)"},
-	{"net.ipv4.tcp_syncookies", 1, 0, 2, "0 off, 1 on overflow, 2 always"},
-	{"net.ipv4.tcp_abort_on_overflow", 1, 0, 1, "boolean"},
-	{"net.ipv4.tcp_retries1", 1, 0, 255, "u8"},
-	{"net.ipv4.tcp_retries2", 1, 0, 255, "u8"},
-	{"net.ipv4.tcp_orphan_retries", 1, 0, 255, "u8"},
-	{"net.ipv4.tcp_syn_retries", 1, 1, 127, "1..MAX_TCP_SYNCNT (127)"},
-	{"net.ipv4.tcp_synack_retries", 1, 0, 255, "u8"},
-	{"net.ipv4.tcp_fin_timeout", 1, 1, INT_MAX / 1000, "seconds (jiffies, HZ <= 1000)"},
-	{"net.ipv4.tcp_keepalive_time", 1, 1, 32767, "headroom: MAX_TCP_KEEPIDLE (32767 s)"},
-	{"net.ipv4.tcp_keepalive_intvl", 1, 1, 32767, "headroom: MAX_TCP_KEEPINTVL (32767 s)"},
-	{"net.ipv4.tcp_keepalive_probes", 1, 1, 127, "headroom: MAX_TCP_KEEPCNT (127)"},
-	{"net.ipv4.tcp_max_tw_buckets", 1, 0, INT_MAX, "int >= 0"},
-	{"net.ipv4.tcp_max_syn_backlog", 1, 0, INT_MAX, "int >= 0"},
-	{"net.ipv4.tcp_slow_start_after_idle", 1, 0, 1, "boolean"},
-	{"net.ipv4.tcp_mtu_probing", 1, 0, 2, "0, 1, 2"},
-	{"net.ipv4.tcp_sack", 1, 0, 1, "boolean"},
-	{"net.ipv4.tcp_window_scaling", 1, 0, 1, "boolean"},
-	{"net.ipv4.tcp_notsent_lowat", 1, 0, UINT_MAX, "unsigned int"},
-	{"net.ipv4.tcp_rmem", 3, 1, INT_MAX, "min default max, each >= 1"},
-	{"net.ipv4.tcp_wmem", 3, 1, INT_MAX, "min default max, each >= 1"},
-	{"net.ipv4.tcp_mem", 3, 0, LONG_MAX, "pages: low pressure high"},
-	{"net.ipv4.ip_local_port_range", 2, 1, 65535, "low high, 1..65535"},
-	{"net.ipv4.ip_unprivileged_port_start", 1, 0, 65535, "0..65535"},
-	{"net.ipv4.ip_forward", 1, 0, 1, "boolean"},
-	{"net.core.somaxconn", 1, 0, INT_MAX, "int >= 0"},
-	{"net.core.netdev_max_backlog", 1, 0, INT_MAX, "int >= 0"},
-	{"net.core.rmem_max", 1, 0, INT_MAX, "int >= 0"},
-	{"net.core.wmem_max", 1, 0, INT_MAX, "int >= 0"},
-	{"net.netfilter.nf_conntrack_max", 1, 0, INT_MAX, "int >= 0"},
-	{"net.netfilter.nf_conntrack_tcp_timeout_established", 1, 0, INT_MAX / 1000, "seconds"},
-	{"net.netfilter.nf_conntrack_tcp_timeout_time_wait", 1, 0, INT_MAX / 1000, "seconds"},
-	{"net.netfilter.nf_conntrack_tcp_timeout_close_wait", 1, 0, INT_MAX / 1000, "seconds"},
-	{"net.netfilter.nf_conntrack_tcp_timeout_fin_wait", 1, 0, INT_MAX / 1000, "seconds"},
-	{"vm.overcommit_memory", 1, 0, 2, "0, 1, 2"},
-	{"vm.swappiness", 1, 0, 200, "0..200 (5.8+)"},
-	{"kernel.panic_on_oops", 1, 0, 1, "boolean"},
-};
-
-/* Splits a value into integer fields; returns the count or -EINVAL. */
-static int int_fields(const char *value, int64_t *f, int max)
-{
-	char *copy = strdup(value), *tok, *save = NULL;
-	int n = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		if (n >= max || hr_parse_i64(tok, &f[n]) < 0) {
-			free(copy);
-			return -EINVAL;
-		}
-		n++;
-	}
-	free(copy);
-	return n;
-}
-
-int hr_vet_range(const char *root, const char *key, const char *value, struct hr_err *err)
-{
-	int64_t f[8];
-	size_t i;
-	int n, k;
-
-	for (i = 0; i < HR_ARRAY_SIZE(ranges); i++)
-		if (!strcmp(ranges[i].key, key))
-			break;
-	if (i == HR_ARRAY_SIZE(ranges))
-		return 0;
-	n = int_fields(value, f, 8);
-	if (n < 0 || n != ranges[i].nfields) {
-		hr_err_set(err, -EINVAL, "%s: '%s' is not %d integer%s (%s)", key, value,
-			   ranges[i].nfields, ranges[i].nfields > 1 ? "s" : "", ranges[i].src);
-		return -EINVAL;
-	}
-	for (k = 0; k < n; k++)
-		if (f[k] < ranges[i].min || f[k] > ranges[i].max) {
-			hr_err_set(err, -ERANGE, "%s: %lld is outside %lld..%lld (%s)", key, (long long)f[k],
-				   (long long)ranges[i].min, (long long)ranges[i].max, ranges[i].src);
-			return -ERANGE;
-		}
-	/* ipv4_local_port_range(): high >= low and low >= ip_unprivileged_port_start. */
-	if (!strcmp(key, "net.ipv4.ip_local_port_range")) {
-		char *ups = NULL;
-		int64_t start;
-
-		if (f[1] < f[0]) {
-			hr_err_set(err, -EINVAL, "%s: high end %lld is below low end %lld (the kernel rejects it)",
-				   key, (long long)f[1], (long long)f[0]);
-			return -EINVAL;
-		}
-		if (hr_sysctl_read(root, "net.ipv4.ip_unprivileged_port_start", &ups) == 0 &&
-		    hr_parse_i64(ups, &start) == 0 && f[0] < start) {
-			hr_err_set(err, -EINVAL,
-				   "%s: low end %lld is below ip_unprivileged_port_start %lld (the kernel rejects it)",
-				   key, (long long)f[0], (long long)start);
-			free(ups);
-			return -EINVAL;
-		}
-		free(ups);
-	}
-	return 0;
-}
 
 /* Appends a refusal (formatted reason). */
 static void refuse(struct hr_plan *p, const char *key, bool allowable, const char *fmt, ...)
@@ -152,6 +36,7 @@ static void refuse(struct hr_plan *p, const char *key, bool allowable, const cha
 	nv[p->nrefusals].key = strdup(key);
 	nv[p->nrefusals].reason = msg;
 	nv[p->nrefusals].allowable = allowable;
+	nv[p->nrefusals].where = NULL;
 	p->nrefusals++;
 }
 
@@ -260,8 +145,8 @@ static void vet_dangerous(struct hr_plan *p, const struct hr_vet_opts *o, const 
 			snprintf(why, sizeof(why),
 				 "tcp_max_tw_buckets=%lld is below the %.0f TIME_WAIT sockets now: new closes would skip TIME_WAIT",
 				 (long long)v, tw.num);
-	} else if (!strcmp(key, "net.ipv4.ip_local_port_range") && int_fields(val, f, 2) == 2 &&
-		   old && int_fields(old, of, 2) == 2) {
+	} else if (!strcmp(key, "net.ipv4.ip_local_port_range") && hr_sysctl_int_fields(val, f, 2) == 2 &&
+		   old && hr_sysctl_int_fields(old, of, 2) == 2) {
 		uint64_t inuse;
 		const char *dest;
 		unsigned ports[8];
@@ -315,6 +200,28 @@ static int bound_value(const struct hr_desired *s, const char *cur, char **out, 
 	return *out ? 0 : -ENOMEM;
 }
 
+/* A refusal the kernel would make too (no such key, read-only, a value
+ * out of range): for a sysctl.d line with '-' (s->optional) a note that
+ * the key is skipped, as systemd-sysctl skips it, else a refusal. */
+static void kernel_refuse(struct hr_plan *p, const struct hr_desired *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void kernel_refuse(struct hr_plan *p, const struct hr_desired *s, const char *fmt, ...)
+{
+	char *why = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (s->optional)
+		note(p, "%s%s-%s: skipped ('-': a failure to set it is ignored, as systemd-sysctl does): %s",
+		     s->where ? s->where : "", s->where ? ": " : "", s->key, why ? why : "out of memory");
+	else
+		refuse(p, s->key, false, "%s", why ? why : "out of memory");
+	free(why);
+}
+
 /* Vets one setting into the plan. */
 static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct hr_vet_opts *o,
 		    const hr_facts *facts)
@@ -323,6 +230,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	enum hr_key_kind kind;
 	char *cur = NULL, *val = NULL;
 	const char *blocked = NULL;
+	bool policy = false; /* blocked by headroom, not by the kernel */
 	struct hr_plan_item *it;
 	bool global = hr_sysctl_is_global(s->key);
 	int r;
@@ -333,18 +241,17 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (hr_sysctl_value_check(s->key, s->value, &e) < 0) {
-		refuse(p, s->key, false, "%s", e.msg);
+		kernel_refuse(p, s, "%s", e.msg);
 		return;
 	}
 	r = hr_sysctl_stat(o->root, s->key, &kind);
 	if (r == -ENOENT && p->child_netns && global) {
-		refuse(p, s->key, false,
-		       "global key: absent in a child network namespace (set it from the initial namespace)");
+		kernel_refuse(p, s, "global key: absent in a child network namespace (set it from the initial namespace)");
 		return;
 	}
 	if (r < 0) {
-		refuse(p, s->key, false, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)"
-										 : hr_strerror_about(r, HR_ABOUT_KEY));
+		kernel_refuse(p, s, "%s", r == -EINVAL ? "not a key (resolves outside the sysctl tree or not a file)"
+						     : hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	/* A key we may not write is refused only when the plan would write it:
@@ -353,14 +260,14 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		blocked = p->child_netns && global
 				  ? "global key: read-only in a child network namespace (set it from the initial namespace)"
 				  : "read-only key";
-	else if (p->child_netns && global && strncmp(s->key, "net.", 4))
+	else if ((policy = p->child_netns && global && strncmp(s->key, "net.", 4)))
 		blocked = "global key: not per network namespace, writing it from this child netns would change the whole host";
 	else if ((!o->root || !*o->root) && hr_sysctl_access(o->root, s->key) == -EACCES)
 		blocked = "permission denied on key (run as root, or with CAP_NET_ADMIN over this namespace)";
 	r = hr_sysctl_read(o->root, s->key, &cur);
 	if (r < 0) {
-		refuse(p, s->key, false, "%s%scannot read current value: %s", blocked ? blocked : "",
-		       blocked ? "; " : "", hr_strerror_about(r, HR_ABOUT_KEY));
+		kernel_refuse(p, s, "%s%scannot read current value: %s", blocked ? blocked : "", blocked ? "; " : "",
+			      hr_strerror_about(r, HR_ABOUT_KEY));
 		return;
 	}
 	{
@@ -381,13 +288,16 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 		return;
 	}
 	if (val && blocked) {
-		refuse(p, s->key, false, "%s", blocked);
+		if (policy)
+			refuse(p, s->key, false, "%s", blocked);
+		else
+			kernel_refuse(p, s, "%s", blocked);
 		free(cur);
 		free(val);
 		return;
 	}
-	if (val && !test_skip_range(s->key) && hr_vet_range(o->root, s->key, val, &e) < 0) {
-		refuse(p, s->key, false, "%s", e.msg);
+	if (val && !test_skip_range(s->key) && hr_sysctl_range(o->root, s->key, val, &e) < 0) {
+		kernel_refuse(p, s, "%s", e.msg);
 		free(cur);
 		free(val);
 		return;
@@ -402,6 +312,7 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	}
 	p->items = it;
 	it += p->n++;
+	memset(it, 0, sizeof(*it));
 	it->key = strdup(s->key);
 	it->old = cur;
 	it->change = val != NULL;
@@ -649,6 +560,33 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 	return out;
 }
 
+/* Keys another manager of the host also sets: said on the item and in a
+ * note (it will undo the write), refused with --strict-managers. */
+static void vet_managers(struct hr_plan *p, const struct hr_vet_opts *o)
+{
+	hr_audit *own = NULL;
+	const char *why = NULL;
+	const hr_audit *a = vet_audit_ctx(o, &own, &why);
+	const struct hr_managers *ms = a ? hr_audit_managers(a) : NULL;
+	const struct hr_manager_key *k;
+	const struct hr_manager *m;
+	size_t i;
+
+	for (i = 0; ms && i < p->n; i++) {
+		struct hr_plan_item *it = &p->items[i];
+
+		if (!it->change || !(m = hr_managers_owner(ms, it->key, &k)) || !(it->managed_by = hr_managers_describe(m, k)))
+			continue;
+		if (o->strict_managers)
+			refuse(p, it->key, false, "%s; --strict-managers refuses a key another manager owns", it->managed_by);
+		else
+			note(p, "%s: %s will undo %s=%s (--strict-managers refuses)", it->key, it->managed_by, it->key, it->new);
+	}
+	if (!ms)
+		note(p, "the host's other managers were not looked for (%s)", why ? why : "out of memory");
+	hr_audit_free(own);
+}
+
 int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const struct hr_vet_opts *o)
 {
 	hr_facts *facts;
@@ -663,8 +601,15 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 			     hr_strerror(r));
 	}
 	facts = vet_probe(o);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		size_t k = p->nrefusals;
+
 		vet_one(p, &s[i], o, facts);
+		/* A refusal names the file and line the setting came from. */
+		for (; k < p->nrefusals && s[i].where; k++)
+			p->refusals[k].where = strdup(s[i].where);
+	}
+	vet_managers(p, o);
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
 		json_t *created = hr_vet_whatif(p, o, facts, &why), *f;
@@ -714,11 +659,13 @@ void hr_plan_clear(struct hr_plan *p)
 		free(p->items[i].new);
 		free(p->items[i].why);
 		free(p->items[i].from);
+		free(p->items[i].managed_by);
 	}
 	free(p->items);
 	for (i = 0; i < p->nrefusals; i++) {
 		free(p->refusals[i].key);
 		free(p->refusals[i].reason);
+		free(p->refusals[i].where);
 	}
 	free(p->refusals);
 	for (i = 0; i < p->nnotes; i++)
@@ -737,17 +684,21 @@ json_t *hr_plan_to_json(const struct hr_plan *p)
 		const struct hr_plan_item *it = &p->items[i];
 
 		if (it->change)
-			json_array_append_new(ch, json_pack("{s:s, s:s?, s:s, s:s, s:s}", "key", it->key,
-							    "old", it->old, "new", it->new, "why",
-							    it->why, "from", it->from));
+			json_array_append_new(ch, json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s*}", "key", it->key,
+							    "old", it->old, "new", it->new, "why", it->why,
+							    "from", it->from, "managed_by", it->managed_by));
 		else
 			json_array_append_new(un, json_pack("{s:s, s:s?, s:s}", "key", it->key, "value",
 							    it->old, "from", it->from));
 	}
-	for (i = 0; i < p->nrefusals; i++)
-		json_array_append_new(rf, json_pack("{s:s, s:s?, s:b}", "key", p->refusals[i].key,
-						    "reason", p->refusals[i].reason, "allowable",
-						    p->refusals[i].allowable));
+	for (i = 0; i < p->nrefusals; i++) {
+		json_t *r = json_pack("{s:s, s:s?, s:b}", "key", p->refusals[i].key, "reason", p->refusals[i].reason,
+				      "allowable", p->refusals[i].allowable);
+
+		if (p->refusals[i].where)
+			json_object_set_new(r, "where", json_string(p->refusals[i].where));
+		json_array_append_new(rf, r);
+	}
 	for (i = 0; i < p->nnotes; i++)
 		json_array_append_new(nt, json_string(p->notes[i]));
 	json_object_set_new(o, "changes", ch);

@@ -19,6 +19,7 @@ struct hr_plan_item {
 	char *why;
 	char *from;
 	bool change; /* false: already right, no write */
+	char *managed_by; /* another manager of the host sets this key (managers.h): who, what, when */
 };
 
 /* One refusal: names the key (or the rule, for the what-if audit) and why. */
@@ -26,6 +27,7 @@ struct hr_refusal {
 	char *key;
 	char *reason;
 	bool allowable; /* --allow KEY would accept it */
+	char *where;    /* the FILE:LINE the setting came from, or NULL */
 };
 
 struct hr_plan {
@@ -48,6 +50,7 @@ struct hr_vet_opts {
 	bool whatif;                /* run the what-if audit of the planned state */
 	const char *const *rules_dirs; /* --rules: loaded after the shipped rules */
 	size_t nrules_dirs;
+	bool strict_managers;       /* refuse keys another manager of the host sets */
 	const struct hr_audit *audit; /* the caller's audit context (rules loaded once), or
 				       * NULL: vet makes one from root and rules_dirs */
 };
@@ -61,13 +64,8 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 size_t hr_plan_changes(const struct hr_plan *p);
 void hr_plan_clear(struct hr_plan *p);
 
-/* Checks a value against the kernel's accepted range for known keys
- * (integer bounds, vector arity, port range order). 0, or -EINVAL/-ERANGE
- * with err naming the key and the bound. Unknown keys pass. */
-int hr_vet_range(const char *root, const char *key, const char *value, struct hr_err *err);
-
 /* The plan as JSON (owned): {changes[{key, old, new, why, from}],
- * unchanged[...], refusals[{key, reason, allowable}], notes[]}. */
+ * unchanged[...], refusals[{key, reason, allowable, where?}], notes[]}. */
 json_t *hr_plan_to_json(const struct hr_plan *p);
 
 /* The what-if audit as a separate step (used by hr_vet_plan): evaluates the

@@ -4,8 +4,10 @@
 # namespace this test made, with headroom's state dir under $T: check mode
 # writes nothing, a real run writes and verifies (changed=1), a second run is
 # unchanged, a refused plan fails the task with headroom's reason, and
-# headroom_audit fails on a CRITICAL namespace. The changed/failed counts are
-# read from ansible's PLAY RECAP and printed; each task's result comes from
+# headroom_audit fails on a CRITICAL namespace; a sysctl.d file through
+# headroom_apply (sysctl_file) and a proposed one through headroom_audit
+# (assume_content) before it is written, and the next boot (boot: true). The
+# changed/failed counts are read from ansible's PLAY RECAP and printed; each task's result comes from
 # the tree callback (one JSON file per host).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply-lib.sh"
@@ -149,4 +151,76 @@ r=$(play audit_never "$AUDIT
         fail_on: never")
 assert_eq "$r" "changed=0 failed=0" "fail_on: never"
 assert_eq "$(task_get audit_never 'r["status"]')" CRITICAL "fail_on: never still reports"
+
+# sysctl.d files, in a namespace of their own: headroom_apply takes a file (instead of
+# sysctl -p), changed then unchanged, its '-' line for a missing key skipped; a file with
+# tcp_tw_recycle fails the task with FILE:LINE and writes nothing.
+PLAY_NS=$(hr_ns sysctld)
+printf 'net.ipv4.tcp_keepalive_time = 620\nnet.core.somaxconn = 2000\n-net.ipv4.tcp_no_such_key = 1\n' >"$T/60-web.conf"
+FILE_APPLY="    - headroom_apply:
+        sysctl_file: [$T/60-web.conf]
+        binary: $HR_BIN
+        state_dir: $S"
+r=$(play file_apply "$FILE_APPLY")
+note "ansible apply of a sysctl.d file: $r"
+assert_eq "$r" "changed=1 failed=0" "sysctl_file apply recap"
+assert_eq "$(sysval "$PLAY_NS" net.ipv4.tcp_keepalive_time)" 620 "keepalive_time after the file"
+assert_eq "$(sysval "$PLAY_NS" net.core.somaxconn)" 2000 "somaxconn after the file"
+assert_eq "$(task_get file_apply '[c["from"] for c in r["changes"]]')" "['$T/60-web.conf:1', '$T/60-web.conf:2']" \
+	"changes name FILE:LINE"
+task_get file_apply 'r["notes"]' | grep -q "$T/60-web.conf:3: -net.ipv4.tcp_no_such_key: skipped" ||
+	fail "the '-' line is not in the notes: $(task_get file_apply 'r["notes"]')"
+r=$(play file_again "$FILE_APPLY")
+assert_eq "$r" "changed=0 failed=0" "sysctl_file second run"
+printf 'net.core.somaxconn = 3000\nnet.ipv4.tcp_tw_recycle = 1\n' >"$T/never.conf"
+r=$(play file_refused "    - headroom_apply:
+        sysctl_file: [$T/never.conf]
+        binary: $HR_BIN
+        state_dir: $S")
+assert_eq "$r" "changed=0 failed=1" "a file with tcp_tw_recycle"
+task_get file_refused 'r["msg"]' | grep -q "refused the plan (nothing written): $T/never.conf:2: never set" ||
+	fail "refused file message: $(task_get file_refused 'r["msg"]')"
+assert_eq "$(sysval "$PLAY_NS" net.core.somaxconn)" 2000 "the refused file wrote somaxconn"
+
+# headroom_audit of a proposed file before the play writes it: its text
+# (assume_content) narrows the port range under a declared load: the task
+# fails CRITICAL, the finding names the file (assume_name) and line; the
+# namespace keeps its range.
+printf 'outbound:\n  - destination: 10.0.0.2:5774\n    rate: 200/s\n' >"$T/load200.yaml"
+range=$(sysval "$PLAY_NS" net.ipv4.ip_local_port_range)
+r=$(play audit_file "    - headroom_audit:
+        binary: $HR_BIN
+        interval: 0
+        workload: $T/load200.yaml
+        assume_name: /etc/sysctl.d/60-web.conf
+        assume_content: |
+          net.core.somaxconn = 2000
+          net.ipv4.ip_local_port_range = 40000 40999")
+note "ansible audit of a proposed file: $r"
+assert_eq "$r" "changed=0 failed=1" "audit of a narrowing file"
+task_get audit_file 'r["msg"]' | grep -q "^CRITICAL: with /etc/sysctl.d/60-web.conf:2, connections to 10.0.0.2:5774" ||
+	fail "audit_file message: $(task_get audit_file 'r["msg"]')"
+assert_eq "$(task_get audit_file '[c["source"] for f in r["findings"] for c in f.get("changed_by", [])][0]')" \
+	/etc/sysctl.d/60-web.conf:2 "the finding names the proposed file's line"
+assert_eq "$(task_get audit_file 'r["what_if"]["files"]')" "['/etc/sysctl.d/60-web.conf']" "what_if files"
+assert_eq "$(sysval "$PLAY_NS" net.ipv4.ip_local_port_range)" "$range" "the audit wrote the range"
+
+# headroom_audit boot: true over a config root: the value the file above
+# set at runtime is lost at reboot unless a sysctl.d file persists it; the
+# one the tree persists is named with its FILE:LINE.
+mkdir -p "$T/croot/etc/sysctl.d"
+printf 'net.ipv4.tcp_keepalive_time = 620\n' >"$T/croot/etc/sysctl.d/60-web.conf"
+r=$(play audit_boot "    - headroom_audit:
+        binary: $HR_BIN
+        interval: 0
+        boot: true
+        config_root: $T/croot
+        fail_on: never")
+note "ansible audit of the next boot: $r"
+assert_eq "$r" "changed=0 failed=0" "audit boot recap"
+assert_eq "$(task_get audit_boot '[(d["runtime"], d["boot"], d["status"]) for d in r["boot"]["differences"] if d["key"] == "net.core.somaxconn"]')" \
+	"[('2000', '4096', 'not persisted: lost at reboot')]" "somaxconn lost at reboot"
+assert_eq "$(task_get audit_boot '[d["key"] for d in r["boot"]["differences"] if d["key"] == "net.ipv4.tcp_keepalive_time"]')" "[]" \
+	"the persisted keepalive_time is no difference"
+assert_eq "$(task_get audit_boot 'r["boot"]["files"]')" "['$T/croot/etc/sysctl.d/60-web.conf']" "boot files"
 echo ok

@@ -19,13 +19,15 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	rules | rules-*) echo rules ;;
 	severity) echo severity ;;
 	audit | audit-* | workload) echo audit ;;
+	managers) echo managers ;;
 	render | render-*) echo render ;;
 	fmt) echo fmt ;;
 	clock) echo clock ;;
-	sysctl) echo sysctl ;;
+	sysctl | sysctl-range) echo sysctl ;;
+	sysctld) echo sysctld ;;
 	vet | journal | apply | persist | profile) echo apply ;;
 	watch | term) echo watch ;;
-	netns) echo netns ;;
+	netns | netns-*) echo netns ;;
 	util | bounds) echo util ;;
 	*) echo "" ;;
 	esac

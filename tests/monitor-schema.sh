@@ -36,6 +36,14 @@ out() { # out NAME KIND CMD...: runs CMD (any exit code), JSON into $T/NAME.json
 }
 H() { hr_in "$ns" "$HR_BIN" "$@"; }
 out audit-live audit H audit -q --workload "$T/plan.yaml" --format json
+# sysctl.d as input: a what-if file with a rejected line, the next boot of a tree, a file applied.
+printf 'net.ipv4.ip_local_port_range = 40000 40999\nnet.ipv4.tcp_tw_recycle = 1\n' >"$T/whatif.conf"
+mkdir -p "$T/croot/etc/sysctl.d"
+printf 'net.ipv4.tcp_keepalive_time = 900\n' >"$T/croot/etc/sysctl.d/10-a.conf"
+hr_in "$ns" sysctl -q -w net.ipv4.tcp_fin_timeout=17
+out audit-whatif audit H audit -q --workload "$T/plan.yaml" --assume-file "$T/whatif.conf" --format json
+out audit-boot audit H audit -q --boot --config-root "$T/croot" --format json
+out apply-file apply H apply --state-dir "$S" --sysctl-file "$T/whatif.conf" --dry-run --format json
 out probe-live probe H probe -q --interval 0 --format json
 H snapshot -q -o "$T/tree" --interval 0 >/dev/null
 out audit-root audit H audit -q --root "$T/tree" --format json
@@ -87,6 +95,21 @@ bad += mut("audit", lambda d: d["findings"][0]["metrics"].update(headroom="1.5")
 bad += mut("audit", lambda d: d["summary"].update(exit_code=5), "exit code 5")
 bad += mut("probe", lambda d: d["facts"]["sysctls"].update(x={"value": 1}), "a fact without its source")
 bad += mut("apply", lambda d: d["plan"].pop("refusals"), "a plan without refusals")
+w = [d for k, p, d in docs if p.endswith("/audit-whatif.json")][0]
+b = [d for k, p, d in docs if p.endswith("/audit-boot.json")][0]
+if not w["summary"]["what_if"]["rejected"] or not any("changed_by" in f for f in w["findings"]):
+    print("FAIL: the what-if audit has no rejected line or no finding changed_by", file=sys.stderr); bad += 1
+if not b["summary"]["boot"]["differences"]:
+    print("FAIL: the boot audit has no runtime vs boot difference", file=sys.stderr); bad += 1
+by["whatif"], by["boot"] = w, b
+def mut2(name, f, what):
+    d = copy.deepcopy(by[name]); f(d)
+    if not errors(d, "audit"):
+        print("FAIL: schema accepts %s" % what, file=sys.stderr); return 1
+    return 0
+bad += mut2("whatif", lambda d: [f["changed_by"][0].update(source=3) for f in d["findings"] if "changed_by" in f][:1], "a changed_by source as a number")
+bad += mut2("whatif", lambda d: d["summary"]["what_if"]["rejected"][0].update(where="whatif.conf"), "a rejected line without its line number")
+bad += mut2("boot", lambda d: d["summary"]["boot"]["differences"][0].update(status="gone"), "an unknown boot status")
 bad += mut("explain", lambda d: d.update(extra=1), "an unknown top-level key")
 bad += mut("audit_netns", lambda d: d["host"].update(exit_code=7), "a host exit code 7")
 bad += mut("audit_netns", lambda d: d["namespaces"][0]["netns"].update(inode="4026531840"), "an inode as a string")

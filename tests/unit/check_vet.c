@@ -13,19 +13,19 @@ START_TEST(test_range)
 	struct hr_err e = {0};
 
 	ut_write(d, "proc/sys/net/ipv4/ip_unprivileged_port_start", "1024\n");
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.tcp_tw_reuse", "2", &e), 0);
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.tcp_tw_reuse", "3", &e), -ERANGE);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.tcp_tw_reuse", "2", &e), 0);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.tcp_tw_reuse", "3", &e), -ERANGE);
 	hr_err_clear(&e);
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.tcp_rmem", "4096 131072", &e), -EINVAL);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.tcp_rmem", "4096 131072", &e), -EINVAL);
 	hr_err_clear(&e);
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.tcp_rmem", "4096 131072 6291456", &e), 0);
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.ip_local_port_range", "2000 1999", &e), -EINVAL);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.tcp_rmem", "4096 131072 6291456", &e), 0);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.ip_local_port_range", "2000 1999", &e), -EINVAL);
 	hr_err_clear(&e);
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.ip_local_port_range", "1000 2000", &e), -EINVAL);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.ip_local_port_range", "1000 2000", &e), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "ip_unprivileged_port_start 1024"));
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.ip_local_port_range", "1024 1024", NULL), 0);
-	ck_assert_int_eq(hr_vet_range(d, "net.ipv4.tcp_syn_retries", "0", NULL), -ERANGE);
-	ck_assert_int_eq(hr_vet_range(d, "net.unknown.key", "anything", NULL), 0);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.ip_local_port_range", "1024 1024", NULL), 0);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.ipv4.tcp_syn_retries", "0", NULL), -ERANGE);
+	ck_assert_int_eq(hr_sysctl_range(d, "net.unknown.key", "anything", NULL), 0);
 	ut_rmtree(d);
 }
 END_TEST

@@ -14,7 +14,7 @@ module: headroom_apply
 short_description: Apply sysctl settings with headroom's vetted, journaled transactions
 description:
   - Runs C(headroom apply --detailed-exitcodes --format json) with a profile,
-    C(--set) values and/or C(--fix), then C(headroom confirm) for the
+    sysctl.d files, C(--set) values and/or C(--fix), then C(headroom confirm) for the
     transaction when I(confirm) is set.
   - headroom vets the plan before any write and refuses (writing nothing)
     unknown keys, values outside the kernel's range, global keys from a child
@@ -35,6 +35,22 @@ options:
     type: list
     elements: str
     default: []
+  sysctl_file:
+    description:
+      - sysctl.d files on the target (C(--sysctl-file), repeatable, in order) applied the way
+        C(sysctl -p FILE) would, but vetted first and as one transaction with read-back and
+        rollback. Each change names its FILE:LINE; a C(-key) line whose key the kernel would
+        refuse (absent, read-only, out of range) is skipped with a note.
+    type: list
+    elements: path
+    default: []
+  system:
+    description: Every sysctl.d file in systemd-sysctl's order (C(--system), like C(sysctl --system)).
+    type: bool
+    default: false
+  config_root:
+    description: Where I(system) and I(persist) find the sysctl.d directories (C(--config-root); tests).
+    type: path
   fix:
     description: Apply, per critical or warning finding, its first sysctl fix that resolves it (C(--fix)).
     type: bool
@@ -95,6 +111,16 @@ EXAMPLES = r"""
   headroom_apply:
     profile: web-server
     confirm: 60
+
+- name: Install a sysctl.d file and apply it as one vetted transaction (instead of sysctl -p)
+  ansible.builtin.template:
+    src: sysctl/60-web.conf.j2
+    dest: /etc/sysctl.d/60-web.conf
+  register: conf
+- headroom_apply:
+    sysctl_file: [/etc/sysctl.d/60-web.conf]
+    confirm: 60
+  when: conf.changed
 
 - name: One setting, persisted across reboots
   headroom_apply:
@@ -163,6 +189,12 @@ def build_command(module):
         cmd += ["--profile", p["profile"]]
     if p["fix"]:
         cmd.append("--fix")
+    for f in p["sysctl_file"]:
+        cmd += ["--sysctl-file", f]
+    if p["system"]:
+        cmd.append("--system")
+    if p["config_root"]:
+        cmd += ["--config-root", p["config_root"]]
     for s in p["set"]:
         cmd += ["--set", s]
     for a in p["allow"]:
@@ -201,7 +233,8 @@ def failure_message(rc, tree, err):
     res = tree.get("result") or {}
     refusals = tree.get("plan", {}).get("refusals", [])
     if rc == RC_REFUSED:
-        why = "; ".join(r.get("reason", r.get("key", "")) for r in refusals) or err.strip()
+        why = "; ".join((r["where"] + ": " if r.get("where") else "") + (r.get("reason") or r.get("key", ""))
+                        for r in refusals) or err.strip()
         return "headroom apply refused the plan (nothing written): %s" % why
     if rc == RC_FAILED:
         return "headroom apply failed, every key written was restored and verified: %s" % (
@@ -231,6 +264,9 @@ def main():
             profile=dict(type="str"),
             set=dict(type="list", elements="str", default=[]),
             fix=dict(type="bool", default=False),
+            sysctl_file=dict(type="list", elements="path", default=[]),
+            system=dict(type="bool", default=False),
+            config_root=dict(type="path"),
             allow=dict(type="list", elements="str", default=[]),
             confirm=dict(type="float"),
             auto_confirm=dict(type="bool", default=True),
@@ -243,7 +279,8 @@ def main():
             rules=dict(type="list", elements="path", default=[]),
             binary=dict(type="str", default="headroom"),
         ),
-        mutually_exclusive=[("confirm_txn", "profile"), ("confirm_txn", "set"), ("confirm_txn", "fix")],
+        mutually_exclusive=[("confirm_txn", "profile"), ("confirm_txn", "set"), ("confirm_txn", "fix"),
+                            ("confirm_txn", "sysctl_file"), ("confirm_txn", "system")],
         supports_check_mode=True,
     )
     p = module.params
@@ -254,8 +291,8 @@ def main():
             confirm(module, p["confirm_txn"], result)
             result["changed"] = True
         module.exit_json(**result)
-    if not (p["profile"] or p["set"] or p["fix"]):
-        module.fail_json(msg="say what to apply: profile, set and/or fix", **result)
+    if not (p["profile"] or p["set"] or p["fix"] or p["sysctl_file"] or p["system"]):
+        module.fail_json(msg="say what to apply: profile, set, fix, sysctl_file and/or system", **result)
 
     cmd = build_command(module)
     rc, out, err = module.run_command(cmd)
