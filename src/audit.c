@@ -283,6 +283,10 @@ static int managers_facts(const hr_audit *a, hr_facts *f)
 	if (r == 0)
 		r = hr_facts_set_num(f, "managers.count", (double)ms->n, src);
 	if (r == 0)
+		r = ms->netns > 0 ? hr_facts_set_num(f, "host.netns_count", (double)ms->netns,
+						     "/proc/PID/ns/net: the distinct network namespaces of the processes")
+				  : hr_facts_set_missing(f, "host.netns_count", "no /proc/PID/ns/net readable");
+	if (r == 0)
 		r = hr_facts_set_str(f, "managers.list", list ? list : "", src);
 	free(list);
 	return r;

@@ -14,7 +14,8 @@
 /* The namespaces of fact names (facts.h). */
 static const char *const known_prefixes[] = {
 	"net.", "kernel.", "snmp.", "netstat.", "sockstat.", "rate.", "slab.",
-	"sockets.", "ports.", "workload.", "probe.", "conntrack.", "managers.", "resolv.", NULL,
+	"sockets.", "ports.", "workload.", "probe.", "conntrack.", "managers.", "resolv.", "softnet.",
+	"host.", NULL,
 };
 
 /* See facts.h: a name in one of those namespaces. */
@@ -37,7 +38,9 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 		return hr_facts_ports_get(f, name + 6, index, out);
 	if (!strncmp(name, "sockets.", 8))
 		return hr_facts_sockets_get(f, name + 8, index, out);
-	if (!strncmp(name, "probe.", 6))
+	/* probe.SOURCE_age is computed; other probe.* facts (probe.interval_s)
+	 * are stored like any other. */
+	if (!strncmp(name, "probe.", 6) && strlen(name) > 10 && !strcmp(name + strlen(name) - 4, "_age"))
 		return hr_facts_probe_get(f, name + 6, index, out);
 	e = hr_facts_ent_find(f, name);
 	if (!e) {

@@ -42,7 +42,8 @@ static double sum_dest_rate(const hr_facts *f)
 	return r;
 }
 
-/* See facts-int.h: "sockets.total", "sockets.TIME_WAIT", "sockets.timewait_rate", ... */
+/* See facts-int.h: "sockets.total", "sockets.TIME_WAIT", "sockets.timewait_rate",
+ * "sockets.timewait_inbound", ... */
 int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_value *out)
 {
 	const char *src = f->socket_source ? f->socket_source : "sockets";
@@ -87,6 +88,15 @@ int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_
 		if (!ok)
 			return -ENOENT;
 		hr_val_num(out, hr_tw_bins_count(f->tw.bins, w), src);
+	} else if (!strcmp(k, "timewait_inbound")) {
+		/* Server side: TIME_WAIT on a local listening port (the server
+		 * closed first); it holds no ephemeral port. */
+		double n = 0;
+		size_t i;
+
+		for (i = 0; i < f->ninports; i++)
+			n += f->inports[i].states[HR_TIME_WAIT];
+		hr_val_num(out, n, src);
 	} else if (!strcmp(k, "timewait_rate"))
 		hr_val_num(out, hr_tw_rate(&f->tw, NULL), src);
 	else if (!strcmp(k, "outbound_rate"))

@@ -115,7 +115,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			       : !strncmp(e->name, "kernel.", 7)     ? kernel
 			       : !strncmp(e->name, "conntrack.", 10) ? conntrack
 			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "netstat.", 8) ||
-				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10)) ? counters
+				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10) || !strncmp(e->name, "softnet.", 8)) ? counters
 								     : other;
 
 		json_object_set_new(into, e->name, entry_json(e));

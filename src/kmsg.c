@@ -16,7 +16,9 @@
 #include "kmsg.h"
 
 /* Message texts as the kernel prints them (checked against the source):
- *  net/netfilter/nf_conntrack_core.c: "nf_conntrack: table full, dropping packet"
+ *  net/netfilter/nf_conntrack_core.c: "nf_conntrack: table full, dropping packet";
+ *    6.18 in a child netns: "nf_conntrack: nf_conntrack: table full in netns
+ *    4026532304, dropping packet" (both matched by "nf_conntrack: table full")
  *  net/ipv4/tcp_minisocks.c (older kernels): "TCP: time wait bucket table overflow"
  *  net/ipv4/tcp_input.c tcp_syn_flood_action(): "%s: Possible SYN flooding on port %s. %s."
  *  net/ipv4/tcp.c tcp_out_of_memory(): "TCP: out of memory -- consider tuning tcp_mem"
@@ -25,7 +27,7 @@
 static const struct {
 	const char *key, *needle;
 } keys[HR_KMSG_NKEYS] = {
-	[HR_KMSG_CONNTRACK_FULL] = {"conntrack_table_full", "nf_conntrack: table full, dropping packet"},
+	[HR_KMSG_CONNTRACK_FULL] = {"conntrack_table_full", "nf_conntrack: table full"},
 	[HR_KMSG_TW_OVERFLOW] = {"timewait_overflow", "time wait bucket table overflow"},
 	[HR_KMSG_SYN_FLOOD] = {"syn_flood", "Possible SYN flooding on port"},
 	[HR_KMSG_TCP_OOM] = {"tcp_oom", "out of memory -- consider tuning tcp_mem"},
@@ -130,8 +132,37 @@ int hr_kmsg_syn_flood_port(const char *msg, size_t len)
 	return port <= 65535 ? (int)port : -1;
 }
 
+uint64_t hr_kmsg_netns_named(const char *msg, size_t len)
+{
+	const char *p = msg, *end = msg + len;
+
+	/* "netns N": the word, one space, digits (a namespace's inode). */
+	while ((p = memmem(p, (size_t)(end - p), "netns ", 6)) != NULL) {
+		uint64_t ino = 0;
+		const char *d = p + 6;
+
+		if (p == msg || p[-1] == ' ' || p[-1] == '(')
+			for (; d < end && *d >= '0' && *d <= '9' && ino < UINT64_MAX / 10; d++)
+				ino = ino * 10 + (uint64_t)(*d - '0');
+		if (ino && d > p + 6)
+			return ino;
+		p += 6;
+	}
+	return 0;
+}
+
+long long hr_kmsg_netns_self(void)
+{
+	struct stat st;
+
+	if (stat("/proc/thread-self/ns/net", &st) < 0 && stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	return (long long)st.st_ino;
+}
+
 void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len)
 {
+	uint64_t ino;
 	int k;
 
 	/* Inside the window: not older than window_s before now (records
@@ -141,6 +172,7 @@ void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, s
 	s->records++;
 	if (s->each)
 		s->each(s->ctx, ts_us, msg, len);
+	ino = hr_kmsg_netns_named(msg, len);
 	for (k = 0; k < HR_KMSG_NKEYS; k++) {
 		struct hr_kmsg_match *m = &s->m[k];
 		size_t n;
@@ -155,6 +187,18 @@ void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, s
 				continue;
 			}
 		}
+		/* Named for another namespace (or one we cannot tell): not ours;
+		 * naming none, in a log that is not this namespace's: neither. */
+		if (ino && ino != s->self_ino) {
+			s->other_netns++;
+			continue;
+		}
+		if (!ino && s->skip_unnamed) {
+			s->unnamed_skipped++;
+			continue;
+		}
+		if (ino)
+			m->named++;
 		if (m->count++ == 0 || ts_us < m->first_us)
 			m->first_us = ts_us;
 		if (ts_us >= m->last_us) {
@@ -402,11 +446,19 @@ void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *sou
 	hr_facts_set_num(f, "kernel.log.records", (double)s->records, source);
 	hr_facts_set_num(f, "kernel.log.lost", (double)s->lost, source);
 	hr_facts_set_num(f, "kernel.log.syn_flood_elsewhere", (double)s->syn_flood_elsewhere, source);
+	hr_facts_set_num(f, "kernel.log.other_netns", (double)s->other_netns, source);
+	hr_facts_set_num(f, "kernel.log.unnamed_skipped", (double)s->unnamed_skipped, source);
+	if (s->self_ino)
+		hr_facts_set_num(f, "kernel.log.netns_inode", (double)s->self_ino, source);
+	else
+		hr_facts_set_missing(f, "kernel.log.netns_inode", "not known (a tree without headroom/netns-inode)");
 	for (k = 0; k < HR_KMSG_NKEYS; k++) {
 		const struct hr_kmsg_match *m = &s->m[k];
 
 		snprintf(name, sizeof(name), "kernel.log.%s.count", keys[k].key);
 		hr_facts_set_num(f, name, (double)m->count, source);
+		snprintf(name, sizeof(name), "kernel.log.%s.named", keys[k].key);
+		hr_facts_set_num(f, name, (double)m->named, source);
 		if (!m->count) {
 			snprintf(name, sizeof(name), "kernel.log.%s.first_age", keys[k].key);
 			hr_facts_set_missing(f, name, "no such message in the window");
@@ -475,7 +527,7 @@ long hr_kmsg_copy(const char *path, int out)
 /* Marks every kernel.log fact missing with one reason. */
 static void all_missing(hr_facts *f, const char *why)
 {
-	static const char *const sub[] = {"count", "first_age", "last_age", "last"};
+	static const char *const sub[] = {"count", "named", "first_age", "last_age", "last"};
 	char name[96];
 	int k;
 	size_t i;
@@ -541,10 +593,16 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s, 
 	struct hr_kmsg_scan s;
 	char why[256], text[64];
 	double now = -1;
-	int r, fd;
+	/* 1 initial, 0 child, -1 unknown, 2 not said (the tree's own log). */
+	int r, fd, this_ns = 2;
 
 	if (!t->root || !*t->root) {
+		long long ino = hr_kmsg_netns_self();
+		int init = hr_kmsg_netns_initial();
+
 		hr_kmsg_scan_init(&s, window_s, hr_kmsg_monotonic_us());
+		s.self_ino = ino > 0 ? (uint64_t)ino : 0;
+		s.skip_unnamed = init != 1;
 		scan_attach(&s, f);
 		r = log ? log_scan(log, &s) : hr_kmsg_read_dev(&s, "/dev/kmsg");
 		if (r < 0) {
@@ -554,9 +612,8 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s, 
 			return;
 		}
 		hr_kmsg_to_facts(&s, f, "/dev/kmsg");
-		r = hr_kmsg_netns_initial();
-		if (r >= 0)
-			hr_facts_set_num(f, "kernel.log.this_netns", r, "/proc/self/ns/net vs /proc/1/ns/net");
+		if (init >= 0)
+			hr_facts_set_num(f, "kernel.log.this_netns", init, "/proc/self/ns/net vs /proc/1/ns/net");
 		else
 			hr_facts_set_missing(f, "kernel.log.this_netns",
 					     "cannot tell the network namespace (/proc/1/ns/net unreadable)");
@@ -578,6 +635,23 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s, 
 	} else {
 		hr_kmsg_scan_init(&s, window_s, (uint64_t)(now * 1e6));
 	}
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS_INO, text, sizeof(text)) > 0) {
+		char *end;
+		unsigned long long ino = strtoull(hr_strtrim(text), &end, 10);
+
+		if (*end == '\0' && ino > 0)
+			s.self_ino = ino;
+		else
+			hr_facts_add_problem(f, HR_KMSG_TREE_NETNS_INO, "not a namespace inode; messages naming a namespace are not attributed");
+	}
+	/* The log's scope: "initial" (or not said: given with the tree) lets
+	 * messages that name no namespace count; "child"/"unknown" do not. */
+	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
+		const char *scope = hr_strtrim(text);
+
+		this_ns = !strcmp(scope, "initial") ? 1 : !strcmp(scope, "child") ? 0 : -1;
+	}
+	s.skip_unnamed = this_ns != 1 && this_ns != 2;
 	scan_attach(&s, f);
 	fd = hr_probe_open_regular(t, HR_KMSG_TREE_FILE);
 	if (fd < 0 || hr_kmsg_read_file(&s, fd) < 0) {
@@ -593,15 +667,10 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s, 
 				     : s.stop == -E2BIG ? "longer than " HR_STR(HR_KMSG_MAX_LINE) " bytes"
 							: "binary data (a NUL byte)");
 	hr_kmsg_to_facts(&s, f, HR_KMSG_TREE_FILE);
-	if (hr_probe_read_regular(t, HR_KMSG_TREE_NETNS, text, sizeof(text)) >= 0) {
-		const char *scope = hr_strtrim(text);
-
-		if (!strcmp(scope, "initial") || !strcmp(scope, "child"))
-			hr_facts_set_num(f, "kernel.log.this_netns", !strcmp(scope, "initial"), HR_KMSG_TREE_NETNS);
-		else
-			hr_facts_set_missing(f, "kernel.log.this_netns",
-					     "the snapshot could not tell its network namespace");
-	} else {
+	if (this_ns == 2)
 		hr_facts_set_num(f, "kernel.log.this_netns", 1, HR_KMSG_TREE_FILE " (given with the tree)");
-	}
+	else if (this_ns >= 0)
+		hr_facts_set_num(f, "kernel.log.this_netns", this_ns, HR_KMSG_TREE_NETNS);
+	else
+		hr_facts_set_missing(f, "kernel.log.this_netns", "the snapshot could not tell its network namespace");
 }

@@ -11,10 +11,12 @@
  * Matches the messages that name a limit and records, per message, the
  * count, the age of the first and last, and the last text as facts
  * "kernel.log.KEY.{count,first_age,last_age,last}". The log is global to
- * the host (not per network namespace): kernel.log.this_netns is 1 only
- * when it can be taken as this namespace's (read in the initial namespace,
- * or a tree that says so or does not say), and the rules count the
- * messages as evidence only then. Nothing is stored per record.
+ * the host (not per network namespace): a message that names a namespace
+ * ("netns N") counts for the namespace with inode N only; one that names
+ * none counts only where the log can be taken as this namespace's
+ * (kernel.log.this_netns 1: read in the initial namespace, or a tree that
+ * says so or does not say). kernel.log.KEY.count is what counts here.
+ * Nothing is stored per record.
  */
 #ifndef HR_KMSG_H
 #define HR_KMSG_H
@@ -30,6 +32,9 @@
 /* Whether a tree's log was read in the initial network namespace: "initial",
  * "child" or "unknown" (absent: the log is taken as the tree's own). */
 #define HR_KMSG_TREE_NETNS "/headroom/kmsg-netns"
+/* The inode of the tree's own network namespace (decimal), so messages that
+ * name a namespace ("table full in netns 4026532304") are attributed. */
+#define HR_KMSG_TREE_NETNS_INO "/headroom/netns-inode"
 
 /* The messages matched, in a fixed order. */
 enum hr_kmsg_key {
@@ -47,7 +52,8 @@ const char *hr_kmsg_key_name(enum hr_kmsg_key k);
 const char *hr_kmsg_key_needle(enum hr_kmsg_key k);
 
 struct hr_kmsg_match {
-	uint64_t count;
+	uint64_t count;             /* matches of this namespace: naming it, or naming none where the log is its own */
+	uint64_t named;             /* of them, those naming this namespace's inode */
 	uint64_t first_us, last_us; /* record timestamps */
 	char last[256];             /* text of the last match */
 };
@@ -65,6 +71,17 @@ struct hr_kmsg_scan {
 	bool (*listens)(void *ctx, unsigned port);
 	void *listens_ctx;
 	uint64_t syn_flood_elsewhere;
+	/* This namespace's inode (0: unknown). A message naming a namespace
+	 * ("... in netns N ...", nf_conntrack since 6.x for non-initial ones)
+	 * counts only when N is this one; the others are counted in
+	 * other_netns (and all of them when the inode is unknown). */
+	uint64_t self_ino;
+	uint64_t other_netns;
+	/* A message naming no namespace is this namespace's only where the log
+	 * is (the initial namespace): set in a child to count them in
+	 * unnamed_skipped instead. */
+	bool skip_unnamed;
+	uint64_t unnamed_skipped;
 	/* Set by hr_kmsg_read_file when a bound stopped the file: -E2BIG (a
 	 * line too long), -EILSEQ (a NUL byte), -EBADMSG (too many lines that
 	 * are not records), at line stop_line. */
@@ -84,6 +101,10 @@ int hr_kmsg_parse_record(const char *rec, size_t len, uint64_t *ts_us, const cha
 /* The port a "Possible SYN flooding on port ..." message names ("80",
  * "127.0.0.1:7777", "[::1]:80"), or -1. */
 int hr_kmsg_syn_flood_port(const char *msg, size_t len);
+/* The namespace inode a message names ("netns 4026532304"), or 0. */
+uint64_t hr_kmsg_netns_named(const char *msg, size_t len);
+/* The inode of this thread's network namespace, or -errno. */
+long long hr_kmsg_netns_self(void);
 /* Counts one record (ignored when outside the window). */
 void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, size_t len);
 /* Reads every record of /dev/kmsg (path) without blocking. 0 or -errno

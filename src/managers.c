@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,8 +356,29 @@ static int found(struct hr_managers *ms, int ci, const char *comm, long pid, lon
 	return r;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct values of v[0..n) (sorted in place). */
+static long distinct(uint64_t *v, size_t n)
+{
+	size_t i;
+	long d = n > 0;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 1; i < n; i++)
+		d += v[i] != v[i - 1];
+	return d;
+}
+
 int hr_managers_detect(struct hr_managers *ms, const char *root, long ncpus)
 {
+	uint64_t *ns = NULL;
+	size_t nns = 0, cap = 0;
 	char proc[4096];
 	DIR *d;
 	struct dirent *e;
@@ -378,17 +400,34 @@ int hr_managers_detect(struct hr_managers *ms, const char *root, long ncpus)
 	while (r == 0 && (e = readdir(d))) {
 		char rel[300], comm[64], *nl;
 		const char *p = e->d_name;
+		struct stat st;
 		ssize_t n;
 		int fd, ci;
 
 		if (!isdigit((unsigned char)*p) || strspn(p, "0123456789") != strlen(p))
 			continue;
 		pids++;
+		snprintf(rel, sizeof(rel), "%s/ns/net", p);
+		if (fstatat(dirfd(d), rel, &st, 0) == 0) { /* the namespace's nsfs inode */
+			if (nns == cap) {
+				uint64_t *nv = realloc(ns, (cap = cap ? 2 * cap : 256) * sizeof(*nv));
+
+				if (!nv) {
+					r = -ENOMEM;
+					break;
+				}
+				ns = nv;
+			}
+			ns[nns++] = ((uint64_t)st.st_dev << 40) ^ (uint64_t)st.st_ino;
+		}
 		snprintf(rel, sizeof(rel), "%s/comm", p);
 		fd = openat(dirfd(d), rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue; /* the process ended, or the tree has no comm */
-		n = read(fd, comm, sizeof(comm) - 1);
+		/* pread, not read: how many processes there are varies from run
+		 * to run, and tests/apply-crashpoints.sh finds the steps of a
+		 * transaction by counting read(2) calls. */
+		n = pread(fd, comm, sizeof(comm) - 1, 0);
 		close(fd);
 		if (n <= 0)
 			continue;
@@ -400,6 +439,8 @@ int hr_managers_detect(struct hr_managers *ms, const char *root, long ncpus)
 			r = found(ms, ci, comm, strtol(p, NULL, 10), ncpus, root);
 	}
 	closedir(d);
+	ms->netns = distinct(ns, nns);
+	free(ns);
 	if (r == 0 && pids == 0) {
 		ms->why_not = strdup(*root ? "the tree has no process list (proc/PID/comm)" : "no process in /proc");
 		return ms->why_not ? 0 : -ENOMEM;

@@ -34,6 +34,7 @@ struct hr_managers {
 	bool read;        /* the process list could be read */
 	char *why_not;    /* when !read: why */
 	char *notes;      /* problems met (a profile not found), "; "-joined, or NULL */
+	long netns;       /* distinct network namespaces of the processes (/proc/PID/ns/net); 0: unknown */
 };
 
 /* Finds the managers: processes under ROOT/proc (ROOT "" or "/": the live

@@ -1,5 +1,6 @@
 /* probe-counters.c: the counter files (/proc/net/sockstat{,6} "Group: name
- * value" lines, snmp and netstat "Group: names" / "Group: values" pairs) as
+ * value" lines, snmp and netstat "Group: names" / "Group: values" pairs,
+ * softnet_stat's per-CPU hex rows summed) as
  * facts, the counters the rules need recorded as missing (with why), and
  * the per-second rates between two samples (live, or a tree's sample2).
  * May call: probe-io.c (through probe-int.h) and the facts setters. */
@@ -25,7 +26,7 @@ static const char *const want_counters[] = {
 
 /* The counter files sampled twice for rates (probe.h; the snapshot copies
  * them again as the tree's second sample). */
-const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, NULL};
+const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, F_SOFTNET, NULL};
 
 /* Counters turned into per-second rates over the interval. */
 static const char *const rate_counters[] = {
@@ -33,6 +34,9 @@ static const char *const rate_counters[] = {
 	"TcpExt.ListenOverflows", "TcpExt.ListenDrops",
 };
 _Static_assert(HR_ARRAY_SIZE(rate_counters) == HR_PROBE_NRATES, "HR_PROBE_NRATES: one per rate counter");
+
+/* Layouts of the counter files. */
+enum { L_PAIRS, L_FLAT, L_HEX };
 
 /* Parses a signed decimal token [p, e); false when it is not one. */
 static bool parse_num(const char *p, const char *e, double *out)
@@ -235,10 +239,92 @@ static long parse_flat(struct counter_ctx *c, char *text)
 	return n;
 }
 
+/* /proc/net/softnet_stat: one row per CPU, hex columns (net/core/net-procfs.c
+ * softnet_seq_show()): 1 processed, 2 dropped (input queue over
+ * netdev_max_backlog), 3 time_squeeze (net_rx_action() out of netdev_budget
+ * or netdev_budget_usecs with work left), 4-9 zero, 10 received_rps,
+ * 11 flow_limit_count; later columns are levels and the CPU id. Global to
+ * the host, whatever the namespace. Feeds the sums as Softnet.NAME and the
+ * row count as Softnet.cpus. Returns the values (columns summed). */
+static long parse_softnet(struct counter_ctx *c, char *text)
+{
+	static const struct {
+		int col;
+		const char *name;
+	} cols[] = {{1, "processed"}, {2, "dropped"}, {3, "time_squeeze"}, {10, "received_rps"},
+		    {11, "flow_limit_count"}};
+	double sum[HR_ARRAY_SIZE(cols)] = {0};
+	bool have[HR_ARRAY_SIZE(cols)] = {false};
+	char *cur = text;
+	unsigned long lineno = 0, rows = 0;
+	size_t i;
+	long n = 0;
+
+	while (cur && *cur) {
+		char *line = cur, *nl = strchr(cur, '\n'), *p, *end;
+		int col = 0;
+
+		if (nl)
+			*nl = '\0';
+		cur = nl ? nl + 1 : NULL;
+		lineno++;
+		if (!*hr_strtrim(line))
+			continue;
+		unsigned long long row_dropped = 0, cpu = rows;
+
+		for (p = line; *p; p = end) {
+			unsigned long long v;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p)
+				break;
+			v = strtoull(p, &end, 16);
+			if (end == p || (*end && *end != ' ' && *end != '\t')) {
+				hr_facts_add_problem(c->r->f, c->source, "line %lu: column %d is not hex; row skipped",
+						     lineno, col + 1);
+				col = -1;
+				break;
+			}
+			col++;
+			if (col == 2)
+				row_dropped = v;
+			if (col == 13)
+				cpu = v; /* the CPU id, on kernels that print it */
+			for (i = 0; i < HR_ARRAY_SIZE(cols); i++)
+				if (cols[i].col == col) {
+					sum[i] += (double)v;
+					have[i] = true;
+				}
+		}
+		if (col > 0) {
+			/* Each CPU's drops too, for the rate of the worst one
+			 * (hr_probe_rates: rate.Softnet.dropped_max). */
+			char name[32];
+
+			hr_probe_msgf(name, sizeof(name), "dropped_cpu%llu", cpu);
+			counter(c, "Softnet", 7, name, strlen(name), (double)row_dropped);
+			rows++;
+		}
+	}
+	for (i = 0; i < HR_ARRAY_SIZE(cols); i++)
+		if (have[i]) {
+			counter(c, "Softnet", 7, cols[i].name, strlen(cols[i].name), sum[i]);
+			n++;
+		}
+	if (rows && c->record) {
+		char key[64];
+
+		hr_probe_msgf(key, sizeof(key), "%s.Softnet.cpus", c->prefix);
+		hr_facts_set_num(c->r->f, key, (double)rows, c->source);
+	}
+	return n;
+}
+
 /* Reads one counter file (below base: "" for the tree itself, or the
  * second sample's directory) and feeds its counters. Returns values read or -errno. */
 static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
-			 const char *groups, bool flat, struct sample *s, bool record)
+			 const char *groups, int layout, struct sample *s, bool record)
 {
 	char path[4096], abs[512];
 	struct counter_ctx c = {r, prefix, groups, path, s, record};
@@ -249,14 +335,22 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 		return -ENAMETOOLONG;
 	n = hr_probe_read_tree(r, abs);
 	if (n < 0) {
-		hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
+		/* Older snapshots have no softnet_stat: its facts are missing
+		 * (the rule says why), not a problem of the tree. */
+		if (n == -ENOENT && layout == L_HEX) {
+			if (!*base)
+				hr_facts_set_missing(r->f, "softnet.Softnet.dropped",
+						     "no /proc/net/softnet_stat (a tree captured before headroom read it)");
+		} else
+			hr_facts_add_problem(r->f, path, "%s", hr_probe_why(n));
 		return n;
 	}
 	if (hr_probe_bad_byte(r->buf, (size_t)n) >= 0) {
 		hr_facts_add_problem(r->f, path, "not a text file; skipped");
 		return -EBADMSG;
 	}
-	n = flat ? parse_flat(&c, r->buf) : parse_pairs(&c, r->buf);
+	n = layout == L_FLAT ? parse_flat(&c, r->buf) : layout == L_HEX ? parse_softnet(&c, r->buf)
+							     : parse_pairs(&c, r->buf);
 	if (n == 0)
 		hr_facts_add_problem(r->f, path, "no counters found");
 	return n;
@@ -265,12 +359,13 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 /* The counter files: fact prefix, the groups kept, and their layout. */
 static const struct counter_file {
 	const char *file, *prefix, *groups;
-	bool flat;
+	int layout;
 } counter_files[] = {
-	{F_SOCKSTAT, "sockstat", NULL, true},
-	{F_SOCKSTAT6, "sockstat6", NULL, true},
-	{F_SNMP, "snmp", NULL, false},
-	{F_NETSTAT, "netstat", NULL, false},
+	{F_SOCKSTAT, "sockstat", NULL, L_FLAT},
+	{F_SOCKSTAT6, "sockstat6", NULL, L_FLAT},
+	{F_SNMP, "snmp", NULL, L_PAIRS},
+	{F_NETSTAT, "netstat", NULL, L_PAIRS},
+	{F_SOFTNET, "softnet", NULL, L_HEX},
 };
 
 /* A later sample of one rate file (live, or a tree's sample2 below base):
@@ -283,7 +378,7 @@ long hr_probe_rate_sample(struct run *r, const char *base, const char *file, str
 	for (i = 0; i < HR_ARRAY_SIZE(counter_files); i++)
 		if (!strcmp(counter_files[i].file, file))
 			return counter_file(r, base, file, counter_files[i].prefix, counter_files[i].groups,
-					    counter_files[i].flat, s, true);
+					    counter_files[i].layout, s, true);
 	return -ENOENT;
 }
 
@@ -300,7 +395,7 @@ void hr_probe_counters(struct run *r, struct sample *s)
 
 		r->counters_read = 0;
 		n = counter_file(r, "", files[i].file, files[i].prefix, files[i].groups,
-				 files[i].flat, s, true);
+				 files[i].layout, s, true);
 		hr_path_at(path, sizeof(path), r->root, files[i].file);
 		if (n < 0) {
 			hr_probe_msgf(why[i], sizeof(why[i]), "%s: %s", path, hr_probe_why(n));
@@ -360,11 +455,40 @@ static void rates_all(struct run *r, const struct sample *a, const struct sample
 			continue;
 		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt). */
 		hr_probe_msgf(src, sizeof(src), "%s%s over %.3g s", base,
-			      dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT : F_SNMP,
+			      !strncmp(name, "Softnet.", 8)                         ? F_SOFTNET
+			      : dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT
+										 : F_SNMP,
 			      elapsed);
 		hr_probe_msgf(fact, sizeof(fact), "rate.%s", name);
 		hr_facts_set_num(r->f, fact, (b->all[i].v - v0) / elapsed, src);
 	}
+}
+
+/* The CPU whose input queue dropped most between the samples:
+ * rate.Softnet.dropped_max and softnet.Softnet.dropped_max_cpu. */
+static void softnet_worst(struct run *r, const struct sample *a, const struct sample *b, double elapsed)
+{
+	size_t i, n = b->nall < HR_PROBE_MAXALL ? b->nall : HR_PROBE_MAXALL;
+	double best = -1, v0;
+	long cpu = -1;
+
+	for (i = 0; i < n; i++) {
+		const char *name = b->all[i].name;
+
+		if (strncmp(name, "Softnet.dropped_cpu", 19) || !sample_find(a, name, i, &v0) || b->all[i].v < v0)
+			continue;
+		if ((b->all[i].v - v0) / elapsed > best) {
+			best = (b->all[i].v - v0) / elapsed;
+			cpu = atol(name + 19);
+		}
+	}
+	if (cpu < 0)
+		return;
+	hr_facts_set_num(r->f, "rate.Softnet.dropped_max", best, F_SOFTNET " (the CPU that dropped most)");
+	if (best > 0)
+		hr_facts_set_num(r->f, "softnet.Softnet.dropped_max_cpu", (double)cpu, F_SOFTNET);
+	else
+		hr_facts_set_missing(r->f, "softnet.Softnet.dropped_max_cpu", "no CPU dropped during the interval");
 }
 
 /* Records the rates between two samples taken elapsed seconds apart. */
@@ -376,6 +500,7 @@ void hr_probe_rates(struct run *r, const struct sample *a, const struct sample *
 	/* The interval the rates cover, for the messages that quote them. */
 	hr_facts_set_num(r->f, "probe.interval_s", elapsed, "time between the two counter samples");
 	rates_all(r, a, b, elapsed, base);
+	softnet_worst(r, a, b, elapsed);
 
 	for (i = 0; i < HR_PROBE_NRATES; i++) {
 		char name[128], src[4200];
@@ -439,8 +564,13 @@ double hr_probe_tree_sample2(struct run *r, struct sample *s2, bool *present)
 			return 0;
 		}
 	}
-	for (i = 0; hr_probe_rate_files[i]; i++)
-		if (hr_probe_rate_sample(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], s2) < 0)
+	/* snmp and netstat are needed; softnet_stat is not in the trees of
+	 * older snapshots (its rates are then missing, the others stay). */
+	for (i = 0; hr_probe_rate_files[i]; i++) {
+		long k = hr_probe_rate_sample(r, HR_PROBE_SAMPLE2_DIR, hr_probe_rate_files[i], s2);
+
+		if (k < 0 && !(k == -ENOENT && !strcmp(hr_probe_rate_files[i], F_SOFTNET)))
 			return 0;
+	}
 	return iv;
 }

@@ -28,6 +28,7 @@
 #define F_SOCKSTAT6 "/proc/net/sockstat6"
 #define F_SNMP "/proc/net/snmp"
 #define F_NETSTAT "/proc/net/netstat"
+#define F_SOFTNET "/proc/net/softnet_stat"
 #define F_TCP "/proc/net/tcp"
 #define F_TCP6 "/proc/net/tcp6"
 #define F_SLAB "/sys/kernel/slab/tw_sock_TCP/object_size"

@@ -82,6 +82,8 @@ static const struct want wants[] = {
 	{"net.ipv4.tcp_max_orphans", K_INT, GLOBAL},
 	{"net.core.somaxconn", K_INT, ABSENT},
 	{"net.core.netdev_max_backlog", K_INT, GLOBAL},
+	{"net.core.netdev_budget", K_INT, GLOBAL},
+	{"net.core.netdev_budget_usecs", K_INT, GLOBAL},
 	{"net.netfilter.nf_conntrack_max", K_INT, NOCT},
 	{"net.netfilter.nf_conntrack_count", K_INT, NOCT},
 	{"net.netfilter.nf_conntrack_buckets", K_INT, NOCT},

@@ -65,8 +65,8 @@ static bool counter_load(struct loader *l, yaml_node_t *n, struct counter *c)
 		hr_rules_lerr(l, n, "a counter needs fact, failure, meaning and source (owner is optional)");
 		ok = false;
 	}
-	if (ok && strncmp(c->fact, "snmp.", 5) && strncmp(c->fact, "netstat.", 8)) {
-		hr_rules_lerr(l, n, "counter fact '%s': only snmp.* and netstat.* counters have rates", c->fact);
+	if (ok && strncmp(c->fact, "snmp.", 5) && strncmp(c->fact, "netstat.", 8) && strncmp(c->fact, "softnet.", 8)) {
+		hr_rules_lerr(l, n, "counter fact '%s': only snmp.*, netstat.* and softnet.* counters have rates", c->fact);
 		ok = false;
 	}
 	return ok;

@@ -367,6 +367,7 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 {
 	char path[4096], text[64];
 	int r, fd, init;
+	long long ino;
 	long n;
 
 	r = copy_one(s, "/proc/net/stat/nf_conntrack", err);
@@ -376,6 +377,15 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 		r = make_parent(s, HR_KMSG_TREE_FILE, err);
 	if (r < 0)
 		return r;
+	/* The namespace's own inode: kernel messages that name a namespace
+	 * ("table full in netns N") are attributed to the tree by it. */
+	ino = hr_kmsg_netns_self();
+	if (ino > 0) {
+		snprintf(text, sizeof(text), "%lld\n", ino);
+		r = write_text(s, HR_KMSG_TREE_NETNS_INO, text, err);
+		if (r < 0)
+			return r;
+	}
 	s->at[HR_SRC_KMSG] = hr_stamp_now();
 	if (snprintf(path, sizeof(path), "%s%s", s->tmp, HR_KMSG_TREE_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;

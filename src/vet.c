@@ -321,24 +321,39 @@ static void vet_one(struct hr_plan *p, const struct hr_desired *s, const struct 
 	it->from = strdup(s->from ? s->from : "");
 }
 
-/* The set of (rule, subject) pairs at critical severity, as "rule\tsubject" keys. */
-static json_t *criticals(json_t *report)
+/* The findings at severity min or above, keyed "rule\tsubject". */
+static json_t *at_least(json_t *report, enum hr_sev min)
 {
 	json_t *set = json_object(), *f;
 	size_t i;
 
 	json_array_foreach(json_object_get(report, "findings"), i, f) {
-		const char *sev = json_string_value(json_object_get(f, "severity"));
+		int sev = hr_sev_parse(json_string_value(json_object_get(f, "severity")));
 		const char *subj = json_string_value(json_object_get(f, "subject"));
 		char k[512];
 
-		if (!sev || strcmp(sev, "critical"))
+		if (sev < (int)min)
 			continue;
 		snprintf(k, sizeof(k), "%s\t%s", json_string_value(json_object_get(f, "rule")),
 			 subj ? subj : "");
 		json_object_set(set, k, f);
 	}
 	return set;
+}
+
+/* The findings of b at severity min or above that a has not at min or above. */
+static json_t *created(json_t *a, json_t *b, enum hr_sev min)
+{
+	json_t *sa = at_least(a, min), *sb = at_least(b, min), *out = json_array(), *x;
+	const char *k;
+
+	json_object_foreach(sb, k, x) {
+		if (!json_object_get(sa, k))
+			json_array_append(out, x);
+	}
+	json_decref(sa);
+	json_decref(sb);
+	return out;
 }
 
 /* The audit context of the options: the caller's, or a new one (*own). */
@@ -500,17 +515,18 @@ static hr_facts *vet_probe(const struct hr_vet_opts *o)
 }
 
 json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_facts *f,
-		      const char **why)
+		      const char **why, json_t **raised)
 {
 	struct hr_setting *plan;
 	hr_audit *own_ctx;
 	const hr_audit *a;
 	bool own = !f;
-	json_t *before, *after, *cb, *ca, *out, *x;
-	const char *k;
+	json_t *before, *after, *out;
 	size_t i, n = 0;
 
 	*why = NULL;
+	if (raised)
+		*raised = NULL;
 	a = vet_audit_ctx(o, &own_ctx, why);
 	if (!a)
 		return NULL;
@@ -542,15 +558,9 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 	}
 	before = hr_audit_evaluate(a, f, NULL, 0);
 	after = hr_audit_evaluate(a, f, plan, n);
-	cb = criticals(before);
-	ca = criticals(after);
-	out = json_array();
-	json_object_foreach(ca, k, x) {
-		if (!json_object_get(cb, k))
-			json_array_append(out, x);
-	}
-	json_decref(cb);
-	json_decref(ca);
+	out = created(before, after, HR_SEV_CRITICAL);
+	if (raised)
+		*raised = created(before, after, HR_SEV_INFO);
 	json_decref(before);
 	json_decref(after);
 	hr_audit_free(own_ctx);
@@ -612,7 +622,7 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 	vet_managers(p, o);
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
-		json_t *created = hr_vet_whatif(p, o, facts, &why), *f;
+		json_t *raised = NULL, *created = hr_vet_whatif(p, o, facts, &why, &raised), *f;
 
 		if (!created) {
 			note(p, "%s", why ? why : "what-if audit unavailable");
@@ -634,6 +644,18 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 			refuse(p, rule, true, "what-if audit: the plan creates a critical finding%s%s: %s (--allow %s to accept)",
 			       subj ? " for " : "", subj ? subj : "", msg ? msg : "", rule);
 		}
+		/* What the audit would say of the plan below critical: a key set
+		 * for what it does not do (tcp_fin_timeout and TIME_WAIT) is
+		 * corrected by the rule that knows it, in the rule's words. */
+		json_array_foreach(raised, i, f) {
+			const char *sev = json_string_value(json_object_get(f, "severity"));
+
+			if (sev && strcmp(sev, "critical"))
+				note(p, "the audit would then say (%s, %s): %s",
+				     json_string_value(json_object_get(f, "rule")), sev,
+				     json_string_value(json_object_get(f, "message")));
+		}
+		json_decref(raised);
 		json_decref(created);
 	}
 	hr_facts_free(facts);

@@ -73,9 +73,10 @@ json_t *hr_plan_to_json(const struct hr_plan *p);
  * returns the critical findings the plan creates as an owned JSON array, or
  * NULL with *why set when the audit cannot run (no rules could be loaded).
  * f: the probed facts to use (the planned keys' current values are set in
- * it), or NULL to probe here. */
+ * it), or NULL to probe here. raised (may be NULL): set to the owned array
+ * of the findings the plan raises to info or above (NULL when none ran). */
 json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_facts *f,
-		      const char **why);
+		      const char **why, json_t **raised);
 
 /* Audits the current state (hr_audit_run: probe + shipped and --rules
  * rules): the owned report, or NULL with *why set when it cannot run. */

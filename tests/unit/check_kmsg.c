@@ -237,6 +237,47 @@ START_TEST(test_live_log)
 }
 END_TEST
 
+/* Messages naming a namespace (6.18: "table full in netns N") count only
+ * for the namespace with that inode; the old text names none. */
+START_TEST(test_netns_named)
+{
+	static const char *const full6 = "nf_conntrack: nf_conntrack: table full in netns 4026532304, dropping packet";
+	static const char *const other = "nf_conntrack: nf_conntrack: table full in netns 4026532999, dropping packet";
+	static const char *const old = "nf_conntrack: table full, dropping packet";
+	struct hr_kmsg_scan s;
+
+	ck_assert_uint_eq(hr_kmsg_netns_named(full6, strlen(full6)), 4026532304ull);
+	ck_assert_uint_eq(hr_kmsg_netns_named(old, strlen(old)), 0);
+	ck_assert_uint_eq(hr_kmsg_netns_named("netns x", 7), 0);
+	ck_assert_uint_eq(hr_kmsg_netns_named("subnetns 12", 11), 0);
+	hr_kmsg_scan_init(&s, 60, 1000000);
+	s.self_ino = 4026532304ull;
+	hr_kmsg_scan_add(&s, 900000, full6, strlen(full6));
+	hr_kmsg_scan_add(&s, 900000, other, strlen(other));
+	hr_kmsg_scan_add(&s, 900000, old, strlen(old));
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].count, 2);
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].named, 1);
+	ck_assert_uint_eq(s.other_netns, 1);
+	/* Read in a child namespace: the message naming none is not ours. */
+	hr_kmsg_scan_init(&s, 60, 1000000);
+	s.self_ino = 4026532304ull;
+	s.skip_unnamed = true;
+	hr_kmsg_scan_add(&s, 900000, old, strlen(old));
+	hr_kmsg_scan_add(&s, 950000, full6, strlen(full6));
+	hr_kmsg_scan_add(&s, 990000, old, strlen(old));
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].count, 1);
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].last_us, 950000);
+	ck_assert_str_eq(s.m[HR_KMSG_CONNTRACK_FULL].last, full6);
+	ck_assert_uint_eq(s.unnamed_skipped, 2);
+	/* This namespace unknown: a named message is nobody's we can tell. */
+	hr_kmsg_scan_init(&s, 60, 1000000);
+	hr_kmsg_scan_add(&s, 900000, full6, strlen(full6));
+	ck_assert_uint_eq(s.m[HR_KMSG_CONNTRACK_FULL].count, 0);
+	ck_assert_uint_eq(s.other_netns, 1);
+	ck_assert_int_gt(hr_kmsg_netns_self(), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kmsg");
@@ -246,6 +287,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_window_and_matches);
 	tcase_add_test(tc, test_syn_flood_port);
 	tcase_add_test(tc, test_tree);
+	tcase_add_test(tc, test_netns_named);
 	tcase_add_test(tc, test_live_marker);
 	tcase_add_test(tc, test_live_log);
 	suite_add_tcase(s, tc);
