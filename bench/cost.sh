@@ -87,6 +87,8 @@ builds="after"
 bin() { if [ "$1" = before ]; then echo "$BEFORE"; else echo "$HR_BIN"; fi; }
 
 # ---- 1. quiet namespace
+# Other jobs' sockets lengthen every walk of the shared established hash.
+tw_start=$(awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo 2>/dev/null || echo n/a)
 Q="${P}q"
 ip netns add "$Q"
 ip -n "$Q" link set lo up
@@ -184,7 +186,7 @@ sockets=$(ip netns exec "${P}1" ss -Htan | wc -l)
 
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 machine="$(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r), $(hyperfine --version), $(ss -V 2>&1 | head -n 1)"
-hashes="tcp_ehash_entries $(sysctl -n net.ipv4.tcp_ehash_entries 2>/dev/null || echo n/a), nf_conntrack_buckets $(cat /proc/sys/net/netfilter/nf_conntrack_buckets 2>/dev/null || echo n/a), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null || echo n/a), TIME_WAIT on the machine $(awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo 2>/dev/null || echo n/a)"
+hashes="tcp_ehash_entries $(sysctl -n net.ipv4.tcp_ehash_entries 2>/dev/null || echo n/a), nf_conntrack_buckets $(cat /proc/sys/net/netfilter/nf_conntrack_buckets 2>/dev/null || echo n/a), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null || echo n/a), TIME_WAIT on the machine $tw_start at the start, $(awk '$1 == "tw_sock_TCP" {print $2}' /proc/slabinfo 2>/dev/null || echo n/a) at the end"
 load="load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 python3 "$top/bench/cost-report.py" "$W" "$machine" "$hashes" "$("$W/machine")" "$load" "$builds" "$NS_COUNT" \
 	"$PAIRS" "$sockets" "$WATCH_N" "$before_desc" "$after_desc" \
