@@ -13,9 +13,9 @@
 
 /* The namespaces of fact names (facts.h). */
 static const char *const known_prefixes[] = {
-	"net.", "kernel.", "snmp.", "netstat.", "sockstat.", "rate.", "slab.",
+	"net.", "kernel.", "snmp.", "snmp6.", "netstat.", "sockstat.", "rate.", "slab.",
 	"sockets.", "ports.", "workload.", "probe.", "conntrack.", "managers.", "resolv.", "softnet.",
-	"host.", NULL,
+	"neigh.", "host.", NULL,
 };
 
 /* See facts.h: a name in one of those namespaces. */
@@ -38,9 +38,9 @@ int hr_facts_get(const hr_facts *f, const char *name, int index, struct hr_value
 		return hr_facts_ports_get(f, name + 6, index, out);
 	if (!strncmp(name, "sockets.", 8))
 		return hr_facts_sockets_get(f, name + 8, index, out);
-	/* probe.SOURCE_age is computed; other probe.* facts (probe.interval_s)
-	 * are stored like any other. */
-	if (!strncmp(name, "probe.", 6) && strlen(name) > 10 && !strcmp(name + strlen(name) - 4, "_age"))
+	/* probe.interval_s is a scalar the probe sets; the other probe.* are
+	 * the clock's (facts-clock.c). */
+	if (!strncmp(name, "probe.", 6) && !hr_facts_ent_find(f, name))
 		return hr_facts_probe_get(f, name + 6, index, out);
 	e = hr_facts_ent_find(f, name);
 	if (!e) {

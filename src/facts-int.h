@@ -79,6 +79,27 @@ struct inport {
 	bool declared;
 };
 
+/* Idle times of ESTABLISHED sockets without a keepalive timer: 1 s bins,
+ * the last holding every older one (facts-live.c). */
+#define HR_IDLE_BINS 7201
+
+/* What the live sockets tell beyond states (facts-live.c): keepalive
+ * timers and idle times of ESTABLISHED TCP sockets, and UDP sockets. */
+struct live {
+	uint64_t est_ka;     /* ESTABLISHED with the keepalive timer (idiag_timer 2) */
+	uint64_t est_noka;   /* ESTABLISHED with no timer: idle, no SO_KEEPALIVE */
+	uint64_t est_busy;   /* ESTABLISHED with another timer (retransmit, zero-window probe) */
+	bool idle_known;     /* idle times were asked for and came */
+	uint32_t *idle_noka; /* HR_IDLE_BINS, made at the first idle time */
+	bool have_worst;
+	struct hr_sock worst; /* the no-keepalive socket idle longest */
+	bool udp_known;
+	uint64_t udp, udp_connected, udp_drops;
+	bool have_udp_worst;
+	struct hr_sock udp_worst; /* the UDP socket with most drops (the first with memory) */
+	char subject[2][136];     /* formatted worst (keepalive) and udp_worst, for the getters */
+};
+
 struct problem {
 	char *source;
 	char *message;
@@ -124,6 +145,7 @@ struct hr_facts {
 	uint64_t total, inbound, outbound;
 	struct hr_twhist tw;
 	bool have_sockets;
+	struct live live;
 
 	struct problem *problems;
 	size_t nproblems;
@@ -219,6 +241,14 @@ void hr_facts_clock_reset(hr_facts *f);
 int hr_facts_probe_get(const hr_facts *f, const char *k, int index, struct hr_value *out);
 /* facts-clock.c: facts.probe.read {source: {at, unix, monotonic}} (owned). */
 json_t *hr_facts_read_json(const hr_facts *f);
+
+/* facts-live.c: one ESTABLISHED TCP socket's keepalive timer and idle time. */
+void hr_facts_live_tcp(hr_facts *f, const struct hr_sock *s);
+/* facts-live.c: "sockets.keepalive_*" and "sockets.udp_*" (k without
+ * "sockets."), hr_facts_get's convention; -ENOENT for other names. */
+int hr_facts_live_get(const hr_facts *f, const char *k, struct hr_value *out);
+/* facts-live.c: facts.sockets.keepalive (udp false) or facts.sockets.udp (owned). */
+json_t *hr_facts_live_json(const hr_facts *f, bool udp);
 
 /* facts-items.c: a "sockets.*" fact (k without the prefix); hr_facts_get's convention. */
 int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_value *out);

@@ -122,7 +122,7 @@ int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_
 				hr_val_num(out, (double)f->states[st], src);
 				return 0;
 			}
-		return -ENOENT;
+		return hr_facts_live_get(f, k, out);
 	}
 	return 0;
 }

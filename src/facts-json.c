@@ -114,8 +114,9 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			       : !strncmp(e->name, "rate.", 5)       ? rates
 			       : !strncmp(e->name, "kernel.", 7)     ? kernel
 			       : !strncmp(e->name, "conntrack.", 10) ? conntrack
-			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "netstat.", 8) ||
-				  !strncmp(e->name, "sockstat.", 9) || !strncmp(e->name, "sockstat6.", 10) || !strncmp(e->name, "softnet.", 8)) ? counters
+			       : (!strncmp(e->name, "snmp.", 5) || !strncmp(e->name, "snmp6.", 6) ||
+				  !strncmp(e->name, "netstat.", 8) || !strncmp(e->name, "sockstat.", 9) ||
+				  !strncmp(e->name, "sockstat6.", 10) || !strncmp(e->name, "softnet.", 8)) ? counters
 								     : other;
 
 		json_object_set_new(into, e->name, entry_json(e));
@@ -238,6 +239,8 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		json_object_set_new(s, "listeners", ll);
 		json_object_set_new(s, "listening_ports", pl);
 		json_object_set_new(s, "source", f->socket_source ? json_string(f->socket_source) : json_null());
+		json_object_set_new(s, "keepalive", hr_facts_live_json(f, false));
+		json_object_set_new(s, "udp", hr_facts_live_json(f, true));
 		json_object_set_new(root, "sockets", s);
 	} else {
 		json_object_set_new(root, "sockets", json_pack("{s:s}", "absent", "sockets not read"));

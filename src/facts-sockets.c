@@ -284,6 +284,8 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 
 	f->states[st]++;
 	f->total++;
+	if (st == HR_ESTABLISHED)
+		hr_facts_live_tcp(f, s);
 	if (tw)
 		hr_twhist_add(&f->tw, s->expires_ms);
 	if (hr_facts_port_listening(f, s->sport)) {

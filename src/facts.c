@@ -108,6 +108,7 @@ void hr_facts_free(hr_facts *f)
 	free(f->dests);
 	free(f->dest_list);
 	free(f->listeners);
+	free(f->live.idle_noka);
 	free(f->inports);
 	for (i = 0; i < HR_ARRAY_SIZE(f->port_index); i++)
 		free(f->port_index[i]);

@@ -62,6 +62,13 @@ struct hr_sock {
 	bool backlog_unknown; /* LISTEN: wqueue not known (/proc/net/tcp does not show it) */
 	uint32_t uid;        /* owner, when the source shows it (0 otherwise) */
 	uint32_t inode;      /* socket inode, when the source shows it (0 otherwise) */
+	int protocol;        /* IPPROTO_UDP for a UDP socket; 0 or IPPROTO_TCP: TCP */
+	bool have_idle;      /* idle_ms known (sock_diag INET_DIAG_INFO, asked for) */
+	uint32_t idle_ms;    /* ms since the last data sent, data or ACK received (tcp_info) */
+	bool have_mem;       /* the next three known (sock_diag INET_DIAG_SKMEMINFO) */
+	uint32_t rcvbuf;     /* SK_MEMINFO_RCVBUF: the receive buffer limit, bytes */
+	uint32_t rmem;       /* SK_MEMINFO_RMEM_ALLOC: bytes queued now */
+	uint32_t drops;      /* SK_MEMINFO_DROPS: datagrams dropped since the socket was made */
 };
 
 /* Value kinds seen by the rules engine. */
@@ -166,6 +173,11 @@ json_t *hr_facts_clock_json(const hr_facts *f);
 /* Adds one socket. LISTEN sockets register a listener (deduplicated);
  * others are classified inbound/outbound and counted. */
 void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s);
+/* Adds one UDP socket (protocol IPPROTO_UDP, with its memory when have_mem):
+ * counted, its drops summed, the socket with most drops kept (facts-live.c). */
+void hr_facts_add_udp(hr_facts *f, const struct hr_sock *s);
+/* Marks the UDP sockets as read (otherwise sockets.udp_* are missing). */
+void hr_facts_udp_done(hr_facts *f);
 /* Sets the backlog of an observed listener whose source did not show it
  * (a captured tree's DIR/headroom/backlogs). 0, or -ENOENT (no such listener). */
 int hr_facts_set_listener_backlog(hr_facts *f, int family, const uint8_t *addr, uint16_t port,

@@ -1,6 +1,6 @@
 /* probe-counters.c: the counter files (/proc/net/sockstat{,6} "Group: name
  * value" lines, snmp and netstat "Group: names" / "Group: values" pairs,
- * softnet_stat's per-CPU hex rows summed) as
+ * softnet_stat's per-CPU hex rows summed, snmp6 "Udp6RcvbufErrors value" lines) as
  * facts, the counters the rules need recorded as missing (with why), and
  * the per-second rates between two samples (live, or a tree's sample2).
  * May call: probe-io.c (through probe-int.h) and the facts setters. */
@@ -26,7 +26,7 @@ static const char *const want_counters[] = {
 
 /* The counter files sampled twice for rates (probe.h; the snapshot copies
  * them again as the tree's second sample). */
-const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, F_SOFTNET, NULL};
+const char *const hr_probe_rate_files[] = {F_SNMP, F_NETSTAT, F_SOFTNET, F_SNMP6, NULL};
 
 /* Counters turned into per-second rates over the interval. */
 static const char *const rate_counters[] = {
@@ -36,7 +36,7 @@ static const char *const rate_counters[] = {
 _Static_assert(HR_ARRAY_SIZE(rate_counters) == HR_PROBE_NRATES, "HR_PROBE_NRATES: one per rate counter");
 
 /* Layouts of the counter files. */
-enum { L_PAIRS, L_FLAT, L_HEX };
+enum { L_PAIRS, L_FLAT, L_HEX, L_SNMP6 };
 
 /* Parses a signed decimal token [p, e); false when it is not one. */
 static bool parse_num(const char *p, const char *e, double *out)
@@ -69,17 +69,16 @@ struct counter_ctx {
 	bool record;             /* set facts */
 };
 
-/* Keeps a snmp/netstat counter in the sample's full list (every counter
- * gets a rate; sockstat values are levels, not counters). */
-static void sample_all(struct counter_ctx *c, const char *full, double v)
+/* Keeps a counter in the sample's full list (it gets a rate); source names
+ * where it came from, for the one problem when the list is full. */
+static void sample_put(struct run *r, const char *source, struct sample *s, const char *full, double v)
 {
-	struct sample *s = c->sample;
 	size_t n = strlen(full);
 
-	if (!strncmp(c->prefix, "sockstat", 8) || n >= sizeof(s->all[0].name))
+	if (n >= sizeof(s->all[0].name))
 		return;
 	if (s->nall == HR_PROBE_MAXALL) {
-		hr_facts_add_problem(c->r->f, c->source, "more than %d counters: %s and later get no rate",
+		hr_facts_add_problem(r->f, source, "more than %d counters: %s and later get no rate",
 				     HR_PROBE_MAXALL, full);
 		s->nall++; /* said once */
 		return;
@@ -88,6 +87,21 @@ static void sample_all(struct counter_ctx *c, const char *full, double v)
 		return;
 	memcpy(s->all[s->nall].name, full, n + 1);
 	s->all[s->nall++].v = v;
+}
+
+/* See probe-int.h: a counter read elsewhere (the neighbour tables) into the sample. */
+void hr_probe_sample_add(struct run *r, struct sample *s, const char *name, double v)
+{
+	sample_put(r, name, s, name, v);
+}
+
+/* Keeps a snmp/netstat counter in the sample's full list (every counter
+ * gets a rate; sockstat values are levels, not counters). */
+static void sample_all(struct counter_ctx *c, const char *full, double v)
+{
+	if (!strncmp(c->prefix, "sockstat", 8))
+		return;
+	sample_put(c->r, c->source, c->sample, full, v);
 }
 
 /* Records one counter as a fact and/or into the rate sample. */
@@ -321,6 +335,40 @@ static long parse_softnet(struct counter_ctx *c, char *text)
 	return n;
 }
 
+/* Parses /proc/net/snmp6's "Udp6RcvbufErrors 0" lines: the group is the
+ * name up to its first '6' (Ip6, Icmp6, Udp6, UdpLite6), so the counter is
+ * snmp6.Udp6.RcvbufErrors, its rate rate.Udp6.RcvbufErrors. */
+static long parse_snmp6(struct counter_ctx *c, char *text)
+{
+	char *cur = text;
+	unsigned long lineno = 0;
+	long n = 0;
+
+	while (cur && *cur) {
+		char *line = cur, *nl = strchr(cur, '\n');
+		const char *p, *e, *t1, *t2, *six;
+		size_t l1, l2;
+		double v;
+
+		if (nl)
+			*nl = '\0';
+		cur = nl ? nl + 1 : NULL;
+		lineno++;
+		p = line;
+		e = line + strlen(line);
+		if (!token(&p, e, &t1, &l1))
+			continue;
+		six = memchr(t1, '6', l1);
+		if (!token(&p, e, &t2, &l2) || !six || six + 1 >= t1 + l1 || !parse_num(t2, t2 + l2, &v)) {
+			hr_facts_add_problem(c->r->f, c->source, "line %lu: not 'Group6Name value'; skipped", lineno);
+			continue;
+		}
+		counter(c, t1, (size_t)(six + 1 - t1), six + 1, (size_t)(t1 + l1 - six - 1), v);
+		n++;
+	}
+	return n;
+}
+
 /* Reads one counter file (below base: "" for the tree itself, or the
  * second sample's directory) and feeds its counters. Returns values read or -errno. */
 static long counter_file(struct run *r, const char *base, const char *file, const char *prefix,
@@ -334,6 +382,9 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 	    hr_probe_msgf(path, sizeof(path), "%s%s", r->root, abs) < 0)
 		return -ENAMETOOLONG;
 	n = hr_probe_read_tree(r, abs);
+	/* No snmp6 without IPv6 (and in trees made before it was read). */
+	if (n == -ENOENT && layout == L_SNMP6)
+		return 0;
 	if (n < 0) {
 		/* Older snapshots have no softnet_stat: its facts are missing
 		 * (the rule says why), not a problem of the tree. */
@@ -349,8 +400,10 @@ static long counter_file(struct run *r, const char *base, const char *file, cons
 		hr_facts_add_problem(r->f, path, "not a text file; skipped");
 		return -EBADMSG;
 	}
-	n = layout == L_FLAT ? parse_flat(&c, r->buf) : layout == L_HEX ? parse_softnet(&c, r->buf)
-							     : parse_pairs(&c, r->buf);
+	n = layout == L_FLAT    ? parse_flat(&c, r->buf)
+	    : layout == L_HEX   ? parse_softnet(&c, r->buf)
+	    : layout == L_SNMP6 ? parse_snmp6(&c, r->buf)
+				: parse_pairs(&c, r->buf);
 	if (n == 0)
 		hr_facts_add_problem(r->f, path, "no counters found");
 	return n;
@@ -366,6 +419,7 @@ static const struct counter_file {
 	{F_SNMP, "snmp", NULL, L_PAIRS},
 	{F_NETSTAT, "netstat", NULL, L_PAIRS},
 	{F_SOFTNET, "softnet", NULL, L_HEX},
+	{F_SNMP6, "snmp6", NULL, L_SNMP6},
 };
 
 /* A later sample of one rate file (live, or a tree's sample2 below base):
@@ -453,11 +507,14 @@ static void rates_all(struct run *r, const struct sample *a, const struct sample
 			fixed = fixed || !strcmp(name, rate_counters[k]);
 		if (fixed || !sample_find(a, name, i, &v0) || b->all[i].v < v0)
 			continue;
-		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt). */
+		/* netstat's groups end in "Ext" (TcpExt, IpExt, MPTcpExt), snmp6's
+		 * in "6"; neigh.* come from rtnetlink. */
 		hr_probe_msgf(src, sizeof(src), "%s%s over %.3g s", base,
-			      !strncmp(name, "Softnet.", 8)                         ? F_SOFTNET
+			      !strncmp(name, "neigh.", 6)                          ? "netlink RTM_GETNEIGHTBL"
+			      : !strncmp(name, "Softnet.", 8)                       ? F_SOFTNET
 			      : dot && dot - name >= 3 && !strncmp(dot - 3, "Ext", 3) ? F_NETSTAT
-										 : F_SNMP,
+			      : dot && dot > name && dot[-1] == '6'                ? F_SNMP6
+										   : F_SNMP,
 			      elapsed);
 		hr_probe_msgf(fact, sizeof(fact), "rate.%s", name);
 		hr_facts_set_num(r->f, fact, (b->all[i].v - v0) / elapsed, src);
@@ -572,5 +629,6 @@ double hr_probe_tree_sample2(struct run *r, struct sample *s2, bool *present)
 		if (k < 0 && !(k == -ENOENT && !strcmp(hr_probe_rate_files[i], F_SOFTNET)))
 			return 0;
 	}
+	hr_probe_neigh(r, s2, HR_PROBE_SAMPLE2_DIR);
 	return iv;
 }

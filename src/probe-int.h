@@ -10,9 +10,11 @@
  *   probe-sockets.c   sockets: sock_diag live, /proc/net/tcp{,6} of a tree
  *   probe-clock.c     when each source was read (live stamps, a tree's headroom/clock)
  *   probe-resolv.c    the resolver configuration (/etc/resolv.conf)
+ *   probe-neigh.c     the neighbour tables through rtnetlink, or a tree's headroom/neigh
  *
  * Every file includes this header and no other probe file's. Only probe.c
  * calls the readers; the readers call probe-io.c and the facts setters
+ * (probe-neigh.c also probe-counters.c's hr_probe_sample_add)
  * (probe-sockets.c also procnet.c and sockdiag.c), never each other. */
 #ifndef HR_PROBE_INT_H
 #define HR_PROBE_INT_H
@@ -29,6 +31,7 @@
 #define F_SNMP "/proc/net/snmp"
 #define F_NETSTAT "/proc/net/netstat"
 #define F_SOFTNET "/proc/net/softnet_stat"
+#define F_SNMP6 "/proc/net/snmp6"
 #define F_TCP "/proc/net/tcp"
 #define F_TCP6 "/proc/net/tcp6"
 #define F_SLAB "/sys/kernel/slab/tw_sock_TCP/object_size"
@@ -98,8 +101,14 @@ void hr_probe_kernel(struct run *r);
 void hr_probe_resolv(struct run *r);
 /* probe-sockets.c: sockets of a captured tree; label gets the source name. */
 void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz);
-/* probe-sockets.c: sockets of the live system via sock_diag. */
-void hr_probe_sockets_live(struct run *r);
+/* probe-sockets.c: sockets of the live system via sock_diag (TCP, idle
+ * times when idle, and UDP with their buffers). */
+void hr_probe_sockets_live(struct run *r, bool idle);
+/* probe-counters.c: a counter read elsewhere into the rate sample (rate.NAME). */
+void hr_probe_sample_add(struct run *r, struct sample *s, const char *name, double v);
+/* probe-neigh.c: the neighbour tables (live, or a tree's base + HR_PROBE_NEIGH)
+ * as facts and into the sample s (NULL: facts only). */
+void hr_probe_neigh(struct run *r, struct sample *s, const char *base);
 /* probe-counters.c: a later sample of one rate file below base. Values read or -errno. */
 long hr_probe_rate_sample(struct run *r, const char *base, const char *file, struct sample *s);
 /* probe-counters.c: rates between two samples taken elapsed seconds apart. */

@@ -171,10 +171,11 @@ void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz)
 }
 
 /* Sockets of the live system (this network namespace) via sock_diag. */
-void hr_probe_sockets_live(struct run *r)
+void hr_probe_sockets_live(struct run *r, bool idle)
 {
+	struct hr_sockdiag_opts o = {.tcp_info = idle, .udp = true};
 	struct hr_err e = {0};
-	long n = hr_sockdiag_dump(r->f, &e);
+	long n = hr_sockdiag_dump_opts(r->f, &o, &e);
 
 	if (n < 0) {
 		hr_facts_add_problem(r->f, "sockets", "%s", e.msg[0] ? e.msg : hr_strerror((int)n));

@@ -21,7 +21,7 @@
 #include "probe-int.h"
 
 const char *const hr_probe_files[] = {
-	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_TCP, F_TCP6, F_SLAB, F_RESOLV, NULL,
+	F_OSRELEASE, F_BOOT_ID, F_SOCKSTAT, F_SOCKSTAT6, F_SNMP, F_NETSTAT, F_SNMP6, F_TCP, F_TCP6, F_SLAB, F_RESOLV, NULL,
 };
 
 const char *const hr_probe_socket_files[] = {F_TCP, F_TCP6, NULL};
@@ -71,6 +71,7 @@ static void second_sample(struct run *r, const struct sample *s1, double t1)
 	hr_probe_stamp(r, HR_SRC_COUNTERS2);
 	for (i = 0; hr_probe_rate_files[i]; i++)
 		hr_probe_rate_sample(r, "", hr_probe_rate_files[i], &s2);
+	hr_probe_neigh(r, &s2, "");
 	hr_probe_rates(r, s1, &s2, hr_now() - t1, "");
 }
 
@@ -152,6 +153,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	 * from the report, minus the age of what they were computed from. */
 	hr_probe_stamp(&r, HR_SRC_COUNTERS);
 	hr_probe_counters(&r, &s1);
+	hr_probe_neigh(&r, &s1, "");
 	t1 = hr_now();
 	hr_probe_stamp(&r, HR_SRC_SYSCTLS);
 	hr_probe_sysctls(&r);
@@ -163,7 +165,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 		if (live) {
 			hr_probe_msgf(label, sizeof(label), "netlink sock_diag");
 			hr_probe_stamp(&r, HR_SRC_SOCKETS);
-			hr_probe_sockets_live(&r);
+			hr_probe_sockets_live(&r, o && o->socket_idle);
 		} else {
 			hr_probe_sockets_tree(&r, label, sizeof(label));
 		}

@@ -33,6 +33,7 @@ struct hr_probe_opts {
 	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
 	bool no_sockets;    /* skip the socket dump (callers that only need sysctls) */
+	bool socket_idle;   /* live: ask sock_diag for tcp_info (idle times; about 3x the bytes a socket) */
 	hr_probe_progress_fn progress; /* the wait between counter samples; NULL: nothing */
 	void *progress_ud;
 	double log_window_s; /* kernel log look-back, seconds; <= 0: the last hour */
@@ -99,6 +100,11 @@ bool hr_probe_secret(const char *name);
  * "LOCAL_ADDRESS BACKLOG", the address as the tcp file prints it. */
 #define HR_PROBE_BACKLOGS "/headroom/backlogs"
 #define HR_PROBE_INTERVAL_FILE "/headroom/interval"
+/* The neighbour tables of a snapshot (rtnetlink has no file): lines
+ * "ipv4 ENTRIES GC_THRESH1 GC_THRESH2 GC_THRESH3 TABLE_FULLS FORCED_GC_RUNS". */
+#define HR_PROBE_NEIGH "/headroom/neigh"
+/* The live neighbour tables in that format into buf (n bytes). Length or -errno. */
+long hr_probe_neigh_text(char *buf, size_t n);
 /* When a snapshot read each source: lines "SOURCE REALTIME MONOTONIC"
  * (clock.h's hr_src_names, seconds; '#' starts a comment). The capture's
  * moment is its sockets' line: what the predictions of the tree count from. */

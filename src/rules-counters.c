@@ -65,8 +65,10 @@ static bool counter_load(struct loader *l, yaml_node_t *n, struct counter *c)
 		hr_rules_lerr(l, n, "a counter needs fact, failure, meaning and source (owner is optional)");
 		ok = false;
 	}
-	if (ok && strncmp(c->fact, "snmp.", 5) && strncmp(c->fact, "netstat.", 8) && strncmp(c->fact, "softnet.", 8)) {
-		hr_rules_lerr(l, n, "counter fact '%s': only snmp.*, netstat.* and softnet.* counters have rates", c->fact);
+	if (ok && strncmp(c->fact, "snmp.", 5) && strncmp(c->fact, "snmp6.", 6) && strncmp(c->fact, "netstat.", 8) &&
+	    strncmp(c->fact, "neigh.", 6) && strncmp(c->fact, "softnet.", 8)) {
+		hr_rules_lerr(l, n, "counter fact '%s': only snmp.*, snmp6.*, netstat.*, neigh.* and softnet.* counters have rates",
+			      c->fact);
 		ok = false;
 	}
 	return ok;
@@ -213,10 +215,12 @@ int hr_rules_counter_field(struct evst *st, const char *name, struct hr_xval *ou
 	} else if (!strcmp(field, "total")) {
 		xfact(st->f, c->fact, out);
 	} else if (!strcmp(field, "rate")) {
-		/* "netstat.TcpExt.X" -> "rate.TcpExt.X" (the probe's name). */
+		/* "netstat.TcpExt.X" -> "rate.TcpExt.X" (the probe's name);
+		 * "neigh.ipv4.X" -> "rate.neigh.ipv4.X". */
 		char rate[200];
 
-		snprintf(rate, sizeof(rate), "rate.%s", strchr(c->fact, '.') + 1);
+		snprintf(rate, sizeof(rate), "rate.%s",
+			 strncmp(c->fact, "neigh.", 6) ? strchr(c->fact, '.') + 1 : c->fact);
 		xfact(st->f, rate, out);
 		if (out->t == HR_X_MISSING) /* the name must outlive this buffer */
 			out->str = "counter.rate";

@@ -416,6 +416,19 @@ static int snap_conntrack_kmsg(struct snap *s, struct hr_err *err)
 	return r;
 }
 
+/* The neighbour tables (rtnetlink, no file to copy) into rel; not there: a note. */
+static int snap_neigh(struct snap *s, const char *rel, struct hr_err *err)
+{
+	char text[256];
+	long n = hr_probe_neigh_text(text, sizeof(text));
+
+	if (n < 0) {
+		snap_note(s, "netlink RTM_GETNEIGHTBL", hr_strerror((int)n));
+		return 0;
+	}
+	return write_text(s, rel, text, err);
+}
+
 /* nftw callback of rm_tree: removes one entry (depth first). */
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -538,7 +551,7 @@ static int sample2(struct snap *s, struct hr_err *err)
 		if (r < 0)
 			snap_note(s, hr_probe_rate_files[i], hr_strerror(r));
 	}
-	return 0;
+	return snap_neigh(s, HR_PROBE_SAMPLE2_DIR HR_PROBE_NEIGH, err);
 }
 
 int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats *stats,
@@ -599,6 +612,8 @@ int hr_snapshot_write(const struct hr_snapshot_opts *o, struct hr_snapshot_stats
 	s.at[HR_SRC_COUNTERS] = hr_stamp_now();
 	for (i = 0; hr_probe_rate_files[i] && r == 0; i++)
 		r = copy_one(&s, hr_probe_rate_files[i], err);
+	if (r == 0)
+		r = snap_neigh(&s, HR_PROBE_NEIGH, err);
 	t1 = hr_now();
 	for (i = 0; hr_probe_files[i] && r == 0; i++)
 		if (!in_list(hr_probe_files[i], hr_probe_rate_files) &&

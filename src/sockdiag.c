@@ -1,4 +1,4 @@
-/* sockdiag.c: every TCP socket (IPv4 and IPv6) through NETLINK_SOCK_DIAG
+/* sockdiag.c: every TCP (and UDP) socket, IPv4 and IPv6, through NETLINK_SOCK_DIAG
  * (libmnl), streamed into the facts model, never stored.
  *
  * One dump of both families (the request of the inet_diag compatibility
@@ -19,7 +19,10 @@
  * 72-byte struct inet_diag_msg behind a 16-byte header; the kernel packs
  * about 370 of them in one 32 KiB skb (net/netlink/af_netlink.c caps a dump
  * skb near 32 KiB), so 1M sockets take about 2,700 recvmsg() calls and no
- * allocation at all here.
+ * allocation at all here. Asked for (hr_sockdiag_opts), the second pass
+ * also brings tcp_info (INET_DIAG_INFO, idle times: about 3x the bytes, so
+ * only when a rule can use them), and two more dumps bring every UDP
+ * socket with SKMEMINFO (buffer, drops); UDP sockets are usually few.
  */
 #include "config.h"
 
@@ -28,7 +31,10 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -49,7 +55,43 @@ struct sd_ctx {
 	long bad;                       /* replies too short to be an inet_diag_msg */
 	const struct nlmsghdr *last;    /* last data message delivered */
 	int done_err;                   /* error carried by NLMSG_DONE (negative errno) */
+	int protocol;                   /* IPPROTO_TCP or IPPROTO_UDP: the dump running */
+	bool attrs;                     /* extensions were asked for: read the attributes */
 };
+
+/* The attributes asked for: tcp_info's idle times, skmeminfo's buffer and drops. */
+static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct inet_diag_msg)) {
+		uint16_t type = mnl_attr_get_type(a), len = mnl_attr_get_payload_len(a);
+
+		if (type == INET_DIAG_INFO && len >= offsetof(struct tcp_info, tcpi_pmtu)) {
+			struct tcp_info ti;
+
+			/* An older kernel's shorter struct: the idle fields are early. */
+			memset(&ti, 0, sizeof(ti));
+			memcpy(&ti, mnl_attr_get_payload(a), len < sizeof(ti) ? len : sizeof(ti));
+			/* Idle: no data sent, no data or ACK received for this long
+			 * (tcp_get_info(), net/ipv4/tcp.c); any of them refreshes a
+			 * middlebox's flow. */
+			s->idle_ms = ti.tcpi_last_data_sent;
+			if (ti.tcpi_last_data_recv < s->idle_ms)
+				s->idle_ms = ti.tcpi_last_data_recv;
+			if (ti.tcpi_last_ack_recv < s->idle_ms)
+				s->idle_ms = ti.tcpi_last_ack_recv;
+			s->have_idle = true;
+		} else if (type == INET_DIAG_SKMEMINFO && len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+			const uint32_t *m = mnl_attr_get_payload(a);
+
+			s->rmem = m[SK_MEMINFO_RMEM_ALLOC];
+			s->rcvbuf = m[SK_MEMINFO_RCVBUF];
+			s->drops = m[SK_MEMINFO_DROPS];
+			s->have_mem = true;
+		}
+	}
+}
 
 /* Hands one SOCK_DIAG_BY_FAMILY reply to the caller's callback. */
 static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
@@ -79,11 +121,15 @@ static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
 		.wqueue = m->idiag_wqueue,
 		.uid = m->idiag_uid,
 		.inode = m->idiag_inode,
+		.protocol = c->protocol,
 	};
 	memcpy(s.src, m->id.idiag_src, 16);
 	memcpy(s.dst, m->id.idiag_dst, 16);
+	if (c->attrs)
+		sd_attrs(nlh, &s);
 	c->cb(c->cbctx, &s);
-	c->n++;
+	if (c->protocol != IPPROTO_UDP)
+		c->n++;
 	return MNL_CB_OK;
 }
 
@@ -155,10 +201,12 @@ static const char *sd_family_name(int family)
 	return family == AF_INET6 ? "IPv6" : family == AF_INET ? "IPv4" : "IPv4 and IPv6";
 }
 
-/* Puts the request of one dump in buf: SOCK_DIAG_BY_FAMILY for one family,
- * or with AF_UNSPEC the compatibility request (TCPDIAG_GETSOCK, struct
- * inet_diag_req) that dumps both. Returns the message. */
-static struct nlmsghdr *sd_request(char *buf, int family, uint32_t states, uint32_t seq)
+/* Puts the request of one dump in buf: SOCK_DIAG_BY_FAMILY for one family
+ * and protocol, or with AF_UNSPEC the compatibility request
+ * (TCPDIAG_GETSOCK, struct inet_diag_req) that dumps TCP of both. ext: the
+ * extensions asked for (INET_DIAG_INFO...). Returns the message. */
+static struct nlmsghdr *sd_request(char *buf, int family, int protocol, uint32_t states, uint8_t ext,
+				   uint32_t seq)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 
@@ -169,23 +217,28 @@ static struct nlmsghdr *sd_request(char *buf, int family, uint32_t states, uint3
 
 		nlh->nlmsg_type = TCPDIAG_GETSOCK;
 		req->idiag_states = states;
-		req->idiag_ext = 0;
+		req->idiag_ext = ext;
 	} else {
 		struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 
 		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 		req->sdiag_family = (uint8_t)family;
-		req->sdiag_protocol = IPPROTO_TCP;
+		req->sdiag_protocol = (uint8_t)protocol;
 		req->idiag_states = states;
-		req->idiag_ext = 0;
+		req->idiag_ext = ext;
 	}
 	return nlh;
 }
 
-/* Runs one dump (family, state mask; AF_UNSPEC: both families) to its end;
- * 0 or -errno (err set). */
-static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t states, struct sd_ctx *c,
-		       bool *interrupted, struct hr_err *err)
+static const char *sd_proto_name(const struct sd_ctx *c)
+{
+	return c->protocol == IPPROTO_UDP ? "UDP" : "TCP";
+}
+
+/* Runs one dump (family, state mask, extensions; AF_UNSPEC: TCP of both
+ * families) to its end; 0 or -errno (err set). */
+static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t states, uint8_t ext,
+		       struct sd_ctx *c, bool *interrupted, struct hr_err *err)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = sd_on_error,
@@ -194,13 +247,15 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 	};
 	unsigned int portid = mnl_socket_get_portid(nl);
 	uint32_t seq = (uint32_t)time(NULL) ^ (uint32_t)(states << 4) ^ (uint32_t)family;
-	struct nlmsghdr *nlh = sd_request(buf, family, states, seq);
+	struct nlmsghdr *nlh = sd_request(buf, family, c->protocol, states, ext, seq);
 	int ret;
+
+	c->attrs = ext != 0;
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
-		hr_err_set(err, ret, "netlink sock_diag: sending the %s TCP dump request: %s",
-			   sd_family_name(family), hr_strerror(ret));
+		hr_err_set(err, ret, "netlink sock_diag: sending the %s %s dump request: %s",
+			   sd_family_name(family), sd_proto_name(c), hr_strerror(ret));
 		return ret;
 	}
 	c->done_err = 0;
@@ -215,17 +270,17 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 			ret = -errno;
 			if (ret == -ENOBUFS)
 				hr_err_set(err, ret,
-					   "netlink sock_diag: %s TCP dump overran the receive buffer (ENOBUFS); "
+					   "netlink sock_diag: %s %s dump overran the receive buffer (ENOBUFS); "
 					   "socket counts would be incomplete",
-					   sd_family_name(family));
+					   sd_family_name(family), sd_proto_name(c));
 			else
-				hr_err_set(err, ret, "netlink sock_diag: receiving the %s TCP dump: %s",
-					   sd_family_name(family), hr_strerror(ret));
+				hr_err_set(err, ret, "netlink sock_diag: receiving the %s %s dump: %s",
+					   sd_family_name(family), sd_proto_name(c), hr_strerror(ret));
 			return ret;
 		}
 		if (len == 0) {
-			hr_err_set(err, -EPROTO, "netlink sock_diag: %s TCP dump ended without NLMSG_DONE",
-				   sd_family_name(family));
+			hr_err_set(err, -EPROTO, "netlink sock_diag: %s %s dump ended without NLMSG_DONE",
+				   sd_family_name(family), sd_proto_name(c));
 			return -EPROTO;
 		}
 		left = (size_t)len;
@@ -253,10 +308,11 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 			ret = c->done_err ? c->done_err : -errno;
 			if (ret == 0)
 				ret = -EPROTO;
-			hr_err_set(err, ret, "netlink sock_diag: %s TCP dump failed: %s%s",
-				   sd_family_name(family), hr_strerror(ret),
+			hr_err_set(err, ret, "netlink sock_diag: %s %s dump failed: %s%s",
+				   sd_family_name(family), sd_proto_name(c), hr_strerror(ret),
 				   ret == -ENOENT || ret == -EOPNOTSUPP
-					   ? " (kernel without inet_diag/tcp_diag support?)"
+					   ? (c->protocol == IPPROTO_UDP ? " (kernel without udp_diag support?)"
+									 : " (kernel without inet_diag/tcp_diag support?)")
 					   : "");
 			return ret;
 		}
@@ -264,6 +320,12 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 }
 
 long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, struct hr_err *err)
+{
+	return hr_sockdiag_each_opts(cb, ctx, NULL, st, err);
+}
+
+long hr_sockdiag_each_opts(hr_sock_fn cb, void *ctx, const struct hr_sockdiag_opts *o,
+			   struct hr_sockdiag_stats *st, struct hr_err *err)
 {
 	/* Every state 1..12: TCPF_SYN_RECV also brings request sockets
 	 * (TCP_NEW_SYN_RECV, reported with state SYN_RECV). Never ~0: bit 13,
@@ -275,7 +337,10 @@ long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, st
 	const uint32_t all = ((1u << HR_TCP_NSTATES) - 1) & ~1u;
 	const uint32_t others = all & ~listen;
 	static const int families[2] = {AF_INET, AF_INET6};
-	struct sd_ctx c = {.cb = cb, .cbctx = ctx};
+	/* UDP: unconnected sockets are TCP_CLOSE, connected ones TCP_ESTABLISHED. */
+	const uint32_t udp_states = (1u << HR_ESTABLISHED) | (1u << HR_CLOSE);
+	const uint8_t tcp_ext = o && o->tcp_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+	struct sd_ctx c = {.cb = cb, .cbctx = ctx, .protocol = IPPROTO_TCP};
 	struct mnl_socket *nl;
 	bool interrupted = false;
 	char *buf;
@@ -303,7 +368,10 @@ long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, st
 			   hr_strerror(ret));
 		goto out;
 	}
-	ret = sd_dump_one(nl, buf, AF_UNSPEC, all, &c, &interrupted, err);
+	/* tcp_info is asked of the listeners too in the one request (a few
+	 * bytes each); the per-family fallback asks it in the second pass
+	 * only, as a listener's is of no use here. */
+	ret = sd_dump_one(nl, buf, AF_UNSPEC, all, tcp_ext, &c, &interrupted, err);
 	/* No compatibility interface (EINVAL, EOPNOTSUPP from the kernel's
 	 * table of handlers, ENOENT): nothing was fed yet, so the per-family
 	 * dumps can start over. */
@@ -312,8 +380,23 @@ long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, st
 		ret = 0;
 		for (pass = 0; pass < 2 && ret == 0; pass++)
 			for (i = 0; i < 2 && ret == 0; i++)
-				ret = sd_dump_one(nl, buf, families[i], pass == 0 ? listen : others, &c,
-						  &interrupted, err);
+				ret = sd_dump_one(nl, buf, families[i], pass == 0 ? listen : others,
+						  pass == 0 ? 0 : tcp_ext, &c, &interrupted, err);
+	}
+	/* UDP last, its own error: a box without udp_diag still has its TCP
+	 * sockets. SKMEMINFO adds 44 bytes a socket; UDP sockets are few. */
+	if (ret == 0 && o && o->udp) {
+		struct hr_err ue = {0};
+		int ur = 0;
+
+		c.protocol = IPPROTO_UDP;
+		for (i = 0; i < 2 && ur == 0; i++)
+			ur = sd_dump_one(nl, buf, families[i], udp_states,
+					 (uint8_t)(1u << (INET_DIAG_SKMEMINFO - 1)), &c, &interrupted, &ue);
+		if (st) {
+			st->udp_err = ur;
+			snprintf(st->udp_why, sizeof(st->udp_why), "%s", ur ? ue.msg : "");
+		}
 	}
 	if (st) {
 		st->interrupted = interrupted;
@@ -328,14 +411,28 @@ out:
 /* Feeds one socket to the facts model (the callback of hr_sockdiag_dump). */
 static void sd_to_facts(void *ctx, const struct hr_sock *s)
 {
-	hr_facts_add_socket(ctx, s);
+	if (s->protocol == IPPROTO_UDP)
+		hr_facts_add_udp(ctx, s);
+	else
+		hr_facts_add_socket(ctx, s);
 }
 
 long hr_sockdiag_dump(hr_facts *f, struct hr_err *err)
 {
-	struct hr_sockdiag_stats st = {0};
-	long n = hr_sockdiag_each(sd_to_facts, f, &st, err);
+	return hr_sockdiag_dump_opts(f, NULL, err);
+}
 
+long hr_sockdiag_dump_opts(hr_facts *f, const struct hr_sockdiag_opts *o, struct hr_err *err)
+{
+	struct hr_sockdiag_stats st = {0};
+	long n = hr_sockdiag_each_opts(sd_to_facts, f, o, &st, err);
+
+	if (n >= 0 && o && o->udp) {
+		if (st.udp_err)
+			hr_facts_add_problem(f, "netlink sock_diag", "%s", st.udp_why);
+		else
+			hr_facts_udp_done(f);
+	}
 	if (n >= 0 && st.interrupted)
 		hr_facts_add_problem(f, "netlink sock_diag",
 				     "dump interrupted (NLM_F_DUMP_INTR): sockets changed during the dump, "

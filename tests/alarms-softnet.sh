@@ -11,6 +11,8 @@
 # repeat it. Quiet: a paced 1,000 packets/s on the same path drops nothing.
 # softnet_stat is global: a drop elsewhere on the host during the quiet run
 # would fail it (re-run once).
+# softnet_stat is the host's: no other test audits while this one floods it.
+HR_HOST_EXCLUSIVE=1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab-lib.sh"
 

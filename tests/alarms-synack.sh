@@ -15,16 +15,7 @@ port=5791
 dest="$LAB_S_IP:$port"
 
 server() {
-	hr_bg "$LAB_S" python3 -c '
-import socket, sys, time
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], int(sys.argv[2]))); l.listen(1024); l.settimeout(0.2)
-keep = []; t0 = time.monotonic()
-while time.monotonic() - t0 < 30:
-    try: keep.append(l.accept()[0])
-    except socket.timeout: pass
-' "$LAB_S_IP" "$port"
-	lab_wait_listen "$LAB_S" "$port"
+	lab_accept_server "$LAB_S" "$LAB_S_IP" "$port" 30
 }
 
 # clients SECONDS: 20 non-blocking connects a second (bounded: 20 x SECONDS).

@@ -116,6 +116,21 @@ lab_wait_listen() {
 	fail "nothing listens on port $port in $ns after 5 s"
 }
 
+# Starts a server in NS on IP:PORT that accepts (backlog 1024) and holds
+# every connection for SECONDS, then exits; returns once it listens.
+lab_accept_server() {
+	hr_bg "$1" python3 -c '
+import socket, sys, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], int(sys.argv[2]))); l.listen(1024); l.settimeout(0.2)
+keep = []; t0 = time.monotonic()
+while time.monotonic() - t0 < float(sys.argv[3]):
+    try: keep.append(l.accept()[0])
+    except socket.timeout: pass
+' "$2" "$3" "$4"
+	lab_wait_listen "$1" "$3"
+}
+
 # Waits (at most SECS, default 10) until FILE has a line matching REGEX.
 lab_wait_line() {
 	local file=$1 re=$2 n=$(( ${3:-10} * 10 )) i

@@ -26,6 +26,20 @@ hr_cleanup() {
 trap hr_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Some of what an audit reads is the host's, whatever the namespace
+# (softnet_stat, the neighbour tables): a test that floods it would make a
+# concurrent test's quiet audit warn. Such a test sets HR_HOST_EXCLUSIVE=1
+# before sourcing this file and runs alone; every other test holds the
+# lock shared for its whole run (fd 9, inherited by what it starts).
+if command -v flock >/dev/null 2>&1; then
+	exec 9>>"${TMPDIR:-/tmp}/headroom-tests-host.lock"
+	if [ "${HR_HOST_EXCLUSIVE:-0}" = 1 ]; then
+		flock -w 900 -x 9 || { echo "FAIL: no exclusive hold of the host lock in 900 s" >&2; exit 1; }
+	else
+		flock -w 900 -s 9 || { echo "FAIL: no shared hold of the host lock in 900 s" >&2; exit 1; }
+	fi
+fi
+
 skip() { echo "SKIP: $*"; exit 77; }
 # hr_need_tool CMD DEBIAN-PACKAGE: makes sure an external program a test drives
 # (promtool, ansible-playbook, lintian, clang...) is there. As root on Debian
@@ -77,9 +91,10 @@ hr_bg() {
 	HR_PIDS="$HR_PIDS $HR_LASTPID"
 }
 
-# Joins two namespaces with a veth pair: hr_link NS1 IP1 NS2 IP2 (IPs without prefix, /24).
+# Joins two namespaces with a veth pair: hr_link NS1 IP1 NS2 IP2 [DEV1 DEV2]
+# (IPs without prefix, /24; the devices v<pid>a and v<pid>b unless named).
 hr_link() {
-	local a=$1 ipa=$2 b=$3 ipb=$4 va="v$$a" vb="v$$b"
+	local a=$1 ipa=$2 b=$3 ipb=$4 va=${5:-v$$a} vb=${6:-v$$b}
 	ip link add "$va" netns "$a" type veth peer name "$vb" netns "$b"
 	ip -n "$a" addr add "$ipa/24" dev "$va"
 	ip -n "$b" addr add "$ipb/24" dev "$vb"
@@ -97,11 +112,7 @@ hr_nat_path() {
 	local c=$1 n=$2 s=$3 nip1=$5 nip2=$6 sip=$7
 	hr_link "$c" "$4" "$n" "$nip1"
 	HR_NAT_OUT="w$$b"
-	ip link add "w$$a" netns "$s" type veth peer name "$HR_NAT_OUT" netns "$n"
-	ip -n "$n" addr add "$nip2/24" dev "$HR_NAT_OUT"
-	ip -n "$s" addr add "$sip/24" dev "w$$a"
-	ip -n "$n" link set "$HR_NAT_OUT" up
-	ip -n "$s" link set "w$$a" up
+	hr_link "$s" "$sip" "$n" "$nip2" "w$$a" "$HR_NAT_OUT"
 	ip -n "$c" route add default via "$nip1"
 }
 
