@@ -147,8 +147,13 @@ under the sum, not far under it. The remaining cost per namespace is the
 dump and about 400 small sysctl reads."""]
 text = open(doc).read()
 i = text.find(head)
+# Only this section is replaced; the sections after it stay.
 if i >= 0:
-    text = text[:i]
-open(doc, "w").write(text.rstrip("\n") + "\n\n" + "\n".join(out) + "\n")
+    j = text.find("\n## ", i + len(head))
+    rest = text[j + 1:] if j >= 0 else ""
+    text = text[:i].rstrip("\n") + "\n\n" + "\n".join(out) + "\n" + ("\n" + rest if rest else "")
+else:
+    text = text.rstrip("\n") + "\n\n" + "\n".join(out) + "\n"
+open(doc, "w").write(text)
 print("# wrote the section to", doc)
 PY

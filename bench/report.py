@@ -106,10 +106,11 @@ print(table)
 print("\n".join(goals))
 if not sizes:
     sys.exit(0)  # quiet-box only: printed, docs left alone
-# bench/netns.sh keeps its own section at the end of the file: carried over.
+# The other scripts' sections (every "## " heading on: bench/cost.sh,
+# headroom watch, bench/netns.sh, input bounds) are carried over.
 try:
     old = open(out).read()
-    kept = old[old.index("## Network namespaces (bench/netns.sh)"):]
+    kept = old[old.index("\n## ") + 1:]
 except (OSError, ValueError):
     kept = ""
 with open(out, "w") as f:

@@ -29,6 +29,9 @@ struct hr_audit {
 	struct hr_diags d;
 	struct hr_audit_files *files; /* --assume-file, --boot (audit-files.c); NULL: none */
 	struct hr_managers *mg; /* the host's other managers: found on first use */
+	/* Live: the kernel log kept open across runs (watch's refreshes read
+	 * only what is new; the namespaces of one run read it once). */
+	hr_kmsg_log *klog;
 };
 
 /* Counts whitespace-separated fields of a value and whether all are integers. */
@@ -183,6 +186,8 @@ int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *e
 		return r;
 	}
 	load_rules(a);
+	if (!o->root || !*o->root)
+		a->klog = hr_kmsg_log_new(); /* NULL: each probe reads the whole log */
 	*out = a;
 	return 0;
 }
@@ -197,6 +202,7 @@ void hr_audit_free(hr_audit *a)
 	if (a->mg)
 		hr_managers_clear(a->mg);
 	free(a->mg);
+	hr_kmsg_log_free(a->klog);
 	free(a);
 }
 
@@ -214,7 +220,8 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 {
 	struct hr_probe_opts po = {.root = a->o.root, .interval_s = a->o.interval_s, .progress = a->o.progress,
 				   .progress_ud = a->o.progress_ud, .no_sockets = a->o.no_sockets,
-				   .socket_idle = a->o.workload != NULL, .log_window_s = a->o.log_window_s};
+				   .socket_idle = a->o.workload != NULL, .log_window_s = a->o.log_window_s,
+				   .kmsg_log = a->klog};
 
 	return hr_probe_run(f, &po, err);
 }
@@ -589,7 +596,7 @@ int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t 
 {
 	struct hr_probe_opts po = {.interval_s = a->o.interval_s, .progress = a->o.progress,
 				   .progress_ud = a->o.progress_ud, .socket_idle = a->o.workload != NULL,
-				   .log_window_s = a->o.log_window_s};
+				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog};
 	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
 	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));
 	hr_facts *globals = NULL;

@@ -142,6 +142,20 @@
  * 1-based *line and *col of the first collection too deep, or -ENOMEM. */
 int hr_yaml_check_depth(const char *text, size_t len, int max, int *line, int *col);
 
+#include <yaml.h>
+
+/* yaml_parser_load with the nesting bound, in the same single pass over
+ * the events: the document is composed as the events stream and the first
+ * collection deeper than max stops it (a check before the load parsed
+ * every file twice: a third of the cost of loading the rules). doc is
+ * built as yaml_parser_load builds it (default tags, marks, anchors and
+ * aliases; an empty stream is an empty document) and is the caller's to
+ * yaml_document_delete when 1 is returned. Returns 1; 0 on a YAML error
+ * (the parser's problem, context and marks say which, as after
+ * yaml_parser_load); -E2BIG with the 1-based *line and *col of the first
+ * collection too deep; -ENOMEM. doc holds nothing after 0 or -errno. */
+int hr_yaml_load(yaml_parser_t *parser, yaml_document_t *doc, int max, int *line, int *col);
+
 #include <stdio.h>
 
 /* Reads one line of at most max bytes from in into buf (max + 2 bytes),

@@ -330,7 +330,12 @@ static void text_conntrack_kmsg(FILE *out, const json_t *facts)
 
 	if (json_object_size(c)) {
 		t = hr_table_new(2);
+		const json_t *skip = json_object_get(json_object_get(c, "conntrack.dump_skipped"), "value");
+
 		fprintf(out, "\nConntrack (this namespace)\n");
+		/* The probe made no ctnetlink dump (conntrack-read.c): say why. */
+		if (json_is_string(skip))
+			fprintf(out, "  not tracked here: %s\n", json_string_value(skip));
 		for (i = 0; ct[i]; i++)
 			hr_table_row(t, (const char *[]){ct[i], fact_text(a, sizeof(a), json_object_get(c, ct[i]))});
 		hr_table_print(out, t, "  ", 0);

@@ -701,7 +701,8 @@ static int watch_exec(int argc, char **argv)
 					  .no_default_rules = w->no_default_rules,
 					  .globals = w->globals,
 					  .assume_files = files.assume_files,
-					  .nassume_files = files.nassume_files};
+					  .nassume_files = files.nassume_files,
+					  .declare_fn = hr_cmd_drift_declare};
 
 		if (hr_audit_new(&o, &w->audit, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);

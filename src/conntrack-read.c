@@ -121,8 +121,11 @@ int hr_ct_stat_get(const struct hr_ct_stat *st, const char *name, uint64_t *out)
 int hr_ct_stat_read(hr_facts *f, const struct hr_probe_tree *t)
 {
 	static const char label[] = "/proc/net/stat/nf_conntrack";
-	/* One row of about 160 bytes per CPU. */
-	const size_t cap = 4 << 20;
+	/* One row of about 160 bytes per possible CPU: 64 KiB (from the heap,
+	 * under malloc's mmap threshold) hold about 400; a bigger machine gets
+	 * the 4 MiB bound (26,000 CPUs) and reads the file a second time. A
+	 * 4 MiB buffer every time was an mmap, a munmap and their faults. */
+	size_t cap = 64 << 10;
 	struct hr_ct_stat st;
 	const char *why = NULL;
 	char *text = malloc(cap), name[64];
@@ -132,6 +135,16 @@ int hr_ct_stat_read(hr_facts *f, const struct hr_probe_tree *t)
 	if (!text)
 		return -ENOMEM;
 	n = hr_probe_read_regular(t, label, text, cap);
+	if (n == -EFBIG) {
+		char *big = realloc(text, cap = 4 << 20);
+
+		if (!big) {
+			free(text);
+			return -ENOMEM;
+		}
+		text = big;
+		n = hr_probe_read_regular(t, label, text, cap);
+	}
 	if (n < 0) {
 		free(text);
 		return (int)n;
@@ -461,12 +474,35 @@ static bool ctnetlink_present(void)
 	return found;
 }
 
+/* This namespace's conntrack count as the probe already read it: the
+ * "entries" column of /proc/net/stat/nf_conntrack (read just before), else
+ * net.netfilter.nf_conntrack_count. -1 when neither was read. */
+static double ct_count_read(hr_facts *f, const char **from)
+{
+	struct hr_value v;
+
+	*from = "/proc/net/stat/nf_conntrack entries";
+	if (hr_facts_get(f, "conntrack.stat.entries", -1, &v) == 0 && v.type == HR_V_NUM)
+		return v.num;
+	*from = "net.netfilter.nf_conntrack_count";
+	if (hr_facts_get(f, "net.netfilter.nf_conntrack_count", -1, &v) == 0 && v.type == HR_V_NUM)
+		return v.num;
+	return -1;
+}
+
+/* Says in the facts that the ctnetlink dump was not made, and why. */
+static void ct_skipped(hr_facts *f, const char *why)
+{
+	hr_facts_set_str(f, "conntrack.dump_skipped", why, "headroom probe");
+}
+
 void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s)
 {
 	struct hr_err err = {0};
 	hr_ct_agg *a;
 	long n;
 	bool live = !t->root || !*t->root;
+	const char *count_from = NULL;
 	int r, fd;
 
 	r = hr_ct_stat_read(f, t);
@@ -488,6 +524,18 @@ void hr_ct_probe(hr_facts *f, const struct hr_probe_tree *t, double tw_timeout_s
 		 * make the kernel load the modules. */
 		hr_facts_set_missing(f, "conntrack.entries", "nf_conntrack not loaded (nothing is tracked)");
 		hr_facts_set_missing(f, "conntrack.snat.tuples", "nf_conntrack not loaded (nothing is tracked)");
+		ct_skipped(f, "nf_conntrack not loaded, no ctnetlink dump");
+	} else if (live && ct_count_read(f, &count_from) == 0) {
+		/* Nothing tracked in this namespace: the dump would still walk
+		 * the whole global conntrack hash (ctnetlink_dump_table() visits
+		 * every bucket, nf_conntrack_buckets of them, for every
+		 * namespace) to find nothing. The facts are those of an empty
+		 * dump, sourced from the count. */
+		char src[96];
+
+		snprintf(src, sizeof(src), "%s 0 (no ctnetlink dump)", count_from);
+		hr_ct_agg_to_facts(a, f, src);
+		ct_skipped(f, "nf_conntrack_count 0 in this network namespace, no ctnetlink dump");
 	} else if (live && ctnetlink_present()) {
 		n = hr_ct_dump(a, &err);
 		if (n >= 0) {

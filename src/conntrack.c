@@ -27,7 +27,6 @@
 
 /* Per NAT tuple: (proto, family, translated source, destination, port). */
 struct nat_tuple {
-	bool used;
 	uint8_t proto;
 	uint8_t family;
 	uint8_t tsrc[16], dst[16];
@@ -45,19 +44,26 @@ struct nat_tuple {
 
 /* Per original destination and protocol: a count. */
 struct dest_tuple {
-	bool used;
 	uint8_t proto, family;
 	uint8_t dst[16];
 	uint16_t dport;
 	uint64_t count;
 };
 
+/* Each table is open addressing over cap slots holding an index into a
+ * dense array (index + 1; 0 = empty), grown on demand: an empty or small
+ * table costs a few pages, not cap x 500 bytes of zeroed tuples (which the
+ * walk in hr_ct_agg_to_facts then faulted in: a quarter of a quiet probe).
+ * The slot tables are made with the first entry (a namespace that tracks
+ * nothing never touches them). The facts are written in slot order, as
+ * before. */
 struct hr_ct_agg {
 	size_t max, cap; /* cap: slots of each open-addressing table (2 x max, power of 2) */
 	double tw_timeout;
+	uint32_t *nat_slot, *dst_slot;
 	struct nat_tuple *nat;
 	struct dest_tuple *dst;
-	size_t nnat, ndst;
+	size_t nnat, ndst, capnat, capdst;
 	uint64_t entries, snat_entries, nat_folded, dst_folded;
 	uint64_t by_proto_tcp, by_proto_udp, by_proto_other, by_dns;
 };
@@ -72,12 +78,6 @@ hr_ct_agg *hr_ct_agg_new(size_t max_tuples, double tw_timeout_s)
 	for (a->cap = 2; a->cap < 2 * a->max; a->cap *= 2)
 		;
 	a->tw_timeout = tw_timeout_s > 0 ? tw_timeout_s : 120;
-	a->nat = calloc(a->cap, sizeof(*a->nat));
-	a->dst = calloc(a->cap, sizeof(*a->dst));
-	if (!a->nat || !a->dst) {
-		hr_ct_agg_free(a);
-		return NULL;
-	}
 	return a;
 }
 
@@ -85,6 +85,8 @@ void hr_ct_agg_free(hr_ct_agg *a)
 {
 	if (!a)
 		return;
+	free(a->nat_slot);
+	free(a->dst_slot);
 	free(a->nat);
 	free(a->dst);
 	free(a);
@@ -100,6 +102,24 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* Makes room for element n of a dense array of *cap elements (doubling,
+ * from 16, at most max). A pointer to element n, zeroed, or NULL. */
+static void *dense_room(void **arr, size_t *cap, size_t n, size_t max, size_t elem)
+{
+	if (n >= *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void *p;
+
+		if (ncap > max)
+			ncap = max;
+		p = realloc(*arr, ncap * elem);
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = ncap;
+	}
+	return memset((char *)*arr + n * elem, 0, elem);
+}
 
 /* Finds or makes the NAT tuple of an entry; NULL when the table is full (folded). */
 static struct nat_tuple *nat_get(hr_ct_agg *a, const struct hr_ct_entry *e)
@@ -112,21 +132,24 @@ static struct nat_tuple *nat_get(hr_ct_agg *a, const struct hr_ct_entry *e)
 	h = hash_bytes(h, e->odst, al);
 	h = hash_bytes(h, &e->odport, 2);
 	for (i = h & (a->cap - 1);; i = (i + 1) & (a->cap - 1)) {
-		struct nat_tuple *t = &a->nat[i];
+		struct nat_tuple *t;
 
-		if (!t->used) {
+		if (!a->nat_slot[i]) {
 			if (a->nnat >= a->max)
 				return NULL;
-			t->used = true;
+			t = dense_room((void **)&a->nat, &a->capnat, a->nnat, a->max, sizeof(*t));
+			if (!t)
+				return NULL;
+			a->nat_slot[i] = (uint32_t)++a->nnat;
 			t->proto = e->proto;
 			t->family = (uint8_t)e->family;
 			memcpy(t->tsrc, e->rdst, al);
 			memcpy(t->dst, e->odst, al);
 			t->dport = e->odport;
 			t->port_lo = 65535;
-			a->nnat++;
 			return t;
 		}
+		t = &a->nat[a->nat_slot[i] - 1];
 		if (t->proto == e->proto && t->family == e->family && t->dport == e->odport &&
 		    !memcmp(t->tsrc, e->rdst, al) && !memcmp(t->dst, e->odst, al))
 			return t;
@@ -142,19 +165,22 @@ static struct dest_tuple *dst_get(hr_ct_agg *a, const struct hr_ct_entry *e)
 	h = hash_bytes(h, e->odst, al);
 	h = hash_bytes(h, &e->odport, 2);
 	for (i = h & (a->cap - 1);; i = (i + 1) & (a->cap - 1)) {
-		struct dest_tuple *t = &a->dst[i];
+		struct dest_tuple *t;
 
-		if (!t->used) {
+		if (!a->dst_slot[i]) {
 			if (a->ndst >= a->max)
 				return NULL;
-			t->used = true;
+			t = dense_room((void **)&a->dst, &a->capdst, a->ndst, a->max, sizeof(*t));
+			if (!t)
+				return NULL;
+			a->dst_slot[i] = (uint32_t)++a->ndst;
 			t->proto = e->proto;
 			t->family = (uint8_t)e->family;
 			memcpy(t->dst, e->odst, al);
 			t->dport = e->odport;
-			a->ndst++;
 			return t;
 		}
+		t = &a->dst[a->dst_slot[i] - 1];
 		if (t->proto == e->proto && t->family == e->family && t->dport == e->odport &&
 		    !memcmp(t->dst, e->odst, al))
 			return t;
@@ -173,11 +199,18 @@ static void windows_add(uint64_t *w, double age)
 
 void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 {
-	struct dest_tuple *d;
-	struct nat_tuple *t;
+	struct dest_tuple *d = NULL;
+	struct nat_tuple *t = NULL;
 	bool closing = e->proto == IPPROTO_TCP &&
 		       (e->tcp_state == HR_CT_TCP_TIME_WAIT || e->tcp_state == HR_CT_TCP_CLOSE);
+	bool slots;
 
+	if (!a->nat_slot && !a->dst_slot) {
+		a->nat_slot = calloc(a->cap, sizeof(*a->nat_slot));
+		a->dst_slot = calloc(a->cap, sizeof(*a->dst_slot));
+	}
+	/* Out of memory for the tables: every entry counted, as folded. */
+	slots = a->nat_slot && a->dst_slot;
 	a->entries++;
 	if (e->proto == IPPROTO_TCP)
 		a->by_proto_tcp++;
@@ -185,7 +218,8 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 		a->by_proto_udp++, a->by_dns += e->odport == 53;
 	else
 		a->by_proto_other++;
-	d = dst_get(a, e);
+	if (slots)
+		d = dst_get(a, e);
 	if (d)
 		d->count++;
 	else
@@ -193,7 +227,8 @@ void hr_ct_agg_add(hr_ct_agg *a, const struct hr_ct_entry *e)
 	if (!e->snat)
 		return;
 	a->snat_entries++;
-	t = nat_get(a, e);
+	if (slots)
+		t = nat_get(a, e);
 	if (!t) {
 		a->nat_folded++;
 		return;
@@ -381,17 +416,19 @@ void hr_ct_agg_to_facts(const hr_ct_agg *a, hr_facts *f, const char *source)
 	hr_facts_set_num(f, "conntrack.snat.entries", (double)a->snat_entries, source);
 	hr_facts_set_num(f, "conntrack.snat.tuples", (double)a->nnat, source);
 	hr_facts_set_num(f, "conntrack.snat.folded_entries", (double)a->nat_folded, source);
-	for (i = 0; i < a->cap; i++) {
-		if (a->nat[i].used) {
-			if (nat_worse(&a->nat[i], top))
-				top = &a->nat[i];
-			nat_subject(subj, sizeof(subj), &a->nat[i]);
-			nat_values(&a->nat[i], &tv, &from);
+	for (i = 0; i < a->cap && a->nat_slot && a->dst_slot; i++) {
+		if (a->nat_slot[i]) {
+			const struct nat_tuple *t = &a->nat[a->nat_slot[i] - 1];
+
+			if (nat_worse(t, top))
+				top = t;
+			nat_subject(subj, sizeof(subj), t);
+			nat_values(t, &tv, &from);
 			tv.subject = subj;
 			hr_facts_add_snat_tuple(f, &tv, source);
 		}
-		if (a->dst[i].used && (!dtop || a->dst[i].count > dtop->count))
-			dtop = &a->dst[i];
+		if (a->dst_slot[i] && (!dtop || a->dst[a->dst_slot[i] - 1].count > dtop->count))
+			dtop = &a->dst[a->dst_slot[i] - 1];
 	}
 	if (dtop) {
 		char ep[INET6_ADDRSTRLEN + 8];

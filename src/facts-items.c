@@ -344,7 +344,7 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 static int listener_item(const hr_facts *f, size_t i, const char *k, struct hr_value *out)
 {
 	const struct listener *l = &f->listeners[i];
-	const struct inport *in = &f->inports[f->port_index[l->port]];
+	const struct inport *in = &f->inports[hr_facts_inport_index(f, l->port)];
 	const char *src = f->socket_source ? f->socket_source : "sockets";
 	double obs = hr_tw_rate(&in->tw, NULL);
 	static char host[INET6_ADDRSTRLEN];

@@ -104,9 +104,8 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	size_t i, n = 0;
 	struct hr_portfacts pm;
 
-	for (i = 0; names && i < f->capents; i++)
-		if (f->ents[i].name)
-			names[n++] = f->ents[i].name;
+	for (i = 0; names && i < f->nents; i++)
+		names[n++] = f->ents[i].name;
 	if (names)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; names && i < n; i++) {
@@ -218,7 +217,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		}
 		for (i = 0; i < f->nlisteners; i++) {
 			const struct listener *l = &f->listeners[i];
-			const struct inport *in = &f->inports[f->port_index[l->port]];
+			const struct inport *in = &f->inports[hr_facts_inport_index(f, l->port)];
 			char ep[80];
 			json_t *o = json_object();
 

@@ -160,25 +160,25 @@ static int grow_room(void **arr, size_t *cap, size_t n, size_t elem)
 /* Finds or creates the inbound aggregate of a listening port. */
 static struct inport *inport_get(hr_facts *f, uint16_t port)
 {
-	int32_t idx;
+	int32_t idx, **pg = &f->port_index[port >> 8];
 
-	if (!f->port_index) {
+	if (!*pg) {
 		size_t i;
 
-		f->port_index = malloc(65536 * sizeof(*f->port_index));
-		if (!f->port_index)
+		*pg = malloc(256 * sizeof(**pg));
+		if (!*pg)
 			return NULL;
-		for (i = 0; i < 65536; i++)
-			f->port_index[i] = -1;
+		for (i = 0; i < 256; i++)
+			(*pg)[i] = -1;
 	}
-	idx = f->port_index[port];
+	idx = (*pg)[port & 0xff];
 	if (idx >= 0)
 		return &f->inports[idx];
 	if (grow_room((void **)&f->inports, &f->capinports, f->ninports, sizeof(*f->inports)) < 0)
 		return NULL;
 	memset(&f->inports[f->ninports], 0, sizeof(struct inport));
 	f->inports[f->ninports].port = port;
-	f->port_index[port] = (int32_t)f->ninports;
+	(*pg)[port & 0xff] = (int32_t)f->ninports;
 	f->listening[port >> 3] |= (uint8_t)(1u << (port & 7));
 	return &f->inports[f->ninports++];
 }

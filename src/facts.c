@@ -44,12 +44,14 @@ hr_facts *hr_facts_new(void)
 	if (!f)
 		return NULL;
 	f->capents = 2048;
-	f->ents = calloc(f->capents, sizeof(*f->ents));
+	f->slots = calloc(f->capents, sizeof(*f->slots));
+	f->capdense = 1024;
+	f->ents = malloc(f->capdense * sizeof(*f->ents));
 	f->capdests = 64;
 	f->dests = calloc(f->capdests, sizeof(*f->dests));
 	f->dest_list = calloc(f->capdests, sizeof(*f->dest_list));
 	hr_facts_clock_reset(f);
-	if (!f->ents || !f->dests || !f->dest_list) {
+	if (!f->slots || !f->ents || !f->dests || !f->dest_list) {
 		hr_facts_free(f);
 		return NULL;
 	}
@@ -87,13 +89,14 @@ void hr_facts_free(hr_facts *f)
 
 	if (!f)
 		return;
-	for (i = 0; i < f->capents; i++) {
+	for (i = 0; f->ents && i < f->nents; i++) {
 		free(f->ents[i].name);
 		free(f->ents[i].raw);
 		free(f->ents[i].source);
 		free(f->ents[i].missing);
 	}
 	free(f->ents);
+	free(f->slots);
 	for (i = 0; i < f->nsnat; i++)
 		free(f->snat[i].subject);
 	free(f->snat);
@@ -109,7 +112,8 @@ void hr_facts_free(hr_facts *f)
 	free(f->listeners);
 	free(f->live.idle_noka);
 	free(f->inports);
-	free(f->port_index);
+	for (i = 0; i < HR_ARRAY_SIZE(f->port_index); i++)
+		free(f->port_index[i]);
 	for (i = 0; i < f->nproblems; i++) {
 		free(f->problems[i].source);
 		free(f->problems[i].message);
@@ -124,58 +128,74 @@ void hr_facts_free(hr_facts *f)
 
 static int ents_grow(hr_facts *f);
 
+/* The slot of name: its entry's, or the empty one where it would go. */
+static struct eslot *ent_slot(const hr_facts *f, const char *name, uint32_t h)
+{
+	size_t mask = f->capents - 1, i = h & mask;
+
+	for (;; i = (i + 1) & mask) {
+		struct eslot *sl = &f->slots[i];
+
+		if (!sl->idx || (sl->hash == h && !strcmp(f->ents[sl->idx - 1].name, name)))
+			return sl;
+	}
+}
+
 /* Finds the entry for name (see facts-int.h). */
 struct entry *hr_facts_ent_find(const hr_facts *f, const char *name)
 {
-	size_t mask = f->capents - 1, i = hash_str(name) & mask;
+	const struct eslot *sl = ent_slot(f, name, (uint32_t)hash_str(name));
 
-	while (f->ents[i].name) {
-		if (!strcmp(f->ents[i].name, name))
-			return &f->ents[i];
-		i = (i + 1) & mask;
-	}
-	return NULL;
+	return sl->idx ? &f->ents[sl->idx - 1] : NULL;
 }
 
 static struct entry *ent_get(hr_facts *f, const char *name)
 {
-	struct entry *e = hr_facts_ent_find(f, name);
-	size_t mask, i;
+	uint32_t h = (uint32_t)hash_str(name);
+	struct eslot *sl = ent_slot(f, name, h);
+	struct entry *e;
 
-	if (e)
-		return e;
-	if ((f->nents + 1) * 2 > f->capents && ents_grow(f) < 0)
+	if (sl->idx)
+		return &f->ents[sl->idx - 1];
+	if ((f->nents + 1) * 2 > f->capents) {
+		if (ents_grow(f) < 0)
+			return NULL;
+		sl = ent_slot(f, name, h);
+	}
+	if (f->nents == f->capdense) {
+		e = realloc(f->ents, f->capdense * 2 * sizeof(*e));
+		if (!e)
+			return NULL;
+		f->ents = e;
+		f->capdense *= 2;
+	}
+	e = memset(&f->ents[f->nents], 0, sizeof(*e));
+	e->name = strdup(name);
+	if (!e->name)
 		return NULL;
-	mask = f->capents - 1;
-	i = hash_str(name) & mask;
-	while (f->ents[i].name)
-		i = (i + 1) & mask;
-	f->ents[i].name = strdup(name);
-	if (!f->ents[i].name)
-		return NULL;
-	f->nents++;
-	return &f->ents[i];
+	sl->idx = (uint32_t)++f->nents;
+	sl->hash = h;
+	return e;
 }
 
 static int ents_grow(hr_facts *f)
 {
 	size_t ncap = f->capents * 2, i, mask = ncap - 1;
-	struct entry *n = calloc(ncap, sizeof(*n));
+	struct eslot *n = calloc(ncap, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
 	for (i = 0; i < f->capents; i++) {
 		size_t j;
 
-		if (!f->ents[i].name)
+		if (!f->slots[i].idx)
 			continue;
-		j = hash_str(f->ents[i].name) & mask;
-		while (n[j].name)
-			j = (j + 1) & mask;
-		n[j] = f->ents[i];
+		for (j = f->slots[i].hash & mask; n[j].idx; j = (j + 1) & mask)
+			;
+		n[j] = f->slots[i];
 	}
-	free(f->ents);
-	f->ents = n;
+	free(f->slots);
+	f->slots = n;
 	f->capents = ncap;
 	return 0;
 }
@@ -248,7 +268,7 @@ size_t hr_facts_fill_sysctls(hr_facts *dst, const hr_facts *src, bool (*want)(co
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < src->capents; i++) {
+	for (i = 0; i < src->nents; i++) {
 		const struct entry *e = &src->ents[i], *d;
 		char source[512];
 

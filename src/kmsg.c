@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -209,13 +210,14 @@ void hr_kmsg_scan_add(struct hr_kmsg_scan *s, uint64_t ts_us, const char *msg, s
 	}
 }
 
-int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
+/* Reads the records of an open /dev/kmsg from its position to the end of
+ * the ring without blocking, each to fn. Records overwritten under the
+ * reader (EPIPE) are counted in *lost and skipped. 0 or -errno. */
+static int read_records(int fd, void (*fn)(void *ctx, uint64_t ts, const char *msg, size_t len), void *ctx,
+			uint64_t *lost)
 {
 	char buf[8192 + 1];
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0;
 
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
 		uint64_t ts;
@@ -227,21 +229,153 @@ int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
 				continue;
 			if (errno == EPIPE) {
 				/* Records overwritten under us: go on from the next one. */
-				s->lost++;
+				(*lost)++;
 				continue;
 			}
-			if (errno != EAGAIN)
-				r = -errno;
-			break;
+			return errno == EAGAIN ? 0 : -errno;
 		}
 		if (n == 0)
-			break;
+			return 0;
 		buf[n] = '\0';
 		if (hr_kmsg_parse_record(buf, (size_t)n, &ts, &msg, &ml) == 0)
-			hr_kmsg_scan_add(s, ts, msg, ml);
+			fn(ctx, ts, msg, ml);
 	}
+}
+
+/* read_records' callback into a scan. */
+static void scan_record(void *ctx, uint64_t ts, const char *msg, size_t len)
+{
+	hr_kmsg_scan_add(ctx, ts, msg, len);
+}
+
+int hr_kmsg_read_dev(struct hr_kmsg_scan *s, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = read_records(fd, scan_record, s, &s->lost);
 	close(fd);
 	return r;
+}
+
+/* A record the log holds: its time and, when it names a limit (one of
+ * the needles), its text; the others only count as records. */
+struct klog_rec {
+	uint64_t ts;
+	char *msg;
+	size_t len;
+};
+
+struct hr_kmsg_log {
+	int fd; /* /dev/kmsg, at the end of what was read; -1 until opened */
+	uint64_t lost;
+	double window_s; /* the widest window asked for: older records are dropped */
+	struct klog_rec *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+hr_kmsg_log *hr_kmsg_log_new(void)
+{
+	hr_kmsg_log *l = calloc(1, sizeof(*l));
+
+	if (l)
+		l->fd = -1;
+	return l;
+}
+
+void hr_kmsg_log_free(hr_kmsg_log *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].msg);
+	free(l->v);
+	free(l);
+}
+
+/* read_records' callback into the log: the record kept (its text only
+ * when a needle is in it). */
+static void log_record(void *ctx, uint64_t ts, const char *msg, size_t len)
+{
+	hr_kmsg_log *l = ctx;
+	struct klog_rec *r;
+	int k;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		struct klog_rec *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->nomem = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	r = &l->v[l->n];
+	r->ts = ts;
+	r->msg = NULL;
+	r->len = 0;
+	for (k = 0; k < HR_KMSG_NKEYS; k++)
+		if (contains(msg, len, keys[k].needle)) {
+			r->msg = strndup(msg, len);
+			if (!r->msg) {
+				l->nomem = true;
+				return;
+			}
+			r->len = len;
+			break;
+		}
+	l->n++;
+}
+
+/* Reads what the kernel logged since the last read (the whole ring the
+ * first time), drops the records no window can reach any more, and feeds
+ * the scan every record held, as a full read would. 0 or -errno. */
+static int log_scan(hr_kmsg_log *l, struct hr_kmsg_scan *s)
+{
+	uint64_t keep;
+	size_t i, j;
+	int r;
+
+	if (l->fd < 0) {
+		l->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (l->fd < 0)
+			return -errno;
+	}
+	r = read_records(l->fd, log_record, l, &l->lost);
+	if (r < 0 || l->nomem) {
+		/* Start over next time: a partial log would undercount. */
+		close(l->fd);
+		l->fd = -1;
+		for (i = 0; i < l->n; i++)
+			free(l->v[i].msg);
+		l->n = 0;
+		l->lost = 0;
+		l->nomem = false;
+		return r < 0 ? r : -ENOMEM;
+	}
+	if (s->window_s > l->window_s)
+		l->window_s = s->window_s;
+	keep = (uint64_t)(l->window_s * 1e6);
+	for (i = j = 0; i < l->n; i++) {
+		if (l->v[i].ts + keep < s->now_us) {
+			free(l->v[i].msg);
+			continue;
+		}
+		l->v[j++] = l->v[i];
+	}
+	l->n = j;
+	s->lost = l->lost;
+	for (i = 0; i < l->n; i++)
+		hr_kmsg_scan_add(s, l->v[i].ts, l->v[i].msg ? l->v[i].msg : "", l->v[i].len);
+	return 0;
 }
 
 /* Streams the records of a file in the /dev/kmsg format to fn, each line
@@ -454,7 +588,7 @@ static uint64_t last_record(int fd)
 	return last;
 }
 
-void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
+void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s, hr_kmsg_log *log)
 {
 	struct hr_kmsg_scan s;
 	char why[256], text[64];
@@ -470,7 +604,7 @@ void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s)
 		s.self_ino = ino > 0 ? (uint64_t)ino : 0;
 		s.skip_unnamed = init != 1;
 		scan_attach(&s, f);
-		r = hr_kmsg_read_dev(&s, "/dev/kmsg");
+		r = log ? log_scan(log, &s) : hr_kmsg_read_dev(&s, "/dev/kmsg");
 		if (r < 0) {
 			snprintf(why, sizeof(why), "/dev/kmsg: %s%s", hr_strerror(r),
 				 r == -EACCES || r == -EPERM ? " (run as root, or kernel.dmesg_restrict = 0)" : "");

@@ -128,6 +128,6 @@ void hr_kmsg_to_facts(const struct hr_kmsg_scan *s, hr_facts *f, const char *sou
 
 /* The whole kernel-log probe: live (t->root "") or a tree; facts, or facts
  * missing with the reason. window_s <= 0 means the default. */
-void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s);
+void hr_kmsg_probe(hr_facts *f, const struct hr_probe_tree *t, double window_s, hr_kmsg_log *log);
 
 #endif

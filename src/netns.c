@@ -601,10 +601,17 @@ static int probe_second(const struct hr_netns *ns, size_t i, int enter_err, void
 int hr_netns_probe_all(const struct hr_netns_list *l, const struct hr_probe_opts *po, struct hr_netns_probe *out,
 		       struct hr_err *err)
 {
-	struct probe_pass c = {.po = po, .out = out};
+	struct hr_probe_opts po2 = *po;
+	struct probe_pass c = {.po = &po2, .out = out};
+	hr_kmsg_log *own = NULL;
 	size_t i;
 	int r;
 
+	/* The kernel log is the host's: read once for every namespace (each
+	 * later probe reads only what was logged since), unless the caller
+	 * keeps one across calls. */
+	if (!po2.kmsg_log)
+		po2.kmsg_log = own = hr_kmsg_log_new();
 	memset(out, 0, l->n * sizeof(*out));
 	c.pending = calloc(l->n ? l->n : 1, sizeof(*c.pending));
 	if (!c.pending) {
@@ -617,6 +624,7 @@ int hr_netns_probe_all(const struct hr_netns_list *l, const struct hr_probe_opts
 	for (i = 0; i < l->n; i++)
 		hr_probe_pending_free(c.pending[i]); /* a pass stopped: never finished */
 	free(c.pending);
+	hr_kmsg_log_free(own);
 	return r;
 }
 

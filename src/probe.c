@@ -178,7 +178,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 			hr_probe_stamp(&r, HR_SRC_CONNTRACK);
 			hr_ct_probe_facts(f, &tree);
 			hr_probe_stamp(&r, HR_SRC_KMSG);
-			hr_kmsg_probe(f, &tree, o ? o->log_window_s : 0);
+			hr_kmsg_probe(f, &tree, o ? o->log_window_s : 0, live && o ? o->kmsg_log : NULL);
 			/* A tree may carry a trace (DIR/headroom/trace.json). */
 			if (!live)
 				hr_trace_tree(f, &tree);

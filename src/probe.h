@@ -17,6 +17,18 @@ typedef struct hr_probe_pending hr_probe_pending;
  * hr_fmt_progress_sample for the progress line, or NULL. */
 typedef void (*hr_probe_progress_fn)(void *ud, double left_s);
 
+/* The kernel log kept open across live probes (kmsg.c): the first probe
+ * through it reads the whole ring, each later one only the records logged
+ * since, and all of them count the records held (those a window can still
+ * reach) as a full read would. For probes of one moment in many network
+ * namespaces (the log is the host's: read once, not once per namespace)
+ * and for watch (each refresh reads what is new). Owned by the caller. */
+typedef struct hr_kmsg_log hr_kmsg_log;
+/* A new log, nothing read yet; NULL out of memory. */
+hr_kmsg_log *hr_kmsg_log_new(void);
+/* Closes and frees; NULL is a no-op. */
+void hr_kmsg_log_free(hr_kmsg_log *l);
+
 struct hr_probe_opts {
 	const char *root;   /* "" or NULL: the live system (or current netns); else a captured tree */
 	double interval_s;  /* < 0: default (1 live, 0 for --root); 0: single counter sample */
@@ -29,6 +41,9 @@ struct hr_probe_opts {
 	 * sample for hr_probe_finish (NULL when there is none to take), so
 	 * that several network namespaces share one interval. */
 	hr_probe_pending **later;
+	/* Live: read the kernel log through this (borrowed) instead of
+	 * reading the whole ring again; NULL: a full read. */
+	hr_kmsg_log *kmsg_log;
 };
 
 /* How a reader outside probe-*.c opens the files of the tree being probed

@@ -151,9 +151,9 @@ struct hr_ruleset {
 	size_t nfacts, capfacts;
 	char **items; /* item field slots */
 	size_t nitems, capitems;
-	char **loaded; /* real paths of the files loaded (each file once) */
+	char **loaded; /* "DEV:INODE" of the files loaded (each file once) */
 	size_t nloaded, caploaded;
-	char **excluded; /* real paths hr_ruleset_load_dir leaves out */
+	char **excluded; /* "DEV:INODE" of the files hr_ruleset_load_dir leaves out */
 	size_t nexcluded, capexcluded;
 	struct counter *counters; /* the counter catalogue, in load order */
 	size_t ncounters, capcounters;
@@ -284,9 +284,9 @@ void hr_rules_rule_clear(struct rule *r);
 struct rule *hr_rules_find_rule(const hr_ruleset *rs, const char *id);
 /* The derived fact of this name, or NULL. */
 struct derived *hr_rules_find_derived(const hr_ruleset *rs, const char *name);
-/* True when path names the same file as one in the list (by real path). */
+/* True when path names the same file as one in the list (device and inode). */
 bool hr_rules_path_in(char **list, size_t n, const char *path);
-/* Adds the real path of path to a list (nothing when it does not resolve). */
+/* Adds the identity of path to a list (nothing when it does not resolve). */
 void hr_rules_path_add(char ***list, size_t *n, size_t *cap, const char *path);
 /* Runs the check when the caller did not (derived facts may live in any file). */
 void hr_rules_ensure_checked(const hr_ruleset *rs);

@@ -404,7 +404,7 @@ static void load_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 			const char *s = hr_rules_yscalar(l, v, "for_each");
 
 			if (s && (r->coll = hr_coll_from_name(s)) < 0)
-				hr_rules_lerr(l, v, "for_each must be destinations, listeners, listening_ports, snat_tuples or connect_failures, not '%s'", s);
+				hr_rules_lerr(l, v, "for_each must be destinations, listeners, listening_ports, snat_tuples, counters or connect_failures, not '%s'", s);
 		} else if (!strcmp(key, "needs")) {
 			if (v->type == YAML_SCALAR_NODE) {
 				hr_rules_lerr(l, v, "needs must be a list: [fact, ...]");
@@ -655,7 +655,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	char *text = NULL;
 	size_t len = 0;
 	const char *base;
-	int rc;
+	int rc, dl, dc;
 
 	memset(&l, 0, sizeof(l));
 	l.rs = rs;
@@ -697,19 +697,6 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	}
 	rs->nfiles++;
 	rs->nbytes += len;
-	{
-		int dl, dc;
-
-		rc = hr_yaml_check_depth(text, len, HR_YAML_MAX_DEPTH, &dl, &dc);
-		if (rc < 0) {
-			if (rc == -E2BIG)
-				hr_diags_add(d, path, dl, dc, false,
-					     "nested deeper than %d levels (the bound of a rule file); not read",
-					     HR_YAML_MAX_DEPTH);
-			free(text);
-			return rc == -E2BIG ? -EBADMSG : rc;
-		}
-	}
 	base = strrchr(path, '/');
 	l.area = strdup(base ? base + 1 : path);
 	if (l.area && strchr(l.area, '.'))
@@ -720,7 +707,12 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &l.doc)) {
+	/* One pass: the nesting bound is checked as the document is built. */
+	rc = hr_yaml_load(&parser, &l.doc, HR_YAML_MAX_DEPTH, &dl, &dc);
+	if (rc == -E2BIG)
+		hr_diags_add(d, path, dl, dc, false, "nested deeper than %d levels (the bound of a rule file); not read",
+			     HR_YAML_MAX_DEPTH);
+	if (rc == 0) {
 		char ctx[200] = "";
 
 		if (parser.context)
@@ -728,10 +720,12 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 				 (int)parser.context_mark.line + 1, (int)parser.context_mark.column + 1);
 		hr_diags_add(d, path, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
 			     false, "bad YAML: %s%s", parser.problem ? parser.problem : "syntax error", ctx);
+	}
+	if (rc != 1) {
 		yaml_parser_delete(&parser);
 		free(text);
 		free(l.area);
-		return -EBADMSG;
+		return rc == 0 || rc == -E2BIG ? -EBADMSG : rc;
 	}
 	hr_rules_path_add(&rs->loaded, &rs->nloaded, &rs->caploaded, path);
 	root = yaml_document_get_root_node(&l.doc);

@@ -1,11 +1,19 @@
 /* sockdiag.c: every TCP (and UDP) socket, IPv4 and IPv6, through NETLINK_SOCK_DIAG
  * (libmnl), streamed into the facts model, never stored.
  *
- * Four dumps on one netlink socket: LISTEN for AF_INET and AF_INET6 (the
- * kernel then walks only the listening hash), then every other state for
- * both families (the established hash: ESTABLISHED .. TIME_WAIT and the
- * request sockets, reported as SYN_RECV). Listeners go first so
- * hr_facts_add_socket() can tell inbound from outbound.
+ * One dump of both families (the request of the inet_diag compatibility
+ * interface, TCPDIAG_GETSOCK, which the kernel runs with family AF_UNSPEC:
+ * inet_diag_dump_compat()), every state but TCP_BOUND_INACTIVE: the kernel
+ * walks its listening hash once, then its established hash once
+ * (ESTABLISHED .. TIME_WAIT and the request sockets, reported as SYN_RECV),
+ * for IPv4 and IPv6 together (inet_diag_dump_icsk()). So the listeners of
+ * both families come first, which hr_facts_add_socket() needs to tell
+ * inbound from outbound, and the established hash, whose walk is the cost
+ * (every bucket, for every namespace: tcp_ehash_entries of them), is
+ * walked once instead of once per family. A kernel without that interface
+ * gets the four SOCK_DIAG_BY_FAMILY dumps used before: LISTEN for AF_INET
+ * and AF_INET6 (the listening hash only), then every other state of each
+ * family (the established hash, twice).
  *
  * Cost: no extensions are requested (idiag_ext = 0), so each socket is one
  * 72-byte struct inet_diag_msg behind a 16-byte header; the kernel packs
@@ -93,7 +101,8 @@ static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
 	struct hr_sock s;
 
 	c->last = nlh;
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	/* The kernel answers with the request's type (inet_sk_diag_fill()). */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m)) {
 		c->bad++;
@@ -189,7 +198,36 @@ static bool sd_clear_intr(void *buf, size_t len)
 
 static const char *sd_family_name(int family)
 {
-	return family == AF_INET6 ? "IPv6" : "IPv4";
+	return family == AF_INET6 ? "IPv6" : family == AF_INET ? "IPv4" : "IPv4 and IPv6";
+}
+
+/* Puts the request of one dump in buf: SOCK_DIAG_BY_FAMILY for one family
+ * and protocol, or with AF_UNSPEC the compatibility request
+ * (TCPDIAG_GETSOCK, struct inet_diag_req) that dumps TCP of both. ext: the
+ * extensions asked for (INET_DIAG_INFO...). Returns the message. */
+static struct nlmsghdr *sd_request(char *buf, int family, int protocol, uint32_t states, uint8_t ext,
+				   uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	if (family == AF_UNSPEC) {
+		struct inet_diag_req *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		req->idiag_states = states;
+		req->idiag_ext = ext;
+	} else {
+		struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		req->sdiag_family = (uint8_t)family;
+		req->sdiag_protocol = (uint8_t)protocol;
+		req->idiag_states = states;
+		req->idiag_ext = ext;
+	}
+	return nlh;
 }
 
 static const char *sd_proto_name(const struct sd_ctx *c)
@@ -197,7 +235,8 @@ static const char *sd_proto_name(const struct sd_ctx *c)
 	return c->protocol == IPPROTO_UDP ? "UDP" : "TCP";
 }
 
-/* Runs one dump (family, state mask) to its end; 0 or -errno (err set). */
+/* Runs one dump (family, state mask, extensions; AF_UNSPEC: TCP of both
+ * families) to its end; 0 or -errno (err set). */
 static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t states, uint8_t ext,
 		       struct sd_ctx *c, bool *interrupted, struct hr_err *err)
 {
@@ -207,19 +246,10 @@ static int sd_dump_one(struct mnl_socket *nl, char *buf, int family, uint32_t st
 		[NLMSG_OVERRUN] = sd_on_overrun,
 	};
 	unsigned int portid = mnl_socket_get_portid(nl);
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct inet_diag_req_v2 *req;
 	uint32_t seq = (uint32_t)time(NULL) ^ (uint32_t)(states << 4) ^ (uint32_t)family;
+	struct nlmsghdr *nlh = sd_request(buf, family, c->protocol, states, ext, seq);
 	int ret;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = (uint8_t)family;
-	req->sdiag_protocol = (uint8_t)c->protocol;
-	req->idiag_states = states;
-	req->idiag_ext = ext;
 	c->attrs = ext != 0;
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
@@ -297,14 +327,15 @@ long hr_sockdiag_each(hr_sock_fn cb, void *ctx, struct hr_sockdiag_stats *st, st
 long hr_sockdiag_each_opts(hr_sock_fn cb, void *ctx, const struct hr_sockdiag_opts *o,
 			   struct hr_sockdiag_stats *st, struct hr_err *err)
 {
-	/* Listeners first: bit TCP_LISTEN only makes the kernel skip the
-	 * established hash (inet_diag_dump_icsk(), net/ipv4/inet_diag.c).
-	 * Then every other state; TCPF_SYN_RECV also brings request sockets
+	/* Every state 1..12: TCPF_SYN_RECV also brings request sockets
 	 * (TCP_NEW_SYN_RECV, reported with state SYN_RECV). Never ~0: bit 13,
 	 * TCP_BOUND_INACTIVE (6.7+), also walks the whole bind hash (+40% at
-	 * 200k TIME_WAIT, measured). */
+	 * 200k TIME_WAIT, measured). In the fallback, listeners first: bit
+	 * TCP_LISTEN alone makes the kernel skip the established hash
+	 * (inet_diag_dump_icsk(), net/ipv4/inet_diag.c). */
 	const uint32_t listen = 1u << HR_LISTEN;
-	const uint32_t others = ((1u << HR_TCP_NSTATES) - 1) & ~listen & ~1u;
+	const uint32_t all = ((1u << HR_TCP_NSTATES) - 1) & ~1u;
+	const uint32_t others = all & ~listen;
 	static const int families[2] = {AF_INET, AF_INET6};
 	/* UDP: unconnected sockets are TCP_CLOSE, connected ones TCP_ESTABLISHED. */
 	const uint32_t udp_states = (1u << HR_ESTABLISHED) | (1u << HR_CLOSE);
@@ -337,11 +368,21 @@ long hr_sockdiag_each_opts(hr_sock_fn cb, void *ctx, const struct hr_sockdiag_op
 			   hr_strerror(ret));
 		goto out;
 	}
-	/* tcp_info only in the second pass: a listener's is of no use here. */
-	for (pass = 0; pass < 2 && ret == 0; pass++)
-		for (i = 0; i < 2 && ret == 0; i++)
-			ret = sd_dump_one(nl, buf, families[i], pass == 0 ? listen : others,
-					  pass == 0 ? 0 : tcp_ext, &c, &interrupted, err);
+	/* tcp_info is asked of the listeners too in the one request (a few
+	 * bytes each); the per-family fallback asks it in the second pass
+	 * only, as a listener's is of no use here. */
+	ret = sd_dump_one(nl, buf, AF_UNSPEC, all, tcp_ext, &c, &interrupted, err);
+	/* No compatibility interface (EINVAL, EOPNOTSUPP from the kernel's
+	 * table of handlers, ENOENT): nothing was fed yet, so the per-family
+	 * dumps can start over. */
+	if ((ret == -EINVAL || ret == -EOPNOTSUPP || ret == -ENOENT) && c.n == 0 && !c.bad) {
+		hr_err_clear(err);
+		ret = 0;
+		for (pass = 0; pass < 2 && ret == 0; pass++)
+			for (i = 0; i < 2 && ret == 0; i++)
+				ret = sd_dump_one(nl, buf, families[i], pass == 0 ? listen : others,
+						  pass == 0 ? 0 : tcp_ext, &c, &interrupted, err);
+	}
 	/* UDP last, its own error: a box without udp_diag still has its TCP
 	 * sockets. SKMEMINFO adds 44 bytes a socket; UDP sockets are few. */
 	if (ret == 0 && o && o->udp) {

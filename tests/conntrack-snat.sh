@@ -29,10 +29,8 @@ C=$(hr_ns ctc)
 N=$(hr_ns ctn)
 S=$(hr_ns cts)
 HR_NS_LIST="$HR_NS_LIST $C $N $S"
-hr_link "$C" "$C_IP" "$N" "$N_IP1"
-out_dev="w$$b"
-hr_link "$S" "$S_IP" "$N" "$N_IP2" "w$$a" "$out_dev"
-ip -n "$C" route add default via "$N_IP1"
+hr_nat_path "$C" "$N" "$S" "$C_IP" "$N_IP1" "$N_IP2" "$S_IP"
+out_dev=$HR_NAT_OUT
 lab_sysctl "$N" net.ipv4.ip_forward 1
 # Creation timestamps give exact entry ages (the rate); per namespace.
 lab_sysctl "$N" net.netfilter.nf_conntrack_timestamp 1

@@ -104,6 +104,18 @@ hr_link() {
 	HR_LINK_B=$vb
 }
 
+# A routed path client -> NAT -> server over two veth pairs:
+# hr_nat_path C N S C_IP N_IP1 N_IP2 S_IP (IPs without prefix, /24). C's
+# default route goes via N; HR_NAT_OUT is N's device toward S (for the
+# masquerade rule).
+hr_nat_path() {
+	local c=$1 n=$2 s=$3 nip1=$5 nip2=$6 sip=$7
+	hr_link "$c" "$4" "$n" "$nip1"
+	HR_NAT_OUT="w$$b"
+	hr_link "$s" "$sip" "$n" "$nip2" "w$$a" "$HR_NAT_OUT"
+	ip -n "$c" route add default via "$nip1"
+}
+
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"; }
 # assert_within OBSERVED EXPECTED PCT [what]
 assert_within() {

@@ -332,7 +332,7 @@ START_TEST(test_load_errors)
 	load_error("rules:\n  - id: a\n    severity: {info: \"true\"}\n", 2, 5, "needs a title");
 	load_error("rules:\n  - id: a\n    title: t\n", 2, 5, "needs at least one severity condition");
 	load_error("rules:\n  - id: a\n    title: t\n    for_each: sockets\n    severity: {info: \"true\"}\n", 4, 15,
-		   "for_each must be destinations, listeners, listening_ports or snat_tuples");
+		   "for_each must be destinations, listeners, listening_ports, snat_tuples, counters or connect_failures");
 	load_error("rules:\n  - id: a\n    title: t\n    severity: {fatal: \"true\"}\n", 4, 16, "unknown severity 'fatal'");
 	load_error("rules:\n  - id: a\n    title: t\n    let: {x: \"y + 1\", y: \"1\"}\n    severity: {info: \"x > 1\"}\n",
 		   4, 15, "let 'y' is used before it is defined");
