@@ -306,7 +306,7 @@ int hr_facts_each_sysctl(const hr_facts *f,
 	size_t i;
 	int r;
 
-	for (i = 0; i < f->capents; i++) {
+	for (i = 0; i < f->nents; i++) {
 		const struct entry *e = &f->ents[i];
 
 		if (e->name && e->is_sysctl && !e->missing && e->raw && (r = fn(ud, e->name, e->raw, e->source)) != 0)
