@@ -56,6 +56,7 @@ cp "$(command -v sleep)" "$T/kube-proxy"
 "$T/kube-proxy" 30 &
 HR_PIDS="$HR_PIDS $!"
 k3=net.netfilter.nf_conntrack_tcp_timeout_established
+hr_in "$ns" test -e /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established || modprobe nf_conntrack 2>/dev/null || true
 if hr_in "$ns" test -w /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established; then
 	rc=$(rc_of hr_apply "$ns" apply --state-dir "$S" --set "$k3=7200")
 	assert_eq "$rc" 0 "apply $k3: $(cat "$T/err")"

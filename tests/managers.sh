@@ -18,6 +18,9 @@ command -v python3 >/dev/null || skip "needs python3"
 
 ns=$(hr_ns mgr)
 key=net.netfilter.nf_conntrack_tcp_timeout_established
+# kube-proxy's keys are conntrack's: the module loaded (as an nft ct rule
+# would load it), never a host sysctl written.
+hr_in "$ns" test -e /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established || modprobe nf_conntrack 2>/dev/null || true
 hr_in "$ns" test -e /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established ||
 	skip "nf_conntrack is not loaded (no $key in a namespace)"
 
