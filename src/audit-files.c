@@ -198,10 +198,14 @@ static char *current(const hr_facts *f, const char *root, const char *key)
 static void declare(hr_facts *f, json_t *declared, const char *key, const char *value, const char *was,
 		    const char *source)
 {
+	/* was may be f's own text of key, which setting it frees: a copy. */
+	char *w = was ? strdup(was) : NULL;
+
 	hr_facts_set_sysctl(f, key, value, source);
-	if (!was || !hr_sysctl_equal(was, value))
+	if (!w || !hr_sysctl_equal(w, value))
 		json_object_set_new(declared, key, json_pack("{s:s, s:s, s:s?, s:s}", "key", key, "value", value,
-							     "was", was, "source", source));
+							     "was", w, "source", source));
+	free(w);
 }
 
 /* One set key of the files into f, or when the kernel would refuse it
