@@ -367,8 +367,10 @@ static int cmp_u64(const void *a, const void *b)
 static long distinct(uint64_t *v, size_t n)
 {
 	size_t i;
-	long d = n > 0;
+	long d = 1;
 
+	if (n == 0)
+		return 0; /* qsort(NULL, 0) is undefined */
 	qsort(v, n, sizeof(*v), cmp_u64);
 	for (i = 1; i < n; i++)
 		d += v[i] != v[i - 1];
