@@ -20,6 +20,15 @@ for i in range(300):
     open(T + "/many/r%03d.yaml" % i, "w").write(
         'rules:\n  - {id: t.r%d, title: t, severity: {info: "1 == 1"}, message: m}\n' % i)
 PY
+# The 64 MiB is the plain build's: AddressSanitizer's shadow memory, redzones
+# and quarantine (freed memory kept, 256 MiB by default) multiply it (the
+# CI's --enable-asan pass): there the bounds' errors are checked, the peak
+# only reported.
+CAP_KIB=65536
+if grep -q __asan_init "$HR_BIN" 2>/dev/null; then
+	CAP_KIB=0
+	note "AddressSanitizer build: peak RSS reported, not capped"
+fi
 # peak NAME DIR: rules check of DIR; exit 1, peak RSS (KiB) printed; output in $T/NAME.out.
 peak() {
 	local rc=0 kib
@@ -28,7 +37,7 @@ peak() {
 	assert_eq "$rc" 1 "$1: exit status ($(head -3 "$T/$1.out"))"
 	kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/$1.time")
 	note "$1: peak RSS $kib KiB"
-	[ "$kib" -lt 65536 ] || fail "$1: peak RSS $kib KiB, over 64 MiB"
+	[ "$CAP_KIB" = 0 ] || [ "$kib" -lt "$CAP_KIB" ] || fail "$1: peak RSS $kib KiB, over 64 MiB"
 }
 peak one "$T/one"
 grep -q "big.yaml:8:[0-9]*: error: more than 20000 expressions and placeholders in the rule set" "$T/one.out" ||
