@@ -26,30 +26,10 @@ P="hre$$-"
 W=$(mktemp -d "${TMPDIR:-/tmp}/hr-bench-ehash.XXXXXX")
 PIDS=""
 
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	for ns in $(ip netns list | awk -v p="$P" 'index($1, p) == 1 { print $1 }'); do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "bench/child-ehash.sh: needs root (network namespaces)" >&2; exit 77; }
 [ -e /proc/sys/net/ipv4/tcp_child_ehash_entries ] || { echo "bench/child-ehash.sh: no tcp_child_ehash_entries (6.1+)" >&2; exit 77; }
 
-cat >"$W/hold.py" <<'PY'
-import signal, socket, sys, time
-pairs, ready = int(sys.argv[1]), sys.argv[2]
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1024)
-keep = []
-for _ in range(pairs):
-    c = socket.create_connection(srv.getsockname()); s, _ = srv.accept(); keep += [c, s]
-open(ready, "w").close()
-time.sleep(900)
-PY
 
 # The parent of the private set: its tcp_child_ehash_entries only.
 ip netns add "${P}parent"
@@ -64,8 +44,7 @@ for set in shared private; do
 			nsenter --net="/run/netns/${P}parent" ip netns add "$ns"
 		fi
 		ip -n "$ns" link set lo up
-		ip netns exec "$ns" python3 "$W/hold.py" "$PAIRS" "$W/ready.$set.$i" &
-		PIDS="$PIDS $!"
+		bench_hold "$ns" "$PAIRS" "$W/ready.$set.$i" 900
 		i=$((i + 1))
 	done
 done
@@ -79,8 +58,6 @@ pr_e=$(ip netns exec "${P}private-1" cat /proc/sys/net/ipv4/tcp_ehash_entries)
 [ "$sh_e" -lt 0 ] && [ "$pr_e" -gt 0 ] || { echo "bench/child-ehash.sh: tcp_ehash_entries $sh_e (shared) / $pr_e (private)" >&2; exit 1; }
 echo "# tcp_ehash_entries: shared set $sh_e, private set $pr_e; $N namespaces each, $PAIRS pairs per namespace"
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for set in shared private; do
 	nsargs=$(i=1; while [ $i -le "$N" ]; do printf ' --netns %s%s-%d' "$P" $set $i; i=$((i + 1)); done)
 	# The audit sees every namespace's sockets (and the rule's answer).

@@ -47,16 +47,7 @@ P="hrc$$-"
 W=$(mktemp -d "${TMPDIR:-/tmp}/hr-cost.XXXXXX")
 PIDS=""
 
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	for ns in $(ip netns list | awk -v p="$P" 'index($1, p) == 1 { print $1 }'); do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	[ "${KEEP:-0}" = 1 ] && echo "work directory kept: $W" || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/lib.sh"
 die() { echo "bench/cost.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
 for c in ip ss nsenter hyperfine python3 cc git; do command -v $c >/dev/null || die "needs $c"; done
@@ -128,17 +119,6 @@ for b in $builds; do
 done
 
 # ---- 2. NS_COUNT namespaces
-cat >"$W/hold.py" <<'PY'
-import signal, socket, sys, time
-pairs, ready = int(sys.argv[1]), sys.argv[2]
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1024)
-keep = []
-for _ in range(pairs):
-    c = socket.create_connection(srv.getsockname()); s, _ = srv.accept(); keep += [c, s]
-open(ready, "w").close()
-time.sleep(1800)
-PY
 i=1
 names=""
 while [ $i -le "$NS_COUNT" ]; do
@@ -147,7 +127,6 @@ while [ $i -le "$NS_COUNT" ]; do
 	names="$names $P$i"
 	i=$((i + 1))
 done
-now() { date +%s.%N; }
 # nsround SET: NS_RUNS rounds of separate runs and one --all-netns run, each build.
 nsround() {
 	local set=$1 r=0 b t0 t1 cnt
@@ -172,8 +151,7 @@ nsround quiet
 echo "bench/cost.sh: $NS_COUNT namespaces with $PAIRS loopback pairs each"
 i=1
 for ns in $names; do
-	ip netns exec "$ns" python3 "$W/hold.py" "$PAIRS" "$W/ready.$i" &
-	PIDS="$PIDS $!"
+	bench_hold "$ns" "$PAIRS" "$W/ready.$i" 1800
 	i=$((i + 1))
 done
 t=0

@@ -25,30 +25,9 @@ P="hrb$$-"
 W=$(mktemp -d "${TMPDIR:-/tmp}/hr-bench-netns.XXXXXX")
 PIDS=""
 
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	for ns in $(ip netns list | awk -v p="$P" 'index($1, p) == 1 { print $1 }'); do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "bench/netns.sh: needs root (network namespaces)" >&2; exit 77; }
 
-# One process per namespace holding PAIRS connected pairs, at most 600 s.
-cat >"$W/hold.py" <<'PY'
-import signal, socket, sys, time
-pairs, ready = int(sys.argv[1]), sys.argv[2]
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1024)
-keep = []
-for _ in range(pairs):
-    c = socket.create_connection(srv.getsockname()); s, _ = srv.accept(); keep += [c, s]
-open(ready, "w").close()
-time.sleep(600)
-PY
 
 names=""
 i=1
@@ -56,8 +35,7 @@ while [ $i -le "$N" ]; do
 	ns="$P$i"
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
-	ip netns exec "$ns" python3 "$W/hold.py" "$PAIRS" "$W/ready.$i" &
-	PIDS="$PIDS $!"
+	bench_hold "$ns" "$PAIRS" "$W/ready.$i" 600
 	names="$names $ns"
 	i=$((i + 1))
 done
@@ -68,8 +46,6 @@ while [ "$(ls "$W" | grep -c '^ready\.')" -lt "$N" ]; do
 done
 nsargs=$(for ns in $names; do printf ' --netns %s' "$ns"; done)
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Every namespace has its sockets (checked in the one-run report).
 "$HR_BIN" probe $nsargs --interval 0 --format json >"$W/check.json"
