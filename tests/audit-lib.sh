@@ -76,3 +76,20 @@ au_ns_private() {
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
+
+# au_exhaust_setup NAME NET PORT: a client namespace (au_ns_private, 200-port
+# range 40000-40199) linked to a server namespace at NET.2 whose tcpgen
+# server (the client closes first) listens on PORT for 20 s. Sets cl, sv,
+# DEST (NET.2:PORT) and srv_pid; the caller starts its client.
+au_exhaust_setup() {
+	local name=$1 net=$2 port=$3
+	DEST=$net.2:$port
+	cl=$(au_ns_private "${name}c")
+	sv=$(hr_ns "${name}s")
+	HR_NS_LIST="$HR_NS_LIST $cl"
+	hr_link "$cl" "$net.1" "$sv" "$net.2"
+	hr_in "$cl" sysctl -qw net.ipv4.ip_local_port_range="40000 40199"
+	hr_bg "$sv" "$TCPGEN" server --listen "$DEST" --close client --duration 20 --quiet
+	srv_pid=$HR_LASTPID
+	au_wait_listen "$sv" "$port"
+}

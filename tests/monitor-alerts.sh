@@ -25,17 +25,8 @@ RULES=$HR_SRCDIR/contrib/prometheus/headroom.rules.yml
 promtool check rules "$RULES" >"$T/check.out" 2>&1 || { cat "$T/check.out" >&2; fail "promtool check rules"; }
 
 NET=10.197.$(($$ % 200 + 20))
-SRV=$NET.2
-DEST=$SRV:5773
-cl=$(au_ns_private alc)
-sv=$(hr_ns als)
+au_exhaust_setup al "$NET" 5773
 qt=$(hr_ns alq)
-HR_NS_LIST="$HR_NS_LIST $cl"
-hr_link "$cl" "$NET.1" "$sv" "$SRV"
-hr_in "$cl" sysctl -qw net.ipv4.ip_local_port_range="40000 40199"
-hr_bg "$sv" "$TCPGEN" server --listen "$DEST" --close client --duration 20 --quiet
-srv_pid=$HR_LASTPID
-au_wait_listen "$sv" 5773
 # A listener with backlog 1 nobody accepts from, and a client that keeps
 # connecting to it: each SYN that finds the queue full is an overflow.
 au_listener "$cl" 127.0.0.1 7002 1 4

@@ -19,16 +19,7 @@ command -v python3 >/dev/null || skip "needs python3"
 hr_need_tool promtool prometheus
 
 NET=10.198.$(($$ % 200 + 20))
-SRV=$NET.2
-DEST=$SRV:5774
-cl=$(au_ns_private monc)
-sv=$(hr_ns mons)
-HR_NS_LIST="$HR_NS_LIST $cl"
-hr_link "$cl" "$NET.1" "$sv" "$SRV"
-hr_in "$cl" sysctl -qw net.ipv4.ip_local_port_range="40000 40199"
-hr_bg "$sv" "$TCPGEN" server --listen "$DEST" --close client --duration 20 --quiet
-srv_pid=$HR_LASTPID
-au_wait_listen "$sv" 5774
+au_exhaust_setup mon "$NET" 5774
 au_listener "$cl" 127.0.0.1 7001 4 8
 hr_bg "$cl" "$TCPGEN" client --connect "$DEST" --rate 20 --duration 10 --close client --quiet
 cli_pid=$HR_LASTPID
