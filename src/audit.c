@@ -233,7 +233,10 @@ const struct hr_managers *hr_audit_managers(const hr_audit *a)
 
 	if (!w->mg) {
 		w->mg = calloc(1, sizeof(*w->mg));
-		if (!w->mg || hr_managers_detect(w->mg, root, *root ? 0 : sysconf(_SC_NPROCESSORS_ONLN)) < 0) {
+		size_t ncat;
+		const struct hr_mgr_cat *cat = hr_ruleset_managers(a->rs, &ncat);
+
+		if (!w->mg || hr_managers_detect(w->mg, cat, ncat, root, *root ? 0 : sysconf(_SC_NPROCESSORS_ONLN)) < 0) {
 			if (w->mg)
 				hr_managers_clear(w->mg);
 			free(w->mg);
@@ -264,10 +267,20 @@ static int managers_facts(const hr_audit *a, hr_facts *f)
 	for (i = 0; i < ms->n; i++) {
 		const struct hr_manager *m = &ms->m[i];
 
-		fprintf(b, "%s%s (%s) sets ", i ? "; " : "", m->name, m->evidence);
-		for (j = 0; j < m->nkeys; j++) /* the values: JSON managers, explain */
-			fprintf(b, "%s%s", j ? ", " : "", m->keys[j].key);
-		if (!m->nkeys)
+		if (m->boot) { /* a file per key: "systemd-sysctl (FILE:LINE) sets KEY = V at boot" */
+			for (j = 0; j < m->nkeys && r == 0; j++) {
+				char *d = hr_managers_describe(m, &m->keys[j]);
+
+				r = d ? 0 : -ENOMEM;
+				fprintf(b, "%s%s", i || j ? "; " : "", d ? d : "");
+				free(d);
+			}
+		} else {
+			fprintf(b, "%s%s (%s) sets ", i ? "; " : "", m->name, m->evidence);
+			for (j = 0; j < m->nkeys; j++) /* the values: JSON managers, explain */
+				fprintf(b, "%s%s", j ? ", " : "", m->keys[j].key);
+		}
+		if (!m->nkeys && !m->boot)
 			fputs("no key headroom could read", b);
 		for (j = 0; j < m->nkeys && r == 0; j++) {
 			char name[512], *d = hr_managers_describe(m, &m->keys[j]);

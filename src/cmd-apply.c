@@ -474,6 +474,7 @@ static int apply_run(int argc, char **argv)
 	vo.nallow = (size_t)a.nallow;
 	vo.whatif = true;
 	vo.strict_managers = strict_managers;
+	vo.persist = a.persist;
 	vo.rules_dirs = arg_rules_dirs;
 	vo.nrules_dirs = (size_t)arg_nrules_dirs;
 

@@ -1,9 +1,14 @@
 /* managers.c: the other managers of a host's sysctls (managers.h). The
- * catalogue below says what each one writes, from its own code; a manager
- * counts as present when a process of its name runs (ROOT/proc/PID/comm).
- * TuneD's keys come from its active profile ([sysctl] of tuned.conf, with
- * include= parents) and tuned-main.conf's reapply_sysctl.
- * May call: util (headroom.h), libc, jansson. */
+ * catalogue (rules/managers-catalogue.yaml, loaded by rules-managers.c)
+ * says what each one writes, from its own code; a manager counts as
+ * present when a process of its name runs (ROOT/proc/PID/comm), its keys'
+ * values computed from its parameters, which its configuration reader may
+ * refine: TuneD's keys come from its active profile ([sysctl] of
+ * tuned.conf, with include= parents) and tuned-main.conf's reapply_sysctl,
+ * kube-proxy's parameters from its --config file or flags
+ * (managers-kube.c), systemd-sysctl's keys from the sysctl.d files.
+ * May call: util (headroom.h), libc, jansson, the expression evaluator,
+ * sysctld. */
 #include "config.h"
 
 #include <ctype.h>
@@ -18,82 +23,14 @@
 #include <unistd.h>
 
 #include "managers.h"
+#include "sysctld.h"
 
 #define MGR_MAX_FILE (256 * 1024)
 #define MGR_MAX_INCLUDE 8
 
-struct cat_key {
-	const char *key, *value, *when;
-};
-
-struct cat {
-	const char *name;
-	const char *const *comms; /* process names (comm, at most 15 bytes) */
-	const char *source;
-	const struct cat_key *keys; /* NULL-terminated; kube-proxy's values computed */
-};
-
-static const char *const c_kube_proxy[] = {"kube-proxy", NULL};
-static const char *const c_kubelet[] = {"kubelet", NULL};
-static const char *const c_tuned[] = {"tuned", NULL};
-static const char *const c_bpftune[] = {"bpftune", NULL};
-static const char *const c_dockerd[] = {"dockerd", NULL};
-static const char *const c_cni[] = {"containerd", "crio", "podman", NULL};
-
-static const struct cat_key k_kube_proxy[] = {
-	{"net.netfilter.nf_conntrack_max", NULL,
-	 "at start-up: max(conntrack.maxPerCore 32768 x CPUs, conntrack.min 131072), at most 1048576"},
-	{"net.netfilter.nf_conntrack_buckets", NULL, "at start-up: the hash size raised to nf_conntrack_max / 4"},
-	{"net.netfilter.nf_conntrack_tcp_timeout_established", "86400", "at start-up (conntrack.tcpEstablishedTimeout, 24 h)"},
-	{"net.netfilter.nf_conntrack_tcp_timeout_close_wait", "3600", "at start-up (conntrack.tcpCloseWaitTimeout, 1 h)"},
-	{NULL, NULL, NULL},
-};
-static const struct cat_key k_kubelet[] = {
-	{"vm.overcommit_memory", "1", "at start-up, unless --protect-kernel-defaults"},
-	{"vm.panic_on_oom", "0", "at start-up, unless --protect-kernel-defaults"},
-	{"kernel.panic", "10", "at start-up, unless --protect-kernel-defaults"},
-	{"kernel.panic_on_oops", "1", "at start-up, unless --protect-kernel-defaults"},
-	{"kernel.keys.root_maxkeys", "1000000", "at start-up, unless --protect-kernel-defaults"},
-	{"kernel.keys.root_maxbytes", "25000000", "at start-up, unless --protect-kernel-defaults"},
-	{NULL, NULL, NULL},
-};
-static const struct cat_key k_bpftune[] = {
-	{"net.ipv4.tcp_rmem", "grown as buffers fill", "continuously (tcp_buffer_tuner); backs off after an administrator writes it"},
-	{"net.ipv4.tcp_wmem", "grown as buffers fill", "continuously (tcp_buffer_tuner); backs off after an administrator writes it"},
-	{"net.ipv4.tcp_mem", "raised under memory pressure", "continuously (tcp_buffer_tuner)"},
-	{"net.core.netdev_max_backlog", "raised when the backlog drops packets", "continuously (net_buffer_tuner)"},
-	{"net.core.netdev_budget", "raised on time_squeeze", "continuously (net_buffer_tuner)"},
-	{"net.core.netdev_budget_usecs", "raised on time_squeeze", "continuously (net_buffer_tuner)"},
-	{"net.ipv4.ipfrag_high_thresh", "raised on reassembly failures", "continuously (ip_frag_tuner)"},
-	{"net.ipv6.route.max_size", "raised as the table fills", "continuously (route_table_tuner)"},
-	{NULL, NULL, NULL},
-};
-static const struct cat_key k_dockerd[] = {
-	{"net.ipv4.ip_forward", "1", "at start-up (unless --ip-forward=false)"},
-	{"net.ipv6.conf.all.forwarding", "1", "at start-up when IPv6 networks exist"},
-	{"net.bridge.bridge-nf-call-iptables", "1", "when a bridge network is created (br_netfilter)"},
-	{"net.bridge.bridge-nf-call-ip6tables", "1", "when a bridge network is created (br_netfilter)"},
-	{NULL, NULL, NULL},
-};
-static const struct cat_key k_cni[] = {
-	{"net.ipv4.ip_forward", "1", "when a pod or container network is set up (CNI bridge and portmap plugins)"},
-	{"net.bridge.bridge-nf-call-iptables", "1", "when a bridge network is set up (br_netfilter)"},
-	{NULL, NULL, NULL},
-};
-
-static const struct cat catalogue[] = {
-	{"kube-proxy", c_kube_proxy, "kubernetes pkg/proxy/conntrack/sysctls.go, cmd/kube-proxy/app/conntrack.go", k_kube_proxy},
-	{"kubelet", c_kubelet, "kubernetes pkg/kubelet/cm/container_manager_linux.go: setupKernelTunables", k_kubelet},
-	{"tuned", c_tuned, "tuned/plugins/plugin_sysctl.py; tuned-main.conf reapply_sysctl", NULL},
-	{"bpftune", c_bpftune, "bpftune's tuners (tcp_buffer, net_buffer, ip_frag, route_table)", k_bpftune},
-	{"dockerd", c_dockerd, "moby libnetwork: setupIPForwarding, br_netfilter", k_dockerd},
-	{"container runtime", c_cni, "CNI plugins (bridge, portmap) run by containerd, CRI-O or podman", k_cni},
-};
-#define NCAT (sizeof(catalogue) / sizeof(catalogue[0]))
-
 /* ------------------------------------------------------------ helpers */
 
-static int append_note(struct hr_managers *ms, const char *fmt, const char *a, const char *b)
+int hr_managers_note(struct hr_managers *ms, const char *fmt, const char *a, const char *b)
 {
 	char line[1024];
 	size_t have = ms->notes ? strlen(ms->notes) : 0;
@@ -112,7 +49,7 @@ static int append_note(struct hr_managers *ms, const char *fmt, const char *a, c
 
 /* Reads ROOT/rel (a regular file, at most MGR_MAX_FILE) into a new string;
  * NULL with *err = -errno. */
-static char *read_file(const char *root, const char *rel, int *err)
+char *hr_managers_read(const char *root, const char *rel, int *err)
 {
 	char path[4096];
 	struct stat st;
@@ -157,7 +94,7 @@ static char *trim(char *s)
 	return s;
 }
 
-static int add_key(struct hr_manager *m, const char *key, const char *value, const char *when)
+static int add_key(struct hr_manager *m, const char *key, const char *value, const char *when, const char *where)
 {
 	struct hr_manager_key *k;
 	size_t i;
@@ -180,8 +117,9 @@ static int add_key(struct hr_manager *m, const char *key, const char *value, con
 	k->key = strdup(key);
 	k->value = strdup(value);
 	k->when = strdup(when);
-	if (!k->key || !k->value || !k->when) {
-		free(k->key), free(k->value), free(k->when);
+	k->where = where ? strdup(where) : NULL;
+	if (!k->key || !k->value || !k->when || (where && !k->where)) {
+		free(k->key), free(k->value), free(k->when), free(k->where);
 		return -ENOMEM;
 	}
 	m->nkeys++;
@@ -202,13 +140,13 @@ static int tuned_profile(struct hr_managers *ms, struct hr_manager *m, const cha
 	int err = 0, r = 0;
 
 	if (depth > MGR_MAX_INCLUDE || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return append_note(ms, "TuneD profile '%s' not read%s", name, depth > MGR_MAX_INCLUDE ? ": include chain too deep" : "");
+		return hr_managers_note(ms, "TuneD profile '%s' not read%s", name, depth > MGR_MAX_INCLUDE ? ": include chain too deep" : "");
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !text; i++) {
 		snprintf(rel, sizeof(rel), dirs[i], name);
-		text = read_file(root, rel, &err);
+		text = hr_managers_read(root, rel, &err);
 	}
 	if (!text)
-		return err == -ENOMEM ? -ENOMEM : append_note(ms, "TuneD profile '%s': %s", name, "no tuned.conf found under /etc/tuned or /usr/lib/tuned");
+		return err == -ENOMEM ? -ENOMEM : hr_managers_note(ms, "TuneD profile '%s': %s", name, "no tuned.conf found under /etc/tuned or /usr/lib/tuned");
 	for (line = strtok_r(text, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
 		char *l = trim(line), *eq;
 
@@ -235,7 +173,7 @@ static int tuned_profile(struct hr_managers *ms, struct hr_manager *m, const cha
 			for (c = k; *c; c++) /* the slash form */
 				if (*c == '/')
 					*c = '.';
-			r = add_key(m, k, trim(eq + 1), when);
+			r = add_key(m, k, trim(eq + 1), when, NULL);
 		}
 	}
 	free(text);
@@ -247,7 +185,7 @@ static int tuned_config(struct hr_managers *ms, struct hr_manager *m, const char
 	char *active, *main_conf, *p, *save = NULL, when[512], ev[512];
 	int err = 0, r = 0, reapply = 1;
 
-	main_conf = read_file(root, "etc/tuned/tuned-main.conf", &err);
+	main_conf = hr_managers_read(root, "etc/tuned/tuned-main.conf", &err);
 	if (main_conf) {
 		char *line, *s2 = NULL;
 
@@ -269,9 +207,9 @@ static int tuned_config(struct hr_managers *ms, struct hr_manager *m, const char
 		 reapply ? "when its profile is applied (start-up, profile switch); reapply_sysctl = 1: "
 			   "/etc/sysctl.d is applied again after it, so a key set there wins"
 			 : "when its profile is applied (start-up, profile switch); reapply_sysctl = 0: it overrides /etc/sysctl.d");
-	active = read_file(root, "etc/tuned/active_profile", &err);
+	active = hr_managers_read(root, "etc/tuned/active_profile", &err);
 	if (!active)
-		return err == -ENOMEM ? -ENOMEM : append_note(ms, "TuneD runs but %s: %s", "/etc/tuned/active_profile",
+		return err == -ENOMEM ? -ENOMEM : hr_managers_note(ms, "TuneD runs but %s: %s", "/etc/tuned/active_profile",
 							     "not readable, its keys are unknown");
 	snprintf(ev, sizeof(ev), "%s, profile %s, reapply_sysctl %d", m->evidence, trim(active), reapply);
 	free(m->evidence);
@@ -289,46 +227,119 @@ static int tuned_config(struct hr_managers *ms, struct hr_manager *m, const char
 /* ------------------------------------------------------------ processes */
 
 /* The catalogue entry whose process name is comm, or -1. */
-static int cat_of(const char *comm)
+static int cat_of(const struct hr_mgr_cat *cat, size_t ncat, const char *comm)
 {
 	size_t i, j;
 
-	for (i = 0; i < NCAT; i++)
-		for (j = 0; catalogue[i].comms[j]; j++)
-			if (!strcmp(catalogue[i].comms[j], comm))
+	for (i = 0; i < ncat; i++)
+		for (j = 0; j < cat[i].nprocs; j++)
+			if (!strcmp(cat[i].procs[j], comm))
 				return (int)i;
 	return -1;
 }
 
-/* kube-proxy's conntrack arithmetic (the catalogue's NULL values). */
-static void kube_value(const char *key, long ncpus, char *out, size_t n)
-{
-	long max = ncpus > 0 ? 32768 * ncpus : 0;
+struct mgr_eval {
+	const struct hr_mgr_cat *c;
+	const double *params; /* the entry's params, as its reader found them */
+	long ncpus;
+};
 
-	if (ncpus <= 0) {
-		snprintf(out, n, "depends on the CPU count (unknown here)");
-		return;
+static int mgr_lookup(struct hr_xctx *x, int kind, int slot, const char *name, int index, struct hr_xval *out)
+{
+	const struct mgr_eval *me = x->ud;
+
+	(void)index;
+	memset(out, 0, sizeof(*out));
+	if (kind == HR_MGR_K_CPUS) {
+		if (me->ncpus <= 0) {
+			out->t = HR_X_MISSING, out->str = name, out->why = "the CPU count of a tree is not known";
+			return 0;
+		}
+		out->t = HR_X_NUM, out->num = (double)me->ncpus;
+		return 0;
 	}
-	if (max < 131072)
-		max = 131072;
-	if (max > 1048576)
-		max = 1048576;
-	if (!strcmp(key, "net.netfilter.nf_conntrack_max"))
-		snprintf(out, n, "%ld", max);
-	else
-		snprintf(out, n, "%ld", max / 4);
+	if (kind != HR_MGR_K_PARAM || slot < 0 || (size_t)slot >= me->c->nparams) {
+		hr_xctx_fail(x, "'%s': no such parameter", name);
+		return -EINVAL;
+	}
+	out->t = me->c->params[slot].isbool ? HR_X_BOOL : HR_X_NUM;
+	out->num = me->params[slot];
+	return 0;
 }
 
-static int found(struct hr_managers *ms, int ci, const char *comm, long pid, long ncpus, const char *root)
+/* The catalogue's keys of c into m, values computed from params. */
+static int cat_keys(struct hr_managers *ms, struct hr_manager *m, const struct hr_mgr_cat *c, const double *params,
+		    long ncpus)
 {
-	const struct cat *c = &catalogue[ci];
+	struct mgr_eval me = {c, params, ncpus};
+	struct hr_xctx x = {.lookup = mgr_lookup, .ud = &me};
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < c->nkeys && r == 0; i++) {
+		const struct hr_mgr_catkey *k = &c->keys[i];
+		struct hr_xval v;
+		char val[128], num[64];
+		bool on = true;
+
+		if (k->cond) {
+			if (hr_expr_eval(k->cond, &x, &v) < 0)
+				return hr_managers_note(ms, "%s", x.err, "");
+			if (v.t != HR_X_MISSING && hr_xval_truth(&v, &x, k->cond, &on) < 0)
+				return hr_managers_note(ms, "%s", x.err, "");
+			if (!on)
+				continue;
+		}
+		if (k->expr) {
+			if (hr_expr_eval(k->expr, &x, &v) < 0)
+				return hr_managers_note(ms, "%s", x.err, "");
+			if (v.t == HR_X_NUM)
+				snprintf(val, sizeof(val), "%s", hr_num_shortest(num, sizeof(num), v.num));
+			else if (v.t == HR_X_MISSING)
+				snprintf(val, sizeof(val), "depends on %s (%s)", v.str ? v.str : "?", v.why ? v.why : "unknown");
+			else
+				snprintf(val, sizeof(val), "%s", hr_xval_str(&v, num, sizeof(num)));
+		}
+		r = add_key(m, k->key, k->expr ? val : k->value, k->when, NULL);
+	}
+	return r;
+}
+
+/* systemd-sysctl: each key the sysctl.d files set at boot, with the line
+ * that wins (sysctld.c: systemd-sysctl's order and precedence). */
+static int sysctld_keys(struct hr_managers *ms, struct hr_manager *m, const char *root)
+{
+	struct hr_sysctld d;
+	struct hr_sysctld_set *set = NULL;
+	struct hr_err err;
+	size_t i, n = 0;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	memset(&err, 0, sizeof(err));
+	r = hr_sysctld_read_boot(&d, root, &err);
+	if (r == 0)
+		r = hr_sysctld_expand(&d, root, &set, &n);
+	if (r == -E2BIG)
+		r = hr_managers_note(ms, "systemd-sysctl: %s", err.msg[0] ? err.msg : "too many sysctl.d files", "");
+	for (i = 0; i < n && r == 0; i++)
+		r = add_key(m, set[i].key, set[i].value, "at boot", set[i].where);
+	hr_sysctld_set_free(set, n);
+	hr_sysctld_clear(&d);
+	return r;
+}
+
+static int found(struct hr_managers *ms, const struct hr_mgr_cat *c, const char *comm, long pid, long ncpus,
+		 const char *root)
+{
 	struct hr_manager *m = NULL, *nm;
-	char ev[256], val[64];
+	double *params;
+	char ev[256];
 	size_t i;
 	int r = 0;
 
 	for (i = 0; i < ms->n; i++)
-		if (ms->m[i].name == c->name)
+		if (!strcmp(ms->m[i].name, c->name))
 			return 0; /* one entry per manager: the first process names it */
 	nm = realloc(ms->m, (ms->n + 1) * sizeof(*nm));
 	if (!nm)
@@ -336,23 +347,35 @@ static int found(struct hr_managers *ms, int ci, const char *comm, long pid, lon
 	ms->m = nm;
 	m = &ms->m[ms->n++];
 	memset(m, 0, sizeof(*m));
-	m->name = c->name;
-	snprintf(ev, sizeof(ev), "process %s, pid %ld", comm, pid);
+	if (comm)
+		snprintf(ev, sizeof(ev), "process %s, pid %ld", comm, pid);
+	else
+		snprintf(ev, sizeof(ev), "the sysctl.d files");
+	m->name = strdup(c->name);
 	m->evidence = strdup(ev);
 	m->source = strdup(c->source);
-	if (!m->evidence || !m->source)
+	params = calloc(c->nparams + 1, sizeof(*params));
+	if (!m->name || !m->evidence || !m->source || !params) {
+		free(params);
 		return -ENOMEM;
-	for (i = 0; c->keys && c->keys[i].key && r == 0; i++) {
-		const char *v = c->keys[i].value;
-
-		if (!v) {
-			kube_value(c->keys[i].key, ncpus, val, sizeof(val));
-			v = val;
-		}
-		r = add_key(m, c->keys[i].key, v, c->keys[i].when);
 	}
-	if (r == 0 && c->comms == c_tuned)
+	for (i = 0; i < c->nparams; i++)
+		params[i] = c->params[i].num;
+	if (c->reads && !strcmp(c->reads, "kube-proxy"))
+		r = hr_managers_kube_params(ms, m, c, params, root, pid);
+	if (r == 0)
+		r = cat_keys(ms, m, c, params, ncpus);
+	free(params);
+	if (r == 0 && c->reads && !strcmp(c->reads, "tuned"))
 		r = tuned_config(ms, m, root);
+	if (r == 0 && c->reads && !strcmp(c->reads, "sysctl.d")) {
+		m->boot = true;
+		r = sysctld_keys(ms, m, root);
+		if (r == 0 && !m->nkeys) { /* no file sets a key: not a manager here */
+			free(m->name), free(m->evidence), free(m->source);
+			ms->n--;
+		}
+	}
 	return r;
 }
 
@@ -377,7 +400,8 @@ static long distinct(uint64_t *v, size_t n)
 	return d;
 }
 
-int hr_managers_detect(struct hr_managers *ms, const char *root, long ncpus)
+int hr_managers_detect(struct hr_managers *ms, const struct hr_mgr_cat *cat, size_t ncat, const char *root,
+		       long ncpus)
 {
 	uint64_t *ns = NULL;
 	size_t nns = 0, cap = 0;
@@ -436,13 +460,16 @@ int hr_managers_detect(struct hr_managers *ms, const char *root, long ncpus)
 		comm[n] = '\0';
 		if ((nl = strchr(comm, '\n')))
 			*nl = '\0';
-		ci = cat_of(comm);
+		ci = cat_of(cat, ncat, comm);
 		if (ci >= 0)
-			r = found(ms, ci, comm, strtol(p, NULL, 10), ncpus, root);
+			r = found(ms, &cat[ci], comm, strtol(p, NULL, 10), ncpus, root);
 	}
 	closedir(d);
 	ms->netns = distinct(ns, nns);
 	free(ns);
+	for (size_t i = 0; i < ncat && r == 0; i++) /* managers found by their files, after the processes */
+		if (!cat[i].nprocs)
+			r = found(ms, &cat[i], NULL, 0, ncpus, root);
 	if (r == 0 && pids == 0) {
 		ms->why_not = strdup(*root ? "the tree has no process list (proc/PID/comm)" : "no process in /proc");
 		return ms->why_not ? 0 : -ENOMEM;
@@ -460,8 +487,10 @@ void hr_managers_clear(struct hr_managers *ms)
 			free(ms->m[i].keys[j].key);
 			free(ms->m[i].keys[j].value);
 			free(ms->m[i].keys[j].when);
+			free(ms->m[i].keys[j].where);
 		}
 		free(ms->m[i].keys);
+		free(ms->m[i].name);
 		free(ms->m[i].evidence);
 		free(ms->m[i].source);
 	}
@@ -490,7 +519,8 @@ char *hr_managers_describe(const struct hr_manager *m, const struct hr_manager_k
 {
 	char *s = NULL;
 
-	if (asprintf(&s, "%s (%s) sets %s to %s %s", m->name, m->evidence, k->key, k->value, k->when) < 0)
+	if (k->where ? asprintf(&s, "%s (%s) sets %s = %s %s", m->name, k->where, k->key, k->value, k->when) < 0
+		     : asprintf(&s, "%s (%s) sets %s to %s %s", m->name, m->evidence, k->key, k->value, k->when) < 0)
 		return NULL;
 	return s;
 }
@@ -505,10 +535,11 @@ json_t *hr_managers_json(const struct hr_managers *ms)
 		json_t *keys = json_array();
 
 		for (j = 0; keys && j < m->nkeys; j++)
-			json_array_append_new(keys, json_pack("{s:s, s:s, s:s}", "key", m->keys[j].key, "value",
-							       m->keys[j].value, "when", m->keys[j].when));
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o*}", "name", m->name, "evidence", m->evidence,
-						   "source", m->source, "keys", keys));
+			json_array_append_new(keys, json_pack("{s:s, s:s, s:s, s:s*}", "key", m->keys[j].key, "value",
+							       m->keys[j].value, "when", m->keys[j].when, "where",
+							       m->keys[j].where));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:o*}", "name", m->name, "evidence", m->evidence,
+						   "source", m->source, "boot", m->boot, "keys", keys));
 	}
 	return a;
 }

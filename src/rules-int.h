@@ -157,6 +157,8 @@ struct hr_ruleset {
 	size_t nexcluded, capexcluded;
 	struct counter *counters; /* the counter catalogue, in load order */
 	size_t ncounters, capcounters;
+	struct hr_mgr_cat *mgrcat; /* the managers catalogue (rules-managers.c), in load order */
+	size_t nmgrcat, capmgrcat;
 	size_t nexprs;  /* expressions parsed, placeholders included (HR_RULES_MAX_EXPRS) */
 	size_t nbytes;  /* bytes of the rule files read (HR_RULES_MAX_TOTAL) */
 	size_t nfiles;  /* rule files read (HR_RULES_MAX_FILES) */
@@ -309,6 +311,12 @@ int hr_rules_item_coll(const char *name);
 /* Calls fn on every expression of a rule (templates included). */
 bool hr_rules_each_expr(hr_ruleset *rs, struct rule *r, struct hr_diags *d,
 			bool (*fn)(hr_ruleset *, struct rule *, const hr_expr *, struct hr_diags *));
+
+/* rules-managers.c */
+/* Reads a file's managers: list into the catalogue. */
+void hr_rules_managers_load(struct loader *l, yaml_node_t *n);
+/* Frees the catalogue. */
+void hr_rules_managers_free(hr_ruleset *rs);
 
 /* rules-counters.c */
 /* Reads a file's counters: list into the catalogue. */

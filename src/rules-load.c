@@ -741,8 +741,10 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 				load_rules(&l, v);
 			else if (!strcmp(key, "counters"))
 				hr_rules_counters_load(&l, v);
+			else if (!strcmp(key, "managers"))
+				hr_rules_managers_load(&l, v);
 			else
-				hr_rules_lerr(&l, k, "unknown top-level key '%s' (allowed: derived, rules, counters)",
+				hr_rules_lerr(&l, k, "unknown top-level key '%s' (allowed: derived, rules, counters, managers)",
 					      key);
 			l.rule_bad = false;
 		}

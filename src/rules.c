@@ -129,6 +129,7 @@ void hr_ruleset_free(hr_ruleset *rs)
 	strv_free(rs->loaded, rs->nloaded);
 	strv_free(rs->excluded, rs->nexcluded);
 	hr_rules_counters_free(rs);
+	hr_rules_managers_free(rs);
 	free(rs);
 }
 

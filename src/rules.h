@@ -32,6 +32,10 @@ void hr_ruleset_exclude(hr_ruleset *rs, const char *path);
 int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d);
 
 size_t hr_ruleset_count(const hr_ruleset *rs);
+/* The managers catalogue (managers: lists of the files loaded; managers.h),
+ * its size in *n. Borrowed. */
+struct hr_mgr_cat;
+const struct hr_mgr_cat *hr_ruleset_managers(const hr_ruleset *rs, size_t *n);
 const char *hr_ruleset_rule_id(const hr_ruleset *rs, size_t i);
 /* The first error of rule i ("file:line:col: message"), or NULL when it is
  * sound. A rule with errors is kept so that evaluation reports it under

@@ -1,6 +1,7 @@
 /* vet.c: plan (desired vs current) and every check before a write. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -570,8 +571,27 @@ json_t *hr_vet_whatif(const struct hr_plan *p, const struct hr_vet_opts *o, hr_f
 	return out;
 }
 
+/* True when a and b hold the same words (sysctl values: whitespace aside). */
+static bool same_words(const char *a, const char *b)
+{
+	for (;;) {
+		while (isspace((unsigned char)*a))
+			a++;
+		while (isspace((unsigned char)*b))
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		while (*a && !isspace((unsigned char)*a) && *a == *b)
+			a++, b++;
+		if ((*a && !isspace((unsigned char)*a)) || (*b && !isspace((unsigned char)*b)))
+			return false;
+	}
+}
+
 /* Keys another manager of the host also sets: said on the item and in a
- * note (it will undo the write), refused with --strict-managers. */
+ * note (it will undo the write), refused with --strict-managers. A
+ * boot-time manager (systemd-sysctl's files) undoes nothing now: a note
+ * that the value at boot differs, unless --persist writes it. */
 static void vet_managers(struct hr_plan *p, const struct hr_vet_opts *o)
 {
 	hr_audit *own = NULL;
@@ -585,9 +605,16 @@ static void vet_managers(struct hr_plan *p, const struct hr_vet_opts *o)
 	for (i = 0; ms && i < p->n; i++) {
 		struct hr_plan_item *it = &p->items[i];
 
-		if (!it->change || !(m = hr_managers_owner(ms, it->key, &k)) || !(it->managed_by = hr_managers_describe(m, k)))
+		if (!it->change || !(m = hr_managers_owner(ms, it->key, &k)))
 			continue;
-		if (o->strict_managers)
+		if (m->boot && (o->persist || same_words(k->value, it->new)))
+			continue; /* --persist writes the boot value (its own override check), or it is the same */
+		if (!(it->managed_by = hr_managers_describe(m, k)))
+			continue;
+		if (m->boot)
+			note(p, "%s: %s: after a reboot %s is %s, not %s (--persist writes it for boot)", it->key,
+			     it->managed_by, it->key, k->value, it->new);
+		else if (o->strict_managers)
 			refuse(p, it->key, false, "%s; --strict-managers refuses a key another manager owns", it->managed_by);
 		else
 			note(p, "%s: %s will undo %s=%s (--strict-managers refuses)", it->key, it->managed_by, it->key, it->new);

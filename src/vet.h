@@ -51,6 +51,7 @@ struct hr_vet_opts {
 	const char *const *rules_dirs; /* --rules: loaded after the shipped rules */
 	size_t nrules_dirs;
 	bool strict_managers;       /* refuse keys another manager of the host sets */
+	bool persist;               /* --persist: the values are also written for boot */
 	const struct hr_audit *audit; /* the caller's audit context (rules loaded once), or
 				       * NULL: vet makes one from root and rules_dirs */
 };

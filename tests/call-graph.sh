@@ -19,7 +19,7 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	rules | rules-*) echo rules ;;
 	severity) echo severity ;;
 	audit | audit-* | workload) echo audit ;;
-	managers) echo managers ;;
+	managers | managers-*) echo managers ;;
 	render | render-*) echo render ;;
 	fmt) echo fmt ;;
 	clock) echo clock ;;
