@@ -379,6 +379,20 @@ static int found(struct hr_managers *ms, const struct hr_mgr_cat *c, const char 
 	return r;
 }
 
+/* The managers found by their files alone (no process names), after the
+ * processes: systemd-sysctl. */
+static int file_managers(struct hr_managers *ms, const struct hr_mgr_cat *cat, size_t ncat, const char *root,
+			 long ncpus)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < ncat && r == 0; i++)
+		if (!cat[i].nprocs)
+			r = found(ms, &cat[i], NULL, 0, ncpus, root);
+	return r;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -421,7 +435,7 @@ int hr_managers_detect(struct hr_managers *ms, const struct hr_mgr_cat *cat, siz
 
 		snprintf(why, sizeof(why), "%s: %s", proc, hr_strerror(-errno));
 		ms->why_not = strdup(why);
-		return ms->why_not ? 0 : -ENOMEM;
+		return ms->why_not ? file_managers(ms, cat, ncat, root, ncpus) : -ENOMEM;
 	}
 	while (r == 0 && (e = readdir(d))) {
 		char rel[300], comm[64], *nl;
@@ -467,9 +481,8 @@ int hr_managers_detect(struct hr_managers *ms, const struct hr_mgr_cat *cat, siz
 	closedir(d);
 	ms->netns = distinct(ns, nns);
 	free(ns);
-	for (size_t i = 0; i < ncat && r == 0; i++) /* managers found by their files, after the processes */
-		if (!cat[i].nprocs)
-			r = found(ms, &cat[i], NULL, 0, ncpus, root);
+	if (r == 0)
+		r = file_managers(ms, cat, ncat, root, ncpus);
 	if (r == 0 && pids == 0) {
 		ms->why_not = strdup(*root ? "the tree has no process list (proc/PID/comm)" : "no process in /proc");
 		return ms->why_not ? 0 : -ENOMEM;
