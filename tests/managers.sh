@@ -3,8 +3,8 @@
 #   1. processes named like kube-proxy, bpftune and dockerd (copies of
 #      sleep: /proc/PID/comm is what the audit reads) make the audit name
 #      each with its pid and the keys it sets (kube-proxy's conntrack max
-#      from this machine's CPU count: max(32768 x CPUs, 131072), at most
-#      1048576); without them the rule is quiet;
+#      from this machine's CPU count: max(32768 x CPUs, 131072)); without
+#      them the rule is quiet;
 #   2. TuneD from a tree in its real file formats: /etc/tuned/active_profile,
 #      tuned-main.conf (reapply_sysctl = 0) and a profile that includes a
 #      shipped one, the child's [sysctl] lines replacing the parent's;
@@ -60,7 +60,7 @@ ms = {m["name"]: m for m in r["managers"]}
 for name, pid in (("kube-proxy", kp), ("bpftune", bt), ("dockerd", dk)):
     assert name in ms, "%s not found: %s" % (name, list(ms))
 keys = {k["key"]: k for k in ms["kube-proxy"]["keys"]}
-want = min(max(32768 * cpus, 131072), 1048576)
+want = max(32768 * cpus, 131072)  # pkg/proxy/conntrack/sysctls.go: getConntrackMax, no cap
 assert keys["net.netfilter.nf_conntrack_max"]["value"] == str(want), keys["net.netfilter.nf_conntrack_max"]
 assert keys["net.netfilter.nf_conntrack_buckets"]["value"] == str(want // 4)
 assert keys["net.netfilter.nf_conntrack_tcp_timeout_established"]["value"] == "86400"
