@@ -3,7 +3,8 @@
  * moment, here from two threads pinned to CPUs 0 and 1 so both packets
  * run the output path, and conntrack's confirm, in parallel. Usage:
  * dns-race ADDR N: N fresh sockets, one pair of 40-byte datagrams each, to
- * ADDR:53. bench/dns-race.sh builds and runs it in a namespace. */
+ * ADDR:53. bench/dns-race.sh builds and runs it in a namespace;
+ * make check builds it as tests/dns-race for tests/conntrack-dns-race.sh. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -14,7 +15,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-static atomic_int go, done;
+#if defined(__x86_64__) || defined(__i386__)
+#define RELAX() __builtin_ia32_pause()
+#else
+#define RELAX() __asm__ volatile("" ::: "memory")
+#endif
+
+static atomic_long go;
+static atomic_int done;
 static int fd;
 static struct sockaddr_in dst;
 static long n;
@@ -32,12 +40,12 @@ static void *th(void *arg)
 			atomic_store(&done, 0);
 			atomic_store(&go, i);
 		} else {
-			while (atomic_load(&go) != i) __builtin_ia32_pause();
+			while (atomic_load(&go) != i) RELAX();
 		}
 		sendto(fd, q, sizeof(q), 0, (void *)&dst, sizeof(dst));
 		atomic_fetch_add(&done, 1);
 		if (id == 0) {
-			while (atomic_load(&done) != 2) __builtin_ia32_pause();
+			while (atomic_load(&done) != 2) RELAX();
 			close(fd);
 		}
 	}
