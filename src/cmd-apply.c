@@ -475,6 +475,7 @@ static int apply_run(int argc, char **argv)
 	vo.whatif = true;
 	vo.strict_managers = strict_managers;
 	vo.persist = a.persist;
+	vo.in_netns = netns_name != NULL;
 	vo.rules_dirs = arg_rules_dirs;
 	vo.nrules_dirs = (size_t)arg_nrules_dirs;
 

@@ -607,8 +607,9 @@ static void vet_managers(struct hr_plan *p, const struct hr_vet_opts *o)
 
 		if (!it->change || !(m = hr_managers_owner(ms, it->key, &k)))
 			continue;
-		if (m->boot && (o->persist || same_words(k->value, it->new)))
-			continue; /* --persist writes the boot value (its own override check), or it is the same */
+		if (m->boot && (o->persist || o->in_netns || same_words(k->value, it->new)))
+			continue; /* --persist writes the boot value (its own override check), a namespace
+				   * has no boot, or it is the same */
 		if (!(it->managed_by = hr_managers_describe(m, k)))
 			continue;
 		if (m->boot)

@@ -52,6 +52,7 @@ struct hr_vet_opts {
 	size_t nrules_dirs;
 	bool strict_managers;       /* refuse keys another manager of the host sets */
 	bool persist;               /* --persist: the values are also written for boot */
+	bool in_netns;              /* --netns: sysctl.d sets the initial namespace at boot, not this one */
 	const struct hr_audit *audit; /* the caller's audit context (rules loaded once), or
 				       * NULL: vet makes one from root and rules_dirs */
 };
