@@ -21,8 +21,9 @@ static inline char *ut_tmpdir(void)
 	return strdup(d);
 }
 
-/* Writes text to dir/rel, creating parent directories. */
-static inline void ut_write(const char *dir, const char *rel, const char *text)
+/* Writes len bytes of text (NULs allowed) to dir/rel, creating parent
+ * directories. */
+static inline void ut_write_n(const char *dir, const char *rel, const char *text, size_t len)
 {
 	char path[4096], *p;
 	FILE *f;
@@ -35,8 +36,14 @@ static inline void ut_write(const char *dir, const char *rel, const char *text)
 	}
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
 	fclose(f);
+}
+
+/* Writes text to dir/rel, creating parent directories. */
+static inline void ut_write(const char *dir, const char *rel, const char *text)
+{
+	ut_write_n(dir, rel, text, strlen(text));
 }
 
 /* Removes a temporary tree and frees its path. */

@@ -8,37 +8,16 @@
  * catalogue's load errors with file:line. */
 #include "config.h"
 
-#include <check.h>
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "apply-unit.h"
 #include "managers.h"
 #include "rules.h"
 
 static char tmpdir[] = "/tmp/hr-check-managers.XXXXXX";
 
-/* Writes text to tmpdir/rel, making its directories. */
-static void put(const char *rel, const char *text, size_t len)
-{
-	char path[1024], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
-	for (p = path + strlen(tmpdir) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-#define PUT(rel, text) put(rel, text, sizeof(text) - 1)
+#define put(rel, text, len) ut_write_n(tmpdir, rel, text, len)
+#define PUT(rel, text) ut_write(tmpdir, rel, text)
 
 static const char catalogue[] =
 	"managers:\n"
@@ -279,17 +258,12 @@ static Suite *managers_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(managers_suite());
-	char cmd[700];
-	int failed;
+	char cmd[100];
+	int rc;
 
 	if (!mkdtemp(tmpdir))
 		return EXIT_FAILURE;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		failed++;
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	rc = ut_run(managers_suite());
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir); /* outside a test: no ck_assert */
+	return system(cmd) == 0 ? rc : EXIT_FAILURE;
 }
