@@ -145,6 +145,17 @@ START_TEST(kube_config)
 			    "net.netfilter.nf_conntrack_tcp_timeout_established to 5400 at start-up");
 	free(d);
 	hr_managers_clear(&ms);
+	/* A file another user could have written is not read (as root). */
+	if (geteuid() == 0) {
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/etc/kp.yaml", tmpdir);
+		ck_assert_int_eq(chmod(path, 0666), 0);
+		detect(&ms, 4);
+		ck_assert_str_eq(val(&ms, "kube-proxy", "net.netfilter.nf_conntrack_max"), "131072"); /* defaults */
+		ck_assert_ptr_nonnull(strstr(ms.notes, "kube-proxy --config /etc/kp.yaml: refusing kube-proxy's --config"));
+		hr_managers_clear(&ms);
+	}
 }
 END_TEST
 
