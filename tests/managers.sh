@@ -60,7 +60,7 @@ ms = {m["name"]: m for m in r["managers"]}
 for name, pid in (("kube-proxy", kp), ("bpftune", bt), ("dockerd", dk)):
     assert name in ms, "%s not found: %s" % (name, list(ms))
 keys = {k["key"]: k for k in ms["kube-proxy"]["keys"]}
-want = max(32768 * cpus, 131072)  # pkg/proxy/conntrack/sysctls.go: getConntrackMax, no cap
+want = min(max(32768 * cpus, 131072), 1048576)  # pkg/proxy/conntrack/sysctls.go: getConntrackMax, maxLimit
 assert keys["net.netfilter.nf_conntrack_max"]["value"] == str(want), keys["net.netfilter.nf_conntrack_max"]
 assert keys["net.netfilter.nf_conntrack_buckets"]["value"] == str(want // 4)
 assert keys["net.netfilter.nf_conntrack_tcp_timeout_established"]["value"] == "86400"
