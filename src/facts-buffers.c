@@ -170,15 +170,17 @@ int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct 
 	else if (!strcmp(k, "buf_busy"))
 		hr_val_num(out, a->busy_us / 1e6, src);
 	else if (!strcmp(k, "buf_rwnd_limited") || !strcmp(k, "buf_sndbuf_limited") || !strcmp(k, "buf_cwnd_limited")) {
-		/* Shares of the busy time (tcp_chrono, net/ipv4/tcp_output.c):
-		 * busy counts only the time not limited by rwnd or sndbuf. */
-		double all = a->busy_us + a->rwnd_us + a->sndbuf_us;
-		double part = k[4] == 'r' ? a->rwnd_us : k[4] == 's' ? a->sndbuf_us : a->busy_us;
+		/* Shares of the busy time (tcp_get_info_chrono_stats(),
+		 * net/ipv4/tcp.c): busy is the whole time with data to send,
+		 * rwnd and sndbuf limited parts of it; the rest is the time
+		 * the congestion window (or the path) set the pace. */
+		double part = k[4] == 'r' ? a->rwnd_us : k[4] == 's' ? a->sndbuf_us
+						       : a->busy_us - a->rwnd_us - a->sndbuf_us;
 
-		if (all <= 0)
+		if (a->busy_us <= 0)
 			hr_val_missing(out, "no busy time (no data sent)");
 		else
-			hr_val_num(out, part / all, src);
+			hr_val_num(out, part > 0 ? part / a->busy_us : 0, src);
 	} else if (!strcmp(k, "buf_sndbuf"))
 		hr_val_num(out, a->rate_sndbuf, src);
 	else if (!strcmp(k, "buf_rcvbuf"))
