@@ -65,23 +65,34 @@ struct sd_ctx {
 	bool buffers;                   /* tcp_info + skmeminfo wanted (hr_sock.buf) */
 };
 
+/* One field of a tcp_info of len bytes, 0 when an older kernel's shorter
+ * struct ends before it; read in place (no copy of the whole struct: the
+ * dump of every socket's tcp_info is the probe's hot path). */
+#define TI(p, len, field)                                                                          \
+	__extension__({                                                                            \
+		__typeof__(((struct tcp_info *)0)->field) v_ = 0;                                  \
+		if ((len) >= offsetof(struct tcp_info, field) + sizeof(v_))                        \
+			memcpy(&v_, (const char *)(p) + offsetof(struct tcp_info, field), sizeof(v_)); \
+		v_;                                                                                \
+	})
+
 /* tcp_info's path fields (tcp_get_info(), net/ipv4/tcp.c); an older
  * kernel's shorter struct leaves the later ones 0 (unknown). */
-static void sd_tcp_path(const struct tcp_info *ti, struct hr_tcpbuf *b)
+static void sd_tcp_path(const void *ti, size_t len, struct hr_tcpbuf *b)
 {
 	b->have_info = true;
-	b->min_rtt_us = ti->tcpi_min_rtt;
-	b->rtt_us = ti->tcpi_rtt;
-	b->snd_cwnd = ti->tcpi_snd_cwnd;
-	b->snd_mss = ti->tcpi_snd_mss;
-	b->rcv_space = ti->tcpi_rcv_space;
-	b->snd_wnd = ti->tcpi_snd_wnd;
-	b->delivery_rate = ti->tcpi_delivery_rate;
-	b->busy_us = ti->tcpi_busy_time;
-	b->rwnd_us = ti->tcpi_rwnd_limited;
-	b->sndbuf_us = ti->tcpi_sndbuf_limited;
-	b->bytes_acked = ti->tcpi_bytes_acked;
-	b->bytes_received = ti->tcpi_bytes_received;
+	b->min_rtt_us = TI(ti, len, tcpi_min_rtt);
+	b->rtt_us = TI(ti, len, tcpi_rtt);
+	b->snd_cwnd = TI(ti, len, tcpi_snd_cwnd);
+	b->snd_mss = TI(ti, len, tcpi_snd_mss);
+	b->rcv_space = TI(ti, len, tcpi_rcv_space);
+	b->snd_wnd = TI(ti, len, tcpi_snd_wnd);
+	b->delivery_rate = TI(ti, len, tcpi_delivery_rate);
+	b->busy_us = TI(ti, len, tcpi_busy_time);
+	b->rwnd_us = TI(ti, len, tcpi_rwnd_limited);
+	b->sndbuf_us = TI(ti, len, tcpi_sndbuf_limited);
+	b->bytes_acked = TI(ti, len, tcpi_bytes_acked);
+	b->bytes_received = TI(ti, len, tcpi_bytes_received);
 }
 
 /* The attributes asked for: tcp_info's idle times and path, skmeminfo's
@@ -96,13 +107,13 @@ static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s, bool idle, s
 		if (type == INET_DIAG_INFO && len >= offsetof(struct tcp_info, tcpi_pmtu)) {
 			struct tcp_info ti;
 
+			if (b)
+				sd_tcp_path(mnl_attr_get_payload(a), len, b);
+			if (!idle)
+				continue;
 			/* An older kernel's shorter struct: the idle fields are early. */
 			memset(&ti, 0, sizeof(ti));
 			memcpy(&ti, mnl_attr_get_payload(a), len < sizeof(ti) ? len : sizeof(ti));
-			if (b)
-				sd_tcp_path(&ti, b);
-			if (!idle)
-				continue;
 			/* Idle: no data sent, no data or ACK received for this long
 			 * (tcp_get_info(), net/ipv4/tcp.c); any of them refreshes a
 			 * middlebox's flow. */

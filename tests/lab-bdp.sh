@@ -49,6 +49,8 @@ run_flow() {
 	if [ -n "$2" ]; then
 		sleep "$2"
 		lab_audit "$C" "$T/$3.json"
+		# The same finding through the rule's present: in Prometheus form.
+		hr_in "$C" "$HR_BIN" audit --format prometheus >"$T/$3.prom" 2>"$T/$3.prom.err" || true
 	fi
 	wait "$pid" || fail "iperf3 failed: $(head -c 600 "$T/$3.iperf")"
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["end"]["sum_sent"]["bits_per_second"] / 1e6)' \
@@ -78,6 +80,8 @@ msg=$(lab_field "$f" 'f["message"]')
 note "limited flow: $before Mbit/s; buffers.bdp $sev: $msg"
 [ "$sev" = warning ] || fail "tcp_wmem max 64 KiB at $before Mbit/s: buffers.bdp is $sev, not warning: $msg"
 case $msg in *"$dest"*"this side's send buffer"*) ;; *) fail "the message does not name $dest and the local send buffer: $msg" ;; esac
+grep -q "rule=\"buffers.bdp\".*$dest\|$dest.*rule=\"buffers.bdp\"" "$T/short.prom" ||
+	fail "no buffers.bdp series for $dest in the Prometheus output: $(grep buffers "$T/short.prom" | head -c 600)"
 predicted=$(lab_metric "$f" mbit_after)
 now=$(lab_metric "$f" mbit_now)
 limited=$(lab_metric "$f" sndbuf_limited)
