@@ -7,10 +7,10 @@
 # bench/run.sh's TIME_WAIT fill would not see the difference.
 #   bare     tests/helpers/diagdump --count            (no extension)
 #   buffers  tests/helpers/diagdump --buffers --count  (INFO + SKMEMINFO)
-# hyperfine's median and fastest wall time and mean CPU time (user +
-# system) of each, their ratios, and GNU time's peak RSS of each. Not part
-# of make check.
-# Environment: RUNS (hyperfine runs, default 10), KEEP=1 keeps the work dir.
+# The mean CPU time (user + system) and the fastest and median wall time
+# of each over alternating runs, their ratios, and GNU time's peak RSS of
+# each. Not part of make check.
+# Environment: RUNS (runs of each, default 20), KEEP=1 keeps the work dir.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,11 +20,11 @@ PIDS=""
 . "$top/bench/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "bench: needs hyperfine" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: needs GNU time (/usr/bin/time)" >&2; exit 1; }
 make -s -C "$top" tests/helpers/diagdump >/dev/null
 DUMP=$top/tests/helpers/diagdump
 PAIRS=${1:-100000}
-RUNS=${RUNS:-10}
+RUNS=${RUNS:-20}
 NS="${P}n"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
@@ -47,22 +47,33 @@ while [ "$(ls "$W" | grep -c '^ready\.')" -lt "$k" ]; do
 done
 n=$(ip netns exec "$NS" "$DUMP" --count)
 nb=$(ip netns exec "$NS" "$DUMP" --buffers --count)
-hyperfine -N -w 2 -r "$RUNS" --export-json "$W/h.json" \
-	-n bare "ip netns exec $NS $DUMP --count" -n buffers "ip netns exec $NS $DUMP --buffers --count" >/dev/null
-rss() { ip netns exec "$NS" /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
-rb=$(rss "$DUMP" --count)
-rf=$(rss "$DUMP" --buffers --count)
-python3 - "$W/h.json" "$n" "$nb" "$rb" "$rf" <<'PY'
-import json, sys
-h = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-b, f = h["bare"]["median"], h["buffers"]["median"]
-print("sockets %s (with buffers: %s)" % (sys.argv[2], sys.argv[3]))
-cb = h["bare"]["user"] + h["bare"]["system"]
-cf = h["buffers"]["user"] + h["buffers"]["system"]
-# On a shared machine the wall time waits for other processes: the CPU
-# time (user + system: the kernel fills the dump in recvmsg()) and the
-# fastest run are the figures that hold; the median is shown as measured.
-for n, r, c, m in (("bare", h["bare"], cb, sys.argv[4]), ("buffers", h["buffers"], cf, sys.argv[5])):
-    print("%-8s median %.1f ms  min %.1f ms  cpu %.1f ms  peak RSS %s KiB" % (n, r["median"] * 1e3, r["min"] * 1e3, c * 1e3, m))
-print("ratio    median %.2fx  min %.2fx  cpu %.2fx" % (f / b, h["buffers"]["min"] / h["bare"]["min"], cf / cb))
+# Alternating runs, CPU time from getrusage (user + system: the kernel fills
+# the dump in recvmsg()): on a shared machine the wall time also waits for
+# other processes, so the fastest and the median run are shown beside it.
+python3 - "$NS" "$DUMP" "$RUNS" "$n" "$nb" <<'PY'
+import resource, subprocess, sys, time
+ns, dump, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+res = {"bare": [0.0, 0.0, []], "buffers": [0.0, 0.0, []]}
+for i in range(runs):
+    for name, args in (("bare", ["--count"]), ("buffers", ["--buffers", "--count"])):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        subprocess.run(["ip", "netns", "exec", ns, dump] + args, stdout=subprocess.DEVNULL, check=True)
+        t1 = time.monotonic()
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        res[name][0] += r1.ru_utime - r0.ru_utime
+        res[name][1] += r1.ru_stime - r0.ru_stime
+        res[name][2].append(t1 - t0)
+print("sockets %s (with buffers: %s), %d alternating runs each" % (sys.argv[4], sys.argv[5], runs))
+cpu = {}
+for n, (u, s, w) in res.items():
+    w.sort()
+    cpu[n] = (u + s) / runs
+    print("%-8s cpu %.1f ms (user %.1f, system %.1f)  wall min %.1f, median %.1f ms"
+          % (n, cpu[n] * 1e3, u / runs * 1e3, s / runs * 1e3, w[0] * 1e3, w[len(w) // 2] * 1e3))
+b, f = res["bare"][2], res["buffers"][2]
+print("ratio    cpu %.2fx  wall min %.2fx  wall median %.2fx"
+      % (cpu["buffers"] / cpu["bare"], f[0] / b[0], f[len(f) // 2] / b[len(b) // 2]))
 PY
+rss() { ip netns exec "$NS" /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+echo "peak RSS bare $(rss "$DUMP" --count) KiB, buffers $(rss "$DUMP" --buffers --count) KiB"
