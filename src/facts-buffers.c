@@ -32,6 +32,7 @@ struct hr_bufagg {
 	uint32_t rate_rtt_us, rate_min_rtt_us, rate_sndbuf, rate_rcvbuf, rate_snd_wnd;
 	double busy_us, rwnd_us, sndbuf_us; /* summed over the sockets */
 	double bytes;                 /* bytes_acked + bytes_received, summed */
+	double acked;                 /* bytes_acked alone: sent and acknowledged */
 	uint32_t nmem;                /* sockets with skmeminfo */
 	uint32_t sndbuf_max, rcvbuf_max;
 	double wmem_queued, rmem_alloc; /* summed: bytes queued now */
@@ -92,6 +93,7 @@ void hr_facts_buf_add(struct hr_bufagg **ap, const struct hr_tcpbuf *b)
 		a->rwnd_us += (double)b->rwnd_us;
 		a->sndbuf_us += (double)b->sndbuf_us;
 		a->bytes += (double)b->bytes_acked + (double)b->bytes_received;
+		a->acked += (double)b->bytes_acked;
 	}
 	if (b->have_mem) {
 		a->nmem++;
@@ -111,7 +113,7 @@ void hr_facts_buf_free(struct hr_bufagg *a)
 }
 
 const char *const hr_facts_buf_fields[] = {
-	"buf_sockets", "buf_min_rtt", "buf_rtt", "buf_rtt_median", "buf_rate", "buf_busy",
+	"buf_sockets", "buf_min_rtt", "buf_rtt", "buf_rtt_median", "buf_rate", "buf_rate_busy", "buf_busy",
 	"buf_rwnd_limited", "buf_sndbuf_limited", "buf_cwnd_limited", "buf_sndbuf", "buf_rcvbuf",
 	"buf_snd_wnd", "buf_sndbuf_max", "buf_rcvbuf_max", "buf_queued", "buf_drops", "buf_bytes",
 	"buf_own_size", "path_rtt", "path_rate", NULL,
@@ -170,6 +172,11 @@ int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct 
 		a->nsock ? hr_val_num(out, rtt_median_s(a), src) : hr_val_missing(out, "no tcp_info");
 	else if (!strcmp(k, "buf_rate"))
 		hr_val_num(out, a->rate, src);
+	else if (!strcmp(k, "buf_rate_busy"))
+		/* What the sockets sent while they had data to send: the rate
+		 * their windows allowed, slow start included (bytes/s). */
+		a->busy_us > 0 ? hr_val_num(out, a->acked / (a->busy_us / 1e6), src)
+			       : hr_val_missing(out, "no busy time (no data sent)");
 	else if (!strcmp(k, "buf_busy"))
 		hr_val_num(out, a->busy_us / 1e6, src);
 	else if (!strcmp(k, "buf_rwnd_limited") || !strcmp(k, "buf_sndbuf_limited") || !strcmp(k, "buf_cwnd_limited")) {
