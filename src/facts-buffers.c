@@ -226,6 +226,25 @@ int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct 
 	return 0;
 }
 
+json_t *hr_facts_buf_json(const hr_facts *f, const struct hr_bufagg *a, const struct hr_path *p)
+{
+	json_t *o;
+	int i;
+
+	if (!a && !(p && p->declared))
+		return NULL;
+	o = json_object();
+	for (i = 0; o && hr_facts_buf_fields[i]; i++) {
+		struct hr_value v;
+
+		if (hr_facts_buf_get(f, a, p, hr_facts_buf_fields[i], &v) < 0 || v.type == HR_V_MISSING)
+			continue;
+		json_object_set_new(o, hr_facts_buf_fields[i],
+				    v.type == HR_V_BOOL ? json_boolean(v.num != 0) : json_real(v.num));
+	}
+	return o;
+}
+
 int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
 			  const char *source)
 {

@@ -302,6 +302,9 @@ bool hr_facts_buf_field_known(const char *k);
  * NULL); hr_facts_get's convention. */
 int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct hr_path *p, const char *k,
 		     struct hr_value *out);
+/* facts-buffers.c: the buf_* and path_* fields known of an aggregate as a
+ * JSON object (owned), NULL when there is neither. */
+json_t *hr_facts_buf_json(const hr_facts *f, const struct hr_bufagg *a, const struct hr_path *p);
 /* facts-buffers.c: "sockets.buf_need", "sockets.buf_sockets" (k without the prefix). */
 int hr_facts_buf_totals(const hr_facts *f, const char *k, struct hr_value *out);
 
