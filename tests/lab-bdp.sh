@@ -11,6 +11,10 @@
 #     send buffer holds it back, and predicts the throughput after its fix.
 #  3. The fix applied in the namespace (headroom apply --set, private state
 #     dir): iperf3's throughput is within 20% of the prediction.
+#  4. The server's tcp_rmem max lowered instead: the audit says the peer's
+#     receive window holds the flow back and its fix is the peer's tcp_rmem;
+#     set there, the flow gets at least the predicted rate (the window is
+#     more than half the buffer, how much more is the peer's).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab-lib.sh"
 
@@ -38,6 +42,7 @@ ip -n "$S" addr add "$S_IP" peer "$C_IP" dev tbs
 ip -n "$C" link set tbc up
 ip -n "$S" link set tbs up
 hr_bg "$S" iperf3 -s -p 5201
+SRV=$HR_LASTPID
 lab_wait_listen "$S" 5201
 dest="$S_IP:5201"
 
@@ -96,4 +101,34 @@ after=$(run_flow 8 "" fixed)
 lab_result "buffers: 50 ms RTT, 50 Mbit/s path: default buffers $(lab_round "$quiet" 1) Mbit/s (OK); tcp_wmem max 64 KiB $(lab_round "$before" 1) Mbit/s (sndbuf-limited $(lab_round "$(lab_calc "$limited * 100")" 0)%, cap seen $(lab_round "$now" 1)); fix tcp_wmem = $wmem predicts $(lab_round "$predicted" 1) Mbit/s, measured $(lab_round "$after" 1) (diff $(lab_pct "$after" "$predicted")%)"
 awk -v p="$predicted" -v o="$after" 'BEGIN { d = (o - p) / p; if (d < 0) d = -d; exit !(d <= 0.20) }' ||
 	fail "after tcp_wmem = $wmem: measured $after Mbit/s, predicted $predicted Mbit/s: more than 20% apart (before: $before Mbit/s)"
+
+# 4. The other side: default buffers here, the server's receive buffer max
+#    64 KiB: held back by the peer's window; the fix is the peer's tcp_rmem
+#    (applied there), and the flow gets at least the predicted rate.
+hr_in "$C" sysctl -qw "net.ipv4.tcp_wmem=4096 16384 4194304" "net.ipv4.tcp_rmem=4096 131072 6291456" >/dev/null ||
+	fail "cannot restore the client's buffers"
+hr_in "$S" sysctl -qw "net.ipv4.tcp_rmem=4096 65536 65536" >/dev/null || fail "cannot set the server's tcp_rmem"
+# A new server: an accepted socket starts with its listener's buffer
+# (tcp_rmem[1] when it was made), which autotuning never shrinks.
+kill "$SRV" 2>/dev/null || true
+wait "$SRV" 2>/dev/null || true
+hr_bg "$S" iperf3 -s -p 5201
+lab_wait_listen "$S" 5201
+pbefore=$(run_flow 8 3 peer)
+f=$(lab_finding "$T/peer.json" buffers.bdp "$dest")
+[ -n "$f" ] || fail "server tcp_rmem max 64 KiB: no buffers.bdp finding for $dest ($pbefore Mbit/s)"
+sev=$(lab_field "$f" 'f["severity"]')
+msg=$(lab_field "$f" 'f["message"]')
+note "peer-limited flow: $pbefore Mbit/s; buffers.bdp $sev: $msg"
+[ "$sev" = warning ] || fail "server tcp_rmem max 64 KiB at $pbefore Mbit/s: buffers.bdp is $sev, not warning: $msg"
+case $msg in *"$dest"*"peer's receive window"*) ;; *) fail "the message does not name $dest and the peer's receive window: $msg" ;; esac
+fix=$(lab_field "$f" 'f["fixes"][0]["text"]')
+case $fix in *"tcp_rmem"*"on the peer"* | *"on the peer"*"tcp_rmem"*) ;; *) fail "the first fix is not the peer's tcp_rmem: $fix" ;; esac
+ppred=$(lab_metric "$f" mbit_after)
+prmem=$(lab_metric "$f" peer_rmem)
+hr_in "$S" sysctl -qw "net.ipv4.tcp_rmem=4096 65536 $(lab_round "$prmem" 0)" >/dev/null || fail "cannot set the server's tcp_rmem"
+pafter=$(run_flow 8 "" peerfixed)
+lab_result "buffers, peer side: server tcp_rmem max 64 KiB $(lab_round "$pbefore" 1) Mbit/s (rwnd-limited $(lab_round "$(lab_calc "$(lab_metric "$f" rwnd_limited) * 100")" 0)%); the peer's tcp_rmem max $(lab_round "$prmem" 0) predicts at least $(lab_round "$ppred" 1) Mbit/s, measured $(lab_round "$pafter" 1)"
+awk -v p="$ppred" -v o="$pafter" 'BEGIN { exit !(o >= 0.8 * p) }' ||
+	fail "after the peer's tcp_rmem max $prmem: measured $pafter Mbit/s, predicted at least $ppred Mbit/s"
 echo ok
