@@ -62,6 +62,19 @@ run_flow() {
 		"$T/$3.iperf" || fail "no iperf3 result: $(head -c 600 "$T/$3.iperf")"
 }
 
+# held_back RUN WHAT MBITS SIDE: the audit of RUN has buffers.bdp at
+# WARNING for the destination, its message naming SIDE; sets f and msg.
+held_back() {
+	f=$(lab_finding "$T/$1.json" buffers.bdp "$dest")
+	[ -n "$f" ] || fail "$2: no buffers.bdp finding for $dest ($3 Mbit/s)"
+	local sev
+	sev=$(lab_field "$f" 'f["severity"]')
+	msg=$(lab_field "$f" 'f["message"]')
+	note "$2: $3 Mbit/s; buffers.bdp $sev: $msg"
+	[ "$sev" = warning ] || fail "$2 at $3 Mbit/s: buffers.bdp is $sev, not warning: $msg"
+	case $msg in *"$dest"*"$4"*) ;; *) fail "the message does not name $dest and $4: $msg" ;; esac
+}
+
 # 1. Default buffers: the flow fills the 50 Mbit/s path, its buffers are above 2 x BDP.
 note "client tcp_wmem: $(lab_sysctl_get "$C" net.ipv4.tcp_wmem)"
 quiet=$(run_flow 8 3 quiet)
@@ -78,13 +91,7 @@ for kv in "net.ipv4.tcp_wmem=4096 16384 65536" "net.ipv4.tcp_rmem=4096 65536 655
 	assert_eq "$(lab_sysctl_get "$C" "${kv%%=*}")" "${kv#*=}" "${kv%%=*} in $C"
 done
 before=$(run_flow 8 3 short)
-f=$(lab_finding "$T/short.json" buffers.bdp "$dest")
-[ -n "$f" ] || fail "tcp_wmem max 64 KiB: no buffers.bdp finding for $dest ($before Mbit/s)"
-sev=$(lab_field "$f" 'f["severity"]')
-msg=$(lab_field "$f" 'f["message"]')
-note "limited flow: $before Mbit/s; buffers.bdp $sev: $msg"
-[ "$sev" = warning ] || fail "tcp_wmem max 64 KiB at $before Mbit/s: buffers.bdp is $sev, not warning: $msg"
-case $msg in *"$dest"*"this side's send buffer"*) ;; *) fail "the message does not name $dest and the local send buffer: $msg" ;; esac
+held_back short "tcp_wmem max 64 KiB" "$before" "this side's send buffer"
 grep -q "rule=\"buffers.bdp\".*$dest\|$dest.*rule=\"buffers.bdp\"" "$T/short.prom" ||
 	fail "no buffers.bdp series for $dest in the Prometheus output: $(grep buffers "$T/short.prom" | head -c 600)"
 predicted=$(lab_metric "$f" mbit_after)
@@ -115,13 +122,7 @@ wait "$SRV" 2>/dev/null || true
 hr_bg "$S" iperf3 -s -p 5201
 lab_wait_listen "$S" 5201
 pbefore=$(run_flow 8 3 peer)
-f=$(lab_finding "$T/peer.json" buffers.bdp "$dest")
-[ -n "$f" ] || fail "server tcp_rmem max 64 KiB: no buffers.bdp finding for $dest ($pbefore Mbit/s)"
-sev=$(lab_field "$f" 'f["severity"]')
-msg=$(lab_field "$f" 'f["message"]')
-note "peer-limited flow: $pbefore Mbit/s; buffers.bdp $sev: $msg"
-[ "$sev" = warning ] || fail "server tcp_rmem max 64 KiB at $pbefore Mbit/s: buffers.bdp is $sev, not warning: $msg"
-case $msg in *"$dest"*"peer's receive window"*) ;; *) fail "the message does not name $dest and the peer's receive window: $msg" ;; esac
+held_back peer "server tcp_rmem max 64 KiB" "$pbefore" "peer's receive window"
 fix=$(lab_field "$f" 'f["fixes"][0]["text"]')
 case $fix in *"tcp_rmem"*"on the peer"* | *"on the peer"*"tcp_rmem"*) ;; *) fail "the first fix is not the peer's tcp_rmem: $fix" ;; esac
 ppred=$(lab_metric "$f" mbit_after)
