@@ -34,6 +34,16 @@ struct entry {
 	double fields[MAX_FIELDS];
 };
 
+/* A path declared for a destination (workload: rtt, bandwidth). */
+struct hr_path {
+	bool declared;
+	double rtt_s, rate; /* seconds, bytes/s */
+	char *source;
+};
+
+/* Path and buffers of the sockets of an aggregate (facts-buffers.c). */
+struct hr_bufagg;
+
 /* Aggregate for one outbound destination (remote IP, remote port). */
 struct dest {
 	uint64_t ka, kb; /* addr as two words: the lookup key, compared without memcmp */
@@ -50,6 +60,8 @@ struct dest {
 	bool traced;                /* seen by the eBPF trace (trace_* below) */
 	double trace_rate;          /* new connections/s the trace counted */
 	double trace_port_failures; /* connect() failures for want of a port in the trace */
+	struct hr_bufagg *buf;      /* tcp_info/skmeminfo of its sockets, NULL until one came */
+	struct hr_path path;
 };
 
 /* A hash slot: the key inline, so a lookup touches one small array that
@@ -80,6 +92,7 @@ struct inport {
 	double declared_rate;
 	bool declared_server_closes;
 	bool declared;
+	struct hr_bufagg *buf; /* tcp_info/skmeminfo of its sockets, NULL until one came */
 };
 
 /* Idle times of ESTABLISHED sockets without a keepalive timer: 1 s bins,
@@ -278,6 +291,22 @@ void hr_facts_live_tcp(hr_facts *f, const struct hr_sock *s);
 int hr_facts_live_get(const hr_facts *f, const char *k, struct hr_value *out);
 /* facts-live.c: facts.sockets.keepalive (udp false) or facts.sockets.udp (owned). */
 json_t *hr_facts_live_json(const hr_facts *f, bool udp);
+
+/* facts-buffers.c: folds one socket's path and buffers into *a (made on first use). */
+void hr_facts_buf_add(struct hr_bufagg **a, const struct hr_tcpbuf *b);
+void hr_facts_buf_free(struct hr_bufagg *a);
+/* facts-buffers.c: the buf_* and path_* item fields (NULL-ended); known? */
+extern const char *const hr_facts_buf_fields[];
+bool hr_facts_buf_field_known(const char *k);
+/* facts-buffers.c: one buf_* / path_* field of an aggregate (a, p may be
+ * NULL); hr_facts_get's convention. */
+int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct hr_path *p, const char *k,
+		     struct hr_value *out);
+/* facts-buffers.c: the buf_* and path_* fields known of an aggregate as a
+ * JSON object (owned), NULL when there is neither. */
+json_t *hr_facts_buf_json(const hr_facts *f, const struct hr_bufagg *a, const struct hr_path *p);
+/* facts-buffers.c: "sockets.buf_need", "sockets.buf_sockets" (k without the prefix). */
+int hr_facts_buf_totals(const hr_facts *f, const char *k, struct hr_value *out);
 
 /* facts-items.c: a "sockets.*" fact (k without the prefix); hr_facts_get's convention. */
 int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_value *out);

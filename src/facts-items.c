@@ -122,6 +122,8 @@ int hr_facts_sockets_get(const hr_facts *f, const char *k, int index, struct hr_
 				hr_val_num(out, (double)f->states[st], src);
 				return 0;
 			}
+		if (!strncmp(k, "buf_", 4))
+			return hr_facts_buf_totals(f, k, out);
 		return hr_facts_live_get(f, k, out);
 	}
 	return 0;
@@ -222,6 +224,10 @@ bool hr_facts_item_field_known(enum hr_coll c, const char *field)
 
 	if (strncmp(field, pfx, n) || field[n] != '.')
 		return false;
+	/* Path and buffers (facts-buffers.c); the declared path is a destination's. */
+	if ((c == HR_COLL_DESTINATIONS || (c == HR_COLL_LISTENERS && strncmp(field + n + 1, "path_", 5))) &&
+	    hr_facts_buf_field_known(field + n + 1))
+		return true;
 	for (i = 0; list[i]; i++)
 		if (!strcmp(field + n + 1, list[i]))
 			return true;
@@ -337,7 +343,7 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 					  : d->states[HR_TIME_WAIT] > 0 || d->total > 0,
 			 src);
 	else
-		return -ENOENT;
+		return hr_facts_buf_get(f, d->buf, &d->path, k, out);
 	return 0;
 }
 
@@ -382,7 +388,7 @@ static int listener_item(const hr_facts *f, size_t i, const char *k, struct hr_v
 	else if (!strcmp(k, "declared"))
 		hr_val_bool(out, in->declared, src);
 	else
-		return -ENOENT;
+		return hr_facts_buf_get(f, in->buf, NULL, k, out);
 	return 0;
 }
 

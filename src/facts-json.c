@@ -202,6 +202,12 @@ json_t *hr_facts_to_json(const hr_facts *f)
 				json_object_set_new(o, "declared_rate_per_s", num_or_null(d->declared_rate));
 				json_object_set_new(o, "declared_source", json_string(d->declared_source));
 			}
+			{
+				json_t *b = hr_facts_buf_json(f, d->buf, &d->path);
+
+				if (b)
+					json_object_set_new(o, "buffers", b);
+			}
 			json_array_append_new(dl, o);
 		}
 		free(sorted);
@@ -229,6 +235,12 @@ json_t *hr_facts_to_json(const hr_facts *f)
 			json_object_set_new(o, "backlog", l->observed && !l->backlog_unknown ? json_integer(l->backlog) : json_null());
 			json_object_set_new(o, "inbound_states", states_json(in->states, NULL));
 			json_object_set_new(o, "inbound_rate_per_s", num_or_null(hr_tw_rate(&in->tw, NULL)));
+			{
+				json_t *b = hr_facts_buf_json(f, in->buf, NULL);
+
+				if (b)
+					json_object_set_new(o, "inbound_buffers", b);
+			}
 			if (in->declared)
 				json_object_set_new(o, "declared_rate_per_s", num_or_null(in->declared_rate));
 			json_array_append_new(ll, o);

@@ -61,6 +61,7 @@ void hr_facts_live_tcp(hr_facts *f, const struct hr_sock *s)
 	v->idle_noka[sec < HR_IDLE_BINS ? sec : HR_IDLE_BINS - 1]++;
 	if (!v->have_worst || s->idle_ms > v->worst.idle_ms) {
 		v->worst = *s;
+		v->worst.buf = NULL; /* borrowed for the call only */
 		v->have_worst = true;
 		subject(v->subject[0], sizeof(v->subject[0]), s, true);
 	}
@@ -82,6 +83,7 @@ void hr_facts_add_udp(hr_facts *f, const struct hr_sock *s)
 	    (s->drops == w->drops && (uint64_t)s->rmem * (w->rcvbuf ? w->rcvbuf : 1) >
 					     (uint64_t)w->rmem * (s->rcvbuf ? s->rcvbuf : 1))) {
 		v->udp_worst = *s;
+		v->udp_worst.buf = NULL;
 		v->have_udp_worst = true;
 		subject(v->subject[1], sizeof(v->subject[1]), s, s->dport != 0);
 	}

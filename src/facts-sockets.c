@@ -311,6 +311,8 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 			return;
 		in->states[st]++;
 		in->total++;
+		if (s->buf)
+			hr_facts_buf_add(&in->buf, s->buf);
 		if (tw)
 			hr_twhist_add(&in->tw, s->expires_ms);
 	} else {
@@ -324,6 +326,8 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 			return;
 		d->states[st]++;
 		d->total++;
+		if (s->buf)
+			hr_facts_buf_add(&d->buf, s->buf);
 		if (tw)
 			hr_twhist_add(&d->tw, s->expires_ms);
 	}

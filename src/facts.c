@@ -105,12 +105,17 @@ void hr_facts_free(hr_facts *f)
 	free(f->tdests);
 	for (i = 0; i < f->ndests; i++) {
 		free(f->dest_list[i]->declared_source);
+		free(f->dest_list[i]->path.source);
+		hr_facts_buf_free(f->dest_list[i]->buf);
 		free(f->dest_list[i]);
 	}
 	free(f->dests);
 	free(f->dest_list);
 	free(f->listeners);
 	free(f->live.idle_noka);
+	hr_facts_buf_free(f->other.buf);
+	for (i = 0; i < f->ninports; i++)
+		hr_facts_buf_free(f->inports[i].buf);
 	free(f->inports);
 	for (i = 0; i < HR_ARRAY_SIZE(f->port_index); i++)
 		free(f->port_index[i]);

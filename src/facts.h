@@ -48,6 +48,16 @@ extern const int hr_tw_windows[HR_TW_NWINDOWS]; /* 1, 5, 10, 30, 60 */
 const char *hr_tcp_state_name(int state);
 
 /* One socket as a dump yields it; borrowed for the duration of a call. */
+/* What tcp_info and skmeminfo tell of one TCP socket's path and buffers
+ * (sock_diag INET_DIAG_INFO + INET_DIAG_SKMEMINFO, asked for together;
+ * facts-buffers.c aggregates it). Times in microseconds, rates bytes/s. */
+struct hr_tcpbuf {
+	bool have_info, have_mem;
+	uint32_t min_rtt_us, rtt_us, snd_cwnd, snd_mss, rcv_space, snd_wnd;
+	uint64_t delivery_rate, busy_us, rwnd_us, sndbuf_us, bytes_acked, bytes_received;
+	uint32_t rcvbuf, sndbuf, rmem_alloc, wmem_queued, drops;
+};
+
 struct hr_sock {
 	int family;          /* AF_INET or AF_INET6 */
 	int state;           /* enum hr_tcp_state */
@@ -69,6 +79,7 @@ struct hr_sock {
 	uint32_t rcvbuf;     /* SK_MEMINFO_RCVBUF: the receive buffer limit, bytes */
 	uint32_t rmem;       /* SK_MEMINFO_RMEM_ALLOC: bytes queued now */
 	uint32_t drops;      /* SK_MEMINFO_DROPS: datagrams dropped since the socket was made */
+	const struct hr_tcpbuf *buf; /* TCP path and buffers when asked for (borrowed), else NULL */
 };
 
 /* Value kinds seen by the rules engine. */
@@ -202,6 +213,10 @@ uint64_t hr_facts_state_count(const hr_facts *f, int state);
 /* Declares load for a pre-deployment audit (workload file): a destination
  * with a rate in connections per second. Declared and observed combine: the
  * larger rate counts. host is an IP literal. 0 or -EINVAL (bad address). */
+/* Declares the path toward a declared destination (rtt seconds, rate
+ * bytes/s) for the buffer rule: 0, -EINVAL, -ENOENT (not declared). */
+int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
+			  const char *source);
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
 			  const char *source);
 /* The eBPF trace's count for a destination the sockets showed (host an IP

@@ -178,7 +178,7 @@ void hr_probe_sockets_tree(struct run *r, char *label, size_t lsz)
 /* Sockets of the live system (this network namespace) via sock_diag. */
 void hr_probe_sockets_live(struct run *r, bool idle)
 {
-	struct hr_sockdiag_opts o = {.tcp_info = idle, .udp = true};
+	struct hr_sockdiag_opts o = {.tcp_info = idle, .buffers = true, .udp = true};
 	struct hr_err e = {0};
 	long n = hr_sockdiag_dump_opts(r->f, &o, &e);
 

@@ -23,6 +23,10 @@
  * also brings tcp_info (INET_DIAG_INFO, idle times: about 3x the bytes, so
  * only when a rule can use them), and two more dumps bring every UDP
  * socket with SKMEMINFO (buffer, drops); UDP sockets are usually few.
+ * Buffers (hr_sockdiag_opts.buffers) ask tcp_info and SKMEMINFO of every
+ * TCP socket in the same one dump: the kernel attaches them to full
+ * sockets only (TIME_WAIT and request sockets stay 72 bytes), and each
+ * socket's figures are handed over on the stack (hr_sock.buf), never kept.
  */
 #include "config.h"
 
@@ -57,10 +61,43 @@ struct sd_ctx {
 	int done_err;                   /* error carried by NLMSG_DONE (negative errno) */
 	int protocol;                   /* IPPROTO_TCP or IPPROTO_UDP: the dump running */
 	bool attrs;                     /* extensions were asked for: read the attributes */
+	bool idle;                      /* tcp_info's idle times wanted (hr_sock.idle_ms) */
+	bool buffers;                   /* tcp_info + skmeminfo wanted (hr_sock.buf) */
 };
 
-/* The attributes asked for: tcp_info's idle times, skmeminfo's buffer and drops. */
-static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s)
+/* One field of a tcp_info of len bytes, 0 when an older kernel's shorter
+ * struct ends before it; read in place (no copy of the whole struct: the
+ * dump of every socket's tcp_info is the probe's hot path). */
+#define TI(p, len, field)                                                                          \
+	__extension__({                                                                            \
+		__typeof__(((struct tcp_info *)0)->field) v_ = 0;                                  \
+		if ((len) >= offsetof(struct tcp_info, field) + sizeof(v_))                        \
+			memcpy(&v_, (const char *)(p) + offsetof(struct tcp_info, field), sizeof(v_)); \
+		v_;                                                                                \
+	})
+
+/* tcp_info's path fields (tcp_get_info(), net/ipv4/tcp.c); an older
+ * kernel's shorter struct leaves the later ones 0 (unknown). */
+static void sd_tcp_path(const void *ti, size_t len, struct hr_tcpbuf *b)
+{
+	b->have_info = true;
+	b->min_rtt_us = TI(ti, len, tcpi_min_rtt);
+	b->rtt_us = TI(ti, len, tcpi_rtt);
+	b->snd_cwnd = TI(ti, len, tcpi_snd_cwnd);
+	b->snd_mss = TI(ti, len, tcpi_snd_mss);
+	b->rcv_space = TI(ti, len, tcpi_rcv_space);
+	b->snd_wnd = TI(ti, len, tcpi_snd_wnd);
+	b->delivery_rate = TI(ti, len, tcpi_delivery_rate);
+	b->busy_us = TI(ti, len, tcpi_busy_time);
+	b->rwnd_us = TI(ti, len, tcpi_rwnd_limited);
+	b->sndbuf_us = TI(ti, len, tcpi_sndbuf_limited);
+	b->bytes_acked = TI(ti, len, tcpi_bytes_acked);
+	b->bytes_received = TI(ti, len, tcpi_bytes_received);
+}
+
+/* The attributes asked for: tcp_info's idle times and path, skmeminfo's
+ * buffers and drops. b: where a TCP socket's path and buffers go (NULL: not asked). */
+static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s, bool idle, struct hr_tcpbuf *b)
 {
 	const struct nlattr *a;
 
@@ -70,6 +107,10 @@ static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s)
 		if (type == INET_DIAG_INFO && len >= offsetof(struct tcp_info, tcpi_pmtu)) {
 			struct tcp_info ti;
 
+			if (b)
+				sd_tcp_path(mnl_attr_get_payload(a), len, b);
+			if (!idle)
+				continue;
 			/* An older kernel's shorter struct: the idle fields are early. */
 			memset(&ti, 0, sizeof(ti));
 			memcpy(&ti, mnl_attr_get_payload(a), len < sizeof(ti) ? len : sizeof(ti));
@@ -85,12 +126,23 @@ static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s)
 		} else if (type == INET_DIAG_SKMEMINFO && len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
 			const uint32_t *m = mnl_attr_get_payload(a);
 
+			if (b) {
+				b->have_mem = true;
+				b->rcvbuf = m[SK_MEMINFO_RCVBUF];
+				b->sndbuf = m[SK_MEMINFO_SNDBUF];
+				b->rmem_alloc = m[SK_MEMINFO_RMEM_ALLOC];
+				b->wmem_queued = m[SK_MEMINFO_WMEM_QUEUED];
+				b->drops = m[SK_MEMINFO_DROPS];
+				continue;
+			}
 			s->rmem = m[SK_MEMINFO_RMEM_ALLOC];
 			s->rcvbuf = m[SK_MEMINFO_RCVBUF];
 			s->drops = m[SK_MEMINFO_DROPS];
 			s->have_mem = true;
 		}
 	}
+	if (b && (b->have_info || b->have_mem))
+		s->buf = b;
 }
 
 /* Hands one SOCK_DIAG_BY_FAMILY reply to the caller's callback. */
@@ -98,6 +150,7 @@ static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct sd_ctx *c = data;
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct hr_tcpbuf b; /* this socket's path and buffers, when asked (s.buf points here) */
 	struct hr_sock s;
 
 	c->last = nlh;
@@ -125,8 +178,12 @@ static int sd_on_msg(const struct nlmsghdr *nlh, void *data)
 	};
 	memcpy(s.src, m->id.idiag_src, 16);
 	memcpy(s.dst, m->id.idiag_dst, 16);
-	if (c->attrs)
-		sd_attrs(nlh, &s);
+	if (c->attrs) {
+		bool tcp = c->protocol != IPPROTO_UDP;
+
+		memset(&b, 0, sizeof(b));
+		sd_attrs(nlh, &s, tcp && c->idle, tcp && c->buffers ? &b : NULL);
+	}
 	c->cb(c->cbctx, &s);
 	if (c->protocol != IPPROTO_UDP)
 		c->n++;
@@ -339,8 +396,10 @@ long hr_sockdiag_each_opts(hr_sock_fn cb, void *ctx, const struct hr_sockdiag_op
 	static const int families[2] = {AF_INET, AF_INET6};
 	/* UDP: unconnected sockets are TCP_CLOSE, connected ones TCP_ESTABLISHED. */
 	const uint32_t udp_states = (1u << HR_ESTABLISHED) | (1u << HR_CLOSE);
-	const uint8_t tcp_ext = o && o->tcp_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
-	struct sd_ctx c = {.cb = cb, .cbctx = ctx, .protocol = IPPROTO_TCP};
+	const uint8_t tcp_ext = (uint8_t)((o && (o->tcp_info || o->buffers) ? 1u << (INET_DIAG_INFO - 1) : 0) |
+					  (o && o->buffers ? 1u << (INET_DIAG_SKMEMINFO - 1) : 0));
+	struct sd_ctx c = {.cb = cb, .cbctx = ctx, .protocol = IPPROTO_TCP, .idle = o && o->tcp_info,
+			   .buffers = o && o->buffers};
 	struct mnl_socket *nl;
 	bool interrupted = false;
 	char *buf;

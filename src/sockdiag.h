@@ -19,6 +19,7 @@ struct hr_sockdiag_stats {
 /* What a dump asks for besides the TCP sockets' inet_diag_msg. */
 struct hr_sockdiag_opts {
 	bool tcp_info; /* INET_DIAG_INFO for TCP (hr_sock.idle_ms): about 3x the bytes per socket */
+	bool buffers;  /* INET_DIAG_INFO + SKMEMINFO for TCP, in the same dump (hr_sock.buf) */
 	bool udp;      /* then every UDP socket with INET_DIAG_SKMEMINFO (hr_sock.rcvbuf, drops) */
 };
 

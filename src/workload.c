@@ -21,6 +21,7 @@ struct wl_out {
 	uint16_t port;
 	double rate;
 	bool local_closes;
+	double rtt_s, bandwidth; /* declared path (0: none): seconds, bytes/s */
 	char source[256];
 };
 
@@ -147,6 +148,16 @@ static int get_rate(struct wl_ctx *c, const yaml_node_t *n, const char *key, dou
 		return wl_fail(c, n, "'%s': bad rate '%s' (want connections per second: 710, 710/s, 42000/min)",
 			       key, s);
 	return 0;
+}
+
+/* A path's bandwidth: "100Mbit/s", "1Gbit/s", "12.5MB/s" -> bytes/s. */
+int hr_workload_parse_bandwidth(const char *s, double *out)
+{
+	static const char *const units[] = {"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "B/s", "kB/s", "MB/s", "GB/s",
+					    NULL};
+	static const double scales[] = {1.0 / 8, 1e3 / 8, 1e6 / 8, 1e9 / 8, 1, 1e3, 1e6, 1e9};
+
+	return parse_quantity(s, units, scales, out);
 }
 
 static int get_duration(struct wl_ctx *c, const yaml_node_t *n, const char *key, double *out)
@@ -295,8 +306,19 @@ static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct
 			have_rate = true;
 		} else if (!strcmp(key, "closes")) {
 			r = get_closer(c, v, "client", &o->local_closes);
+		} else if (!strcmp(key, "rtt")) {
+			r = get_duration(c, v, key, &o->rtt_s);
+			if (r == 0 && !(o->rtt_s > 0))
+				r = wl_fail(c, v, "'rtt': want a round-trip time above 0 (50ms)");
+		} else if (!strcmp(key, "bandwidth")) {
+			const char *bs = wl_scalar(c, v, key);
+
+			r = !bs ? -EBADMSG : hr_workload_parse_bandwidth(bs, &o->bandwidth) < 0 || !(o->bandwidth > 0)
+				? wl_fail(c, v, "'bandwidth': bad rate '%s' (want 100Mbit/s, 1Gbit/s or 12.5MB/s)", bs)
+				: 0;
 		} else {
-			r = wl_fail(c, k, "unknown key '%s' in an outbound entry (known: destination, rate, closes)",
+			r = wl_fail(c, k,
+				    "unknown key '%s' in an outbound entry (known: destination, rate, closes, rtt, bandwidth)",
 				    key);
 		}
 		if (r < 0)
@@ -304,7 +326,10 @@ static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct
 	}
 	if (!have_dest)
 		return wl_fail(c, item, "outbound entry without 'destination'");
-	if (!have_rate)
+	if ((o->rtt_s > 0) != (o->bandwidth > 0))
+		return wl_fail(c, item, "outbound entry: a path needs both 'rtt' and 'bandwidth'");
+	/* A path alone (for the buffer rule) declares no connection rate. */
+	if (!have_rate && !(o->rtt_s > 0))
 		return wl_fail(c, item, "outbound entry without 'rate'");
 	snprintf(o->source, sizeof(o->source), "%s:%zu", c->name, item->start_mark.line + 1);
 	return 0;
@@ -477,6 +502,9 @@ static int wl_apply(hr_facts *f, const struct wl *w, const char *name, struct hr
 	for (i = 0; i < w->nout; i++) {
 		r = hr_facts_declare_dest(f, w->out[i].host, w->out[i].port, w->out[i].rate,
 					  w->out[i].local_closes, w->out[i].source);
+		if (r == 0 && w->out[i].rtt_s > 0)
+			r = hr_facts_declare_path(f, w->out[i].host, w->out[i].port, w->out[i].rtt_s,
+						  w->out[i].bandwidth, w->out[i].source);
 		if (r < 0) {
 			hr_err_set(err, r, "%s: cannot declare destination %s: %s", w->out[i].source,
 				   w->out[i].host, hr_strerror(r));

@@ -35,5 +35,8 @@ int hr_workload_load_buffer(hr_facts *f, const char *text, size_t len, const cha
 int hr_workload_parse_rate(const char *s, double *out);
 /* Parses a duration "30", "30s", "250ms", "15min", "1h" into seconds. 0 or -EINVAL. */
 int hr_workload_parse_duration(const char *s, double *out);
+/* Parses a path's bandwidth "100Mbit/s", "1Gbit/s", "12.5MB/s" into bytes
+ * per second. 0 or -EINVAL. */
+int hr_workload_parse_bandwidth(const char *s, double *out);
 
 #endif

@@ -1,5 +1,7 @@
 /* diagdump.c: test helper: one hr_sockdiag_dump() into a fresh facts model,
- * printed as the facts JSON (or, with --count, only the socket count). */
+ * printed as the facts JSON (or, with --count, only the socket count).
+ * --buffers (before --count or alone) asks tcp_info and skmeminfo of every
+ * TCP socket in the same dump, as the live probe does (bench/buffers.sh). */
 #include "config.h"
 
 #include <jansson.h>
@@ -11,7 +13,9 @@
 
 int main(int argc, char **argv)
 {
-	bool count_only = argc > 1 && !strcmp(argv[1], "--count");
+	bool buffers = argc > 1 && !strcmp(argv[1], "--buffers");
+	bool count_only = argc > 1 + buffers && !strcmp(argv[1 + buffers], "--count");
+	struct hr_sockdiag_opts o = {.buffers = buffers};
 	struct hr_err err = {0};
 	hr_facts *f = hr_facts_new();
 	json_t *j;
@@ -21,7 +25,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "diagdump: out of memory\n");
 		return 1;
 	}
-	n = hr_sockdiag_dump(f, &err);
+	n = hr_sockdiag_dump_opts(f, buffers ? &o : NULL, &err);
 	if (n < 0) {
 		fprintf(stderr, "diagdump: %s\n", err.msg);
 		hr_facts_free(f);

@@ -159,6 +159,40 @@ START_TEST(test_errors)
 END_TEST
 
 /* The SNAT rule's port range, for nat.snat-ports. */
+/* A declared path (rtt, bandwidth) for buffers.bdp: dest.path_* facts,
+ * rate optional then, both keys or neither. */
+START_TEST(test_path)
+{
+	hr_facts *f = hr_facts_new();
+	struct hr_err err;
+	struct hr_value v;
+	double bw;
+
+	ck_assert_int_eq(hr_workload_parse_bandwidth("400Mbit/s", &bw), 0);
+	ck_assert(fabs(bw - 50e6) < 1e-6);
+	ck_assert_int_eq(hr_workload_parse_bandwidth("12.5MB/s", &bw), 0);
+	ck_assert(fabs(bw - 12.5e6) < 1e-6);
+	ck_assert_int_eq(hr_workload_parse_bandwidth("400Mbps", &bw), -EINVAL);
+	ck_assert_int_eq(load(f, "outbound:\n  - destination: 10.0.0.2:5201\n    rtt: 50ms\n    bandwidth: 1Gbit/s\n", &err), 0);
+	ck_assert(fabs(dest_num(f, 0, "dest.path_rtt") - 0.05) < 1e-12);
+	ck_assert(fabs(dest_num(f, 0, "dest.path_rate") - 125e6) < 1e-6);
+	ck_assert(dest_num(f, 0, "dest.rate_declared") == 0);
+	hr_facts_free(f);
+	f = hr_facts_new();
+	ck_assert_int_eq(load(f, "outbound:\n  - destination: 10.0.0.2:5201\n    rate: 5/s\n", &err), 0);
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_DESTINATIONS, 0, "dest.path_rtt", &v), 0);
+	ck_assert_int_eq(v.type, HR_V_MISSING);
+	hr_facts_free(f);
+	f = hr_facts_new();
+	ck_assert_int_eq(load(f, "outbound:\n  - destination: 10.0.0.2:5201\n    rtt: 50ms\n", &err), -EBADMSG);
+	ck_assert_msg(strstr(err.msg, "wl.yaml:2:") && strstr(err.msg, "both 'rtt' and 'bandwidth'"), "%s", err.msg);
+	ck_assert_int_eq(load(f, "outbound:\n  - destination: 10.0.0.2:5201\n    rtt: 50ms\n    bandwidth: fast\n", &err),
+			 -EBADMSG);
+	ck_assert_msg(strstr(err.msg, "wl.yaml:4:") && strstr(err.msg, "bandwidth"), "%s", err.msg);
+	hr_facts_free(f);
+}
+END_TEST
+
 START_TEST(test_snat_range)
 {
 	hr_facts *f = hr_facts_new();
@@ -191,6 +225,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_declares);
 	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_snat_range);
+	tcase_add_test(tc, test_path);
 	tcase_add_test(tc, test_missing_file);
 	suite_add_tcase(s, tc);
 	return s;
