@@ -34,6 +34,17 @@ struct entry {
 	double fields[MAX_FIELDS];
 };
 
+/* Port model (issue 25): the local addresses toward one destination, each
+ * with its own port range (the limit is per source, destination, port).
+ * HR_DEST_SOURCES kept per destination, the rest in one 'other sources'
+ * bucket: memory stays bounded by HR_FACTS_MAX_DESTS x a constant. */
+#define HR_DEST_SOURCES 4
+struct dsrc {
+	uint8_t addr[16];  /* the destination's family; IPv4 in the first 4 bytes */
+	uint32_t in_use;   /* outbound sockets from it toward the destination */
+	uint32_t timewait; /* of which in TIME_WAIT */
+};
+
 /* Aggregate for one outbound destination (remote IP, remote port). */
 struct dest {
 	uint64_t ka, kb; /* addr as two words: the lookup key, compared without memcmp */
@@ -50,6 +61,13 @@ struct dest {
 	bool traced;                /* seen by the eBPF trace (trace_* below) */
 	double trace_rate;          /* new connections/s the trace counted */
 	double trace_port_failures; /* connect() failures for want of a port in the trace */
+	/* Port model (issue 25). */
+	uint8_t nsrc;                       /* sources kept in src[] */
+	struct dsrc src[HR_DEST_SOURCES];
+	struct dsrc src_other;              /* sockets from every further source */
+	uint32_t parity[2];                 /* sockets by local port parity (even, odd) */
+	uint32_t ts_yes, ts_no;             /* ESTABLISHED with tcp_info: timestamps negotiated or not */
+	double declared_sources;            /* workload 'sources:' (0: not declared) */
 };
 
 /* A hash slot: the key inline, so a lookup touches one small array that
@@ -147,6 +165,10 @@ struct hr_facts {
 
 	uint64_t states[HR_TCP_NSTATES];
 	uint64_t total, inbound, outbound;
+	/* Port model: local ports held by outbound sockets, whatever the
+	 * destination or address (what bind(addr, 0) cannot take). */
+	uint8_t lports[65536 / 8];
+	uint32_t nlports;
 	struct hr_twhist tw;
 	bool have_sockets;
 	struct live live;

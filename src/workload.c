@@ -21,6 +21,7 @@ struct wl_out {
 	uint16_t port;
 	double rate;
 	bool local_closes;
+	double sources; /* 'sources': local addresses in use toward it (0: not said) */
 	char source[256];
 };
 
@@ -295,8 +296,14 @@ static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct
 			have_rate = true;
 		} else if (!strcmp(key, "closes")) {
 			r = get_closer(c, v, "client", &o->local_closes);
+		} else if (!strcmp(key, "sources")) {
+			/* Local addresses toward it: each has its own port range. */
+			r = get_rate(c, v, key, &o->sources);
+			if (r == 0 && (o->sources < 1 || o->sources > 65536 || o->sources != (double)(long)o->sources))
+				r = wl_fail(c, v, "'sources' is a whole number of local addresses, 1 to 65536");
 		} else {
-			r = wl_fail(c, k, "unknown key '%s' in an outbound entry (known: destination, rate, closes)",
+			r = wl_fail(c, k,
+				    "unknown key '%s' in an outbound entry (known: destination, rate, closes, sources)",
 				    key);
 		}
 		if (r < 0)
@@ -477,6 +484,8 @@ static int wl_apply(hr_facts *f, const struct wl *w, const char *name, struct hr
 	for (i = 0; i < w->nout; i++) {
 		r = hr_facts_declare_dest(f, w->out[i].host, w->out[i].port, w->out[i].rate,
 					  w->out[i].local_closes, w->out[i].source);
+		if (r == 0 && w->out[i].sources > 0)
+			r = hr_facts_declare_dest_sources(f, w->out[i].host, w->out[i].port, w->out[i].sources);
 		if (r < 0) {
 			hr_err_set(err, r, "%s: cannot declare destination %s: %s", w->out[i].source,
 				   w->out[i].host, hr_strerror(r));
