@@ -11,19 +11,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab-lib.sh"
 
-lab_requires tcpgen audit
-command -v python3 >/dev/null || skip "needs python3"
-lab_two_hosts
-
-R=${LAB_RATE:-20}
-port=5776
-lab_sysctl "$LAB_C" net.ipv4.ip_local_port_range "40000 40199"
-dest="$LAB_S_IP:$port"
-hr_bg "$LAB_S" "$LAB_HELPERS/tcpgen" server --listen "$dest" --close client --duration 60
-lab_wait_listen "$LAB_S" "$port"
-
-hr_bg "$LAB_C" sh -c "exec python3 '$HR_SRCDIR/tests/lab-portclient.py' --connect $dest --rate $R --duration 30 \
-	--mode bind --source $LAB_C_IP --stop-on-fail >'$T/run.out'"
+lab_port_setup 5776 "40000 40199" 60
+lab_port_client "$T/run.out" --connect "$dest" --rate "$R" --duration 30 --mode bind --source "$LAB_C_IP" \
+	--stop-on-fail
 pid=$HR_LASTPID
 sleep "${LAB_AUDIT_AT:-3}"
 lab_audit "$LAB_C" "$T/audit.json"

@@ -37,8 +37,8 @@ client() { # client DEST SECONDS OUT [ARGS]
 }
 
 # Phase 1: one held connection to each, then 4 s of churn to both.
-hr_bg "$LAB_C" python3 "$HR_SRCDIR/tests/lab-portclient.py" --connect "$d1" --rate 1 --duration 0.5 --hold --linger 40
-hr_bg "$LAB_C" python3 "$HR_SRCDIR/tests/lab-portclient.py" --connect "$d2" --rate 1 --duration 0.5 --hold --linger 40
+lab_port_client "$T/hold1.out" --connect "$d1" --rate 1 --duration 0.5 --hold --linger 40
+lab_port_client "$T/hold2.out" --connect "$d2" --rate 1 --duration 0.5 --hold --linger 40
 client "$d1" 4 "$T/p1a.out" --rate "$R" &
 a=$!
 client "$d2" 4 "$T/p1b.out" --rate "$R"
