@@ -52,16 +52,22 @@ static json_t *num_or_null(double v)
 	return json_real(v);
 }
 
-/* Port model (issue 25): a destination's local addresses (at most
- * HR_DEST_SOURCES, then one "other" entry), the local ports' parity and
- * whether timestamps were negotiated (null: no ESTABLISHED socket with
- * tcp_info). */
-static json_t *dest_sources_json(const struct dest *d)
+/* Port model (issue 25): a destination's local addresses when more than
+ * one (at most HR_DEST_SOURCES, then one entry with address null for the
+ * rest), and whether timestamps were negotiated when known (ESTABLISHED
+ * sockets with tcp_info). Left out otherwise: the report of 65,536
+ * destinations stays the size it was (tests/limits-dests.sh). */
+static void dest_sources_json(json_t *o, const struct dest *d)
 {
-	json_t *a = json_array(), *o = json_object();
 	char ip[INET6_ADDRSTRLEN];
+	json_t *a;
 	int i;
 
+	if (d->ts_yes + d->ts_no)
+		json_object_set_new(o, "timestamps", json_boolean(d->ts_yes > 0));
+	if (d->nsrc < 2 && !d->src_other.in_use)
+		return;
+	a = json_array();
 	for (i = 0; i < d->nsrc; i++) {
 		inet_ntop(d->family, d->src[i].addr, ip, sizeof(ip));
 		json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "address", ip, "in_use", (json_int_t)d->src[i].in_use,
@@ -70,11 +76,7 @@ static json_t *dest_sources_json(const struct dest *d)
 	if (d->src_other.in_use)
 		json_array_append_new(a, json_pack("{s:n,s:I,s:I}", "address", "in_use", (json_int_t)d->src_other.in_use,
 						   "timewait", (json_int_t)d->src_other.timewait));
-	json_object_set_new(o, "by_address", a);
-	json_object_set_new(o, "ports_even", json_integer(d->parity[0]));
-	json_object_set_new(o, "ports_odd", json_integer(d->parity[1]));
-	json_object_set_new(o, "timestamps", d->ts_yes + d->ts_no ? json_boolean(d->ts_yes > 0) : json_null());
-	return o;
+	json_object_set_new(o, "sources", a);
 }
 
 static int cmp_dest(const void *a, const void *b)
@@ -227,7 +229,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 				json_object_set_new(o, "declared_rate_per_s", num_or_null(d->declared_rate));
 				json_object_set_new(o, "declared_source", json_string(d->declared_source));
 			}
-			json_object_set_new(o, "sources", dest_sources_json(d));
+			dest_sources_json(o, d);
 			json_array_append_new(dl, o);
 		}
 		free(sorted);
