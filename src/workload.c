@@ -298,9 +298,15 @@ static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct
 			r = get_closer(c, v, "client", &o->local_closes);
 		} else if (!strcmp(key, "sources")) {
 			/* Local addresses toward it: each has its own port range. */
-			r = get_rate(c, v, key, &o->sources);
-			if (r == 0 && (o->sources < 1 || o->sources > 65536 || o->sources != (double)(long)o->sources))
-				r = wl_fail(c, v, "'sources' is a whole number of local addresses, 1 to 65536");
+			const char *s = wl_scalar(c, v, key);
+			int64_t n;
+
+			r = s ? 0 : -EBADMSG;
+			if (!r && (hr_parse_i64(s, &n) < 0 || n < 1 || n > 65536))
+				r = wl_fail(c, v, "'%s': want a whole number of local addresses from 1 to 65536, got '%s'",
+					    key, s);
+			if (!r)
+				o->sources = (double)n;
 		} else {
 			r = wl_fail(c, k,
 				    "unknown key '%s' in an outbound entry (known: destination, rate, closes, sources)",
