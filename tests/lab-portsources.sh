@@ -25,11 +25,17 @@ sources=$(lab_metric "$f" sources)
 assert_eq "$sources" 2 "source addresses seen toward $dest"
 tte=$(lab_metric "$f" seconds_to_exhaustion)
 usable=$(lab_metric "$f" ports_usable)
-total=$(lab_metric "$f" ports_usable_total)
+total=$(lab_metric "$f" ports_usable_all)
 rate_pred=$(lab_metric "$f" rate_per_s)
 msg=$(lab_field "$f" 'f["message"]')
 case $msg in *"x 2 sources"*) ;; *) fail "the message does not name the sources: $msg" ;; esac
 audit_t1=$LAB_AUDIT_T1
+# Prometheus: one series per source address toward the destination.
+hr_in "$LAB_C" "$HR_BIN" audit --interval 0 --format prometheus >"$T/audit.prom" 2>/dev/null || true
+n=$(grep -c "^headroom_port_source_sockets{destination=\"$dest\",source=\"\(10.199.0.1\|$C_IP2\)\"} [0-9]" "$T/audit.prom" || true)
+assert_eq "$n" 2 "headroom_port_source_sockets series for $dest"
+! command -v promtool >/dev/null || promtool check metrics <"$T/audit.prom" >"$T/promtool.out" 2>&1 ||
+	fail "promtool: $(head -c 400 "$T/promtool.out")"
 lab_wait_pid "$pid" 60 "lab-portclient"
 note "run: $(tail -n 1 "$T/run.out")"
 assert_eq "$(lab_kv "$T/run.out" first_errno)" EADDRNOTAVAIL "first failure"
