@@ -297,12 +297,12 @@ static int dest_port_item(const hr_facts *f, const struct dest *d, const char *k
 	int i;
 
 	for (i = 0; i < d->nsrc; i++)
-		if (!b || d->src[i].in_use > b->in_use)
-			b = &d->src[i];
+		if (!b || hr_dest_src(d, i)->in_use > b->in_use)
+			b = hr_dest_src(d, i);
 	if (!strcmp(k, "sources")) {
 		/* Sources seen (the 'other sources' bucket counts as one: at
 		 * least that many), or the workload's when larger. */
-		double n = d->nsrc + (d->src_other.in_use > 0);
+		double n = d->nsrc + (hr_dest_src_other(d) != NULL);
 
 		if (d->declared_sources > n)
 			hr_val_num(out, d->declared_sources, d->declared_source ? d->declared_source : "workload");

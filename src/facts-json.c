@@ -65,17 +65,20 @@ static void dest_sources_json(json_t *o, const struct dest *d)
 
 	if (d->ts_yes + d->ts_no)
 		json_object_set_new(o, "timestamps", json_boolean(d->ts_yes > 0));
-	if (d->nsrc < 2 && !d->src_other.in_use)
+	if (d->nsrc < 2 && !hr_dest_src_other(d))
 		return;
 	a = json_array();
 	for (i = 0; i < d->nsrc; i++) {
-		inet_ntop(d->family, d->src[i].addr, ip, sizeof(ip));
-		json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "address", ip, "in_use", (json_int_t)d->src[i].in_use,
-						   "timewait", (json_int_t)d->src[i].timewait));
+		const struct dsrc *x = hr_dest_src(d, i);
+
+		inet_ntop(d->family, x->addr, ip, sizeof(ip));
+		json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "address", ip, "in_use", (json_int_t)x->in_use,
+						   "timewait", (json_int_t)x->timewait));
 	}
-	if (d->src_other.in_use)
-		json_array_append_new(a, json_pack("{s:n,s:I,s:I}", "address", "in_use", (json_int_t)d->src_other.in_use,
-						   "timewait", (json_int_t)d->src_other.timewait));
+	if (hr_dest_src_other(d))
+		json_array_append_new(a, json_pack("{s:n,s:I,s:I}", "address", "in_use",
+						   (json_int_t)hr_dest_src_other(d)->in_use, "timewait",
+						   (json_int_t)hr_dest_src_other(d)->timewait));
 	json_object_set_new(o, "sources", a);
 }
 

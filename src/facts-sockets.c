@@ -275,16 +275,18 @@ static void dest_port_model(hr_facts *f, struct dest *d, const struct hr_sock *s
 	else
 		memcpy(a, s->src, 16);
 	for (i = 0; i < d->nsrc; i++)
-		if (!memcmp(d->src[i].addr, a, 16)) {
-			ds = &d->src[i];
+		if (!memcmp(hr_dest_src(d, i)->addr, a, 16)) {
+			ds = hr_dest_src(d, i);
 			break;
 		}
-	if (!ds && d->nsrc < HR_DEST_SOURCES) {
-		ds = &d->src[d->nsrc++];
+	if (!ds && d->nsrc == 1 && !d->more)
+		d->more = calloc(1, sizeof(*d->more)); /* no memory: counted with the first */
+	if (!ds && (d->nsrc == 0 || (d->more && d->nsrc < HR_DEST_SOURCES))) {
+		ds = hr_dest_src(d, d->nsrc++);
 		memcpy(ds->addr, a, 16);
 	}
 	if (!ds)
-		ds = &d->src_other;
+		ds = d->more ? &d->more->other : &d->src0;
 	ds->in_use++;
 	ds->timewait += tw;
 	d->parity[s->sport & 1]++;

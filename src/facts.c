@@ -105,8 +105,10 @@ void hr_facts_free(hr_facts *f)
 	free(f->tdests);
 	for (i = 0; i < f->ndests; i++) {
 		free(f->dest_list[i]->declared_source);
+		free(f->dest_list[i]->more);
 		free(f->dest_list[i]);
 	}
+	free(f->other.more);
 	free(f->dests);
 	free(f->dest_list);
 	free(f->listeners);
