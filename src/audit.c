@@ -220,8 +220,8 @@ int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 {
 	struct hr_probe_opts po = {.root = a->o.root, .interval_s = a->o.interval_s, .progress = a->o.progress,
 				   .progress_ud = a->o.progress_ud, .no_sockets = a->o.no_sockets,
-				   .socket_idle = a->o.workload != NULL, .log_window_s = a->o.log_window_s,
-				   .kmsg_log = a->klog};
+				   .socket_idle = true /* tcp_info: timestamps per destination (port model) */,
+				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog};
 
 	return hr_probe_run(f, &po, err);
 }
@@ -608,7 +608,7 @@ static json_t *host_summary(const struct section *v, size_t n)
 int hr_audit_run_netns(const hr_audit *a, const struct hr_netns_list *l, json_t **report, struct hr_err *err)
 {
 	struct hr_probe_opts po = {.interval_s = a->o.interval_s, .progress = a->o.progress,
-				   .progress_ud = a->o.progress_ud, .socket_idle = a->o.workload != NULL,
+				   .progress_ud = a->o.progress_ud, .socket_idle = true,
 				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog};
 	struct hr_netns_probe *st = calloc(l->n ? l->n : 1, sizeof(*st));
 	struct section *v = calloc(l->n ? l->n : 1, sizeof(*v));

@@ -44,6 +44,23 @@ struct hr_path {
 /* Path and buffers of the sockets of an aggregate (facts-buffers.c). */
 struct hr_bufagg;
 
+/* Port model (issue 25): the local addresses toward one destination, each
+ * with its own port range (the limit is per source, destination, port).
+ * HR_DEST_SOURCES kept per destination, the rest in one 'other sources'
+ * bucket: memory stays bounded by HR_FACTS_MAX_DESTS x a constant. The
+ * first source is inline; the others are made when a second one appears
+ * (most destinations have one: 24 bytes each, not 120). */
+#define HR_DEST_SOURCES 4
+struct dsrc {
+	uint8_t addr[16];  /* the destination's family; IPv4 in the first 4 bytes */
+	uint32_t in_use;   /* outbound sockets from it toward the destination */
+	uint32_t timewait; /* of which in TIME_WAIT */
+};
+struct dsrc_more {
+	struct dsrc src[HR_DEST_SOURCES - 1]; /* sources 2 .. HR_DEST_SOURCES */
+	struct dsrc other;                    /* sockets from every further source */
+};
+
 /* Aggregate for one outbound destination (remote IP, remote port). */
 struct dest {
 	uint64_t ka, kb; /* addr as two words: the lookup key, compared without memcmp */
@@ -62,7 +79,26 @@ struct dest {
 	double trace_port_failures; /* connect() failures for want of a port in the trace */
 	struct hr_bufagg *buf;      /* tcp_info/skmeminfo of its sockets, NULL until one came */
 	struct hr_path path;
+	/* Port model (issue 25). */
+	uint8_t nsrc;                       /* sources kept (hr_dest_src) */
+	struct dsrc src0;                   /* the first source */
+	struct dsrc_more *more;             /* NULL until a second source */
+	uint32_t parity[2];                 /* sockets by local port parity (even, odd) */
+	uint32_t ts_yes, ts_no;             /* ESTABLISHED with tcp_info: timestamps negotiated or not */
+	double declared_sources;            /* workload 'sources:' (0: not declared) */
 };
+
+/* Source i (< nsrc) of a destination. */
+static inline struct dsrc *hr_dest_src(const struct dest *d, int i)
+{
+	return i == 0 ? (struct dsrc *)&d->src0 : &d->more->src[i - 1];
+}
+
+/* The 'other sources' bucket, or NULL while there is none. */
+static inline const struct dsrc *hr_dest_src_other(const struct dest *d)
+{
+	return d->more && d->more->other.in_use ? &d->more->other : NULL;
+}
 
 /* A hash slot: the key inline, so a lookup touches one small array that
  * stays in cache while a dump streams through. */
@@ -160,6 +196,10 @@ struct hr_facts {
 
 	uint64_t states[HR_TCP_NSTATES];
 	uint64_t total, inbound, outbound;
+	/* Port model: local ports held by outbound sockets, whatever the
+	 * destination or address (what bind(addr, 0) cannot take). */
+	uint8_t lports[65536 / 8];
+	uint32_t nlports;
 	struct hr_twhist tw;
 	bool have_sockets;
 	struct live live;

@@ -183,7 +183,8 @@ static const char *const dest_fields[] = {
 	"host", "port", "subject", "loopback", "in_use", "timewait", "established", "syn_sent",
 	"fin_wait", "close_wait", "born_1s", "born_5s", "born_10s", "born_30s", "born_60s",
 	"rate", "rate_observed", "rate_declared", "rate_window", "declared", "local_closes", "trace_rate",
-	"trace_port_failures", NULL,
+	"trace_port_failures", "sources", "source_max_in_use", "source_max_timewait", "source_busiest",
+	"bind_parity_share", "timestamps", NULL,
 };
 static const char *const listener_fields[] = {
 	"host", "port", "subject", "loopback", "queue", "backlog", "observed", "established",
@@ -292,6 +293,65 @@ static int endpoint_field(const hr_facts *f, enum hr_coll c, size_t i, int famil
 	return 0;
 }
 
+/* Port model (issue 25): the fields of a destination's sources, local
+ * port parity and timestamps. 0, or -ENOENT when k is none of them. */
+static int dest_port_item(const hr_facts *f, const struct dest *d, const char *k, const char *src,
+			  struct hr_value *out)
+{
+	const struct dsrc *b = NULL;
+	static char busiest[INET6_ADDRSTRLEN + 32];
+	int i;
+
+	for (i = 0; i < d->nsrc; i++)
+		if (!b || hr_dest_src(d, i)->in_use > b->in_use)
+			b = hr_dest_src(d, i);
+	if (!strcmp(k, "sources")) {
+		/* Sources seen (the 'other sources' bucket counts as one: at
+		 * least that many), or the workload's when larger. */
+		double n = d->nsrc + (hr_dest_src_other(d) != NULL);
+
+		if (d->declared_sources > n)
+			hr_val_num(out, d->declared_sources, d->declared_source ? d->declared_source : "workload");
+		else
+			hr_val_num(out, n > 0 ? n : 1, src);
+	} else if (!strcmp(k, "source_max_in_use") || !strcmp(k, "source_max_timewait")) {
+		if (!b)
+			hr_val_missing(out, "no socket toward it");
+		else
+			hr_val_num(out, k[11] == 'i' ? b->in_use : b->timewait, src);
+	} else if (!strcmp(k, "source_busiest")) {
+		if (!b) {
+			hr_val_missing(out, "no socket toward it");
+			return 0;
+		}
+		if (!inet_ntop(d->family, b->addr, busiest, INET6_ADDRSTRLEN))
+			snprintf(busiest, sizeof(busiest), "?");
+		hr_val_str(out, busiest, src);
+	} else if (!strcmp(k, "bind_parity_share")) {
+		/* connect() takes ports of the range's low parity first, bind(0)
+		 * the other (kernel-facts.md, Ephemeral ports). */
+		struct hr_portfacts pm;
+		uint32_t n = d->parity[0] + d->parity[1];
+
+		hr_facts_ports_current(f, &pm);
+		if (!pm.ok)
+			hr_val_missing(out, pm.why);
+		else if (!n)
+			hr_val_missing(out, "no socket toward it");
+		else
+			hr_val_num(out, (double)d->parity[(pm.m.lo & 1) ^ 1] / n, src);
+	} else if (!strcmp(k, "timestamps")) {
+		if (d->ts_yes + d->ts_no == 0)
+			hr_val_missing(out, d->total ? "unknown: no ESTABLISHED socket with tcp_info toward it (TIME_WAIT "
+						       "sockets do not show timestamps)"
+						     : "unknown: no socket toward it");
+		else
+			hr_val_bool(out, d->ts_yes > 0, "sock_diag tcp_info (tcpi_options)");
+	} else
+		return -ENOENT;
+	return 0;
+}
+
 static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value *out)
 {
 	const struct dest *d = f->dest_list[i];
@@ -337,6 +397,8 @@ static int dest_item(const hr_facts *f, size_t i, const char *k, struct hr_value
 		else
 			hr_val_num(out, !d->traced ? 0 : k[6] == 'r' ? d->trace_rate : d->trace_port_failures, "eBPF trace");
 	}
+	else if (dest_port_item(f, d, k, src, out) == 0)
+		return 0;
 	else if (!strcmp(k, "local_closes"))
 		/* Observed TIME_WAIT here means this side closed first. */
 		hr_val_bool(out, d->declared ? d->declared_local_closes || d->states[HR_TIME_WAIT] > 0

@@ -52,6 +52,36 @@ static json_t *num_or_null(double v)
 	return json_real(v);
 }
 
+/* Port model (issue 25): a destination's local addresses when more than
+ * one (at most HR_DEST_SOURCES, then one entry with address null for the
+ * rest), and whether timestamps were negotiated when known (ESTABLISHED
+ * sockets with tcp_info). Left out otherwise: the report of 65,536
+ * destinations stays the size it was (tests/limits-dests.sh). */
+static void dest_sources_json(json_t *o, const struct dest *d)
+{
+	char ip[INET6_ADDRSTRLEN];
+	json_t *a;
+	int i;
+
+	if (d->ts_yes + d->ts_no)
+		json_object_set_new(o, "timestamps", json_boolean(d->ts_yes > 0));
+	if (d->nsrc < 2 && !hr_dest_src_other(d))
+		return;
+	a = json_array();
+	for (i = 0; i < d->nsrc; i++) {
+		const struct dsrc *x = hr_dest_src(d, i);
+
+		inet_ntop(d->family, x->addr, ip, sizeof(ip));
+		json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "address", ip, "in_use", (json_int_t)x->in_use,
+						   "timewait", (json_int_t)x->timewait));
+	}
+	if (hr_dest_src_other(d))
+		json_array_append_new(a, json_pack("{s:n,s:I,s:I}", "address", "in_use",
+						   (json_int_t)hr_dest_src_other(d)->in_use, "timewait",
+						   (json_int_t)hr_dest_src_other(d)->timewait));
+	json_object_set_new(o, "sources", a);
+}
+
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct dest *x = *(const struct dest *const *)a, *y = *(const struct dest *const *)b;
@@ -208,6 +238,7 @@ json_t *hr_facts_to_json(const hr_facts *f)
 				if (b)
 					json_object_set_new(o, "buffers", b);
 			}
+			dest_sources_json(o, d);
 			json_array_append_new(dl, o);
 		}
 		free(sorted);

@@ -131,6 +131,8 @@ int hr_facts_ports_get(const hr_facts *f, const char *k, int index, struct hr_va
 		v = pm.m.listeners;
 	else if (!strcmp(k, "usable"))
 		v = pm.m.usable;
+	else if (!strcmp(k, "bind_in_use"))
+		v = f->nlports; /* local ports held by outbound sockets, any destination */
 	else
 		return -ENOENT;
 	hr_val_num(out, (double)v, pm.source);

@@ -262,6 +262,46 @@ static void dest_key(const struct hr_sock *s, int *family, uint64_t *ka, uint64_
 	*kb = b;
 }
 
+/* Port model (issue 25): counts s toward d per source address, by local
+ * port parity, with its timestamps (tcp_info), and marks its local port. */
+static void dest_port_model(hr_facts *f, struct dest *d, const struct hr_sock *s, int family, bool tw)
+{
+	uint8_t a[16] = {0};
+	struct dsrc *ds = NULL;
+	int i;
+
+	if (family == AF_INET)
+		memcpy(a, s->family == AF_INET6 ? s->src + 12 : s->src, 4);
+	else
+		memcpy(a, s->src, 16);
+	for (i = 0; i < d->nsrc; i++)
+		if (!memcmp(hr_dest_src(d, i)->addr, a, 16)) {
+			ds = hr_dest_src(d, i);
+			break;
+		}
+	if (!ds && d->nsrc == 1 && !d->more)
+		d->more = calloc(1, sizeof(*d->more)); /* no memory: counted with the first */
+	if (!ds && (d->nsrc == 0 || (d->more && d->nsrc < HR_DEST_SOURCES))) {
+		ds = hr_dest_src(d, d->nsrc++);
+		memcpy(ds->addr, a, 16);
+	}
+	if (!ds)
+		ds = d->more ? &d->more->other : &d->src0;
+	ds->in_use++;
+	ds->timewait += tw;
+	d->parity[s->sport & 1]++;
+	if (s->state == HR_ESTABLISHED && s->have_idle) {
+		if (s->tcpi_options & 1) /* TCPI_OPT_TIMESTAMPS */
+			d->ts_yes++;
+		else
+			d->ts_no++;
+	}
+	if (!(f->lports[s->sport >> 3] & (1u << (s->sport & 7)))) {
+		f->lports[s->sport >> 3] |= (uint8_t)(1u << (s->sport & 7));
+		f->nlports++;
+	}
+}
+
 void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 {
 	int family = s->family, st = s->state;
@@ -330,6 +370,7 @@ void hr_facts_add_socket(hr_facts *f, const struct hr_sock *s)
 			hr_facts_buf_add(&d->buf, s->buf);
 		if (tw)
 			hr_twhist_add(&d->tw, s->expires_ms);
+		dest_port_model(f, d, s, family, tw);
 	}
 }
 
@@ -447,6 +488,25 @@ int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double r
 	d->declared_local_closes = local_closes;
 	free(d->declared_source);
 	d->declared_source = strdup(source ? source : "workload");
+	return 0;
+}
+
+int hr_facts_declare_dest_sources(hr_facts *f, const char *host, uint16_t port, double sources)
+{
+	struct dslot *sl = NULL;
+	uint64_t ka, kb;
+	uint8_t addr[16];
+	struct dest *d;
+	int family;
+
+	if (parse_host(host, &family, addr) < 0 || !(sources >= 1))
+		return -EINVAL;
+	memcpy(&ka, addr, 8);
+	memcpy(&kb, addr + 8, 8);
+	d = f->capdests ? dest_find(f, family, ka, kb, port, &sl) : NULL;
+	if (!d)
+		return -ENOENT;
+	d->declared_sources = sources;
 	return 0;
 }
 

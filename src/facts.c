@@ -107,8 +107,10 @@ void hr_facts_free(hr_facts *f)
 		free(f->dest_list[i]->declared_source);
 		free(f->dest_list[i]->path.source);
 		hr_facts_buf_free(f->dest_list[i]->buf);
+		free(f->dest_list[i]->more);
 		free(f->dest_list[i]);
 	}
+	free(f->other.more);
 	free(f->dests);
 	free(f->dest_list);
 	free(f->listeners);

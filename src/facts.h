@@ -80,6 +80,8 @@ struct hr_sock {
 	uint32_t rmem;       /* SK_MEMINFO_RMEM_ALLOC: bytes queued now */
 	uint32_t drops;      /* SK_MEMINFO_DROPS: datagrams dropped since the socket was made */
 	const struct hr_tcpbuf *buf; /* TCP path and buffers when asked for (borrowed), else NULL */
+	/* Port model (issue 25): tcp_info's tcpi_options, when have_idle. */
+	uint8_t tcpi_options; /* TCPI_OPT_TIMESTAMPS (1): both sides negotiated timestamps */
 };
 
 /* Value kinds seen by the rules engine. */
@@ -219,6 +221,10 @@ int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double r
 			  const char *source);
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
 			  const char *source);
+/* Declares how many local addresses connect to a destination already
+ * declared (workload 'sources'): dest.sources is the larger of it and the
+ * addresses seen. 0, -EINVAL or -ENOENT (not declared). */
+int hr_facts_declare_dest_sources(hr_facts *f, const char *host, uint16_t port, double sources);
 /* The eBPF trace's count for a destination the sockets showed (host an IP
  * literal): new connections per second and connect() failures for want
  * of a port (EADDRNOTAVAIL, EADDRINUSE, EAGAIN), as dest.trace_rate and

@@ -264,6 +264,46 @@ static void prom_clock(FILE *out, const struct prom_part *parts, size_t nparts)
 /* The families every part has (status, findings by severity, rules loaded,
  * severity of each finding, rule metrics), HELP and TYPE once each. With
  * status false, headroom_audit_status is left to the caller. */
+/* The port model per source address (issue 25): the outbound sockets of each
+ * local address toward a destination with more than one, from the report's
+ * facts (facts.sockets.destinations[].sources). Bounded: at most 4 addresses
+ * and one "other" per destination (facts-int.h HR_DEST_SOURCES), so series
+ * come and go with destinations and their sources only. */
+static void prom_port_sources(FILE *out, const struct prom_part *parts, size_t nparts)
+{
+	static const char fam[] = "headroom_port_source_sockets";
+	bool head = false;
+	size_t pi, i, j;
+	json_t *d, *x;
+
+	for (pi = 0; pi < nparts; pi++)
+		json_array_foreach(json_object_get(json_object_get(json_object_get(parts[pi].report, "facts"), "sockets"),
+						   "destinations"),
+				   i, d) {
+			const char *subject = json_string_value(json_object_get(d, "subject"));
+
+			json_array_foreach(json_object_get(d, "sources"), j, x) {
+				const char *a = json_string_value(json_object_get(x, "address"));
+				json_t *v = json_object_get(x, "in_use");
+
+				if (!subject || !json_is_integer(v))
+					continue;
+				if (!head)
+					prom_header(out, fam, "gauge",
+						    "Outbound sockets from one local address toward a destination with "
+						    "several (each address has the whole port range; source=\"other\": "
+						    "the addresses past the first 4)");
+				head = true;
+				fprintf(out, "%s{%sdestination=\"", fam, parts[pi].lbl);
+				prom_escape(out, subject, true);
+				fputs("\",source=\"", out);
+				prom_escape(out, a ? a : "other", true);
+				fputs("\"} ", out);
+				prom_value(out, v);
+			}
+		}
+}
+
 static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, bool status)
 {
 	static const char *const count_keys[] = {"critical", "warning", "info", "ok", "not_evaluated"};
@@ -318,6 +358,7 @@ static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, 
 			json_decref(v);
 		}
 	prom_rule_metrics(out, parts, nparts);
+	prom_port_sources(out, parts, nparts);
 }
 
 /* No report (audit not possible): when this was said, so a stale textfile

@@ -123,6 +123,8 @@ static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s, bool idle, s
 			if (ti.tcpi_last_ack_recv < s->idle_ms)
 				s->idle_ms = ti.tcpi_last_ack_recv;
 			s->have_idle = true;
+			/* Port model: were timestamps negotiated (tcp_tw_reuse needs them). */
+			s->tcpi_options = ti.tcpi_options;
 		} else if (type == INET_DIAG_SKMEMINFO && len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
 			const uint32_t *m = mnl_attr_get_payload(a);
 

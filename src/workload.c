@@ -22,6 +22,7 @@ struct wl_out {
 	double rate;
 	bool local_closes;
 	double rtt_s, bandwidth; /* declared path (0: none): seconds, bytes/s */
+	double sources; /* 'sources': local addresses in use toward it (0: not said) */
 	char source[256];
 };
 
@@ -316,9 +317,20 @@ static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct
 			r = !bs ? -EBADMSG : hr_workload_parse_bandwidth(bs, &o->bandwidth) < 0 || !(o->bandwidth > 0)
 				? wl_fail(c, v, "'bandwidth': bad rate '%s' (want 100Mbit/s, 1Gbit/s or 12.5MB/s)", bs)
 				: 0;
+		} else if (!strcmp(key, "sources")) {
+			/* Local addresses toward it: each has its own port range. */
+			const char *s = wl_scalar(c, v, key);
+			int64_t n;
+
+			r = s ? 0 : -EBADMSG;
+			if (!r && (hr_parse_i64(s, &n) < 0 || n < 1 || n > 65536))
+				r = wl_fail(c, v, "'%s': want a whole number of local addresses from 1 to 65536, got '%s'",
+					    key, s);
+			if (!r)
+				o->sources = (double)n;
 		} else {
 			r = wl_fail(c, k,
-				    "unknown key '%s' in an outbound entry (known: destination, rate, closes, rtt, bandwidth)",
+				    "unknown key '%s' in an outbound entry (known: destination, rate, closes, sources, rtt, bandwidth)",
 				    key);
 		}
 		if (r < 0)
@@ -505,6 +517,8 @@ static int wl_apply(hr_facts *f, const struct wl *w, const char *name, struct hr
 		if (r == 0 && w->out[i].rtt_s > 0)
 			r = hr_facts_declare_path(f, w->out[i].host, w->out[i].port, w->out[i].rtt_s,
 						  w->out[i].bandwidth, w->out[i].source);
+		if (r == 0 && w->out[i].sources > 0)
+			r = hr_facts_declare_dest_sources(f, w->out[i].host, w->out[i].port, w->out[i].sources);
 		if (r < 0) {
 			hr_err_set(err, r, "%s: cannot declare destination %s: %s", w->out[i].source,
 				   w->out[i].host, hr_strerror(r));

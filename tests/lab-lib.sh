@@ -255,3 +255,26 @@ lab_settings() {
 
 # A number rounded to N decimals (default 2) for result lines.
 lab_round() { awk -v x="$1" -v n="${2:-2}" 'BEGIN { printf "%.*f\n", n, x }'; }
+
+# The port model's scenarios (issue 25): the two hosts, python3, the
+# client's ip_local_port_range set to RANGE, and a tcpgen server on
+# LAB_S_IP:PORT closing after the client for SECONDS. Sets R (LAB_RATE,
+# default 20) and dest. lab_port_setup PORT RANGE SECONDS
+lab_port_setup() {
+	lab_requires tcpgen audit
+	command -v python3 >/dev/null || skip "needs python3"
+	lab_two_hosts
+	R=${LAB_RATE:-20}
+	lab_sysctl "$LAB_C" net.ipv4.ip_local_port_range "$2"
+	dest="$LAB_S_IP:$1"
+	hr_bg "$LAB_S" "$LAB_HELPERS/tcpgen" server --listen "$dest" --close client --duration "$3"
+	lab_wait_listen "$LAB_S" "$1"
+}
+
+# Starts tests/lab-portclient.py in the client host with ARGS, its output in
+# FILE; HR_LASTPID is its pid. lab_port_client FILE ARGS...
+lab_port_client() {
+	local out=$1
+	shift
+	hr_bg "$LAB_C" sh -c 'out=$1; shift; exec python3 "$@" >"$out"' sh "$out" "$HR_SRCDIR/tests/lab-portclient.py" "$@"
+}

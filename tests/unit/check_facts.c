@@ -148,6 +148,67 @@ START_TEST(test_ports_model)
 }
 END_TEST
 
+/* The port model (issue 25): sources per destination (4 kept, the rest in
+ * one bucket), local port parity against the range's low, timestamps from
+ * tcpi_options, local ports held across destinations. */
+START_TEST(test_port_sources)
+{
+	hr_facts *f = hr_facts_new();
+	struct hr_sock s;
+	struct hr_value v;
+	char src[32];
+	int i;
+
+	hr_facts_set_sysctl(f, "net.ipv4.ip_local_port_range", "40000\t40199\n", "/proc/sys/x");
+	/* 6 sources toward 10.0.0.2:5774: .1 has 10 sockets, .2 to .6 two each;
+	 * every local port odd (bind()'s parity with low 40000 even). */
+	for (i = 0; i < 20; i++) {
+		snprintf(src, sizeof(src), "10.0.1.%d", i < 10 ? 1 : 2 + (i - 10) / 2);
+		s = mk(AF_INET, i % 2 ? HR_TIME_WAIT : HR_ESTABLISHED, src, (uint16_t)(40001 + 2 * (i % 10)), "10.0.0.2",
+		       5774, 30000);
+		s.have_idle = s.state == HR_ESTABLISHED;
+		s.tcpi_options = 0; /* no timestamps negotiated */
+		hr_facts_add_socket(f, &s);
+	}
+	/* Another destination, one ESTABLISHED socket with timestamps, port even. */
+	s = mk(AF_INET, HR_ESTABLISHED, "10.0.1.1", 40100, "10.0.0.3", 80, 0);
+	s.have_idle = true;
+	s.tcpi_options = 1;
+	hr_facts_add_socket(f, &s);
+	/* A third with TIME_WAIT only: timestamps unknown. */
+	s = mk(AF_INET, HR_TIME_WAIT, "10.0.1.1", 40102, "10.0.0.4", 80, 30000);
+	hr_facts_add_socket(f, &s);
+	hr_facts_sockets_done(f);
+
+	ck_assert_uint_eq(hr_facts_count(f, HR_COLL_DESTINATIONS), 3);
+	/* 4 kept + the 'other sources' bucket counted as one. */
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.sources"), 5);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.source_max_in_use"), 10);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.source_max_timewait"), 5);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 0, "dest.bind_parity_share"), 1);
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_DESTINATIONS, 0, "dest.source_busiest", &v), 0);
+	ck_assert_str_eq(v.str, "10.0.1.1");
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_DESTINATIONS, 0, "dest.timestamps", &v), 0);
+	ck_assert_int_eq(v.type, HR_V_BOOL);
+	ck_assert_double_eq(v.num, 0);
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_DESTINATIONS, 1, "dest.timestamps", &v), 0);
+	ck_assert_double_eq(v.num, 1);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 1, "dest.bind_parity_share"), 0);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 1, "dest.sources"), 1);
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_DESTINATIONS, 2, "dest.timestamps", &v), 0);
+	ck_assert_int_eq(v.type, HR_V_MISSING);
+	/* Local ports: 10 odd ones toward the first, 40100 and 40102. */
+	ck_assert_int_eq(hr_facts_get(f, "ports.bind_in_use", -1, &v), 0);
+	ck_assert_double_eq(v.num, 12);
+	/* A declared source count larger than seen wins. */
+	ck_assert_int_eq(hr_facts_declare_dest(f, "10.0.0.3", 80, 10, true, "w.yaml"), 0);
+	ck_assert_int_eq(hr_facts_declare_dest_sources(f, "10.0.0.3", 80, 3), 0);
+	ck_assert_double_eq(item_num(f, HR_COLL_DESTINATIONS, 1, "dest.sources"), 3);
+	ck_assert_int_eq(hr_facts_declare_dest_sources(f, "10.0.0.9", 80, 3), -ENOENT);
+	hr_facts_free(f);
+}
+END_TEST
+
 START_TEST(test_kernel_cmp)
 {
 	bool ok;
@@ -188,6 +249,7 @@ int main(void)
 	tcase_add_test(tc, test_inbound_outbound);
 	tcase_add_test(tc, test_rate_window);
 	tcase_add_test(tc, test_ports_model);
+	tcase_add_test(tc, test_port_sources);
 	tcase_add_test(tc, test_kernel_cmp);
 	tcase_add_test(tc, test_json_and_declared);
 	suite_add_tcase(s, tc);

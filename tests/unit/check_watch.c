@@ -22,9 +22,11 @@ static json_t *port_finding(int n, const char *sev, double in_use, double tte)
 	char subj[32];
 
 	snprintf(subj, sizeof(subj), "10.0.0.%d:80", n);
-	return json_pack("{s:s,s:s,s:s,s:s,s:{s:f,s:f,s:f,s:o}}", "rule", "ports.timewait-exhaustion",
+	/* ports_usable_all: every source's ports (one source here), watch's limit. */
+	return json_pack("{s:s,s:s,s:s,s:s,s:{s:f,s:f,s:f,s:f,s:o}}", "rule", "ports.timewait-exhaustion",
 			 "severity", sev, "subject", subj, "message", "ports", "metrics", "ports_in_use",
-			 in_use, "ports_usable", 200.0, "rate_per_s", 10.0, "seconds_to_exhaustion",
+			 in_use, "ports_usable", 200.0, "ports_usable_all", 200.0, "rate_per_s", 10.0,
+			 "seconds_to_exhaustion",
 			 isfinite(tte) ? json_real(tte) : json_null());
 }
 

@@ -74,6 +74,7 @@ START_TEST(test_declares)
 			   "  - destination: 10.0.0.2:5774\n"
 			   "    rate: 710/s\n"
 			   "    closes: client\n"
+			   "    sources: 3\n"
 			   "  - destination: \"[2001:db8::1]:443\"\n"
 			   "    rate: 60/min\n"
 			   "    closes: server\n"
@@ -93,6 +94,8 @@ START_TEST(test_declares)
 	ck_assert_str_eq(hr_facts_item_subject(f, HR_COLL_DESTINATIONS, 0), "10.0.0.2:5774");
 	ck_assert(dest_num(f, 0, "dest.rate") == 710);
 	ck_assert(dest_num(f, 0, "dest.local_closes") == 1);
+	ck_assert(dest_num(f, 0, "dest.sources") == 3);
+	ck_assert(dest_num(f, 1, "dest.sources") == 1);
 	ck_assert_str_eq(hr_facts_item_subject(f, HR_COLL_DESTINATIONS, 1), "[2001:db8::1]:443");
 	ck_assert(fabs(dest_num(f, 1, "dest.rate") - 1) < 1e-9);
 	ck_assert(dest_num(f, 1, "dest.local_closes") == 0);
@@ -140,6 +143,10 @@ static const struct {
 	{"", "wl.yaml:1:1:", "empty workload file"},
 	{"failover_deadline: 30s\n---\nfailover_deadline: 40s\n", "wl.yaml:2:1:", "only one YAML document"},
 	{"requests_per_connection: 0\n", "wl.yaml:1:26:", "whole number"},
+	{"outbound:\n  - destination: 10.0.0.2:80\n    rate: 1\n    sources: 0\n", "wl.yaml:4:14:",
+	 "whole number of local addresses"},
+	{"outbound:\n  - destination: 10.0.0.2:80\n    rate: 1\n    sources: two\n", "wl.yaml:4:14:",
+	 "got 'two'"},
 };
 
 START_TEST(test_errors)
