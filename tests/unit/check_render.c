@@ -10,6 +10,26 @@
 #include "fmt.h"
 #include "render.h"
 
+/* Text for a terminal: C0 and C1 controls (U+0080..U+009F and raw
+ * 0x80..0x9f), DEL and invalid UTF-8 escaped; other UTF-8 kept whole; the
+ * cut falls before a unit that does not fit. */
+START_TEST(test_escape_text)
+{
+	char out[64];
+	static const char in[] = "a\033[2J\xc2\x9b\x9b\x7f\xc3\xa9\xe2\x82\xac\xc0\xaf\xed\xa0\x80\t\nz\xe2\x82";
+
+	ck_assert_uint_eq(hr_escape_text(out, sizeof(out), in, sizeof(in) - 1, false), strlen(out));
+	ck_assert_str_eq(out, "a\\x1b[2J\\xc2\\x9b\\x9b\\x7f\xc3\xa9\xe2\x82\xac\\xc0\\xaf\\xed\\xa0\\x80\t\\x0az\\xe2\\x82");
+	hr_escape_text(out, sizeof(out), in, sizeof(in) - 1, true);
+	ck_assert_ptr_nonnull(strstr(out, "\t\nz"));
+	/* 6 bytes: "a" and one \xNN (5 with the NUL) fit, the next does not. */
+	ck_assert_uint_eq(hr_escape_text(out, 6, in, sizeof(in) - 1, false), 5);
+	ck_assert_str_eq(out, "a\\x1b");
+	ck_assert_uint_eq(hr_escape_text(out, 5, "\xc3\xa9\xc3\xa9\xc3\xa9", 6, false), 4);
+	ck_assert_str_eq(out, "\xc3\xa9\xc3\xa9");
+}
+END_TEST
+
 START_TEST(test_fmt_num)
 {
 	char b[64];
@@ -61,6 +81,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_fmt_num);
+	tcase_add_test(tc, test_escape_text);
 	tcase_add_test(tc, test_fmt_duration);
 	tcase_add_test(tc, test_gauge_and_yaml);
 	suite_add_tcase(s, tc);
