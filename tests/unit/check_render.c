@@ -8,6 +8,7 @@
 
 #include "check-run.h"
 #include "fmt.h"
+#include "lazy.h"
 #include "render.h"
 
 /* Text for a terminal: C0 and C1 controls (U+0080..U+009F and raw
@@ -27,6 +28,77 @@ START_TEST(test_escape_text)
 	ck_assert_str_eq(out, "a\\x1b");
 	ck_assert_uint_eq(hr_escape_text(out, 5, "\xc3\xa9\xc3\xa9\xc3\xa9", 6, false), 4);
 	ck_assert_str_eq(out, "\xc3\xa9\xc3\xa9");
+}
+END_TEST
+
+/* Item i of a lazy array in the test: {"i": i, "s": "x\"y", "r": 0.5, "o": {}, "a": [i, [], {"k": null}]}. */
+static json_t *lazy_item(const void *ctx, size_t i)
+{
+	(void)ctx;
+	return json_pack("{s:I, s:s, s:f, s:{}, s:[I, [], {s:n}]}", "i", (json_int_t)i, "s", "x\"y", "r", 0.5,
+			 "o", "a", (json_int_t)i, "k");
+}
+
+static char *dump_with(int (*fn)(FILE *, const json_t *), const json_t *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(fn(m, t), 0);
+	fclose(m);
+	return buf;
+}
+
+static int plain_json(FILE *out, const json_t *t)
+{
+	int r = json_dumpf(t, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+
+	fputc('\n', out);
+	return r;
+}
+
+/* A lazy array, nested in objects and arrays, is written (JSON and YAML)
+ * byte for byte as the same tree with every item held; text readers see
+ * the held items; the registry lets go of arrays nothing else holds. */
+START_TEST(test_lazy_array)
+{
+	json_t *lazy = hr_lazy_array(7, 2, lazy_item, NULL, NULL), *full = json_array(), *t, *ft;
+	char *a, *b;
+	size_t i;
+
+	ck_assert_uint_eq(json_array_size(lazy), 2);
+	ck_assert_uint_eq(hr_lazy_size(lazy), 7);
+	for (i = 0; i < 7; i++)
+		json_array_append_new(full, lazy_item(NULL, i));
+	t = json_pack("{s:i, s:{s:[], s:{}, s:[s, {s:o}], s:f}, s:[]}", "v", 1, "facts", "e", "o", "deep", "z",
+		      "sockets", lazy, "x", 1.25, "last");
+	ft = json_pack("{s:i, s:{s:[], s:{}, s:[s, {s:o}], s:f}, s:[]}", "v", 1, "facts", "e", "o", "deep", "z",
+		       "sockets", full, "x", 1.25, "last");
+	a = dump_with(hr_render_json, t);
+	b = dump_with(plain_json, ft);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	a = dump_with(hr_render_yaml, t);
+	b = dump_with(hr_render_yaml, ft);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	/* A plain array (n <= held) is no lazy one. */
+	full = hr_lazy_array(2, 5, lazy_item, NULL, NULL);
+	ck_assert_uint_eq(json_array_size(full), 2);
+	ck_assert_uint_eq(hr_lazy_size(full), 2);
+	json_decref(full);
+	json_decref(ft);
+	/* Held elsewhere: kept; then only the registry holds it: freed. */
+	json_incref(lazy);
+	json_decref(t);
+	hr_lazy_sweep(false);
+	ck_assert_uint_eq(hr_lazy_size(lazy), 7);
+	json_decref(lazy);
+	hr_lazy_sweep(false);
 }
 END_TEST
 
@@ -82,6 +154,7 @@ int main(void)
 
 	tcase_add_test(tc, test_fmt_num);
 	tcase_add_test(tc, test_escape_text);
+	tcase_add_test(tc, test_lazy_array);
 	tcase_add_test(tc, test_fmt_duration);
 	tcase_add_test(tc, test_gauge_and_yaml);
 	suite_add_tcase(s, tc);
