@@ -241,8 +241,36 @@ static json_t *diags_json(const struct hr_diags *d, size_t *nerrors)
 	return hr_diags_json(d);
 }
 
-int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, json_t **report,
-		    struct hr_err *err)
+/* With hold, what the findings held do not tell: the counts of every
+ * subject of every rule (cnt, as the findings would give them), and each
+ * table's "total" rows (a rule's subjects of every severity have a row). */
+static void held_counts(const hr_ruleset *rs, const json_t *rules, json_t *tables, size_t *cnt)
+{
+	static const char *const sev[] = {"critical", "warning", "info", "ok"};
+	json_t *t, *r;
+	size_t i, k, s;
+
+	json_array_foreach(rules, i, r)
+		for (s = 0; s < 4; s++)
+			cnt[s] += (size_t)json_integer_value(json_object_get(r, sev[s]));
+	json_array_foreach(tables, k, t) {
+		json_int_t total = 0;
+
+		json_array_foreach(rules, i, r) {
+			long ri = hr_ruleset_index(rs, json_string_value(json_object_get(r, "rule")));
+			struct hr_rule_table def;
+
+			if (ri >= 0 && hr_ruleset_table(rs, (size_t)ri, &def) &&
+			    !strcmp(def.id, json_string_value(json_object_get(t, "id"))))
+				for (s = 0; s < 4; s++)
+					total += json_integer_value(json_object_get(r, sev[s]));
+		}
+		json_object_set_new(t, "total", json_integer(total));
+	}
+}
+
+int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, size_t hold,
+		    json_t **report, struct hr_err *err)
 {
 	json_t *eval = NULL, *findings, *sorted, *summary, *errors, *nots, *ne, *tables, *inputs;
 	size_t cnt[HR_SEV_N] = {0}, i, nerrors, nrules, nfailed = 0;
@@ -251,11 +279,17 @@ int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_fac
 
 	*report = NULL;
 	nrules = hr_ruleset_count(rs);
-	if (nrules)
-		eval = hr_ruleset_evaluate(rs, f);
+	if (nrules) {
+		struct hr_eval_opts eo = {.hold = hold};
+
+		eval = hr_ruleset_evaluate_opts(rs, f, &eo);
+	}
 	findings = eval ? json_object_get(eval, "findings") : NULL;
 	sorted = findings ? sort_findings(findings) : json_array();
-	for (i = 0; i < json_array_size(sorted); i++) {
+	tables = take_tables(rs, sorted);
+	if (hold)
+		held_counts(rs, json_object_get(eval, "summary"), tables, cnt);
+	for (i = 0; !hold && i < json_array_size(sorted); i++) {
 		int rank = hr_sev_rank(
 			json_string_value(json_object_get(json_array_get(sorted, i), "severity")));
 
@@ -307,7 +341,6 @@ int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_fac
 	free(verdict);
 
 	*report = json_object();
-	tables = take_tables(rs, sorted);
 	json_object_set_new(*report, "findings", sorted);
 	if (json_array_size(tables))
 		json_object_set_new(*report, "tables", tables);

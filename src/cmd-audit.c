@@ -61,6 +61,8 @@ static void print_tables(FILE *out, const json_t *tables)
 	json_array_foreach(tables, i, tb) {
 		const json_t *cols = json_object_get(tb, "columns"), *cells = json_object_get(tb, "cells");
 		size_t ncols = json_array_size(cols), rows = json_array_size(cells);
+		/* Held for text (hold_findings): the rows made are the worst; total counts them all. */
+		json_int_t total = json_integer_value(json_object_get(tb, "total"));
 		struct hr_table *t = hr_table_new((int)ncols);
 		const char *cell[HR_TABLE_MAX_COLS];
 		unsigned right = 0;
@@ -75,6 +77,8 @@ static void print_tables(FILE *out, const json_t *tables)
 				right |= 1u << k;
 		}
 		hr_table_row(t, cell);
+		if (total > 0 && (size_t)total > rows)
+			rows = (size_t)total;
 		json_array_foreach(cells, j, row) {
 			if (j == TEXT_MAX_DESTS)
 				break;
@@ -340,6 +344,15 @@ static int audit_text(FILE *out, const json_t *tree)
 				hr_table_row(okt, row);
 		}
 	}
+	/* Held for text: the findings made are the worst; the counts are of all. */
+	if ((size_t)json_integer_value(json_object_get(counts, "ok")) > nok)
+		nok = (size_t)json_integer_value(json_object_get(counts, "ok"));
+	if ((size_t)(json_integer_value(json_object_get(counts, "critical")) +
+		     json_integer_value(json_object_get(counts, "warning")) +
+		     json_integer_value(json_object_get(counts, "info"))) > nshown)
+		nshown = (size_t)(json_integer_value(json_object_get(counts, "critical")) +
+				  json_integer_value(json_object_get(counts, "warning")) +
+				  json_integer_value(json_object_get(counts, "info")));
 	if (nshown > TEXT_MAX_FINDINGS)
 		fprintf(out, "... and %zu more findings, the same severity or lower (every one: --format json)\n\n",
 			nshown - TEXT_MAX_FINDINGS);
@@ -705,6 +718,11 @@ static int audit_exec(int argc, char **argv)
 		return audit_output(format, textfile, report, t0, true, code);
 	}
 	o.declare_fn = hr_cmd_drift_declare;
+	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
+	 * rows of each table, and counts the rest: only those are made (at
+	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
+	if (format && !strcmp(format, "text"))
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 	t0 = hr_now();
 	r = hr_audit_new(&o, &a, &err);
 	if (r == 0)

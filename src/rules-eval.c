@@ -423,7 +423,7 @@ void hr_rules_rule_end(struct evst *st)
 static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, json_t *ne, json_t *summary)
 {
 	struct outcome o;
-	size_t n, i, count[HR_SEV_N] = {0}, na = 0, nne = 0;
+	size_t n, i, count[HR_SEV_N] = {0}, na = 0, nne = 0, held[HR_SEV_N] = {0};
 	char why[700];
 
 	hr_rules_rule_begin(st, r);
@@ -455,7 +455,9 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 			add_not_evaluated(ne, r, hr_rules_subject_json(st, r), o.reason, o.error);
 		} else {
 			count[o.sev]++;
-			if (!(st->problems_only && o.sev == HR_SEV_OK && r->coll >= 0))
+			/* With hold, the subjects beyond it are counted, not made. */
+			if (!(st->problems_only && o.sev == HR_SEV_OK && r->coll >= 0) &&
+			    !(st->hold && r->coll >= 0 && held[o.sev]++ >= st->hold))
 				json_array_append_new(findings, hr_rules_finding_json(st, r, &o));
 		}
 	}
@@ -496,6 +498,7 @@ json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const 
 		hr_rules_set_overlay(&st, NULL, 0);
 	}
 	st.problems_only = o && o->problems_only;
+	st.hold = o ? o->hold : 0;
 	findings = json_array();
 	ne = json_array();
 	summary = json_array();
@@ -519,7 +522,7 @@ json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const 
 json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
 				 const struct hr_setting *what_if, size_t nwhat_if)
 {
-	struct hr_eval_opts o = {what_if, nwhat_if, false};
+	struct hr_eval_opts o = {what_if, nwhat_if, false, 0};
 
 	return hr_ruleset_evaluate_opts(rs, f, &o);
 }

@@ -96,6 +96,8 @@ struct hr_eval_opts {
 	const struct hr_setting *what_if; /* sysctl overrides (as hr_ruleset_evaluate_with) */
 	size_t nwhat_if;
 	bool problems_only; /* leave out the "ok" findings of for_each rules (still counted) */
+	size_t hold;        /* > 0: at most this many findings per rule and severity of for_each
+			     * rules, the first in subject order (the rest still counted) */
 };
 /* The general form. The result also has "summary": one entry per rule
  * {rule, for_each, critical, warning, info, ok, not_applicable, not_evaluated}
