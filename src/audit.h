@@ -48,6 +48,10 @@ struct hr_audit_opts {
 					 * many findings per rule and severity of for_each rules are
 					 * made, the rest only counted (summary.counts, a table's
 					 * "total"); ignored with assume_files; 0: every finding */
+	bool lazy_findings;             /* with hold_findings, for JSON and YAML: the report has every
+					 * finding all the same, those not made made again as it is
+					 * written (lazy.h): it references the facts and borrows the
+					 * rules, so free the report (hr_lazy_sweep) before the context */
 };
 
 /* One audit context: made once from the options (the rules loaded and
@@ -141,7 +145,7 @@ int hr_audit_status_rank(int code);
 int hr_audit_exit_code(const json_t *report);
 
 /* audit-report.c: the report of one evaluation (see hr_audit_facts). */
-int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, size_t hold,
+int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, hr_facts *f, size_t hold, bool lazy,
 		    json_t **report, struct hr_err *err);
 
 #endif

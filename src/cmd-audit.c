@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "lazy.h"
 #include "persist.h"
 #include "cmd-netns.h"
 #include "render.h"
@@ -723,22 +724,33 @@ static int audit_exec(int argc, char **argv)
 	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
 	if (format && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+	/* JSON and YAML have every finding: those beyond the same few are
+	 * made again one at a time as the report is written. */
+	if (format && (!strcmp(format, "json") || !strcmp(format, "yaml"))) {
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+		o.lazy_findings = true;
+	}
 	t0 = hr_now();
 	r = hr_audit_new(&o, &a, &err);
 	if (r == 0)
 		r = hr_audit_run(a, &report, &err);
-	hr_audit_free(a);
 	if (r < 0) {
 		double dt = hr_now() - t0;
 
 		fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
 		fprintf(stderr, "UNKNOWN: audit not possible\n");
 		json_decref(report);
+		hr_lazy_sweep(false);
+		hr_audit_free(a);
 		return audit_unknown(format, textfile, dt, false);
 	}
 	print_rule_errors(json_object_get(report, "summary"));
 	t0 = hr_now() - t0;
-	return audit_output(format, textfile, report, t0, false, hr_audit_exit_code(report));
+	/* The report's findings made as written borrow the context's rules. */
+	code = audit_output(format, textfile, report, t0, false, hr_audit_exit_code(report));
+	hr_lazy_sweep(false);
+	hr_audit_free(a);
+	return code;
 }
 
 const struct hr_cmd hr_cmd_audit = {

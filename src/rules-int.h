@@ -262,6 +262,7 @@ struct evst {
 	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[HR_SEV_N];
 	bool problems_only;
 	size_t hold; /* hr_eval_opts.hold */
+	struct hr_eval_refs *refs; /* hr_eval_opts.refs */
 	struct fixview *fv; /* room for the fixes of any rule */
 	/* Per catalogue counter: its owner has a finding at warning or above
 	 * (NULL: not known, before the other rules were evaluated). */
