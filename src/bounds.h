@@ -59,16 +59,17 @@
  * ~400-byte aggregate with its TIME_WAIT histogram, plus hash slots, each)
  * and are more than any rule needs to name one. Measured at the bound
  * (1,000,000 sockets, /usr/bin/time -v, x86-64, tests/limits-dests.sh):
- * probe 43 MiB peak RSS in text and JSON (was 195: the report copies each
+ * probe 42 MiB peak RSS in text and JSON (was 191: the report copies each
  * destination in ~140 bytes and makes its JSON object only as it is
- * written, lazy.c); audit 45 MiB in text and 47 MiB in JSON (was 458: the
+ * written, lazy.c); audit 44 MiB in text and 47 MiB in JSON (was 448: the
  * evaluation makes at most 50 findings per rule and severity, the counts
  * are of all; JSON and YAML make the others again one at a time as they
  * are written, audit-report.c, from 12 bytes each; and the rules'
  * item-field cache keeps one item's fields beyond 4 MiB, where 65,536 x ~35
  * fields were 110 MiB). Still proportional (other formats and commands):
  * audit --format prometheus or nagios, --assume-file, --all-netns and watch
- * hold a finding per destination (~3.5 KiB of JSON objects each). */
+ * hold a finding per destination (~3.5 KiB of JSON objects each; prometheus
+ * and nagios 299 MiB). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */
