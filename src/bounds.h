@@ -66,10 +66,11 @@
  * are of all; JSON and YAML make the others again one at a time as they
  * are written, audit-report.c, from 12 bytes each; and the rules'
  * item-field cache keeps one item's fields beyond 4 MiB, where 65,536 x ~35
- * fields were 110 MiB). Still proportional (other formats and commands):
- * audit --format prometheus or nagios, --assume-file, --all-netns and watch
- * hold a finding per destination (~3.5 KiB of JSON objects each; prometheus
- * and nagios 299 MiB). */
+ * fields were 110 MiB); nagios 47 MiB (the perfdata made over every
+ * finding again). Still proportional (other formats and commands): audit
+ * --format prometheus, --assume-file, --boot, --all-netns and watch hold a
+ * finding per destination (~3.5 KiB of JSON objects each; prometheus 299
+ * MiB). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */

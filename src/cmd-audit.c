@@ -725,8 +725,9 @@ static int audit_exec(int argc, char **argv)
 	if (format && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 	/* JSON and YAML have every finding: those beyond the same few are
-	 * made again one at a time as the report is written. */
-	if (format && (!strcmp(format, "json") || !strcmp(format, "yaml"))) {
+	 * made again one at a time as the report is written; Nagios needs the
+	 * perfdata, worst over every finding (made again once to find it). */
+	if (format && (!strcmp(format, "json") || !strcmp(format, "yaml") || !strcmp(format, "nagios"))) {
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 		o.lazy_findings = true;
 	}

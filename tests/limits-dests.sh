@@ -88,6 +88,13 @@ note "audit (text) of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB (
 peak "audit (text)" "$rss" "$CAP_KIB"
 want=$(python3 -c 'import sys; n, h = int(sys.argv[1]), int(sys.argv[2]); print("Other destinations: {:,} sockets toward destinations beyond the {:,} held one by one were folded together".format(n - h, h))' "$N" "$HELD")
 grep -qF "$want" "$T/a.txt" || fail "audit text does not say it folded"
+# Nagios: the perfdata is the worst over every finding (made again once).
+/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --root "$T/r" --quiet --format nagios >"$T/a.nagios" 2>/dev/null || true
+set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+note "audit --format nagios of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+peak "audit --format nagios" "$rss" "$CAP_KIB"
+want=$(jget "$T/a.json" 'd["summary"]["verdict"] + " | " + " ".join("\x27%s\x27=%s%s;;;0" % (p["label"], p["value"], p["unit"]) for p in d["summary"]["perfdata"])')
+grep -qF "$want" "$T/a.nagios" || fail "nagios line differs from the JSON's verdict and perfdata: $(head -c 400 "$T/a.nagios") (want $want)"
 # People get the 20 worst destinations in the text table and a count of the
 # rest (text makes only the findings it shows; the count is of every one);
 # the JSON has every one, as many as the rule's subjects.

@@ -130,12 +130,20 @@ START_TEST(test_lazy_findings)
 		char host[32];
 
 		snprintf(host, sizeof(host), "10.1.%d.%d", i / 250, i % 250 + 1);
-		ck_assert_int_eq(hr_facts_declare_dest(f, host, 443, i % 3 == 0 ? 710 : i % 3 == 1 ? 300 : 1, true, "test"), 0);
+		/* The critical load grows: the worst headroom (perfdata) is the
+		 * last critical destination's, beyond the 50 made. */
+		ck_assert_int_eq(hr_facts_declare_dest(f, host, 443, i % 3 == 0 ? 700 + i : i % 3 == 1 ? 300 : 1, true,
+						       "test"),
+				 0);
 	}
 	plain = report_text(f, 0, false);
 	lazy = report_text(f, 50, true);
 	ck_assert_ptr_nonnull(strstr(plain, "\"critical\""));
 	ck_assert_ptr_nonnull(strstr(plain, "10.1.1.50:443"));
+	/* i = 297 (997/s): the least headroom, 28,232 / (997 x 60 s), and
+	 * the shortest time, 28,232 / 997 s, in the perfdata. */
+	ck_assert_ptr_nonnull(strstr(plain, "\"value\": 0.4719491809"));
+	ck_assert_ptr_nonnull(strstr(plain, "\"value\": 28.31695085"));
 	ck_assert_str_eq(lazy, plain);
 	/* Text's hold without lazy: 50 of each severity per rule, counts of all. */
 	held = report_text(f, 50, false);
