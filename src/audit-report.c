@@ -391,10 +391,15 @@ static json_t *lazy_perfdata(const hr_ruleset *rs, const struct lazy_report *lr)
 	for (i = 0; i < nr; i++) {
 		const struct hr_rule_perf *pv;
 		size_t np = hr_ruleset_perfdata(rs, i, &pv);
-		json_t *wv[np ? np : 1];
-		double worst[np ? np : 1];
+		json_t **wv = np ? calloc(np, sizeof(*wv)) : NULL;
+		double *worst = np ? calloc(np, sizeof(*worst)) : NULL;
 
-		memset(wv, 0, sizeof(wv));
+		if (np && (!wv || !worst)) {
+			free(wv);
+			free(worst);
+			json_decref(out);
+			return NULL;
+		}
 		for (p = 0; np && p < lr->n; p++) {
 			json_t *fi;
 
@@ -410,6 +415,8 @@ static json_t *lazy_perfdata(const hr_ruleset *rs, const struct lazy_report *lr)
 				json_array_append_new(out, json_pack("{s:s,s:o,s:s}", "label", pv[j].label, "value", wv[j],
 								     "unit", pv[j].unit));
 			}
+		free(wv);
+		free(worst);
 	}
 	return out;
 }
