@@ -722,12 +722,13 @@ static int audit_exec(int argc, char **argv)
 	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
 	 * rows of each table, and counts the rest: only those are made (at
 	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
-	if (format && !strcmp(format, "text"))
+	/* (The --textfile's Prometheus needs every finding: nothing held.) */
+	if (format && !textfile && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 	/* JSON and YAML have every finding: those beyond the same few are
 	 * made again one at a time as the report is written; Nagios needs the
 	 * perfdata, worst over every finding (made again once to find it). */
-	if (format && (!strcmp(format, "json") || !strcmp(format, "yaml") || !strcmp(format, "nagios"))) {
+	if (format && !textfile && (!strcmp(format, "json") || !strcmp(format, "yaml") || !strcmp(format, "nagios"))) {
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 		o.lazy_findings = true;
 	}
