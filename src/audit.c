@@ -388,7 +388,8 @@ int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_er
 	/* The moment the report is made: a live audit's predictions count from
 	 * it (clock.h); the probe's own end is earlier by the declared inputs. */
 	hr_facts_set_report(f, hr_stamp_now());
-	return hr_audit_report(a->rs, &a->d, f, report, err);
+	/* With --assume-file every finding is compared with the baseline's. */
+	return hr_audit_report(a->rs, &a->d, f, a->files ? 0 : a->o.hold_findings, a->o.lazy_findings, report, err);
 }
 
 json_t *hr_audit_evaluate(const hr_audit *a, const hr_facts *f, const struct hr_setting *what_if,

@@ -44,6 +44,14 @@ struct hr_audit_opts {
 	double trace_s;                 /* --trace SECONDS: the eBPF evidence (trace.h) of this
 					 * namespace as trace.* facts and the report's "trace"; 0: none */
 	hr_probe_progress_fn trace_progress; /* told the time left while tracing; NULL: nothing */
+	size_t hold_findings;           /* an output that shows the worst few (text): at most this
+					 * many findings per rule and severity of for_each rules are
+					 * made, the rest only counted (summary.counts, a table's
+					 * "total"); ignored with assume_files; 0: every finding */
+	bool lazy_findings;             /* with hold_findings, for JSON and YAML: the report has every
+					 * finding all the same, those not made made again as it is
+					 * written (lazy.h): it references the facts and borrows the
+					 * rules, so free the report (hr_lazy_sweep) before the context */
 };
 
 /* One audit context: made once from the options (the rules loaded and
@@ -137,7 +145,7 @@ int hr_audit_status_rank(int code);
 int hr_audit_exit_code(const json_t *report);
 
 /* audit-report.c: the report of one evaluation (see hr_audit_facts). */
-int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, const hr_facts *f, json_t **report,
-		    struct hr_err *err);
+int hr_audit_report(const hr_ruleset *rs, const struct hr_diags *d, hr_facts *f, size_t hold, bool lazy,
+		    json_t **report, struct hr_err *err);
 
 #endif

@@ -55,13 +55,22 @@
 
 /* Outbound destinations (remote address, remote port) held one by one;
  * the rest are folded into one "other destinations" aggregate whose counts
- * still add up. 65,536 destinations cost ~10 MiB in the facts model (one
- * 128-byte aggregate plus hash slots each) and are more than any rule needs
- * to name one. The reports built from them cost far more (measured at the
- * bound, /usr/bin/time -v, x86-64): probe 190 MiB peak (the JSON tree of
- * every held destination, ~2.5 KiB each), audit 445 MiB (that tree and a
- * finding per destination per rule); streaming or compacting them is not
- * done yet (issue 20, item 6). */
+ * still add up. 65,536 destinations cost ~27 MiB in the facts model (a
+ * ~400-byte aggregate with its TIME_WAIT histogram, plus hash slots, each)
+ * and are more than any rule needs to name one. Measured at the bound
+ * (1,000,000 sockets, /usr/bin/time -v, x86-64, tests/limits-dests.sh):
+ * probe 42 MiB peak RSS in text and JSON (was 191: the report copies each
+ * destination in ~140 bytes and makes its JSON object only as it is
+ * written, lazy.c); audit 44 MiB in text and 47 MiB in JSON (was 448: the
+ * evaluation makes at most 50 findings per rule and severity, the counts
+ * are of all; JSON and YAML make the others again one at a time as they
+ * are written, audit-report.c, from 12 bytes each; and the rules'
+ * item-field cache keeps one item's fields beyond 4 MiB, where 65,536 x ~35
+ * fields were 110 MiB); nagios 47 MiB (the perfdata made over every
+ * finding again). Still proportional (other formats and commands): audit
+ * --format prometheus, --assume-file, --boot, --all-netns and watch hold a
+ * finding per destination (~3.5 KiB of JSON objects each; prometheus 299
+ * MiB). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */

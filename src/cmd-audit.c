@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "lazy.h"
 #include "persist.h"
 #include "cmd-netns.h"
 #include "render.h"
@@ -61,6 +62,8 @@ static void print_tables(FILE *out, const json_t *tables)
 	json_array_foreach(tables, i, tb) {
 		const json_t *cols = json_object_get(tb, "columns"), *cells = json_object_get(tb, "cells");
 		size_t ncols = json_array_size(cols), rows = json_array_size(cells);
+		/* Held for text (hold_findings): the rows made are the worst; total counts them all. */
+		json_int_t total = json_integer_value(json_object_get(tb, "total"));
 		struct hr_table *t = hr_table_new((int)ncols);
 		const char *cell[HR_TABLE_MAX_COLS];
 		unsigned right = 0;
@@ -75,6 +78,8 @@ static void print_tables(FILE *out, const json_t *tables)
 				right |= 1u << k;
 		}
 		hr_table_row(t, cell);
+		if (total > 0 && (size_t)total > rows)
+			rows = (size_t)total;
 		json_array_foreach(cells, j, row) {
 			if (j == TEXT_MAX_DESTS)
 				break;
@@ -340,6 +345,15 @@ static int audit_text(FILE *out, const json_t *tree)
 				hr_table_row(okt, row);
 		}
 	}
+	/* Held for text: the findings made are the worst; the counts are of all. */
+	if ((size_t)json_integer_value(json_object_get(counts, "ok")) > nok)
+		nok = (size_t)json_integer_value(json_object_get(counts, "ok"));
+	if ((size_t)(json_integer_value(json_object_get(counts, "critical")) +
+		     json_integer_value(json_object_get(counts, "warning")) +
+		     json_integer_value(json_object_get(counts, "info"))) > nshown)
+		nshown = (size_t)(json_integer_value(json_object_get(counts, "critical")) +
+				  json_integer_value(json_object_get(counts, "warning")) +
+				  json_integer_value(json_object_get(counts, "info")));
 	if (nshown > TEXT_MAX_FINDINGS)
 		fprintf(out, "... and %zu more findings, the same severity or lower (every one: --format json)\n\n",
 			nshown - TEXT_MAX_FINDINGS);
@@ -705,22 +719,40 @@ static int audit_exec(int argc, char **argv)
 		return audit_output(format, textfile, report, t0, true, code);
 	}
 	o.declare_fn = hr_cmd_drift_declare;
+	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
+	 * rows of each table, and counts the rest: only those are made (at
+	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
+	/* (The --textfile's Prometheus needs every finding: nothing held.) */
+	if (format && !textfile && !strcmp(format, "text"))
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+	/* JSON and YAML have every finding: those beyond the same few are
+	 * made again one at a time as the report is written; Nagios needs the
+	 * perfdata, worst over every finding (made again once to find it). */
+	if (format && !textfile && (!strcmp(format, "json") || !strcmp(format, "yaml") || !strcmp(format, "nagios"))) {
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+		o.lazy_findings = true;
+	}
 	t0 = hr_now();
 	r = hr_audit_new(&o, &a, &err);
 	if (r == 0)
 		r = hr_audit_run(a, &report, &err);
-	hr_audit_free(a);
 	if (r < 0) {
 		double dt = hr_now() - t0;
 
 		fprintf(stderr, "headroom audit: %s\n", err.msg[0] ? err.msg : hr_strerror(r));
 		fprintf(stderr, "UNKNOWN: audit not possible\n");
 		json_decref(report);
+		hr_lazy_sweep(false);
+		hr_audit_free(a);
 		return audit_unknown(format, textfile, dt, false);
 	}
 	print_rule_errors(json_object_get(report, "summary"));
 	t0 = hr_now() - t0;
-	return audit_output(format, textfile, report, t0, false, hr_audit_exit_code(report));
+	/* The report's findings made as written borrow the context's rules. */
+	code = audit_output(format, textfile, report, t0, false, hr_audit_exit_code(report));
+	hr_lazy_sweep(false);
+	hr_audit_free(a);
+	return code;
 }
 
 const struct hr_cmd hr_cmd_audit = {

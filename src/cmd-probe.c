@@ -11,6 +11,7 @@
 #include "cmd-netns.h"
 #include "facts.h"
 #include "fmt.h"
+#include "lazy.h"
 #include "probe.h"
 #include "render.h"
 
@@ -222,7 +223,7 @@ static void text_sockets(FILE *out, const json_t *facts)
 	if (json_array_size(dests)) {
 		fprintf(out, "\nTop destinations (%zu of %zu, by local ports in use)\n",
 			json_array_size(dests) < TOP_DESTS ? json_array_size(dests) : TOP_DESTS,
-			json_array_size(dests));
+			hr_lazy_size(dests));
 		t = hr_table_new(9);
 		hr_table_row(t, (const char *[]){"destination", "in use", "TIME_WAIT", "born 1s", "5s", "10s",
 						 "30s", "60s", "rate/s"});

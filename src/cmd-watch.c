@@ -97,7 +97,7 @@ static void line_end(struct screen *s)
 static void seg(struct screen *s, const char *attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seg(struct screen *s, const char *attr, const char *fmt, ...)
 {
-	char text[1024];
+	char raw[1024], text[4096];
 	size_t i, end = 0;
 	int used = s->col;
 	va_list ap;
@@ -105,8 +105,12 @@ static void seg(struct screen *s, const char *attr, const char *fmt, ...)
 	if (s->full || s->row > s->rows)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Nothing from the report reaches the terminal raw: C0 and C1
+	 * controls, DEL and bytes that are not UTF-8 become \xNN (a C1 CSI,
+	 * 0x9b or U+009B, is an escape sequence to many terminals). */
+	hr_escape_text(text, sizeof(text), raw, strlen(raw), false);
 	for (i = 0; text[i]; i++) {
 		unsigned char c = (unsigned char)text[i];
 
@@ -125,8 +129,8 @@ static void seg(struct screen *s, const char *attr, const char *fmt, ...)
 		return;
 	if (*attr)
 		sbuf_put(s, attr, strlen(attr));
-	for (i = 0; i < end; i++) /* no control characters from the report reach the terminal */
-		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+	for (i = 0; i < end; i++) /* a tab would move the cursor */
+		if (text[i] == '\t')
 			text[i] = ' ';
 	sbuf_put(s, text, end);
 	if (*attr)

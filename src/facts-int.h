@@ -222,6 +222,7 @@ struct hr_facts {
 	size_t ntdests, captdests;
 	struct fail_item *fails; /* connect() failures of the eBPF trace (facts-trace.c) */
 	size_t nfails, capfails;
+	unsigned extra_refs; /* hr_facts_ref: hr_facts_free calls before the model goes */
 };
 
 /* A destination the eBPF trace counted (facts-sockets.c). */

@@ -1,8 +1,8 @@
 /* facts-json.c: the whole facts model as the report tree's "facts" object
  * (sysctls, counters, rates, kernel, ports, sockets with destinations in
  * a stable order, listeners, problems). Read-only over the model.
- * May call: facts-int.h (the model, TIME_WAIT rates, the port model) and
- * jansson. */
+ * May call: facts-int.h (the model, TIME_WAIT rates, the port model),
+ * lazy (the destinations made as written) and jansson. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "facts-int.h"
+#include "lazy.h"
 
 static json_t *states_json(const uint32_t *st32, const uint64_t *st64)
 {
@@ -29,7 +30,16 @@ static json_t *states_json(const uint32_t *st32, const uint64_t *st64)
 	return o;
 }
 
-static json_t *born_json(const uint32_t *bins)
+/* TIME_WAIT sockets born in each window (1, 5, 10, 30, 60 s) of bins. */
+static void born_counts(const uint32_t *bins, uint32_t *born)
+{
+	int k;
+
+	for (k = 0; k < HR_TW_NWINDOWS; k++)
+		born[k] = hr_tw_bins_count(bins, hr_tw_windows[k]);
+}
+
+static json_t *born_json(const uint32_t *born)
 {
 	json_t *o = json_object();
 	int k;
@@ -38,7 +48,7 @@ static json_t *born_json(const uint32_t *bins)
 		char key[8];
 
 		snprintf(key, sizeof(key), "%ds", hr_tw_windows[k]);
-		json_object_set_new(o, key, json_integer(hr_tw_bins_count(bins, hr_tw_windows[k])));
+		json_object_set_new(o, key, json_integer(born[k]));
 	}
 	return o;
 }
@@ -125,6 +135,80 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The destinations as facts.sockets.destinations writes them, busiest
+ * first: pointers into the model, which the report keeps alive with a
+ * reference of its own (hr_facts_ref: an audit frees its facts before
+ * rendering), 8 bytes each instead of the ~2.5 KiB of a JSON object, made
+ * into one only when the report is written (lazy.h). */
+struct dests_out {
+	hr_facts *f;
+	size_t n;
+	const struct dest *v[];
+};
+
+static void dests_out_free(void *p)
+{
+	struct dests_out *d = p;
+
+	if (d)
+		hr_facts_free(d->f);
+	free(d);
+}
+
+/* Item i of facts.sockets.destinations (the busiest first). */
+static json_t *dest_item_json(const void *ctx, size_t i)
+{
+	const struct dests_out *out = ctx;
+	const struct dest *d = out->v[i];
+	char ep[80], ip[INET6_ADDRSTRLEN];
+	uint32_t born[HR_TW_NWINDOWS];
+	double win, rate = hr_tw_rate(&d->tw, &win);
+	json_t *o = json_object(), *b;
+
+	if (!o)
+		return NULL;
+	inet_ntop(d->family, d->addr, ip, sizeof(ip));
+	born_counts(d->tw.bins, born);
+	json_object_set_new(o, "subject", json_string(hr_format_endpoint(ep, sizeof(ep), d->family, d->addr, d->port)));
+	json_object_set_new(o, "host", json_string(ip));
+	json_object_set_new(o, "port", json_integer(d->port));
+	json_object_set_new(o, "in_use", json_integer(d->total));
+	json_object_set_new(o, "timewait", json_integer(d->states[HR_TIME_WAIT]));
+	json_object_set_new(o, "states", states_json(d->states, NULL));
+	json_object_set_new(o, "timewait_born", born_json(born));
+	json_object_set_new(o, "rate_per_s", num_or_null(rate));
+	json_object_set_new(o, "rate_window_s", num_or_null(win));
+	if (d->declared) {
+		json_object_set_new(o, "declared_rate_per_s", num_or_null(d->declared_rate));
+		json_object_set_new(o, "declared_source", json_string(d->declared_source));
+	}
+	b = hr_facts_buf_json(out->f, d->buf, &d->path);
+	if (b)
+		json_object_set_new(o, "buffers", b);
+	dest_sources_json(o, d);
+	return o;
+}
+
+/* Destinations the report holds as JSON objects: the text reports show the
+ * top 10 (probe) and the busiest one; the rest are made as written. */
+#define DESTS_HELD 64
+
+/* facts.sockets.destinations: the held destinations, busiest first (a
+ * lazy array), or NULL on ENOMEM. */
+static json_t *dests_json(const hr_facts *f)
+{
+	struct dests_out *out = malloc(sizeof(*out) + (f->ndests + 1) * sizeof(out->v[0]));
+
+	if (!out)
+		return NULL;
+	memcpy(out->v, f->dest_list, f->ndests * sizeof(out->v[0]));
+	qsort(out->v, f->ndests, sizeof(out->v[0]), cmp_dest);
+	out->n = f->ndests;
+	/* The model outlives the report's other owners: its own reference. */
+	out->f = hr_facts_ref((hr_facts *)f);
+	return hr_lazy_array(out->n, DESTS_HELD, dest_item_json, out, dests_out_free);
+}
+
 json_t *hr_facts_to_json(const hr_facts *f)
 {
 	json_t *root = json_object(), *sysctls = json_object(), *counters = json_object();
@@ -197,51 +281,18 @@ json_t *hr_facts_to_json(const hr_facts *f)
 	}
 
 	if (f->have_sockets) {
-		json_t *s = json_object(), *dl = json_array(), *ll = json_array(), *pl = json_array();
-		struct dest **sorted = malloc((f->ndests + 1) * sizeof(*sorted));
+		json_t *s = json_object(), *dl = dests_json(f), *ll = json_array(), *pl = json_array();
 		double win;
+		uint32_t born[HR_TW_NWINDOWS];
 
 		json_object_set_new(s, "total", json_integer((json_int_t)f->total));
 		json_object_set_new(s, "inbound", json_integer((json_int_t)f->inbound));
 		json_object_set_new(s, "outbound", json_integer((json_int_t)f->outbound));
 		json_object_set_new(s, "states", states_json(NULL, f->states));
-		json_object_set_new(s, "timewait_born", born_json(f->tw.bins));
+		born_counts(f->tw.bins, born);
+		json_object_set_new(s, "timewait_born", born_json(born));
 		json_object_set_new(s, "timewait_rate_per_s", num_or_null(hr_tw_rate(&f->tw, &win)));
 		json_object_set_new(s, "timewait_rate_window_s", num_or_null(win));
-		if (sorted) {
-			memcpy(sorted, f->dest_list, f->ndests * sizeof(*sorted));
-			qsort(sorted, f->ndests, sizeof(*sorted), cmp_dest);
-		}
-		for (i = 0; sorted && i < f->ndests; i++) {
-			const struct dest *d = sorted[i];
-			char ep[80], ip[INET6_ADDRSTRLEN];
-			double obs = hr_tw_rate(&d->tw, &win);
-			json_t *o = json_object();
-
-			inet_ntop(d->family, d->addr, ip, sizeof(ip));
-			json_object_set_new(o, "subject", json_string(hr_format_endpoint(ep, sizeof(ep), d->family, d->addr, d->port)));
-			json_object_set_new(o, "host", json_string(ip));
-			json_object_set_new(o, "port", json_integer(d->port));
-			json_object_set_new(o, "in_use", json_integer(d->total));
-			json_object_set_new(o, "timewait", json_integer(d->states[HR_TIME_WAIT]));
-			json_object_set_new(o, "states", states_json(d->states, NULL));
-			json_object_set_new(o, "timewait_born", born_json(d->tw.bins));
-			json_object_set_new(o, "rate_per_s", num_or_null(obs));
-			json_object_set_new(o, "rate_window_s", num_or_null(win));
-			if (d->declared) {
-				json_object_set_new(o, "declared_rate_per_s", num_or_null(d->declared_rate));
-				json_object_set_new(o, "declared_source", json_string(d->declared_source));
-			}
-			{
-				json_t *b = hr_facts_buf_json(f, d->buf, &d->path);
-
-				if (b)
-					json_object_set_new(o, "buffers", b);
-			}
-			dest_sources_json(o, d);
-			json_array_append_new(dl, o);
-		}
-		free(sorted);
 		if (f->folded) {
 			/* Beyond HR_FACTS_MAX_DESTS: the sum, so the counts still add up. */
 			json_t *o = json_object();

@@ -83,12 +83,23 @@ int hr_facts_add_snat_tuple(hr_facts *f, const struct hr_snat_tuple *t, const ch
 	return 0;
 }
 
+hr_facts *hr_facts_ref(hr_facts *f)
+{
+	if (f)
+		f->extra_refs++;
+	return f;
+}
+
 void hr_facts_free(hr_facts *f)
 {
 	size_t i;
 
 	if (!f)
 		return;
+	if (f->extra_refs) {
+		f->extra_refs--;
+		return;
+	}
 	for (i = 0; f->ents && i < f->nents; i++) {
 		free(f->ents[i].name);
 		free(f->ents[i].raw);

@@ -121,7 +121,11 @@ typedef struct hr_facts hr_facts;
 
 /* Creates an empty model; NULL on ENOMEM. */
 hr_facts *hr_facts_new(void);
+/* Frees the model, or drops one reference taken by hr_facts_ref. */
 void hr_facts_free(hr_facts *f);
+/* One more owner (a report that makes findings as it is written): the
+ * model goes at the last hr_facts_free. Returns f. */
+hr_facts *hr_facts_ref(hr_facts *f);
 
 /* ---- scalar facts ---- */
 

@@ -89,6 +89,10 @@ int hr_write_all(int fd, const char *buf, size_t len);
  * move the cursor, retitle the window or answer for the user. Returns 0
  * or -EIO. */
 int hr_put_escaped(FILE *out, const char *s, size_t len, bool lines);
+/* The same into out (n bytes, NUL-terminated): the escaped text of s, cut
+ * before the first unit (a character or a \\xNN) that does not fit.
+ * Returns the length written. */
+size_t hr_escape_text(char *out, size_t n, const char *s, size_t len, bool lines);
 
 /* Trims leading and trailing whitespace in place; returns s. */
 char *hr_strtrim(char *s);

@@ -9,11 +9,120 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "lazy.h"
 #include "render.h"
+
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+
+/* Where jansson's text goes: out, each line after the first indented by
+ * pad spaces more (a string never holds a raw newline: jansson escapes it),
+ * so a value dumped on its own lines up where the tree puts it. */
+struct jout {
+	FILE *out;
+	int pad;
+};
+
+static int jout_write(const char *buf, size_t size, void *data)
+{
+	const struct jout *j = data;
+	const char *nl;
+
+	while (size && (nl = memchr(buf, '\n', size))) {
+		size_t k = (size_t)(nl - buf) + 1;
+
+		if (fwrite(buf, 1, k, j->out) != k || fprintf(j->out, "%*s", j->pad, "") < 0)
+			return -1;
+		buf += k;
+		size -= k;
+	}
+	return size && fwrite(buf, 1, size, j->out) != size ? -1 : 0;
+}
+
+/* True when v is or holds a lazy array (lazy.h). */
+static bool holds_lazy(const json_t *v)
+{
+	size_t n, i;
+	hr_lazy_item_fn fn;
+	const void *ctx;
+	const char *k;
+	json_t *x;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if (holds_lazy(x))
+				return true;
+	} else if (json_is_array(v)) {
+		if (hr_lazy_find(v, &n, &fn, &ctx))
+			return true;
+		json_array_foreach(v, i, x)
+			if (json_is_object(x) || json_is_array(x) ? holds_lazy(x) : false)
+				return true;
+	}
+	return false;
+}
+
+/* A newline and the indentation of depth. */
+static int newline(FILE *out, int depth)
+{
+	return fprintf(out, "\n%*s", 2 * depth, "") < 0 ? -1 : 0;
+}
+
+/* Writes v at depth exactly as json_dumpf(JSON_FLAGS) writes it in a tree,
+ * jansson writing every key, scalar and subtree without a lazy array; the
+ * objects and arrays around a lazy array are framed here, and its items
+ * made, written and freed one at a time. 0 or -1. */
+static int write_json(FILE *out, const json_t *v, int depth)
+{
+	struct jout j = {out, 2 * depth};
+	size_t n, i;
+	hr_lazy_item_fn fn;
+	const void *ctx;
+	bool lazy = json_is_array(v) && hr_lazy_find(v, &n, &fn, &ctx);
+
+	if (!lazy && !holds_lazy(v))
+		return json_dump_callback(v, jout_write, &j, JSON_FLAGS | JSON_ENCODE_ANY);
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		bool first = true;
+
+		if (fputc('{', out) == EOF)
+			return -1;
+		json_object_foreach((json_t *)v, k, x) {
+			json_t *key = json_string(k);
+			int r = !key || (!first && fputc(',', out) == EOF) || newline(out, depth + 1) ||
+				json_dump_callback(key, jout_write, &j, JSON_FLAGS | JSON_ENCODE_ANY) ||
+				fputs(": ", out) == EOF || write_json(out, x, depth + 1);
+
+			json_decref(key);
+			if (r)
+				return -1;
+			first = false;
+		}
+		if (!first && newline(out, depth))
+			return -1;
+		return fputc('}', out) == EOF ? -1 : 0;
+	}
+	if (!lazy)
+		n = json_array_size(v);
+	if (fputc('[', out) == EOF)
+		return -1;
+	for (i = 0; i < n; i++) {
+		json_t *x = lazy ? fn(ctx, i) : json_incref(json_array_get(v, i));
+		int r = !x || (i && fputc(',', out) == EOF) || newline(out, depth + 1) || write_json(out, x, depth + 1);
+
+		json_decref(x);
+		if (r)
+			return -1;
+	}
+	if (n && newline(out, depth))
+		return -1;
+	return fputc(']', out) == EOF ? -1 : 0;
+}
 
 int hr_render_json(FILE *out, const json_t *tree)
 {
-	if (json_dumpf(tree, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0)
+	if (write_json(out, tree, 0) < 0)
 		return -EIO;
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
@@ -55,14 +164,23 @@ static int emit_node(yaml_emitter_t *em, const json_t *v)
 		return yaml_emitter_emit(em, &ev);
 	}
 	case JSON_ARRAY: {
-		size_t i;
-		json_t *x;
+		size_t i, n;
+		hr_lazy_item_fn fn;
+		const void *ctx;
+		bool lazy = hr_lazy_find(v, &n, &fn, &ctx);
 
 		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
 		if (!yaml_emitter_emit(em, &ev))
 			return 0;
-		json_array_foreach(v, i, x) {
-			if (!emit_node(em, x))
+		if (!lazy)
+			n = json_array_size(v);
+		for (i = 0; i < n; i++) {
+			/* A lazy array's items are made one at a time (lazy.h). */
+			json_t *x = lazy ? fn(ctx, i) : json_incref(json_array_get(v, i));
+			int ok = x && emit_node(em, x);
+
+			json_decref(x);
+			if (!ok)
 				return 0;
 		}
 		yaml_sequence_end_event_initialize(&ev);

@@ -418,12 +418,29 @@ void hr_rules_rule_end(struct evst *st)
 	st->jrule = st->jtitle = st->jarea = st->jrefs = NULL;
 }
 
+/* Records one finding of an evaluation with hold (hr_eval_refs). */
+static void add_ref(struct hr_eval_refs *refs, size_t rule, size_t item, int sev, bool made)
+{
+	if (refs->n == refs->cap) {
+		size_t cap = refs->cap ? refs->cap * 2 : 256;
+		struct hr_eval_ref *v = realloc(refs->v, cap * sizeof(*v));
+
+		if (!v) {
+			refs->nomem = true;
+			return;
+		}
+		refs->v = v;
+		refs->cap = cap;
+	}
+	refs->v[refs->n++] = (struct hr_eval_ref){(uint32_t)rule, (uint32_t)item, (uint8_t)sev, made};
+}
+
 /* Evaluates one rule over all its subjects into findings / not_evaluated,
  * counting the outcomes into the rule's summary entry. */
 static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, json_t *ne, json_t *summary)
 {
 	struct outcome o;
-	size_t n, i, count[HR_SEV_N] = {0}, na = 0, nne = 0;
+	size_t n, i, count[HR_SEV_N] = {0}, na = 0, nne = 0, held[HR_SEV_N] = {0};
 	char why[700];
 
 	hr_rules_rule_begin(st, r);
@@ -455,8 +472,18 @@ static void eval_rule(struct evst *st, const struct rule *r, json_t *findings, j
 			add_not_evaluated(ne, r, hr_rules_subject_json(st, r), o.reason, o.error);
 		} else {
 			count[o.sev]++;
-			if (!(st->problems_only && o.sev == HR_SEV_OK && r->coll >= 0))
-				json_array_append_new(findings, hr_rules_finding_json(st, r, &o));
+			/* With hold, the subjects beyond it are counted, not made
+			 * (with refs, recorded to be made again; the counters'
+			 * rules depend on the findings before them: all made). */
+			if (!(st->problems_only && o.sev == HR_SEV_OK && r->coll >= 0)) {
+				bool make = !(st->hold && r->coll >= 0 && !(st->refs && r->coll == HR_COLL_COUNTERS) &&
+					      held[o.sev]++ >= st->hold);
+
+				if (make)
+					json_array_append_new(findings, hr_rules_finding_json(st, r, &o));
+				if (st->refs)
+					add_ref(st->refs, (size_t)(r - st->rs->rules), i, o.sev, make);
+			}
 		}
 	}
 	json_array_append_new(summary,
@@ -496,6 +523,8 @@ json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const 
 		hr_rules_set_overlay(&st, NULL, 0);
 	}
 	st.problems_only = o && o->problems_only;
+	st.hold = o ? o->hold : 0;
+	st.refs = o && o->hold ? o->refs : NULL;
 	findings = json_array();
 	ne = json_array();
 	summary = json_array();
@@ -519,7 +548,7 @@ json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const 
 json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
 				 const struct hr_setting *what_if, size_t nwhat_if)
 {
-	struct hr_eval_opts o = {what_if, nwhat_if, false};
+	struct hr_eval_opts o = {what_if, nwhat_if, false, 0, NULL};
 
 	return hr_ruleset_evaluate_opts(rs, f, &o);
 }
@@ -527,4 +556,51 @@ json_t *hr_ruleset_evaluate_with(const hr_ruleset *rs, const hr_facts *f,
 json_t *hr_ruleset_evaluate(const hr_ruleset *rs, const hr_facts *f)
 {
 	return hr_ruleset_evaluate_with(rs, f, NULL, 0);
+}
+
+struct hr_rules_finder {
+	struct evst st;
+};
+
+hr_rules_finder *hr_rules_finder_new(const hr_ruleset *rs, const hr_facts *f)
+{
+	hr_rules_finder *fd = calloc(1, sizeof(*fd));
+
+	if (!fd)
+		return NULL;
+	hr_rules_ensure_checked(rs);
+	if (hr_rules_evst_init(&fd->st, rs, f) < 0) {
+		free(fd);
+		return NULL;
+	}
+	return fd;
+}
+
+json_t *hr_rules_finder_get(hr_rules_finder *fd, size_t rule, size_t item)
+{
+	struct evst *st = &fd->st;
+	const struct rule *r;
+	struct outcome o;
+	json_t *j = NULL;
+
+	if (rule >= st->rs->nrules)
+		return NULL;
+	r = &st->rs->rules[rule];
+	if (r->broken)
+		return NULL;
+	hr_rules_rule_begin(st, r);
+	st->item = item;
+	hr_rules_run_pass(st, r, NULL, &o);
+	if (o.status == R_EVALUATED)
+		j = hr_rules_finding_json(st, r, &o);
+	hr_rules_rule_end(st);
+	return j;
+}
+
+void hr_rules_finder_free(hr_rules_finder *fd)
+{
+	if (!fd)
+		return;
+	hr_rules_evst_done(&fd->st);
+	free(fd);
 }

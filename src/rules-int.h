@@ -247,6 +247,10 @@ struct evst {
 	 * returns them in scratch buffers). */
 	struct hr_xval *iall[HR_COLL_N];
 	bool *ihave[HR_COLL_N];
+	/* A collection too large for a cell per item and field (more than
+	 * HR_ITEM_CACHE_MAX cells) keeps one item's: icur is that item + 1. */
+	size_t icur[HR_COLL_N];
+	bool ione[HR_COLL_N];
 	struct hr_xval *dcache; /* derived facts of the current pass (or overlay) */
 	uint32_t *dgen, pass, ovgen, gen; /* generations: pass and overlay ids from gen */
 	const struct override *ov; /* overlay of the current fix pass */
@@ -259,6 +263,8 @@ struct evst {
 	/* JSON shared by every finding of the current rule (read-only). */
 	json_t *jrule, *jtitle, *jarea, *jrefs, *jsev[HR_SEV_N];
 	bool problems_only;
+	size_t hold; /* hr_eval_opts.hold */
+	struct hr_eval_refs *refs; /* hr_eval_opts.refs */
 	struct fixview *fv; /* room for the fixes of any rule */
 	/* Per catalogue counter: its owner has a finding at warning or above
 	 * (NULL: not known, before the other rules were evaluated). */

@@ -204,6 +204,10 @@ static int lookup_fact(struct evst *st, int slot, const char *name, int index, s
 	return 0;
 }
 
+/* Cells (item x field values, 49 bytes each) of the item-field cache of
+ * one collection beyond which only the current item's are kept: 4 MiB. */
+#define HR_ITEM_CACHE_MAX (4u * 1024 * 1024 / (sizeof(struct hr_xval) + 1))
+
 static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int index, struct hr_xval *out)
 {
 	struct evst *st = (struct evst *)x;
@@ -233,12 +237,26 @@ static int lookup(struct hr_xctx *x, int kind, int slot, const char *name, int i
 		if (st->ov_ports && st->coll == HR_COLL_LISTENING_PORTS &&
 		    (!strcmp(name, "port.in_range") || !strcmp(name, "port.reserved")))
 			return ov_ports(st, name, out);
-		ci = (ptrdiff_t)(st->item * st->rs->nitems + (size_t)slot);
 		if (!st->iall[st->coll]) {
 			size_t cells = hr_facts_count(st->f, (enum hr_coll)st->coll) * st->rs->nitems;
 
+			/* Every item's fields, read once for all the rules over
+			 * the collection; beyond the bound (65,536 destinations
+			 * times ~35 fields were 110 MiB) the current item's only. */
+			st->ione[st->coll] = cells > HR_ITEM_CACHE_MAX;
+			if (st->ione[st->coll])
+				cells = st->rs->nitems;
 			st->iall[st->coll] = calloc(cells + 1, sizeof(struct hr_xval));
 			st->ihave[st->coll] = calloc(cells + 1, sizeof(bool));
+		}
+		if (st->ione[st->coll]) {
+			ci = slot;
+			if (st->icur[st->coll] != st->item + 1 && st->ihave[st->coll]) {
+				memset(st->ihave[st->coll], 0, st->rs->nitems + 1);
+				st->icur[st->coll] = st->item + 1;
+			}
+		} else {
+			ci = (ptrdiff_t)(st->item * st->rs->nitems + (size_t)slot);
 		}
 		if (st->ihave[st->coll] && st->ihave[st->coll][ci]) {
 			*out = st->iall[st->coll][ci];

@@ -100,6 +100,23 @@ struct hr_eval_opts {
 	const struct hr_setting *what_if; /* sysctl overrides (as hr_ruleset_evaluate_with) */
 	size_t nwhat_if;
 	bool problems_only; /* leave out the "ok" findings of for_each rules (still counted) */
+	size_t hold;        /* > 0: at most this many findings per rule and severity of for_each
+			     * rules, the first in subject order (the rest still counted) */
+	struct hr_eval_refs *refs; /* with hold: every finding, made or not, in the order of the
+				    * findings had there been no hold; counters' rules hold all */
+};
+/* A finding of an evaluation with hold: its rule (index), subject (item),
+ * severity (enum hr_sev) and whether it was made (in "findings", in this
+ * order) or can be made again by hr_rules_finder_get. */
+struct hr_eval_ref {
+	uint32_t rule, item;
+	uint8_t sev;
+	bool made;
+};
+struct hr_eval_refs {
+	struct hr_eval_ref *v; /* owned: free() */
+	size_t n, cap;
+	bool nomem;            /* a ref could not be recorded */
 };
 /* The general form. The result also has "summary": one entry per rule
  * {rule, for_each, critical, warning, info, ok, not_applicable, not_evaluated}
@@ -107,6 +124,18 @@ struct hr_eval_opts {
  * title, area, severity, references) are the same json_t: treat the result
  * as read-only (deep-copy before editing). */
 json_t *hr_ruleset_evaluate_opts(const hr_ruleset *rs, const hr_facts *f, const struct hr_eval_opts *o);
+
+/* Makes the finding of one subject again, as hr_ruleset_evaluate made it
+ * (no what-if): the findings an evaluation with hold left out, made one at
+ * a time as a report is written. rs and f are borrowed and must outlive
+ * it. NULL on ENOMEM. */
+typedef struct hr_rules_finder hr_rules_finder;
+hr_rules_finder *hr_rules_finder_new(const hr_ruleset *rs, const hr_facts *f);
+/* The finding of rule (index) over item (0 for a rule without for_each):
+ * owned, or NULL when the subject has none (not applicable, not evaluated)
+ * or on ENOMEM. */
+json_t *hr_rules_finder_get(hr_rules_finder *fd, size_t rule, size_t item);
+void hr_rules_finder_free(hr_rules_finder *fd);
 
 /* The facts a rule reads (through the derived values it uses), as an
  * owned array of names ("net.ipv4.ip_local_port_range", "ports.usable"):

@@ -339,21 +339,24 @@ static size_t utf8_ok(const unsigned char *s, size_t n)
 	return k;
 }
 
+/* Length of the unit of text at p (at most left bytes) that may reach a
+ * terminal as it is: printable ASCII, tab, newline when lines, or one
+ * valid UTF-8 sequence that is not a C1 control; 0 for a byte to escape. */
+static size_t text_unit(const unsigned char *p, size_t left, bool lines)
+{
+	if (p[0] >= 0x80)
+		return utf8_ok(p, left);
+	return (p[0] >= 0x20 && p[0] < 0x7f) || p[0] == '\t' || (lines && p[0] == '\n');
+}
+
 int hr_put_escaped(FILE *out, const char *s, size_t len, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 
 	while (i < len) {
-		unsigned char c = p[i];
-		size_t k = 1;
+		size_t k = text_unit(p + i, len - i, lines);
 
-		if (c >= 0x80)
-			k = utf8_ok(p + i, len - i);
-		else if ((c >= 0x20 && c < 0x7f) || c == '\t' || (lines && c == '\n'))
-			k = 1;
-		else
-			k = 0;
 		if (k) {
 			i += k;
 			run += k;
@@ -361,9 +364,37 @@ int hr_put_escaped(FILE *out, const char *s, size_t len, bool lines)
 		}
 		fwrite(p + i - run, 1, run, out);
 		run = 0;
-		fprintf(out, "\\x%02x", c);
+		fprintf(out, "\\x%02x", p[i]);
 		i++;
 	}
 	fwrite(p + i - run, 1, run, out);
 	return ferror(out) ? -EIO : 0;
+}
+
+size_t hr_escape_text(char *out, size_t n, const char *s, size_t len, bool lines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	if (!n)
+		return 0;
+	while (i < len) {
+		size_t k = text_unit(p + i, len - i, lines);
+
+		if (k) {
+			if (o + k >= n)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (o + 4 >= n)
+			break;
+		snprintf(out + o, 5, "\\x%02x", p[i]);
+		o += 4;
+		i++;
+	}
+	out[o] = '\0';
+	return o;
 }

@@ -28,7 +28,7 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	vet | journal | apply | confirm | drift | persist | profile) echo apply ;;
 	watch | term) echo watch ;;
 	netns | netns-*) echo netns ;;
-	util | trust | bounds) echo util ;;
+	util | trust | bounds | lazy) echo util ;;
 	*) echo "" ;;
 	esac
 }

@@ -119,7 +119,7 @@ rules:
     title: "title \e]0;pwned\a"
     severity:
       warning: "1 == 1"
-    message: "look \e[2J\e[H here"
+    message: "look \e[2J\e[H here \x9b2J c1"
 EOF
 out rule audit --root "$T/r" --interval 0 --rules "$T/rules"
 grep -q 'look \\x1b\[2J\\x1b\[H here' "$T/rule.out" || fail "the rule's message is not shown escaped: $(grep -a look "$T/rule.out")"
@@ -128,5 +128,16 @@ no_esc rule
 hr_in "$ns" "$HR_BIN" watch --once --interval 0.1 --rules "$T/rules" >"$T/watch.out" 2>&1 || true
 grep -q 'x1b' "$T/watch.out" || fail "watch's line does not show the rule's words escaped: $(cat -v "$T/watch.out")"
 no_esc watch
-note "kernel log, tree path, rule message, watch's line: escaped"
+# watch's full screen (on a terminal: script(1) gives it one): the rule's
+# words escaped there too, C1 controls (U+009B, a CSI to many terminals)
+# as well as C0 ones; watch's own escape sequences are the only ones.
+hr_need_tool script bsdutils
+(sleep 3; printf q) | timeout 30 script -qfec "ip netns exec $ns $HR_BIN watch --interval 0.5 --rules $T/rules" \
+	"$T/screen.out" >/dev/null 2>&1 || true
+grep -q 'look \\x1b\[2J\\x1b\[H here \\xc2\\x9b2J c1' "$T/screen.out" ||
+	fail "watch's full screen does not show the rule's words escaped: $(grep -a -m1 look "$T/screen.out" | cat -v)"
+if LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$T/screen.out"; then
+	fail "watch's full screen lets a C1 control through: $(grep -a -m1 look "$T/screen.out" | cat -v)"
+fi
+note "kernel log, tree path, rule message, watch's line and full screen: escaped"
 echo ok

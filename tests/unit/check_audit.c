@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "audit.h"
+#include "lazy.h"
+#include "render.h"
 #include "severity.h"
 #include "check-run.h"
 
@@ -86,6 +88,73 @@ static double metric(const json_t *f, const char *name)
 
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
+
+/* The report as written (JSON) of a context with hold (and lazy: JSON's). */
+static char *report_text(hr_facts *f, size_t hold, bool lazy)
+{
+	struct hr_audit_opts o = {.no_default_rules = true, .rule_dirs = shipped, .nrule_dirs = 1, .interval_s = 0,
+				  .hold_findings = hold, .lazy_findings = lazy};
+	hr_audit *a = NULL;
+	struct hr_err err = {0};
+	json_t *rep = NULL, *clock;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	ck_assert_int_eq(hr_audit_new(&o, &a, &err), 0);
+	ck_assert_int_eq(hr_audit_facts(a, f, &rep, &err), 0);
+	/* The report's moment differs from run to run. */
+	clock = json_object_get(json_object_get(rep, "summary"), "clock");
+	json_object_clear(clock);
+	m = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(hr_render_json(m, rep), 0);
+	fclose(m);
+	json_decref(rep);
+	hr_lazy_sweep(false);
+	hr_audit_free(a);
+	return buf;
+}
+
+/* Findings made again as the report is written (hold with lazy, what
+ * audit --format json does) give the report byte for byte: 300 declared
+ * destinations at three loads (critical, warning, ok findings, more than
+ * the 50 held of each), the tables' rows, perfdata and counts. */
+START_TEST(test_lazy_findings)
+{
+	hr_facts *f = default_box();
+	char *plain, *lazy, *held;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		char host[32];
+
+		snprintf(host, sizeof(host), "10.1.%d.%d", i / 250, i % 250 + 1);
+		/* The critical load grows: the worst headroom (perfdata) is the
+		 * last critical destination's, beyond the 50 made. */
+		ck_assert_int_eq(hr_facts_declare_dest(f, host, 443, i % 3 == 0 ? 700 + i : i % 3 == 1 ? 300 : 1, true,
+						       "test"),
+				 0);
+	}
+	plain = report_text(f, 0, false);
+	lazy = report_text(f, 50, true);
+	ck_assert_ptr_nonnull(strstr(plain, "\"critical\""));
+	ck_assert_ptr_nonnull(strstr(plain, "10.1.1.50:443"));
+	/* i = 297 (997/s): the least headroom, 28,232 / (997 x 60 s), and
+	 * the shortest time, 28,232 / 997 s, in the perfdata. */
+	ck_assert_ptr_nonnull(strstr(plain, "\"value\": 0.4719491809"));
+	ck_assert_ptr_nonnull(strstr(plain, "\"value\": 28.31695085"));
+	ck_assert_str_eq(lazy, plain);
+	/* Text's hold without lazy: 50 of each severity per rule, counts of all. */
+	held = report_text(f, 50, false);
+	ck_assert_uint_lt(strlen(held), strlen(plain));
+	ck_assert_ptr_nonnull(strstr(held, "\"total\": 300"));
+	free(plain);
+	free(lazy);
+	free(held);
+	hr_facts_free(f);
+}
+END_TEST
 
 START_TEST(test_seed_declared)
 {
@@ -227,6 +296,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_seed_declared);
+	tcase_add_test(tc, test_lazy_findings);
 	tcase_add_test(tc, test_assume_validation);
 	tcase_add_test(tc, test_no_rules);
 	tcase_add_test(tc, test_assume_form);

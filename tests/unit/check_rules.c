@@ -628,7 +628,7 @@ START_TEST(test_bench_10k)
 	hr_facts *f = facts();
 	json_t *res;
 	double t0, t_all, t_ok, t_problems;
-	struct hr_eval_opts problems = {NULL, 0, true};
+	struct hr_eval_opts problems = {NULL, 0, true, 0};
 	size_t nproblems;
 	/* under valgrind (some 50 times slower) a smaller load, no time bound */
 	bool vg = getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "vgpreload");

@@ -1,0 +1,102 @@
+/* lazy.c: the registry of lazy arrays (lazy.h): each array with its item
+ * count, its maker and the maker's data, held until nothing else holds the
+ * array. May call: jansson. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "lazy.h"
+
+struct lazy {
+	json_t *array; /* a reference of ours */
+	size_t n;
+	hr_lazy_item_fn fn;
+	void *ctx;
+	void (*free_ctx)(void *);
+};
+
+/* A handful at a time (one per report of a probe or audit; --all-netns one
+ * per namespace): a linear search is fine. */
+static struct lazy *reg;
+static size_t nreg, capreg;
+
+void hr_lazy_sweep(bool all)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < nreg; i++) {
+		/* refcount is public in jansson.h: 1 is ours alone. */
+		if (all || reg[i].array->refcount <= 1) {
+			json_decref(reg[i].array);
+			if (reg[i].free_ctx)
+				reg[i].free_ctx(reg[i].ctx);
+		} else {
+			reg[k++] = reg[i];
+		}
+	}
+	nreg = k;
+	if (!nreg) {
+		free(reg);
+		reg = NULL;
+		capreg = 0;
+	}
+}
+
+json_t *hr_lazy_array(size_t n, size_t held, hr_lazy_item_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+	json_t *a = json_array();
+	size_t i;
+
+	hr_lazy_sweep(false);
+	for (i = 0; a && i < n && i < held; i++) {
+		json_t *it = fn(ctx, i);
+
+		if (!it || json_array_append_new(a, it) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	if (a && n > held) {
+		if (nreg == capreg) {
+			size_t cap = capreg ? capreg * 2 : 8;
+			struct lazy *v = realloc(reg, cap * sizeof(*v));
+
+			if (!v) {
+				json_decref(a);
+				a = NULL;
+				goto out;
+			}
+			reg = v;
+			capreg = cap;
+		}
+		reg[nreg++] = (struct lazy){json_incref(a), n, fn, ctx, free_ctx};
+		return a;
+	}
+out:
+	if (free_ctx)
+		free_ctx(ctx);
+	return a;
+}
+
+bool hr_lazy_find(const json_t *a, size_t *n, hr_lazy_item_fn *fn, const void **ctx)
+{
+	size_t i;
+
+	for (i = 0; a && i < nreg; i++)
+		if (reg[i].array == a) {
+			*n = reg[i].n;
+			*fn = reg[i].fn;
+			*ctx = reg[i].ctx;
+			return true;
+		}
+	return false;
+}
+
+size_t hr_lazy_size(const json_t *a)
+{
+	size_t n;
+	hr_lazy_item_fn fn;
+	const void *ctx;
+
+	return hr_lazy_find(a, &n, &fn, &ctx) ? n : json_array_size(a);
+}
