@@ -44,7 +44,7 @@ struct yc_head {
 	uint32_t format, nnodes;
 	char version[32];
 	uint64_t size, hash, data; /* the rule file's size and hash; bytes of data */
-	uint64_t body; /* the hash of all that follows the header */
+	uint64_t body; /* the hash of the header (this field 0) and all that follows */
 	uint32_t pathlen, flags;
 	uint32_t doc_start[3], doc_end[3]; /* the document's marks: index, line, column */
 };
@@ -81,6 +81,16 @@ static uint64_t fnv(const void *p, size_t n)
 		h = (h ^ *s++) * 1099511628211ull;
 	h ^= h >> 32;
 	return h * 0x9e3779b97f4a7c15ull;
+}
+
+/* The hash of a whole cache file: its header (with the field of this hash
+ * as 0) and the body. */
+static uint64_t file_hash(const struct yc_head *h, const void *body, size_t n)
+{
+	struct yc_head c = *h;
+
+	c.body = 0;
+	return fnv(&c, sizeof(c)) ^ (fnv(body, n) * 0xff51afd7ed558ccdull);
 }
 
 /* The cache directory, or NULL (no cache); looked at once per run. */
@@ -167,7 +177,7 @@ bool hr_rules_cache_get(const char *path, const char *text, size_t len, yaml_doc
 	    h->nnodes == 0 || blen < sizeof(*h) + pl ||
 	    memcmp(buf + sizeof(*h), path, pl) || h->hash != fnv(text, len) ||
 	    (uint64_t)blen != sizeof(*h) + ((pl + 7) & ~7u) + (uint64_t)h->nnodes * sizeof(*rec) + h->data ||
-	    h->body != fnv(buf + sizeof(*h), blen - sizeof(*h)) ||
+	    h->body != file_hash(h, buf + sizeof(*h), blen - sizeof(*h)) ||
 	    !(nodes = calloc(h->nnodes, sizeof(*nodes))) || !(m = malloc(sizeof(*m))))
 		goto bad;
 	data = (const char *)(rec + h->nnodes);
@@ -338,7 +348,7 @@ void hr_rules_cache_put(const char *path, const char *text, size_t len, const ya
 	put(&body, "\0\0\0\0\0\0\0", ((pl + 7) & ~(size_t)7) - pl, false);
 	put(&body, rec, nn * sizeof(*rec), false);
 	put(&body, data.p, data.len, false);
-	h.body = body.oom ? 0 : fnv(body.p, body.len);
+	h.body = body.oom ? 0 : file_hash(&h, body.p, body.len);
 	ok = !data.oom && !body.oom && data.len <= UINT32_MAX &&
 	     snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", cp, (long)getpid()) < (int)sizeof(tmp);
 	fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;

@@ -78,6 +78,21 @@ for how in garbage short; do
 	cmp -s "$T/list.0" "$T/list.5" || fail "output differs ($how cache file)"
 	assert_eq "$(stat -c %s "$one")" "$sz" "$how cache file rewritten"
 done
+# One byte changed anywhere (header, records, text): never used.
+python3 - "$one" "$T/flip" <<'PY'
+import random, sys
+data = open(sys.argv[1], "rb").read()
+rnd = random.Random(23)
+offs = sorted(set([0, 8, 12, 60, 100, len(data) - 1] + [rnd.randrange(len(data)) for _ in range(14)]))
+open(sys.argv[2], "w").write(" ".join(str(o) for o in offs))
+PY
+cp "$one" "$T/good"
+for off in $(cat "$T/flip"); do
+	python3 -c 'import sys; p, o = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, "rb").read()); b[o] ^= 0x5a; open(p, "wb").write(b)' "$one" "$off"
+	"$HR_BIN" rules list --format json >"$T/list.7" 2>&1 || fail "rules list (byte $off of a cache file changed): $(head -n 3 "$T/list.7")"
+	cmp -s "$T/list.0" "$T/list.7" || fail "output differs (byte $off of a cache file changed)"
+	cmp -s "$one" "$T/good" || fail "a cache file with byte $off changed was not replaced"
+done
 # A cache directory others may write: not used at all (nothing written).
 mkdir -m 0777 "$T/open"
 HEADROOM_CACHE_DIR="$T/open" "$HR_BIN" rules list --format json >"$T/list.6" || fail "rules list (open cache dir)"
