@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "headroom.h"
@@ -99,15 +100,27 @@ static int absolute(const char *path, char *buf, size_t n)
  * the directories above it and those above where it leads were checked.
  * A file in it that is not a symlink has nothing else above it, so only
  * the file's own lstat is needed (the rule files of a rules directory: one
- * system call each instead of a walk to / and a realpath). */
+ * system call each instead of a walk to / and a realpath). Good for one
+ * second: the files of a directory are read just after it is checked, and
+ * a long-running process (watch, monitor) checks again later. */
 static char trusted_dir[PATH_MAX];
+static time_t trusted_at;
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
 
 static bool in_trusted_dir(const char *abs)
 {
 	const char *slash = strrchr(abs, '/');
 	size_t n = slash ? (size_t)(slash - abs) : 0;
 
-	return *trusted_dir && n && n == strlen(trusted_dir) && !memcmp(abs, trusted_dir, n);
+	return *trusted_dir && n && n == strlen(trusted_dir) && !memcmp(abs, trusted_dir, n) &&
+	       now_s() - trusted_at <= 1;
 }
 
 int hr_input_trusted(const char *path, const char *what, struct hr_err *err)
@@ -138,8 +151,10 @@ int hr_input_trusted(const char *path, const char *what, struct hr_err *err)
 	}
 	if (!where && chain_foreign(abs, bad, sizeof(bad), why, sizeof(why)))
 		where = bad;
-	if (!where && dir)
+	if (!where && dir) {
 		strcpy(trusted_dir, keep);
+		trusted_at = now_s();
+	}
 out:
 	if (!where)
 		return 0;
