@@ -702,16 +702,18 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	l.area = strdup(base ? base + 1 : path);
 	if (l.area && strchr(l.area, '.'))
 		*strchr(l.area, '.') = '\0';
-	if (!yaml_parser_initialize(&parser)) {
+	/* A file that loaded cleanly before is not scanned again (no parser:
+	 * yaml_parser_delete of a zeroed one frees nothing). */
+	memset(&parser, 0, sizeof(parser));
+	if (!hr_rules_cache_get(path, text, len, &l.doc, &cached) && !yaml_parser_initialize(&parser)) {
 		free(text);
 		free(l.area);
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	/* One pass: the nesting bound is checked as the document is built;
-	 * a file that loaded cleanly before is not scanned again. */
-	rc = hr_rules_cache_get(path, text, len, &l.doc, &cached) ? 1
-	     : hr_yaml_load(&parser, &l.doc, HR_YAML_MAX_DEPTH, &dl, &dc);
+	if (!cached)
+		yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	/* One pass: the nesting bound is checked as the document is built. */
+	rc = cached ? 1 : hr_yaml_load(&parser, &l.doc, HR_YAML_MAX_DEPTH, &dl, &dc);
 	if (rc == -E2BIG)
 		hr_diags_add(d, path, dl, dc, false, "nested deeper than %d levels (the bound of a rule file); not read",
 			     HR_YAML_MAX_DEPTH);
