@@ -46,6 +46,7 @@ names = [("floor", "floor: bench/sockfloor (one sock_diag dump per TCP family)")
          ("start", "headroom --version (process start only), after")]
 for b in builds:
     names += [("probe " + b, "probe --interval 0, " + b), ("audit " + b, "audit --interval 0, " + b)]
+names.append(("audit nocache", "audit --interval 0, after, rule cache off (`env HEADROOM_CACHE_DIR=`: one exec more)"))
 goals = []
 f1w, f1c = quiet("floor one")
 for key, label in names:
@@ -165,32 +166,45 @@ one probe in a new namespace, this machine):
   twice (a pass over the YAML events for the nesting bound, then
   yaml_parser_load): now once, the document composed from the events with
   the bound checked as they come (hr_yaml_load, bounds.c), about 1 ms of
-  CPU less per audit.
+  CPU less per audit. Then (issue 23, second pass) a cache of the parsed
+  YAML of every rule file that loaded without an error (src/rules-cache.c;
+  headroom(8), FILES): the YAML document with its marks, used only when
+  the directory and the file are the user's alone, of this version, made
+  from the same path, size and content (the text is read and hashed every
+  run) and every offset checks out; the rules are read from it as from
+  the text, so every check and every located error is the same, and a file
+  with an error is never cached. libyaml's scanner was most of the rules'
+  cost: `rules list` 8.0 -> 4.1 ms CPU, a quiet audit 15.1 -> 11.7 ms
+  (`perf stat -r 30`, cache off and on, one after the other). A rule file
+  in a directory already found trusted is checked with one lstat (was a
+  walk of its directories to / and a realpath(3): ten system calls a file).
 - The kernel log: /dev/kmsg gives one record per read(2), so every probe
   read the whole ring (about 350 records here), once per namespace under
   --all-netns and once per refresh under watch. The audit context keeps it
   open (hr_kmsg_log): the first probe reads the ring, later ones only what
   was logged since, with the same kernel.log facts (audit --all-netns over
   25 namespaces: 12,188 read(2) calls instead of 20,488).
-What is left of a quiet audit beyond the floor (`perf stat -r 20` task-clock
-in a new namespace on this machine just after the run, and perf record):
-`headroom --version` 1.1 ms, `rules list` 6.3 ms, probe 6.2 ms, audit
-14.4 ms (text; 19.9 ms with --format json). So the rules are the largest
-piece: nineteen YAML files (125 KB, main's third wave added eight) scanned
-by libyaml, their expressions parsed, bound and checked, 5.1 ms every run,
-more than the floor itself. Then the probe: the TCP dump (one walk) and
-main's UDP dumps and neighbour tables, about 380 sysctl files (an openat
-and a read each: the kernel offers no bulk read of /proc/sys, and io_uring
-would hand /proc files to worker threads), snmp, snmp6, netstat and
-softnet; then the other managers of the host and the namespace count (two
-walks of /proc), the evaluation, and the jansson tree of the facts (built
-for the text output too). --all-netns and watch pay the rules, the
-process start and the /proc walks once, so their per-namespace and
-per-refresh cost is the probe, the evaluation and the report: 7.8 ms CPU
-per quiet namespace (1.7x the floor's CPU) and 7.5 ms per refresh above.
-A single quiet audit pays all of it, which is why it stays at about 4x
-while the probe is under 2x; the next step is the rules (a compiled form
-of the shipped rule files, or a faster YAML reader), not the probe.
+What is left of a quiet audit beyond the floor (perf record of 10 audits
+with the cache, and `perf stat -r 20` in the quiet namespace after the
+run): process start 1.3 ms (ten shared libraries; libbpf, libelf and libz,
+for trace alone, 0.15 ms of it), the probe about 5 ms (the TCP dump, one
+walk as the one-request floor; about 380 sysctl files, an openat and a
+read each: the kernel offers no bulk read of /proc/sys; UDP, snmp, snmp6,
+netstat, softnet), the rules about 2 ms even from the cache (the
+expressions and templates parsed and bound, the set checked: 15%% of the
+samples), the other managers and the namespace count (one walk of /proc,
+four system calls a process: a stat of ns/net, then open, pread and close
+of comm; 5%%), the kernel log (3%%), the evaluation (5%%), the jansson tree
+of the facts, built for the text output too, and the report (12%%), and
+freeing all of it at exit. --all-netns and watch pay the rules, the
+process start and the /proc walk once, so their per-namespace and
+per-refresh cost is the probe, the evaluation and the report: about 8 ms
+CPU per quiet namespace and 7 ms per refresh. A single quiet audit pays
+all of it: about 3x the floor on a quiet machine. The next steps, in
+order of size: the rules in a compiled form (expressions kept parsed and
+bound between runs, keyed on the facts catalogue as well as the files),
+the facts' JSON tree only for --format json, and the process start
+(libbpf loaded only by trace).
 """ % (before or "not measured", after, machine, load, hashes, prices, table, "\n".join(goals))
 
 text = open(doc).read()

@@ -69,13 +69,25 @@ elif [ "${BEFORE_REF:-main}" != none ]; then
 	echo "bench/cost.sh: building $before_desc in $W/before"
 	mkdir "$W/before"
 	git -C "$top" archive "$(git -C "$top" rev-parse "$ref")" | tar -x -C "$W/before"
-	(cd "$W/before" && autoreconf -fi >/dev/null 2>&1 && ./configure -q >/dev/null && make -s src/headroom >/dev/null 2>&1) ||
+	# tar as root keeps the archive's modes (0775 directories): as root
+	# headroom would refuse that tree's rules (src/trust.c).
+	chmod -R go-w "$W/before"
+	(cd "$W/before" && autoreconf -fi >/dev/null 2>&1 && ./configure -q >/dev/null && make -s -j2 >/dev/null 2>&1) ||
 		die "building $ref failed (see $W/before; KEEP=1 keeps it)"
 	BEFORE=$W/before/src/headroom
 fi
 builds="after"
 [ -n "$BEFORE" ] && builds="before after"
+# The cache of parsed rule files (src/rules-cache.c) in a directory of this
+# run, filled by the untimed round; "audit nocache" is the after build with
+# the cache off (one exec of env more). A build without the cache ignores it.
+mkdir -m 0700 "$W/cache"
+export HEADROOM_CACHE_DIR="$W/cache"
 bin() { if [ "$1" = before ]; then echo "$BEFORE"; else echo "$HR_BIN"; fi; }
+# Each build must load its rules, or its audit costs nothing to compare.
+for b in $builds; do
+	"$(bin $b)" rules check >"$W/rules.$b" 2>&1 || die "$b: the rules do not load: $(tail -n 3 "$W/rules.$b")"
+done
 
 # ---- 1. quiet namespace
 # Other jobs' sockets lengthen every walk of the shared established hash.
@@ -93,6 +105,7 @@ for b in $builds; do
 	printf 'probe %s\t%s probe --interval 0\n' "$b" "$(bin $b)" >>"$W/cmds"
 	printf 'audit %s\t%s audit --interval 0\n' "$b" "$(bin $b)" >>"$W/cmds"
 done
+printf 'audit nocache\tenv HEADROOM_CACHE_DIR= %s audit --interval 0\n' "$HR_BIN" >>"$W/cmds"
 n=$(wc -l <"$W/cmds")
 r=0
 while [ $r -le "$RUNS" ]; do

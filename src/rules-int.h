@@ -208,6 +208,14 @@ bool hr_rules_want(struct loader *l, yaml_node_t *n, yaml_node_type_t t, const c
 	for (yaml_node_item_t *item = (n)->data.sequence.items.start;                              \
 	     item < (n)->data.sequence.items.top && ((v) = hr_rules_ynode(l, *item)); item++)
 
+/* rules-cache.c: the YAML document of a rule file that loaded without an
+ * error, kept between runs (see there). get: true when doc was filled from
+ * the cache for path with this text (free with hr_rules_cache_free, not
+ * yaml_document_delete); put: keeps doc for the next run (best effort). */
+bool hr_rules_cache_get(const char *path, const char *text, size_t len, yaml_document_t *doc, void **mem);
+void hr_rules_cache_put(const char *path, const char *text, size_t len, const yaml_document_t *doc);
+void hr_rules_cache_free(yaml_document_t *doc, void *mem);
+
 /* ------------------------------------------------------------ evaluation */
 
 /* A sysctl set by a fix (or a what-if), checked before the facts. */

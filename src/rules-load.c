@@ -653,6 +653,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	yaml_parser_t parser;
 	yaml_node_t *root, *k, *v;
 	char *text = NULL;
+	void *cached = NULL;
 	size_t len = 0;
 	const char *base;
 	int rc, dl, dc;
@@ -701,14 +702,18 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 	l.area = strdup(base ? base + 1 : path);
 	if (l.area && strchr(l.area, '.'))
 		*strchr(l.area, '.') = '\0';
-	if (!yaml_parser_initialize(&parser)) {
+	/* A file that loaded cleanly before is not scanned again (no parser:
+	 * yaml_parser_delete of a zeroed one frees nothing). */
+	memset(&parser, 0, sizeof(parser));
+	if (!hr_rules_cache_get(path, text, len, &l.doc, &cached) && !yaml_parser_initialize(&parser)) {
 		free(text);
 		free(l.area);
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!cached)
+		yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	/* One pass: the nesting bound is checked as the document is built. */
-	rc = hr_yaml_load(&parser, &l.doc, HR_YAML_MAX_DEPTH, &dl, &dc);
+	rc = cached ? 1 : hr_yaml_load(&parser, &l.doc, HR_YAML_MAX_DEPTH, &dl, &dc);
 	if (rc == -E2BIG)
 		hr_diags_add(d, path, dl, dc, false, "nested deeper than %d levels (the bound of a rule file); not read",
 			     HR_YAML_MAX_DEPTH);
@@ -752,7 +757,7 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 		hr_rules_lerr(&l, root, "a rule file is a mapping with 'derived' and 'rules'");
 	}
 	/* A second document would be ignored silently: refuse it. */
-	{
+	if (!cached) {
 		yaml_document_t extra;
 
 		if (yaml_parser_load(&parser, &extra)) {
@@ -762,7 +767,13 @@ int hr_ruleset_load_file(hr_ruleset *rs, const char *path, struct hr_diags *d)
 			yaml_document_delete(&extra);
 		}
 	}
-	yaml_document_delete(&l.doc);
+	if (cached) {
+		hr_rules_cache_free(&l.doc, cached);
+	} else {
+		if (!l.errors)
+			hr_rules_cache_put(path, text, len, &l.doc);
+		yaml_document_delete(&l.doc);
+	}
 	yaml_parser_delete(&parser);
 	free(text);
 	free(l.area);
