@@ -39,7 +39,7 @@ trap 'exit 130' INT TERM
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
-ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|sys_enter|sys_exit|connect|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
+ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
 # The skeleton attaches in program order: kfree_skb's link comes last.
 attached() { i=0; while [ "$(bpftool link show | grep -c "tp 'kfree_skb'")" -lt 1 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
 detached() { i=0; while [ "$(ours)" -ne 0 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }

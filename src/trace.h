@@ -30,6 +30,14 @@ bool hr_trace_built(void);
 /* The inode of this process's network namespace (what --netns filters on), 0 if unknown. */
 uint32_t hr_trace_netns_self(void);
 
+/* The container a cgroup v2 path belongs to: its 64-hex id into id (n >= 65)
+ * from the path's last component that is docker-ID.scope,
+ * cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope, or a bare ID
+ * (/docker/ID, /kubepods/.../podUID/ID). Returns the runtime ("docker",
+ * "containerd", "cri-o", "podman", "kubernetes", "unknown"), or NULL when
+ * the path is not a container's (id untouched). */
+const char *hr_trace_container(const char *cgroup, char *id, size_t n);
+
 /* Collects for o->seconds and returns the evidence in *out (owned):
  * {seconds, netns, totals, destinations, listeners, connect_failures,
  * drops, maps} (headroom-trace(8) describes each field). Returns 0, or
