@@ -518,16 +518,19 @@ static int open_load(const struct hr_trace_opts *o, struct trace_bpf **skel)
 	return rc < 0 ? rc : rc ? -EINVAL : 0;
 }
 
-int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+/* An attached collector (hr_trace_open). */
+struct hr_trace {
+	struct trace_bpf *skel;
+	__u64 *buf; /* one value per possible CPU */
+	int ncpu;
+	uint32_t netns;
+	double t0;  /* when it attached (hr_now) */
+};
+
+int hr_trace_open(const struct hr_trace_opts *o, struct hr_trace **out, struct hr_err *err)
 {
-	json_t *via = json_object();
-	struct fail_ud fud;
-	struct trace_bpf *skel = NULL;
-	__u64 *buf = NULL;
-	uint64_t now;
-	double t0, secs;
-	int rc, ncpu;
-	json_t *ev;
+	struct hr_trace *t;
+	int rc;
 
 	*out = NULL;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
@@ -536,12 +539,16 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 	}
 	libbpf_last[0] = '\0';
 	libbpf_set_print(libbpf_quiet);
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0 || !(buf = calloc((size_t)ncpu, sizeof(*buf)))) {
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->ncpu = libbpf_num_possible_cpus();
+	if (!t || t->ncpu <= 0 || !(t->buf = calloc((size_t)t->ncpu, sizeof(*t->buf)))) {
+		free(t);
 		hr_err_set(err, -ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
-	rc = open_load(o, &skel);
+	t->netns = o->netns;
+	rc = open_load(o, &t->skel);
 	if (rc) {
 		/* EACCES is the verifier refusing a program: libbpf says why. */
 		if (rc == -EPERM)
@@ -550,45 +557,68 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 		else
 			hr_err_set(err, rc, "loading the eBPF collector failed: %s",
 				   libbpf_last[0] ? libbpf_last : strerror(-rc));
-		goto out;
+		hr_trace_close(t);
+		return rc;
 	}
-	json_object_set_new(via, "connect", json_string("tp_btf/inet_sock_set_state"));
-	t0 = hr_now();
-	hr_probe_wait_until(t0, o->seconds, o->progress, o->progress_ud);
-	secs = hr_now() - t0;
-	now = mono_ns();
-	fud.secs = secs;
-	fud.now_ns = now;
-	/* Detach before reading, so that the counts are of the interval only. */
-	trace_bpf__detach(skel);
+	t->t0 = hr_now();
+	*out = t;
+	return 0;
+}
+
+json_t *hr_trace_read(struct hr_trace *t, bool detach)
+{
+	double secs = hr_now() - t->t0;
+	struct fail_ud fud = {.secs = secs, .now_ns = mono_ns()};
+	json_t *ev;
+
+	/* Detached first, the counts are of the interval only. */
+	if (detach)
+		trace_bpf__detach(t->skel);
 	ev = json_object();
-	if (!ev) {
-		rc = -ENOMEM;
-		hr_err_set(err, rc, "out of memory");
-		goto out;
-	}
+	if (!ev)
+		return NULL;
 	json_object_set_new(ev, "seconds", json_real(round(secs * 1000) / 1000));
-	json_object_set_new(ev, "netns", o->netns ? json_integer(o->netns) : json_null());
-	json_object_set_new(ev, "totals", read_totals(bpf_map__fd(skel->maps.totals), secs, buf, ncpu));
-	json_object_set_new(ev, "destinations", read_map(bpf_map__fd(skel->maps.dests), TR_MAX_DESTS,
+	json_object_set_new(ev, "netns", t->netns ? json_integer(t->netns) : json_null());
+	json_object_set_new(ev, "totals", read_totals(bpf_map__fd(t->skel->maps.totals), secs, t->buf, t->ncpu));
+	json_object_set_new(ev, "destinations", read_map(bpf_map__fd(t->skel->maps.dests), TR_MAX_DESTS,
 							      sizeof(struct tr_ep), sizeof(struct tr_dest), dest_item, &secs));
-	json_object_set_new(ev, "listeners", read_listeners(bpf_map__fd(skel->maps.listeners), secs));
-	json_object_set_new(ev, "connect_failures", read_map(bpf_map__fd(skel->maps.fails), TR_MAX_FAILS,
+	json_object_set_new(ev, "listeners", read_listeners(bpf_map__fd(t->skel->maps.listeners), secs));
+	json_object_set_new(ev, "connect_failures", read_map(bpf_map__fd(t->skel->maps.fails), TR_MAX_FAILS,
 								  sizeof(struct tr_fail_key), sizeof(struct tr_fail),
 								  fail_item, &fud));
-	json_object_set_new(ev, "binds", read_map(bpf_map__fd(skel->maps.binds), TR_MAX_BINDS,
-							 sizeof(struct tr_bind_key), sizeof(struct tr_bind), bind_item, NULL));
-	json_object_set_new(ev, "drops", read_drops(bpf_map__fd(skel->maps.drops), secs, buf, ncpu));
+	json_object_set_new(ev, "binds", read_map(bpf_map__fd(t->skel->maps.binds), TR_MAX_BINDS,
+						   sizeof(struct tr_bind_key), sizeof(struct tr_bind), bind_item, NULL));
+	json_object_set_new(ev, "drops", read_drops(bpf_map__fd(t->skel->maps.drops), secs, t->buf, t->ncpu));
 	json_object_set_new(ev, "maps", map_sizes());
-	json_object_set_new(ev, "attached", via);
-	via = NULL;
-	*out = ev;
-	rc = 0;
-out:
-	json_decref(via);
-	trace_bpf__destroy(skel);
-	free(buf);
-	return rc;
+	json_object_set_new(ev, "attached", json_pack("{s:s}", "connect", "tp_btf/inet_sock_set_state"));
+	return ev;
+}
+
+void hr_trace_close(struct hr_trace *t)
+{
+	if (!t)
+		return;
+	trace_bpf__destroy(t->skel);
+	free(t->buf);
+	free(t);
+}
+
+int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+{
+	struct hr_trace *t;
+	int rc = hr_trace_open(o, &t, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	hr_probe_wait_until(t->t0, o->seconds, o->progress, o->progress_ud);
+	*out = hr_trace_read(t, true);
+	hr_trace_close(t);
+	if (!*out) {
+		hr_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 #else /* !HAVE_BPF */
@@ -598,13 +628,33 @@ bool hr_trace_built(void)
 	return false;
 }
 
-int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+int hr_trace_open(const struct hr_trace_opts *o, struct hr_trace **out, struct hr_err *err)
 {
 	(void)o;
 	*out = NULL;
 	hr_err_set(err, -ENOTSUP, "this headroom was built without eBPF (configure --disable-bpf, or libbpf, "
 				  "clang or bpftool missing)");
 	return -ENOTSUP;
+}
+
+json_t *hr_trace_read(struct hr_trace *t, bool detach)
+{
+	(void)t;
+	(void)detach;
+	return NULL;
+}
+
+void hr_trace_close(struct hr_trace *t)
+{
+	(void)t;
+}
+
+int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+{
+	struct hr_trace *t;
+
+	*out = NULL;
+	return hr_trace_open(o, &t, err);
 }
 
 #endif

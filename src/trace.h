@@ -46,6 +46,18 @@ const char *hr_trace_container(const char *cgroup, char *id, size_t n);
  * load or attach failures. */
 int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err);
 
+/* The same in steps, for a collector that stays attached while it is read
+ * again and again (watch --trace): hr_trace_open loads and attaches (0 or
+ * -errno with err, as hr_trace_run); hr_trace_read returns the evidence
+ * counted since the attach, cumulative (owned; NULL when out of memory),
+ * detaching first when detach is true; hr_trace_close detaches and frees
+ * (NULL is fine). Nothing is pinned: a process that dies, by any signal,
+ * takes the links with it. */
+struct hr_trace;
+int hr_trace_open(const struct hr_trace_opts *o, struct hr_trace **out, struct hr_err *err);
+json_t *hr_trace_read(struct hr_trace *t, bool detach);
+void hr_trace_close(struct hr_trace *t);
+
 /* Adds the evidence to facts: trace.seconds, trace.connect_calls,
  * trace.connect_failed, trace.failed.ERRNAME (EADDRNOTAVAIL ...),
  * trace.active_opens_rate, trace.passive_opens_rate, trace.rst_sent,
