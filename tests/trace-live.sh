@@ -25,14 +25,11 @@
 # (bpftool prog before/after), and the maps have the sizes headroom-trace(8)
 # states, their memory fixed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trace-lib.sh"
 hr_require_netns
 command -v python3 >/dev/null || skip "needs python3"
-hr_need_tool bpftool bpftool
 "$HR_BIN" help trace >/dev/null || fail "no trace command"
-if ! "$HR_BIN" trace -q 0.1 >/dev/null 2>"$T/probe.err"; then
-	grep -q "built without eBPF\|no BTF" "$T/probe.err" && skip "$(cat "$T/probe.err")"
-	fail "trace cannot run as root: $(cat "$T/probe.err")"
-fi
+hr_need_trace
 
 # Our programs, by the names bpftool shows (the kernel keeps 15 characters, bpftool the BTF name).
 ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }

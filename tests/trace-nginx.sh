@@ -13,16 +13,12 @@
 # failures, per second) equals curl's request rate over the traced time
 # (within 5%). nginx is killed by its pid; the namespaces go with the test.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trace-lib.sh"
 hr_require_netns
 command -v python3 >/dev/null || skip "needs python3"
-hr_need_tool bpftool bpftool
 hr_need_tool curl curl
 hr_need_tool nginx nginx
-if ! "$HR_BIN" trace -q 0.1 >/dev/null 2>"$T/probe.err"; then
-	grep -q "built without eBPF\|no BTF" "$T/probe.err" && skip "$(cat "$T/probe.err")"
-	fail "trace cannot run as root: $(cat "$T/probe.err")"
-fi
-links() { bpftool link show 2>/dev/null | grep -c "tp 'kfree_skb'" || true; }
+hr_need_trace
 
 C=$(hr_ns nc)
 S=$(hr_ns ns)
@@ -72,12 +68,10 @@ assert_eq "$ok" 150 "requests before the trace"
 tw=$(hr_in "$C" ss -Htan state time-wait dst 10.79.0.2 | wc -l)
 note "TIME_WAIT toward nginx before the trace: $tw (curl closed first)"
 
-before=$(links)
+before=$(tr_links)
 hr_bg "$C" "$HR_BIN" audit -q --interval 0 --trace 3 --format json >"$T/a.json"
 audit=$HR_LASTPID
-i=0
-while [ "$(links)" -le "$before" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-[ "$(links)" -gt "$before" ] || fail "the collector did not attach within 10 s"
+tr_wait_more "$before"
 now_ms() { date +%s%3N; }
 t0=$(now_ms)
 req=0
