@@ -268,7 +268,9 @@ hr_bg "$S" python3 "$T/server.py" 5777 close
 sleep 0.5
 hr_bg "$C" "$HR_BIN" trace -q --format json 4 >"$T/t3b.json"
 t3b=$HR_LASTPID
-wait_attached
+hr_bg "$C" "$HR_BIN" trace 4 >"$T/t3b.txt"
+t3bt=$HR_LASTPID
+wait_attached 2
 hr_in "$C" python3 "$T/bindc.py" 10.77.0.2 5777 5 noport >"$T/np.out"
 hr_in "$C" python3 "$T/bindc.py" 10.77.0.2 5777 3 bind0 >"$T/b0.out"
 hr_in "$C" python3 "$T/bindc.py" 10.77.0.2 5777 2 plain >/dev/null
@@ -281,6 +283,10 @@ for i in 1 2 3; do
 	[ "$rc" -eq 7 ] && curl_refused=$((curl_refused + 1))
 done
 wait "$t3b" || fail "trace 3b failed"
+wait "$t3bt" || fail "text trace 3b failed"
+grep -Eq "^  python3 +$p_b0 +10\.77\.0\.2:5777 +3 +3 +0 +0 +0\$" "$T/t3b.txt" &&
+	grep -Eq "^  python3 +$p_np +10\.77\.0\.2:5777 +5 +0 +5 +5 +0\$" "$T/t3b.txt" ||
+	fail "text bind() table: $(cat "$T/t3b.txt")"
 assert_eq "$ok_np/$ok_b0/$curl_refused" "5/3/3" "the clients' own counts"
 jq_py "$T/t3b.json" "
 b = {x['pid']: x for x in d['binds'] if x['destination'] == '10.77.0.2:5777'}
