@@ -440,6 +440,7 @@ char *hr_watch_line(const struct hr_watch *w, time_t wall, char *buf, size_t n)
 		o = put_num(buf, n, o, k, c->delta, 0);
 	}
 	if (w->traced) {
+		o = put_num(buf, n, o, "trace_s", w->trace_s, 3);
 		o = put_num(buf, n, o, "trace_new_per_s", w->trace_new_per_s, 1);
 		o = put_num(buf, n, o, "trace_accepted_per_s", w->trace_accepted_per_s, 1);
 		o = put_num(buf, n, o, "trace_failed", w->trace_failed, 0);
