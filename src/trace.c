@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,54 +32,6 @@ uint32_t hr_trace_netns_self(void)
 	struct stat st;
 
 	return stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
-}
-
-/* 64 hexadecimal digits (a container id), followed by end or a dot. */
-static bool hex64(const char *s)
-{
-	int i;
-
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return s[64] == '\0' || s[64] == '.' || s[64] == '/';
-}
-
-const char *hr_trace_container(const char *cgroup, char *id, size_t n)
-{
-	/* crio-conmon-ID and libpod-conmon-ID are the runtime's monitor, not
-	 * the container: "conmon-" is not hex, so they never match. */
-	static const struct {
-		const char *prefix, *runtime;
-	} kinds[] = {
-		{"docker-", "docker"}, {"cri-containerd-", "containerd"}, {"crio-", "cri-o"}, {"libpod-", "podman"},
-	};
-	const char *p, *last = NULL, *runtime = NULL;
-	size_t i;
-
-	if (!cgroup || n < 65)
-		return NULL;
-	/* The last path component that is (a runtime prefix then) 64 hex digits. */
-	for (p = cgroup; (p = strchr(p, '/')); p++) {
-		const char *c = p + 1;
-
-		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			if (!strncmp(c, kinds[i].prefix, strlen(kinds[i].prefix)) && hex64(c + strlen(kinds[i].prefix))) {
-				last = c + strlen(kinds[i].prefix);
-				runtime = kinds[i].runtime;
-			}
-		if (hex64(c)) {
-			/* A bare id: docker's cgroupfs driver (/docker/ID), a
-			 * kubelet's (/kubepods/.../podUID/ID). */
-			last = c;
-			runtime = strstr(cgroup, "/kubepods") ? "kubernetes" : !strncmp(cgroup, "/docker/", 8) ? "docker" : "unknown";
-		}
-	}
-	if (!last)
-		return NULL;
-	memcpy(id, last, 64);
-	id[64] = '\0';
-	return runtime;
 }
 
 #ifdef HAVE_BPF
@@ -205,21 +158,58 @@ static void set_lifetimes(json_t *o, uint64_t closed, uint64_t sum_ns, uint64_t 
 	json_object_set_new(o, "lifetime_max_s", closed ? json_real((double)max_ns / 1e9) : json_null());
 }
 
+/* A per-CPU map's value, made of __u64 counters: looked up for every CPU
+ * (ncpu copies in buf) and folded into val, summed, except the one at
+ * max_off (a maximum, the largest). 0 or -1. */
+static int lookup_percpu(int fd, const void *key, __u64 *buf, int ncpu, void *val, size_t vsz, size_t max_off)
+{
+	size_t n = vsz / sizeof(__u64), i;
+	__u64 *out = val;
+	int c;
+
+	if (bpf_map_lookup_elem(fd, key, buf))
+		return -1;
+	memset(out, 0, vsz);
+	for (c = 0; c < ncpu; c++)
+		for (i = 0; i < n; i++) {
+			__u64 v = buf[(size_t)c * n + i];
+
+			if (i * sizeof(__u64) == max_off)
+				out[i] = v > out[i] ? v : out[i];
+			else
+				out[i] += v;
+		}
+	return 0;
+}
+
+/* How read_map reads a map: its key and value sizes, and for a per-CPU
+ * map (ncpu > 0) the offset of the value's maximum (lookup_percpu). */
+struct map_shape {
+	size_t max, ksz, vsz;
+	int ncpu;
+	size_t max_off;
+};
+
 /* Walks a hash map (at most max keys): item(key, value, ud) makes each
  * entry's JSON object (NULL skips it), with a "sort" count; returns them
  * in a JSON array, largest first. */
-static json_t *read_map(int fd, size_t max, size_t ksz, size_t vsz,
-			json_t *(*item)(const void *k, const void *v, void *ud), void *ud)
+static json_t *read_map(int fd, const struct map_shape *m, json_t *(*item)(const void *k, const void *v, void *ud),
+			void *ud)
 {
-	json_t *arr = json_array(), **tmp = calloc(max, sizeof(*tmp));
-	char *key = malloc(ksz), *next = malloc(ksz), *val = malloc(vsz);
+	json_t *arr = json_array(), **tmp = calloc(m->max, sizeof(*tmp));
+	char *key = malloc(m->ksz), *next = malloc(m->ksz), *val = malloc(m->vsz);
+	__u64 *pc = m->ncpu > 0 ? calloc((size_t)m->ncpu, m->vsz) : NULL;
 	const void *prev = NULL;
 	size_t n = 0;
 
-	while (arr && tmp && key && next && val && n < max && bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, ksz);
+	while (arr && tmp && key && next && val && (pc || m->ncpu <= 0) && n < m->max &&
+	       bpf_map_get_next_key(fd, prev, next) == 0) {
+		int r;
+
+		memcpy(key, next, m->ksz);
 		prev = key;
-		if (!bpf_map_lookup_elem(fd, key, val) && (tmp[n] = item(key, val, ud)))
+		r = pc ? lookup_percpu(fd, key, pc, m->ncpu, val, m->vsz, m->max_off) : bpf_map_lookup_elem(fd, key, val);
+		if (!r && (tmp[n] = item(key, val, ud)))
 			n++;
 	}
 	if (arr && tmp)
@@ -228,6 +218,7 @@ static json_t *read_map(int fd, size_t max, size_t ksz, size_t vsz,
 	free(key);
 	free(next);
 	free(val);
+	free(pc);
 	return arr;
 }
 
@@ -260,7 +251,7 @@ static json_t *dest_item(const void *k, const void *v, void *ud)
 /* The listeners map folded per (namespace, port): accepted sockets are
  * keyed by their own local address, a wildcard listener's SYN-ACK
  * retransmits by 0.0.0.0 or ::. */
-static json_t *read_listeners(int fd, double secs)
+static json_t *read_listeners(int fd, double secs, int ncpu)
 {
 	struct fold {
 		__u32 netns;
@@ -269,11 +260,12 @@ static json_t *read_listeners(int fd, double secs)
 		struct tr_listener l;
 	} *fo = calloc(TR_MAX_LISTENERS, sizeof(*fo));
 	json_t *arr = json_array(), **tmp = calloc(TR_MAX_LISTENERS, sizeof(*tmp));
+	__u64 *pc = calloc((size_t)ncpu, sizeof(struct tr_listener));
 	struct tr_ep key, next, *prev = NULL;
 	struct tr_listener l;
 	size_t n = 0, i, seen = 0;
 
-	if (!arr || !fo || !tmp)
+	if (!arr || !fo || !tmp || !pc)
 		goto out;
 	while (seen++ < TR_MAX_LISTENERS && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		static const __u8 zero[16];
@@ -281,7 +273,7 @@ static json_t *read_listeners(int fd, double secs)
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &l))
+		if (!pc || lookup_percpu(fd, &key, pc, ncpu, &l, sizeof(l), offsetof(struct tr_listener, life_ns_max)))
 			continue;
 		for (i = 0; i < n; i++)
 			if (fo[i].netns == key.netns && fo[i].port == key.port)
@@ -323,6 +315,7 @@ static json_t *read_listeners(int fd, double secs)
 out:
 	free(fo);
 	free(tmp);
+	free(pc);
 	return arr;
 }
 
@@ -569,6 +562,10 @@ json_t *hr_trace_read(struct hr_trace *t, bool detach)
 {
 	double secs = hr_now() - t->t0;
 	struct fail_ud fud = {.secs = secs, .now_ns = mono_ns()};
+	const struct map_shape dshape = {TR_MAX_DESTS, sizeof(struct tr_ep), sizeof(struct tr_dest), t->ncpu,
+					 offsetof(struct tr_dest, life_ns_max)};
+	const struct map_shape fshape = {TR_MAX_FAILS, sizeof(struct tr_fail_key), sizeof(struct tr_fail), 0, 0};
+	const struct map_shape bshape = {TR_MAX_BINDS, sizeof(struct tr_bind_key), sizeof(struct tr_bind), 0, 0};
 	json_t *ev;
 
 	/* Detached first, the counts are of the interval only. */
@@ -580,14 +577,10 @@ json_t *hr_trace_read(struct hr_trace *t, bool detach)
 	json_object_set_new(ev, "seconds", json_real(round(secs * 1000) / 1000));
 	json_object_set_new(ev, "netns", t->netns ? json_integer(t->netns) : json_null());
 	json_object_set_new(ev, "totals", read_totals(bpf_map__fd(t->skel->maps.totals), secs, t->buf, t->ncpu));
-	json_object_set_new(ev, "destinations", read_map(bpf_map__fd(t->skel->maps.dests), TR_MAX_DESTS,
-							      sizeof(struct tr_ep), sizeof(struct tr_dest), dest_item, &secs));
-	json_object_set_new(ev, "listeners", read_listeners(bpf_map__fd(t->skel->maps.listeners), secs));
-	json_object_set_new(ev, "connect_failures", read_map(bpf_map__fd(t->skel->maps.fails), TR_MAX_FAILS,
-								  sizeof(struct tr_fail_key), sizeof(struct tr_fail),
-								  fail_item, &fud));
-	json_object_set_new(ev, "binds", read_map(bpf_map__fd(t->skel->maps.binds), TR_MAX_BINDS,
-						   sizeof(struct tr_bind_key), sizeof(struct tr_bind), bind_item, NULL));
+	json_object_set_new(ev, "destinations", read_map(bpf_map__fd(t->skel->maps.dests), &dshape, dest_item, &secs));
+	json_object_set_new(ev, "listeners", read_listeners(bpf_map__fd(t->skel->maps.listeners), secs, t->ncpu));
+	json_object_set_new(ev, "connect_failures", read_map(bpf_map__fd(t->skel->maps.fails), &fshape, fail_item, &fud));
+	json_object_set_new(ev, "binds", read_map(bpf_map__fd(t->skel->maps.binds), &bshape, bind_item, NULL));
 	json_object_set_new(ev, "drops", read_drops(bpf_map__fd(t->skel->maps.drops), secs, t->buf, t->ncpu));
 	json_object_set_new(ev, "maps", map_sizes());
 	json_object_set_new(ev, "attached", json_pack("{s:s}", "connect", "tp_btf/inet_sock_set_state"));

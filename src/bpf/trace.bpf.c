@@ -53,15 +53,18 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* Per destination and per listener: per-CPU values (summed by the loader),
+ * so that the counters are plain adds, no atomic operation shared by every
+ * CPU; the memory scales with the CPUs (headroom-trace(8)). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, TR_MAX_DESTS);
 	__type(key, struct tr_ep);
 	__type(value, struct tr_dest);
 } dests SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, TR_MAX_LISTENERS);
 	__type(key, struct tr_ep);
 	__type(value, struct tr_listener);
@@ -179,14 +182,14 @@ static __always_inline void count_close(const struct sock *sk, const struct tr_s
 		l = get_or_zero(&listeners, &ep, &zero_listener);
 		if (!l)
 			return;
-		__sync_fetch_and_add(&l->closed, 1);
-		__sync_fetch_and_add(&l->life_ns_sum, life);
+		l->closed += 1;
+		l->life_ns_sum += life;
 		if (life > l->life_ns_max)
 			l->life_ns_max = life;
 		if (s->closer == 1)
-			__sync_fetch_and_add(&l->local_first, 1);
+			l->local_first += 1;
 		else if (s->closer == 2)
-			__sync_fetch_and_add(&l->remote_first, 1);
+			l->remote_first += 1;
 		return;
 	}
 	{
@@ -197,17 +200,17 @@ static __always_inline void count_close(const struct sock *sk, const struct tr_s
 		if (!d)
 			return;
 		if (!s->established) {
-			__sync_fetch_and_add(&d->failed_open, 1);
+			d->failed_open += 1;
 			return;
 		}
-		__sync_fetch_and_add(&d->closed, 1);
-		__sync_fetch_and_add(&d->life_ns_sum, life);
+		d->closed += 1;
+		d->life_ns_sum += life;
 		if (life > d->life_ns_max)
 			d->life_ns_max = life;
 		if (s->closer == 1)
-			__sync_fetch_and_add(&d->local_first, 1);
+			d->local_first += 1;
 		else if (s->closer == 2)
-			__sync_fetch_and_add(&d->remote_first, 1);
+			d->remote_first += 1;
 	}
 }
 
@@ -242,7 +245,7 @@ static __always_inline void count_fail(const struct tr_ep *dst, __u32 err, __u32
 	k.dst = *dst;
 	d = get_or_zero(&dests, &k.dst, &zero_dest);
 	if (d && slot < TR_E_N)
-		__sync_fetch_and_add(&d->fail[slot], 1);
+		d->fail[slot] += 1;
 	k.pid = pid;
 	k.err = err;
 	if (mine) {
@@ -351,7 +354,7 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 		sk_peer(sk, &ep);
 		d = get_or_zero(&dests, &ep, &zero_dest);
 		if (d)
-			__sync_fetch_and_add(&d->opens, 1);
+			d->opens += 1;
 		count_bind(sk, &ep);
 		return 0;
 	}
@@ -364,7 +367,7 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 		sk_peer(sk, &ep);
 		d = get_or_zero(&dests, &ep, &zero_dest);
 		if (d)
-			__sync_fetch_and_add(&d->established, 1);
+			d->established += 1;
 		return 0;
 	}
 	if (oldstate == ST_SYN_RECV && newstate == ST_ESTABLISHED) {
@@ -378,7 +381,7 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 		sk_local(sk, &ep);
 		l = get_or_zero(&listeners, &ep, &zero_listener);
 		if (l)
-			__sync_fetch_and_add(&l->opens, 1);
+			l->opens += 1;
 		return 0;
 	}
 	if (oldstate == ST_SYN_SENT && newstate == ST_CLOSE) {
@@ -400,7 +403,7 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int 
 				total_add(TR_T_ACTIVE_OPENS, (__u64)-1);
 				d = get_or_zero(&dests, &ep, &zero_dest);
 				if (d)
-					__sync_fetch_and_add(&d->opens, (__u64)-1);
+					d->opens += (__u64)-1;
 			}
 			count_fail(&ep, EADDRNOTAVAIL, bpf_get_current_pid_tgid() >> 32, true);
 			return 0;
@@ -443,7 +446,7 @@ int BPF_PROG(on_synack, const struct sock *sk, const struct request_sock *req)
 	sk_local(sk, &ep);
 	l = get_or_zero(&listeners, &ep, &zero_listener);
 	if (l)
-		__sync_fetch_and_add(&l->synack_retrans, 1);
+		l->synack_retrans += 1;
 	return 0;
 }
 
@@ -492,7 +495,7 @@ int BPF_PROG(on_send_reset, const struct sock *sk, const struct sk_buff *skb)
 	total_add(TR_T_RST_SENT, 1);
 	d = get_or_zero(&dests, &ep, &zero_dest);
 	if (d)
-		__sync_fetch_and_add(&d->rst_sent, 1);
+		d->rst_sent += 1;
 	return 0;
 }
 
@@ -509,7 +512,7 @@ int BPF_PROG(on_receive_reset, struct sock *sk)
 	total_add(TR_T_RST_RECV, 1);
 	d = get_or_zero(&dests, &ep, &zero_dest);
 	if (d)
-		__sync_fetch_and_add(&d->rst_recv, 1);
+		d->rst_recv += 1;
 	return 0;
 }
 
