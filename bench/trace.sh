@@ -39,7 +39,7 @@ trap 'exit 130' INT TERM
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
-ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|sys_enter|sys_exit|connect|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
+ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
 # The skeleton attaches in program order: kfree_skb's link comes last.
 attached() { i=0; while [ "$(bpftool link show | grep -c "tp 'kfree_skb'")" -lt 1 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
 detached() { i=0; while [ "$(ours)" -ne 0 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
@@ -74,6 +74,9 @@ while [ $r -lt "$RUNS" ]; do
 	detached
 	sleep 1
 done
+# Each round with tracing against the round without just before it: the
+# neighbours' load drifts between rounds, a pair shares it best.
+pairs=$(paste "$W/cpuoff" "$W/cpuon" | awk '{ printf "%.1f\n", ($2 - $1) / $1 * 100 }' | sort -n | median)
 off=$(median <"$W/off")
 on=$(median <"$W/on")
 cpuoff=$(median <"$W/cpuoff")
@@ -123,6 +126,9 @@ running in the namespace (medians).
 | without tracing | $off | $cpuoff |
 | with tracing | $on | $cpuon |
 | cost | $(awk -v a="$off" -v b="$on" 'BEGIN { printf "%.1f%%", (a - b) / a * 100 }') | $(awk -v a="$cpuoff" -v b="$cpuon" 'BEGIN { printf "%.1f%%", (b - a) / a * 100 }') |
+
+Median of the per-round CPU cost (each round with tracing against the
+round without just before it): $pairs%.
 
 Every round of the same run: connections/s without $(tr '\n' ' ' <"$W/off")and with $(tr '\n' ' ' <"$W/on");
 CPU without $(tr '\n' ' ' <"$W/cpuoff")and with $(tr '\n' ' ' <"$W/cpuon")(the machine is shared: throughput

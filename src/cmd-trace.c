@@ -117,7 +117,9 @@ static void fail_row(const json_t *it, char c[][64])
 	num_text(c[4], 64, it, "count");
 	num_text(c[5], 64, it, "rate");
 	snprintf(c[6], 64, "%s", str_or(it, "cgroup", "-"));
-	id_text(c[7], 64, it, "netns");
+	/* The container id's first 12 digits, as docker ps shows it. */
+	snprintf(c[7], 64, "%.12s", str_or(it, "container_id", "-"));
+	id_text(c[8], 64, it, "netns");
 }
 
 /* The columns destinations and listeners share: subject, opens, rate,
@@ -154,15 +156,31 @@ static void drop_row(const json_t *it, char c[][64])
 	num_text(c[2], 64, it, "rate");
 }
 
+/* bind() before connect(): per process and destination, how the sockets were bound. */
+static void bind_row(const json_t *it, char c[][64])
+{
+	static const char *const keys[] = {"connects", "port_bound", "no_port", "reuseaddr", "reuseport"};
+	int k;
+
+	snprintf(c[0], 64, "%s", str_or(it, "comm", "?"));
+	id_text(c[1], 64, it, "pid");
+	snprintf(c[2], 64, "%s", str_or(it, "destination", "?"));
+	for (k = 0; k < 5; k++)
+		num_text(c[k + 3], 64, it, keys[k]);
+}
+
 /* The evidence as text: totals, then one table per map. */
 static int trace_text(FILE *out, const json_t *ev)
 {
-	static const char *const fh[] = {"PROCESS", "PID", "DESTINATION", "ERROR", "COUNT", "/S", "CGROUP", "NETNS"};
+	static const char *const fh[] = {"PROCESS", "PID", "DESTINATION", "ERROR", "COUNT", "/S", "CGROUP", "CONTAINER",
+					 "NETNS"};
 	static const char *const dh[] = {"DESTINATION", "OPENS", "/S", "CLOSED", "LOCAL-FIN", "PEER-FIN",
 					 "LIFE-S", "RST-OUT", "RST-IN", "CONNECT-FAILED"};
 	static const char *const lh[] = {"LISTENER", "ACCEPTED", "/S", "CLOSED", "LOCAL-FIN", "PEER-FIN",
 					 "LIFE-S", "SYNACK-RETRANS"};
 	static const char *const rh[] = {"DROP REASON", "COUNT", "/S"};
+	static const char *const bh[] = {"PROCESS", "PID", "DESTINATION", "CONNECTS", "PORT-BOUND",
+					 "NO-PORT", "REUSEADDR", "REUSEPORT"};
 	const json_t *tot = json_object_get(ev, "totals"), *it;
 	char a[64], b[64], c[64], d[256];
 	size_t i;
@@ -179,9 +197,12 @@ static int trace_text(FILE *out, const json_t *ev)
 	if (json_integer_value(json_object_get(tot, "lost")))
 		fprintf(out, "Note: %s updates were lost to full maps (the counts are lower bounds)\n",
 			num_text(a, sizeof(a), tot, "lost"));
-	table(out, "connect() failures by process", fh, 8, 0x30, json_object_get(ev, "connect_failures"), fail_row);
+	table(out, "connect() failures by process", fh, 9, 0x30, json_object_get(ev, "connect_failures"), fail_row);
 	table(out, "Destinations", dh, 10, 0x1fe, json_object_get(ev, "destinations"), dest_row);
 	table(out, "Listeners", lh, 8, 0xfe, json_object_get(ev, "listeners"), listener_row);
+	if (json_array_size(json_object_get(ev, "binds")))
+		table(out, "bind() before connect() (port bound by bind(), IP_BIND_ADDRESS_NO_PORT, SO_REUSEADDR)",
+		      bh, 8, 0xf8, json_object_get(ev, "binds"), bind_row);
 	table(out, "Drop reasons", rh, 3, 0x6, json_object_get(ev, "drops"), drop_row);
 	json_array_foreach(json_object_get(ev, "drops"), i, it) {
 		if (i == TEXT_MAX_ROWS)

@@ -168,6 +168,7 @@ struct watch {
 	bool no_default_rules;
 	hr_facts *globals;  /* the initial netns's sysctls under --netns (hr_netns_globals) */
 	hr_audit *audit;    /* the audit context: rules loaded once for every refresh */
+	struct hr_watch_trace *trace; /* --trace: the collector, attached for the whole watch */
 	struct screen scr;
 };
 
@@ -212,6 +213,8 @@ static int refresh(struct watch *w, struct hr_err *err)
 	w->last_wall = time(NULL);
 	hr_watch_update(&w->m, report, hr_audit_ruleset(w->audit), hr_now(), w->last_wall);
 	json_decref(report);
+	if (w->trace)
+		hr_watch_trace_update(w->trace, &w->m);
 	w->last_cost_s = hr_now() - t0 - w->interval;
 	if (w->last_cost_s < 0)
 		w->last_cost_s = 0;
@@ -401,8 +404,16 @@ static void draw(struct watch *w)
 			line(s, status_attr(m->status), "  %s", v + cut);
 		else
 			line(s, A_NONE, "%s", "");
+		if (m->traced) {
+			char a[32], b[32];
+
+			line(s, m->trace_failed > 0 ? A_RED : A_NONE,
+			     "Traced (eBPF, %.0f s): %s new connections/s out, %s/s accepted; connect() failures: %.0f%s%s",
+			     m->trace_s, fmt_n(a, sizeof(a), m->trace_new_per_s), fmt_n(b, sizeof(b), m->trace_accepted_per_s),
+			     m->trace_failed, m->trace_fails[0] ? ": " : "", m->trace_fails);
+		}
 		/* Rows: header 3, dests 3 + n, tables 4 + listeners, findings 1 + n. */
-		left = s->rows - 3 - 3 - 4 - 2;
+		left = s->rows - 3 - 3 - 4 - 2 - (m->traced ? 1 : 0);
 		{
 			int nd = (int)m->ndests < 8 ? (int)m->ndests : 8, nl, nf;
 
@@ -501,9 +512,11 @@ static int run_screen(struct watch *w)
 	}
 	*k->mine = *w;
 	k->mine->scr = (struct screen){0};
-	/* The worker's alone now: w is freed on q while the worker may probe. */
+	/* The worker's alone now: w is freed on q while the worker may probe
+	 * (the collector's links then close as the process ends). */
 	w->globals = NULL;
 	w->audit = NULL;
+	w->trace = NULL;
 	pthread_mutex_init(&k->mu, NULL);
 	r = hr_term_enter();
 	if (r < 0) {
@@ -610,8 +623,10 @@ static int watch_exec(int argc, char **argv)
 		{"no-default-rules", no_argument, NULL, 'N'},
 		{"assume-file", required_argument, NULL, 'F'},
 		{"trust-inputs", no_argument, NULL, HR_OPT_TRUST_INPUTS},
+		{"trace", no_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
+	bool trace = false;
 	struct watch *w = calloc(1, sizeof(*w));
 	struct hr_audit_opts files = {0}; /* --assume-file */
 	struct hr_err err = {0};
@@ -668,6 +683,9 @@ static int watch_exec(int argc, char **argv)
 		case 'N':
 			w->no_default_rules = true;
 			break;
+		case 'T':
+			trace = true;
+			break;
 		case 'F':
 			if (!hr_cmd_sysctld_option("watch", c, optarg, &files))
 				goto out;
@@ -713,10 +731,16 @@ static int watch_exec(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* --trace: attached once, here (in the watched namespace), for every refresh. */
+	if (trace && hr_watch_trace_open(&w->trace, &err) < 0) {
+		fprintf(stderr, "headroom watch: not traced: %s\n", err.msg);
+		goto out;
+	}
 	hr_watch_init(&w->m, top);
 	lines = w->count || !hr_isatty(STDOUT_FILENO) || !hr_isatty(STDIN_FILENO);
 	code = lines ? run_lines(w) : run_screen(w);
 out:
+	hr_watch_trace_close(w->trace);
 	hr_audit_free(w->audit);
 	hr_facts_free(w->globals);
 	free(w->scr.buf);
@@ -726,13 +750,17 @@ out:
 
 const struct hr_cmd hr_cmd_watch = {
 	.name = "watch",
-	.usage = "[--interval S] [--netns NAME] [--once | --count N] [--top N] [--rules DIR]... [--assume-file FILE]...",
+	.usage = "[--interval S] [--netns NAME] [--once | --count N] [--top N] [--trace] [--rules DIR]... "
+		 "[--assume-file FILE]...",
 	.summary = "Live view: the audit redrawn every S seconds, with what moved since the last refresh.",
 	.help = "  --interval S        seconds between refreshes, also the counter interval (default 1, min 0.01)\n"
 		"  --netns NAME        watch the network namespace NAME (ip netns) instead of this one\n"
 		"  --once              one refresh, printed as one line\n"
 		"  --count N           N refreshes, one line each, then exit\n"
 		"  --top N             destinations followed between refreshes (default 8, at most 32)\n"
+		"  --trace             eBPF evidence at every refresh (the collector attached once, for the\n"
+		"                      whole watch; headroom-trace(8)): new connections/s, connect() failures\n"
+		"                      per destination and errno since the previous refresh\n"
 		"  --rules DIR         also load the rules in DIR (repeatable)\n"
 		"  --trust-inputs      as root, use rule/profile/workload/persist files or directories\n"
 		"                      another user could have written (refused otherwise)\n"

@@ -235,7 +235,7 @@ struct trace_dest {
 
 /* A stored connect_failures item (facts-trace.c). */
 struct fail_item {
-	char *str[6]; /* subject, dest, host, error, comm, cgroup */
+	char *str[7]; /* subject, dest, host, error, comm, cgroup, container */
 	double v[9];  /* port, errno, pid, cgroup_id, netns, count, rate, seconds, processes */
 	double pid_count; /* the failures of pid (the process with the most) */
 };

@@ -14,10 +14,10 @@
 /* Field names: the strings (struct fail_item.str order), then the numbers
  * (struct fail_item.v order). */
 const char *const hr_facts_fail_fields[] = {
-	"subject", "dest", "host", "error", "comm", "cgroup",
+	"subject", "dest", "host", "error", "comm", "cgroup", "container",
 	"port", "errno", "pid", "cgroup_id", "netns", "count", "rate", "seconds", "processes", NULL,
 };
-#define NSTR 6
+#define NSTR 7
 #define NNUM 9
 enum { V_PID = 2, V_CGROUP_ID, V_NETNS, V_COUNT, V_RATE, V_SECONDS, V_PROCESSES };
 
@@ -46,7 +46,7 @@ int hr_facts_add_connect_failure(hr_facts *f, const struct hr_connect_failure *c
 {
 	const double v[NNUM] = {c->port, c->err, c->pid, c->cgroup_id, c->netns, c->count, c->rate, c->seconds, 1};
 	char subject[256];
-	const char *s[NSTR] = {subject, c->dest, c->host, c->error, c->comm, c->cgroup};
+	const char *s[NSTR] = {subject, c->dest, c->host, c->error, c->comm, c->cgroup, c->container};
 	struct fail_item *it = find(f, c);
 	int i;
 
@@ -99,7 +99,7 @@ int hr_facts_fail_get(const hr_facts *f, size_t i, const char *k, struct hr_valu
 			if (it->str[j])
 				hr_val_str(out, it->str[j], "eBPF trace");
 			else
-				hr_val_missing(out, j == 5 ? "the process has exited" : "not traced");
+				hr_val_missing(out, j == 5 ? "the process has exited" : j == 6 ? "not in a container (or exited)" : "not traced");
 		} else {
 			hr_val_num(out, it->v[j - NSTR], "eBPF trace");
 		}

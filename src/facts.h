@@ -272,6 +272,7 @@ struct hr_connect_failure {
 	const char *error;   /* "EADDRNOTAVAIL" */
 	const char *comm;
 	const char *cgroup;  /* cgroup v2 path while the process lives, else NULL */
+	const char *container; /* container id (64 hex) from that path, else NULL */
 	double port, err, pid, cgroup_id, netns, count, rate, seconds;
 };
 /* Adds to connect_failures: one item per program (comm, cgroup, namespace),

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,53 +158,100 @@ static void set_lifetimes(json_t *o, uint64_t closed, uint64_t sum_ns, uint64_t 
 	json_object_set_new(o, "lifetime_max_s", closed ? json_real((double)max_ns / 1e9) : json_null());
 }
 
-/* The destinations map as a JSON array (largest activity first). */
-static json_t *read_dests(int fd, double secs)
+/* A per-CPU map's value, made of __u64 counters: looked up for every CPU
+ * (ncpu copies in buf) and folded into val, summed, except the one at
+ * max_off (a maximum, the largest). 0 or -1. */
+static int lookup_percpu(int fd, const void *key, __u64 *buf, int ncpu, void *val, size_t vsz, size_t max_off)
 {
-	json_t *arr = json_array(), **tmp = calloc(TR_MAX_DESTS, sizeof(*tmp));
-	struct tr_ep key, next, *prev = NULL;
-	struct tr_dest d;
+	size_t n = vsz / sizeof(__u64), i;
+	__u64 *out = val;
+	int c;
+
+	if (bpf_map_lookup_elem(fd, key, buf))
+		return -1;
+	memset(out, 0, vsz);
+	for (c = 0; c < ncpu; c++)
+		for (i = 0; i < n; i++) {
+			__u64 v = buf[(size_t)c * n + i];
+
+			if (i * sizeof(__u64) == max_off)
+				out[i] = v > out[i] ? v : out[i];
+			else
+				out[i] += v;
+		}
+	return 0;
+}
+
+/* How read_map reads a map: its key and value sizes, and for a per-CPU
+ * map (ncpu > 0) the offset of the value's maximum (lookup_percpu). */
+struct map_shape {
+	size_t max, ksz, vsz;
+	int ncpu;
+	size_t max_off;
+};
+
+/* Walks a hash map (at most max keys): item(key, value, ud) makes each
+ * entry's JSON object (NULL skips it), with a "sort" count; returns them
+ * in a JSON array, largest first. */
+static json_t *read_map(int fd, const struct map_shape *m, json_t *(*item)(const void *k, const void *v, void *ud),
+			void *ud)
+{
+	json_t *arr = json_array(), **tmp = calloc(m->max, sizeof(*tmp));
+	char *key = malloc(m->ksz), *next = malloc(m->ksz), *val = malloc(m->vsz);
+	__u64 *pc = m->ncpu > 0 ? calloc((size_t)m->ncpu, m->vsz) : NULL;
+	const void *prev = NULL;
 	size_t n = 0;
 
-	if (!arr || !tmp) {
-		free(tmp);
-		return arr;
-	}
-	while (n < TR_MAX_DESTS && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		char host[INET6_ADDRSTRLEN], subj[INET6_ADDRSTRLEN + 10];
-		uint64_t failed = 0;
-		size_t i;
-		json_t *o;
+	while (arr && tmp && key && next && val && (pc || m->ncpu <= 0) && n < m->max &&
+	       bpf_map_get_next_key(fd, prev, next) == 0) {
+		int r;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &d))
-			continue;
-		for (i = 0; i < TR_E_N; i++)
-			failed += d.fail[i];
-		ep_text(&key, host, sizeof(host), subj, sizeof(subj));
-		o = json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			      "subject", subj, "host", host, "port", (int)key.port, "netns", (json_int_t)key.netns,
-			      "opens", jcount(d.opens), "rate", jrate(d.opens, secs), "established", jcount(d.established),
-			      "failed_handshakes", jcount(d.failed_open), "closed", jcount(d.closed),
-			      "local_closed_first", jcount(d.local_first), "peer_closed_first", jcount(d.remote_first),
-			      "rst_sent", jcount(d.rst_sent), "rst_received", jcount(d.rst_recv),
-			      "connect_failed", jcount(failed), "connect_failures", fail_obj(d.fail),
-			      "sort", jcount(d.opens + failed + d.rst_sent + d.rst_recv));
-		if (!o)
-			continue;
-		set_lifetimes(o, d.closed, d.life_ns_sum, d.life_ns_max);
-		tmp[n++] = o;
+		memcpy(key, next, m->ksz);
+		prev = key;
+		r = pc ? lookup_percpu(fd, key, pc, m->ncpu, val, m->vsz, m->max_off) : bpf_map_lookup_elem(fd, key, val);
+		if (!r && (tmp[n] = item(key, val, ud)))
+			n++;
 	}
-	add_sorted(arr, tmp, n);
+	if (arr && tmp)
+		add_sorted(arr, tmp, n);
 	free(tmp);
+	free(key);
+	free(next);
+	free(val);
+	free(pc);
 	return arr;
+}
+
+/* One destination's JSON (read_map's item; ud: the traced seconds). */
+static json_t *dest_item(const void *k, const void *v, void *ud)
+{
+	const struct tr_ep *key = k;
+	const struct tr_dest *dp = v, d = *dp;
+	double secs = *(const double *)ud;
+	char host[INET6_ADDRSTRLEN], subj[INET6_ADDRSTRLEN + 10];
+	uint64_t failed = 0;
+	size_t i;
+	json_t *o;
+
+	for (i = 0; i < TR_E_N; i++)
+		failed += d.fail[i];
+	ep_text(key, host, sizeof(host), subj, sizeof(subj));
+	o = json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "subject",
+		      subj, "host", host, "port", (int)key->port, "netns", (json_int_t)key->netns, "opens", jcount(d.opens),
+		      "rate", jrate(d.opens, secs), "established", jcount(d.established), "failed_handshakes",
+		      jcount(d.failed_open), "closed", jcount(d.closed), "local_closed_first", jcount(d.local_first),
+		      "peer_closed_first", jcount(d.remote_first), "rst_sent", jcount(d.rst_sent), "rst_received",
+		      jcount(d.rst_recv), "connect_failed", jcount(failed), "connect_failures", fail_obj(d.fail), "sort",
+		      jcount(d.opens + failed + d.rst_sent + d.rst_recv));
+	if (o)
+		set_lifetimes(o, d.closed, d.life_ns_sum, d.life_ns_max);
+	return o;
 }
 
 /* The listeners map folded per (namespace, port): accepted sockets are
  * keyed by their own local address, a wildcard listener's SYN-ACK
  * retransmits by 0.0.0.0 or ::. */
-static json_t *read_listeners(int fd, double secs)
+static json_t *read_listeners(int fd, double secs, int ncpu)
 {
 	struct fold {
 		__u32 netns;
@@ -212,11 +260,12 @@ static json_t *read_listeners(int fd, double secs)
 		struct tr_listener l;
 	} *fo = calloc(TR_MAX_LISTENERS, sizeof(*fo));
 	json_t *arr = json_array(), **tmp = calloc(TR_MAX_LISTENERS, sizeof(*tmp));
+	__u64 *pc = calloc((size_t)ncpu, sizeof(struct tr_listener));
 	struct tr_ep key, next, *prev = NULL;
 	struct tr_listener l;
 	size_t n = 0, i, seen = 0;
 
-	if (!arr || !fo || !tmp)
+	if (!arr || !fo || !tmp || !pc)
 		goto out;
 	while (seen++ < TR_MAX_LISTENERS && bpf_map_get_next_key(fd, prev, &next) == 0) {
 		static const __u8 zero[16];
@@ -224,7 +273,7 @@ static json_t *read_listeners(int fd, double secs)
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &l))
+		if (!pc || lookup_percpu(fd, &key, pc, ncpu, &l, sizeof(l), offsetof(struct tr_listener, life_ns_max)))
 			continue;
 		for (i = 0; i < n; i++)
 			if (fo[i].netns == key.netns && fo[i].port == key.port)
@@ -266,6 +315,7 @@ static json_t *read_listeners(int fd, double secs)
 out:
 	free(fo);
 	free(tmp);
+	free(pc);
 	return arr;
 }
 
@@ -289,46 +339,56 @@ static json_t *cgroup_path(uint32_t pid)
 	return r ? r : json_null();
 }
 
-/* The connect() failures per (process, destination, errno), most first. */
-static json_t *read_fails(int fd, double secs, uint64_t now_ns)
+/* One (process, destination, errno) of connect() failures (read_map's
+ * item; ud: struct fail_ud). */
+struct fail_ud {
+	double secs;
+	uint64_t now_ns;
+};
+static json_t *fail_item(const void *k, const void *val, void *ud)
 {
-	json_t *arr = json_array(), **tmp = calloc(TR_MAX_FAILS, sizeof(*tmp));
-	struct tr_fail_key key, next, *prev = NULL;
-	struct tr_fail v;
-	size_t n = 0;
+	const struct tr_fail_key *key = k;
+	const struct tr_fail *v = val;
+	const struct fail_ud *u = ud;
+	char host[INET6_ADDRSTRLEN], dest[INET6_ADDRSTRLEN + 10], ebuf[24], comm[17], subj[128], cid[65];
+	const char *en, *rt;
+	json_t *o, *cg;
 
-	if (!arr || !tmp) {
-		free(tmp);
-		return arr;
-	}
-	while (n < TR_MAX_FAILS && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		char host[INET6_ADDRSTRLEN], dest[INET6_ADDRSTRLEN + 10], ebuf[24], comm[17], subj[128];
-		const char *en;
-		json_t *o;
+	ep_text(&key->dst, host, sizeof(host), dest, sizeof(dest));
+	memcpy(comm, key->comm, 16);
+	comm[16] = '\0';
+	en = errno_name((int)key->err, ebuf, sizeof(ebuf));
+	snprintf(subj, sizeof(subj), "%s[%u]->%s/%s", comm, key->pid, dest, en);
+	o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:i, s:I, s:s, s:I, s:o, s:o, s:o, s:f, s:f, s:o}", "subject", subj,
+		      "destination", dest, "host", host, "port", (int)key->dst.port, "netns", (json_int_t)key->dst.netns,
+		      "error", en, "errno", (int)key->err, "pid", (json_int_t)key->pid, "comm", comm, "cgroup_id",
+		      (json_int_t)key->cgroup, "cgroup", cg = cgroup_path(key->pid), "count", jcount(v->count), "rate",
+		      jrate(v->count, u->secs), "first_s_ago", (double)(u->now_ns - v->first_ns) / 1e9, "last_s_ago",
+		      (double)(u->now_ns - v->last_ns) / 1e9, "sort", jcount(v->count));
+	if (!o)
+		return NULL;
+	rt = hr_trace_container(json_string_value(cg), cid, sizeof(cid));
+	json_object_set_new(o, "container_id", rt ? json_string(cid) : json_null());
+	json_object_set_new(o, "container_runtime", rt ? json_string(rt) : json_null());
+	return o;
+}
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue;
-		ep_text(&key.dst, host, sizeof(host), dest, sizeof(dest));
-		memcpy(comm, key.comm, 16);
-		comm[16] = '\0';
-		en = errno_name((int)key.err, ebuf, sizeof(ebuf));
-		snprintf(subj, sizeof(subj), "%s[%u]->%s/%s", comm, key.pid, dest, en);
-		o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:i, s:I, s:s, s:I, s:o, s:o, s:o, s:f, s:f}", "subject", subj,
-			      "destination", dest, "host", host, "port", (int)key.dst.port, "netns",
-			      (json_int_t)key.dst.netns, "error", en, "errno", (int)key.err, "pid", (json_int_t)key.pid,
-			      "comm", comm, "cgroup_id", (json_int_t)key.cgroup, "cgroup", cgroup_path(key.pid), "count",
-			      jcount(v.count), "rate", jrate(v.count, secs), "first_s_ago",
-			      (double)(now_ns - v.first_ns) / 1e9, "last_s_ago", (double)(now_ns - v.last_ns) / 1e9);
-		if (!o)
-			continue;
-		json_object_set_new(o, "sort", jcount(v.count));
-		tmp[n++] = o;
-	}
-	add_sorted(arr, tmp, n);
-	free(tmp);
-	return arr;
+/* bind() before connect() of one process toward one destination (read_map's item). */
+static json_t *bind_item(const void *k, const void *val, void *ud)
+{
+	const struct tr_bind_key *key = k;
+	const struct tr_bind *v = val;
+	char host[INET6_ADDRSTRLEN], dest[INET6_ADDRSTRLEN + 10], comm[17];
+
+	(void)ud;
+	ep_text(&key->dst, host, sizeof(host), dest, sizeof(dest));
+	memcpy(comm, key->comm, 16);
+	comm[16] = '\0';
+	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "destination", dest, "host",
+			 host, "port", (int)key->dst.port, "netns", (json_int_t)key->dst.netns, "pid", (json_int_t)key->pid,
+			 "comm", comm, "connects", jcount(v->connects), "port_bound", jcount(v->port), "addr_bound",
+			 jcount(v->addr), "no_port", jcount(v->no_port), "reuseaddr", jcount(v->reuseaddr), "reuseport",
+			 jcount(v->reuseport), "sort", jcount(v->connects));
 }
 
 /* The drop reasons' names from the kernel's BTF (enum skb_drop_reason), so
@@ -412,6 +472,10 @@ static json_t *read_totals(int fd, double secs, __u64 *buf, int ncpu)
 		      "passive_opens_rate", jrate(v[TR_T_PASSIVE_OPENS], secs), "closed", jcount(v[TR_T_CLOSED]),
 		      "synack_retrans", jcount(v[TR_T_SYNACK_RETRANS]), "rst_sent", jcount(v[TR_T_RST_SENT]), "rst_received",
 		      jcount(v[TR_T_RST_RECV]), "drops", jcount(v[TR_T_DROPS]), "lost", jcount(v[TR_T_LOST]));
+	json_object_set_new(o, "bound_connects",
+			    json_pack("{s:o, s:o, s:o, s:o}", "connects", jcount(v[TR_T_BOUND]), "port_bound",
+				      jcount(v[TR_T_BOUND_PORT]), "no_port", jcount(v[TR_T_BOUND_NO_PORT]), "reuseaddr",
+				      jcount(v[TR_T_BOUND_REUSEADDR])));
 	return o;
 }
 
@@ -419,21 +483,8 @@ static json_t *read_totals(int fd, double secs, __u64 *buf, int ncpu)
 static json_t *map_sizes(void)
 {
 	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "destinations", TR_MAX_DESTS, "listeners",
-			 TR_MAX_LISTENERS, "connect_failures", TR_MAX_FAILS, "sockets", TR_MAX_SOCKS,
-			 "connect_calls", TR_MAX_CALLS, "drop_reasons", TR_MAX_REASONS);
-}
-
-/* True when the running kernel's BTF has a function of that name. */
-static bool kernel_has_func(const char *name)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool r;
-
-	if (libbpf_get_error(btf))
-		return false;
-	r = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return r;
+			 TR_MAX_LISTENERS, "connect_failures", TR_MAX_FAILS, "sockets", TR_MAX_SOCKS, "binds", TR_MAX_BINDS,
+			 "drop_reasons", TR_MAX_REASONS);
 }
 
 static uint64_t mono_ns(void)
@@ -445,9 +496,8 @@ static uint64_t mono_ns(void)
 }
 
 /* Opens, loads and attaches the collector into *skel (destroyed by the
- * caller either way), connect() seen by fexit or by the syscall
- * tracepoints. 0 or -errno. */
-static int open_load(const struct hr_trace_opts *o, bool fexit, struct trace_bpf **skel)
+ * caller either way). 0 or -errno. */
+static int open_load(const struct hr_trace_opts *o, struct trace_bpf **skel)
 {
 	int rc;
 
@@ -455,24 +505,25 @@ static int open_load(const struct hr_trace_opts *o, bool fexit, struct trace_bpf
 	if (!*skel)
 		return errno ? -errno : -ENOMEM;
 	(*skel)->rodata->targ_netns = o->netns;
-	bpf_program__set_autoload((*skel)->progs.on_sys_enter, !fexit);
-	bpf_program__set_autoload((*skel)->progs.on_sys_exit, !fexit);
-	bpf_program__set_autoload((*skel)->progs.on_connect, fexit);
 	rc = trace_bpf__load(*skel);
 	if (!rc)
 		rc = trace_bpf__attach(*skel);
 	return rc < 0 ? rc : rc ? -EINVAL : 0;
 }
 
-int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+/* An attached collector (hr_trace_open). */
+struct hr_trace {
+	struct trace_bpf *skel;
+	__u64 *buf; /* one value per possible CPU */
+	int ncpu;
+	uint32_t netns;
+	double t0;  /* when it attached (hr_now) */
+};
+
+int hr_trace_open(const struct hr_trace_opts *o, struct hr_trace **out, struct hr_err *err)
 {
-	json_t *via = json_object();
-	struct trace_bpf *skel = NULL;
-	__u64 *buf = NULL;
-	uint64_t now;
-	double t0, secs;
-	int rc, ncpu;
-	json_t *ev;
+	struct hr_trace *t;
+	int rc;
 
 	*out = NULL;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
@@ -481,19 +532,16 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 	}
 	libbpf_last[0] = '\0';
 	libbpf_set_print(libbpf_quiet);
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0 || !(buf = calloc((size_t)ncpu, sizeof(*buf)))) {
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->ncpu = libbpf_num_possible_cpus();
+	if (!t || t->ncpu <= 0 || !(t->buf = calloc((size_t)t->ncpu, sizeof(*t->buf)))) {
+		free(t);
 		hr_err_set(err, -ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
-	/* connect(): fexit on __sys_connect where the kernel has it and lets
-	 * it attach (needs trampolines: ftrace), else the raw syscall
-	 * tracepoints (which run for every system call). */
-	rc = open_load(o, kernel_has_func("__sys_connect"), &skel);
-	if (rc && rc != -ENOMEM) {
-		trace_bpf__destroy(skel);
-		rc = open_load(o, false, &skel);
-	}
+	t->netns = o->netns;
+	rc = open_load(o, &t->skel);
 	if (rc) {
 		/* EACCES is the verifier refusing a program: libbpf says why. */
 		if (rc == -EPERM)
@@ -502,40 +550,68 @@ int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err
 		else
 			hr_err_set(err, rc, "loading the eBPF collector failed: %s",
 				   libbpf_last[0] ? libbpf_last : strerror(-rc));
-		goto out;
+		hr_trace_close(t);
+		return rc;
 	}
-	json_object_set_new(via, "connect", json_string(bpf_program__autoload(skel->progs.on_connect)
-									? "fexit/__sys_connect"
-									: "tp_btf/sys_enter+sys_exit"));
-	t0 = hr_now();
-	hr_probe_wait_until(t0, o->seconds, o->progress, o->progress_ud);
-	secs = hr_now() - t0;
-	now = mono_ns();
-	/* Detach before reading, so that the counts are of the interval only. */
-	trace_bpf__detach(skel);
+	t->t0 = hr_now();
+	*out = t;
+	return 0;
+}
+
+json_t *hr_trace_read(struct hr_trace *t, bool detach)
+{
+	double secs = hr_now() - t->t0;
+	struct fail_ud fud = {.secs = secs, .now_ns = mono_ns()};
+	const struct map_shape dshape = {TR_MAX_DESTS, sizeof(struct tr_ep), sizeof(struct tr_dest), t->ncpu,
+					 offsetof(struct tr_dest, life_ns_max)};
+	const struct map_shape fshape = {TR_MAX_FAILS, sizeof(struct tr_fail_key), sizeof(struct tr_fail), 0, 0};
+	const struct map_shape bshape = {TR_MAX_BINDS, sizeof(struct tr_bind_key), sizeof(struct tr_bind), 0, 0};
+	json_t *ev;
+
+	/* Detached first, the counts are of the interval only. */
+	if (detach)
+		trace_bpf__detach(t->skel);
 	ev = json_object();
-	if (!ev) {
-		rc = -ENOMEM;
-		hr_err_set(err, rc, "out of memory");
-		goto out;
-	}
+	if (!ev)
+		return NULL;
 	json_object_set_new(ev, "seconds", json_real(round(secs * 1000) / 1000));
-	json_object_set_new(ev, "netns", o->netns ? json_integer(o->netns) : json_null());
-	json_object_set_new(ev, "totals", read_totals(bpf_map__fd(skel->maps.totals), secs, buf, ncpu));
-	json_object_set_new(ev, "destinations", read_dests(bpf_map__fd(skel->maps.dests), secs));
-	json_object_set_new(ev, "listeners", read_listeners(bpf_map__fd(skel->maps.listeners), secs));
-	json_object_set_new(ev, "connect_failures", read_fails(bpf_map__fd(skel->maps.fails), secs, now));
-	json_object_set_new(ev, "drops", read_drops(bpf_map__fd(skel->maps.drops), secs, buf, ncpu));
+	json_object_set_new(ev, "netns", t->netns ? json_integer(t->netns) : json_null());
+	json_object_set_new(ev, "totals", read_totals(bpf_map__fd(t->skel->maps.totals), secs, t->buf, t->ncpu));
+	json_object_set_new(ev, "destinations", read_map(bpf_map__fd(t->skel->maps.dests), &dshape, dest_item, &secs));
+	json_object_set_new(ev, "listeners", read_listeners(bpf_map__fd(t->skel->maps.listeners), secs, t->ncpu));
+	json_object_set_new(ev, "connect_failures", read_map(bpf_map__fd(t->skel->maps.fails), &fshape, fail_item, &fud));
+	json_object_set_new(ev, "binds", read_map(bpf_map__fd(t->skel->maps.binds), &bshape, bind_item, NULL));
+	json_object_set_new(ev, "drops", read_drops(bpf_map__fd(t->skel->maps.drops), secs, t->buf, t->ncpu));
 	json_object_set_new(ev, "maps", map_sizes());
-	json_object_set_new(ev, "attached", via);
-	via = NULL;
-	*out = ev;
-	rc = 0;
-out:
-	json_decref(via);
-	trace_bpf__destroy(skel);
-	free(buf);
-	return rc;
+	json_object_set_new(ev, "attached", json_pack("{s:s}", "connect", "tp_btf/inet_sock_set_state"));
+	return ev;
+}
+
+void hr_trace_close(struct hr_trace *t)
+{
+	if (!t)
+		return;
+	trace_bpf__destroy(t->skel);
+	free(t->buf);
+	free(t);
+}
+
+int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+{
+	struct hr_trace *t;
+	int rc = hr_trace_open(o, &t, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	hr_probe_wait_until(t->t0, o->seconds, o->progress, o->progress_ud);
+	*out = hr_trace_read(t, true);
+	hr_trace_close(t);
+	if (!*out) {
+		hr_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 #else /* !HAVE_BPF */
@@ -545,13 +621,33 @@ bool hr_trace_built(void)
 	return false;
 }
 
-int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+int hr_trace_open(const struct hr_trace_opts *o, struct hr_trace **out, struct hr_err *err)
 {
 	(void)o;
 	*out = NULL;
 	hr_err_set(err, -ENOTSUP, "this headroom was built without eBPF (configure --disable-bpf, or libbpf, "
 				  "clang or bpftool missing)");
 	return -ENOTSUP;
+}
+
+json_t *hr_trace_read(struct hr_trace *t, bool detach)
+{
+	(void)t;
+	(void)detach;
+	return NULL;
+}
+
+void hr_trace_close(struct hr_trace *t)
+{
+	(void)t;
+}
+
+int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err)
+{
+	struct hr_trace *t;
+
+	*out = NULL;
+	return hr_trace_open(o, &t, err);
 }
 
 #endif
@@ -618,6 +714,16 @@ int hr_trace_facts(const json_t *ev, const char *why, hr_facts *f)
 	tot = json_object_get(ev, "totals");
 	for (i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++)
 		set_from(f, scalars[i][0], tot, scalars[i][1], src);
+	{
+		static const char *const bk[][2] = {{"trace.bind.connects", "connects"},
+						    {"trace.bind.port_bound", "port_bound"},
+						    {"trace.bind.no_port", "no_port"},
+						    {"trace.bind.reuseaddr", "reuseaddr"}};
+		const json_t *b = json_object_get(tot, "bound_connects");
+
+		for (i = 0; i < sizeof(bk) / sizeof(bk[0]); i++)
+			set_from(f, bk[i][0], b, bk[i][1], src);
+	}
 	byerr = json_object_get(tot, "connect_failures");
 	for (i = 0; i < NERRNOS; i++) {
 		snprintf(name, sizeof(name), "trace.failed.%s", errnos[i].name);
@@ -643,6 +749,7 @@ int hr_trace_facts(const json_t *ev, const char *why, hr_facts *f)
 			.error = json_string_value(json_object_get(it, "error")),
 			.comm = json_string_value(json_object_get(it, "comm")),
 			.cgroup = json_string_value(json_object_get(it, "cgroup")),
+			.container = json_string_value(json_object_get(it, "container_id")),
 			.port = json_number_value(json_object_get(it, "port")),
 			.err = json_number_value(json_object_get(it, "errno")),
 			.pid = json_number_value(json_object_get(it, "pid")),

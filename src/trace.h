@@ -30,6 +30,14 @@ bool hr_trace_built(void);
 /* The inode of this process's network namespace (what --netns filters on), 0 if unknown. */
 uint32_t hr_trace_netns_self(void);
 
+/* The container a cgroup v2 path belongs to: its 64-hex id into id (n >= 65)
+ * from the path's last component that is docker-ID.scope,
+ * cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope, or a bare ID
+ * (/docker/ID, /kubepods/.../podUID/ID). Returns the runtime ("docker",
+ * "containerd", "cri-o", "podman", "kubernetes", "unknown"), or NULL when
+ * the path is not a container's (id untouched). */
+const char *hr_trace_container(const char *cgroup, char *id, size_t n);
+
 /* Collects for o->seconds and returns the evidence in *out (owned):
  * {seconds, netns, totals, destinations, listeners, connect_failures,
  * drops, maps} (headroom-trace(8) describes each field). Returns 0, or
@@ -37,6 +45,18 @@ uint32_t hr_trace_netns_self(void);
  * -ENOTSUP built without eBPF or no BTF, -EPERM not privileged, other
  * load or attach failures. */
 int hr_trace_run(const struct hr_trace_opts *o, json_t **out, struct hr_err *err);
+
+/* The same in steps, for a collector that stays attached while it is read
+ * again and again (watch --trace): hr_trace_open loads and attaches (0 or
+ * -errno with err, as hr_trace_run); hr_trace_read returns the evidence
+ * counted since the attach, cumulative (owned; NULL when out of memory),
+ * detaching first when detach is true; hr_trace_close detaches and frees
+ * (NULL is fine). Nothing is pinned: a process that dies, by any signal,
+ * takes the links with it. */
+struct hr_trace;
+int hr_trace_open(const struct hr_trace_opts *o, struct hr_trace **out, struct hr_err *err);
+json_t *hr_trace_read(struct hr_trace *t, bool detach);
+void hr_trace_close(struct hr_trace *t);
 
 /* Adds the evidence to facts: trace.seconds, trace.connect_calls,
  * trace.connect_failed, trace.failed.ERRNAME (EADDRNOTAVAIL ...),

@@ -439,6 +439,14 @@ char *hr_watch_line(const struct hr_watch *w, time_t wall, char *buf, size_t n)
 		snprintf(k, sizeof(k), "%s_delta", c->key);
 		o = put_num(buf, n, o, k, c->delta, 0);
 	}
+	if (w->traced) {
+		o = put_num(buf, n, o, "trace_s", w->trace_s, 3);
+		o = put_num(buf, n, o, "trace_new_per_s", w->trace_new_per_s, 1);
+		o = put_num(buf, n, o, "trace_accepted_per_s", w->trace_accepted_per_s, 1);
+		o = put_num(buf, n, o, "trace_failed", w->trace_failed, 0);
+		if (o + 16 < n)
+			o += (size_t)snprintf(buf + o, n - o, " trace_fails=\"%s\"", w->trace_fails);
+	}
 	o = put_num(buf, n, o, "findings", (double)(w->nmarks + w->marks_dropped), 0);
 	o = put_num(buf, n, o, "new", (double)fresh, 0);
 	if (o + 10 < n) {

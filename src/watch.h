@@ -102,7 +102,22 @@ struct hr_watch {
 	char socket_source[64];        /* "netlink sock_diag" */
 	char ct_drops_why[128];        /* why the conntrack drops are unknown (the facts' reason; read
 					* this, not its counter's why, in a copy of the model) */
+	/* watch --trace (watch-trace.c): the eBPF evidence since the previous refresh */
+	bool traced;
+	double trace_s;                /* attached for this long */
+	double trace_new_per_s, trace_accepted_per_s; /* new connections per second out, accepted */
+	double trace_failed;           /* connect() failures */
+	char trace_fails[HR_WATCH_TEXT]; /* "10.0.0.2:80 EADDRNOTAVAIL 12 (curl), ...", most first */
 };
+
+/* watch --trace: the collector attached once for the whole watch
+ * (watch-trace.c). open: 0 or -errno with err (hr_trace_open's reasons);
+ * update: reads the maps and puts what moved since the previous update
+ * into m (traced, trace_*); close: detaches and frees (NULL is fine). */
+struct hr_watch_trace;
+int hr_watch_trace_open(struct hr_watch_trace **out, struct hr_err *err);
+void hr_watch_trace_update(struct hr_watch_trace *wt, struct hr_watch *m);
+void hr_watch_trace_close(struct hr_watch_trace *wt);
 
 /* Initialises an empty model following top destinations (clamped to 1..HR_WATCH_MAX_DESTS). */
 void hr_watch_init(struct hr_watch *w, size_t top);

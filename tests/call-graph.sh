@@ -26,7 +26,7 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	sysctl | sysctl-range) echo sysctl ;;
 	sysctld) echo sysctld ;;
 	vet | journal | apply | confirm | drift | persist | profile) echo apply ;;
-	watch | term) echo watch ;;
+	watch | watch-* | term) echo watch ;;
 	netns | netns-*) echo netns ;;
 	util | trust | bounds | lazy) echo util ;;
 	*) echo "" ;;

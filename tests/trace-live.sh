@@ -15,6 +15,9 @@
 #   3. who closed first and lifetimes: 20 connections closed by the client,
 #      20 by the server; audit --trace --format prometheus's new connections
 #      per destination (no pid labels).
+#   3b. bind() before connect(): 5 connects with IP_BIND_ADDRESS_NO_PORT and
+#      SO_REUSEADDR, 3 after bind(addr, 0), per process (binds, trace.bind.*);
+#      curl's non-blocking connect() refused 3 times, counted for curl.
 #   4. a quiet namespace: nothing counted; snapshot --trace of it, whose
 #      trace audit --root reads.
 #   5. unprivileged: not traced, one line why; the audit still runs.
@@ -22,17 +25,14 @@
 # (bpftool prog before/after), and the maps have the sizes headroom-trace(8)
 # states, their memory fixed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trace-lib.sh"
 hr_require_netns
 command -v python3 >/dev/null || skip "needs python3"
-hr_need_tool bpftool bpftool
 "$HR_BIN" help trace >/dev/null || fail "no trace command"
-if ! "$HR_BIN" trace -q 0.1 >/dev/null 2>"$T/probe.err"; then
-	grep -q "built without eBPF\|no BTF" "$T/probe.err" && skip "$(cat "$T/probe.err")"
-	fail "trace cannot run as root: $(cat "$T/probe.err")"
-fi
+hr_need_trace
 
 # Our programs, by the names bpftool shows (the kernel keeps 15 characters, bpftool the BTF name).
-ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|sys_enter|sys_exit|connect|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
+ours() { bpftool prog show 2>/dev/null | grep -cE ' name on_(set_state|synack|send_reset|receive_rese[a-z]*|kfree_skb) ' || true; }
 # Waits (at most 5 s) until none of our programs is loaded.
 wait_unloaded() {
 	local i=0
@@ -210,7 +210,7 @@ px = [x for x in d['findings'] if x['rule'] == 'ports.timewait-exhaustion' and x
 assert len(px) == 1, px
 assert abs(px[0]['metrics']['rate_per_s'] - dd['rate']) < 1e-6, (px[0]['metrics'], dd['rate'])
 assert '/s (traced) closed by this side' in px[0]['message'] and '; confirmed: 60 connect() calls failed for want of a port while traced' in px[0]['message'], px[0]['message']
-assert tr['maps'] == {'destinations': 4096, 'listeners': 1024, 'connect_failures': 4096, 'sockets': 65536, 'connect_calls': 8192, 'drop_reasons': 512}, tr['maps']
+assert tr['maps'] == {'destinations': 4096, 'listeners': 1024, 'connect_failures': 4096, 'sockets': 65536, 'binds': 1024, 'drop_reasons': 512}, tr['maps']
 " || fail "EADDRNOTAVAIL evidence and findings (above)"
 kill "$srv" 2>/dev/null || true
 hr_in "$C" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
@@ -243,6 +243,63 @@ assert 0 < a['lifetime_avg_s'] <= a['lifetime_max_s'] < 4, a
 assert d['connect_failures'] == [], d['connect_failures']
 " || fail "who closed first (above)"
 wait_unloaded || fail "programs still loaded after trace 3"
+
+# 3b. bind() before connect() and its flags, per process and destination;
+# a non-blocking connect() refused (curl: the RST comes after connect()
+# returned EINPROGRESS) counted for curl all the same.
+cat >"$T/bindc.py" <<'EOF'
+# bindc.py HOST PORT N MODE: N connections; MODE noport (IP_BIND_ADDRESS_NO_PORT
+# and SO_REUSEADDR, then bind(10.77.0.1, 0)), bind0 (bind(10.77.0.1, 0): a
+# port taken at bind()), plain; prints "pid ok".
+import os, socket, sys
+dst = (sys.argv[1], int(sys.argv[2])); n = int(sys.argv[3]); mode = sys.argv[4]
+ok = 0
+for i in range(n):
+    s = socket.socket()
+    if mode == "noport":
+        s.setsockopt(socket.IPPROTO_IP, 24, 1)  # IP_BIND_ADDRESS_NO_PORT
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if mode != "plain":
+        s.bind(("10.77.0.1", 0))
+    s.connect(dst); ok += 1; s.close()
+print(os.getpid(), ok)
+EOF
+hr_bg "$S" python3 "$T/server.py" 5777 close
+sleep 0.5
+hr_bg "$C" "$HR_BIN" trace -q --format json 4 >"$T/t3b.json"
+t3b=$HR_LASTPID
+hr_bg "$C" "$HR_BIN" trace 4 >"$T/t3b.txt"
+t3bt=$HR_LASTPID
+wait_attached 2
+hr_in "$C" python3 "$T/bindc.py" 10.77.0.2 5777 5 noport >"$T/np.out"
+hr_in "$C" python3 "$T/bindc.py" 10.77.0.2 5777 3 bind0 >"$T/b0.out"
+hr_in "$C" python3 "$T/bindc.py" 10.77.0.2 5777 2 plain >/dev/null
+read -r p_np ok_np <"$T/np.out"
+read -r p_b0 ok_b0 <"$T/b0.out"
+curl_refused=0
+for i in 1 2 3; do
+	rc=0
+	hr_in "$C" curl -s -o /dev/null --max-time 2 http://10.77.0.2:9/ || rc=$?
+	[ "$rc" -eq 7 ] && curl_refused=$((curl_refused + 1))
+done
+wait "$t3b" || fail "trace 3b failed"
+wait "$t3bt" || fail "text trace 3b failed"
+grep -Eq "^  python3 +$p_b0 +10\.77\.0\.2:5777 +3 +3 +0 +0 +0\$" "$T/t3b.txt" &&
+	grep -Eq "^  python3 +$p_np +10\.77\.0\.2:5777 +5 +0 +5 +5 +0\$" "$T/t3b.txt" ||
+	fail "text bind() table: $(cat "$T/t3b.txt")"
+assert_eq "$ok_np/$ok_b0/$curl_refused" "5/3/3" "the clients' own counts"
+jq_py "$T/t3b.json" "
+b = {x['pid']: x for x in d['binds'] if x['destination'] == '10.77.0.2:5777'}
+assert len(b) == 2, d['binds']
+np, b0 = b[$p_np], b[$p_b0]
+assert (np['comm'], np['connects'], np['port_bound'], np['addr_bound'], np['no_port'], np['reuseaddr']) == ('python3', 5, 0, 5, 5, 5), np
+assert (b0['connects'], b0['port_bound'], b0['addr_bound'], b0['no_port'], b0['reuseaddr']) == (3, 3, 3, 0, 0), b0
+assert d['totals']['bound_connects'] == {'connects': 8, 'port_bound': 3, 'no_port': 5, 'reuseaddr': 5}, d['totals']
+assert d['totals']['connect_calls'] == 13, d['totals']
+r = [x for x in d['connect_failures'] if x['comm'] == 'curl' and x['error'] == 'ECONNREFUSED']
+assert sum(x['count'] for x in r) == 3 and all(x['destination'] == '10.77.0.2:9' for x in r), d['connect_failures']
+" || fail "bind() flags and curl's refused connects (above)"
+wait_unloaded || fail "programs still loaded after trace 3b"
 
 # 4. A quiet namespace: nothing.
 Q=$(hr_ns q)

@@ -5,13 +5,12 @@
  * space reads the maps once at the end of the interval; nothing wakes it
  * per event.
  *
- * Attach points are BTF tracepoints (tp_btf) and one fexit: they need no
- * tracefs (not mounted on every machine). connect() is seen as
- * __sys_connect() returns (fexit: arguments and result at once, only for
- * connect()); where the kernel has no such function, at the raw syscall
- * tracepoints sys_enter/sys_exit (the events syscalls:sys_enter_connect
- * and sys_exit_connect are made from these), filtered on the syscall
- * number first. The loader chooses (src/trace.c).
+ * Attach points are BTF tracepoints (tp_btf) only: they need no tracefs
+ * (not mounted on every machine) and no BPF trampolines. No program runs
+ * per system call: a TCP connect() is seen through its socket's state
+ * changes (CLOSE -> SYN_SENT when it starts, SYN_SENT -> CLOSE when it
+ * fails, with the errno the kernel left in sk_err, or none when the port
+ * choice itself failed: EADDRNOTAVAIL, in the caller's context).
  *
  * targ_netns (set by the loader before load): only events of that network
  * namespace (inode) are counted; 0 counts every namespace. */
@@ -30,17 +29,12 @@ const volatile __u32 targ_netns = 0;
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
-#define EINPROGRESS 115
+#define EADDRNOTAVAIL 99
 
-#if defined(__TARGET_ARCH_x86)
-#define NR_CONNECT 42
-#define SYSCALL_NR(regs) ((regs)->orig_ax)
-#elif defined(__TARGET_ARCH_arm64)
-#define NR_CONNECT 203
-#define SYSCALL_NR(regs) ((regs)->syscallno)
-#else
-#error "trace.bpf.c: connect()'s syscall number is known for x86 and arm64 only"
-#endif
+/* Kernel functions (kfuncs, 6.2+): the task of a pid, for the name of a
+ * process whose connect() failed in softirq (a RST, a timeout). */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 enum { ST_ESTABLISHED = 1, ST_SYN_SENT, ST_SYN_RECV, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_TIME_WAIT,
        ST_CLOSE, ST_CLOSE_WAIT, ST_LAST_ACK, ST_LISTEN, ST_CLOSING };
@@ -59,15 +53,18 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* Per destination and per listener: per-CPU values (summed by the loader),
+ * so that the counters are plain adds, no atomic operation shared by every
+ * CPU; the memory scales with the CPUs (headroom-trace(8)). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, TR_MAX_DESTS);
 	__type(key, struct tr_ep);
 	__type(value, struct tr_dest);
 } dests SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, TR_MAX_LISTENERS);
 	__type(key, struct tr_ep);
 	__type(value, struct tr_listener);
@@ -80,6 +77,13 @@ struct {
 	__type(value, struct tr_fail);
 } fails SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TR_MAX_BINDS);
+	__type(key, struct tr_bind_key);
+	__type(value, struct tr_bind);
+} binds SEC(".maps");
+
 /* Per socket born while tracing: birth time and who closed first (key:
  * the socket's address; deleted at CLOSE). Per-CPU LRU lists
  * (BPF_F_NO_COMMON_LRU): no lock shared by all CPUs. */
@@ -90,13 +94,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct tr_sock);
 } socks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TR_MAX_CALLS);
-	__type(key, __u32);
-	__type(value, struct tr_call);
-} calls SEC(".maps");
 
 /* Adds n to a per-CPU total. */
 static __always_inline void total_add(__u32 slot, __u64 n)
@@ -185,14 +182,14 @@ static __always_inline void count_close(const struct sock *sk, const struct tr_s
 		l = get_or_zero(&listeners, &ep, &zero_listener);
 		if (!l)
 			return;
-		__sync_fetch_and_add(&l->closed, 1);
-		__sync_fetch_and_add(&l->life_ns_sum, life);
+		l->closed += 1;
+		l->life_ns_sum += life;
 		if (life > l->life_ns_max)
 			l->life_ns_max = life;
 		if (s->closer == 1)
-			__sync_fetch_and_add(&l->local_first, 1);
+			l->local_first += 1;
 		else if (s->closer == 2)
-			__sync_fetch_and_add(&l->remote_first, 1);
+			l->remote_first += 1;
 		return;
 	}
 	{
@@ -203,108 +200,22 @@ static __always_inline void count_close(const struct sock *sk, const struct tr_s
 		if (!d)
 			return;
 		if (!s->established) {
-			__sync_fetch_and_add(&d->failed_open, 1);
+			d->failed_open += 1;
 			return;
 		}
-		__sync_fetch_and_add(&d->closed, 1);
-		__sync_fetch_and_add(&d->life_ns_sum, life);
+		d->closed += 1;
+		d->life_ns_sum += life;
 		if (life > d->life_ns_max)
 			d->life_ns_max = life;
 		if (s->closer == 1)
-			__sync_fetch_and_add(&d->local_first, 1);
+			d->local_first += 1;
 		else if (s->closer == 2)
-			__sync_fetch_and_add(&d->remote_first, 1);
+			d->remote_first += 1;
 	}
-}
-
-/* sock:inet_sock_set_state: opens, establishment, who sent FIN first,
- * lifetimes at CLOSE. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int newstate)
-{
-	__u64 key = (__u64)(unsigned long)sk, now;
-	struct tr_sock *s;
-	struct tr_ep ep;
-
-	if (sk->sk_protocol != IPPROTO_TCP || !wanted(sk_netns(sk)))
-		return 0;
-	now = bpf_ktime_get_ns();
-	if (oldstate == ST_CLOSE && newstate == ST_SYN_SENT) {
-		struct tr_dest *d;
-
-		total_add(TR_T_ACTIVE_OPENS, 1);
-		struct tr_sock n = {.born_ns = now};
-
-		if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
-			total_add(TR_T_LOST, 1);
-		sk_peer(sk, &ep);
-		d = get_or_zero(&dests, &ep, &zero_dest);
-		if (d)
-			__sync_fetch_and_add(&d->opens, 1);
-		return 0;
-	}
-	if (oldstate == ST_SYN_SENT && newstate == ST_ESTABLISHED) {
-		struct tr_dest *d;
-
-		s = bpf_map_lookup_elem(&socks, &key);
-		if (s)
-			s->established = 1;
-		sk_peer(sk, &ep);
-		d = get_or_zero(&dests, &ep, &zero_dest);
-		if (d)
-			__sync_fetch_and_add(&d->established, 1);
-		return 0;
-	}
-	if (oldstate == ST_SYN_RECV && newstate == ST_ESTABLISHED) {
-		struct tr_listener *l;
-
-		total_add(TR_T_PASSIVE_OPENS, 1);
-		struct tr_sock n = {.born_ns = now, .passive = 1, .established = 1};
-
-		if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
-			total_add(TR_T_LOST, 1);
-		sk_local(sk, &ep);
-		l = get_or_zero(&listeners, &ep, &zero_listener);
-		if (l)
-			__sync_fetch_and_add(&l->opens, 1);
-		return 0;
-	}
-	if (oldstate == ST_SYN_SENT && newstate == ST_CLOSE &&
-	    !BPF_CORE_READ((const struct tcp_sock *)sk, segs_out)) {
-		/* connect() set SYN_SENT, then found no local port
-		 * (inet_hash_connect() failed: EADDRNOTAVAIL) and closed
-		 * without sending a segment: not an open. It is counted as a
-		 * connect() failure at sys_exit instead. */
-		struct tr_dest *d;
-
-		if (bpf_map_delete_elem(&socks, &key) == 0) {
-			total_add(TR_T_ACTIVE_OPENS, (__u64)-1);
-			sk_peer(sk, &ep);
-			d = get_or_zero(&dests, &ep, &zero_dest);
-			if (d)
-				__sync_fetch_and_add(&d->opens, (__u64)-1);
-		}
-		return 0;
-	}
-	s = bpf_map_lookup_elem(&socks, &key);
-	if (!s)
-		return 0;
-	if (!s->closer && (newstate == ST_FIN_WAIT1 || newstate == ST_LAST_ACK))
-		/* ESTABLISHED -> FIN_WAIT1: this side closed first; CLOSE_WAIT
-		 * -> LAST_ACK comes after the peer's FIN (closer already 2). */
-		s->closer = newstate == ST_FIN_WAIT1 ? 1 : 2;
-	else if (!s->closer && newstate == ST_CLOSE_WAIT)
-		s->closer = 2;
-	if (newstate == ST_CLOSE) {
-		total_add(TR_T_CLOSED, 1);
-		count_close(sk, s, now);
-		bpf_map_delete_elem(&socks, &key);
-	}
-	return 0;
 }
 
 /* The errno slot of a connect() failure. */
-static __always_inline __u32 errno_slot(long err)
+static __always_inline __u32 errno_slot(__u32 err)
 {
 	switch (err) {
 	case 99: return TR_E_ADDRNOTAVAIL;
@@ -316,85 +227,39 @@ static __always_inline __u32 errno_slot(long err)
 	}
 }
 
-/* The network namespace of the calling task. */
-static __always_inline __u32 task_netns(void)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
-}
-
-/* The destination of a connect() from the caller's sockaddr (user
- * memory). 0, or -1 when it is not IPv4 or IPv6 or cannot be read. */
-static __always_inline int read_sockaddr(const void *uaddr, long len, struct tr_ep *ep)
-{
-	struct sockaddr_in6 sa = {};
-
-	__builtin_memset(ep, 0, sizeof(*ep));
-	if (len < (long)sizeof(struct sockaddr_in))
-		return -1;
-	if (bpf_probe_read_user(&sa, len < (long)sizeof(sa) ? sizeof(struct sockaddr_in) : sizeof(sa), uaddr))
-		return -1;
-	ep->family = sa.sin6_family;
-	ep->port = __builtin_bswap16(sa.sin6_port);
-	if (sa.sin6_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)&sa;
-
-		__builtin_memcpy(ep->addr, &s4->sin_addr.s_addr, 4);
-	} else if (sa.sin6_family == AF_INET6) {
-		__builtin_memcpy(ep->addr, &sa.sin6_addr, 16);
-	} else {
-		return -1;
-	}
-	return 0;
-}
-
-/* sys_enter for connect() (the fallback): the destination, kept per thread
- * until sys_exit. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
-{
-	struct tr_call c;
-	__u32 tid, ns;
-
-	if (id != NR_CONNECT)
-		return 0;
-	ns = task_netns();
-	if (!wanted(ns))
-		return 0;
-	if (read_sockaddr((const void *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs), &c.dst))
-		return 0;
-	c.dst.netns = ns;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
-	return 0;
-}
-
-/* A connect() that returned ret toward dst: a failure is counted per
- * destination, per errno and per (process, destination, errno). */
-static __always_inline void count_connect(const struct tr_ep *dst, long ret)
+/* A connect() toward dst failed with err: counted per destination, per
+ * errno and per (process, destination, errno). mine: the failure happens
+ * in the caller's context (the port choice), so the current task is the
+ * process; else (softirq: a RST, a timer) the process is pid, recorded
+ * when the connect() started, its name and cgroup read only now. */
+static __always_inline void count_fail(const struct tr_ep *dst, __u32 err, __u32 pid, bool mine)
 {
 	struct tr_fail_key k = {};
 	struct tr_dest *d;
 	struct tr_fail *fv;
-	__u64 id, now;
-	__u32 slot;
+	__u32 slot = errno_slot(err);
+	__u64 now;
 
-	total_add(TR_T_CONNECT_CALLS, 1);
-	if (ret >= 0 || ret == -EINPROGRESS)
-		return;
-	slot = errno_slot(-ret);
 	total_add(TR_T_CONNECT_FAILED, 1);
 	total_add(TR_T_FAIL_BY_ERRNO + slot, 1);
 	k.dst = *dst;
 	d = get_or_zero(&dests, &k.dst, &zero_dest);
 	if (d && slot < TR_E_N)
-		__sync_fetch_and_add(&d->fail[slot], 1);
-	id = bpf_get_current_pid_tgid();
-	k.pid = id >> 32;
-	k.err = -ret;
-	k.cgroup = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(k.comm, sizeof(k.comm));
+		d->fail[slot] += 1;
+	k.pid = pid;
+	k.err = err;
+	if (mine) {
+		k.cgroup = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(k.comm, sizeof(k.comm));
+	} else if (bpf_task_from_pid) {
+		struct task_struct *t = bpf_task_from_pid((s32)pid);
+
+		if (t) {
+			BPF_CORE_READ_STR_INTO(&k.comm, t, comm);
+			k.cgroup = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+			bpf_task_release(t);
+		}
+	}
 	now = bpf_ktime_get_ns();
 	fv = bpf_map_lookup_elem(&fails, &k);
 	if (!fv) {
@@ -411,39 +276,160 @@ static __always_inline void count_connect(const struct tr_ep *dst, long ret)
 	fv->last_ns = now;
 }
 
-/* sys_exit for connect() (the fallback, with sys_enter above). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
-{
-	struct tr_call *c;
-	struct tr_ep dst;
-	__u32 tid;
+#define SOCK_BINDADDR_LOCK 4
+#define INET_FLAGS_BIND_ADDRESS_NO_PORT 18 /* bit of inet_sock.inet_flags (6.6+) */
 
-	if (SYSCALL_NR(regs) != NR_CONNECT)
-		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	c = bpf_map_lookup_elem(&calls, &tid);
-	if (!c)
-		return 0;
-	dst = c->dst;
-	bpf_map_delete_elem(&calls, &tid);
-	count_connect(&dst, ret);
-	return 0;
+/* A connect() starting (CLOSE -> SYN_SENT, the caller's context): when
+ * bind() came first (a port taken, an address set, or
+ * IP_BIND_ADDRESS_NO_PORT), counted with the socket's flags per process
+ * and destination. Nothing more is done for a socket never bound: the
+ * common case pays two loads. */
+static __always_inline void count_bind(const struct sock *sk, const struct tr_ep *dst)
+{
+	static const struct tr_bind zero_bind;
+	const struct inet_sock *in = (const void *)sk;
+	struct tr_bind_key k = {};
+	bool port = sk->__sk_common.skc_num != 0, addr = sk->sk_userlocks & SOCK_BINDADDR_LOCK, noport = false,
+	     reuse, reuseport;
+	struct tr_bind *b;
+
+	if (bpf_core_field_exists(in->inet_flags))
+		noport = (BPF_CORE_READ(in, inet_flags) >> INET_FLAGS_BIND_ADDRESS_NO_PORT) & 1;
+	if (!port && !addr && !noport)
+		return;
+	reuse = BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse) != 0;
+	reuseport = BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport) != 0;
+	total_add(TR_T_BOUND, 1);
+	if (port)
+		total_add(TR_T_BOUND_PORT, 1);
+	if (noport)
+		total_add(TR_T_BOUND_NO_PORT, 1);
+	if (reuse)
+		total_add(TR_T_BOUND_REUSEADDR, 1);
+	k.dst = *dst;
+	k.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	b = get_or_zero(&binds, &k, &zero_bind);
+	if (!b)
+		return;
+	__sync_fetch_and_add(&b->connects, 1);
+	if (port)
+		__sync_fetch_and_add(&b->port, 1);
+	if (addr)
+		__sync_fetch_and_add(&b->addr, 1);
+	if (noport)
+		__sync_fetch_and_add(&b->no_port, 1);
+	if (reuse)
+		__sync_fetch_and_add(&b->reuseaddr, 1);
+	if (reuseport)
+		__sync_fetch_and_add(&b->reuseport, 1);
 }
 
-/* connect() as __sys_connect() returns: its arguments and result at once,
- * and only for connect() (the loader uses this when the kernel has the
- * function, else sys_enter/sys_exit, which run for every system call). */
-SEC("fexit/__sys_connect")
-int BPF_PROG(on_connect, int fd, struct sockaddr *uservaddr, int addrlen, int ret)
+/* sock:inet_sock_set_state: opens, establishment, connect() failures, who
+ * sent FIN first, lifetimes at CLOSE. Only the transitions counted go past
+ * the first test (FIN_WAIT2, TIME_WAIT, LAST_ACK, CLOSING, LISTEN and
+ * SYN_RECV itself return at once: a connection passes about ten states,
+ * both ends). */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	struct tr_ep dst;
-	__u32 ns = task_netns();
+	__u64 key = (__u64)(unsigned long)sk, now;
+	struct tr_sock *s;
+	struct tr_ep ep;
 
-	if (!wanted(ns) || read_sockaddr(uservaddr, addrlen, &dst))
+	if (newstate != ST_SYN_SENT && newstate != ST_ESTABLISHED && newstate != ST_FIN_WAIT1 &&
+	    newstate != ST_CLOSE_WAIT && newstate != ST_CLOSE)
 		return 0;
-	dst.netns = ns;
-	count_connect(&dst, ret);
+	if (sk->sk_protocol != IPPROTO_TCP || !wanted(sk_netns(sk)))
+		return 0;
+	if (oldstate == ST_CLOSE && newstate == ST_SYN_SENT) {
+		struct tr_dest *d;
+
+		total_add(TR_T_ACTIVE_OPENS, 1);
+		total_add(TR_T_CONNECT_CALLS, 1);
+		struct tr_sock n = {.born_ns = bpf_ktime_get_ns(), .pid = bpf_get_current_pid_tgid() >> 32};
+
+		if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
+			total_add(TR_T_LOST, 1);
+		sk_peer(sk, &ep);
+		d = get_or_zero(&dests, &ep, &zero_dest);
+		if (d)
+			d->opens += 1;
+		count_bind(sk, &ep);
+		return 0;
+	}
+	if (oldstate == ST_SYN_SENT && newstate == ST_ESTABLISHED) {
+		struct tr_dest *d;
+
+		s = bpf_map_lookup_elem(&socks, &key);
+		if (s)
+			s->established = 1;
+		sk_peer(sk, &ep);
+		d = get_or_zero(&dests, &ep, &zero_dest);
+		if (d)
+			d->established += 1;
+		return 0;
+	}
+	if (oldstate == ST_SYN_RECV && newstate == ST_ESTABLISHED) {
+		struct tr_listener *l;
+
+		total_add(TR_T_PASSIVE_OPENS, 1);
+		struct tr_sock n = {.born_ns = bpf_ktime_get_ns(), .passive = 1, .established = 1};
+
+		if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
+			total_add(TR_T_LOST, 1);
+		sk_local(sk, &ep);
+		l = get_or_zero(&listeners, &ep, &zero_listener);
+		if (l)
+			l->opens += 1;
+		return 0;
+	}
+	if (oldstate == ST_SYN_SENT && newstate == ST_CLOSE) {
+		/* A connect() that failed. With the error in sk_err (set
+		 * before the socket closes): a RST (ECONNREFUSED), the SYNs'
+		 * timeout (ETIMEDOUT), an ICMP error; in softirq. Without a
+		 * segment sent and no error: connect() set SYN_SENT, then
+		 * found no local port (inet_hash_connect(): EADDRNOTAVAIL) and
+		 * closed at once, in the caller's context: not an open. */
+		__u32 err = (__u32)sk->sk_err;
+		bool early = !err && !BPF_CORE_READ((const struct tcp_sock *)sk, segs_out);
+		struct tr_dest *d;
+
+		s = bpf_map_lookup_elem(&socks, &key);
+		sk_peer(sk, &ep);
+		if (early) {
+			if (s) {
+				bpf_map_delete_elem(&socks, &key);
+				total_add(TR_T_ACTIVE_OPENS, (__u64)-1);
+				d = get_or_zero(&dests, &ep, &zero_dest);
+				if (d)
+					d->opens += (__u64)-1;
+			}
+			count_fail(&ep, EADDRNOTAVAIL, bpf_get_current_pid_tgid() >> 32, true);
+			return 0;
+		}
+		if (!s)
+			return 0;
+		if (err)
+			count_fail(&ep, err, s->pid, false);
+		total_add(TR_T_CLOSED, 1);
+		count_close(sk, s, bpf_ktime_get_ns());
+		bpf_map_delete_elem(&socks, &key);
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	if (!s->closer && (newstate == ST_FIN_WAIT1 || newstate == ST_CLOSE_WAIT))
+		/* ESTABLISHED -> FIN_WAIT1: this side closed first; ->
+		 * CLOSE_WAIT: the peer's FIN came first. */
+		s->closer = newstate == ST_FIN_WAIT1 ? 1 : 2;
+	if (newstate == ST_CLOSE) {
+		now = bpf_ktime_get_ns();
+		total_add(TR_T_CLOSED, 1);
+		count_close(sk, s, now);
+		bpf_map_delete_elem(&socks, &key);
+	}
 	return 0;
 }
 
@@ -460,7 +446,7 @@ int BPF_PROG(on_synack, const struct sock *sk, const struct request_sock *req)
 	sk_local(sk, &ep);
 	l = get_or_zero(&listeners, &ep, &zero_listener);
 	if (l)
-		__sync_fetch_and_add(&l->synack_retrans, 1);
+		l->synack_retrans += 1;
 	return 0;
 }
 
@@ -509,7 +495,7 @@ int BPF_PROG(on_send_reset, const struct sock *sk, const struct sk_buff *skb)
 	total_add(TR_T_RST_SENT, 1);
 	d = get_or_zero(&dests, &ep, &zero_dest);
 	if (d)
-		__sync_fetch_and_add(&d->rst_sent, 1);
+		d->rst_sent += 1;
 	return 0;
 }
 
@@ -526,7 +512,7 @@ int BPF_PROG(on_receive_reset, struct sock *sk)
 	total_add(TR_T_RST_RECV, 1);
 	d = get_or_zero(&dests, &ep, &zero_dest);
 	if (d)
-		__sync_fetch_and_add(&d->rst_recv, 1);
+		d->rst_recv += 1;
 	return 0;
 }
 

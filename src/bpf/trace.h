@@ -11,7 +11,7 @@
 #define TR_MAX_LISTENERS 1024 /* per local listener */
 #define TR_MAX_FAILS 4096     /* connect() failures per (process, destination, errno) */
 #define TR_MAX_SOCKS 65536    /* sockets born while tracing, until they close */
-#define TR_MAX_CALLS 8192     /* connect() calls in progress, one per thread (fallback only) */
+#define TR_MAX_BINDS 1024     /* bind() before connect() per (process, destination) */
 #define TR_MAX_REASONS 512    /* drop reasons (enum skb_drop_reason; 130 on 6.18) */
 
 /* The errnos connect() failures are counted by; the rest go to TR_E_OTHER. */
@@ -27,8 +27,8 @@ enum tr_errno_slot {
 
 /* Slots of the per-CPU "totals" array. */
 enum tr_total {
-	TR_T_CONNECT_CALLS,  /* connect() calls that returned */
-	TR_T_CONNECT_FAILED, /* of them, failed (any errno but EINPROGRESS) */
+	TR_T_CONNECT_CALLS,  /* TCP connect() calls that reached the port choice (CLOSE -> SYN_SENT) */
+	TR_T_CONNECT_FAILED, /* of them, failed with an errno (port choice, RST, timeout, ICMP) */
 	TR_T_FAIL_BY_ERRNO,  /* TR_E_N slots from here: failures by errno */
 	TR_T_ACTIVE_OPENS = TR_T_FAIL_BY_ERRNO + TR_E_N, /* CLOSE -> SYN_SENT */
 	TR_T_PASSIVE_OPENS,  /* SYN_RECV -> ESTABLISHED */
@@ -38,6 +38,10 @@ enum tr_total {
 	TR_T_RST_RECV,
 	TR_T_DROPS,
 	TR_T_LOST,           /* an update a full map could not take */
+	TR_T_BOUND,          /* connect() on a socket bind() had bound (port, address or IP_BIND_ADDRESS_NO_PORT) */
+	TR_T_BOUND_PORT,     /* of them, a port was already taken by bind() */
+	TR_T_BOUND_NO_PORT,  /* of them, IP_BIND_ADDRESS_NO_PORT was set */
+	TR_T_BOUND_REUSEADDR,/* of them, SO_REUSEADDR was set */
 	TR_T_N
 };
 
@@ -88,18 +92,31 @@ struct tr_fail {
 	__u64 first_ns, last_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 };
 
+/* bind() before connect(), per process and destination: how the socket
+ * was bound when connect() started (CLOSE -> SYN_SENT). */
+struct tr_bind_key {
+	struct tr_ep dst;
+	__u32 pid;
+	__u32 pad;
+	char comm[16];
+};
+struct tr_bind {
+	__u64 connects;  /* connect() calls on a socket bind() had bound */
+	__u64 port;      /* bind() took the local port (inet_num set): unique across destinations */
+	__u64 addr;      /* bind() set a local address (SOCK_BINDADDR_LOCK) */
+	__u64 no_port;   /* IP_BIND_ADDRESS_NO_PORT set: the port is chosen by connect() */
+	__u64 reuseaddr; /* SO_REUSEADDR set */
+	__u64 reuseport; /* SO_REUSEPORT set */
+};
+
 /* A socket born while tracing (key: its address in the kernel). */
 struct tr_sock {
 	__u64 born_ns;
 	__u8 passive;  /* accepted (per listener) rather than connected */
 	__u8 closer;   /* 0 nobody yet, 1 this side, 2 the peer */
 	__u8 established;
-	__u8 pad[5];
-};
-
-/* A connect() between sys_enter and sys_exit (key: thread id). */
-struct tr_call {
-	struct tr_ep dst;
+	__u8 pad;
+	__u32 pid;     /* the process that called connect() (thread group id); 0 accepted */
 };
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "facts.h"
+#include "trace.h"
 #include "check-run.h"
 
 static struct hr_sock mk(int fam, int state, const char *src, uint16_t sport, const char *dst,
@@ -241,6 +242,46 @@ START_TEST(test_json_and_declared)
 }
 END_TEST
 
+/* Container ids from cgroup v2 paths (trace.c): each runtime's form, the
+ * runtime's monitor (conmon) and a plain service are not containers. */
+START_TEST(test_container_id)
+{
+	static const char h[] = "4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c";
+	static const struct {
+		const char *path, *runtime;
+	} cases[] = {
+		{"/system.slice/docker-%s.scope", "docker"},
+		{"/docker/%s", "docker"},
+		{"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b.slice/cri-containerd-%s.scope",
+		 "containerd"},
+		{"/kubepods.slice/kubepods-pod1a2b.slice/crio-%s.scope", "cri-o"},
+		{"/machine.slice/libpod-%s.scope/container", "podman"},
+		{"/kubepods/burstable/pod0e1d2c3b-aaaa-bbbb-cccc-123456789abc/%s", "kubernetes"},
+		{"/machine.slice/libpod-conmon-%s.scope", NULL},
+		{"/system.slice/nginx.service", NULL},
+		{"/user.slice/docker-%.20s.scope", NULL},
+	};
+	char path[512], id[65];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *rt;
+
+		snprintf(path, sizeof(path), cases[i].path, h);
+		memset(id, 0, sizeof(id));
+		rt = hr_trace_container(path, id, sizeof(id));
+		if (!cases[i].runtime) {
+			ck_assert_msg(rt == NULL, "%s: %s", path, rt);
+			continue;
+		}
+		ck_assert_msg(rt && !strcmp(rt, cases[i].runtime), "%s: %s", path, rt ? rt : "(null)");
+		ck_assert_str_eq(id, h);
+	}
+	ck_assert_ptr_null(hr_trace_container(NULL, id, sizeof(id)));
+	ck_assert_ptr_null(hr_trace_container("/docker/x", id, 10));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("facts");
@@ -252,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, test_port_sources);
 	tcase_add_test(tc, test_kernel_cmp);
 	tcase_add_test(tc, test_json_and_declared);
+	tcase_add_test(tc, test_container_id);
 	suite_add_tcase(s, tc);
 	return hr_check_run(s);
 }
