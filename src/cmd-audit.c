@@ -402,17 +402,30 @@ static int audit_text(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* Writes DIR/headroom.prom for node_exporter's textfile collector: the
- * Prometheus rendering, written atomically (temp file in DIR, fsync,
- * rename, directory fsync). report may be NULL (audit not possible).
- * Prints the error naming DIR; false on failure. */
+/* The textfile's content: hr_persist_write_fill's filler. */
+struct textfile_fill {
+	const json_t *report;
+	double duration_s;
+	bool multi;
+};
+
+static int textfile_fill(FILE *m, void *ud)
+{
+	const struct textfile_fill *t = ud;
+
+	return t->multi ? hr_render_prometheus_netns(m, t->report, t->duration_s)
+			: hr_render_prometheus(m, t->report, t->duration_s);
+}
+
+/* Writes DIR/headroom.prom for node_exporter's textfile collector, streamed
+ * atomically (hr_persist_write_fill); report may be NULL (audit not
+ * possible). Prints the error naming DIR; false on failure. */
 static bool write_textfile(const char *dir, const json_t *report, double duration_s, bool multi)
 {
 	struct hr_err err = {0};
-	char path[4096], *buf = NULL;
-	size_t len = 0;
+	struct textfile_fill t = {report, duration_s, multi};
+	char path[4096];
 	struct stat st;
-	FILE *m;
 	int r;
 
 	if (stat(dir, &st) < 0) {
@@ -428,15 +441,7 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 		fprintf(stderr, "headroom audit: --textfile %s: path too long\n", dir);
 		return false;
 	}
-	m = open_memstream(&buf, &len);
-	if (!m || (multi ? hr_render_prometheus_netns(m, report, duration_s) : hr_render_prometheus(m, report, duration_s)) < 0 ||
-	    fclose(m) != 0) {
-		fprintf(stderr, "headroom audit: --textfile %s: out of memory\n", dir);
-		free(buf);
-		return false;
-	}
-	r = hr_persist_write(path, buf, &err);
-	free(buf);
+	r = hr_persist_write_fill(path, textfile_fill, &t, &err);
 	if (r < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir, err.msg[0] ? err.msg : hr_strerror(r));
 		return false;
@@ -722,13 +727,12 @@ static int audit_exec(int argc, char **argv)
 	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
 	 * rows of each table, and counts the rest: only those are made (at
 	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
-	/* (The --textfile's Prometheus needs every finding: nothing held.) */
 	if (format && !textfile && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
-	/* JSON and YAML have every finding: those beyond the same few are
-	 * made again one at a time as the report is written; Nagios needs the
-	 * perfdata, worst over every finding (made again once to find it). */
-	if (format && !textfile && (!strcmp(format, "json") || !strcmp(format, "yaml") || !strcmp(format, "nagios"))) {
+	/* JSON, YAML, Prometheus (the --textfile's too) have every finding, those
+	 * beyond the same few made again one at a time as written; Nagios needs
+	 * the perfdata over all. (--format text --textfile: all made, held.) */
+	if (format ? strcmp(format, "text") != 0 : textfile != NULL) {
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 		o.lazy_findings = true;
 	}
