@@ -402,28 +402,13 @@ static int audit_text(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* The textfile's content: hr_persist_write_fill's filler. */
-struct textfile_fill {
-	const json_t *report;
-	double duration_s;
-	bool multi;
-};
-
-static int textfile_fill(FILE *m, void *ud)
-{
-	const struct textfile_fill *t = ud;
-
-	return t->multi ? hr_render_prometheus_netns(m, t->report, t->duration_s)
-			: hr_render_prometheus(m, t->report, t->duration_s);
-}
-
 /* Writes DIR/headroom.prom for node_exporter's textfile collector, streamed
  * atomically (hr_persist_write_fill); report may be NULL (audit not
  * possible). Prints the error naming DIR; false on failure. */
 static bool write_textfile(const char *dir, const json_t *report, double duration_s, bool multi)
 {
 	struct hr_err err = {0};
-	struct textfile_fill t = {report, duration_s, multi};
+	struct hr_prom_args t = {report, duration_s, multi};
 	char path[4096];
 	struct stat st;
 	int r;
@@ -441,7 +426,7 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 		fprintf(stderr, "headroom audit: --textfile %s: path too long\n", dir);
 		return false;
 	}
-	r = hr_persist_write_fill(path, textfile_fill, &t, &err);
+	r = hr_persist_write_fill(path, hr_render_prometheus_fill, &t, &err);
 	if (r < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir, err.msg[0] ? err.msg : hr_strerror(r));
 		return false;
@@ -684,6 +669,19 @@ static int audit_exec(int argc, char **argv)
 				"audit --trace S)\n");
 		return HR_AUDIT_UNKNOWN;
 	}
+	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
+	 * rows of each table and counts the rest: only those are made (at 65,536
+	 * destinations a finding each is ~3.5 KiB of JSON objects). JSON, YAML,
+	 * Prometheus (the --textfile's too) have every finding, those beyond the
+	 * same few made again one at a time as written (also per namespace);
+	 * Nagios needs the perfdata over all. (Text with --textfile or of many
+	 * namespaces: all made.) */
+	if (format && !textfile && !hr_cmd_netns_wanted(&na) && !strcmp(format, "text"))
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+	if (format ? strcmp(format, "text") != 0 : textfile != NULL) {
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+		o.lazy_findings = true;
+	}
 	if (hr_cmd_netns_wanted(&na)) {
 		struct hr_netns_list l = {0};
 
@@ -705,7 +703,6 @@ static int audit_exec(int argc, char **argv)
 		r = listed ? hr_audit_new(&o, &a, &err) : -ENOENT;
 		if (r == 0)
 			r = hr_audit_run_netns(a, &l, &report, &err);
-		hr_audit_free(a);
 		hr_netns_list_clear(&l);
 		if (r < 0) {
 			double dt = hr_now() - t0;
@@ -715,27 +712,20 @@ static int audit_exec(int argc, char **argv)
 				fprintf(stderr, "UNKNOWN: audit not possible\n");
 			}
 			json_decref(report);
+			hr_lazy_sweep(false);
+			hr_audit_free(a);
 			return audit_unknown(format, textfile, dt, true);
 		}
 		t0 = hr_now() - t0;
 		/* The same rules in every namespace: their problems once. */
 		print_rule_errors(json_object_get(json_array_get(json_object_get(report, "namespaces"), 0), "summary"));
 		code = (int)json_integer_value(json_object_get(json_object_get(report, "host"), "exit_code"));
-		return audit_output(format, textfile, report, t0, true, code);
+		code = audit_output(format, textfile, report, t0, true, code);
+		hr_lazy_sweep(false); /* the reports' findings made as written borrow the rules */
+		hr_audit_free(a);
+		return code;
 	}
 	o.declare_fn = hr_cmd_drift_declare;
-	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
-	 * rows of each table, and counts the rest: only those are made (at
-	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
-	if (format && !textfile && !strcmp(format, "text"))
-		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
-	/* JSON, YAML, Prometheus (the --textfile's too) have every finding, those
-	 * beyond the same few made again one at a time as written; Nagios needs
-	 * the perfdata over all. (--format text --textfile: all made, held.) */
-	if (format ? strcmp(format, "text") != 0 : textfile != NULL) {
-		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
-		o.lazy_findings = true;
-	}
 	t0 = hr_now();
 	r = hr_audit_new(&o, &a, &err);
 	if (r == 0)

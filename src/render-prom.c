@@ -701,3 +701,11 @@ out:
 	free(parts);
 	return r ? r : ferror(out) ? -EIO : 0;
 }
+
+int hr_render_prometheus_fill(FILE *out, void *args)
+{
+	const struct hr_prom_args *t = args;
+
+	return t->multi ? hr_render_prometheus_netns(out, t->report, t->duration_s)
+			: hr_render_prometheus(out, t->report, t->duration_s);
+}
