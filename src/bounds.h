@@ -70,14 +70,14 @@
  * finding again); prometheus 46 MiB and --textfile 47 MiB (were 325 and
  * 396: one pass over the findings, each family's lines in a temporary
  * file, render-prom.c; the textfile streamed, hr_persist_write_fill);
- * --netns/--all-netns 48 MiB in JSON, YAML, Prometheus and Nagios with a
- * namespace at the bound (was 328: each namespace's findings made as
- * written). Still proportional (a finding per destination, ~3.5 KiB of
- * JSON objects each): --assume-file 338 MiB and --boot 325 MiB (were 595
- * and 582: the baseline is now only its set of critical findings, but the
- * findings with their changed_by are all made), text of several
- * namespaces 326 MiB, and watch 326 MiB (--once in a namespace at the
- * bound; it reads the worst findings and destinations of every refresh). */
+ * --netns/--all-netns 44-48 MiB in every format with a namespace at the
+ * bound (was 328: each namespace's findings held and made as in a single
+ * audit). Still proportional (a finding per destination, ~3.5 KiB of JSON
+ * objects each): --assume-file 338 MiB and --boot 325 MiB (were 595 and
+ * 582: the baseline is now only its set of critical findings, but the
+ * findings with their changed_by are all made), --format text with
+ * --textfile, and watch 326 MiB (--once in a namespace at the bound; it
+ * reads the worst findings and destinations of every refresh). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */

@@ -674,9 +674,8 @@ static int audit_exec(int argc, char **argv)
 	 * destinations a finding each is ~3.5 KiB of JSON objects). JSON, YAML,
 	 * Prometheus (the --textfile's too) have every finding, those beyond the
 	 * same few made again one at a time as written (also per namespace);
-	 * Nagios needs the perfdata over all. (Text with --textfile or of many
-	 * namespaces: all made.) */
-	if (format && !textfile && !hr_cmd_netns_wanted(&na) && !strcmp(format, "text"))
+	 * Nagios needs the perfdata over all. (Text with --textfile: all made.) */
+	if (format && !textfile && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 	if (format ? strcmp(format, "text") != 0 : textfile != NULL) {
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;

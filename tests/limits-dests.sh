@@ -155,6 +155,41 @@ PY
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$T/a.prom" >"$T/promtool.out" 2>&1 || { head -20 "$T/promtool.out" >&2; fail "promtool check metrics"; }
 fi
+# --netns of a live namespace at the bound: each namespace's findings are
+# made as written as in a single audit (cmd-audit.c), so the same cap.
+# 70,000 TIME_WAIT sockets toward distinct loopback addresses (bounded in
+# count and time; they last 60 s, the audits take a few seconds).
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && ns=$(hr_ns big 2>/dev/null); then
+	hr_in "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=262144
+	hr_in "$ns" python3 - 70000 <<'PY' || fail "TIME_WAIT sockets in $ns"
+import socket, sys, time
+n, t0 = int(sys.argv[1]), time.time()
+l = socket.socket()
+l.bind(("0.0.0.0", 7000))
+l.listen(1024)
+for i in range(1, n + 1):
+    if time.time() - t0 > 30:
+        break
+    c = socket.socket()
+    c.connect(("127.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255), 7000))
+    s, _ = l.accept()
+    c.close()  # the client closes first: its side in TIME_WAIT
+    s.close()
+PY
+	ntw=$(hr_in "$ns" ss -Htan state time-wait | wc -l)
+	for fmt in prometheus text; do
+		/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --netns "$ns" --quiet --interval 0.1 --format $fmt >"$T/ns.$fmt" 2>/dev/null || true
+		set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+		note "audit --netns --format $fmt of $ntw TIME_WAIT sockets to distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+		peak "audit --netns --format $fmt" "$rss" "$CAP_KIB"
+	done
+	if [ "$ntw" -gt "$HELD" ]; then
+		n=$(grep -c '^headroom_finding_severity{.*rule="ports.timewait-exhaustion"' "$T/ns.prometheus")
+		assert_eq "$n" "$HELD" "--netns prometheus: a port finding per held destination"
+	fi
+else
+	note "no network namespace here: --netns at the bound not measured"
+fi
 # People get the 20 worst destinations in the text table and a count of the
 # rest (text makes only the findings it shows; the count is of every one);
 # the JSON has every one, as many as the rule's subjects.
