@@ -128,41 +128,6 @@ struct prom_part {
 	const char *lbl;
 };
 
-/* The items of an array one at a time: a lazy array's (lazy.h) made,
- * used and freed in turn, so a report over 65,536 destinations never has
- * them all at once (issue 20, item 6). */
-struct prom_iter {
-	const json_t *a;
-	size_t n, i;
-	hr_lazy_item_fn fn;
-	const void *ctx;
-	bool lazy, nomem;
-	json_t *cur;            /* the item made last (lazy), owned */
-};
-
-static void prom_iter_init(struct prom_iter *it, const json_t *a)
-{
-	*it = (struct prom_iter){.a = a};
-	it->lazy = json_is_array(a) && hr_lazy_find(a, &it->n, &it->fn, &it->ctx);
-	if (!it->lazy)
-		it->n = json_array_size(a);
-}
-
-/* The next item (borrowed until the next call), or NULL at the end or on
- * ENOMEM (it->nomem). */
-static const json_t *prom_next(struct prom_iter *it)
-{
-	json_decref(it->cur);
-	it->cur = NULL;
-	if (it->i >= it->n)
-		return NULL;
-	if (!it->lazy)
-		return json_array_get(it->a, it->i++);
-	it->cur = it->fn(it->ctx, it->i++);
-	it->nomem = !it->cur;
-	return it->cur;
-}
-
 /* One gauge family of the rule metrics: its name, the first source name
  * met (the one its samples are of), the rules with it, and its sample
  * lines so far. */
@@ -316,15 +281,15 @@ static struct prom_pass *prom_pass(const struct prom_part *parts, size_t nparts,
 		return NULL;
 	}
 	for (pi = 0; pi < nparts && !*r; pi++) {
-		struct prom_iter it;
+		struct hr_lazy_iter it;
 		const json_t *fi;
 
-		prom_iter_init(&it, json_object_get(parts[pi].report, "findings"));
-		while (!*r && (fi = prom_next(&it)))
+		hr_lazy_iter_init(&it, json_object_get(parts[pi].report, "findings"));
+		while (!*r && (fi = hr_lazy_next(&it)))
 			*r = prom_pass_finding(ps, parts[pi].lbl, fi);
 		if (!*r && it.nomem)
 			*r = -ENOMEM;
-		json_decref(it.cur);
+		hr_lazy_iter_end(&it);
 	}
 	if (*r) {
 		prom_pass_free(ps);
@@ -442,11 +407,11 @@ static int prom_port_sources(FILE *out, const struct prom_part *parts, size_t np
 	json_t *x;
 
 	for (pi = 0; pi < nparts; pi++) {
-		struct prom_iter it;
+		struct hr_lazy_iter it;
 
-		prom_iter_init(&it, json_object_get(json_object_get(json_object_get(parts[pi].report, "facts"), "sockets"),
+		hr_lazy_iter_init(&it, json_object_get(json_object_get(json_object_get(parts[pi].report, "facts"), "sockets"),
 						    "destinations"));
-		while ((d = prom_next(&it))) {
+		while ((d = hr_lazy_next(&it))) {
 			const char *subject = json_string_value(json_object_get(d, "subject"));
 
 			json_array_foreach(json_object_get(d, "sources"), j, x) {
