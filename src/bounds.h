@@ -75,9 +75,9 @@
  * audit). Still proportional (a finding per destination, ~3.5 KiB of JSON
  * objects each): --assume-file 338 MiB and --boot 325 MiB (were 595 and
  * 582: the baseline is now only its set of critical findings, but the
- * findings with their changed_by are all made), --format text with
- * --textfile, and watch 326 MiB (--once in a namespace at the bound; it
- * reads the worst findings and destinations of every refresh). */
+ * findings with their changed_by are all made), and --format text with
+ * --textfile. watch 48 MiB a refresh in a namespace at the bound (was 365:
+ * it reads the findings beyond the worst made one at a time). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */
