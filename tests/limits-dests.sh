@@ -183,9 +183,15 @@ PY
 		note "audit --netns --format $fmt of $ntw TIME_WAIT sockets to distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
 		peak "audit --netns --format $fmt" "$rss" "$CAP_KIB"
 	done
+	# watch reads the findings beyond the worst made one at a time (watch.c).
+	/usr/bin/time -f "%M %e" -o "$T/time" ip netns exec "$ns" "$HR_BIN" watch --count 1 --interval 0.1 >"$T/ns.watch" 2>&1 || true
+	set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+	note "watch --count 1 in that namespace: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+	peak "watch" "$rss" "$CAP_KIB"
 	if [ "$ntw" -gt "$HELD" ]; then
 		n=$(grep -c '^headroom_finding_severity{.*rule="ports.timewait-exhaustion"' "$T/ns.prometheus")
 		assert_eq "$n" "$HELD" "--netns prometheus: a port finding per held destination"
+		grep -q " dests=$HELD " "$T/ns.watch" || fail "watch does not count every followed destination: $(head -c 300 "$T/ns.watch")"
 	fi
 else
 	note "no network namespace here: --netns at the bound not measured"
