@@ -439,7 +439,7 @@ static void changed_by(const hr_ruleset *rs, const hr_facts *f, const json_t *de
 }
 
 /* "rule\tsubject" of each critical finding, as an object used as a set. */
-static json_t *criticals(const json_t *findings)
+json_t *hr_audit_files_criticals(const json_t *findings)
 {
 	json_t *set = json_object(), *fd;
 	size_t i;
@@ -477,12 +477,12 @@ static void set_verdict(json_t *summary, const char *status, int code, const cha
 	json_object_set_new(summary, "exit_code", json_integer(code));
 }
 
-void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t *baseline, json_t *report,
+void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t *before, json_t *report,
 			   json_t *parts)
 {
 	json_t *declared = json_object_get(parts, "_declared"), *bysource = json_object(), *names = json_object();
 	json_t *findings = json_object_get(report, "findings"), *summary = json_object_get(report, "summary");
-	json_t *before = criticals(baseline), *created = json_array(), *e, *fd, *whatif, *boot, *rej;
+	json_t *created = json_array(), *e, *fd, *whatif, *boot, *rej;
 	const char *key;
 	size_t i, nrej = 0;
 	char buf[2048], src[1024];
@@ -536,7 +536,6 @@ void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t
 		set_verdict(summary, "CRITICAL", HR_AUDIT_CRITICAL, buf);
 	}
 	json_decref(created);
-	json_decref(before);
 	json_decref(bysource);
 	json_decref(names);
 }

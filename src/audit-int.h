@@ -26,13 +26,19 @@ void hr_audit_files_free(struct hr_audit_files *fs);
 int hr_audit_files_apply(const struct hr_audit_files *fs, const char *root, bool child, hr_facts *f,
 			 json_t **parts);
 
+/* The critical findings of a baseline evaluation's findings, as a set
+ * ({"rule\tsubject": true}, owned): all hr_audit_files_report needs of
+ * the baseline, so its findings are freed before the second evaluation
+ * (issue 20, item 6: two evaluations held at once at 65,536 destinations). */
+json_t *hr_audit_files_criticals(const json_t *findings);
+
 /* Finishes a report made over the overlaid facts: each finding that reads
  * a declared key gets "changed_by" [{key, value, was, source}], a critical
- * finding that baseline (the findings before the overlay) lacked gets
- * "new_critical": true and is listed; the parts go into the summary, and
- * an --assume-file line the kernel would reject (without '-') makes the
- * audit CRITICAL with its FILE:LINE in the verdict. */
-void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t *baseline, json_t *report,
+ * finding not in before (hr_audit_files_criticals of the findings before
+ * the overlay) gets "new_critical": true and is listed; the parts go into
+ * the summary, and an --assume-file line the kernel would reject (without
+ * '-') makes the audit CRITICAL with its FILE:LINE in the verdict. */
+void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t *before, json_t *report,
 			   json_t *parts);
 
 /* Checks a value's shape against the current one v: as many whole numbers

@@ -429,7 +429,11 @@ static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, jso
 
 	*report = NULL;
 	if (r == 0 && a->files) {
-		baseline = hr_ruleset_evaluate(a->rs, f);
+		json_t *eval = hr_ruleset_evaluate(a->rs, f);
+
+		/* Its critical findings only: one evaluation held at a time. */
+		baseline = hr_audit_files_criticals(json_object_get(eval, "findings"));
+		json_decref(eval);
 		r = declare_files(a, f, globals, &parts, err);
 	}
 	if (r == 0) {
@@ -439,7 +443,7 @@ static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, jso
 			r = -ENOMEM;
 		} else {
 			if (parts)
-				hr_audit_files_report(a->rs, f, json_object_get(baseline, "findings"), *report, parts);
+				hr_audit_files_report(a->rs, f, baseline, *report, parts);
 			finish_report(a, *report, assumed, f);
 		}
 	}

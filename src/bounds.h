@@ -67,10 +67,17 @@
  * are written, audit-report.c, from 12 bytes each; and the rules'
  * item-field cache keeps one item's fields beyond 4 MiB, where 65,536 x ~35
  * fields were 110 MiB); nagios 47 MiB (the perfdata made over every
- * finding again). Still proportional (other formats and commands): audit
- * --format prometheus, --assume-file, --boot, --all-netns and watch hold a
- * finding per destination (~3.5 KiB of JSON objects each; prometheus 299
- * MiB). */
+ * finding again); prometheus 46 MiB and --textfile 47 MiB (were 325 and
+ * 396: one pass over the findings, each family's lines in a temporary
+ * file, render-prom.c; the textfile streamed, hr_persist_write_fill);
+ * --netns/--all-netns 44-48 MiB in every format with a namespace at the
+ * bound (was 328: each namespace's findings held and made as in a single
+ * audit). Still proportional (a finding per destination, ~3.5 KiB of JSON
+ * objects each): --assume-file 338 MiB and --boot 325 MiB (were 595 and
+ * 582: the baseline is now only its set of critical findings, but the
+ * findings with their changed_by are all made), and --format text with
+ * --textfile. watch 48 MiB a refresh in a namespace at the bound (was 365:
+ * it reads the findings beyond the worst made one at a time). */
 #define HR_FACTS_MAX_DESTS 65536
 
 /* --- rules (headroom-rules.5) --- */

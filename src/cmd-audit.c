@@ -402,17 +402,15 @@ static int audit_text(FILE *out, const json_t *tree)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* Writes DIR/headroom.prom for node_exporter's textfile collector: the
- * Prometheus rendering, written atomically (temp file in DIR, fsync,
- * rename, directory fsync). report may be NULL (audit not possible).
- * Prints the error naming DIR; false on failure. */
+/* Writes DIR/headroom.prom for node_exporter's textfile collector, streamed
+ * atomically (hr_persist_write_fill); report may be NULL (audit not
+ * possible). Prints the error naming DIR; false on failure. */
 static bool write_textfile(const char *dir, const json_t *report, double duration_s, bool multi)
 {
 	struct hr_err err = {0};
-	char path[4096], *buf = NULL;
-	size_t len = 0;
+	struct hr_prom_args t = {report, duration_s, multi};
+	char path[4096];
 	struct stat st;
-	FILE *m;
 	int r;
 
 	if (stat(dir, &st) < 0) {
@@ -428,15 +426,7 @@ static bool write_textfile(const char *dir, const json_t *report, double duratio
 		fprintf(stderr, "headroom audit: --textfile %s: path too long\n", dir);
 		return false;
 	}
-	m = open_memstream(&buf, &len);
-	if (!m || (multi ? hr_render_prometheus_netns(m, report, duration_s) : hr_render_prometheus(m, report, duration_s)) < 0 ||
-	    fclose(m) != 0) {
-		fprintf(stderr, "headroom audit: --textfile %s: out of memory\n", dir);
-		free(buf);
-		return false;
-	}
-	r = hr_persist_write(path, buf, &err);
-	free(buf);
+	r = hr_persist_write_fill(path, hr_render_prometheus_fill, &t, &err);
 	if (r < 0) {
 		fprintf(stderr, "headroom audit: --textfile %s: %s\n", dir, err.msg[0] ? err.msg : hr_strerror(r));
 		return false;
@@ -679,6 +669,18 @@ static int audit_exec(int argc, char **argv)
 				"audit --trace S)\n");
 		return HR_AUDIT_UNKNOWN;
 	}
+	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
+	 * rows of each table and counts the rest: only those are made (at 65,536
+	 * destinations a finding each is ~3.5 KiB of JSON objects). JSON, YAML,
+	 * Prometheus (the --textfile's too) have every finding, those beyond the
+	 * same few made again one at a time as written (also per namespace);
+	 * Nagios needs the perfdata over all. (Text with --textfile: all made.) */
+	if (format && !textfile && !strcmp(format, "text"))
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+	if (format ? strcmp(format, "text") != 0 : textfile != NULL) {
+		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
+		o.lazy_findings = true;
+	}
 	if (hr_cmd_netns_wanted(&na)) {
 		struct hr_netns_list l = {0};
 
@@ -700,7 +702,6 @@ static int audit_exec(int argc, char **argv)
 		r = listed ? hr_audit_new(&o, &a, &err) : -ENOENT;
 		if (r == 0)
 			r = hr_audit_run_netns(a, &l, &report, &err);
-		hr_audit_free(a);
 		hr_netns_list_clear(&l);
 		if (r < 0) {
 			double dt = hr_now() - t0;
@@ -710,28 +711,20 @@ static int audit_exec(int argc, char **argv)
 				fprintf(stderr, "UNKNOWN: audit not possible\n");
 			}
 			json_decref(report);
+			hr_lazy_sweep(false);
+			hr_audit_free(a);
 			return audit_unknown(format, textfile, dt, true);
 		}
 		t0 = hr_now() - t0;
 		/* The same rules in every namespace: their problems once. */
 		print_rule_errors(json_object_get(json_array_get(json_object_get(report, "namespaces"), 0), "summary"));
 		code = (int)json_integer_value(json_object_get(json_object_get(report, "host"), "exit_code"));
-		return audit_output(format, textfile, report, t0, true, code);
+		code = audit_output(format, textfile, report, t0, true, code);
+		hr_lazy_sweep(false); /* the reports' findings made as written borrow the rules */
+		hr_audit_free(a);
+		return code;
 	}
 	o.declare_fn = hr_cmd_drift_declare;
-	/* Text shows the worst TEXT_MAX_FINDINGS findings and TEXT_MAX_DESTS
-	 * rows of each table, and counts the rest: only those are made (at
-	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
-	/* (The --textfile's Prometheus needs every finding: nothing held.) */
-	if (format && !textfile && !strcmp(format, "text"))
-		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
-	/* JSON and YAML have every finding: those beyond the same few are
-	 * made again one at a time as the report is written; Nagios needs the
-	 * perfdata, worst over every finding (made again once to find it). */
-	if (format && !textfile && (!strcmp(format, "json") || !strcmp(format, "yaml") || !strcmp(format, "nagios"))) {
-		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
-		o.lazy_findings = true;
-	}
 	t0 = hr_now();
 	r = hr_audit_new(&o, &a, &err);
 	if (r == 0)

@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "lazy.h"
 #include "netns.h"
 #include "severity.h"
 #include "term.h"
@@ -208,6 +209,7 @@ static int refresh(struct watch *w, struct hr_err *err)
 	r = hr_audit_run(w->audit, &report, err);
 	if (r < 0) {
 		json_decref(report);
+		hr_lazy_sweep(false);
 		return r;
 	}
 	w->last_wall = time(NULL);
@@ -215,6 +217,7 @@ static int refresh(struct watch *w, struct hr_err *err)
 	json_decref(report);
 	if (w->trace)
 		hr_watch_trace_update(w->trace, &w->m);
+	hr_lazy_sweep(false); /* its findings made as read borrow the rules */
 	w->last_cost_s = hr_now() - t0 - w->interval;
 	if (w->last_cost_s < 0)
 		w->last_cost_s = 0;
@@ -724,6 +727,10 @@ static int watch_exec(int argc, char **argv)
 					  .globals = w->globals,
 					  .assume_files = files.assume_files,
 					  .nassume_files = files.nassume_files,
+					  /* Each refresh holds the worst findings; watch reads
+					   * the others made one at a time (watch.c, lazy.h). */
+					  .hold_findings = HR_WATCH_MAX_MARKS,
+					  .lazy_findings = true,
 					  .declare_fn = hr_cmd_drift_declare};
 
 		if (hr_audit_new(&o, &w->audit, &err) < 0) {
@@ -741,6 +748,7 @@ static int watch_exec(int argc, char **argv)
 	code = lines ? run_lines(w) : run_screen(w);
 out:
 	hr_watch_trace_close(w->trace);
+	hr_lazy_sweep(false);
 	hr_audit_free(w->audit);
 	hr_facts_free(w->globals);
 	free(w->scr.buf);

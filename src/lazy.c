@@ -100,3 +100,30 @@ size_t hr_lazy_size(const json_t *a)
 
 	return hr_lazy_find(a, &n, &fn, &ctx) ? n : json_array_size(a);
 }
+
+void hr_lazy_iter_init(struct hr_lazy_iter *it, const json_t *a)
+{
+	*it = (struct hr_lazy_iter){.a = a};
+	it->lazy = json_is_array(a) && hr_lazy_find(a, &it->n, &it->fn, &it->ctx);
+	if (!it->lazy)
+		it->n = json_array_size(a);
+}
+
+const json_t *hr_lazy_next(struct hr_lazy_iter *it)
+{
+	json_decref(it->cur);
+	it->cur = NULL;
+	if (it->i >= it->n)
+		return NULL;
+	if (!it->lazy)
+		return json_array_get(it->a, it->i++);
+	it->cur = it->fn(it->ctx, it->i++);
+	it->nomem = !it->cur;
+	return it->cur;
+}
+
+void hr_lazy_iter_end(struct hr_lazy_iter *it)
+{
+	json_decref(it->cur);
+	it->cur = NULL;
+}

@@ -30,6 +30,24 @@ bool hr_lazy_find(const json_t *a, size_t *n, hr_lazy_item_fn *fn, const void **
  * array, 0 for a non-array). */
 size_t hr_lazy_size(const json_t *a);
 
+/* The items of an array one at a time as a writer sees them: a lazy
+ * array's made, used and freed in turn (so a report over 65,536
+ * destinations never has them all at once), a plain array's borrowed. */
+struct hr_lazy_iter {
+	const json_t *a;
+	size_t n, i;
+	hr_lazy_item_fn fn;
+	const void *ctx;
+	bool lazy, nomem;       /* nomem: an item could not be made */
+	json_t *cur;            /* the item made last (lazy), owned */
+};
+
+void hr_lazy_iter_init(struct hr_lazy_iter *it, const json_t *a);
+/* The next item (borrowed until the next call or hr_lazy_iter_end), or
+ * NULL at the end or on ENOMEM (it->nomem). */
+const json_t *hr_lazy_next(struct hr_lazy_iter *it);
+void hr_lazy_iter_end(struct hr_lazy_iter *it);
+
 /* Frees the registrations whose arrays nothing else holds (also done by
  * every hr_lazy_array); hr_lazy_sweep(true) frees every one (at exit). */
 void hr_lazy_sweep(bool all);

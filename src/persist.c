@@ -155,8 +155,20 @@ static int link_target(const char *path, char *out, size_t n)
 	return snprintf(out, n, "%s", cur) < (int)n ? 0 : -ENAMETOOLONG;
 }
 
+/* Writes content: hr_persist_write's filler. */
+static int fill_content(FILE *out, void *ud)
+{
+	return fputs(ud, out) < 0 ? -errno : 0;
+}
+
 int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 {
+	return hr_persist_write_fill(path, content ? fill_content : NULL, (void *)content, err);
+}
+
+int hr_persist_write_fill(const char *path, int (*fill)(FILE *out, void *ud), void *ud, struct hr_err *err)
+{
+	FILE *out;
 	char tmp[PATH_MAX], copy[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
 	int fd, r = 0;
 
@@ -170,7 +182,7 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 	snprintf(copy, sizeof(copy), "%s", path);
 	snprintf(dir, sizeof(dir), "%s", dirname(copy));
 	hr_persist_sweep(path);
-	if (!content) {
+	if (!fill) {
 		if (unlink(path) < 0 && errno != ENOENT) {
 			r = -errno;
 			hr_err_set(err, r, "cannot remove %s: %s", path, hr_strerror(r));
@@ -186,10 +198,13 @@ int hr_persist_write(const char *path, const char *content, struct hr_err *err)
 		hr_err_set(err, r, "cannot create %s: %s", tmp, hr_strerror(r));
 		return r;
 	}
-	r = hr_write_all(fd, content, strlen(content));
+	out = fdopen(fd, "w");
+	r = out ? fill(out, ud) : -errno;
+	if (r == 0 && fflush(out) != 0)
+		r = -errno;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-	if (close(fd) < 0 && r == 0)
+	if ((out ? fclose(out) : close(fd)) < 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;

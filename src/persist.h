@@ -6,6 +6,7 @@
 #define HR_PERSIST_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "headroom.h"
 
@@ -28,6 +29,10 @@ int hr_persist_render(const char *old_content, const struct hr_kv *kv, size_t n,
  * file's directory. 0; 1 when the file is in place but the directory fsync
  * failed (err says so); or -errno with nothing changed (err names the step). */
 int hr_persist_write(const char *path, const char *content, struct hr_err *err);
+/* The same with the content written to the temporary file by fill (0 or
+ * -errno; fill NULL removes the file): content of any size in bounded
+ * memory (the --textfile at 65,536 destinations). */
+int hr_persist_write_fill(const char *path, int (*fill)(FILE *out, void *ud), void *ud, struct hr_err *err);
 /* Removes PATH.headroom-tmp.PID files whose writer is gone (what a crash
  * between creating the temporary file and renaming it leaves). Quiet. */
 void hr_persist_sweep(const char *path);

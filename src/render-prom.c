@@ -5,12 +5,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "clock.h"
+#include "lazy.h"
 #include "render.h"
 #include "severity.h"
 
@@ -118,11 +121,6 @@ static int prom_severity(const char *s)
 	return sev < 0 ? -1 : sev;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* One namespace's part of an exposition: its report and its labels
  * (escaped, each followed by a comma; "" for the single-namespace output). */
 struct prom_part {
@@ -130,79 +128,210 @@ struct prom_part {
 	const char *lbl;
 };
 
-/* The families of the rule metrics over the findings of every part:
- * {family: {"metric": first source name, "rules": [ids]}}. Owned. */
-static json_t *prom_families(const struct prom_part *parts, size_t nparts)
+/* One gauge family of the rule metrics: its name, the first source name
+ * met (the one its samples are of), the rules with it, and its sample
+ * lines so far. */
+struct prom_fam {
+	char name[256];
+	char *metric;
+	json_t *rules;
+	FILE *lines;
+};
+
+/* What one pass over the findings of every part writes: the severity of
+ * each finding and the samples of each family, each family's lines in a
+ * file of its own (bounded memory), put together in family order after. */
+struct prom_pass {
+	FILE *sev;
+	json_t *index;          /* {family: its position in fam} */
+	struct prom_fam fam[FAM_MAX];
+	size_t nfam;
+};
+
+/* An anonymous temporary file in $TMPDIR (else /tmp), gone once closed;
+ * NULL with errno set. */
+static FILE *prom_tmp(void)
 {
-	json_t *fams = json_object(), *fi, *v;
-	const char *k;
-	size_t i, pi;
+	const char *dir = getenv("TMPDIR");
+	FILE *f;
+	int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
-	for (pi = 0; pi < nparts; pi++)
-	json_array_foreach(json_object_get(parts[pi].report, "findings"), i, fi) {
-		json_object_foreach(json_object_get(fi, "metrics"), k, v) {
-			char fam[256];
-			json_t *e, *rules;
-			const char *rule = json_string_value(json_object_get(fi, "rule"));
-			size_t j;
-			bool seen = false;
-
-			if (!json_is_number(v))
-				continue;
-			prom_family_name(fam, sizeof(fam), k);
-			e = json_object_get(fams, fam);
-			if (!e) {
-				if (json_object_size(fams) >= FAM_MAX)
-					continue;
-				e = json_pack("{s:s,s:[]}", "metric", k, "rules");
-				json_object_set_new(fams, fam, e);
-			}
-			rules = json_object_get(e, "rules");
-			for (j = 0; j < json_array_size(rules); j++)
-				seen |= rule && !strcmp(json_string_value(json_array_get(rules, j)), rule);
-			if (!seen && rule)
-				json_array_append_new(rules, json_string(rule));
-		}
-	}
-	return fams;
+	if (fd < 0)
+		return tmpfile();
+	f = fdopen(fd, "w+");
+	if (!f)
+		close(fd);
+	return f;
 }
 
-/* The gauge families of the rule metrics, each with the samples of every part. */
-static void prom_rule_metrics(FILE *out, const struct prom_part *parts, size_t nparts)
+/* Appends what was written to from to out, and closes from. 0 or -EIO. */
+static int prom_append(FILE *out, FILE *from)
 {
-	json_t *fams = prom_families(parts, nparts), *e, *fi, *x;
-	const char *names[FAM_MAX], *k;
-	size_t n = 0, i, j, pi;
+	char buf[65536];
+	size_t k;
+	int r = fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0 ? -EIO : 0;
 
-	json_object_foreach(fams, k, e)
-		names[n++] = k;
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++) {
-		const char *metric;
+	while (r == 0 && (k = fread(buf, 1, sizeof(buf), from)) > 0)
+		if (fwrite(buf, 1, k, out) != k)
+			r = -EIO;
+	if (ferror(from))
+		r = -EIO;
+	fclose(from);
+	return r;
+}
+
+static void prom_pass_free(struct prom_pass *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nfam; i++) {
+		free(ps->fam[i].metric);
+		json_decref(ps->fam[i].rules);
+		if (ps->fam[i].lines)
+			fclose(ps->fam[i].lines);
+	}
+	if (ps->sev)
+		fclose(ps->sev);
+	json_decref(ps->index);
+	free(ps);
+}
+
+/* The family of metric k of a finding of rule: found or added (with its
+ * file), the rule added to its rules. NULL past FAM_MAX families (left
+ * out), or on failure (*r set). */
+static struct prom_fam *prom_fam_of(struct prom_pass *ps, const char *k, const char *rule, int *r)
+{
+	char name[256];
+	json_t *pos, *x;
+	struct prom_fam *e;
+	size_t j;
+
+	prom_family_name(name, sizeof(name), k);
+	pos = json_object_get(ps->index, name);
+	if (pos) {
+		e = &ps->fam[json_integer_value(pos)];
+	} else {
+		if (ps->nfam >= FAM_MAX)
+			return NULL;
+		e = &ps->fam[ps->nfam];
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->metric = strdup(k);
+		e->rules = json_array();
+		e->lines = prom_tmp();
+		if (!e->lines)
+			*r = -errno;
+		ps->nfam++;
+		if (!e->metric || !e->rules || !e->lines ||
+		    json_object_set_new(ps->index, name, json_integer((json_int_t)ps->nfam - 1)) < 0) {
+			*r = *r ? *r : -ENOMEM;
+			return NULL;
+		}
+	}
+	json_array_foreach(e->rules, j, x)
+		if (rule && !strcmp(json_string_value(x), rule))
+			return e;
+	if (rule && json_array_append_new(e->rules, json_string(rule)) < 0) {
+		*r = -ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+/* One finding of a part: its severity sample, and a sample in each family
+ * whose first source name it has. 0 or -errno. */
+static int prom_pass_finding(struct prom_pass *ps, const char *lbl, const json_t *fi)
+{
+	int sev = prom_severity(json_string_value(json_object_get(fi, "severity"))), r = 0;
+	const char *rule = json_string_value(json_object_get(fi, "rule")), *k;
+	json_t *v;
+
+	if (sev >= 0) {
+		v = json_integer(sev);
+		if (!v)
+			return -ENOMEM;
+		prom_sample(ps->sev, "headroom_finding_severity", lbl, fi, v);
+		json_decref(v);
+	}
+	json_object_foreach(json_object_get(fi, "metrics"), k, v) {
+		struct prom_fam *e;
+
+		if (!json_is_number(v))
+			continue;
+		e = prom_fam_of(ps, k, rule, &r);
+		if (r)
+			return r;
+		if (e && !strcmp(k, e->metric))
+			prom_sample(e->lines, e->name, lbl, fi, v);
+	}
+	return 0;
+}
+
+/* The pass over the findings of every part (each made once). NULL with *r
+ * set on failure. */
+static struct prom_pass *prom_pass(const struct prom_part *parts, size_t nparts, int *r)
+{
+	struct prom_pass *ps = calloc(1, sizeof(*ps));
+	size_t pi;
+
+	*r = 0;
+	if (!ps || !(ps->index = json_object()) || !(ps->sev = prom_tmp())) {
+		*r = ps && ps->index ? -errno : -ENOMEM;
+		if (ps)
+			prom_pass_free(ps);
+		return NULL;
+	}
+	for (pi = 0; pi < nparts && !*r; pi++) {
+		struct hr_lazy_iter it;
+		const json_t *fi;
+
+		hr_lazy_iter_init(&it, json_object_get(parts[pi].report, "findings"));
+		while (!*r && (fi = hr_lazy_next(&it)))
+			*r = prom_pass_finding(ps, parts[pi].lbl, fi);
+		if (!*r && it.nomem)
+			*r = -ENOMEM;
+		hr_lazy_iter_end(&it);
+	}
+	if (*r) {
+		prom_pass_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+static int cmp_fam(const void *a, const void *b)
+{
+	return strcmp(((const struct prom_fam *)a)->name, ((const struct prom_fam *)b)->name);
+}
+
+/* The gauge families of the rule metrics in name order, each with the
+ * samples of every part. 0 or -errno. */
+static int prom_rule_metrics(FILE *out, struct prom_pass *ps)
+{
+	size_t i, j;
+	int r = 0;
+	json_t *x;
+
+	qsort(ps->fam, ps->nfam, sizeof(ps->fam[0]), cmp_fam);
+	for (i = 0; i < ps->nfam; i++) {
+		struct prom_fam *e = &ps->fam[i];
 		char help[1024];
 		size_t o;
 
-		e = json_object_get(fams, names[i]);
-		metric = json_string_value(json_object_get(e, "metric"));
-		o = (size_t)snprintf(help, sizeof(help), "Metric %s of rule%s", metric,
-				     json_array_size(json_object_get(e, "rules")) > 1 ? "s" : "");
-		json_array_foreach(json_object_get(e, "rules"), j, x)
+		o = (size_t)snprintf(help, sizeof(help), "Metric %s of rule%s", e->metric,
+				     json_array_size(e->rules) > 1 ? "s" : "");
+		json_array_foreach(e->rules, j, x)
 			if (o < sizeof(help))
 				o += (size_t)snprintf(help + o, sizeof(help) - o, "%s %s", j ? "," : "",
 						      json_string_value(x));
 		if (o < sizeof(help))
 			snprintf(help + o, sizeof(help) - o,
 				 " (headroom explain RULE shows the formula); unknown values are left out");
-		prom_header(out, names[i], prom_is_counter(names[i]) ? "counter" : "gauge", help);
-		for (pi = 0; pi < nparts; pi++)
-			json_array_foreach(json_object_get(parts[pi].report, "findings"), j, fi) {
-				json_t *v = json_object_get(json_object_get(fi, "metrics"), metric);
-
-				if (json_is_number(v))
-					prom_sample(out, names[i], parts[pi].lbl, fi, v);
-			}
+		prom_header(out, e->name, prom_is_counter(e->name) ? "counter" : "gauge", help);
+		if (prom_append(out, e->lines) < 0)
+			r = -EIO;
+		e->lines = NULL;
 	}
-	json_decref(fams);
+	return r;
 }
 
 /* "NAME{LABELS} " or "NAME " (labels without the trailing comma). */
@@ -269,17 +398,20 @@ static void prom_clock(FILE *out, const struct prom_part *parts, size_t nparts)
  * facts (facts.sockets.destinations[].sources). Bounded: at most 4 addresses
  * and one "other" per destination (facts-int.h HR_DEST_SOURCES), so series
  * come and go with destinations and their sources only. */
-static void prom_port_sources(FILE *out, const struct prom_part *parts, size_t nparts)
+static int prom_port_sources(FILE *out, const struct prom_part *parts, size_t nparts)
 {
 	static const char fam[] = "headroom_port_source_sockets";
 	bool head = false;
-	size_t pi, i, j;
-	json_t *d, *x;
+	size_t pi, j;
+	const json_t *d;
+	json_t *x;
 
-	for (pi = 0; pi < nparts; pi++)
-		json_array_foreach(json_object_get(json_object_get(json_object_get(parts[pi].report, "facts"), "sockets"),
-						   "destinations"),
-				   i, d) {
+	for (pi = 0; pi < nparts; pi++) {
+		struct hr_lazy_iter it;
+
+		hr_lazy_iter_init(&it, json_object_get(json_object_get(json_object_get(parts[pi].report, "facts"), "sockets"),
+						    "destinations"));
+		while ((d = hr_lazy_next(&it))) {
 			const char *subject = json_string_value(json_object_get(d, "subject"));
 
 			json_array_foreach(json_object_get(d, "sources"), j, x) {
@@ -302,13 +434,21 @@ static void prom_port_sources(FILE *out, const struct prom_part *parts, size_t n
 				prom_value(out, v);
 			}
 		}
+		if (it.nomem)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
-static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, bool status)
+static int prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, bool status)
 {
 	static const char *const count_keys[] = {"critical", "warning", "info", "ok", "not_evaluated"};
 	size_t i, pi;
-	json_t *fi;
+	int r;
+	struct prom_pass *ps = prom_pass(parts, nparts, &r);
+
+	if (!ps)
+		return r;
 
 	if (status) {
 		prom_header(out, "headroom_audit_status", "gauge",
@@ -346,19 +486,12 @@ static void prom_parts(FILE *out, const struct prom_part *parts, size_t nparts, 
 	}
 	prom_header(out, "headroom_finding_severity", "gauge",
 		    "Severity of each finding: 0 ok, 1 info, 2 warning, 3 critical");
-	for (pi = 0; pi < nparts; pi++)
-		json_array_foreach(json_object_get(parts[pi].report, "findings"), i, fi) {
-			int sev = prom_severity(json_string_value(json_object_get(fi, "severity")));
-			json_t *v;
-
-			if (sev < 0)
-				continue;
-			v = json_integer(sev);
-			prom_sample(out, "headroom_finding_severity", parts[pi].lbl, fi, v);
-			json_decref(v);
-		}
-	prom_rule_metrics(out, parts, nparts);
-	prom_port_sources(out, parts, nparts);
+	r = prom_append(out, ps->sev);
+	ps->sev = NULL;
+	if (prom_rule_metrics(out, ps) < 0)
+		r = -EIO;
+	prom_pass_free(ps);
+	return r ? r : prom_port_sources(out, parts, nparts);
 }
 
 /* No report (audit not possible): when this was said, so a stale textfile
@@ -416,6 +549,7 @@ static void prom_trace(FILE *out, const json_t *tr)
 int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 {
 	struct prom_part part = {report, ""};
+	int r;
 	json_t *code = json_object_get(json_object_get(report, "summary"), "exit_code");
 
 	prom_header(out, "headroom_audit_status", "gauge",
@@ -430,9 +564,9 @@ int hr_render_prometheus(FILE *out, const json_t *report, double duration_s)
 		prom_now(out);
 		return ferror(out) ? -EIO : 0;
 	}
-	prom_parts(out, &part, 1, false);
+	r = prom_parts(out, &part, 1, false);
 	prom_trace(out, json_object_get(report, "trace"));
-	return ferror(out) ? -EIO : 0;
+	return r ? r : ferror(out) ? -EIO : 0;
 }
 
 /* Appends KEY="VALUE", (VALUE escaped for a label) to the string b. */
@@ -524,11 +658,19 @@ int hr_render_prometheus_netns(FILE *out, const json_t *report, double duration_
 		fprintf(out, "%" JSON_INTEGER_FORMAT "\n",
 			json_integer_value(json_object_get(json_object_get(parts[i].report, "netns"), "processes")));
 	}
-	prom_parts(out, parts, n, true);
+	r = prom_parts(out, parts, n, true);
 out:
 	for (i = 0; i < n; i++)
 		free(lbls[i]);
 	free(lbls);
 	free(parts);
 	return r ? r : ferror(out) ? -EIO : 0;
+}
+
+int hr_render_prometheus_fill(FILE *out, void *args)
+{
+	const struct hr_prom_args *t = args;
+
+	return t->multi ? hr_render_prometheus_netns(out, t->report, t->duration_s)
+			: hr_render_prometheus(out, t->report, t->duration_s);
 }

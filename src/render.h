@@ -42,6 +42,15 @@ int hr_render_prometheus(FILE *out, const json_t *report, double duration_s);
  * container id of its processes) when known. report NULL: host status 3
  * and duration only. 0 or -errno. (render-prom.c) */
 int hr_render_prometheus_netns(FILE *out, const json_t *report, double duration_s);
+
+/* One of the two as a filler of hr_persist_write_fill (the --textfile,
+ * streamed): args a struct hr_prom_args; multi: the netns report. */
+struct hr_prom_args {
+	const json_t *report;
+	double duration_s;
+	bool multi;
+};
+int hr_render_prometheus_fill(FILE *out, void *args);
 /* Writes the audit report as one Nagios/Icinga plugin line: the verdict,
  * " | " and the headline performance data. 0 or -EIO. (render-nagios.c) */
 int hr_render_nagios(FILE *out, const json_t *report);

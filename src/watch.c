@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "lazy.h"
 #include "severity.h"
 #include "watch.h"
 
@@ -83,22 +84,25 @@ static void pick_dests(struct hr_watch *w, const json_t *findings, const hr_rule
 		       const struct hr_watch_dest *prev, size_t nprev)
 {
 	size_t i, j;
-	json_t *fi;
+	const json_t *fi;
 	const char *const *role = NULL;
-	const char *last_rule = NULL;
+	char last_rule[256] = "";
 	bool followed = false;
+	struct hr_lazy_iter it;
 
 	w->ndests = 0;
 	w->dests_total = 0;
-	json_array_foreach(findings, i, fi) {
+	/* Every finding, those of a lazy report (lazy.h) made one at a time. */
+	hr_lazy_iter_init(&it, findings);
+	while ((fi = hr_lazy_next(&it))) {
 		const json_t *m = json_object_get(fi, "metrics");
 		const char *rule = json_string_value(json_object_get(fi, "rule")) ?: "";
 		struct hr_watch_dest d = {0};
 		long ri;
 
 		/* Findings come grouped by severity, often several of a rule in a row. */
-		if (!last_rule || strcmp(rule, last_rule)) {
-			last_rule = rule;
+		if (!last_rule[0] || strcmp(rule, last_rule)) {
+			snprintf(last_rule, sizeof(last_rule), "%s", rule);
 			ri = rs ? hr_ruleset_index(rs, rule) : -ENOENT;
 			followed = ri >= 0 && hr_ruleset_watch(rs, (size_t)ri, &role);
 		}
@@ -122,6 +126,7 @@ static void pick_dests(struct hr_watch *w, const json_t *findings, const hr_rule
 		}
 		w->dests[j] = d;
 	}
+	hr_lazy_iter_end(&it);
 	/* The measured rate: the change in each destination's sockets since
 	 * the previous refresh (only for destinations followed both times). */
 	for (i = 0; i < w->ndests; i++) {
@@ -198,19 +203,25 @@ static void update_marks(struct hr_watch *w, const json_t *findings, time_t wall
 	struct hr_watch_mark *next = calloc(HR_WATCH_MAX_MARKS, sizeof(*next));
 	struct tm tm;
 	char now[9];
-	size_t i, j, n = 0;
-	json_t *fi;
+	size_t j, n = 0;
+	const json_t *fi;
+	struct hr_lazy_iter it;
 
 	if (!next)
 		return; /* keep the old marks: better stale times than none */
 	localtime_r(&wall, &tm);
 	strftime(now, sizeof(now), "%H:%M:%S", &tm);
 	w->marks_dropped = 0;
-	json_array_foreach(findings, i, fi) {
+	hr_lazy_iter_init(&it, findings);
+	while ((fi = hr_lazy_next(&it))) {
 		int rank = hr_sev_rank(json_string_value(json_object_get(fi, "severity")));
 		struct hr_watch_mark *m;
 
-		if (rank >= 3) /* ok (3) and unknown (4) are not problems to mark */
+		/* ok (3) and unknown (4) are not problems to mark; a lazy report's
+		 * findings are sorted worst first (audit-report.c): none follow. */
+		if (rank >= 3 && it.lazy)
+			break;
+		if (rank >= 3)
 			continue;
 		if (n == HR_WATCH_MAX_MARKS) {
 			w->marks_dropped++;
@@ -235,6 +246,7 @@ static void update_marks(struct hr_watch *w, const json_t *findings, time_t wall
 			}
 		}
 	}
+	hr_lazy_iter_end(&it);
 	memcpy(w->marks, next, n * sizeof(*next));
 	w->nmarks = n;
 	free(next);

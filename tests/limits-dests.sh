@@ -7,7 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "needs python3"
 [ -x /usr/bin/time ] || skip "needs /usr/bin/time for peak memory"
-# The cap (issue 20, item 6): 64 MiB for probe and audit, text and JSON:
+# The cap (issue 20, item 6): 64 MiB for probe and audit, text, JSON,
+# Nagios and Prometheus (also --textfile):
 # ~27 MiB of aggregates and hash for 65,536 destinations, their copy for the
 # report (~140 bytes each: the JSON objects are made one at a time as
 # written, lazy.c), and at most 50 findings per rule and severity made by
@@ -95,6 +96,106 @@ note "audit --format nagios of $N distinct destinations: ${secs} s, peak RSS ${r
 peak "audit --format nagios" "$rss" "$CAP_KIB"
 want=$(jget "$T/a.json" 'd["summary"]["verdict"] + " | " + " ".join("\x27%s\x27=%s%s;;;0" % (p["label"], p["value"], p["unit"]) for p in d["summary"]["perfdata"])')
 grep -qF "$want" "$T/a.nagios" || fail "nagios line differs from the JSON's verdict and perfdata: $(head -c 400 "$T/a.nagios") (want $want)"
+# Prometheus, on stdout and as the --textfile: one pass over the findings
+# (made one at a time), each family's lines in a temporary file put
+# together in family order (render-prom.c); the textfile streamed to its
+# temporary file and renamed (hr_persist_write_fill).
+mkdir "$T/tf"
+/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --root "$T/r" --quiet --format prometheus >"$T/a.prom" 2>/dev/null || true
+set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+note "audit --format prometheus of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+peak "audit --format prometheus" "$rss" "$CAP_KIB"
+/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --root "$T/r" --quiet --textfile "$T/tf" >/dev/null 2>&1 || true
+set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+note "audit --textfile of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+peak "audit --textfile" "$rss" "$CAP_KIB"
+[ -f "$T/tf/headroom.prom" ] || fail "no textfile written"
+ls "$T/tf" | grep -q headroom-tmp && fail "a temporary file left in the textfile dir: $(ls "$T/tf")"
+# The same exposition but the times of the run.
+clock='^headroom_audit_(duration|timestamp)_seconds '
+grep -Ev "$clock" "$T/a.prom" >"$T/a1.prom"
+grep -Ev "$clock" "$T/tf/headroom.prom" >"$T/a2.prom"
+cmp -s "$T/a1.prom" "$T/a2.prom" || fail "the textfile differs from --format prometheus: $(diff "$T/a1.prom" "$T/a2.prom" | head -5)"
+# Complete: a severity series per finding, a series per finding with the
+# family's metric, each family's lines together, HELP and TYPE once.
+python3 - "$T/a.json" "$T/a.prom" <<'PY' || fail "prometheus exposition incomplete"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+fams, help_, order, seen = {}, {}, [], set()
+for line in open(sys.argv[2]):
+    if line.startswith("# HELP "):
+        name, text = line[7:].split(" ", 1)
+        assert name not in help_, "HELP twice: " + name
+        help_[name] = text
+        continue
+    if line.startswith("#"):
+        continue
+    name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+    if not order or order[-1] != name:
+        assert name not in order, "family %s not together" % name
+        order.append(name)
+    assert line not in seen, "series twice: " + line
+    seen.add(line)
+    fams[name] = fams.get(name, 0) + 1
+sev = sum(1 for f in d["findings"] if f["severity"] in ("ok", "info", "warning", "critical"))
+assert fams["headroom_finding_severity"] == sev == sum(d["summary"]["counts"][k] for k in ("critical", "warning", "info", "ok")), \
+    (fams["headroom_finding_severity"], sev)
+num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+checked = 0
+for name, text in help_.items():
+    m = re.match(r"Metric (\S+) of rules? ", text)
+    if not m:
+        continue
+    want = sum(1 for f in d["findings"] if num(f.get("metrics", {}).get(m.group(1))))
+    assert fams.get(name, 0) == want, "%s: %d series, %d findings with %s" % (name, fams.get(name, 0), want, m.group(1))
+    checked += 1
+assert checked > 10, checked
+print("families", len(order), "series", sum(fams.values()), "severity", sev, file=sys.stderr)
+PY
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/a.prom" >"$T/promtool.out" 2>&1 || { head -20 "$T/promtool.out" >&2; fail "promtool check metrics"; }
+fi
+# --netns of a live namespace at the bound: each namespace's findings are
+# made as written as in a single audit (cmd-audit.c), so the same cap.
+# 70,000 TIME_WAIT sockets toward distinct loopback addresses (bounded in
+# count and time; they last 60 s, the audits take a few seconds).
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && ns=$(hr_ns big 2>/dev/null); then
+	hr_in "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=262144
+	hr_in "$ns" python3 - 70000 <<'PY' || fail "TIME_WAIT sockets in $ns"
+import socket, sys, time
+n, t0 = int(sys.argv[1]), time.time()
+l = socket.socket()
+l.bind(("0.0.0.0", 7000))
+l.listen(1024)
+for i in range(1, n + 1):
+    if time.time() - t0 > 30:
+        break
+    c = socket.socket()
+    c.connect(("127.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255), 7000))
+    s, _ = l.accept()
+    c.close()  # the client closes first: its side in TIME_WAIT
+    s.close()
+PY
+	ntw=$(hr_in "$ns" ss -Htan state time-wait | wc -l)
+	for fmt in prometheus text; do
+		/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --netns "$ns" --quiet --interval 0.1 --format $fmt >"$T/ns.$fmt" 2>/dev/null || true
+		set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+		note "audit --netns --format $fmt of $ntw TIME_WAIT sockets to distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+		peak "audit --netns --format $fmt" "$rss" "$CAP_KIB"
+	done
+	# watch reads the findings beyond the worst made one at a time (watch.c).
+	/usr/bin/time -f "%M %e" -o "$T/time" ip netns exec "$ns" "$HR_BIN" watch --count 1 --interval 0.1 >"$T/ns.watch" 2>&1 || true
+	set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+	note "watch --count 1 in that namespace: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+	peak "watch" "$rss" "$CAP_KIB"
+	if [ "$ntw" -gt "$HELD" ]; then
+		n=$(grep -c '^headroom_finding_severity{.*rule="ports.timewait-exhaustion"' "$T/ns.prometheus")
+		assert_eq "$n" "$HELD" "--netns prometheus: a port finding per held destination"
+		grep -q " dests=$HELD " "$T/ns.watch" || fail "watch does not count every followed destination: $(head -c 300 "$T/ns.watch")"
+	fi
+else
+	note "no network namespace here: --netns at the bound not measured"
+fi
 # People get the 20 worst destinations in the text table and a count of the
 # rest (text makes only the findings it shows; the count is of every one);
 # the JSON has every one, as many as the rule's subjects.
