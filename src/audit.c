@@ -447,7 +447,7 @@ static void finish_report(const hr_audit *a, json_t *report, json_t *assumed, co
 		json_object_set_new(report, "managers", hr_managers_json(ms));
 	json_object_set(s, "assumed", assumed);
 	json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
-	json_object_set_new(report, "facts", hr_facts_to_json(f));
+	json_object_set_new(report, "facts", o->text_facts ? hr_facts_text_json(f) : hr_facts_to_json(f));
 }
 
 /* Declares the inputs over probed facts and evaluates them into a

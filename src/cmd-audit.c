@@ -731,6 +731,8 @@ static int audit_exec(int argc, char **argv)
 	 * 65,536 destinations a finding each is ~3.5 KiB of JSON objects). */
 	/* (The --textfile's Prometheus needs every finding: nothing held.) */
 	if (format && !textfile && !strcmp(format, "text"))
+		o.text_facts = true;
+	if (format && !textfile && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 	/* JSON and YAML have every finding: those beyond the same few are
 	 * made again one at a time as the report is written; Nagios needs the
