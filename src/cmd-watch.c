@@ -706,7 +706,11 @@ static int watch_exec(int argc, char **argv)
 					  .globals = w->globals,
 					  .assume_files = files.assume_files,
 					  .nassume_files = files.nassume_files,
-					  .declare_fn = hr_cmd_drift_declare};
+					  /* The lines show findings and three sysctls the
+					   * probe always reads: only the rules' keys are read
+					   * (audit.h), the drift's others live. */
+					  .sysctls_referenced = true,
+					  .declare_fn = hr_cmd_drift_declare_partial};
 
 		if (hr_audit_new(&o, &w->audit, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);
