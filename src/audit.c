@@ -32,6 +32,9 @@ struct hr_audit {
 	/* Live: the kernel log kept open across runs (watch's refreshes read
 	 * only what is new; the namespaces of one run read it once). */
 	hr_kmsg_log *klog;
+	/* sysctls_referenced: the names the rules read, sorted; NULL: all. */
+	const char **sysctls;
+	size_t nsysctls;
 };
 
 /* Counts whitespace-separated fields of a value and whether all are integers. */
@@ -188,6 +191,19 @@ int hr_audit_new(const struct hr_audit_opts *o, hr_audit **out, struct hr_err *e
 	load_rules(a);
 	if (!o->root || !*o->root)
 		a->klog = hr_kmsg_log_new(); /* NULL: each probe reads the whole log */
+	if (o->sysctls_referenced && (!o->root || !*o->root) && !o->nassume && !o->nassume_files && !o->boot) {
+		int e;
+
+		a->sysctls = hr_ruleset_sysctl_names(a->rs, &a->nsysctls, &e);
+		if (e < 0) {
+			hr_audit_free(a);
+			hr_err_set(err, e, "out of memory");
+			return e;
+		}
+		a->o.sysctls_referenced = true; /* even when no rule reads one */
+	} else {
+		a->o.sysctls_referenced = false;
+	}
 	*out = a;
 	return 0;
 }
@@ -197,6 +213,7 @@ void hr_audit_free(hr_audit *a)
 	if (!a)
 		return;
 	hr_ruleset_free(a->rs);
+	free(a->sysctls);
 	hr_diags_clear(&a->d);
 	hr_audit_files_free(a->files);
 	if (a->mg)
@@ -216,12 +233,27 @@ const struct hr_diags *hr_audit_diags(const hr_audit *a)
 	return &a->d;
 }
 
+static int cmp_key(const void *k, const void *e)
+{
+	return strcmp(k, *(const char *const *)e);
+}
+
+/* hr_probe_opts.sysctl_wanted: a key the rules read. */
+static bool sysctl_referenced(void *ud, const char *key)
+{
+	const hr_audit *a = ud;
+
+	return a->nsysctls && bsearch(key, a->sysctls, a->nsysctls, sizeof(*a->sysctls), cmp_key);
+}
+
 int hr_audit_probe(const hr_audit *a, hr_facts *f, struct hr_err *err)
 {
 	struct hr_probe_opts po = {.root = a->o.root, .interval_s = a->o.interval_s, .progress = a->o.progress,
 				   .progress_ud = a->o.progress_ud, .no_sockets = a->o.no_sockets,
 				   .socket_idle = true /* tcp_info: timestamps per destination (port model) */,
-				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog};
+				   .log_window_s = a->o.log_window_s, .kmsg_log = a->klog,
+				   .sysctl_wanted = a->o.sysctls_referenced ? sysctl_referenced : NULL,
+				   .sysctl_wanted_ud = (void *)a};
 
 	return hr_probe_run(f, &po, err);
 }
@@ -415,7 +447,7 @@ static void finish_report(const hr_audit *a, json_t *report, json_t *assumed, co
 		json_object_set_new(report, "managers", hr_managers_json(ms));
 	json_object_set(s, "assumed", assumed);
 	json_object_set_new(s, "workload", o->workload ? json_string(o->workload) : json_null());
-	json_object_set_new(report, "facts", hr_facts_to_json(f));
+	json_object_set_new(report, "facts", o->text_facts ? hr_facts_text_json(f) : hr_facts_to_json(f));
 }
 
 /* Declares the inputs over probed facts and evaluates them into a

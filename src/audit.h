@@ -52,6 +52,13 @@ struct hr_audit_opts {
 					 * finding all the same, those not made made again as it is
 					 * written (lazy.h): it references the facts and borrows the
 					 * rules, so free the report (hr_lazy_sweep) before the context */
+	bool text_facts;                /* the report's "facts" only what the text report shows
+					 * (hr_facts_text_json), not the tree of every fact */
+	bool sysctls_referenced;        /* live, without --assume, --assume-file or --boot: the probe
+					 * reads only the sysctls the rules can read (and the keys it
+					 * always checks), not all ~380, so the facts hold only
+					 * those: for a report that shows no other (audit's text;
+					 * drift reads a journal's other keys itself, cmd-drift.c) */
 };
 
 /* One audit context: made once from the options (the rules loaded and

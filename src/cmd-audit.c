@@ -525,7 +525,8 @@ static int audit_output(const char *format, const char *textfile, json_t *report
 	}
 	if (textfile && !write_textfile(textfile, report, dt, netns))
 		code = HR_AUDIT_UNKNOWN;
-	json_decref(report);
+	if (hr_cmd_free_at_exit())
+		json_decref(report);
 	return code;
 }
 
@@ -725,6 +726,13 @@ static int audit_exec(int argc, char **argv)
 		return code;
 	}
 	o.declare_fn = hr_cmd_drift_declare;
+	/* Text shows only the sysctls findings name: the rules' keys are read
+	 * (audit.h), the facts tree built only for the note text shows. */
+	o.text_facts = format && !textfile && !strcmp(format, "text");
+	if (o.text_facts && !*o.root && !o.nassume && !o.nassume_files && !o.boot) {
+		o.sysctls_referenced = true;
+		o.declare_fn = hr_cmd_drift_declare_partial;
+	}
 	t0 = hr_now();
 	r = hr_audit_new(&o, &a, &err);
 	if (r == 0)
@@ -743,8 +751,11 @@ static int audit_exec(int argc, char **argv)
 	t0 = hr_now() - t0;
 	/* The report's findings made as written borrow the context's rules. */
 	code = audit_output(format, textfile, report, t0, false, hr_audit_exit_code(report));
-	hr_lazy_sweep(false);
-	hr_audit_free(a);
+	/* The exit frees the rest (cmd.h), unless a leak check wants it done. */
+	if (hr_cmd_free_at_exit()) {
+		hr_lazy_sweep(false);
+		hr_audit_free(a);
+	}
 	return code;
 }
 

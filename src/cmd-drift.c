@@ -14,15 +14,35 @@
 #include "facts.h"
 #include "netns.h"
 
+/* The facts hold only the sysctls the rules read (hr_cmd_drift_declare_partial). */
+static bool partial;
+
 /* For hr_drift: a key's current value from the probed facts (raw text). */
 static int drift_fact(void *ud, const char *key, char *buf, size_t n)
 {
 	struct hr_value v;
 
-	if (hr_facts_get(ud, key, 0, &v) < 0 || v.type == HR_V_MISSING || !v.str)
+	if (hr_facts_get(ud, key, 0, &v) < 0)
+		return -ENOENT;
+	/* Not read by the probe (what facts-get.c says of a sysctl it has no
+	 * entry for): the live value, as the full probe would have read it. */
+	if (partial && v.type == HR_V_MISSING && v.missing && !strcmp(v.missing, "absent on this kernel"))
+		return hr_drift_get_live(NULL, key, buf, n);
+	if (v.type == HR_V_MISSING || !v.str)
 		return -ENOENT;
 	snprintf(buf, n, "%s", v.str);
 	return 0;
+}
+
+/* See cmd.h. */
+int hr_cmd_drift_declare_partial(void *ud, hr_facts *f)
+{
+	int r;
+
+	partial = true;
+	r = hr_cmd_drift_declare(ud, f);
+	partial = false;
+	return r;
 }
 
 /* The audit's declared facts drift.count and drift.list: the keys headroom

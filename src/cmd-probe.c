@@ -564,8 +564,10 @@ static int probe_exec(int argc, char **argv)
 				json_string_value(json_object_get(p, "message")));
 	}
 	rr = hr_render_report(stdout, arg_format, tree, probe_text);
-	json_decref(tree);
-	hr_facts_free(f);
+	if (hr_cmd_free_at_exit()) { /* else the exit frees them (cmd.h) */
+		json_decref(tree);
+		hr_facts_free(f);
+	}
 	return report_failed(r, &err, rr) ? HR_EXIT_FAIL : HR_EXIT_OK;
 }
 

@@ -728,10 +728,14 @@ static int watch_exec(int argc, char **argv)
 					  .assume_files = files.assume_files,
 					  .nassume_files = files.nassume_files,
 					  /* Each refresh holds the worst findings; watch reads
-					   * the others made one at a time (watch.c, lazy.h). */
+					   * the others made one at a time (watch.c, lazy.h).
+					   * The lines show findings and three sysctls the
+					   * probe always reads: only the rules' keys are read
+					   * (audit.h), the drift's others live. */
 					  .hold_findings = HR_WATCH_MAX_MARKS,
 					  .lazy_findings = true,
-					  .declare_fn = hr_cmd_drift_declare};
+					  .sysctls_referenced = true,
+					  .declare_fn = hr_cmd_drift_declare_partial};
 
 		if (hr_audit_new(&o, &w->audit, &err) < 0) {
 			fprintf(stderr, "headroom watch: %s\n", err.msg);

@@ -32,6 +32,13 @@ const struct hr_cmd *hr_cmd_find(const char *name, bool *ambiguous);
 /* Prints "usage: headroom NAME USAGE" and the option help to f. */
 void hr_cmd_usage(FILE *f, const struct hr_cmd *c);
 
+/* Whether a command frees everything before it exits. The process is about
+ * to end, so the teardown of a quiet audit's rules, facts and JSON report
+ * (about 3% of its CPU time, docs/PERFORMANCE.md) only matters to a leak
+ * check: always under AddressSanitizer (its leak check runs at exit), and
+ * with HEADROOM_FREE_AT_EXIT set (valgrind --leak-check). */
+bool hr_cmd_free_at_exit(void);
+
 /* Options shared by several commands (the variables are defined in main.c). */
 #define HR_MAX_RULE_DIRS 16
 extern const char *arg_rules_dirs[HR_MAX_RULE_DIRS]; /* --rules DIR (repeatable); none = default */
@@ -75,5 +82,9 @@ bool hr_cmd_parse_trace_seconds(const char *cmd, const char *s, double *out);
  * namespace; else one of many, its inode from the facts). */
 struct hr_facts;
 int hr_cmd_drift_declare(void *ud, struct hr_facts *f);
+/* The same over facts that hold only the sysctls the rules read
+ * (hr_audit_opts.sysctls_referenced): a journal's key with no fact is read
+ * from this process's namespace. */
+int hr_cmd_drift_declare_partial(void *ud, struct hr_facts *f);
 
 #endif

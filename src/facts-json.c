@@ -209,6 +209,28 @@ static json_t *dests_json(const hr_facts *f)
 	return hr_lazy_array(out->n, DESTS_HELD, dest_item_json, out, dests_out_free);
 }
 
+/* Beyond HR_FACTS_MAX_DESTS: the sum, so the counts still add up. */
+static json_t *folded_json(const hr_facts *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "destinations_held", json_integer((json_int_t)f->ndests));
+	json_object_set_new(o, "in_use", json_integer(f->other.total));
+	json_object_set_new(o, "timewait", json_integer(f->other.states[HR_TIME_WAIT]));
+	json_object_set_new(o, "states", states_json(f->other.states, NULL));
+	return o;
+}
+
+/* See facts.h. */
+json_t *hr_facts_text_json(const hr_facts *f)
+{
+	json_t *root = json_object();
+
+	if (f->have_sockets && f->folded)
+		json_object_set_new(root, "sockets", json_pack("{s:o}", "other_destinations", folded_json(f)));
+	return root;
+}
+
 json_t *hr_facts_to_json(const hr_facts *f)
 {
 	json_t *root = json_object(), *sysctls = json_object(), *counters = json_object();
@@ -293,16 +315,8 @@ json_t *hr_facts_to_json(const hr_facts *f)
 		json_object_set_new(s, "timewait_born", born_json(born));
 		json_object_set_new(s, "timewait_rate_per_s", num_or_null(hr_tw_rate(&f->tw, &win)));
 		json_object_set_new(s, "timewait_rate_window_s", num_or_null(win));
-		if (f->folded) {
-			/* Beyond HR_FACTS_MAX_DESTS: the sum, so the counts still add up. */
-			json_t *o = json_object();
-
-			json_object_set_new(o, "destinations_held", json_integer((json_int_t)f->ndests));
-			json_object_set_new(o, "in_use", json_integer(f->other.total));
-			json_object_set_new(o, "timewait", json_integer(f->other.states[HR_TIME_WAIT]));
-			json_object_set_new(o, "states", states_json(f->other.states, NULL));
-			json_object_set_new(s, "other_destinations", o);
-		}
+		if (f->folded)
+			json_object_set_new(s, "other_destinations", folded_json(f));
 		for (i = 0; i < f->nlisteners; i++) {
 			const struct listener *l = &f->listeners[i];
 			const struct inport *in = &f->inports[hr_facts_inport_index(f, l->port)];

@@ -345,6 +345,10 @@ double hr_tw_rate(const struct hr_twhist *h, double *window_s);
 
 /* The whole model as the report tree's "facts" object (owned). */
 json_t *hr_facts_to_json(const hr_facts *f);
+/* What the audit's text report shows of the facts: {} or, with the
+ * destinations folded, {"sockets": {"other_destinations": {...}}} as in
+ * hr_facts_to_json (whose tree of every fact costs the text nothing to skip). */
+json_t *hr_facts_text_json(const hr_facts *f);
 
 /* Formats "host:port" (IPv6 in brackets) into buf; returns buf. */
 char *hr_format_endpoint(char *buf, size_t n, int family, const uint8_t *addr, uint16_t port);

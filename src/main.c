@@ -147,6 +147,26 @@ const struct hr_cmd hr_cmd_version = {
 	.exec = version_exec,
 };
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HR_ASAN 1
+#endif
+#endif
+
+/* See cmd.h. */
+bool hr_cmd_free_at_exit(void)
+{
+#ifdef HR_ASAN
+	return true;
+#else
+	const char *e = getenv("HEADROOM_FREE_AT_EXIT");
+
+	return e && *e;
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	const struct hr_cmd *c;

@@ -52,6 +52,7 @@ struct run {
 	char *buf;              /* VALBUF bytes */
 	long usable;            /* facts read: 0 at the end means nothing usable */
 	long counters_read;
+	const struct hr_probe_opts *o; /* the caller's options; NULL: the defaults */
 };
 
 /* Every snmp/netstat counter of a sample ("TcpExt.ListenDrops"), for the

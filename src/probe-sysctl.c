@@ -255,6 +255,8 @@ static void sysctl_file(struct sysctl_pass *sp, int dirfd, const char *dsrc, con
 	wi = want_index(sp, key);
 	if (wi >= 0)
 		sp->seen[wi] = true;
+	else if (r->rootfd < 0 && r->o && r->o->sysctl_wanted && !r->o->sysctl_wanted(r->o->sysctl_wanted_ud, key))
+		return; /* nobody reads it: not opened (probe.h) */
 	if (hr_probe_secret(name)) {
 		hr_facts_set_sysctl_absent(r->f, key, "not read: a secret (key material)");
 		return;

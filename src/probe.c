@@ -132,6 +132,7 @@ int hr_probe_run(hr_facts *f, const struct hr_probe_opts *o, struct hr_err *err)
 	r.f = f;
 	r.root = rootbuf;
 	r.rootfd = -1;
+	r.o = o;
 	r.buf = malloc(VALBUF);
 	if (!r.buf) {
 		hr_err_set(err, -ENOMEM, "out of memory");

@@ -44,6 +44,12 @@ struct hr_probe_opts {
 	/* Live: read the kernel log through this (borrowed) instead of
 	 * reading the whole ring again; NULL: a full read. */
 	hr_kmsg_log *kmsg_log;
+	/* Live: which sysctls of the directories to read besides the keys the
+	 * probe always checks (probe-sysctl.c's list); a key it refuses is
+	 * not opened and is no fact (nor a problem). NULL: every one. The
+	 * audit's text report passes the keys its rules read (audit.c). */
+	bool (*sysctl_wanted)(void *ud, const char *key);
+	void *sysctl_wanted_ud;
 };
 
 /* How a reader outside probe-*.c opens the files of the tree being probed

@@ -458,3 +458,45 @@ int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d)
 	}
 	return errs ? -EBADMSG : 0;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Adds name to v when it is a sysctl's; v has room for every candidate. */
+static void add_sysctl(const char **v, size_t *n, const char *name)
+{
+	if (name && !strncmp(name, "net.", 4))
+		v[(*n)++] = name;
+}
+
+/* See rules.h. */
+const char **hr_ruleset_sysctl_names(const hr_ruleset *rs, size_t *n, int *err)
+{
+	size_t i, j, k, cap = rs->nfacts + rs->ncounters;
+	const char **v;
+
+	*n = 0;
+	*err = 0;
+	for (i = 0; i < rs->nrules; i++)
+		for (j = 0; j < rs->rules[i].nfixes; j++)
+			cap += rs->rules[i].fixes[j].nset;
+	if (!cap)
+		return NULL;
+	v = malloc(cap * sizeof(*v));
+	if (!v) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < rs->nfacts; i++)
+		add_sysctl(v, n, rs->facts[i]);
+	for (i = 0; i < rs->ncounters; i++)
+		add_sysctl(v, n, rs->counters[i].fact);
+	for (i = 0; i < rs->nrules; i++)
+		for (j = 0; j < rs->rules[i].nfixes; j++)
+			for (k = 0; k < rs->rules[i].fixes[j].nset; k++)
+				add_sysctl(v, n, rs->rules[i].fixes[j].set[k].key);
+	qsort(v, *n, sizeof(*v), cmp_str);
+	return v;
+}

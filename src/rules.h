@@ -32,6 +32,13 @@ void hr_ruleset_exclude(hr_ruleset *rs, const char *path);
 int hr_ruleset_check(hr_ruleset *rs, struct hr_diags *d);
 
 size_t hr_ruleset_count(const hr_ruleset *rs);
+/* The sysctl names ("net.*") an evaluation of rs can read, after
+ * hr_ruleset_check: every fact name bound in an expression (rules, their
+ * lets, templates, presentations and fixes, derived facts), the counters'
+ * facts and the keys fixes set; sorted (strcmp), duplicates kept. An owned
+ * array of borrowed names, *n of them; NULL with *n 0 when there are none
+ * or out of memory (then -ENOMEM in *err). */
+const char **hr_ruleset_sysctl_names(const hr_ruleset *rs, size_t *n, int *err);
 /* The managers catalogue (managers: lists of the files loaded; managers.h),
  * its size in *n. Borrowed. */
 struct hr_mgr_cat;
