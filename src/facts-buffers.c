@@ -37,6 +37,12 @@ struct hr_bufagg {
 	uint32_t sndbuf_max, rcvbuf_max;
 	double wmem_queued, rmem_alloc; /* summed: bytes queued now */
 	double drops;
+	/* The receive side (this host's receive buffer): the socket that
+	 * received fastest per round trip, rcv_space / RTT (what the
+	 * application read in one receiver RTT, tcp_rcv_space_adjust()), and
+	 * its receive buffer then. */
+	double rcv_rate, received;
+	uint32_t rcv_rcvbuf, rcv_space, rcv_rtt_us;
 };
 
 static int rtt_bin(uint32_t us)
@@ -94,6 +100,20 @@ void hr_facts_buf_add(struct hr_bufagg **ap, const struct hr_tcpbuf *b)
 		a->sndbuf_us += (double)b->sndbuf_us;
 		a->bytes += (double)b->bytes_acked + (double)b->bytes_received;
 		a->acked += (double)b->bytes_acked;
+		a->received += (double)b->bytes_received;
+		if (b->rcv_space && b->bytes_received) {
+			/* The receiver's RTT estimate, else the smoothed one (a
+			 * pure receiver has few RTT samples of its own). */
+			uint32_t rtt = b->rcv_rtt_us ? b->rcv_rtt_us : b->rtt_us;
+			double r = rtt ? b->rcv_space / (rtt / 1e6) : 0;
+
+			if (r > a->rcv_rate) {
+				a->rcv_rate = r;
+				a->rcv_rcvbuf = b->have_mem ? b->rcvbuf : 0;
+				a->rcv_space = b->rcv_space;
+				a->rcv_rtt_us = rtt;
+			}
+		}
 	}
 	if (b->have_mem) {
 		a->nmem++;
@@ -116,7 +136,8 @@ const char *const hr_facts_buf_fields[] = {
 	"buf_sockets", "buf_min_rtt", "buf_rtt", "buf_rtt_median", "buf_rate", "buf_rate_busy", "buf_busy",
 	"buf_rwnd_limited", "buf_sndbuf_limited", "buf_cwnd_limited", "buf_sndbuf", "buf_rcvbuf",
 	"buf_snd_wnd", "buf_sndbuf_max", "buf_rcvbuf_max", "buf_queued", "buf_drops", "buf_bytes",
-	"buf_own_size", "path_rtt", "path_rate", NULL,
+	"buf_own_size", "buf_received", "buf_rcv_rate", "buf_rcv_rcvbuf", "buf_rcv_space", "buf_rcv_rtt",
+	"path_rtt", "path_rate", NULL,
 };
 
 bool hr_facts_buf_field_known(const char *k)
@@ -208,6 +229,22 @@ int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct 
 		hr_val_num(out, a->drops, src);
 	else if (!strcmp(k, "buf_bytes"))
 		hr_val_num(out, a->bytes, src);
+	else if (!strcmp(k, "buf_received"))
+		hr_val_num(out, a->received, src);
+	else if (!strncmp(k, "buf_rcv_", 8)) {
+		/* The receive side: the fastest receiving socket's rate per
+		 * round trip (rcv_space / RTT), its receive buffer and RTT. */
+		if (!(a->rcv_rate > 0))
+			hr_val_missing(out, "no socket here received data with an RTT measured");
+		else if (k[8] == 'r' && k[9] == 'a')
+			hr_val_num(out, a->rcv_rate, src);
+		else if (k[8] == 'r' && k[11] == 'b')
+			a->rcv_rcvbuf ? hr_val_num(out, a->rcv_rcvbuf, src) : hr_val_missing(out, "no skmeminfo");
+		else if (k[8] == 's')
+			hr_val_num(out, a->rcv_space, src);
+		else
+			hr_val_num(out, a->rcv_rtt_us / 1e6, src);
+	}
 	else {
 		/* buf_own_size: inferred, sock_diag does not show
 		 * SOCK_SNDBUF_LOCK/SOCK_RCVBUF_LOCK. Autotuning never takes a

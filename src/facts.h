@@ -53,7 +53,7 @@ const char *hr_tcp_state_name(int state);
  * facts-buffers.c aggregates it). Times in microseconds, rates bytes/s. */
 struct hr_tcpbuf {
 	bool have_info, have_mem;
-	uint32_t min_rtt_us, rtt_us, snd_cwnd, snd_mss, rcv_space, snd_wnd;
+	uint32_t min_rtt_us, rtt_us, snd_cwnd, snd_mss, rcv_space, snd_wnd, rcv_rtt_us;
 	uint64_t delivery_rate, busy_us, rwnd_us, sndbuf_us, bytes_acked, bytes_received;
 	uint32_t rcvbuf, sndbuf, rmem_alloc, wmem_queued, drops;
 };

@@ -86,6 +86,7 @@ static void sd_tcp_path(const void *ti, size_t len, struct hr_tcpbuf *b)
 	b->snd_cwnd = TI(ti, len, tcpi_snd_cwnd);
 	b->snd_mss = TI(ti, len, tcpi_snd_mss);
 	b->rcv_space = TI(ti, len, tcpi_rcv_space);
+	b->rcv_rtt_us = TI(ti, len, tcpi_rcv_rtt);
 	b->snd_wnd = TI(ti, len, tcpi_snd_wnd);
 	b->delivery_rate = TI(ti, len, tcpi_delivery_rate);
 	b->busy_us = TI(ti, len, tcpi_busy_time);

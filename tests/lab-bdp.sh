@@ -15,6 +15,11 @@
 #     receive window holds the flow back and its fix is the peer's tcp_rmem;
 #     set there, the flow gets at least the predicted rate (the window is
 #     more than half the buffer, how much more is the peer's).
+#  5. The receive side: the server sends (iperf3 -R) and the client's
+#     tcp_rmem max is lowered to 128 KiB: the audit in the client names this
+#     host's receive buffer (buffers.rcvbuf: rcvbuf at tcp_rmem[2]) and
+#     predicts the throughput after its fix; applied, iperf3's received
+#     throughput is within 20% of the prediction.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab-lib.sh"
 
@@ -47,9 +52,10 @@ lab_wait_listen "$S" 5201
 dest="$S_IP:5201"
 
 # One iperf3 run of $1 s from the client, an audit $2 s into it (into
-# $3.json); prints the sender's throughput in Mbit/s.
+# $3.json); prints the sender's throughput in Mbit/s (REVERSE=1: the
+# server sends, iperf3 -R, and the client's received throughput).
 run_flow() {
-	hr_in "$C" timeout $(($1 + 30)) iperf3 -c "$S_IP" -p 5201 -t "$1" -J >"$T/$3.iperf" 2>&1 &
+	hr_in "$C" timeout $(($1 + 30)) iperf3 -c "$S_IP" -p 5201 -t "$1" -J ${REVERSE:+-R} >"$T/$3.iperf" 2>&1 &
 	local pid=$!
 	if [ -n "$2" ]; then
 		sleep "$2"
@@ -58,8 +64,8 @@ run_flow() {
 		hr_in "$C" "$HR_BIN" audit --format prometheus >"$T/$3.prom" 2>"$T/$3.prom.err" || true
 	fi
 	wait "$pid" || fail "iperf3 failed: $(head -c 600 "$T/$3.iperf")"
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["end"]["sum_sent"]["bits_per_second"] / 1e6)' \
-		"$T/$3.iperf" || fail "no iperf3 result: $(head -c 600 "$T/$3.iperf")"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["end"][sys.argv[2]]["bits_per_second"] / 1e6)' \
+		"$T/$3.iperf" "$([ -n "${REVERSE:-}" ] && echo sum_received || echo sum_sent)" || fail "no iperf3 result: $(head -c 600 "$T/$3.iperf")"
 }
 
 # held_back RUN WHAT MBITS SIDE: the audit of RUN has buffers.bdp at
@@ -132,4 +138,27 @@ pafter=$(run_flow 8 "" peerfixed)
 lab_result "buffers, peer side: server tcp_rmem max 64 KiB $(lab_round "$pbefore" 1) Mbit/s (rwnd-limited $(lab_round "$(lab_calc "$(lab_metric "$f" rwnd_limited) * 100")" 0)%); the peer's tcp_rmem max $(lab_round "$prmem" 0) predicts at least $(lab_round "$ppred" 1) Mbit/s, measured $(lab_round "$pafter" 1)"
 awk -v p="$ppred" -v o="$pafter" 'BEGIN { exit !(o >= 0.8 * p) }' ||
 	fail "after the peer's tcp_rmem max $prmem: measured $pafter Mbit/s, predicted at least $ppred Mbit/s"
+
+# 5. A download held back by this host's receive buffer.
+hr_in "$C" sysctl -qw "net.ipv4.tcp_rmem=4096 65536 131072" >/dev/null || fail "cannot set the client's tcp_rmem"
+export REVERSE=1
+rbefore=$(run_flow 8 4 rcv)
+f=$(lab_finding "$T/rcv.json" buffers.rcvbuf "$dest")
+[ -n "$f" ] || fail "download at tcp_rmem max 128 KiB: no buffers.rcvbuf finding for $dest ($rbefore Mbit/s)"
+sev=$(lab_field "$f" 'f["severity"]')
+msg=$(lab_field "$f" 'f["message"]')
+note "download, tcp_rmem max 128 KiB: $rbefore Mbit/s; buffers.rcvbuf $sev: $msg"
+[ "$sev" = warning ] || fail "download at $rbefore Mbit/s: buffers.rcvbuf is $sev, not warning: $msg"
+case $msg in *"$dest"*"this host's receive buffer"*) ;; *) fail "the message does not name $dest and this host's receive buffer: $msg" ;; esac
+rpred=$(lab_metric "$f" mbit_after)
+rnow=$(lab_metric "$f" mbit_now)
+rmem=$(lab_field "$f" '[x for x in f["fixes"] if x.get("settings")][0]["settings"]["net.ipv4.tcp_rmem"]') ||
+	fail "buffers.rcvbuf offers no tcp_rmem fix: $(lab_field "$f" 'f["fixes"]')"
+lab_headroom "$C" apply --set "net.ipv4.tcp_rmem=$rmem" --state-dir "$T/state" ||
+	fail "headroom apply --set net.ipv4.tcp_rmem=$rmem failed"
+assert_eq "$(lab_sysctl_get "$C" net.ipv4.tcp_rmem)" "$rmem" "tcp_rmem after the apply"
+rafter=$(run_flow 8 "" rcvfixed)
+lab_result "buffers, receive side: iperf3 -R, client tcp_rmem max 128 KiB $(lab_round "$rbefore" 1) Mbit/s (cap seen $(lab_round "$rnow" 1)); fix tcp_rmem = $rmem predicts $(lab_round "$rpred" 1) Mbit/s, measured $(lab_round "$rafter" 1) (diff $(lab_pct "$rafter" "$rpred")%)"
+awk -v p="$rpred" -v o="$rafter" 'BEGIN { d = (o - p) / p; if (d < 0) d = -d; exit !(d <= 0.20) }' ||
+	fail "after tcp_rmem = $rmem: measured $rafter Mbit/s, predicted $rpred Mbit/s: more than 20% apart (before: $rbefore Mbit/s)"
 echo ok
