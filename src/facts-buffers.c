@@ -282,6 +282,16 @@ json_t *hr_facts_buf_json(const hr_facts *f, const struct hr_bufagg *a, const st
 	return o;
 }
 
+static int set_path(struct hr_path *p, double rtt_s, double rate, const char *source)
+{
+	p->declared = true;
+	p->rtt_s = rtt_s;
+	p->rate = rate;
+	free(p->source);
+	p->source = strdup(source ? source : "workload");
+	return p->source ? 0 : -ENOMEM;
+}
+
 int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
 			  const char *source)
 {
@@ -301,14 +311,21 @@ int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double r
 
 		if (d->port != port || d->family != family || memcmp(d->addr, a, 16))
 			continue;
-		d->path.declared = true;
-		d->path.rtt_s = rtt_s;
-		d->path.rate = rate;
-		free(d->path.source);
-		d->path.source = strdup(source ? source : "workload");
-		return 0;
+		return set_path(&d->path, rtt_s, rate, source);
 	}
 	return -ENOENT; /* declare the destination first (hr_facts_declare_dest) */
+}
+
+int hr_facts_declare_inbound_path(hr_facts *f, uint16_t port, double rtt_s, double rate, const char *source)
+{
+	size_t i;
+
+	if (!(rtt_s > 0) || !(rate > 0) || !isfinite(rtt_s) || !isfinite(rate))
+		return -EINVAL;
+	for (i = 0; i < f->ninports; i++)
+		if (f->inports[i].port == port)
+			return set_path(&f->inports[i].path, rtt_s, rate, source);
+	return -ENOENT; /* declare the port first (hr_facts_declare_inbound) */
 }
 
 /* "sockets.buf_need" (the largest 2 x BDP of any destination, bytes) and
@@ -343,6 +360,12 @@ int hr_facts_buf_totals(const hr_facts *f, const char *k, struct hr_value *out)
 		n += a->nsock;
 		if (2 * a->min_rtt_us / 1e6 * a->rate > need)
 			need = 2 * a->min_rtt_us / 1e6 * a->rate;
+	}
+	for (i = 0; i < f->ninports; i++) {
+		const struct hr_path *p = &f->inports[i].path;
+
+		if (p->declared && 2 * p->rtt_s * p->rate > need)
+			need = 2 * p->rtt_s * p->rate;
 	}
 	if (!n && !f->have_sockets) {
 		hr_val_missing(out, "sockets not read");

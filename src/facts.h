@@ -221,6 +221,9 @@ uint64_t hr_facts_state_count(const hr_facts *f, int state);
  * larger rate counts. host is an IP literal. 0 or -EINVAL (bad address). */
 /* Declares the path toward a declared destination (rtt seconds, rate
  * bytes/s) for the buffer rule: 0, -EINVAL, -ENOENT (not declared). */
+/* The path of uploads to listening port (declared inbound first): as
+ * hr_facts_declare_path. 0, -EINVAL or -ENOENT. */
+int hr_facts_declare_inbound_path(hr_facts *f, uint16_t port, double rtt_s, double rate, const char *source);
 int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
 			  const char *source);
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,
