@@ -250,15 +250,24 @@ int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct 
 		 * SOCK_SNDBUF_LOCK/SOCK_RCVBUF_LOCK. Autotuning never takes a
 		 * buffer past tcp_wmem[2]/tcp_rmem[2] (tcp_sndbuf_expand(),
 		 * tcp_rcv_space_adjust()); SO_SNDBUF/SO_RCVBUF can (up to twice
-		 * wmem_max/rmem_max). Below the maximum, nothing tells. */
+		 * wmem_max/rmem_max). Below the maximum: a send buffer that
+		 * held the flow back (sndbuf_limited 20% of the busy time) and
+		 * never reached tcp_wmem[2] was locked, since autotuning grows
+		 * an unlocked one while it limits the flow (tcp_new_space(),
+		 * tcp_should_expand_sndbuf(); not under TCP memory pressure or
+		 * above tcp_mem[0]). Measured on the 50 ms lab path: SO_SNDBUF
+		 * 32768 stayed at 65,536 bytes, sndbuf-limited 37%; unlocked it
+		 * grew to tcp_wmem[2] (4 MiB), 0%. */
 		const char *ws = NULL, *rs = NULL;
 		double wmax = sysctl_max(f, "net.ipv4.tcp_wmem", &ws), rmax = sysctl_max(f, "net.ipv4.tcp_rmem", &rs);
 
 		if (wmax < 0 || rmax < 0)
 			hr_val_missing(out, "net.ipv4.tcp_wmem or tcp_rmem not read");
+		else if (a->sndbuf_max > wmax || a->rcvbuf_max > rmax)
+			hr_val_bool(out, true, "inferred: a buffer above tcp_wmem[2]/tcp_rmem[2] was set by the application");
 		else
-			hr_val_bool(out, a->sndbuf_max > wmax || a->rcvbuf_max > rmax,
-				 "inferred: a buffer above tcp_wmem[2]/tcp_rmem[2] was set by the application");
+			hr_val_bool(out, a->nmem && a->busy_us > 0 && a->sndbuf_us >= 0.2 * a->busy_us && a->sndbuf_max < wmax,
+				    "inferred: a send buffer below tcp_wmem[2] held the flow back and did not grow (SO_SNDBUF)");
 	}
 	return 0;
 }

@@ -20,6 +20,11 @@
 #     host's receive buffer (buffers.rcvbuf: rcvbuf at tcp_rmem[2]) and
 #     predicts the throughput after its fix; applied, iperf3's received
 #     throughput is within 20% of the prediction.
+#  6. An application that sets its own send buffer (SO_SNDBUF 32768: the
+#     kernel locks sk_sndbuf at 65,536) with the default tcp_wmem max: the
+#     buffer held the flow back and did not grow, which autotuning would
+#     have done: the audit says the application set it (SO_SNDBUF) and the
+#     fix is the application's, not tcp_wmem.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab-lib.sh"
 
@@ -161,4 +166,26 @@ rafter=$(run_flow 8 "" rcvfixed)
 lab_result "buffers, receive side: iperf3 -R, client tcp_rmem max 128 KiB $(lab_round "$rbefore" 1) Mbit/s (cap seen $(lab_round "$rnow" 1)); fix tcp_rmem = $rmem predicts $(lab_round "$rpred" 1) Mbit/s, measured $(lab_round "$rafter" 1) (diff $(lab_pct "$rafter" "$rpred")%)"
 awk -v p="$rpred" -v o="$rafter" 'BEGIN { d = (o - p) / p; if (d < 0) d = -d; exit !(d <= 0.20) }' ||
 	fail "after tcp_rmem = $rmem: measured $rafter Mbit/s, predicted $rpred Mbit/s: more than 20% apart (before: $rbefore Mbit/s)"
+
+# 6. SO_SNDBUF set by the application: a sink on the server, a sender
+#    that locks its buffer (8 s), the audit 5 s in.
+unset REVERSE
+hr_bg "$S" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"$S_IP"'", 5202)); s.listen(4); c, _ = s.accept()
+while c.recv(1 << 20): pass'
+lab_wait_listen "$S" 5202
+hr_bg "$C" timeout 30 python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
+s.connect(("'"$S_IP"'", 5202)); b = b"x" * 65536; t = time.time()
+while time.time() - t < 8: s.sendall(b)'
+sleep 5
+lab_audit "$C" "$T/own.json"
+dest="$S_IP:5202"
+held_back own "SO_SNDBUF 32768" "-" "set by the application with SO_SNDBUF"
+fix=$(lab_field "$f" 'f["fixes"][0]["text"]')
+case $fix in *"raise its SO_SNDBUF"*) ;; *) fail "the first fix is not the application's SO_SNDBUF: $fix" ;; esac
+lab_result "buffers, SO_SNDBUF 32768 (sk_sndbuf locked at 65,536, tcp_wmem max 4 MiB): sndbuf-limited $(lab_round "$(lab_calc "$(lab_metric "$f" sndbuf_limited) * 100")" 0)%, named as the application's buffer; fix: $fix"
 echo ok
