@@ -325,6 +325,22 @@ int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double r
 	return -ENOENT; /* declare the destination first (hr_facts_declare_dest) */
 }
 
+int hr_facts_declare_default_path(hr_facts *f, double rtt_s, double rate, const char *source)
+{
+	size_t i;
+	int r = 0;
+
+	if (!(rtt_s > 0) || !(rate > 0) || !isfinite(rtt_s) || !isfinite(rate))
+		return -EINVAL;
+	for (i = 0; r == 0 && i < f->ndests; i++)
+		if (!f->dest_list[i]->path.declared)
+			r = set_path(&f->dest_list[i]->path, rtt_s, rate, source);
+	for (i = 0; r == 0 && i < f->ninports; i++)
+		if (!f->inports[i].path.declared)
+			r = set_path(&f->inports[i].path, rtt_s, rate, source);
+	return r;
+}
+
 int hr_facts_declare_inbound_path(hr_facts *f, uint16_t port, double rtt_s, double rate, const char *source)
 {
 	size_t i;

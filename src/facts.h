@@ -224,6 +224,9 @@ uint64_t hr_facts_state_count(const hr_facts *f, int state);
 /* The path of uploads to listening port (declared inbound first): as
  * hr_facts_declare_path. 0, -EINVAL or -ENOENT. */
 int hr_facts_declare_inbound_path(hr_facts *f, uint16_t port, double rtt_s, double rate, const char *source);
+/* A path for every destination and listening port known so far that has
+ * none of its own (a profile's, audit --profile). 0 or -EINVAL. */
+int hr_facts_declare_default_path(hr_facts *f, double rtt_s, double rate, const char *source);
 int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
 			  const char *source);
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,

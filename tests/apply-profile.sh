@@ -70,6 +70,18 @@ grep -q "declared path 50.0 ms at 1000.0 Mbit/s: BDP 6104 KiB, buffers need 1638
 "$HR_BIN" profile show wan --profiles "$T/prof" --format json >"$T/wan.json" || fail "profile show wan"
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["path"]; assert p["covers"] is False and abs(p["rtt"] - 0.05) < 1e-9 and p["bandwidth"] == 125e6, p' "$T/wan.json" ||
 	fail "profile show wan --format json: $(cat "$T/wan.json")"
+# audit --profile: the audit as if the profile were applied, its path
+# given to the destinations without one (as a workload path would be).
+printf '%s\n' "outbound:" "  - destination: 10.0.0.2:5201" "    rate: 1/s" >"$T/wl.yaml"
+hr_in "$ns" "$HR_BIN" audit --workload "$T/wl.yaml" --profile wan --profiles "$T/prof" --format json >"$T/audit.json" 2>"$T/audit.err" || : # exit 1: a warning
+python3 - "$T/audit.json" <<'PY' || fail "audit --profile wan: $(head -c 800 "$T/audit.json") $(cat "$T/audit.err")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["summary"]["assumed"]["net.ipv4.tcp_wmem"] == "4096 16384 4194304", j["summary"]["assumed"]
+f = {x["rule"]: x for x in j["findings"] if x.get("subject") == "10.0.0.2:5201"}
+assert f["buffers.bdp"]["severity"] == "warning" and "declared path RTT 50.0 ms at 1000.0 Mbit/s" in f["buffers.bdp"]["message"], f["buffers.bdp"]
+assert f["buffers.rcvbuf"]["severity"] == "ok", f["buffers.rcvbuf"]
+PY
 printf '%s\n' "name: bad" "description: x" "path: {rtt: 50ms}" >"$T/prof/bad.yaml"
 "$HR_BIN" profile show bad --profiles "$T/prof" >"$T/bad.out" 2>&1 && fail "a path without bandwidth was accepted"
 grep -q "bad.yaml:3:7: .*'path' needs both 'rtt' and 'bandwidth'" "$T/bad.out" || fail "bad path error: $(cat "$T/bad.out")"
