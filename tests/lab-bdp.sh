@@ -25,6 +25,11 @@
 #     buffer held the flow back and did not grow, which autotuning would
 #     have done: the audit says the application set it (SO_SNDBUF) and the
 #     fix is the application's, not tcp_wmem.
+#  7. Uploads to a server here: iperf3 -s in the client namespace (bound to
+#     its address), the other namespace sends, this host's tcp_rmem max
+#     128 KiB: buffers.rcvbuf-in names the listening port and this host's
+#     receive buffer; the fix applied, the received throughput is within
+#     20% of the prediction.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab-lib.sh"
 
@@ -148,17 +153,25 @@ awk -v p="$ppred" -v o="$pafter" 'BEGIN { exit !(o >= 0.8 * p) }' ||
 hr_in "$C" sysctl -qw "net.ipv4.tcp_rmem=4096 65536 131072" >/dev/null || fail "cannot set the client's tcp_rmem"
 export REVERSE=1
 rbefore=$(run_flow 8 4 rcv)
-f=$(lab_finding "$T/rcv.json" buffers.rcvbuf "$dest")
-[ -n "$f" ] || fail "download at tcp_rmem max 128 KiB: no buffers.rcvbuf finding for $dest ($rbefore Mbit/s)"
-sev=$(lab_field "$f" 'f["severity"]')
-msg=$(lab_field "$f" 'f["message"]')
-note "download, tcp_rmem max 128 KiB: $rbefore Mbit/s; buffers.rcvbuf $sev: $msg"
-[ "$sev" = warning ] || fail "download at $rbefore Mbit/s: buffers.rcvbuf is $sev, not warning: $msg"
-case $msg in *"$dest"*"this host's receive buffer"*) ;; *) fail "the message does not name $dest and this host's receive buffer: $msg" ;; esac
-rpred=$(lab_metric "$f" mbit_after)
-rnow=$(lab_metric "$f" mbit_now)
-rmem=$(lab_field "$f" '[x for x in f["fixes"] if x.get("settings")][0]["settings"]["net.ipv4.tcp_rmem"]') ||
-	fail "buffers.rcvbuf offers no tcp_rmem fix: $(lab_field "$f" 'f["fixes"]')"
+# rcv_held RUN RULE SUBJECT WHAT MBITS: the audit of RUN has RULE at
+# WARNING for SUBJECT naming this host's receive buffer; sets f, the
+# prediction pred, the cap seen now and the tcp_rmem fix rfix.
+rcv_held() {
+	f=$(lab_finding "$T/$1.json" "$2" "$3")
+	[ -n "$f" ] || fail "$4: no $2 finding for $3 ($5 Mbit/s)"
+	local sev msg
+	sev=$(lab_field "$f" 'f["severity"]')
+	msg=$(lab_field "$f" 'f["message"]')
+	note "$4: $5 Mbit/s; $2 $sev: $msg"
+	[ "$sev" = warning ] || fail "$4 at $5 Mbit/s: $2 is $sev, not warning: $msg"
+	case $msg in *"$3"*"this host's receive buffer"*) ;; *) fail "the message does not name $3 and this host's receive buffer: $msg" ;; esac
+	pred=$(lab_metric "$f" mbit_after)
+	now=$(lab_metric "$f" mbit_now)
+	rfix=$(lab_field "$f" '[x for x in f["fixes"] if x.get("settings")][0]["settings"]["net.ipv4.tcp_rmem"]') ||
+		fail "$2 offers no tcp_rmem fix: $(lab_field "$f" 'f["fixes"]')"
+}
+rcv_held rcv buffers.rcvbuf "$dest" "download, tcp_rmem max 128 KiB" "$rbefore"
+rpred=$pred rnow=$now rmem=$rfix
 lab_headroom "$C" apply --set "net.ipv4.tcp_rmem=$rmem" --state-dir "$T/state" ||
 	fail "headroom apply --set net.ipv4.tcp_rmem=$rmem failed"
 assert_eq "$(lab_sysctl_get "$C" net.ipv4.tcp_rmem)" "$rmem" "tcp_rmem after the apply"
@@ -188,4 +201,26 @@ held_back own "SO_SNDBUF 32768" "-" "set by the application with SO_SNDBUF"
 fix=$(lab_field "$f" 'f["fixes"][0]["text"]')
 case $fix in *"raise its SO_SNDBUF"*) ;; *) fail "the first fix is not the application's SO_SNDBUF: $fix" ;; esac
 lab_result "buffers, SO_SNDBUF 32768 (sk_sndbuf locked at 65,536, tcp_wmem max 4 MiB): sndbuf-limited $(lab_round "$(lab_calc "$(lab_metric "$f" sndbuf_limited) * 100")" 0)%, named as the application's buffer; fix: $fix"
+
+# 7. Uploads to a listening port here.
+hr_in "$C" sysctl -qw "net.ipv4.tcp_rmem=4096 65536 131072" >/dev/null || fail "cannot set the client's tcp_rmem"
+hr_bg "$C" iperf3 -s -p 5203 -B "$C_IP"
+lab_wait_listen "$C" 5203
+# upload RUN AUDIT-AFTER: 8 s from the server namespace; prints the Mbit/s received here.
+upload() {
+	hr_in "$S" timeout 40 iperf3 -c "$C_IP" -p 5203 -t 8 -J >"$T/$1.iperf" 2>&1 &
+	local pid=$!
+	[ -z "$2" ] || { sleep "$2"; lab_audit "$C" "$T/$1.json"; }
+	wait "$pid" || fail "iperf3 upload failed: $(head -c 600 "$T/$1.iperf")"
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6)' \
+		"$T/$1.iperf" || fail "no iperf3 result: $(head -c 600 "$T/$1.iperf")"
+}
+ubefore=$(upload up 4)
+rcv_held up buffers.rcvbuf-in "$C_IP:5203" "upload, tcp_rmem max 128 KiB" "$ubefore"
+upred=$pred urmem=$rfix
+hr_in "$C" sysctl -qw "net.ipv4.tcp_rmem=$urmem" >/dev/null || fail "cannot set tcp_rmem=$urmem"
+uafter=$(upload upfixed "")
+lab_result "buffers, uploads to a port here: tcp_rmem max 128 KiB $(lab_round "$ubefore" 1) Mbit/s (cap seen $(lab_round "$now" 1)); fix tcp_rmem = $urmem predicts $(lab_round "$upred" 1) Mbit/s, measured $(lab_round "$uafter" 1) (diff $(lab_pct "$uafter" "$upred")%)"
+awk -v p="$upred" -v o="$uafter" 'BEGIN { d = (o - p) / p; if (d < 0) d = -d; exit !(d <= 0.20) }' ||
+	fail "uploads after tcp_rmem = $urmem: measured $uafter Mbit/s, predicted $upred Mbit/s: more than 20% apart (before: $ubefore Mbit/s)"
 echo ok
