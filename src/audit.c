@@ -19,6 +19,7 @@
 #include "sysctl.h"
 #include "trace.h"
 #include "rules.h"
+#include "profile.h"
 #include "workload.h"
 
 static const char *const status_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -339,8 +340,40 @@ static int managers_facts(const hr_audit *a, hr_facts *f)
 	return r;
 }
 
+/* --profile NAME: the audit as if the profile were applied (its exact
+ * values assumed, each into assumed; a bound ">=N" / "<=N" is left out:
+ * what it does depends on today's value) and its declared path given to
+ * every destination and listening port without a path of its own. */
+static int audit_profile(hr_facts *f, const struct hr_audit_opts *o, json_t *assumed, struct hr_err *err)
+{
+	struct hr_profile *p;
+	char kv[HR_KEY_MAX + 512], src[700];
+	size_t i;
+	int r = hr_profile_resolve(o->profiles_dir ? o->profiles_dir : hr_default_profiles_dir(), o->profile, &p,
+				   err);
+
+	for (i = 0; r == 0 && i < p->nsettings; i++) {
+		const struct hr_desired *d = &p->settings[i];
+
+		if (d->op != HR_OP_SET)
+			continue;
+		snprintf(kv, sizeof(kv), "%s=%s", d->key, d->value);
+		r = hr_audit_assume(f, kv, err);
+		if (r == 0 && assumed)
+			json_object_set_new(assumed, d->key, json_string(d->value));
+	}
+	if (r == 0 && p->path_rate > 0) {
+		snprintf(src, sizeof(src), "profile %s (%s)", p->name, p->path_where ? p->path_where : "?");
+		r = hr_facts_declare_default_path(f, p->path_rtt_s, p->path_rate, src);
+	}
+	if (r < 0 && !err->msg[0])
+		hr_err_set(err, r, "profile %s: %s", o->profile, hr_strerror(r));
+	hr_profile_free(p);
+	return r;
+}
+
 /* The declared inputs before the files: the initial namespace's keys
- * (globals, or NULL), the workload and --assume (each into assumed, an
+ * (globals, or NULL), the workload, --profile and --assume (each into assumed, an
  * object, unless NULL). */
 static int declare_base(const hr_audit *a, hr_facts *f, const hr_facts *globals, json_t *assumed,
 			struct hr_err *err)
@@ -368,6 +401,8 @@ static int declare_base(const hr_audit *a, hr_facts *f, const hr_facts *globals,
 		if (r < 0)
 			return r;
 	}
+	if (o->profile && (r = audit_profile(f, o, assumed, err)) < 0)
+		return r;
 	for (i = 0; i < o->nassume; i++) {
 		const char *eq = strchr(o->assume[i], '=');
 		char key[256];

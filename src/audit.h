@@ -18,6 +18,8 @@ enum { HR_AUDIT_OK = 0, HR_AUDIT_WARNING = 1, HR_AUDIT_CRITICAL = 2, HR_AUDIT_UN
 struct hr_audit_opts {
 	const char *root;               /* "" or NULL: live system; else a captured tree */
 	const char *workload;           /* --workload FILE, or NULL */
+	const char *profile;            /* --profile NAME: its exact values assumed, its path declared */
+	const char *profiles_dir;       /* where NAME is read; NULL: the shipped profiles */
 	const char *const *assume;      /* --assume KEY=VALUE, nassume of them */
 	size_t nassume;
 	const char *const *rule_dirs;   /* --rules DIR (user dirs, after the shipped one) */

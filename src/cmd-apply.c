@@ -253,7 +253,7 @@ static void say(const char *fmt, ...)
 
 /* Collects the desired settings from --profile, --fix and --set. Returns
  * 0, or an exit code with the message printed. */
-static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, struct hr_desired **v,
+static int collect(const struct apply_args *a, struct hr_vet_opts *vo, struct hr_desired **v,
 		   size_t *n, char *source, size_t srclen)
 {
 	struct hr_err err = {0};
@@ -274,6 +274,14 @@ static int collect(const struct apply_args *a, const struct hr_vet_opts *vo, str
 		for (k = 0; k < p->nsettings; k++) {
 			add_setting(v, n, &p->settings[k]);
 			memset(&p->settings[k], 0, sizeof(p->settings[k]));
+		}
+		if (p->path_rate > 0) { /* vet checks the plan's buffer maxima against it */
+			static char from[600];
+
+			snprintf(from, sizeof(from), "profile %s, %s", a->profile, p->path_where ? p->path_where : "?");
+			vo->path_rtt_s = p->path_rtt_s;
+			vo->path_rate = p->path_rate;
+			vo->path_from = from;
 		}
 		hr_profile_free(p);
 		snprintf(source, srclen, "profile %s", a->profile);

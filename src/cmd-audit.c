@@ -535,6 +535,8 @@ static int audit_exec(int argc, char **argv)
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},
 		{"workload", required_argument, NULL, 'w'},
+		{"profile", required_argument, NULL, 'P'},
+		{"profiles", required_argument, NULL, 'D'},
 		{"assume", required_argument, NULL, 'a'},
 		{"rules", required_argument, NULL, 'R'},
 		{"no-default-rules", no_argument, NULL, 'N'},
@@ -571,13 +573,10 @@ static int audit_exec(int argc, char **argv)
 		case HR_OPT_TRUST_INPUTS:
 			hr_trust_inputs(true);
 			break;
-		case 'r':
-			o.root = optarg;
-			arg_root = optarg;
-			break;
-		case 'w':
-			o.workload = optarg;
-			break;
+		case 'r': o.root = arg_root = optarg; break;
+		case 'w': o.workload = optarg; break;
+		case 'P': o.profile = optarg; break;
+		case 'D': o.profiles_dir = optarg; break;
 		case 'a':
 			if (o.nassume >= MAX_ASSUME) {
 				fprintf(stderr, "headroom audit: at most %d --assume\n", MAX_ASSUME);
@@ -729,7 +728,7 @@ static int audit_exec(int argc, char **argv)
 	/* Text shows only the sysctls findings name: the rules' keys are read
 	 * (audit.h), the facts tree built only for the note text shows. */
 	o.text_facts = format && !textfile && !strcmp(format, "text");
-	if (o.text_facts && !*o.root && !o.nassume && !o.nassume_files && !o.boot) {
+	if (o.text_facts && !*o.root && !o.nassume && !o.nassume_files && !o.boot && !o.profile) {
 		o.sysctls_referenced = true;
 		o.declare_fn = hr_cmd_drift_declare_partial;
 	}
@@ -761,12 +760,14 @@ static int audit_exec(int argc, char **argv)
 
 const struct hr_cmd hr_cmd_audit = {
 	.name = "audit",
-	.usage = "[--root DIR] [--workload FILE] [--assume KEY=VALUE]... [--assume-file FILE]... [--boot [--config-root DIR]] [--rules DIR]... "
+	.usage = "[--root DIR] [--workload FILE] [--profile NAME [--profiles DIR]] [--assume KEY=VALUE]... [--assume-file FILE]... [--boot [--config-root DIR]] [--rules DIR]... "
 		 "[--interval S] [--log-window S] [--trace S] [--netns NAME | --pid PID]... [--all-netns] "
 		 "[--format text|json|yaml|prometheus|nagios] [--textfile DIR]",
 	.summary = "Check the box (or a captured tree) for port, TIME_WAIT, queue and timeout trouble.",
 	.help = "  --root DIR          audit a tree captured by 'headroom snapshot' instead of this system\n"
 		"  --workload FILE     declare load to expect (outbound/inbound rates, idle timeouts)\n"
+		"  --profile NAME      as if profile NAME were applied: its exact values, its declared path\n"
+		"  --profiles DIR      read --profile from DIR (default: the shipped profiles)\n"
 		"  --assume KEY=VALUE  what-if: evaluate as if the sysctl had this value (repeatable)\n"
 		"  --assume-file FILE  what-if: as if the sysctl.d FILE were applied (repeatable, in order);\n"
 		"                      findings name the FILE:LINE they depend on; a line the kernel would\n"
@@ -787,8 +788,7 @@ const struct hr_cmd hr_cmd_audit = {
 		"  --textfile DIR      write DIR/headroom.prom atomically (node_exporter textfile\n"
 		"                      collector); prints nothing else unless --format is given\n"
 		"  -q, --quiet         no progress line\n"
-		"  --state-dir DIR     headroom's journals, for the values it applied that changed since\n"
-		"                      (default /var/lib/headroom)\n"
+		"  --state-dir DIR     headroom's journals, for the values it applied that changed since (/var/lib/headroom)\n"
 		"  --netns NAME        audit the 'ip netns' namespace NAME (/run/netns/NAME; repeatable)\n"
 		"  --pid PID           audit the network namespace of process PID (repeatable)\n"
 		"  --all-netns         audit every network namespace on the host, one section each, worst first\n"

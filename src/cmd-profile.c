@@ -62,7 +62,11 @@ static int show_text(FILE *out, const json_t *p)
 	fprintf(out, "Resolved from:");
 	json_array_foreach(json_object_get(p, "chain"), i, s)
 		fprintf(out, "%s %s", i ? " ->" : "", json_string_value(s));
-	fprintf(out, "\n\nAssumes:\n");
+	fprintf(out, "\n");
+	if (json_object_get(p, "path"))
+		fprintf(out, "Declared %s (%s)\n", json_string_value(json_object_get(json_object_get(p, "path"), "check")),
+			json_string_value(json_object_get(json_object_get(p, "path"), "where")));
+	fprintf(out, "\nAssumes:\n");
 	json_array_foreach(json_object_get(p, "assumptions"), i, s)
 		fprintf(out, "  - %s\n", json_string_value(s));
 	fprintf(out, "\n");

@@ -37,6 +37,12 @@ struct hr_bufagg {
 	uint32_t sndbuf_max, rcvbuf_max;
 	double wmem_queued, rmem_alloc; /* summed: bytes queued now */
 	double drops;
+	/* The receive side (this host's receive buffer): the socket that
+	 * received fastest per round trip, rcv_space / RTT (what the
+	 * application read in one receiver RTT, tcp_rcv_space_adjust()), and
+	 * its receive buffer then. */
+	double rcv_rate, received;
+	uint32_t rcv_rcvbuf, rcv_space, rcv_rtt_us;
 };
 
 static int rtt_bin(uint32_t us)
@@ -94,6 +100,20 @@ void hr_facts_buf_add(struct hr_bufagg **ap, const struct hr_tcpbuf *b)
 		a->sndbuf_us += (double)b->sndbuf_us;
 		a->bytes += (double)b->bytes_acked + (double)b->bytes_received;
 		a->acked += (double)b->bytes_acked;
+		a->received += (double)b->bytes_received;
+		if (b->rcv_space && b->bytes_received) {
+			/* The receiver's RTT estimate, else the smoothed one (a
+			 * pure receiver has few RTT samples of its own). */
+			uint32_t rtt = b->rcv_rtt_us ? b->rcv_rtt_us : b->rtt_us;
+			double r = rtt ? b->rcv_space / (rtt / 1e6) : 0;
+
+			if (r > a->rcv_rate) {
+				a->rcv_rate = r;
+				a->rcv_rcvbuf = b->have_mem ? b->rcvbuf : 0;
+				a->rcv_space = b->rcv_space;
+				a->rcv_rtt_us = rtt;
+			}
+		}
 	}
 	if (b->have_mem) {
 		a->nmem++;
@@ -116,7 +136,8 @@ const char *const hr_facts_buf_fields[] = {
 	"buf_sockets", "buf_min_rtt", "buf_rtt", "buf_rtt_median", "buf_rate", "buf_rate_busy", "buf_busy",
 	"buf_rwnd_limited", "buf_sndbuf_limited", "buf_cwnd_limited", "buf_sndbuf", "buf_rcvbuf",
 	"buf_snd_wnd", "buf_sndbuf_max", "buf_rcvbuf_max", "buf_queued", "buf_drops", "buf_bytes",
-	"buf_own_size", "path_rtt", "path_rate", NULL,
+	"buf_own_size", "buf_received", "buf_rcv_rate", "buf_rcv_rcvbuf", "buf_rcv_space", "buf_rcv_rtt",
+	"path_rtt", "path_rate", NULL,
 };
 
 bool hr_facts_buf_field_known(const char *k)
@@ -208,20 +229,45 @@ int hr_facts_buf_get(const hr_facts *f, const struct hr_bufagg *a, const struct 
 		hr_val_num(out, a->drops, src);
 	else if (!strcmp(k, "buf_bytes"))
 		hr_val_num(out, a->bytes, src);
+	else if (!strcmp(k, "buf_received"))
+		hr_val_num(out, a->received, src);
+	else if (!strncmp(k, "buf_rcv_", 8)) {
+		/* The receive side: the fastest receiving socket's rate per
+		 * round trip (rcv_space / RTT), its receive buffer and RTT. */
+		if (!(a->rcv_rate > 0))
+			hr_val_missing(out, "no socket here received data with an RTT measured");
+		else if (k[8] == 'r' && k[9] == 'a')
+			hr_val_num(out, a->rcv_rate, src);
+		else if (k[8] == 'r' && k[11] == 'b')
+			a->rcv_rcvbuf ? hr_val_num(out, a->rcv_rcvbuf, src) : hr_val_missing(out, "no skmeminfo");
+		else if (k[8] == 's')
+			hr_val_num(out, a->rcv_space, src);
+		else
+			hr_val_num(out, a->rcv_rtt_us / 1e6, src);
+	}
 	else {
 		/* buf_own_size: inferred, sock_diag does not show
 		 * SOCK_SNDBUF_LOCK/SOCK_RCVBUF_LOCK. Autotuning never takes a
 		 * buffer past tcp_wmem[2]/tcp_rmem[2] (tcp_sndbuf_expand(),
 		 * tcp_rcv_space_adjust()); SO_SNDBUF/SO_RCVBUF can (up to twice
-		 * wmem_max/rmem_max). Below the maximum, nothing tells. */
+		 * wmem_max/rmem_max). Below the maximum: a send buffer that
+		 * held the flow back (sndbuf_limited 20% of the busy time) and
+		 * never reached tcp_wmem[2] was locked, since autotuning grows
+		 * an unlocked one while it limits the flow (tcp_new_space(),
+		 * tcp_should_expand_sndbuf(); not under TCP memory pressure or
+		 * above tcp_mem[0]). Measured on the 50 ms lab path: SO_SNDBUF
+		 * 32768 stayed at 65,536 bytes, sndbuf-limited 37%; unlocked it
+		 * grew to tcp_wmem[2] (4 MiB), 0%. */
 		const char *ws = NULL, *rs = NULL;
 		double wmax = sysctl_max(f, "net.ipv4.tcp_wmem", &ws), rmax = sysctl_max(f, "net.ipv4.tcp_rmem", &rs);
 
 		if (wmax < 0 || rmax < 0)
 			hr_val_missing(out, "net.ipv4.tcp_wmem or tcp_rmem not read");
+		else if (a->sndbuf_max > wmax || a->rcvbuf_max > rmax)
+			hr_val_bool(out, true, "inferred: a buffer above tcp_wmem[2]/tcp_rmem[2] was set by the application");
 		else
-			hr_val_bool(out, a->sndbuf_max > wmax || a->rcvbuf_max > rmax,
-				 "inferred: a buffer above tcp_wmem[2]/tcp_rmem[2] was set by the application");
+			hr_val_bool(out, a->nmem && a->busy_us > 0 && a->sndbuf_us >= 0.2 * a->busy_us && a->sndbuf_max < wmax,
+				    "inferred: a send buffer below tcp_wmem[2] held the flow back and did not grow (SO_SNDBUF)");
 	}
 	return 0;
 }
@@ -245,6 +291,16 @@ json_t *hr_facts_buf_json(const hr_facts *f, const struct hr_bufagg *a, const st
 	return o;
 }
 
+static int set_path(struct hr_path *p, double rtt_s, double rate, const char *source)
+{
+	p->declared = true;
+	p->rtt_s = rtt_s;
+	p->rate = rate;
+	free(p->source);
+	p->source = strdup(source ? source : "workload");
+	return p->source ? 0 : -ENOMEM;
+}
+
 int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
 			  const char *source)
 {
@@ -264,14 +320,37 @@ int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double r
 
 		if (d->port != port || d->family != family || memcmp(d->addr, a, 16))
 			continue;
-		d->path.declared = true;
-		d->path.rtt_s = rtt_s;
-		d->path.rate = rate;
-		free(d->path.source);
-		d->path.source = strdup(source ? source : "workload");
-		return 0;
+		return set_path(&d->path, rtt_s, rate, source);
 	}
 	return -ENOENT; /* declare the destination first (hr_facts_declare_dest) */
+}
+
+int hr_facts_declare_default_path(hr_facts *f, double rtt_s, double rate, const char *source)
+{
+	size_t i;
+	int r = 0;
+
+	if (!(rtt_s > 0) || !(rate > 0) || !isfinite(rtt_s) || !isfinite(rate))
+		return -EINVAL;
+	for (i = 0; r == 0 && i < f->ndests; i++)
+		if (!f->dest_list[i]->path.declared)
+			r = set_path(&f->dest_list[i]->path, rtt_s, rate, source);
+	for (i = 0; r == 0 && i < f->ninports; i++)
+		if (!f->inports[i].path.declared)
+			r = set_path(&f->inports[i].path, rtt_s, rate, source);
+	return r;
+}
+
+int hr_facts_declare_inbound_path(hr_facts *f, uint16_t port, double rtt_s, double rate, const char *source)
+{
+	size_t i;
+
+	if (!(rtt_s > 0) || !(rate > 0) || !isfinite(rtt_s) || !isfinite(rate))
+		return -EINVAL;
+	for (i = 0; i < f->ninports; i++)
+		if (f->inports[i].port == port)
+			return set_path(&f->inports[i].path, rtt_s, rate, source);
+	return -ENOENT; /* declare the port first (hr_facts_declare_inbound) */
 }
 
 /* "sockets.buf_need" (the largest 2 x BDP of any destination, bytes) and
@@ -306,6 +385,12 @@ int hr_facts_buf_totals(const hr_facts *f, const char *k, struct hr_value *out)
 		n += a->nsock;
 		if (2 * a->min_rtt_us / 1e6 * a->rate > need)
 			need = 2 * a->min_rtt_us / 1e6 * a->rate;
+	}
+	for (i = 0; i < f->ninports; i++) {
+		const struct hr_path *p = &f->inports[i].path;
+
+		if (p->declared && 2 * p->rtt_s * p->rate > need)
+			need = 2 * p->rtt_s * p->rate;
 	}
 	if (!n && !f->have_sockets) {
 		hr_val_missing(out, "sockets not read");

@@ -129,6 +129,7 @@ struct inport {
 	bool declared_server_closes;
 	bool declared;
 	struct hr_bufagg *buf; /* tcp_info/skmeminfo of its sockets, NULL until one came */
+	struct hr_path path;   /* declared path of uploads to it (workload inbound rtt, bandwidth) */
 };
 
 /* Idle times of ESTABLISHED sockets without a keepalive timer: 1 s bins,

@@ -225,9 +225,9 @@ bool hr_facts_item_field_known(enum hr_coll c, const char *field)
 
 	if (strncmp(field, pfx, n) || field[n] != '.')
 		return false;
-	/* Path and buffers (facts-buffers.c); the declared path is a destination's. */
-	if ((c == HR_COLL_DESTINATIONS || (c == HR_COLL_LISTENERS && strncmp(field + n + 1, "path_", 5))) &&
-	    hr_facts_buf_field_known(field + n + 1))
+	/* Path and buffers (facts-buffers.c); a declared path is a
+	 * destination's (workload outbound) or a listening port's (inbound). */
+	if ((c == HR_COLL_DESTINATIONS || c == HR_COLL_LISTENERS) && hr_facts_buf_field_known(field + n + 1))
 		return true;
 	for (i = 0; list[i]; i++)
 		if (!strcmp(field + n + 1, list[i]))
@@ -450,7 +450,7 @@ static int listener_item(const hr_facts *f, size_t i, const char *k, struct hr_v
 	else if (!strcmp(k, "declared"))
 		hr_val_bool(out, in->declared, src);
 	else
-		return hr_facts_buf_get(f, in->buf, NULL, k, out);
+		return hr_facts_buf_get(f, in->buf, &in->path, k, out);
 	return 0;
 }
 

@@ -127,8 +127,10 @@ void hr_facts_free(hr_facts *f)
 	free(f->listeners);
 	free(f->live.idle_noka);
 	hr_facts_buf_free(f->other.buf);
-	for (i = 0; i < f->ninports; i++)
+	for (i = 0; i < f->ninports; i++) {
 		hr_facts_buf_free(f->inports[i].buf);
+		free(f->inports[i].path.source);
+	}
 	free(f->inports);
 	for (i = 0; i < HR_ARRAY_SIZE(f->port_index); i++)
 		free(f->port_index[i]);

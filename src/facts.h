@@ -53,7 +53,7 @@ const char *hr_tcp_state_name(int state);
  * facts-buffers.c aggregates it). Times in microseconds, rates bytes/s. */
 struct hr_tcpbuf {
 	bool have_info, have_mem;
-	uint32_t min_rtt_us, rtt_us, snd_cwnd, snd_mss, rcv_space, snd_wnd;
+	uint32_t min_rtt_us, rtt_us, snd_cwnd, snd_mss, rcv_space, snd_wnd, rcv_rtt_us;
 	uint64_t delivery_rate, busy_us, rwnd_us, sndbuf_us, bytes_acked, bytes_received;
 	uint32_t rcvbuf, sndbuf, rmem_alloc, wmem_queued, drops;
 };
@@ -221,6 +221,12 @@ uint64_t hr_facts_state_count(const hr_facts *f, int state);
  * larger rate counts. host is an IP literal. 0 or -EINVAL (bad address). */
 /* Declares the path toward a declared destination (rtt seconds, rate
  * bytes/s) for the buffer rule: 0, -EINVAL, -ENOENT (not declared). */
+/* The path of uploads to listening port (declared inbound first): as
+ * hr_facts_declare_path. 0, -EINVAL or -ENOENT. */
+int hr_facts_declare_inbound_path(hr_facts *f, uint16_t port, double rtt_s, double rate, const char *source);
+/* A path for every destination and listening port known so far that has
+ * none of its own (a profile's, audit --profile). 0 or -EINVAL. */
+int hr_facts_declare_default_path(hr_facts *f, double rtt_s, double rate, const char *source);
 int hr_facts_declare_path(hr_facts *f, const char *host, uint16_t port, double rtt_s, double rate,
 			  const char *source);
 int hr_facts_declare_dest(hr_facts *f, const char *host, uint16_t port, double rate, bool local_closes,

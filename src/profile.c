@@ -5,12 +5,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "bounds.h"
 #include "profile.h"
+#include "workload.h"
 #include "sysctl.h"
 
 #define HR_PROFILE_MAX_DEPTH 16
@@ -80,6 +82,7 @@ void hr_profile_free(struct hr_profile *p)
 	for (i = 0; i < p->nchain; i++)
 		free(p->chain[i]);
 	free(p->chain);
+	free(p->path_where);
 	free(p);
 }
 
@@ -226,6 +229,72 @@ static int load_setting(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yam
 	return 0;
 }
 
+/* "path: {rtt: 50ms, bandwidth: 1Gbit/s}": the path the profile is for. */
+static int load_path(struct ld *l, struct hr_profile *p, yaml_node_t *kn, yaml_node_t *vn)
+{
+	yaml_node_pair_t *pr;
+	char where[600];
+
+	if (vn->type != YAML_MAPPING_NODE)
+		return at(l, vn, "'path' must be a mapping with 'rtt' and 'bandwidth' (rtt: 50ms, bandwidth: 1Gbit/s)",
+			  NULL, NULL);
+	for (pr = vn->data.mapping.pairs.start; pr < vn->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(l->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(l->doc, pr->value);
+		const char *ks = scalar(k), *vs = scalar(v);
+
+		if (ks && !strcmp(ks, "rtt")) {
+			if (!vs || hr_workload_parse_duration(vs, &p->path_rtt_s) < 0 || !(p->path_rtt_s > 0))
+				return at(l, v, "'path': bad rtt '%s' (want a round-trip time above 0: 50ms)",
+					  vs ? vs : "?", NULL);
+		} else if (ks && !strcmp(ks, "bandwidth")) {
+			if (!vs || hr_workload_parse_bandwidth(vs, &p->path_rate) < 0 || !(p->path_rate > 0))
+				return at(l, v, "'path': bad bandwidth '%s' (want 100Mbit/s, 1Gbit/s or 12.5MB/s)",
+					  vs ? vs : "?", NULL);
+		} else {
+			return at(l, k, "'path': unknown field '%s' (rtt, bandwidth)", ks ? ks : "?", NULL);
+		}
+	}
+	if (!(p->path_rtt_s > 0) || !(p->path_rate > 0))
+		return at(l, vn, "'path' needs both 'rtt' and 'bandwidth'", NULL, NULL);
+	snprintf(where, sizeof(where), "%s:%zu:%zu", l->file, kn->start_mark.line + 1,
+		 kn->start_mark.column + 1);
+	free(p->path_where);
+	p->path_where = strdup(where);
+	return p->path_where ? 0 : -ENOMEM;
+}
+
+/* The third field of a "MIN DEFAULT MAX" value, or -1. */
+static double third(const char *v)
+{
+	double a, b, c;
+
+	return v && sscanf(v, "%lf %lf %lf", &a, &b, &c) == 3 && c > 0 ? c : -1;
+}
+
+int hr_profile_path_check(double rtt_s, double rate, const char *wmem, const char *rmem, char *msg, size_t len)
+{
+	double bdp = rtt_s * rate, need = 65536, w = third(wmem), r = third(rmem);
+	double cw = fmin(rate, 0.875 * w / rtt_s), cr = fmin(rate, 0.5 * r / rtt_s);
+	size_t n;
+
+	while (need < 2 * bdp)
+		need *= 2;
+	n = (size_t)snprintf(msg, len, "path %.1f ms at %.1f Mbit/s: BDP %.0f KiB, buffers need %.0f KiB (2 x BDP)",
+			     rtt_s * 1e3, rate * 8 / 1e6, bdp / 1024, need / 1024);
+	if (n < len)
+		n += (size_t)snprintf(msg + n, len - n, w < 0 ? "; tcp_wmem not set" :
+				      "; tcp_wmem max %.0f KiB %s (send cap %.1f Mbit/s)", w / 1024,
+				      w >= need ? "covers it" : "is short", cw * 8 / 1e6);
+	if (n < len)
+		snprintf(msg + n, len - n, r < 0 ? "; tcp_rmem not set" :
+			 "; tcp_rmem max %.0f KiB %s (receive cap %.1f Mbit/s)", r / 1024,
+			 r >= need ? "covers it" : "is short", cr * 8 / 1e6);
+	if (w < 0 && r < 0)
+		return -1;
+	return (w < 0 || w >= need) && (r < 0 || r >= need);
+}
+
 /* Walks the top-level mapping of a profile document. */
 static int load_doc(struct ld *l, struct hr_profile *p)
 {
@@ -264,6 +333,9 @@ static int load_doc(struct ld *l, struct hr_profile *p)
 				return r;
 		} else if (!strcmp(ks, "settings") && v->type == YAML_MAPPING_NODE) {
 			settings = v;
+		} else if (!strcmp(ks, "path")) {
+			if ((r = load_path(l, p, k, v)) < 0)
+				return r;
 		} else {
 			return at(l, k, "unknown or malformed field '%s'", ks, NULL);
 		}
@@ -429,6 +501,13 @@ static int resolve(const char *dir, const char *name, struct hr_profile *dst, co
 		}
 	}
 	r = merge_settings(dst, p);
+	if (r == 0 && p->path_where) { /* the profile's own path replaces its parents' */
+		dst->path_rtt_s = p->path_rtt_s;
+		dst->path_rate = p->path_rate;
+		free(dst->path_where);
+		dst->path_where = strdup(p->path_where);
+		r = dst->path_where ? 0 : -ENOMEM;
+	}
 	if (r == 0)
 		r = push_str(&dst->chain, &dst->nchain, name);
 	for (i = 0; r == 0 && i < p->nassumptions; i++)
@@ -534,5 +613,23 @@ json_t *hr_profile_to_json(const struct hr_profile *p)
 						    x->overrides));
 	}
 	json_object_set_new(o, "settings", s);
+	if (p->path_rate > 0) {
+		const char *w = NULL, *r = NULL;
+		char msg[512];
+		int c;
+
+		for (i = 0; i < p->nsettings; i++) {
+			if (p->settings[i].op != HR_OP_SET)
+				continue;
+			if (!strcmp(p->settings[i].key, "net.ipv4.tcp_wmem"))
+				w = p->settings[i].value;
+			else if (!strcmp(p->settings[i].key, "net.ipv4.tcp_rmem"))
+				r = p->settings[i].value;
+		}
+		c = hr_profile_path_check(p->path_rtt_s, p->path_rate, w, r, msg, sizeof(msg));
+		json_object_set_new(o, "path", json_pack("{s:f, s:f, s:s?, s:s, s:o}", "rtt", p->path_rtt_s,
+							 "bandwidth", p->path_rate, "where", p->path_where,
+							 "check", msg, "covers", c == 1 ? json_true() : json_false()));
+	}
 	return o;
 }

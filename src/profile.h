@@ -36,6 +36,11 @@ struct hr_profile {
 	size_t nsettings;
 	char **chain; /* after resolve: every profile used, root first */
 	size_t nchain;
+	/* The path the profile is for ("path: {rtt: 50ms, bandwidth:
+	 * 1Gbit/s}"; 0: none declared): seconds, bytes/s, and where it came
+	 * from ("profiles/x.yaml:7:3"; after resolve, the last profile's). */
+	double path_rtt_s, path_rate;
+	char *path_where;
 };
 
 /* Parses a setting's value text (">=4096", "<=30", "1024 65000") into s->op
@@ -58,8 +63,19 @@ int hr_profile_names(const char *dir, char ***names, size_t *n);
 void hr_profile_names_free(char **names, size_t n);
 void hr_profile_free(struct hr_profile *p);
 
+/* A declared path against the buffer maxima a plan or profile gives
+ * (wmem, rmem: the tcp_wmem / tcp_rmem value texts "MIN DEFAULT MAX", NULL
+ * when not set): each maximum against 2 x BDP (rounded up to a power of
+ * two, at least 64 KiB, as rules/buffers.yaml), with the throughput cap it
+ * gives (send: 0.875 x max / RTT; receive: 0.5 x max / RTT; at most the
+ * bandwidth). One line into msg. 1: both cover 2 x BDP, 0: one is short,
+ * -1: neither maximum is known. */
+int hr_profile_path_check(double rtt_s, double rate, const char *wmem, const char *rmem, char *msg,
+			  size_t len);
+
 /* A resolved profile as JSON (owned): name, description, extends, chain,
- * assumptions, settings[{key, value, why, from, where}]. */
+ * assumptions, settings[{key, value, why, from, where}], path{rtt, bandwidth,
+ * where, check, covers} when declared. */
 json_t *hr_profile_to_json(const struct hr_profile *p);
 
 #endif

@@ -86,6 +86,7 @@ static void sd_tcp_path(const void *ti, size_t len, struct hr_tcpbuf *b)
 	b->snd_cwnd = TI(ti, len, tcpi_snd_cwnd);
 	b->snd_mss = TI(ti, len, tcpi_snd_mss);
 	b->rcv_space = TI(ti, len, tcpi_rcv_space);
+	b->rcv_rtt_us = TI(ti, len, tcpi_rcv_rtt);
 	b->snd_wnd = TI(ti, len, tcpi_snd_wnd);
 	b->delivery_rate = TI(ti, len, tcpi_delivery_rate);
 	b->busy_us = TI(ti, len, tcpi_busy_time);
@@ -99,34 +100,40 @@ static void sd_tcp_path(const void *ti, size_t len, struct hr_tcpbuf *b)
  * buffers and drops. b: where a TCP socket's path and buffers go (NULL: not asked). */
 static void sd_attrs(const struct nlmsghdr *nlh, struct hr_sock *s, bool idle, struct hr_tcpbuf *b)
 {
-	const struct nlattr *a;
+	/* The attributes after the message, walked in place (the per-socket
+	 * hot path: no libmnl call per attribute); a truncated one ends it. */
+	const char *p = (const char *)nlh + MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_msg));
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct inet_diag_msg)) {
-		uint16_t type = mnl_attr_get_type(a), len = mnl_attr_get_payload_len(a);
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const struct nlattr *)(const void *)p;
+		const void *pl = p + MNL_ATTR_HDRLEN;
+		uint16_t type, len;
 
+		if (a->nla_len < MNL_ATTR_HDRLEN || a->nla_len > end - p)
+			break;
+		type = a->nla_type & NLA_TYPE_MASK;
+		len = (uint16_t)(a->nla_len - MNL_ATTR_HDRLEN);
+		p += MNL_ALIGN(a->nla_len);
 		if (type == INET_DIAG_INFO && len >= offsetof(struct tcp_info, tcpi_pmtu)) {
-			struct tcp_info ti;
-
 			if (b)
-				sd_tcp_path(mnl_attr_get_payload(a), len, b);
+				sd_tcp_path(pl, len, b);
 			if (!idle)
 				continue;
-			/* An older kernel's shorter struct: the idle fields are early. */
-			memset(&ti, 0, sizeof(ti));
-			memcpy(&ti, mnl_attr_get_payload(a), len < sizeof(ti) ? len : sizeof(ti));
 			/* Idle: no data sent, no data or ACK received for this long
 			 * (tcp_get_info(), net/ipv4/tcp.c); any of them refreshes a
-			 * middlebox's flow. */
-			s->idle_ms = ti.tcpi_last_data_sent;
-			if (ti.tcpi_last_data_recv < s->idle_ms)
-				s->idle_ms = ti.tcpi_last_data_recv;
-			if (ti.tcpi_last_ack_recv < s->idle_ms)
-				s->idle_ms = ti.tcpi_last_ack_recv;
+			 * middlebox's flow. Read in place (an older kernel's
+			 * shorter struct: the idle fields are early). */
+			s->idle_ms = TI(pl, len, tcpi_last_data_sent);
+			if (TI(pl, len, tcpi_last_data_recv) < s->idle_ms)
+				s->idle_ms = TI(pl, len, tcpi_last_data_recv);
+			if (TI(pl, len, tcpi_last_ack_recv) < s->idle_ms)
+				s->idle_ms = TI(pl, len, tcpi_last_ack_recv);
 			s->have_idle = true;
 			/* Port model: were timestamps negotiated (tcp_tw_reuse needs them). */
-			s->tcpi_options = ti.tcpi_options;
+			s->tcpi_options = TI(pl, len, tcpi_options);
 		} else if (type == INET_DIAG_SKMEMINFO && len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
-			const uint32_t *m = mnl_attr_get_payload(a);
+			const uint32_t *m = pl;
 
 			if (b) {
 				b->have_mem = true;

@@ -16,6 +16,7 @@
 #include "sysctl.h"
 #include "severity.h"
 #include "managers.h"
+#include "profile.h"
 #include "vet.h"
 
 /* Appends a refusal (formatted reason). */
@@ -648,6 +649,18 @@ int hr_vet_plan(struct hr_plan *p, const struct hr_desired *s, size_t n, const s
 			p->refusals[k].where = strdup(s[i].where);
 	}
 	vet_managers(p, o);
+	if (o->path_rate > 0) {
+		/* The declared path against the maxima the plan leaves. */
+		const char *v[2] = {NULL, NULL};
+		char msg[512];
+
+		for (i = 0; i < n; i++)
+			if (s[i].op == HR_OP_SET && !strncmp(s[i].key, "net.ipv4.tcp_", 13) &&
+			    (!strcmp(s[i].key + 13, "wmem") || !strcmp(s[i].key + 13, "rmem")))
+				v[s[i].key[13] == 'r'] = s[i].value;
+		hr_profile_path_check(o->path_rtt_s, o->path_rate, v[0], v[1], msg, sizeof(msg));
+		note(p, "declared %s (%s)", msg, o->path_from ? o->path_from : "profile");
+	}
 	if (o->whatif && p->nrefusals == 0 && hr_plan_changes(p) > 0) {
 		const char *why = NULL;
 		json_t *raised = NULL, *created = hr_vet_whatif(p, o, facts, &why, &raised), *f;

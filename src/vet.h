@@ -55,6 +55,9 @@ struct hr_vet_opts {
 	bool in_netns;              /* --netns: sysctl.d sets the initial namespace at boot, not this one */
 	const struct hr_audit *audit; /* the caller's audit context (rules loaded once), or
 				       * NULL: vet makes one from root and rules_dirs */
+	double path_rtt_s, path_rate; /* a profile's declared path (0: none): the plan's
+				       * tcp_wmem/tcp_rmem maxima checked against 2 x BDP */
+	const char *path_from;        /* where the path was declared */
 };
 
 /* Builds and vets a plan for the settings (already normalised). Refusals go

@@ -29,6 +29,7 @@ struct wl_out {
 struct wl_in {
 	uint16_t port;
 	double rate;
+	double rtt_s, bandwidth; /* declared path of uploads to it (0: none) */
 	bool server_closes;
 	char source[256];
 };
@@ -282,6 +283,22 @@ static int check_keys(struct wl_ctx *c, const yaml_node_t *map)
 	return 0;
 }
 
+/* A path key of an entry: "rtt" (a round-trip time) or "bandwidth". */
+static int get_path_key(struct wl_ctx *c, const yaml_node_t *v, const char *key, double *rtt_s, double *bw)
+{
+	const char *bs;
+	int r;
+
+	if (!strcmp(key, "rtt")) {
+		r = get_duration(c, v, key, rtt_s);
+		return r == 0 && !(*rtt_s > 0) ? wl_fail(c, v, "'rtt': want a round-trip time above 0 (50ms)") : r;
+	}
+	bs = wl_scalar(c, v, key);
+	return !bs ? -EBADMSG : hr_workload_parse_bandwidth(bs, bw) < 0 || !(*bw > 0)
+		? wl_fail(c, v, "'bandwidth': bad rate '%s' (want 100Mbit/s, 1Gbit/s or 12.5MB/s)", bs)
+		: 0;
+}
+
 static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct wl_out *o)
 {
 	yaml_node_pair_t *p;
@@ -307,16 +324,8 @@ static int parse_outbound_item(struct wl_ctx *c, const yaml_node_t *item, struct
 			have_rate = true;
 		} else if (!strcmp(key, "closes")) {
 			r = get_closer(c, v, "client", &o->local_closes);
-		} else if (!strcmp(key, "rtt")) {
-			r = get_duration(c, v, key, &o->rtt_s);
-			if (r == 0 && !(o->rtt_s > 0))
-				r = wl_fail(c, v, "'rtt': want a round-trip time above 0 (50ms)");
-		} else if (!strcmp(key, "bandwidth")) {
-			const char *bs = wl_scalar(c, v, key);
-
-			r = !bs ? -EBADMSG : hr_workload_parse_bandwidth(bs, &o->bandwidth) < 0 || !(o->bandwidth > 0)
-				? wl_fail(c, v, "'bandwidth': bad rate '%s' (want 100Mbit/s, 1Gbit/s or 12.5MB/s)", bs)
-				: 0;
+		} else if (!strcmp(key, "rtt") || !strcmp(key, "bandwidth")) {
+			r = get_path_key(c, v, key, &o->rtt_s, &o->bandwidth);
 		} else if (!strcmp(key, "sources")) {
 			/* Local addresses toward it: each has its own port range. */
 			const char *s = wl_scalar(c, v, key);
@@ -372,15 +381,19 @@ static int parse_inbound_item(struct wl_ctx *c, const yaml_node_t *item, struct 
 			have_rate = true;
 		} else if (!strcmp(key, "closes")) {
 			r = get_closer(c, v, "server", &o->server_closes);
+		} else if (!strcmp(key, "rtt") || !strcmp(key, "bandwidth")) {
+			r = get_path_key(c, v, key, &o->rtt_s, &o->bandwidth);
 		} else {
-			r = wl_fail(c, k, "unknown key '%s' in an inbound entry (known: port, rate, closes)", key);
+			r = wl_fail(c, k, "unknown key '%s' in an inbound entry (known: port, rate, closes, rtt, bandwidth)", key);
 		}
 		if (r < 0)
 			return r;
 	}
 	if (!have_port)
 		return wl_fail(c, item, "inbound entry without 'port'");
-	if (!have_rate)
+	if ((o->rtt_s > 0) != (o->bandwidth > 0))
+		return wl_fail(c, item, "inbound entry: a path needs both 'rtt' and 'bandwidth'");
+	if (!have_rate && !(o->rtt_s > 0))
 		return wl_fail(c, item, "inbound entry without 'rate'");
 	snprintf(o->source, sizeof(o->source), "%s:%zu", c->name, item->start_mark.line + 1);
 	return 0;
@@ -528,6 +541,9 @@ static int wl_apply(hr_facts *f, const struct wl *w, const char *name, struct hr
 	for (i = 0; i < w->nin; i++) {
 		r = hr_facts_declare_inbound(f, w->in[i].port, w->in[i].rate, w->in[i].server_closes,
 					     w->in[i].source);
+		if (r == 0 && w->in[i].rtt_s > 0)
+			r = hr_facts_declare_inbound_path(f, w->in[i].port, w->in[i].rtt_s, w->in[i].bandwidth,
+							  w->in[i].source);
 		if (r < 0) {
 			hr_err_set(err, r, "%s: cannot declare inbound port %u: %s", w->in[i].source,
 				   w->in[i].port, hr_strerror(r));

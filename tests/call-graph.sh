@@ -18,14 +18,14 @@ subsys() { # subsys FILE-BASENAME: the subsystem of a source file
 	diag) echo diag ;;
 	rules | rules-*) echo rules ;;
 	severity) echo severity ;;
-	audit | audit-* | workload) echo audit ;;
+	audit | audit-* | workload | profile) echo audit ;;
 	managers | managers-*) echo managers ;;
 	render | render-*) echo render ;;
 	fmt) echo fmt ;;
 	clock) echo clock ;;
 	sysctl | sysctl-range) echo sysctl ;;
 	sysctld) echo sysctld ;;
-	vet | journal | apply | confirm | drift | persist | profile) echo apply ;;
+	vet | journal | apply | confirm | drift | persist) echo apply ;;
 	watch | watch-* | term) echo watch ;;
 	netns | netns-*) echo netns ;;
 	util | trust | bounds | lazy) echo util ;;

@@ -92,6 +92,42 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_path)
+{
+	char *d = ut_tmpdir();
+	struct hr_profile *p;
+	struct hr_err e = {0};
+	char msg[512];
+
+	/* 50 ms at 1 Gbit/s: BDP 6,250,000 bytes, 2 x BDP 16 MiB rounded up. */
+	ck_assert_int_eq(hr_profile_path_check(0.05, 125e6, "4096 16384 4194304", "4096 131072 16777216", msg,
+					       sizeof(msg)), 0);
+	ck_assert_msg(strstr(msg, "buffers need 16384 KiB") && strstr(msg, "tcp_wmem max 4096 KiB is short (send cap 587.2") &&
+			      strstr(msg, "tcp_rmem max 16384 KiB covers it (receive cap 1000.0"), "%s", msg);
+	ck_assert_int_eq(hr_profile_path_check(0.05, 125e6, "4096 16384 16777216", NULL, msg, sizeof(msg)), 1);
+	ck_assert_int_eq(hr_profile_path_check(0.05, 125e6, NULL, NULL, msg, sizeof(msg)), -1);
+	/* A child's path replaces its parent's; a path without bandwidth is refused. */
+	ut_write(d, "base.yaml", "name: base\ndescription: b\npath: {rtt: 10ms, bandwidth: 100Mbit/s}\n");
+	ut_write(d, "wan.yaml", "name: wan\ndescription: w\nextends: base\npath: {rtt: 50ms, bandwidth: 1Gbit/s}\n");
+	ut_write(d, "kid.yaml", "name: kid\ndescription: k\nextends: base\n");
+	ck_assert_int_eq(hr_profile_resolve(d, "wan", &p, &e), 0);
+	ck_assert(fabs(p->path_rtt_s - 0.05) < 1e-12 && fabs(p->path_rate - 125e6) < 1e-3);
+	ck_assert_ptr_nonnull(strstr(p->path_where, "wan.yaml:4:1"));
+	hr_profile_free(p);
+	ck_assert_int_eq(hr_profile_resolve(d, "kid", &p, &e), 0);
+	ck_assert(fabs(p->path_rtt_s - 0.01) < 1e-12);
+	hr_profile_free(p);
+	ut_write(d, "bad.yaml", "name: bad\ndescription: d\npath: {rtt: 50ms}\n");
+	ck_assert_int_eq(hr_profile_resolve(d, "bad", &p, &e), -EBADMSG);
+	ck_assert_msg(strstr(e.msg, "bad.yaml:3:7: 'path' needs both 'rtt' and 'bandwidth'"), "%s", e.msg);
+	hr_err_clear(&e);
+	ut_write(d, "bw.yaml", "name: bw\ndescription: d\npath: {rtt: 50ms, bandwidth: fast}\n");
+	ck_assert_int_eq(hr_profile_resolve(d, "bw", &p, &e), -EBADMSG);
+	ck_assert_msg(strstr(e.msg, "bw.yaml:3:30: 'path': bad bandwidth 'fast'"), "%s", e.msg);
+	ut_rmtree(d);
+}
+END_TEST
+
 START_TEST(test_shipped)
 {
 	char **names;
@@ -134,6 +170,7 @@ int main(void)
 	tcase_add_test(tc, test_resolve);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_shipped);
+	tcase_add_test(tc, test_path);
 	suite_add_tcase(s, tc);
 	return ut_run(s);
 }

@@ -197,6 +197,16 @@ START_TEST(test_path)
 			 -EBADMSG);
 	ck_assert_msg(strstr(err.msg, "wl.yaml:4:") && strstr(err.msg, "bandwidth"), "%s", err.msg);
 	hr_facts_free(f);
+	/* An inbound entry's path: uploads to that listening port. */
+	f = hr_facts_new();
+	ck_assert_int_eq(load(f, "inbound:\n  - port: 5201\n    rtt: 20ms\n    bandwidth: 100Mbit/s\n", &err), 0);
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_LISTENERS, 0, "listener.path_rtt", &v), 0);
+	ck_assert(v.type != HR_V_MISSING && fabs(v.num - 0.02) < 1e-12);
+	ck_assert_int_eq(hr_facts_item_get(f, HR_COLL_LISTENERS, 0, "listener.path_rate", &v), 0);
+	ck_assert(fabs(v.num - 12.5e6) < 1e-6);
+	ck_assert_int_eq(load(f, "inbound:\n  - port: 5201\n    bandwidth: 1Gbit/s\n", &err), -EBADMSG);
+	ck_assert_msg(strstr(err.msg, "both 'rtt' and 'bandwidth'"), "%s", err.msg);
+	hr_facts_free(f);
 }
 END_TEST
 
