@@ -64,6 +64,8 @@ static void print_tables(FILE *out, const json_t *tables)
 		size_t ncols = json_array_size(cols), rows = json_array_size(cells);
 		/* Held for text (hold_findings): the rows made are the worst; total counts them all. */
 		json_int_t total = json_integer_value(json_object_get(tb, "total"));
+		/* With --assume-file or --boot the cells are lazy (audit.c): every row counted. */
+		size_t every = hr_lazy_size(cells);
 		struct hr_table *t = hr_table_new((int)ncols);
 		const char *cell[HR_TABLE_MAX_COLS];
 		unsigned right = 0;
@@ -80,6 +82,8 @@ static void print_tables(FILE *out, const json_t *tables)
 		hr_table_row(t, cell);
 		if (total > 0 && (size_t)total > rows)
 			rows = (size_t)total;
+		if (every > rows)
+			rows = every;
 		json_array_foreach(cells, j, row) {
 			if (j == TEXT_MAX_DESTS)
 				break;
@@ -172,6 +176,7 @@ static void print_finding(FILE *out, const json_t *fi)
  * findings the files create (what: "creates" or "at boot"). */
 static void print_refused(FILE *out, const json_t *part, const char *what)
 {
+	struct hr_lazy_iter it;
 	const json_t *x;
 	size_t i;
 
@@ -180,7 +185,9 @@ static void print_refused(FILE *out, const json_t *part, const char *what)
 			str_or(x, "where", "?"), json_is_true(json_object_get(x, "ignored")) ? "-" : "", str_or(x, "key", "?"),
 			str_or(x, "value", "?"), str_or(x, "reason", "?"),
 			json_is_true(json_object_get(x, "ignored")) ? " (its '-' prefix ignores the failure)" : "");
-	json_array_foreach(json_object_get(part, "new_critical"), i, x) {
+	/* Every one (a lazy array at 65,536 destinations: audit-files.c). */
+	hr_lazy_iter_init(&it, json_object_get(part, "new_critical"));
+	while ((x = hr_lazy_next(&it))) {
 		const json_t *c;
 		size_t k;
 
@@ -190,6 +197,7 @@ static void print_refused(FILE *out, const json_t *part, const char *what)
 			fprintf(out, "%s%s", k ? ", " : " (", str_or(c, "source", "?"));
 		fprintf(out, "%s\n", json_array_size(json_object_get(x, "changed_by")) ? ")" : "");
 	}
+	hr_lazy_iter_end(&it);
 }
 
 /* --assume-file: what the files change, refuse and create. */
@@ -287,7 +295,9 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
 	size_t i, nok = 0, nshown = 0;
+	struct hr_lazy_iter it;
 	struct hr_clock clock;
+	const json_t *lf;
 	json_t *fi;
 
 	fprintf(out, "%s\n\n", str_or(summary, "verdict", "UNKNOWN"));
@@ -330,21 +340,25 @@ static int audit_text(FILE *out, const json_t *tree)
 				hr_fmt_num(b, sizeof(b),
 					   (double)json_integer_value(json_object_get(o, "destinations_held")), true));
 	}
-	json_array_foreach(findings, i, fi) {
-		const char *sev = str_or(fi, "severity", "");
+	/* With --assume-file or --boot the findings are lazy (audit.c): made
+	 * one at a time, until those shown are found. */
+	hr_lazy_iter_init(&it, findings);
+	while ((nshown < TEXT_MAX_FINDINGS || nok < TEXT_MAX_FINDINGS) && (lf = hr_lazy_next(&it))) {
+		const char *sev = str_or(lf, "severity", "");
 
 		if (strcmp(sev, "ok")) {
 			/* Worst first: the first TEXT_MAX_FINDINGS in full, the rest counted. */
 			if (nshown++ < TEXT_MAX_FINDINGS)
-				print_finding(out, fi);
+				print_finding(out, lf);
 		} else {
-			const char *row[] = {str_or(fi, "rule", "?"), str_or(fi, "subject", "-"),
-					     str_or(fi, "message", "")};
+			const char *row[] = {str_or(lf, "rule", "?"), str_or(lf, "subject", "-"),
+					     str_or(lf, "message", "")};
 
 			if (nok++ < TEXT_MAX_FINDINGS)
 				hr_table_row(okt, row);
 		}
 	}
+	hr_lazy_iter_end(&it);
 	/* Held for text: the findings made are the worst; the counts are of all. */
 	if ((size_t)json_integer_value(json_object_get(counts, "ok")) > nok)
 		nok = (size_t)json_integer_value(json_object_get(counts, "ok"));
