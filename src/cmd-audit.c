@@ -64,8 +64,6 @@ static void print_tables(FILE *out, const json_t *tables)
 		size_t ncols = json_array_size(cols), rows = json_array_size(cells);
 		/* Held for text (hold_findings): the rows made are the worst; total counts them all. */
 		json_int_t total = json_integer_value(json_object_get(tb, "total"));
-		/* With --assume-file or --boot the cells are lazy (audit.c): every row counted. */
-		size_t every = hr_lazy_size(cells);
 		struct hr_table *t = hr_table_new((int)ncols);
 		const char *cell[HR_TABLE_MAX_COLS];
 		unsigned right = 0;
@@ -82,8 +80,8 @@ static void print_tables(FILE *out, const json_t *tables)
 		hr_table_row(t, cell);
 		if (total > 0 && (size_t)total > rows)
 			rows = (size_t)total;
-		if (every > rows)
-			rows = every;
+		if (hr_lazy_size(cells) > rows) /* lazy with --assume-file, --boot: every row */
+			rows = hr_lazy_size(cells);
 		json_array_foreach(cells, j, row) {
 			if (j == TEXT_MAX_DESTS)
 				break;
@@ -340,8 +338,7 @@ static int audit_text(FILE *out, const json_t *tree)
 				hr_fmt_num(b, sizeof(b),
 					   (double)json_integer_value(json_object_get(o, "destinations_held")), true));
 	}
-	/* With --assume-file or --boot the findings are lazy (audit.c): made
-	 * one at a time, until those shown are found. */
+	/* Lazy with --assume-file, --boot (audit.c): made until those shown are. */
 	hr_lazy_iter_init(&it, findings);
 	while ((nshown < TEXT_MAX_FINDINGS || nok < TEXT_MAX_FINDINGS) && (lf = hr_lazy_next(&it))) {
 		const char *sev = str_or(lf, "severity", "");
