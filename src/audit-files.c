@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "audit-int.h"
+#include "lazy.h"
 #include "probe.h"
+#include "severity.h"
 #include "sysctl.h"
 #include "sysctld.h"
 
@@ -438,21 +440,49 @@ static void changed_by(const hr_ruleset *rs, const hr_facts *f, const json_t *de
 		json_decref(out);
 }
 
-/* "rule\tsubject" of each critical finding, as an object used as a set. */
-json_t *hr_audit_files_criticals(const json_t *findings)
+/* Adds "rule\tsubject" of fd to set when fd is critical. */
+static void critical_add(json_t *set, const json_t *fd)
 {
-	json_t *set = json_object(), *fd;
+	const char *subj = json_string_value(json_object_get(fd, "subject"));
+	char k[1024];
+
+	if (strcmp(json_string_value(json_object_get(fd, "severity")) ?: "", "critical"))
+		return;
+	snprintf(k, sizeof(k), "%s\t%s", json_string_value(json_object_get(fd, "rule")) ?: "", subj ? subj : "");
+	json_object_set_new(set, k, json_true());
+}
+
+/* A baseline evaluation makes at most this many findings per rule and
+ * severity; its other critical findings are made again one at a time. */
+#define BASELINE_HELD 50
+
+json_t *hr_audit_files_criticals(const hr_ruleset *rs, const hr_facts *f)
+{
+	struct hr_eval_refs refs = {0};
+	struct hr_eval_opts eo = {.hold = BASELINE_HELD, .refs = &refs};
+	json_t *set = json_object(), *eval = hr_ruleset_evaluate_opts(rs, f, &eo), *fd;
+	hr_rules_finder *fnd = NULL;
 	size_t i;
 
-	json_array_foreach(findings, i, fd) {
-		const char *subj = json_string_value(json_object_get(fd, "subject"));
-		char k[1024];
-
-		if (strcmp(json_string_value(json_object_get(fd, "severity")) ?: "", "critical"))
-			continue;
-		snprintf(k, sizeof(k), "%s\t%s", json_string_value(json_object_get(fd, "rule")) ?: "", subj ? subj : "");
-		json_object_set_new(set, k, json_true());
+	if (refs.nomem) { /* not every finding recorded: all of them made */
+		json_decref(eval);
+		eval = hr_ruleset_evaluate(rs, f);
+		refs.n = 0;
 	}
+	json_array_foreach(json_object_get(eval, "findings"), i, fd)
+		critical_add(set, fd);
+	json_decref(eval);
+	for (i = 0; i < refs.n; i++) {
+		if (refs.v[i].made || refs.v[i].sev != HR_SEV_CRITICAL)
+			continue;
+		if (!fnd && !(fnd = hr_rules_finder_new(rs, f)))
+			break;
+		fd = hr_rules_finder_get(fnd, refs.v[i].rule, refs.v[i].item);
+		critical_add(set, fd);
+		json_decref(fd);
+	}
+	hr_rules_finder_free(fnd);
+	free(refs.v);
 	return set;
 }
 
@@ -477,12 +507,113 @@ static void set_verdict(json_t *summary, const char *status, int code, const cha
 	json_object_set_new(summary, "exit_code", json_integer(code));
 }
 
+/* What each finding carries with declared files: changed_by, and
+ * new_critical when critical and not in the baseline (before). */
+struct marks {
+	const hr_ruleset *rs;
+	const hr_facts *f;
+	json_t *declared, *bysource, *names, *before; /* references */
+};
+
+static void marks_free(void *p)
+{
+	struct marks *m = p;
+
+	json_decref(m->declared);
+	json_decref(m->bysource);
+	json_decref(m->names);
+	json_decref(m->before);
+	free(m);
+}
+
+static void mark(void *p, json_t *fd)
+{
+	struct marks *m = p;
+	const char *subj = json_string_value(json_object_get(fd, "subject"));
+	char buf[2048];
+
+	changed_by(m->rs, m->f, m->declared, m->bysource, m->names, fd);
+	snprintf(buf, sizeof(buf), "%s\t%s", json_string_value(json_object_get(fd, "rule")) ?: "", subj ? subj : "");
+	if (!strcmp(json_string_value(json_object_get(fd, "severity")) ?: "", "critical") &&
+	    !json_object_get(m->before, buf))
+		json_object_set_new(fd, "new_critical", json_true());
+}
+
+/* The new critical findings listed in the summary: {rule, subject,
+ * changed_by} of each, made from the finding as written (at 65,536
+ * destinations each may be one). */
+struct created {
+	json_t *findings; /* a reference */
+	size_t *pos, n;   /* their positions in findings */
+};
+
+#define CREATED_HELD 50
+
+static void created_free(void *p)
+{
+	struct created *c = p;
+
+	json_decref(c->findings);
+	free(c->pos);
+	free(c);
+}
+
+static json_t *created_item(const void *ctx, size_t i)
+{
+	const struct created *c = ctx;
+	hr_lazy_item_fn fn;
+	const void *fctx;
+	json_t *fd, *out;
+	size_t n;
+
+	if (hr_lazy_find(c->findings, &n, &fn, &fctx))
+		fd = fn(fctx, c->pos[i]);
+	else
+		fd = json_incref(json_array_get(c->findings, c->pos[i]));
+	if (!fd)
+		return NULL;
+	out = json_pack("{s:O, s:O?, s:O?}", "rule", json_object_get(fd, "rule"), "subject",
+			json_object_get(fd, "subject"), "changed_by", json_object_get(fd, "changed_by"));
+	json_decref(fd);
+	return out;
+}
+
+/* The new critical findings of findings (marked), a lazy array. */
+static json_t *new_criticals(json_t *findings)
+{
+	struct created *c = calloc(1, sizeof(*c));
+	size_t cap = 0, i = 0;
+	struct hr_lazy_iter it;
+	const json_t *fd;
+
+	if (!c)
+		return NULL;
+	c->findings = json_incref(findings);
+	hr_lazy_iter_init(&it, findings);
+	for (; (fd = hr_lazy_next(&it)); i++) {
+		if (!json_is_true(json_object_get(fd, "new_critical")))
+			continue;
+		if (c->n == cap) {
+			size_t *v = realloc(c->pos, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (!v)
+				break;
+			c->pos = v;
+		}
+		c->pos[c->n++] = i;
+	}
+	hr_lazy_iter_end(&it);
+	return hr_lazy_array(c->n, CREATED_HELD, created_item, c, created_free);
+}
+
 void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t *before, json_t *report,
 			   json_t *parts)
 {
-	json_t *declared = json_object_get(parts, "_declared"), *bysource = json_object(), *names = json_object();
+	json_t *declared = json_object_get(parts, "_declared"), *bysource = json_object();
 	json_t *findings = json_object_get(report, "findings"), *summary = json_object_get(report, "summary");
-	json_t *created = json_array(), *e, *fd, *whatif, *boot, *rej;
+	json_t *created, *e, *whatif, *boot, *rej;
+	const json_t *fd;
+	struct marks *m = calloc(1, sizeof(*m));
 	const char *key;
 	size_t i, nrej = 0;
 	char buf[2048], src[1024];
@@ -493,20 +624,13 @@ void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t
 		if (strncmp(s, "kernel default", 14) && !json_object_get(bysource, s))
 			json_object_set(bysource, s, e);
 	}
-	json_array_foreach(findings, i, fd) {
-		const char *subj = json_string_value(json_object_get(fd, "subject"));
-
-		changed_by(rs, f, declared, bysource, names, fd);
-		snprintf(buf, sizeof(buf), "%s\t%s", json_string_value(json_object_get(fd, "rule")) ?: "",
-			 subj ? subj : "");
-		if (strcmp(json_string_value(json_object_get(fd, "severity")) ?: "", "critical") ||
-		    json_object_get(before, buf))
-			continue;
-		json_object_set_new(fd, "new_critical", json_true());
-		json_array_append_new(created, json_pack("{s:O, s:O?, s:O?}", "rule", json_object_get(fd, "rule"), "subject",
-							 json_object_get(fd, "subject"), "changed_by",
-							 json_object_get(fd, "changed_by")));
+	/* Each finding marked as it is made: those of a lazy array as written. */
+	if (m) {
+		*m = (struct marks){rs, f, json_incref(declared), json_incref(bysource), json_object(),
+				    json_incref((json_t *)before)};
+		hr_lazy_then(findings, mark, m, marks_free);
 	}
+	created = new_criticals(findings);
 	whatif = json_object_get(parts, "what_if");
 	boot = json_object_get(parts, "boot");
 	json_object_set(whatif ? whatif : boot, "new_critical", created);
@@ -537,5 +661,4 @@ void hr_audit_files_report(const hr_ruleset *rs, const hr_facts *f, const json_t
 	}
 	json_decref(created);
 	json_decref(bysource);
-	json_decref(names);
 }

@@ -455,8 +455,10 @@ int hr_audit_facts(const hr_audit *a, hr_facts *f, json_t **report, struct hr_er
 	/* The moment the report is made: a live audit's predictions count from
 	 * it (clock.h); the probe's own end is earlier by the declared inputs. */
 	hr_facts_set_report(f, hr_stamp_now());
-	/* With --assume-file every finding is compared with the baseline's. */
-	return hr_audit_report(a->rs, &a->d, f, a->files ? 0 : a->o.hold_findings, a->o.lazy_findings, report, err);
+	/* With --assume-file or --boot every finding is compared with the
+	 * baseline's (hr_audit_files_report, each as it is made): with hold,
+	 * also for text, those beyond the held made again one at a time. */
+	return hr_audit_report(a->rs, &a->d, f, a->o.hold_findings, a->o.lazy_findings || a->files, report, err);
 }
 
 json_t *hr_audit_evaluate(const hr_audit *a, const hr_facts *f, const struct hr_setting *what_if,
@@ -496,11 +498,8 @@ static int evaluate(const hr_audit *a, hr_facts *f, const hr_facts *globals, jso
 
 	*report = NULL;
 	if (r == 0 && a->files) {
-		json_t *eval = hr_ruleset_evaluate(a->rs, f);
-
-		/* Its critical findings only: one evaluation held at a time. */
-		baseline = hr_audit_files_criticals(json_object_get(eval, "findings"));
-		json_decref(eval);
+		/* Its critical findings only: no evaluation held whole. */
+		baseline = hr_audit_files_criticals(a->rs, f);
 		r = declare_files(a, f, globals, &parts, err);
 	}
 	if (r == 0) {

@@ -72,11 +72,13 @@
  * file, render-prom.c; the textfile streamed, hr_persist_write_fill);
  * --netns/--all-netns 44-48 MiB in every format with a namespace at the
  * bound (was 328: each namespace's findings held and made as in a single
- * audit). Still proportional (a finding per destination, ~3.5 KiB of JSON
- * objects each): --assume-file 338 MiB and --boot 325 MiB (were 595 and
- * 582: the baseline is now only its set of critical findings, but the
- * findings with their changed_by are all made), and --format text with
- * --textfile. watch 48 MiB a refresh in a namespace at the bound (was 365:
+ * audit); --assume-file and --boot 46-47 MiB in text and JSON (were 595
+ * and 582, then 338: the baseline evaluated with the same hold, reduced to
+ * its set of critical findings; the second evaluation's findings given
+ * their changed_by and new_critical as each is made, audit-files.c; 49 MiB
+ * in JSON and 60 MiB in text with a new critical finding per destination,
+ * each listed). Still proportional (a finding per destination, ~3.5 KiB of
+ * JSON objects each): --format text with --textfile. watch 48 MiB a refresh in a namespace at the bound (was 365:
  * it reads the findings beyond the worst made one at a time). */
 #define HR_FACTS_MAX_DESTS 65536
 

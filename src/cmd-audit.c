@@ -80,6 +80,8 @@ static void print_tables(FILE *out, const json_t *tables)
 		hr_table_row(t, cell);
 		if (total > 0 && (size_t)total > rows)
 			rows = (size_t)total;
+		if (hr_lazy_size(cells) > rows) /* lazy with --assume-file, --boot: every row */
+			rows = hr_lazy_size(cells);
 		json_array_foreach(cells, j, row) {
 			if (j == TEXT_MAX_DESTS)
 				break;
@@ -172,6 +174,7 @@ static void print_finding(FILE *out, const json_t *fi)
  * findings the files create (what: "creates" or "at boot"). */
 static void print_refused(FILE *out, const json_t *part, const char *what)
 {
+	struct hr_lazy_iter it;
 	const json_t *x;
 	size_t i;
 
@@ -180,7 +183,9 @@ static void print_refused(FILE *out, const json_t *part, const char *what)
 			str_or(x, "where", "?"), json_is_true(json_object_get(x, "ignored")) ? "-" : "", str_or(x, "key", "?"),
 			str_or(x, "value", "?"), str_or(x, "reason", "?"),
 			json_is_true(json_object_get(x, "ignored")) ? " (its '-' prefix ignores the failure)" : "");
-	json_array_foreach(json_object_get(part, "new_critical"), i, x) {
+	/* Every one (a lazy array at 65,536 destinations: audit-files.c). */
+	hr_lazy_iter_init(&it, json_object_get(part, "new_critical"));
+	while ((x = hr_lazy_next(&it))) {
 		const json_t *c;
 		size_t k;
 
@@ -190,6 +195,7 @@ static void print_refused(FILE *out, const json_t *part, const char *what)
 			fprintf(out, "%s%s", k ? ", " : " (", str_or(c, "source", "?"));
 		fprintf(out, "%s\n", json_array_size(json_object_get(x, "changed_by")) ? ")" : "");
 	}
+	hr_lazy_iter_end(&it);
 }
 
 /* --assume-file: what the files change, refuse and create. */
@@ -287,7 +293,9 @@ static int audit_text(FILE *out, const json_t *tree)
 	const json_t *assumed = json_object_get(summary, "assumed");
 	struct hr_table *okt = hr_table_new(3);
 	size_t i, nok = 0, nshown = 0;
+	struct hr_lazy_iter it;
 	struct hr_clock clock;
+	const json_t *lf;
 	json_t *fi;
 
 	fprintf(out, "%s\n\n", str_or(summary, "verdict", "UNKNOWN"));
@@ -330,21 +338,24 @@ static int audit_text(FILE *out, const json_t *tree)
 				hr_fmt_num(b, sizeof(b),
 					   (double)json_integer_value(json_object_get(o, "destinations_held")), true));
 	}
-	json_array_foreach(findings, i, fi) {
-		const char *sev = str_or(fi, "severity", "");
+	/* Lazy with --assume-file, --boot (audit.c): made until those shown are. */
+	hr_lazy_iter_init(&it, findings);
+	while ((nshown < TEXT_MAX_FINDINGS || nok < TEXT_MAX_FINDINGS) && (lf = hr_lazy_next(&it))) {
+		const char *sev = str_or(lf, "severity", "");
 
 		if (strcmp(sev, "ok")) {
 			/* Worst first: the first TEXT_MAX_FINDINGS in full, the rest counted. */
 			if (nshown++ < TEXT_MAX_FINDINGS)
-				print_finding(out, fi);
+				print_finding(out, lf);
 		} else {
-			const char *row[] = {str_or(fi, "rule", "?"), str_or(fi, "subject", "-"),
-					     str_or(fi, "message", "")};
+			const char *row[] = {str_or(lf, "rule", "?"), str_or(lf, "subject", "-"),
+					     str_or(lf, "message", "")};
 
 			if (nok++ < TEXT_MAX_FINDINGS)
 				hr_table_row(okt, row);
 		}
 	}
+	hr_lazy_iter_end(&it);
 	/* Held for text: the findings made are the worst; the counts are of all. */
 	if ((size_t)json_integer_value(json_object_get(counts, "ok")) > nok)
 		nok = (size_t)json_integer_value(json_object_get(counts, "ok"));

@@ -3,6 +3,7 @@
  * array. May call: jansson. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "lazy.h"
@@ -99,6 +100,64 @@ size_t hr_lazy_size(const json_t *a)
 	const void *ctx;
 
 	return hr_lazy_find(a, &n, &fn, &ctx) ? n : json_array_size(a);
+}
+
+/* A maker followed by a then (hr_lazy_then). */
+struct then {
+	hr_lazy_item_fn fn;
+	void *ctx;
+	void (*free_ctx)(void *);
+	void (*then)(void *, json_t *);
+	void *tctx;
+	void (*free_tctx)(void *);
+};
+
+static json_t *then_item(const void *p, size_t i)
+{
+	const struct then *t = p;
+	json_t *it = t->fn(t->ctx, i);
+
+	if (it)
+		t->then(t->tctx, it);
+	return it;
+}
+
+static void then_free(void *p)
+{
+	struct then *t = p;
+
+	if (t->free_tctx)
+		t->free_tctx(t->tctx);
+	if (t->free_ctx)
+		t->free_ctx(t->ctx);
+	free(t);
+}
+
+int hr_lazy_then(json_t *a, void (*then)(void *tctx, json_t *item), void *tctx, void (*free_tctx)(void *))
+{
+	struct then *t = NULL;
+	json_t *it;
+	size_t i;
+
+	for (i = 0; json_is_array(a) && i < nreg && reg[i].array != a; i++)
+		;
+	if (json_is_array(a) && i < nreg) {
+		t = malloc(sizeof(*t));
+		if (!t) {
+			if (free_tctx)
+				free_tctx(tctx);
+			return -ENOMEM;
+		}
+		*t = (struct then){reg[i].fn, reg[i].ctx, reg[i].free_ctx, then, tctx, free_tctx};
+		reg[i].fn = then_item;
+		reg[i].ctx = t;
+		reg[i].free_ctx = then_free;
+	}
+	json_array_foreach(a, i, it)
+		then(tctx, it);
+	if (!t && free_tctx)
+		free_tctx(tctx);
+	return 0;
 }
 
 void hr_lazy_iter_init(struct hr_lazy_iter *it, const json_t *a)

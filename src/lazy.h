@@ -48,6 +48,13 @@ void hr_lazy_iter_init(struct hr_lazy_iter *it, const json_t *a);
 const json_t *hr_lazy_next(struct hr_lazy_iter *it);
 void hr_lazy_iter_end(struct hr_lazy_iter *it);
 
+/* Passes every item of a, as it is and as it is made, to then(tctx,
+ * item) (which may change it, the same way each time): the items a holds
+ * now, and with a lazy array each made later by a writer or an iterator.
+ * tctx is owned from here on (freed with free_tctx with a's maker, or at
+ * once for a plain array). 0, or -ENOMEM (tctx freed, nothing wrapped). */
+int hr_lazy_then(json_t *a, void (*then)(void *tctx, json_t *item), void *tctx, void (*free_tctx)(void *));
+
 /* Frees the registrations whose arrays nothing else holds (also done by
  * every hr_lazy_array); hr_lazy_sweep(true) frees every one (at exit). */
 void hr_lazy_sweep(bool all);

@@ -196,6 +196,38 @@ PY
 else
 	note "no network namespace here: --netns at the bound not measured"
 fi
+# --assume-file and --boot (a sysctl.d file in the tree): the baseline
+# reduced to its critical findings (evaluated with the same hold), then
+# each finding given its changed_by and new_critical as it is made
+# (audit-files.c), the new critical ones listed from the findings as
+# written: the same cap, JSON and text. With one local port every held
+# destination's port finding is a new critical one, each listed.
+printf 'net.ipv4.ip_local_port_range = 40000 40000\n' >"$T/one.conf"
+mkdir -p "$T/r/etc/sysctl.d"
+printf 'net.ipv4.tcp_fin_timeout = 30\nnet.ipv4.ip_local_port_range = 40000 40010\n' >"$T/r/etc/sysctl.d/90-narrow.conf"
+for mode in assume-file boot; do
+	set -- --boot
+	[ "$mode" = boot ] || set -- --assume-file "$T/one.conf"
+	for fmt in json text; do
+		/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --root "$T/r" --quiet "$@" --format $fmt >"$T/f.$fmt" 2>"$T/f.err" || true
+		rss=$(tail -1 "$T/time" | cut -d' ' -f1) secs=$(tail -1 "$T/time" | cut -d' ' -f2)
+		note "audit --$mode --format $fmt of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+		peak "audit --$mode --format $fmt" "$rss" "$CAP_KIB"
+	done
+	jget "$T/f.json" 'd["summary"]["verdict"]' >/dev/null || fail "--$mode JSON does not parse: $(head -c 300 "$T/f.err")"
+	part=what_if
+	[ "$mode" = boot ] && part=boot
+	if [ "$mode" = boot ]; then
+		assert_eq "$(jget "$T/f.json" 'len([f for f in d["findings"] if any(c["source"].endswith("90-narrow.conf:2") for c in f.get("changed_by", []))])')" \
+			"$HELD" "--boot: a port finding per held destination changed by the file"
+		assert_eq "$(jget "$T/f.json" "len(d['summary']['$part']['new_critical'])")" 0 "--boot: no new critical finding"
+		continue
+	fi
+	assert_eq "$(jget "$T/f.json" "len(d['summary']['$part']['new_critical'])")" "$HELD" "--$mode: a new critical finding per held destination"
+	assert_eq "$(jget "$T/f.json" 'len([f for f in d["findings"] if f.get("new_critical") and f["changed_by"][0]["source"].endswith("/one.conf:1")])')" \
+		"$HELD" "--$mode: findings marked new_critical, changed by the file"
+	assert_eq "$(grep -c "^  creates critical ports.timewait-exhaustion .* ($T/one.conf:1)\$" "$T/f.text")" "$HELD" "--$mode text: every new critical one listed"
+done
 # People get the 20 worst destinations in the text table and a count of the
 # rest (text makes only the findings it shows; the count is of every one);
 # the JSON has every one, as many as the rule's subjects.
