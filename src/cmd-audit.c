@@ -172,92 +172,6 @@ static void print_finding(FILE *out, const json_t *fi)
 
 /* The lines of sysctl.d files the kernel would refuse, and the critical
  * findings the files create (what: "creates" or "at boot"). */
-static void print_refused(FILE *out, const json_t *part, const char *what)
-{
-	struct hr_lazy_iter it;
-	const json_t *x;
-	size_t i;
-
-	json_array_foreach(json_object_get(part, "rejected"), i, x)
-		fprintf(out, "  %s %s: %s%s = %s: %s%s\n", json_is_true(json_object_get(x, "ignored")) ? "skipped " : "REJECTED",
-			str_or(x, "where", "?"), json_is_true(json_object_get(x, "ignored")) ? "-" : "", str_or(x, "key", "?"),
-			str_or(x, "value", "?"), str_or(x, "reason", "?"),
-			json_is_true(json_object_get(x, "ignored")) ? " (its '-' prefix ignores the failure)" : "");
-	/* Every one (a lazy array at 65,536 destinations: audit-files.c). */
-	hr_lazy_iter_init(&it, json_object_get(part, "new_critical"));
-	while ((x = hr_lazy_next(&it))) {
-		const json_t *c;
-		size_t k;
-
-		fprintf(out, "  %s critical %s%s%s", what, str_or(x, "rule", "?"), json_object_get(x, "subject") ? " " : "",
-			str_or(x, "subject", ""));
-		json_array_foreach(json_object_get(x, "changed_by"), k, c)
-			fprintf(out, "%s%s", k ? ", " : " (", str_or(c, "source", "?"));
-		fprintf(out, "%s\n", json_array_size(json_object_get(x, "changed_by")) ? ")" : "");
-	}
-	hr_lazy_iter_end(&it);
-}
-
-/* --assume-file: what the files change, refuse and create. */
-static void print_whatif(FILE *out, const json_t *w)
-{
-	struct hr_table *t = hr_table_new(5);
-	const json_t *x;
-	size_t i;
-
-	fprintf(out, "What-if (nothing changed):");
-	json_array_foreach(json_object_get(w, "files"), i, x)
-		fprintf(out, "%s %s", i ? "," : "", json_string_value(x));
-	fputc('\n', out);
-	json_array_foreach(json_object_get(w, "settings"), i, x) {
-		const char *row[] = {str_or(x, "key", "?"), str_or(x, "was", "-"), "->", str_or(x, "value", "?"),
-				     str_or(x, "where", "?")};
-
-		hr_table_row(t, row);
-	}
-	hr_table_print(out, t, "  ", 0);
-	hr_table_free(t);
-	print_refused(out, w, "creates");
-	fputc('\n', out);
-}
-
-/* --boot: the runtime values boot changes, and what it refuses and creates. */
-static void print_boot(FILE *out, const json_t *b)
-{
-	const json_t *diffs = json_object_get(b, "differences"), *x;
-	struct hr_table *t = hr_table_new(5);
-	size_t i;
-
-	fprintf(out, "Next boot: %zu sysctl.d file%s under %s set %lld key%s; kernel defaults: %s\n",
-		json_array_size(json_object_get(b, "files")), json_array_size(json_object_get(b, "files")) == 1 ? "" : "s",
-		str_or(b, "config_root", "/"), (long long)json_integer_value(json_object_get(b, "keys_set")),
-		json_integer_value(json_object_get(b, "keys_set")) == 1 ? "" : "s",
-		json_is_string(json_object_get(b, "defaults")) ? "read in a new network namespace"
-							       : str_or(b, "defaults_unknown", "unknown"));
-	fprintf(out, "Runtime vs boot (%zu key%s differ%s)\n", json_array_size(diffs), json_array_size(diffs) == 1 ? "" : "s",
-		json_array_size(diffs) == 1 ? "s" : "");
-	json_array_foreach(diffs, i, x) {
-		char why[1200];
-		const char *row[] = {str_or(x, "key", "?"), str_or(x, "runtime", "?"), "->", str_or(x, "boot", "?"), why};
-
-		if (json_is_string(json_object_get(x, "where")))
-			snprintf(why, sizeof(why), "set by %s", str_or(x, "where", "?"));
-		else
-			snprintf(why, sizeof(why), "%s", str_or(x, "status", "?"));
-		hr_table_row(t, row);
-	}
-	hr_table_print(out, t, "  ", 0);
-	hr_table_free(t);
-	if (json_integer_value(json_object_get(b, "unknown_defaults")))
-		fprintf(out, "  %lld other key%s: no file sets them and their boot default is not known (kept as now)\n",
-			(long long)json_integer_value(json_object_get(b, "unknown_defaults")),
-			json_integer_value(json_object_get(b, "unknown_defaults")) == 1 ? "" : "s");
-	json_array_foreach(json_object_get(b, "problems"), i, x)
-		fprintf(out, "  ignored by systemd-sysctl: %s: %s\n", str_or(x, "where", "?"), str_or(x, "problem", "?"));
-	print_refused(out, b, "at boot:");
-	fputc('\n', out);
-}
-
 /* The text report: verdict, port gauges, findings by severity, the rest. */
 /* With --trace, one line: what the trace saw, or why there is none. */
 static void print_trace_line(FILE *out, const json_t *tr)
@@ -320,9 +234,9 @@ static int audit_text(FILE *out, const json_t *tree)
 		fprintf(out, "\n\n");
 	}
 	if (json_object_get(summary, "what_if"))
-		print_whatif(out, json_object_get(summary, "what_if"));
+		hr_cmd_audit_print_whatif(out, json_object_get(summary, "what_if"));
 	if (json_object_get(summary, "boot"))
-		print_boot(out, json_object_get(summary, "boot"));
+		hr_cmd_audit_print_boot(out, json_object_get(summary, "boot"));
 	print_trace_line(out, json_object_get(tree, "trace"));
 	print_tables(out, json_object_get(tree, "tables"));
 	{

@@ -4,6 +4,9 @@
 #ifndef HR_CMD_H
 #define HR_CMD_H
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include "headroom.h"
 
 enum {
@@ -82,6 +85,10 @@ bool hr_cmd_parse_trace_seconds(const char *cmd, const char *s, double *out);
  * namespace; else one of many, its inode from the facts). */
 struct hr_facts;
 int hr_cmd_drift_declare(void *ud, struct hr_facts *f);
+/* The audit's text sections for --assume-file's what-if and --boot
+ * (cmd-audit-files.c): summary.what_if and summary.boot of a report. */
+void hr_cmd_audit_print_whatif(FILE *out, const json_t *w);
+void hr_cmd_audit_print_boot(FILE *out, const json_t *b);
 /* The same over facts that hold only the sysctls the rules read
  * (hr_audit_opts.sysctls_referenced): a journal's key with no fact is read
  * from this process's namespace. */
