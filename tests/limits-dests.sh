@@ -206,6 +206,12 @@ printf 'net.ipv4.ip_local_port_range = 40000 40000\n' >"$T/one.conf"
 mkdir -p "$T/r/etc/sysctl.d"
 printf 'net.ipv4.tcp_fin_timeout = 30\nnet.ipv4.ip_local_port_range = 40000 40010\n' >"$T/r/etc/sysctl.d/90-narrow.conf"
 for mode in assume-file boot; do
+	# 65,536 new critical findings, each made about four times: about 50 s
+	# here, minutes under AddressSanitizer (whose run caps nothing).
+	if [ "$mode" = assume-file ] && [ "$CAP_KIB" = 0 ]; then
+		note "AddressSanitizer build: --assume-file's worst case not run (its small cases: sysctld-audit.sh)"
+		continue
+	fi
 	set -- --boot
 	[ "$mode" = boot ] || set -- --assume-file "$T/one.conf"
 	for fmt in json text; do
