@@ -77,8 +77,8 @@
  * its set of critical findings; the second evaluation's findings given
  * their changed_by and new_critical as each is made, audit-files.c; 49 MiB
  * in JSON and 60 MiB in text with a new critical finding per destination,
- * each listed). Still proportional (a finding per destination, ~3.5 KiB of
- * JSON objects each): --format text with --textfile. watch 48 MiB a refresh in a namespace at the bound (was 365:
+ * each listed); --format text with --textfile 46 MiB (text reads the held
+ * findings, the textfile every one as written). watch 48 MiB a refresh in a namespace at the bound (was 365:
  * it reads the findings beyond the worst made one at a time). */
 #define HR_FACTS_MAX_DESTS 65536
 

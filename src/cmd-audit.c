@@ -599,10 +599,11 @@ static int audit_exec(int argc, char **argv)
 	 * destinations a finding each is ~3.5 KiB of JSON objects). JSON, YAML,
 	 * Prometheus (the --textfile's too) have every finding, those beyond the
 	 * same few made again one at a time as written (also per namespace);
-	 * Nagios needs the perfdata over all. (Text with --textfile: all made.) */
+	 * Nagios needs the perfdata over all; text with --textfile reads the
+	 * held ones, the textfile every one made as written. */
 	if (format && !textfile && !strcmp(format, "text"))
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
-	if (format ? strcmp(format, "text") != 0 : textfile != NULL) {
+	if (textfile || (format && strcmp(format, "text") != 0)) {
 		o.hold_findings = TEXT_MAX_FINDINGS > TEXT_MAX_DESTS ? TEXT_MAX_FINDINGS : TEXT_MAX_DESTS;
 		o.lazy_findings = true;
 	}

@@ -116,6 +116,16 @@ clock='^headroom_audit_(duration|timestamp)_seconds '
 grep -Ev "$clock" "$T/a.prom" >"$T/a1.prom"
 grep -Ev "$clock" "$T/tf/headroom.prom" >"$T/a2.prom"
 cmp -s "$T/a1.prom" "$T/a2.prom" || fail "the textfile differs from --format prometheus: $(diff "$T/a1.prom" "$T/a2.prom" | head -5)"
+# Text on stdout and the textfile at once: text reads the held findings,
+# the textfile every one made as written; both as when written alone.
+mkdir "$T/tf2"
+/usr/bin/time -f "%M %e" -o "$T/time" "$HR_BIN" audit --root "$T/r" --quiet --format text --textfile "$T/tf2" >"$T/t2.txt" 2>/dev/null || true
+set -- $(tail -1 "$T/time"); rss=$1 secs=$2
+note "audit --format text --textfile of $N distinct destinations: ${secs} s, peak RSS ${rss} KiB (cap ${CAP_KIB} KiB)"
+peak "audit --format text --textfile" "$rss" "$CAP_KIB"
+grep -Ev "$clock" "$T/tf2/headroom.prom" | cmp -s - "$T/a1.prom" || fail "text + textfile: the textfile differs from --format prometheus"
+grep -Ev 'Captured|took|duration' "$T/t2.txt" >"$T/t2a.txt"
+grep -Ev 'Captured|took|duration' "$T/a.txt" | cmp -s - "$T/t2a.txt" || fail "text + textfile: the text differs from text alone: $(grep -Ev 'Captured|took|duration' "$T/a.txt" | diff - "$T/t2a.txt" | head -5)"
 # Complete: a severity series per finding, a series per finding with the
 # family's metric, each family's lines together, HELP and TYPE once.
 python3 - "$T/a.json" "$T/a.prom" <<'PY' || fail "prometheus exposition incomplete"
