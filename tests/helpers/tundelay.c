@@ -219,5 +219,7 @@ int main(int argc, char **argv)
 	}
 	printf("forwarded A>B %llu B>A %llu dropped %llu\n", (unsigned long long)d[0].forwarded,
 	       (unsigned long long)d[1].forwarded, (unsigned long long)(d[0].dropped + d[1].dropped));
+	for (i = 0; i < 2; i++)
+		free(d[i].ring);
 	return 0;
 }
